@@ -1,0 +1,36 @@
+// Helpers shared by CLI commands: data location options and error reporting.
+import type { Command } from 'commander';
+import { createSecretBox, loadSecretKey, type SecretBox } from '../domain/secret-box.ts';
+import { resolveDataLocation } from '../server/data-dir.ts';
+import { openAndMigrate, type Database } from '../storage/db.ts';
+
+export function addDataOptions(cmd: Command): Command {
+  return cmd
+    .option('--data-dir <dir>', 'data directory (env CIRCLET_DATA_DIR)', undefined)
+    .option('--database-url <url>', 'database: a SQLite file path or postgres:// URL (env DATABASE_URL)', undefined);
+}
+
+export interface DataHandle {
+  database: Database;
+  secrets: SecretBox;
+  dataDir: string;
+}
+
+/** Opens the same data a server started with these options uses (safe while it runs). */
+export async function openData(opts: { dataDir?: string; databaseUrl?: string }): Promise<DataHandle> {
+  const { dataDir, databaseUrl } = resolveDataLocation(opts);
+  const database = await openAndMigrate(databaseUrl);
+  return { database, secrets: createSecretBox(loadSecretKey(dataDir)), dataDir };
+}
+
+/** Runs a command body, printing errors to stderr with a non-zero exit. */
+export function action<A extends unknown[]>(fn: (...args: A) => Promise<void>): (...args: A) => Promise<void> {
+  return async (...args: A) => {
+    try {
+      await fn(...args);
+    } catch (err) {
+      process.stderr.write(`circlet: ${err instanceof Error ? err.message : String(err)}\n`);
+      process.exitCode = 1;
+    }
+  };
+}

@@ -1,0 +1,137 @@
+// Step expansion: commands spliced in place (recursively, lexically scoped), when/unless steps,
+// `steps` parameters, and built-in steps normalized (`run: x` → `run: {command: x}`).
+import { scopeFor, type Ctx } from './context.ts';
+import { resolveExecutor } from './executors.ts';
+import { evalLogic } from './logic.ts';
+import { lookup, type Namespace } from './orbs.ts';
+import { bindArgs, readDecls, type BindHooks } from './params.ts';
+import type { Path } from './parse.ts';
+import { substitute, type Scope } from './template.ts';
+import { isObj, splitEntry } from './util.ts';
+import { StepsValue } from './values.ts';
+
+export const BUILTIN_STEPS = new Set([
+  'run', 'checkout', 'setup_remote_docker', 'save_cache', 'restore_cache', 'store_artifacts', 'store_test_results',
+  'persist_to_workspace', 'attach_workspace', 'add_ssh_keys', 'install_signing_bundle', 'deploy', 'when', 'unless',
+]);
+const STRING_STEPS = new Set(['checkout', 'setup_remote_docker', 'add_ssh_keys', 'install_signing_bundle']);
+
+const MAX_DEPTH = 60;
+
+/** Hooks that turn steps/executor arguments into values in the caller's scope. */
+export function callerHooks(ns: Namespace, ctx: Ctx, path: Path, depth: number): BindHooks {
+  return {
+    prepareArg: (name, decl, v) => {
+      if (decl.type === 'steps') return v instanceof StepsValue ? v : new StepsValue(expandSteps(v, ns, ctx, [...path, name], depth + 1));
+      if (decl.type === 'executor') return resolveExecutor(v, ns, ctx, [...path, name]) ?? v;
+      return v;
+    },
+  };
+}
+
+/** Hooks that turn defaults into values in the declaring element's scope. */
+export function defaultHooks(ns: Namespace, ctx: Ctx, declPath: Path, depth: number): BindHooks['prepareDefault'] {
+  return (name, decl, v) => {
+    const p = [...declPath, name, 'default'];
+    const sub = substitute(v, scopeFor(ns, null, ctx), ctx.diags, p);
+    if (decl.type === 'steps') return new StepsValue(expandSteps(sub, ns, ctx, p, depth + 1));
+    if (decl.type === 'executor') return resolveExecutor(sub, ns, ctx, p) ?? sub;
+    return sub;
+  };
+}
+
+/** Expands a list of already-substituted steps seen from namespace `ns`. */
+export function expandSteps(steps: unknown, ns: Namespace, ctx: Ctx, path: Path, depth = 0): unknown[] {
+  if (steps instanceof StepsValue) return [...steps.steps];
+  if (steps === null || steps === undefined) return [];
+  if (!Array.isArray(steps)) {
+    ctx.diags.error(path, 'steps must be a list');
+    return [];
+  }
+  if (depth > MAX_DEPTH) {
+    ctx.diags.error(path, 'Commands are nested too deeply (a command may be invoking itself)');
+    return [];
+  }
+  const out: unknown[] = [];
+  steps.forEach((step, i) => {
+    const p = [...path, i];
+    if (step instanceof StepsValue) {
+      out.push(...step.steps);
+      return;
+    }
+    const entry = splitEntry(step);
+    if (!entry) {
+      ctx.diags.error(p, 'Invalid step: a step must be a step name or a map with exactly one key');
+      return;
+    }
+    const [key, val] = entry;
+    if (key === 'when' || key === 'unless') {
+      if (typeof step === 'string' || !isObj(val) || !Object.hasOwn(val, 'condition') || !Object.hasOwn(val, 'steps')) {
+        ctx.diags.error(p, `A ${key} step requires 'condition' and 'steps'`);
+        return;
+      }
+      const cond = evalLogic(val.condition, [...p, key, 'condition'], ctx.diags);
+      if (cond === (key === 'when')) out.push(...expandSteps(val.steps, ns, ctx, [...p, key, 'steps'], depth + 1));
+      return;
+    }
+    if (key === 'steps' && typeof step !== 'string') {
+      out.push(...expandSteps(val, ns, ctx, [...p, 'steps'], depth + 1));
+      return;
+    }
+    const found = lookup(ns, 'commands', key);
+    if (found === 'placeholder') {
+      ctx.diags.warn(p, `Command ${key} belongs to an empty inline orb (a placeholder filled in before continuation); the step is kept unexpanded`);
+      out.push(step);
+      return;
+    }
+    if (found) {
+      out.push(...invokeCommand(found.def, found.ns, found.path, key, val, ns, ctx, p, depth));
+      return;
+    }
+    if (BUILTIN_STEPS.has(key)) {
+      const norm = normalizeBuiltin(key, step, val, ctx, p);
+      if (norm !== null) out.push(norm);
+      return;
+    }
+    ctx.diags.error(p, `Cannot find a definition for command named ${key}`);
+  });
+  return out;
+}
+
+function invokeCommand(def: unknown, defNs: Namespace, defPath: Path, name: string, args: unknown, callerNs: Namespace, ctx: Ctx, path: Path, depth: number): unknown[] {
+  if (!isObj(def)) {
+    ctx.diags.error(defPath, `Command ${name} must be a map with 'steps'`);
+    return [];
+  }
+  if (args !== undefined && args !== null && !isObj(args)) {
+    ctx.diags.error(path, `Arguments to command ${name} must be a map`);
+    return [];
+  }
+  const decls = readDecls(def.parameters, [...defPath, 'parameters'], ctx.diags, 'command');
+  const bound = bindArgs(decls, (args as Record<string, unknown> | undefined) ?? {}, [...path, name], ctx.diags, {
+    ...callerHooks(callerNs, ctx, [...path, name], depth),
+    prepareDefault: defaultHooks(defNs, ctx, [...defPath, 'parameters'], depth),
+  });
+  const scope: Scope = scopeFor(defNs, bound, ctx);
+  if (def.steps === undefined) ctx.diags.error(defPath, `Command ${name} has no steps`);
+  const body = substitute(def.steps, scope, ctx.diags, [...defPath, 'steps']);
+  return expandSteps(body, defNs, ctx, [...defPath, 'steps'], depth + 1);
+}
+
+function normalizeBuiltin(key: string, step: unknown, val: unknown, ctx: Ctx, path: Path): unknown {
+  if (typeof step === 'string') {
+    if (!STRING_STEPS.has(key)) {
+      ctx.diags.error(path, `Step ${key} requires arguments`);
+      return null;
+    }
+    return step;
+  }
+  if ((key === 'run' || key === 'deploy') && typeof val === 'string') return { [key]: { command: val } };
+  if (val === null && STRING_STEPS.has(key)) return key;
+  if (!isObj(val)) {
+    ctx.diags.error(path, `Step ${key} must be given a map of arguments`);
+    return null;
+  }
+  if ((key === 'run' || key === 'deploy') && val.command === undefined) ctx.diags.error([...path, key], `Step ${key} requires 'command'`);
+  return step;
+}

@@ -1,0 +1,153 @@
+// Orb import: resolving registry references through an OrbSource (async, before compile), nested
+// orbs, inline orbs, and the namespace tree used to look up `orb/element` names (sync).
+import { formatPath, parseYaml, type Path } from './parse.ts';
+import type { OrbRef, OrbSource } from './types.ts';
+import { isObj, type Diags } from './util.ts';
+
+/** The elements visible from one place: the project, or the inside of one orb. */
+export interface Namespace {
+  isOrb: boolean;
+  /** Where the definitions live, for diagnostics (`[]` for the project, `['orbs','node']`). */
+  path: Path;
+  commands: Record<string, unknown>;
+  jobs: Record<string, unknown>;
+  executors: Record<string, unknown>;
+  orbs: Record<string, Namespace>;
+  /** An empty inline orb (`x: {}`), a placeholder that orb-tools fills in before continuation. */
+  placeholder: boolean;
+}
+
+export type ElementKind = 'commands' | 'jobs' | 'executors';
+
+export interface Found {
+  def: unknown;
+  ns: Namespace;
+  /** Name of the element inside its namespace. */
+  name: string;
+  path: Path;
+}
+
+/** Looks up `name` or `orb/name` (nested `a/b/name` too); string element values are aliases. */
+export function lookup(ns: Namespace, kind: ElementKind, name: string, depth = 0): Found | 'placeholder' | null {
+  if (depth > 20) return null;
+  if (Object.hasOwn(ns[kind], name)) {
+    const def = ns[kind][name];
+    if (typeof def === 'string' && def !== name) return lookup(ns, kind, def, depth + 1);
+    return { def, ns, name, path: [...ns.path, kind, name] };
+  }
+  const slash = name.indexOf('/');
+  if (slash > 0) {
+    const orb = ns.orbs[name.slice(0, slash)];
+    if (orb) return orb.placeholder ? 'placeholder' : lookup(orb, kind, name.slice(slash + 1), depth + 1);
+  }
+  return null;
+}
+
+const REF_RE = /^([A-Za-z0-9_-]+)\/([A-Za-z0-9_-]+)@(\S+)$/;
+
+export function parseOrbRef(s: string): OrbRef | null {
+  const m = REF_RE.exec(s.trim());
+  return m ? { namespace: m[1], name: m[2], version: m[3] } : null;
+}
+
+export function refString(r: OrbRef): string {
+  return `${r.namespace}/${r.name}@${r.version}`;
+}
+
+export interface FetchedOrb {
+  resolved: string;
+  data: unknown;
+}
+
+/** Registry orbs fetched before compiling, keyed by `ns/name@version` as written. */
+export type OrbTable = Map<string, FetchedOrb>;
+
+/**
+ * Fetches every registry orb referenced by an `orbs:` map (already substituted), recursively
+ * through nested orbs. Reports unknown or unparsable orbs. The only async step of a compile.
+ */
+export async function fetchOrbs(
+  orbs: unknown,
+  path: Path,
+  source: OrbSource | undefined,
+  diags: Diags,
+  table: OrbTable = new Map(),
+  imported: { ref: string; resolved: string }[] = [],
+): Promise<{ table: OrbTable; imported: { ref: string; resolved: string }[] }> {
+  if (!isObj(orbs)) return { table, imported };
+  for (const [local, v] of Object.entries(orbs)) {
+    const p = [...path, local];
+    if (isObj(v)) {
+      await fetchOrbs(v.orbs, [...p, 'orbs'], source, diags, table, imported);
+      continue;
+    }
+    if (typeof v !== 'string') {
+      diags.error(p, `Orb '${local}' must be a reference 'namespace/name@version' or an inline orb map`);
+      continue;
+    }
+    const ref = parseOrbRef(v);
+    if (!ref) {
+      diags.error(p, `Invalid orb reference '${v}': expected 'namespace/name@version'`);
+      continue;
+    }
+    const key = refString(ref);
+    if (table.has(key)) continue;
+    if (!source) {
+      diags.error(p, `Cannot resolve orb ${key}: no orb source is configured`);
+      continue;
+    }
+    const got = await source.resolve(ref);
+    if (!got) {
+      diags.error(p, `Cannot find orb ${key}: the orb or version does not exist`);
+      continue;
+    }
+    const parsed = parseYaml(got.source);
+    if (parsed.diagnostics.length > 0 || !isObj(parsed.value)) {
+      diags.error(p, `Orb ${key} could not be parsed: ${parsed.diagnostics[0]?.message ?? 'not a map'}`);
+      continue;
+    }
+    const resolved = `${ref.namespace}/${ref.name}@${got.resolvedVersion}`;
+    table.set(key, { resolved, data: parsed.value });
+    imported.push({ ref: key, resolved });
+    await fetchOrbs(parsed.value.orbs, [...p, 'orbs'], source, diags, table, imported);
+  }
+  return { table, imported };
+}
+
+function mapOf(v: unknown): Record<string, unknown> {
+  return isObj(v) ? v : {};
+}
+
+/** Builds the namespace tree for the project (or an orb body) from fetched orbs. */
+export function buildNamespace(doc: Record<string, unknown>, path: Path, isOrb: boolean, table: OrbTable, diags: Diags, depth = 0): Namespace {
+  const ns: Namespace = {
+    isOrb,
+    path,
+    commands: mapOf(doc.commands),
+    jobs: mapOf(doc.jobs),
+    executors: mapOf(doc.executors),
+    orbs: {},
+    placeholder: false,
+  };
+  for (const kind of ['commands', 'jobs', 'executors'] as const) {
+    if (doc[kind] !== undefined && doc[kind] !== null && !isObj(doc[kind])) diags.error([...path, kind], `${kind} must be a map`);
+  }
+  if (depth > 20) return ns;
+  for (const [local, v] of Object.entries(mapOf(doc.orbs))) {
+    const p = [...path, 'orbs', local];
+    if (isObj(v)) {
+      const child = buildNamespace(v, p, true, table, diags, depth + 1);
+      child.placeholder = Object.keys(v).length === 0;
+      ns.orbs[local] = child;
+    } else if (typeof v === 'string') {
+      const ref = parseOrbRef(v);
+      const fetched = ref ? table.get(refString(ref)) : undefined;
+      if (fetched && isObj(fetched.data)) ns.orbs[local] = buildNamespace(fetched.data, p, true, table, diags, depth + 1);
+    }
+  }
+  return ns;
+}
+
+export function describeNs(ns: Namespace): string {
+  return ns.isOrb ? `orb ${formatPath(ns.path)}` : 'project';
+}

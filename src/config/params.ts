@@ -1,0 +1,141 @@
+// Parameter declarations, argument type-checking and binding (jobs, commands, executors).
+import type { Path } from './parse.ts';
+import { isObj, scalarString, type Diags } from './util.ts';
+import { ExecutorValue, StepsValue } from './values.ts';
+
+export const ELEMENT_TYPES = ['string', 'boolean', 'integer', 'enum', 'executor', 'steps', 'env_var_name'] as const;
+export const PIPELINE_TYPES = ['string', 'boolean', 'integer', 'enum'] as const;
+
+export interface ParamDecl {
+  type: string;
+  hasDefault: boolean;
+  default?: unknown;
+  enum?: unknown[];
+}
+export type Decls = Record<string, ParamDecl>;
+
+export type DeclKind = 'job' | 'command' | 'executor' | 'pipeline';
+
+/** Job-invocation keys that cannot be job parameter names. */
+export const RESERVED_JOB_KEYS = ['name', 'requires', 'context', 'type', 'filters', 'matrix', 'pre-steps', 'post-steps', 'serial-group', 'override-with'];
+
+const NAME_RE = /^[A-Za-z][A-Za-z0-9_.-]*$/;
+export const ENV_VAR_RE = /^[A-Za-z_][A-Za-z0-9_]*$/;
+
+/** Reads and checks a `parameters:` declaration map. */
+export function readDecls(raw: unknown, path: Path, diags: Diags, kind: DeclKind): Decls {
+  const out: Decls = {};
+  if (raw === undefined || raw === null) return out;
+  if (!isObj(raw)) {
+    diags.error(path, 'parameters must be a map of parameter names to declarations');
+    return out;
+  }
+  const allowed: readonly string[] = kind === 'pipeline' ? PIPELINE_TYPES : ELEMENT_TYPES;
+  for (const [name, d] of Object.entries(raw)) {
+    const p = [...path, name];
+    if (!NAME_RE.test(name)) diags.error(p, `Invalid parameter name '${name}': must start with a letter and contain only letters, digits, '_', '-' or '.'`);
+    if (kind === 'job' && RESERVED_JOB_KEYS.includes(name)) diags.error(p, `Parameter name '${name}' is reserved for job invocations and cannot be declared by a job`);
+    if (!isObj(d)) {
+      diags.error(p, `Parameter '${name}' must be a map with a 'type'`);
+      continue;
+    }
+    const type = d.type;
+    if (type === undefined) {
+      diags.error(p, `Parameter '${name}' is missing required key 'type'`);
+      continue;
+    }
+    if (typeof type !== 'string' || !allowed.includes(type)) {
+      diags.error([...p, 'type'], `Parameter '${name}' has invalid type '${scalarString(type)}'; expected one of: ${allowed.join(', ')}`);
+      continue;
+    }
+    const decl: ParamDecl = { type, hasDefault: Object.hasOwn(d, 'default') };
+    if (decl.hasDefault) decl.default = d.default;
+    if (type === 'enum') {
+      if (!Array.isArray(d.enum) || d.enum.length === 0) {
+        diags.error(p, `Parameter '${name}' of type enum requires a non-empty 'enum' list`);
+        continue;
+      }
+      decl.enum = d.enum;
+    }
+    if (kind === 'pipeline' && !decl.hasDefault) diags.error(p, `Pipeline parameter '${name}' must have a default value`);
+    if (decl.hasDefault && decl.default !== null) {
+      const err = typeError(name, decl, decl.default, true);
+      if (err) diags.error([...p, 'default'], err.replace('Type error for argument', 'Type error for default of parameter'));
+    }
+    out[name] = decl;
+  }
+  return out;
+}
+
+function describe(v: unknown): string {
+  if (v instanceof ExecutorValue) return `executor ${v.executorName}`;
+  if (v instanceof StepsValue || Array.isArray(v)) return 'a list';
+  if (isObj(v)) return 'a map';
+  const t = typeof v === 'number' ? (Number.isInteger(v) ? 'integer' : 'float') : v === null ? 'null' : typeof v;
+  return `${JSON.stringify(v)} (type ${t})`;
+}
+
+/** Returns an error message when `v` does not fit the declaration, else null. */
+export function typeError(name: string, decl: ParamDecl, v: unknown, isDefault = false): string | null {
+  const bad = (expected: string): string => `Type error for argument ${name}: expected type: ${expected}, actual value: ${describe(v)}`;
+  switch (decl.type) {
+    case 'string':
+      // Numbers are accepted (unquoted versions like 3.10 are common); booleans are not.
+      return typeof v === 'string' || typeof v === 'number' ? null : bad('string');
+    case 'boolean':
+      return typeof v === 'boolean' ? null : bad('boolean');
+    case 'integer':
+      return typeof v === 'number' && Number.isInteger(v) ? null : bad('integer');
+    case 'env_var_name':
+      return typeof v === 'string' && (ENV_VAR_RE.test(v) || (isDefault && v === '')) ? null : bad('env_var_name');
+    case 'enum': {
+      const allowed = decl.enum ?? [];
+      if (allowed.some((a) => scalarString(a) === scalarString(v) && !isObj(v) && !Array.isArray(v))) return null;
+      return `Type error for argument ${name}: expected type: enum, actual value: ${describe(v)} is not one of: ${allowed.map(scalarString).join(', ')}`;
+    }
+    case 'steps':
+      return Array.isArray(v) || v instanceof StepsValue ? null : bad('steps');
+    case 'executor':
+      return typeof v === 'string' || v instanceof ExecutorValue || (isObj(v) && typeof v.name === 'string') ? null : bad('executor');
+  }
+  return null;
+}
+
+export interface BindHooks {
+  /** Turns a provided argument of type steps/executor into its value, in the caller's scope. */
+  prepareArg?: (name: string, decl: ParamDecl, value: unknown) => unknown;
+  /** Turns a default of type steps/executor into its value, in the declaring element's scope. */
+  prepareDefault?: (name: string, decl: ParamDecl, value: unknown) => unknown;
+}
+
+/**
+ * Binds already-substituted arguments to declarations: reports unexpected arguments, missing
+ * required ones and type errors. Returns the parameter values (defaults applied).
+ */
+export function bindArgs(decls: Decls, args: Record<string, unknown>, path: Path, diags: Diags, hooks: BindHooks = {}): Record<string, unknown> {
+  const unexpected = Object.keys(args).filter((k) => !Object.hasOwn(decls, k));
+  if (unexpected.length > 0) diags.error(path, `Unexpected argument(s): ${unexpected.join(', ')}`);
+  const missing: string[] = [];
+  const out: Record<string, unknown> = {};
+  for (const [name, decl] of Object.entries(decls)) {
+    if (Object.hasOwn(args, name) && args[name] !== undefined) {
+      let v = args[name];
+      if (v === null && decl.type === 'steps') v = [];
+      const err = typeError(name, decl, v);
+      if (err) {
+        diags.error([...path, name], err);
+        out[name] = v;
+        continue;
+      }
+      out[name] = hooks.prepareArg ? hooks.prepareArg(name, decl, v) : v;
+    } else if (decl.hasDefault) {
+      let v = decl.default;
+      if (v === null) v = decl.type === 'steps' ? [] : decl.type === 'string' ? '' : v;
+      out[name] = hooks.prepareDefault && v !== null ? hooks.prepareDefault(name, decl, v) : v;
+    } else {
+      missing.push(name);
+    }
+  }
+  if (missing.length > 0) diags.error(path, `Missing required argument(s): ${missing.join(', ')}`);
+  return out;
+}

@@ -1,0 +1,160 @@
+// `<< … >>` template syntax: references, expressions, `\<<` escapes and `<<# x >>…<</ x >>` / `<<^ x >>` sections.
+import { ExprError, evalExpr, parseExpr, truthy } from './expr.ts';
+import type { Path } from './parse.ts';
+import type { Diags } from './util.ts';
+import { scalarString } from './util.ts';
+import type { PipelineValues } from './types.ts';
+
+/** What `<< … >>` can see at one place in the config. */
+export interface Scope {
+  /** Bound element parameters; null where `parameters.*` is not defined (workflows, pipeline params). */
+  params: Record<string, unknown> | null;
+  /** Pipeline parameters; null where they are out of scope (orb bodies, pipeline-parameter definitions). */
+  pipelineParams: Record<string, unknown> | null;
+  pipelineValues: PipelineValues;
+  /** Matrix values of the current matrix instance; null outside matrix entries. */
+  matrix: Record<string, unknown> | null;
+}
+
+const REF = /^(?:parameters|pipeline|matrix)\.[A-Za-z0-9_.-]*[A-Za-z0-9_-]$/;
+
+export function undeclared(name: string): string {
+  return `Arguments referenced without declared parameters: ${name}`;
+}
+
+/** Resolves one dotted reference; reports undeclared ones and returns '' for them. */
+export function lookupRef(name: string, scope: Scope, diags: Diags, path: Path): unknown {
+  const fail = (): string => {
+    diags.error(path, undeclared(name));
+    return '';
+  };
+  if (name.startsWith('parameters.')) {
+    const key = name.slice('parameters.'.length);
+    if (!scope.params || !Object.hasOwn(scope.params, key)) return fail();
+    return scope.params[key];
+  }
+  if (name.startsWith('pipeline.parameters.')) {
+    const key = name.slice('pipeline.parameters.'.length);
+    if (!scope.pipelineParams || !Object.hasOwn(scope.pipelineParams, key)) return fail();
+    return scope.pipelineParams[key];
+  }
+  if (name.startsWith('matrix.')) {
+    const key = name.slice('matrix.'.length);
+    if (!scope.matrix || !Object.hasOwn(scope.matrix, key)) return fail();
+    return scope.matrix[key];
+  }
+  if (name.startsWith('pipeline.')) {
+    const key = name.slice('pipeline.'.length);
+    return Object.hasOwn(scope.pipelineValues, key) ? scope.pipelineValues[key] : '';
+  }
+  return fail();
+}
+
+type EvalResult = { ok: true; value: unknown } | { ok: false };
+
+/** Evaluates the inside of `<< … >>`: a reference or an expression. Not ok when it is neither. */
+export function evalContent(content: string, scope: Scope, diags: Diags, path: Path): EvalResult {
+  const text = content.trim();
+  if (REF.test(text)) return { ok: true, value: lookupRef(text, scope, diags, path) };
+  const expr = parseExpr(text);
+  if (!expr) return { ok: false };
+  try {
+    return { ok: true, value: evalExpr(expr, (n) => lookupRef(n, scope, diags, path)) };
+  } catch (err) {
+    if (err instanceof ExprError) {
+      diags.error(path, err.message);
+      return { ok: true, value: '' };
+    }
+    throw err;
+  }
+}
+
+type TNode = { k: 'text'; v: string } | { k: 'ref'; content: string; raw: string } | { k: 'sec'; ref: string; inv: boolean; body: TNode[] };
+
+function parseTemplate(s: string): TNode[] {
+  let i = 0;
+  const parseUntil = (closeRef: string | null): TNode[] => {
+    const out: TNode[] = [];
+    let text = '';
+    const flush = (): void => {
+      if (text) out.push({ k: 'text', v: text });
+      text = '';
+    };
+    while (i < s.length) {
+      if (s.startsWith('\\<<', i)) {
+        text += '<<';
+        i += 3;
+        continue;
+      }
+      if (!s.startsWith('<<', i)) {
+        text += s[i++];
+        continue;
+      }
+      const end = s.indexOf('>>', i + 2);
+      if (end < 0) {
+        text += s.slice(i);
+        i = s.length;
+        break;
+      }
+      const content = s.slice(i + 2, end);
+      const lead = content.trimStart()[0];
+      if ((lead === '#' || lead === '^') && REF.test(content.trim().slice(1).trim())) {
+        flush();
+        i = end + 2;
+        const ref = content.trim().slice(1).trim();
+        out.push({ k: 'sec', ref, inv: lead === '^', body: parseUntil(ref) });
+        continue;
+      }
+      if (lead === '/' && closeRef !== null && content.trim().slice(1).trim() === closeRef) {
+        i = end + 2;
+        flush();
+        return out;
+      }
+      flush();
+      out.push({ k: 'ref', content, raw: s.slice(i, end + 2) });
+      i = end + 2;
+    }
+    flush();
+    return out;
+  };
+  return parseUntil(null);
+}
+
+const WHOLE = /^\s*<<(?![#^/])((?:(?!>>|<<).)*)>>\s*$/s;
+
+/** Substitutes a string. A string that is exactly one reference returns the typed value. */
+export function interpolate(s: string, scope: Scope, diags: Diags, path: Path): unknown {
+  if (!s.includes('<<')) return s;
+  const whole = WHOLE.exec(s);
+  if (whole && !s.includes('\\<<')) {
+    const r = evalContent(whole[1], scope, diags, path);
+    if (r.ok) return r.value;
+  }
+  const render = (nodes: TNode[]): string => {
+    let out = '';
+    for (const n of nodes) {
+      if (n.k === 'text') out += n.v;
+      else if (n.k === 'ref') {
+        const r = evalContent(n.content, scope, diags, path);
+        out += r.ok ? scalarString(r.value) : n.raw;
+      } else {
+        const v = truthy(lookupRef(n.ref, scope, diags, path));
+        if (v !== n.inv) out += render(n.body);
+      }
+    }
+    return out;
+  };
+  return render(parseTemplate(s));
+}
+
+/** Deep substitution of every string in a value. Returns new data; never mutates the input. */
+export function substitute(value: unknown, scope: Scope, diags: Diags, path: Path): unknown {
+  if (typeof value === 'string') return interpolate(value, scope, diags, path);
+  if (Array.isArray(value)) return value.map((v, i) => substitute(v, scope, diags, [...path, i]));
+  if (typeof value === 'object' && value !== null && Object.getPrototypeOf(value) === Object.prototype) {
+    const out: Record<string, unknown> = {};
+    for (const [k, v] of Object.entries(value)) out[k] = substitute(v, scope, diags, [...path, k]);
+    return out;
+  }
+  return value;
+}

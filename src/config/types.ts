@@ -1,0 +1,58 @@
+// Public types of the config compiler. The compiler is pure: its only I/O is an OrbSource.
+
+/** A problem found in a config. Diagnostics are data; the compiler never throws for bad input. */
+export interface Diagnostic {
+  severity: 'error' | 'warning';
+  message: string;
+  /** Dotted config path, e.g. `jobs.build.steps[2].run`; '' for the whole document. */
+  path: string;
+  /** 1-based position in the source, when the path can be located. */
+  line?: number;
+  column?: number;
+}
+
+/** A reference to a registry orb: `namespace/name@version`. */
+export interface OrbRef {
+  namespace: string;
+  name: string;
+  /** As written: exact `1.2.3`, partial `1` / `1.2`, `volatile`, or `dev:<label>`. */
+  version: string;
+}
+
+/** Where imported orbs come from. Implementations: local directory, registry over HTTPS. */
+export interface OrbSource {
+  /**
+   * Returns the packed orb YAML and the exact version it resolved to, or null when
+   * the orb or version does not exist. Throws only for transport failures.
+   */
+  resolve(ref: OrbRef): Promise<{ source: string; resolvedVersion: string } | null>;
+}
+
+/**
+ * Pipeline values available as `<< pipeline.X >>`, keyed by their dotted name without
+ * the `pipeline.` prefix: `id`, `number`, `project.git_url`, `project.type`,
+ * `git.branch`, `git.tag`, `git.revision`, `git.base_revision`, `trigger_source`,
+ * `schedule.name`, `schedule.id`, `trigger_parameters.*`, `event.*` ...
+ * A value that is absent is left out (not null).
+ */
+export type PipelineValues = Record<string, string | number | boolean>;
+
+export interface CompileOptions {
+  pipelineValues?: PipelineValues;
+  /** Trigger-supplied pipeline parameters (checked against the config's declarations). */
+  pipelineParameters?: Record<string, unknown>;
+  /** Orbs imported by the config; when absent, any registry orb is a diagnostic. */
+  orbSource?: OrbSource;
+}
+
+export interface CompileResult {
+  /** The compiled `version: 2` config as data; null when there are error diagnostics. */
+  compiled: Record<string, unknown> | null;
+  /** The compiled config rendered as YAML; null when there are error diagnostics. */
+  compiledYaml: string | null;
+  diagnostics: Diagnostic[];
+  /** True when the source declared `setup: true`. */
+  setup: boolean;
+  /** Orbs imported, as `ns/name@asked` → `ns/name@resolved` (for the header comments). */
+  orbs: { ref: string; resolved: string }[];
+}

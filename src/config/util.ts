@@ -1,0 +1,93 @@
+// Small shared helpers: value predicates, diagnostics collection, deep equality.
+import { formatPath, type Path } from './parse.ts';
+import type { Diagnostic } from './types.ts';
+
+export type Obj = Record<string, unknown>;
+
+export function isObj(v: unknown): v is Obj {
+  return typeof v === 'object' && v !== null && !Array.isArray(v) && Object.getPrototypeOf(v) === Object.prototype;
+}
+
+/** A diagnostic before positions are attached. */
+export interface RawDiagnostic {
+  severity: 'error' | 'warning';
+  message: string;
+  path: Path;
+}
+
+/** Collects diagnostics; shared by every compile stage. */
+export class Diags {
+  readonly items: RawDiagnostic[] = [];
+  private seen = new Set<string>();
+  error(path: Path, message: string): void {
+    this.add('error', path, message);
+  }
+  warn(path: Path, message: string): void {
+    this.add('warning', path, message);
+  }
+  private add(severity: 'error' | 'warning', path: Path, message: string): void {
+    const key = `${severity}|${formatPath(path)}|${message}`;
+    if (this.seen.has(key)) return;
+    this.seen.add(key);
+    this.items.push({ severity, message, path: [...path] });
+  }
+  get errorCount(): number {
+    return this.items.filter((d) => d.severity === 'error').length;
+  }
+  toDiagnostics(locate: (p: Path) => { line: number; column: number } | undefined): Diagnostic[] {
+    return this.items.map((d) => {
+      const pos = locate(d.path);
+      const out: Diagnostic = { severity: d.severity, message: d.message, path: formatPath(d.path) };
+      if (pos) {
+        out.line = pos.line;
+        out.column = pos.column;
+      }
+      return out;
+    });
+  }
+}
+
+export function deepEqual(a: unknown, b: unknown): boolean {
+  if (a === b) return true;
+  if (typeof a === 'number' && typeof b === 'number') return Number.isNaN(a) && Number.isNaN(b);
+  if (Array.isArray(a)) {
+    return Array.isArray(b) && a.length === b.length && a.every((x, i) => deepEqual(x, b[i]));
+  }
+  if (isObj(a) && isObj(b)) {
+    const ka = Object.keys(a);
+    const kb = Object.keys(b);
+    return ka.length === kb.length && ka.every((k) => Object.hasOwn(b, k) && deepEqual(a[k], b[k]));
+  }
+  return false;
+}
+
+/** Deterministic JSON with sorted keys, for identity comparisons. */
+export function stableKey(v: unknown): string {
+  if (Array.isArray(v)) return `[${v.map(stableKey).join(',')}]`;
+  if (isObj(v)) {
+    return `{${Object.keys(v)
+      .sort()
+      .map((k) => `${JSON.stringify(k)}:${stableKey(v[k])}`)
+      .join(',')}}`;
+  }
+  return JSON.stringify(v) ?? 'undefined';
+}
+
+/** The string form of a scalar as CircleCI splices it into text. */
+export function scalarString(v: unknown): string {
+  if (v === null || v === undefined) return '';
+  if (typeof v === 'string') return v;
+  if (typeof v === 'number' || typeof v === 'boolean') return String(v);
+  if (typeof v === 'object' && v !== null && 'executorName' in v) return String((v as { executorName: string }).executorName);
+  return JSON.stringify(v);
+}
+
+/** Single-key map step/entry → [key, value]; string → [string, undefined]; otherwise null. */
+export function splitEntry(entry: unknown): [string, unknown] | null {
+  if (typeof entry === 'string') return [entry, undefined];
+  if (isObj(entry)) {
+    const keys = Object.keys(entry);
+    if (keys.length === 1) return [keys[0], entry[keys[0]]];
+  }
+  return null;
+}

@@ -1,0 +1,116 @@
+// Builds the Fastify application: parsers, error mapping, auth, OpenAPI, and the routes.
+import swagger from '@fastify/swagger';
+import Fastify, { type FastifyBaseLogger, type FastifyError, type FastifyInstance } from 'fastify';
+import { BadPageToken } from '../domain/paging.ts';
+import { registerAuth } from './auth.ts';
+import type { HttpDeps } from './deps.ts';
+import { ApiError } from './errors.ts';
+import { routeModules } from './routes/index.ts';
+
+export interface AppOptions {
+  /** A pino logger; none logs nothing. */
+  logger?: FastifyBaseLogger;
+}
+
+/** `%2F`-encoded project slugs become plain paths before routing. */
+export function rewriteUrl(url: string): string {
+  const q = url.indexOf('?');
+  const path = q === -1 ? url : url.slice(0, q);
+  if (!/%2f/i.test(path)) return url;
+  return path.replace(/%2f/gi, '/') + (q === -1 ? '' : url.slice(q));
+}
+
+/** Removes the `circle-token` query value from a URL before it is logged. */
+export function redactUrl(url: string): string {
+  return url.replace(/([?&]circle-token=)[^&]*/gi, '$1[redacted]');
+}
+
+export async function buildApp(deps: HttpDeps, options: AppOptions = {}): Promise<FastifyInstance> {
+  const app = Fastify({
+    ...(options.logger ? { loggerInstance: options.logger } : { logger: false }),
+    bodyLimit: 1024 * 1024,
+    rewriteUrl: (req) => rewriteUrl(req.url ?? '/'),
+    ajv: { customOptions: { coerceTypes: 'array', removeAdditional: false, allErrors: false } },
+    routerOptions: { ignoreTrailingSlash: true },
+  });
+
+  // JSON bodies: an empty body is no body; any content type holding JSON is accepted, as
+  // scripts often post JSON without the header.
+  app.removeAllContentTypeParsers();
+  app.addContentTypeParser('*', { parseAs: 'string' }, (_req, body, done) => {
+    const text = (body as string).trim();
+    if (text === '') return done(null, undefined);
+    try {
+      done(null, JSON.parse(text));
+    } catch {
+      done(new ApiError(400, 'Invalid JSON body'), undefined);
+    }
+  });
+
+  app.setErrorHandler((err: FastifyError | ApiError, req, reply) => {
+    if (err instanceof ApiError) return reply.status(err.statusCode).send({ message: err.message });
+    if (err instanceof BadPageToken) return reply.status(400).send({ message: err.message });
+    const fe = err as FastifyError;
+    if (fe.validation) {
+      const where = fe.validationContext ?? 'request';
+      const first = fe.validation[0];
+      const field = first ? (first.instancePath || '').replace(/^\//, '').replace(/\//g, '.') : '';
+      const missing = first && first.keyword === 'required' ? (first.params as { missingProperty?: string }).missingProperty : undefined;
+      const name = missing ?? field;
+      const detail = first?.message ?? 'is invalid';
+      return reply.status(400).send({ message: name ? `Invalid ${where} field '${name}': ${detail}` : `Invalid ${where}: ${detail}` });
+    }
+    if (fe.statusCode && fe.statusCode >= 400 && fe.statusCode < 500) {
+      const message = fe.code === 'FST_ERR_CTP_BODY_TOO_LARGE' ? 'Request body is too large' : fe.message;
+      return reply.status(fe.statusCode).send({ message });
+    }
+    req.log.error({ err }, 'unhandled error');
+    return reply.status(500).send({ message: 'Internal server error' });
+  });
+
+  app.setNotFoundHandler((req, reply) => {
+    reply.status(404).send({ message: `Route not found: ${req.method} ${redactUrl(req.url).split('?')[0]}` });
+  });
+
+  await app.register(swagger, {
+    openapi: {
+      openapi: '3.0.3',
+      info: { title: 'circlet API (CircleCI API v2 compatible)', version: 'v2' },
+      servers: [{ url: '/' }],
+      components: {
+        securitySchemes: {
+          api_key_header: { type: 'apiKey', in: 'header', name: 'Circle-Token' },
+          basic_auth: { type: 'http', scheme: 'basic' },
+          api_key_query: { type: 'apiKey', in: 'query', name: 'circle-token' },
+        },
+      },
+      security: [{ api_key_header: [] }, { basic_auth: [] }, { api_key_query: [] }],
+    },
+  });
+
+  registerAuth(app, deps);
+
+  // The API routes this app serves, for the conformance suite and the OpenAPI document.
+  const apiRoutes: string[] = [];
+  app.decorate('circletRoutes', apiRoutes);
+  app.addHook('onRoute', (route) => {
+    const methods = Array.isArray(route.method) ? route.method : [route.method];
+    if (!route.url.startsWith('/api/') || (route.schema as { hide?: boolean } | undefined)?.hide) return;
+    for (const m of methods) if (m !== 'HEAD') apiRoutes.push(`${m} ${route.url}`);
+  });
+
+  app.get('/healthz', { schema: { hide: true } }, async () => ({ status: 'ok' }));
+  app.get('/readyz', { schema: { hide: true } }, async (_req, reply) => {
+    try {
+      await deps.database.db.selectFrom('users').select('id').limit(1).execute();
+      return { status: 'ok' };
+    } catch {
+      return reply.status(503).send({ message: 'database unreachable' });
+    }
+  });
+
+  for (const register of routeModules) await app.register(async (scope) => register(scope, deps));
+
+  app.get('/api/v2/openapi.json', { schema: { hide: true } }, async () => app.swagger());
+  return app;
+}

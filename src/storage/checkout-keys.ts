@@ -1,0 +1,70 @@
+// Checkout keys: SSH key pairs per project; the private half is sealed at rest.
+import { newId, nowIso } from '../domain/clock.ts';
+import type { SecretBox } from '../domain/secret-box.ts';
+import { generateSshKeyPair } from '../domain/ssh-keys.ts';
+import type { Database } from './db.ts';
+import type { CheckoutKeysTable } from './schema.ts';
+
+export type CheckoutKey = Omit<CheckoutKeysTable, 'private_key_sealed'>;
+
+const columns = ['id', 'project_id', 'type', 'public_key', 'fingerprint_md5', 'fingerprint_sha256', 'created_at'] as const;
+
+export async function createCheckoutKey(d: Database, box: SecretBox, projectId: string, type: 'deploy-key' | 'user-key'): Promise<CheckoutKey> {
+  const pair = generateSshKeyPair(`circlet-${type}`);
+  const row: CheckoutKeysTable = {
+    id: newId(),
+    project_id: projectId,
+    type,
+    public_key: pair.publicKey,
+    private_key_sealed: box.seal(pair.privateKey),
+    fingerprint_md5: pair.fingerprintMd5,
+    fingerprint_sha256: pair.fingerprintSha256,
+    created_at: nowIso(),
+  };
+  await d.db.insertInto('checkout_keys').values(row).execute();
+  const { private_key_sealed: _sealed, ...key } = row;
+  return key;
+}
+
+/** All keys of a project, newest first. */
+export async function listCheckoutKeys(d: Database, projectId: string): Promise<CheckoutKey[]> {
+  return d.db
+    .selectFrom('checkout_keys')
+    .select(columns)
+    .where('project_id', '=', projectId)
+    .orderBy('created_at', 'desc')
+    .orderBy('id', 'desc')
+    .execute();
+}
+
+export async function findCheckoutKey(d: Database, projectId: string, fingerprint: string): Promise<CheckoutKey | undefined> {
+  return d.db
+    .selectFrom('checkout_keys')
+    .select(columns)
+    .where('project_id', '=', projectId)
+    .where((eb) => eb.or([eb('fingerprint_md5', '=', fingerprint), eb('fingerprint_sha256', '=', fingerprint)]))
+    .executeTakeFirst();
+}
+
+export async function deleteCheckoutKey(d: Database, id: string): Promise<void> {
+  await d.db.deleteFrom('checkout_keys').where('id', '=', id).execute();
+}
+
+/**
+ * The preferred key, as CircleCI defines it: a user key wins over deploy keys; among keys
+ * of one type the newest wins.
+ */
+export function preferredKeyId(keys: CheckoutKey[]): string | undefined {
+  const users = keys.filter((k) => k.type === 'user-key');
+  const pool = users.length > 0 ? users : keys;
+  return [...pool].sort((a, b) => (a.created_at < b.created_at ? 1 : a.created_at > b.created_at ? -1 : a.id < b.id ? 1 : -1))[0]?.id;
+}
+
+/** The private key of the preferred checkout key, for a runner doing a checkout. */
+export async function preferredPrivateKey(d: Database, box: SecretBox, projectId: string): Promise<string | undefined> {
+  const keys = await listCheckoutKeys(d, projectId);
+  const id = preferredKeyId(keys);
+  if (!id) return undefined;
+  const row = await d.db.selectFrom('checkout_keys').select('private_key_sealed').where('id', '=', id).executeTakeFirst();
+  return row && box.open(row.private_key_sealed);
+}

@@ -1,0 +1,7 @@
+// Numbered, append-only migrations. Add new ones at the end; never edit a landed one.
+import type { Migration } from 'kysely';
+import * as m0001 from './0001_foundation.ts';
+
+export const migrations: Record<string, Migration> = {
+  '0001_foundation': m0001,
+};

@@ -1,0 +1,58 @@
+// Organizations and memberships.
+import { newId, nowIso } from '../domain/clock.ts';
+import type { Database } from './db.ts';
+import type { OrganizationsTable } from './schema.ts';
+
+export type Organization = OrganizationsTable;
+
+export async function getOrganization(d: Database, id: string): Promise<Organization | undefined> {
+  return d.db.selectFrom('organizations').selectAll().where('id', '=', id).executeTakeFirst();
+}
+
+export async function findOrganization(d: Database, vcsType: string, name: string): Promise<Organization | undefined> {
+  return d.db.selectFrom('organizations').selectAll().where('vcs_type', '=', vcsType).where('name', '=', name).executeTakeFirst();
+}
+
+export async function ensureOrganization(d: Database, vcsType: string, name: string): Promise<Organization> {
+  const existing = await findOrganization(d, vcsType, name);
+  if (existing) return existing;
+  await d.db
+    .insertInto('organizations')
+    .values({ id: newId(), vcs_type: vcsType, name, created_at: nowIso() })
+    .onConflict((oc) => oc.columns(['vcs_type', 'name']).doNothing())
+    .execute();
+  return (await findOrganization(d, vcsType, name))!;
+}
+
+export async function addMember(d: Database, organizationId: string, userId: string, role: 'admin' | 'member' = 'admin'): Promise<void> {
+  await d.db
+    .insertInto('memberships')
+    .values({ organization_id: organizationId, user_id: userId, role, created_at: nowIso() })
+    .onConflict((oc) => oc.columns(['organization_id', 'user_id']).doNothing())
+    .execute();
+}
+
+export async function isMember(d: Database, organizationId: string, userId: string): Promise<boolean> {
+  const row = await d.db
+    .selectFrom('memberships')
+    .select('role')
+    .where('organization_id', '=', organizationId)
+    .where('user_id', '=', userId)
+    .executeTakeFirst();
+  return row !== undefined;
+}
+
+export async function organizationsOfUser(d: Database, userId: string): Promise<Organization[]> {
+  return d.db
+    .selectFrom('memberships')
+    .innerJoin('organizations', 'organizations.id', 'memberships.organization_id')
+    .selectAll('organizations')
+    .where('memberships.user_id', '=', userId)
+    .orderBy('organizations.name')
+    .orderBy('organizations.id')
+    .execute();
+}
+
+export async function deleteOrganization(d: Database, id: string): Promise<void> {
+  await d.db.deleteFrom('organizations').where('id', '=', id).execute();
+}

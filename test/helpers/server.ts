@@ -1,0 +1,73 @@
+// A real circlet server on loopback for HTTP tests, on the given database kind.
+import fs from 'node:fs';
+import { createSecretBox } from '../../src/domain/secret-box.ts';
+import { buildApp } from '../../src/http/app.ts';
+import type { Database } from '../../src/storage/db.ts';
+import { addMember, ensureOrganization } from '../../src/storage/organizations.ts';
+import { createProject, type ProjectWithOrg } from '../../src/storage/projects.ts';
+import { createApiToken, ensureUser, type User } from '../../src/storage/users.ts';
+import { tempDir, type TestDatabaseKind } from './databases.ts';
+import type { FastifyInstance } from 'fastify';
+import crypto from 'node:crypto';
+
+export interface TestServer {
+  app: FastifyInstance;
+  database: Database;
+  url: string;
+  dataDir: string;
+  secrets: ReturnType<typeof createSecretBox>;
+  close(): Promise<void>;
+  /** A user with a token, member of `gh/<org>` when org is given. */
+  user(login: string, org?: string): Promise<{ user: User; token: string }>;
+  project(slug: string, repo?: string, defaultBranch?: string): Promise<ProjectWithOrg>;
+  /** fetch against the server with the given token. */
+  call(method: string, path: string, token?: string, body?: unknown, headers?: Record<string, string>): Promise<{ status: number; body: any; text: string; headers: Headers }>;
+}
+
+export async function startTestServer(kind: TestDatabaseKind): Promise<TestServer> {
+  const { database, dispose } = await kind.create();
+  const dataDir = tempDir('circlet-data-');
+  const secrets = createSecretBox(crypto.randomBytes(32));
+  const app = await buildApp({ database, secrets });
+  await app.listen({ host: '127.0.0.1', port: 0 });
+  const addr = app.server.address();
+  const url = `http://127.0.0.1:${typeof addr === 'object' && addr ? addr.port : 0}`;
+  return {
+    app,
+    database,
+    url,
+    dataDir,
+    secrets,
+    async close() {
+      await app.close();
+      await dispose();
+      fs.rmSync(dataDir, { recursive: true, force: true });
+    },
+    async user(login, org) {
+      const user = await ensureUser(database, login);
+      if (org) await addMember(database, (await ensureOrganization(database, 'github', org)).id, user.id);
+      return { user, token: await createApiToken(database, user.id, 'test') };
+    },
+    async project(slug, repo = '/nonexistent', defaultBranch = 'main') {
+      const [provider, org, name] = slug.split('/');
+      const vcs = provider === 'bb' || provider === 'bitbucket' ? 'bitbucket' : 'github';
+      const o = await ensureOrganization(database, vcs, org!);
+      return createProject(database, o, { name: name!, vcsUrl: repo, defaultBranch });
+    },
+    async call(method, path, token, body, headers = {}) {
+      const res = await fetch(url + path, {
+        method,
+        headers: { ...(token ? { 'Circle-Token': token } : {}), ...(body !== undefined ? { 'content-type': 'application/json' } : {}), ...headers },
+        body: body === undefined ? undefined : typeof body === 'string' ? body : JSON.stringify(body),
+      });
+      const text = await res.text();
+      let parsed: unknown = undefined;
+      try {
+        parsed = text ? JSON.parse(text) : undefined;
+      } catch {
+        parsed = undefined;
+      }
+      return { status: res.status, body: parsed, text, headers: res.headers };
+    },
+  };
+}
