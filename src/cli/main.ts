@@ -1,5 +1,6 @@
 // The `circlet` command line.
 import { Command } from 'commander';
+import { configCommand } from './config.ts';
 import { projectCommand } from './project.ts';
 import { serveCommand } from './serve.ts';
 import { tokenCommand } from './token.ts';
@@ -12,5 +13,6 @@ const program = new Command('circlet')
 program.addCommand(serveCommand());
 program.addCommand(tokenCommand());
 program.addCommand(projectCommand());
+program.addCommand(configCommand());
 
 await program.parseAsync(process.argv);

@@ -1,4 +1,5 @@
 // `circlet project add`: register a project (its organization created when missing).
+import path from 'node:path';
 import { Command } from 'commander';
 import { parseProjectSlug } from '../domain/slug.ts';
 import { addMember, ensureOrganization } from '../storage/organizations.ts';
@@ -38,5 +39,5 @@ export function projectCommand(): Command {
 /** Local paths are stored absolute; URLs as given. */
 export function normalizeRepo(repo: string): string {
   if (/^[a-z][a-z0-9+.-]*:\/\//i.test(repo) || /^[^/]+@[^:]+:/.test(repo)) return repo;
-  return new URL(repo, `file://${process.cwd()}/`).pathname;
+  return path.resolve(repo);
 }

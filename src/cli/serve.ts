@@ -1,37 +1,69 @@
 // `circlet serve`: run the server on the embedded default or a PostgreSQL database.
 import { Command, InvalidArgumentError } from 'commander';
-import { startServer } from '../server/server.ts';
 import { action, addDataOptions } from './shared.ts';
 
+export const DEFAULT_PORT = 8080;
+/** How long in-flight requests get to finish after SIGTERM/SIGINT before the process exits anyway. */
+const SHUTDOWN_GRACE_MS = 10_000;
+
 export function parsePort(value: string): number {
-  const n = Number(value);
+  const n = /^\s*\d+\s*$/.test(value) ? Number(value) : NaN;
   if (!Number.isInteger(n) || n < 0 || n > 65535) throw new InvalidArgumentError('must be a port number (0-65535)');
   return n;
+}
+
+/** `--port` wins, then `PORT`, then 8080. `0` is a real value (any free port), not "unset". */
+export function resolvePort(option: number | undefined, env: NodeJS.ProcessEnv = process.env): number {
+  if (option !== undefined) return option;
+  const fromEnv = env.PORT;
+  if (fromEnv === undefined || fromEnv.trim() === '') return DEFAULT_PORT;
+  try {
+    return parsePort(fromEnv);
+  } catch {
+    throw new Error(`invalid PORT '${fromEnv}': must be a port number (0-65535)`);
+  }
 }
 
 export function serveCommand(): Command {
   const cmd = new Command('serve')
     .description('start the circlet server (SQLite under ./.circlet by default)')
     .option('--host <host>', 'address to listen on', '127.0.0.1')
-    .option('--port <port>', 'port to listen on (env PORT; default 8080)', parsePort);
+    .option('--port <port>', `port to listen on, 0 for any free port (env PORT; default ${DEFAULT_PORT})`, parsePort);
   addDataOptions(cmd);
   cmd.action(
     action(async (opts: { host: string; port?: number; dataDir?: string; databaseUrl?: string }) => {
-      const port = opts.port ?? (process.env.PORT ? parsePort(process.env.PORT) : 8080);
+      const port = resolvePort(opts.port);
+      // Loaded here, not at the top: `--help` and argument errors stay fast.
+      const { startServer } = await import('../server/server.ts');
       const server = await startServer({ host: opts.host, port, dataDir: opts.dataDir, databaseUrl: opts.databaseUrl });
+      let stopping = false;
+      const stop = (signal: NodeJS.Signals) => {
+        if (stopping) {
+          // A second Ctrl-C: do not wait for in-flight requests.
+          process.stderr.write(`circlet: ${signal} again, exiting now\n`);
+          process.exit(1);
+        }
+        stopping = true;
+        setTimeout(() => {
+          process.stderr.write(`circlet: requests still running ${SHUTDOWN_GRACE_MS / 1000}s after ${signal}, exiting\n`);
+          process.exit(1);
+        }, SHUTDOWN_GRACE_MS).unref();
+        server.close().then(
+          () => process.exit(0),
+          (err: unknown) => {
+            process.stderr.write(`circlet: error while shutting down: ${err instanceof Error ? err.message : String(err)}\n`);
+            process.exit(1);
+          },
+        );
+      };
+      process.on('SIGTERM', stop);
+      process.on('SIGINT', stop);
+      // Readiness: the URL line is printed once the port accepts requests (and the admin
+      // token, if any, exists). Tools wait for this line.
       process.stdout.write(`circlet listening on ${server.url}\n`);
       if (server.adminToken) {
         process.stdout.write(`admin token (saved to ${server.dataDir}/admin-token): ${server.adminToken}\n`);
       }
-      let stopping = false;
-      const stop = async () => {
-        if (stopping) return;
-        stopping = true;
-        await server.close();
-        process.exit(0);
-      };
-      process.on('SIGTERM', stop);
-      process.on('SIGINT', stop);
     }),
   );
   return cmd;

@@ -2,7 +2,7 @@
 import type { Command } from 'commander';
 import { createSecretBox, loadSecretKey, type SecretBox } from '../domain/secret-box.ts';
 import { resolveDataLocation } from '../server/data-dir.ts';
-import { openAndMigrate, type Database } from '../storage/db.ts';
+import type { Database } from '../storage/db.ts';
 
 export function addDataOptions(cmd: Command): Command {
   return cmd
@@ -19,6 +19,8 @@ export interface DataHandle {
 /** Opens the same data a server started with these options uses (safe while it runs). */
 export async function openData(opts: { dataDir?: string; databaseUrl?: string }): Promise<DataHandle> {
   const { dataDir, databaseUrl } = resolveDataLocation(opts);
+  // Loaded on use, not at start-up: `--help` and argument errors need no database driver.
+  const { openAndMigrate } = await import('../storage/db.ts');
   const database = await openAndMigrate(databaseUrl);
   return { database, secrets: createSecretBox(loadSecretKey(dataDir)), dataDir };
 }

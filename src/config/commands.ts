@@ -8,7 +8,7 @@ import { bindArgs, readDecls, type BindHooks } from './params.ts';
 import type { Path } from './parse.ts';
 import { substitute, type Scope } from './template.ts';
 import { isObj, splitEntry } from './util.ts';
-import { StepsValue } from './values.ts';
+import { ExecutorValue, StepsValue } from './values.ts';
 
 export const BUILTIN_STEPS = new Set([
   'run', 'checkout', 'setup_remote_docker', 'save_cache', 'restore_cache', 'store_artifacts', 'store_test_results',
@@ -23,10 +23,15 @@ export function callerHooks(ns: Namespace, ctx: Ctx, path: Path, depth: number):
   return {
     prepareArg: (name, decl, v) => {
       if (decl.type === 'steps') return v instanceof StepsValue ? v : new StepsValue(expandSteps(v, ns, ctx, [...path, name], depth + 1));
-      if (decl.type === 'executor') return resolveExecutor(v, ns, ctx, [...path, name]) ?? v;
+      if (decl.type === 'executor') return resolveExecutor(v, ns, ctx, [...path, name]) ?? unresolved(v);
       return v;
     },
   };
+}
+
+/** An executor value that could not be resolved (already reported): an empty body, no follow-on errors. */
+function unresolved(v: unknown): ExecutorValue {
+  return new ExecutorValue(isObj(v) ? String(v.name) : String(v), {});
 }
 
 /** Hooks that turn defaults into values in the declaring element's scope. */
@@ -35,7 +40,7 @@ export function defaultHooks(ns: Namespace, ctx: Ctx, declPath: Path, depth: num
     const p = [...declPath, name, 'default'];
     const sub = substitute(v, scopeFor(ns, null, ctx), ctx.diags, p);
     if (decl.type === 'steps') return new StepsValue(expandSteps(sub, ns, ctx, p, depth + 1));
-    if (decl.type === 'executor') return resolveExecutor(sub, ns, ctx, p) ?? sub;
+    if (decl.type === 'executor') return resolveExecutor(sub, ns, ctx, p) ?? unresolved(sub);
     return sub;
   };
 }

@@ -86,6 +86,10 @@ export async function fetchOrbs(
       continue;
     }
     const ref = parseOrbRef(v);
+    if (!ref && /^https?:\/\//.test(v)) {
+      diags.error(p, `URL orbs are not supported: '${v}'`);
+      continue;
+    }
     if (!ref) {
       diags.error(p, `Invalid orb reference '${v}': expected 'namespace/name@version'`);
       continue;
@@ -96,7 +100,13 @@ export async function fetchOrbs(
       diags.error(p, `Cannot resolve orb ${key}: no orb source is configured`);
       continue;
     }
-    const got = await source.resolve(ref);
+    let got: Awaited<ReturnType<OrbSource['resolve']>>;
+    try {
+      got = await source.resolve(ref);
+    } catch (err) {
+      diags.error(p, `Could not fetch orb ${key}: ${err instanceof Error ? err.message : String(err)}`);
+      continue;
+    }
     if (!got) {
       diags.error(p, `Cannot find orb ${key}: the orb or version does not exist`);
       continue;

@@ -40,12 +40,16 @@ export function readDecls(raw: unknown, path: Path, diags: Diags, kind: DeclKind
       continue;
     }
     const type = d.type;
+    // An invalid declaration is still registered (unchecked), so its uses do not cascade into more errors.
+    const unchecked: ParamDecl = { type: '', hasDefault: Object.hasOwn(d, 'default'), default: d.default };
     if (type === undefined) {
       diags.error(p, `Parameter '${name}' is missing required key 'type'`);
+      out[name] = unchecked;
       continue;
     }
     if (typeof type !== 'string' || !allowed.includes(type)) {
       diags.error([...p, 'type'], `Parameter '${name}' has invalid type '${scalarString(type)}'; expected one of: ${allowed.join(', ')}`);
+      out[name] = unchecked;
       continue;
     }
     const decl: ParamDecl = { type, hasDefault: Object.hasOwn(d, 'default') };
@@ -53,6 +57,7 @@ export function readDecls(raw: unknown, path: Path, diags: Diags, kind: DeclKind
     if (type === 'enum') {
       if (!Array.isArray(d.enum) || d.enum.length === 0) {
         diags.error(p, `Parameter '${name}' of type enum requires a non-empty 'enum' list`);
+        out[name] = unchecked;
         continue;
       }
       decl.enum = d.enum;
@@ -124,7 +129,7 @@ export function bindArgs(decls: Decls, args: Record<string, unknown>, path: Path
       const err = typeError(name, decl, v);
       if (err) {
         diags.error([...path, name], err);
-        out[name] = v;
+        out[name] = decl.type === 'steps' ? [] : v; // bound anyway, to avoid follow-on errors
         continue;
       }
       out[name] = hooks.prepareArg ? hooks.prepareArg(name, decl, v) : v;
@@ -134,6 +139,7 @@ export function bindArgs(decls: Decls, args: Record<string, unknown>, path: Path
       out[name] = hooks.prepareDefault && v !== null ? hooks.prepareDefault(name, decl, v) : v;
     } else {
       missing.push(name);
+      out[name] = decl.type === 'steps' ? [] : ''; // bound anyway, to avoid follow-on errors
     }
   }
   if (missing.length > 0) diags.error(path, `Missing required argument(s): ${missing.join(', ')}`);

@@ -73,6 +73,8 @@ export function parseYaml(source: string): ParsedYaml {
     diagnostics.push({ severity: 'error', message: `YAML syntax error: ${firstLine(e.message)}`, path: '', line: pos.line, column: pos.col });
   }
   if (diagnostics.length > 0) return { value: null, diagnostics, locate: noLocator };
+  // Map keys keep their text: a job or workflow named `on`/`no` is not a boolean.
+  keepKeyText(doc.contents);
   let value: unknown;
   try {
     value = doc.toJS({ maxAliasCount: -1 });
@@ -87,6 +89,23 @@ export function parseYaml(source: string): ParsedYaml {
     return { line: pos.line, column: pos.col };
   };
   return { value, diagnostics, locate };
+}
+
+/** Turns boolean map keys back into their source text (walks the node tree once, not aliases). */
+function keepKeyText(node: unknown): void {
+  const stack: unknown[] = [node];
+  while (stack.length > 0) {
+    const n = stack.pop();
+    if (isMap(n)) {
+      for (const pair of n.items) {
+        const key = pair.key;
+        if (isScalar(key) && typeof key.value === 'boolean' && typeof key.source === 'string') key.value = key.source;
+        stack.push(pair.value);
+      }
+    } else if (isSeq(n)) {
+      for (const item of n.items) stack.push(item);
+    }
+  }
 }
 
 function firstLine(s: string): string {

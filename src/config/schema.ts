@@ -225,10 +225,16 @@ function custom(what: string, kinds: readonly Kind[], check: Check): Shape {
   return { what, kinds, check };
 }
 
+/** ` (did you mean 'x'?)` for a near miss: at most two edits away, or a prefix of a known key. */
 function suggest(key: string, known: readonly string[]): string {
   let best = '';
   let bestDist = 3;
   for (const k of known) {
+    if (key.length >= 4 && k.startsWith(key) && bestDist > 2) {
+      best = k;
+      bestDist = 2.5;
+      continue;
+    }
     const d = editDistance(key, k);
     if (d < bestDist) {
       best = k;
@@ -312,14 +318,13 @@ const executorFields = {
   docker: list(dockerImage, { min: 1, what: 'a list of docker images' }),
   machine,
   macos,
-  windows: any,
   resource_class: resourceClass,
   shell: string,
   working_directory: string,
   environment,
   description: string,
 };
-const EXECUTOR_KINDS = ['docker', 'machine', 'macos', 'windows'] as const;
+const EXECUTOR_KINDS = ['docker', 'machine', 'macos'] as const;
 
 // Steps -----------------------------------------------------------------------------------------
 
@@ -336,38 +341,45 @@ const runFields = {
   max_auto_reruns: int(1, 5),
   auto_rerun_delay: str(/^\d+[sm]$/, 'a delay like 30s or 2m'),
 };
-const runStep = either(string, obj(runFields, { required: ['command'] }));
 
-/** Built-in steps: the shape of their argument. `null` in `kinds` means the bare string form. */
+/**
+ * Built-in steps: the shape of their argument. CircleCI ignores keys it does not know in a
+ * built-in step (published orbs carry `run.description`, real configs `checkout.directory`), so
+ * these maps are open: known keys are type-checked, required keys enforced, others pass. `name`
+ * and `when` (run-time status) are accepted on every built-in step.
+ */
+function builtin(fields: Record<string, Shape>, opts: ObjOptions = {}): Shape {
+  return obj({ name: string, when: oneOfValues(RUNTIME_STATUS), ...fields }, { open: true, ...opts });
+}
+const runStep = either(string, builtin(runFields, { required: ['command'] }));
 const BUILTIN_STEPS: Record<string, Shape> = {
   run: runStep,
   deploy: runStep,
-  checkout: obj({ path: string, method: oneOfValues(['blobless', 'full', 'shallow']), depth: int(1), name: string }, { nullable: true }),
-  setup_remote_docker: obj(
-    { docker_layer_caching: flag, version: string, prefer_same_region: flag, name: string },
-    { nullable: true },
-  ),
-  save_cache: obj({ paths: list(string), key: string, name: string, when: oneOfValues(RUNTIME_STATUS) }, { required: ['paths', 'key'] }),
-  restore_cache: obj(
-    { key: string, keys: list(string), name: string },
+  checkout: builtin({ path: string, method: oneOfValues(['blobless', 'full', 'shallow']), depth: int(1) }, { nullable: true }),
+  setup_remote_docker: builtin({ docker_layer_caching: flag, version: string, prefer_same_region: flag }, { nullable: true }),
+  save_cache: builtin({ paths: stringOrStrings, key: string }, { required: ['paths', 'key'] }),
+  restore_cache: builtin(
+    { key: string, keys: list(string) },
     {
       also(m, path, ctx) {
         if (!('key' in m) && !('keys' in m)) issue(ctx, path, `missing required key 'key' or 'keys'`);
       },
     },
   ),
-  store_artifacts: obj({ path: string, destination: string, name: string }, { required: ['path'] }),
-  store_test_results: obj({ path: string, name: string }, { required: ['path'] }),
-  persist_to_workspace: obj({ root: string, paths: list(string), name: string }, { required: ['root', 'paths'] }),
-  attach_workspace: obj({ at: string, name: string }, { required: ['at'] }),
-  add_ssh_keys: obj({ fingerprints: list(string), name: string }, { nullable: true }),
+  store_artifacts: builtin({ path: string, destination: string }, { required: ['path'] }),
+  store_test_results: builtin({ path: string }, { required: ['path'] }),
+  persist_to_workspace: builtin({ root: string, paths: stringOrStrings }, { required: ['root', 'paths'] }),
+  attach_workspace: builtin({ at: string }, { required: ['at'] }),
+  add_ssh_keys: builtin({ fingerprints: list(string) }, { nullable: true }),
 };
 /** Built-ins that only exist with arguments (a bare `- save_cache` is meaningless). */
 const NEEDS_ARGS = new Set(['save_cache', 'restore_cache', 'store_artifacts', 'store_test_results', 'persist_to_workspace', 'attach_workspace', 'when', 'unless']);
 
 const steps: Shape = lazy(() => stepList, 'a list of steps', ['list']);
 
-const conditionalStep = obj({ condition: lazy(() => logic, 'a logic statement', ['string', 'number', 'boolean', 'map', 'null']), steps }, {
+/** `when`/`unless` steps: a list of steps, or (as CircleCI accepts) a single step. */
+const conditionalSteps: Shape = lazy(() => either(stepList, step), 'a list of steps', ['list', 'string', 'map']);
+const conditionalStep = obj({ condition: lazy(() => logic, 'a logic statement', ['string', 'number', 'boolean', 'map', 'null']), steps: conditionalSteps }, {
   required: ['condition', 'steps'],
 });
 
@@ -387,8 +399,8 @@ const step: Shape = custom('a step', ['string', 'map'], (v, path, ctx) => {
   if (name === 'when' || name === 'unless') return run(conditionalStep, args, at, ctx);
   if (ctx.commands.has(name)) return run(commandArgs, args, at, ctx);
   if (name === 'steps') return run(steps, args, at, ctx);
-  const builtin = Object.hasOwn(BUILTIN_STEPS, name) ? BUILTIN_STEPS[name] : undefined;
-  run(builtin ?? commandArgs, args, at, ctx);
+  const known = Object.hasOwn(BUILTIN_STEPS, name) ? BUILTIN_STEPS[name] : undefined;
+  run(known ?? commandArgs, args, at, ctx);
 });
 
 /** Arguments of a command invocation: parameter names to values (checked by the compiler). */
@@ -514,10 +526,11 @@ const command = either(
 const executor = either(
   str(undefined, 'an executor alias'),
   obj(
-    { ...executorFields, parameters: parameterDecls(false) },
+    // `windows` comes from CircleCI's windows orb executors; accepted as is.
+    { ...executorFields, windows: any, parameters: parameterDecls(false) },
     {
       also(m, path, ctx) {
-        const kinds = EXECUTOR_KINDS.filter((k) => k in m);
+        const kinds = [...EXECUTOR_KINDS, 'windows'].filter((k) => k in m);
         if (kinds.length > 1) issue(ctx, path, `an executor can use only one of docker, machine, macos; found ${kinds.join(', ')}`);
         if (kinds.length === 0) issue(ctx, path, `an executor needs one of docker, machine, macos`);
       },
@@ -553,9 +566,9 @@ const matrix = obj(
 /** Keys with a meaning of their own in a workflow job entry; any other key is a job parameter. */
 const invocationFields = {
   name: either(string, number),
-  requires: list(requiresItem),
+  requires: list(requiresItem, { what: 'a list of job names' }),
   context: stringOrStrings,
-  type: string,
+  type: oneOfValues(JOB_TYPES),
   filters,
   matrix,
   'pre-steps': steps,
@@ -643,6 +656,7 @@ const orbs: Shape = dict(
       if (orbUrl.test(v)) return;
       return run(orbRef, v, path, ctx);
     }
+    if (kindOf(v) !== 'map') return expected(ctx, path, 'an orb reference or an inline orb', v);
     run(inlineOrb, v, path, ctx);
   }),
   { keys: NAME, keyWhat: NAME_WHAT, nullable: true },

@@ -14,6 +14,8 @@ export interface Scope {
   pipelineValues: PipelineValues;
   /** Matrix values of the current matrix instance; null outside matrix entries. */
   matrix: Record<string, unknown> | null;
+  /** Inside `environment:` maps an absent pipeline value renders as `<nil>` (CircleCI's rendering). */
+  nilAbsent?: boolean;
 }
 
 const REF = /^(?:parameters|pipeline|matrix)\.[A-Za-z0-9_.-]*[A-Za-z0-9_-]$/;
@@ -45,7 +47,8 @@ export function lookupRef(name: string, scope: Scope, diags: Diags, path: Path):
   }
   if (name.startsWith('pipeline.')) {
     const key = name.slice('pipeline.'.length);
-    return Object.hasOwn(scope.pipelineValues, key) ? scope.pipelineValues[key] : '';
+    if (Object.hasOwn(scope.pipelineValues, key)) return scope.pipelineValues[key];
+    return scope.nilAbsent ? '<nil>' : '';
   }
   return fail();
 }
@@ -153,7 +156,10 @@ export function substitute(value: unknown, scope: Scope, diags: Diags, path: Pat
   if (Array.isArray(value)) return value.map((v, i) => substitute(v, scope, diags, [...path, i]));
   if (typeof value === 'object' && value !== null && Object.getPrototypeOf(value) === Object.prototype) {
     const out: Record<string, unknown> = {};
-    for (const [k, v] of Object.entries(value)) out[k] = substitute(v, scope, diags, [...path, k]);
+    for (const [k, v] of Object.entries(value)) {
+      const inner = k === 'environment' && !scope.nilAbsent ? { ...scope, nilAbsent: true } : scope;
+      out[k] = substitute(v, inner, diags, [...path, k]);
+    }
     return out;
   }
   return value;

@@ -1,6 +1,6 @@
 // Builds the Fastify application: parsers, error mapping, auth, OpenAPI, and the routes.
 import swagger from '@fastify/swagger';
-import Fastify, { type FastifyBaseLogger, type FastifyError, type FastifyInstance } from 'fastify';
+import Fastify, { type FastifyBaseLogger, type FastifyError, type FastifyInstance, type FastifySchemaValidationError } from 'fastify';
 import { BadPageToken } from '../domain/paging.ts';
 import { registerAuth } from './auth.ts';
 import type { HttpDeps } from './deps.ts';
@@ -23,6 +23,19 @@ export function rewriteUrl(url: string): string {
 /** Removes the `circle-token` query value from a URL before it is logged. */
 export function redactUrl(url: string): string {
   return url.replace(/([?&]circle-token=)[^&]*/gi, '$1[redacted]');
+}
+
+/** A 400 message naming the field a request failed validation on. */
+export function validationMessage(where: string, first: FastifySchemaValidationError | undefined): string {
+  if (!first) return `Invalid ${where}`;
+  const path = (first.instancePath || '').replace(/^\//, '').replace(/\//g, '.').replace(/~1/g, '/').replace(/~0/g, '~');
+  const at = (key: unknown) => (path ? `${path}.${String(key)}` : String(key));
+  const params = first.params as Record<string, unknown>;
+  if (first.keyword === 'required') return `Missing ${where} field '${at(params.missingProperty)}'`;
+  if (first.keyword === 'additionalProperties') return `Unexpected ${where} field '${at(params.additionalProperty)}'`;
+  const detail = first.keyword === 'enum' && Array.isArray(params.allowedValues) ? `must be one of ${params.allowedValues.join(', ')}` : (first.message ?? 'is invalid');
+  if (!path && where === 'body' && first.keyword === 'type') return 'Request body must be a JSON object';
+  return path ? `Invalid ${where} field '${path}': ${detail}` : `Invalid ${where}: ${detail}`;
 }
 
 export async function buildApp(deps: HttpDeps, options: AppOptions = {}): Promise<FastifyInstance> {
@@ -51,15 +64,7 @@ export async function buildApp(deps: HttpDeps, options: AppOptions = {}): Promis
     if (err instanceof ApiError) return reply.status(err.statusCode).send({ message: err.message });
     if (err instanceof BadPageToken) return reply.status(400).send({ message: err.message });
     const fe = err as FastifyError;
-    if (fe.validation) {
-      const where = fe.validationContext ?? 'request';
-      const first = fe.validation[0];
-      const field = first ? (first.instancePath || '').replace(/^\//, '').replace(/\//g, '.') : '';
-      const missing = first && first.keyword === 'required' ? (first.params as { missingProperty?: string }).missingProperty : undefined;
-      const name = missing ?? field;
-      const detail = first?.message ?? 'is invalid';
-      return reply.status(400).send({ message: name ? `Invalid ${where} field '${name}': ${detail}` : `Invalid ${where}: ${detail}` });
-    }
+    if (fe.validation) return reply.status(400).send({ message: validationMessage(fe.validationContext ?? 'request', fe.validation[0]) });
     if (fe.statusCode && fe.statusCode >= 400 && fe.statusCode < 500) {
       const message = fe.code === 'FST_ERR_CTP_BODY_TOO_LARGE' ? 'Request body is too large' : fe.message;
       return reply.status(fe.statusCode).send({ message });

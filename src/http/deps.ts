@@ -1,11 +1,13 @@
 // What the HTTP layer is given by the composition root (src/server).
 import type { SecretBox } from '../domain/secret-box.ts';
+import type { Engine } from '../engine/engine.ts';
 import type { Database } from '../storage/db.ts';
 import type { User } from '../storage/users.ts';
 
 export interface HttpDeps {
   database: Database;
   secrets: SecretBox;
+  engine: Engine;
   /** Public base URL of this server, e.g. `http://127.0.0.1:8080` (used in links). */
   baseUrl?: string;
 }

@@ -4,6 +4,7 @@ import path from 'node:path';
 import type { FastifyInstance } from 'fastify';
 import pino from 'pino';
 import { createSecretBox, loadSecretKey } from '../domain/secret-box.ts';
+import { Engine } from '../engine/engine.ts';
 import { buildApp, redactUrl } from '../http/app.ts';
 import { openAndMigrate, type Database } from '../storage/db.ts';
 import { ensureOrganization, addMember } from '../storage/organizations.ts';
@@ -22,6 +23,7 @@ export interface ServeOptions {
 export interface RunningServer {
   app: FastifyInstance;
   database: Database;
+  engine: Engine;
   url: string;
   dataDir: string;
   /** The admin token, when it was created by this start. */
@@ -49,34 +51,62 @@ async function bootstrapAdmin(database: Database, dataDir: string): Promise<stri
   return token;
 }
 
+/** The URL clients use to reach `host:port` (a wildcard address is reached on loopback). */
+export function urlFor(host: string, port: number): string {
+  const reachable = host === '0.0.0.0' ? '127.0.0.1' : host === '::' ? '::1' : host;
+  return `http://${reachable.includes(':') ? `[${reachable}]` : reachable}:${port}`;
+}
+
 export async function startServer(opts: ServeOptions = {}): Promise<RunningServer> {
   const { dataDir, databaseUrl } = resolveDataLocation(opts);
   fs.mkdirSync(dataDir, { recursive: true });
   const secrets = createSecretBox(loadSecretKey(dataDir));
   const database = await openAndMigrate(databaseUrl);
-  const adminToken = await bootstrapAdmin(database, dataDir);
-  const logger = pino({
-    level: opts.logLevel ?? process.env.CIRCLET_LOG_LEVEL ?? 'info',
-    redact: ['req.headers["circle-token"]', 'req.headers.authorization'],
-    serializers: {
-      req: (req: { method: string; url: string }) => ({ method: req.method, url: redactUrl(req.url) }),
-    },
-  }, pino.destination(2));
-  const host = opts.host ?? '127.0.0.1';
-  const app = await buildApp({ database, secrets }, { logger });
-  await app.listen({ host, port: opts.port ?? 0 });
-  const address = app.server.address();
-  const port = typeof address === 'object' && address ? address.port : opts.port;
-  const url = `http://${host.includes(':') ? `[${host}]` : host}:${port}`;
-  return {
-    app,
-    database,
-    url,
-    dataDir,
-    adminToken,
-    async close() {
-      await app.close();
-      await database.close();
-    },
-  };
+  const engine = new Engine({ database, secrets, dataDir });
+  let app: FastifyInstance | undefined;
+  try {
+    const logger = pino(
+      {
+        level: opts.logLevel ?? process.env.CIRCLET_LOG_LEVEL ?? 'info',
+        redact: ['req.headers["circle-token"]', 'req.headers.authorization'],
+        serializers: {
+          req: (req: { method: string; url: string }) => ({ method: req.method, url: redactUrl(req.url) }),
+        },
+      },
+      pino.destination(2),
+    );
+    const host = opts.host ?? '127.0.0.1';
+    app = await buildApp({ database, secrets, engine }, { logger });
+    await app.listen({ host, port: opts.port ?? 0 });
+    const address = app.server.address();
+    const port = typeof address === 'object' && address ? address.port : (opts.port ?? 0);
+    const url = urlFor(host, port);
+    engine.setBaseUrl(url);
+    engine.start();
+    // Only once the port is ours: a start that fails to listen creates no admin token.
+    const adminToken = await bootstrapAdmin(database, dataDir);
+    const running = app;
+    return {
+      app: running,
+      database,
+      engine,
+      url,
+      dataDir,
+      adminToken,
+      async close() {
+        engine.stop();
+        try {
+          await running.close();
+        } finally {
+          await database.close();
+        }
+      },
+    };
+  } catch (err) {
+    engine.stop();
+    // Leave nothing open (a PostgreSQL pool would keep the process alive).
+    await app?.close().catch(() => undefined);
+    await database.close().catch(() => undefined);
+    throw err;
+  }
 }

@@ -68,3 +68,26 @@ export async function preferredPrivateKey(d: Database, box: SecretBox, projectId
   const row = await d.db.selectFrom('checkout_keys').select('private_key_sealed').where('id', '=', id).executeTakeFirst();
   return row && box.open(row.private_key_sealed);
 }
+
+/**
+ * A page of a project's keys, newest first, after the key `(created_at, id)` of the last
+ * row of the previous page. Fetches `limit + 1` rows.
+ */
+export async function listCheckoutKeysPage(d: Database, projectId: string, limit: number, after?: { created_at: string; id: string }): Promise<CheckoutKey[]> {
+  let q = d.db.selectFrom('checkout_keys').select(columns).where('project_id', '=', projectId);
+  if (after) {
+    q = q.where((eb) => eb.or([eb('created_at', '<', after.created_at), eb.and([eb('created_at', '=', after.created_at), eb('id', '<', after.id)])]));
+  }
+  return q.orderBy('created_at', 'desc').orderBy('id', 'desc').limit(limit + 1).execute();
+}
+
+/** The id of the preferred key (see preferredKeyId) without loading every key. */
+export async function preferredCheckoutKeyId(d: Database, projectId: string): Promise<string | undefined> {
+  for (const type of ['user-key', undefined]) {
+    let q = d.db.selectFrom('checkout_keys').select('id').where('project_id', '=', projectId);
+    if (type) q = q.where('type', '=', type);
+    const row = await q.orderBy('created_at', 'desc').orderBy('id', 'desc').limit(1).executeTakeFirst();
+    if (row) return row.id;
+  }
+  return undefined;
+}

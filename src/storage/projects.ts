@@ -63,3 +63,80 @@ export async function deleteProject(d: Database, id: string): Promise<void> {
 export async function updateProject(d: Database, id: string, changes: Partial<Pick<Project, 'settings' | 'default_branch' | 'vcs_url'>>): Promise<void> {
   await d.db.updateTable('projects').set(changes).where('id', '=', id).execute();
 }
+
+/** The advanced settings (CircleCI's names) circlet stores in `projects.settings`. */
+export const ADVANCED_BOOLEAN_SETTINGS = [
+  'autocancel_builds',
+  'build_fork_prs',
+  'build_prs_only',
+  'disable_ssh',
+  'forks_receive_secret_env_vars',
+  'oss',
+  'set_github_status',
+  'setup_workflows',
+  'write_settings_requires_admin',
+] as const;
+
+export type AdvancedBooleanSetting = (typeof ADVANCED_BOOLEAN_SETTINGS)[number];
+export type AdvancedSettings = Record<AdvancedBooleanSetting, boolean> & { pr_only_branch_overrides: string[] };
+export interface ProjectSettings {
+  advanced: AdvancedSettings;
+}
+
+/** CircleCI's defaults for a new project. */
+export function defaultAdvancedSettings(): AdvancedSettings {
+  return {
+    autocancel_builds: false,
+    build_fork_prs: false,
+    build_prs_only: false,
+    disable_ssh: false,
+    forks_receive_secret_env_vars: false,
+    oss: false,
+    set_github_status: true,
+    setup_workflows: false,
+    write_settings_requires_admin: false,
+    pr_only_branch_overrides: [],
+  };
+}
+
+/** The settings a project's `settings` JSON holds, over the defaults; junk is ignored. */
+export function projectSettings(p: Pick<Project, 'settings'>): ProjectSettings {
+  const advanced = defaultAdvancedSettings();
+  let stored: unknown;
+  try {
+    stored = JSON.parse(p.settings);
+  } catch {
+    stored = undefined;
+  }
+  const a = (stored as { advanced?: Record<string, unknown> } | undefined)?.advanced;
+  if (a && typeof a === 'object') {
+    for (const k of ADVANCED_BOOLEAN_SETTINGS) if (typeof a[k] === 'boolean') advanced[k] = a[k];
+    const b = a.pr_only_branch_overrides;
+    if (Array.isArray(b) && b.every((x) => typeof x === 'string')) advanced.pr_only_branch_overrides = [...b];
+  }
+  return { advanced };
+}
+
+/**
+ * Merges `changes` into a project's advanced settings and returns the result. The read and
+ * the write share a transaction (the row locked on PostgreSQL), so concurrent patches of
+ * different settings do not lose each other.
+ */
+export async function patchProjectSettings(d: Database, id: string, changes: Partial<AdvancedSettings>): Promise<ProjectSettings | undefined> {
+  return d.db.transaction().execute(async (trx) => {
+    let q = trx.selectFrom('projects').select('settings').where('id', '=', id);
+    if (d.dialect === 'postgres') q = q.forUpdate();
+    const row = await q.executeTakeFirst();
+    if (!row) return undefined;
+    const current = projectSettings(row);
+    const next: ProjectSettings = { advanced: { ...current.advanced } };
+    for (const [k, v] of Object.entries(changes)) if (v !== undefined) (next.advanced as Record<string, unknown>)[k] = v;
+    await trx.updateTable('projects').set({ settings: JSON.stringify(next) }).where('id', '=', id).execute();
+    return next;
+  });
+}
+
+/** The project named `name` in an organization. */
+export async function findProjectInOrganization(d: Database, organizationId: string, name: string): Promise<ProjectWithOrg | undefined> {
+  return withOrg(d).where('projects.organization_id', '=', organizationId).where('projects.name', '=', name).executeTakeFirst();
+}

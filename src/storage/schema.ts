@@ -63,6 +63,170 @@ export interface CheckoutKeysTable {
   created_at: string;
 }
 
+export interface ProjectCountersTable {
+  project_id: string;
+  pipeline_number: number;
+  job_number: number;
+}
+
+/** Pipeline states as the API reports them. */
+export type PipelineState = 'created' | 'errored' | 'setup-pending' | 'setup' | 'pending';
+
+export interface PipelinesTable {
+  id: string;
+  project_id: string;
+  number: number;
+  state: PipelineState;
+  /** 'api' | 'webhook' | 'scheduled_pipeline' | 'explicit' */
+  trigger_type: string;
+  trigger_actor_id: string | null;
+  trigger_received_at: string;
+  branch: string | null;
+  tag: string | null;
+  revision: string | null;
+  /** JSON: vcs block (provider_name, urls, revision, commit, review_id ...). */
+  vcs: string;
+  /** JSON: pipeline parameters as given by the trigger. */
+  parameters: string;
+  /** JSON: trigger parameters (webhook payload summary, schedule ids ...). */
+  trigger_parameters: string;
+  /** JSON: pipeline values (`pipeline.*`) the config was compiled with. */
+  pipeline_values: string;
+  /** JSON: [{type, message}] */
+  errors: string;
+  source_config: string;
+  compiled_config: string;
+  setup_config: string;
+  compiled_setup_config: string;
+  continuation_key_hash: string | null;
+  /** null | 'pending' | 'used' */
+  continuation_state: string | null;
+  created_at: string;
+  updated_at: string;
+}
+
+export interface WorkflowsTable {
+  id: string;
+  pipeline_id: string;
+  project_id: string;
+  name: string;
+  status: string;
+  /** 'setup' for the setup workflow of a setup config. */
+  tag: string | null;
+  started_by: string;
+  canceled_by: string | null;
+  errored_by: string | null;
+  rerun_of: string | null;
+  created_at: string;
+  stopped_at: string | null;
+}
+
+export interface JobsTable {
+  id: string;
+  workflow_id: string;
+  pipeline_id: string;
+  project_id: string;
+  name: string;
+  /** 'build' | 'approval' | 'no-op' */
+  type: string;
+  status: string;
+  number: number | null;
+  /** JSON: [{job_id, name, statuses}] */
+  requires: string;
+  /** JSON: the compiled job (executor, steps, environment ...). */
+  config: string;
+  /** JSON: context names. */
+  contexts: string;
+  /** 'docker' | 'machine' | 'macos' | 'windows' | 'none' */
+  executor: string;
+  resource_class: string;
+  parallelism: number;
+  approval_request_id: string | null;
+  approved_by: string | null;
+  canceled_by: string | null;
+  /** JSON: [{type, message, reason?}] */
+  messages: string;
+  created_at: string;
+  queued_at: string | null;
+  started_at: string | null;
+  stopped_at: string | null;
+}
+
+/** One parallel run of a job: what an agent claims. */
+export interface TasksTable {
+  id: string;
+  job_id: string;
+  node_index: number;
+  /** 'queued' | 'running' | 'success' | 'failed' | 'infrastructure_fail' | 'timedout' | 'canceled' */
+  status: string;
+  resource_class: string;
+  executor: string;
+  agent_id: string | null;
+  lease_expires_at: string | null;
+  cancel_requested: number;
+  queued_at: string;
+  started_at: string | null;
+  stopped_at: string | null;
+  message: string | null;
+}
+
+export interface StepsTable {
+  task_id: string;
+  step_index: number;
+  name: string;
+  type: string;
+  /** 'running' | 'success' | 'failed' | 'canceled' | 'timedout' */
+  status: string;
+  exit_code: number | null;
+  started_at: string;
+  stopped_at: string | null;
+  output_bytes: number;
+  truncated: number;
+}
+
+export interface StepOutputTable {
+  task_id: string;
+  step_index: number;
+  seq: number;
+  /** 'out' | 'err' */
+  stream: string;
+  data: string;
+  at: string;
+}
+
+export interface ContextsTable {
+  id: string;
+  organization_id: string;
+  name: string;
+  created_at: string;
+}
+
+export interface ContextEnvVarsTable {
+  context_id: string;
+  name: string;
+  value_sealed: string;
+  created_at: string;
+  updated_at: string;
+}
+
+export interface ContextRestrictionsTable {
+  id: string;
+  context_id: string;
+  /** 'project' | 'expression' | 'group' */
+  restriction_type: string;
+  restriction_value: string;
+  name: string | null;
+  created_at: string;
+}
+
+export interface RunnerTokensTable {
+  id: string;
+  token_hash: string;
+  name: string;
+  resource_class: string;
+  created_at: string;
+}
+
 export interface Schema {
   users: UsersTable;
   api_tokens: ApiTokensTable;
@@ -71,4 +235,15 @@ export interface Schema {
   projects: ProjectsTable;
   project_env_vars: ProjectEnvVarsTable;
   checkout_keys: CheckoutKeysTable;
+  project_counters: ProjectCountersTable;
+  pipelines: PipelinesTable;
+  workflows: WorkflowsTable;
+  jobs: JobsTable;
+  tasks: TasksTable;
+  steps: StepsTable;
+  step_output: StepOutputTable;
+  contexts: ContextsTable;
+  context_env_vars: ContextEnvVarsTable;
+  context_restrictions: ContextRestrictionsTable;
+  runner_tokens: RunnerTokensTable;
 }

@@ -127,6 +127,12 @@ describe('RegistryOrbSource', () => {
     expect(seen[0].headers['content-type']).toMatch(/^application\/json/);
   });
 
+  it('sends a token only when configured', async () => {
+    await new RegistryOrbSource({ baseUrl, cacheDir, token: 'secret-token' }).resolve(ref('circleci', 'node', '5.1.2'));
+    await new RegistryOrbSource({ baseUrl }).resolve(ref('circleci', 'node', '5.1.2'));
+    expect(seen.map((s) => s.headers.authorization)).toEqual(['secret-token', undefined]);
+  });
+
   it('lets the registry resolve partial and volatile versions', async () => {
     const src = new RegistryOrbSource({ baseUrl, cacheDir });
     expect((await src.resolve(ref('circleci', 'node', '5')))?.resolvedVersion).toBe('5.1.2');

@@ -1,8 +1,12 @@
 // Validates responses against CircleCI's published OpenAPI documents (test input in ../shared).
 import fs from 'node:fs';
 import path from 'node:path';
-import Ajv, { type ValidateFunction } from 'ajv';
-import addFormats from 'ajv-formats';
+import AjvModule, { type ValidateFunction } from 'ajv';
+import addFormatsModule from 'ajv-formats';
+
+// ajv and ajv-formats are CommonJS; under NodeNext their default export is the module object.
+const Ajv = AjvModule.default;
+const addFormats = addFormatsModule.default;
 
 const shared = path.resolve(process.cwd(), '../shared/reference');
 
@@ -30,7 +34,7 @@ interface Operation {
 }
 
 export class SpecValidator {
-  private readonly ajv: Ajv;
+  private readonly ajv: InstanceType<typeof Ajv>;
   private readonly ops: Operation[] = [];
   private readonly cache = new Map<string, ValidateFunction>();
   constructor(
@@ -88,7 +92,7 @@ export class SpecValidator {
     const ref = `${this.id}#${op.pointer}/${key}/content/application~1json/schema`;
     let validate = this.cache.get(ref);
     if (!validate) {
-      validate = this.ajv.compile({ $ref: ref });
+      validate = this.ajv.compile({ $ref: ref }) as ValidateFunction;
       this.cache.set(ref, validate);
     }
     if (validate(body)) return [];

@@ -2,6 +2,7 @@
 import fs from 'node:fs';
 import { createSecretBox } from '../../src/domain/secret-box.ts';
 import { buildApp } from '../../src/http/app.ts';
+import { Engine, type EngineOptions } from '../../src/engine/engine.ts';
 import type { Database } from '../../src/storage/db.ts';
 import { addMember, ensureOrganization } from '../../src/storage/organizations.ts';
 import { createProject, type ProjectWithOrg } from '../../src/storage/projects.ts';
@@ -16,6 +17,7 @@ export interface TestServer {
   url: string;
   dataDir: string;
   secrets: ReturnType<typeof createSecretBox>;
+  engine: Engine;
   close(): Promise<void>;
   /** A user with a token, member of `gh/<org>` when org is given. */
   user(login: string, org?: string): Promise<{ user: User; token: string }>;
@@ -24,21 +26,26 @@ export interface TestServer {
   call(method: string, path: string, token?: string, body?: unknown, headers?: Record<string, string>): Promise<{ status: number; body: any; text: string; headers: Headers }>;
 }
 
-export async function startTestServer(kind: TestDatabaseKind): Promise<TestServer> {
+export async function startTestServer(kind: TestDatabaseKind, engineOptions: Partial<EngineOptions> = {}): Promise<TestServer> {
   const { database, dispose } = await kind.create();
   const dataDir = tempDir('circlet-data-');
   const secrets = createSecretBox(crypto.randomBytes(32));
-  const app = await buildApp({ database, secrets });
+  const engine = new Engine({ database, secrets, dataDir, ...engineOptions });
+  const app = await buildApp({ database, secrets, engine });
   await app.listen({ host: '127.0.0.1', port: 0 });
   const addr = app.server.address();
   const url = `http://127.0.0.1:${typeof addr === 'object' && addr ? addr.port : 0}`;
+  engine.setBaseUrl(url);
+  engine.start();
   return {
     app,
     database,
     url,
     dataDir,
     secrets,
+    engine,
     async close() {
+      engine.stop();
       await app.close();
       await dispose();
       fs.rmSync(dataDir, { recursive: true, force: true });

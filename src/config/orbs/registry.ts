@@ -40,7 +40,7 @@ export interface RegistryOrbSourceOptions {
   cacheDir?: string;
   /** How long partial / volatile / dev refs are reused from the cache, in ms. Default 1 hour. */
   ttlMs?: number;
-  /** API token for private orbs, sent as `Circle-Token`. Public orbs need none. */
+  /** API token for private orbs, sent as `Authorization` like CircleCI's CLI does. Public orbs need none. */
   token?: string;
   /** `fetch` implementation (tests); defaults to the global one. */
   fetch?: typeof fetch;
@@ -133,7 +133,7 @@ export class RegistryOrbSource implements OrbSource {
       accept: 'application/json; charset=utf-8',
       'user-agent': 'circlet',
     };
-    if (this.token) headers['circle-token'] = this.token;
+    if (this.token) headers.authorization = this.token;
 
     let response: Response;
     try {

@@ -1,8 +1,16 @@
 // Every route module, one per API tag. Each registers its routes on the app.
 import type { FastifyInstance } from 'fastify';
 import type { HttpDeps } from '../deps.ts';
+import { checkoutKeyRoutes } from './checkout-key.ts';
+import { contextRoutes } from './context.ts';
+import { envVarRoutes } from './envvar.ts';
+import { jobRoutes } from './job.ts';
+import { pipelineRoutes } from './pipeline.ts';
+import { workflowRoutes } from './workflow.ts';
+import { projectRoutes } from './project.ts';
+import { runnerRoutes } from './runner.ts';
 import { userRoutes } from './user.ts';
 
 export type RouteModule = (app: FastifyInstance, deps: HttpDeps) => void | Promise<void>;
 
-export const routeModules: RouteModule[] = [userRoutes];
+export const routeModules: RouteModule[] = [userRoutes, projectRoutes, envVarRoutes, checkoutKeyRoutes, contextRoutes, runnerRoutes, pipelineRoutes, workflowRoutes, jobRoutes];

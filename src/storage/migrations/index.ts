@@ -1,7 +1,9 @@
 // Numbered, append-only migrations. Add new ones at the end; never edit a landed one.
 import type { Migration } from 'kysely';
 import * as m0001 from './0001_foundation.ts';
+import * as m0002 from './0002_engine.ts';
 
 export const migrations: Record<string, Migration> = {
   '0001_foundation': m0001,
+  '0002_engine': m0002,
 };

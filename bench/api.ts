@@ -1,0 +1,205 @@
+// API latency benchmark: circlet against a bare node:http server answering the same bytes.
+//
+//   npm run bench:api                 # 10 s per target, 64 connections
+//   BENCH_DURATION=3 npm run bench:api
+//   BENCH_PROFILE=/tmp/prof npm run bench:api   # also writes a V8 CPU profile of the circlet process
+//
+// Seeds a fresh SQLite data dir (10,000 projects, 1,000 users), starts `circlet serve` and a
+// bare node:http server each in a child process of its own (the load generator, autocannon,
+// runs here), then loads `GET /api/v2/me` and `GET /api/v2/project/{slug}` on both.
+// Targets: circlet reaches at least 0.6 of the bare server's req/s, with p99 under 10 ms.
+// Exits 1 when a target is missed.
+import { spawn, type ChildProcess } from 'node:child_process';
+import fs from 'node:fs';
+import { createRequire } from 'node:module';
+import os from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { newId, nowIso } from '../src/domain/clock.ts';
+import { generateToken, hashToken } from '../src/domain/tokens.ts';
+import { openAndMigrate } from '../src/storage/db.ts';
+
+const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
+const DURATION_S = Number(process.env.BENCH_DURATION ?? 10);
+const WARMUP_S = Number(process.env.BENCH_WARMUP ?? 2);
+const CONNECTIONS = Number(process.env.BENCH_CONNECTIONS ?? 64);
+const PROJECTS = 10_000;
+const USERS = 1_000;
+const ORGS = 100;
+const TARGET_RATIO = 0.6;
+const TARGET_P99_MS = 10;
+
+interface AutocannonResult {
+  requests: { average: number; total: number };
+  latency: { p50: number; p99: number; average: number; max: number };
+  errors: number;
+  timeouts: number;
+  non2xx: number;
+  '2xx': number;
+}
+type Autocannon = (opts: {
+  url: string;
+  connections: number;
+  duration: number;
+  headers?: Record<string, string>;
+}) => Promise<AutocannonResult>;
+const autocannon = createRequire(import.meta.url)('autocannon') as Autocannon;
+
+/** Seeds users, tokens, organizations, memberships and projects; returns the bench user's token and a project slug. */
+async function seed(dataDir: string): Promise<{ token: string; slug: string }> {
+  const database = await openAndMigrate(path.join(dataDir, 'circlet.db'));
+  const createdAt = nowIso();
+  const users = Array.from({ length: USERS }, (_, i) => ({ id: newId(), login: `user-${i}`, name: `User ${i}`, avatar_url: null, created_at: createdAt }));
+  const tokens = users.map((u) => ({ token: generateToken(), user: u }));
+  const orgs = Array.from({ length: ORGS }, (_, i) => ({ id: newId(), vcs_type: 'github', name: `org-${i}`, created_at: createdAt }));
+  // Every user belongs to 3 organizations.
+  const memberships = users.flatMap((u, i) =>
+    [0, 1, 2].map((k) => ({ organization_id: orgs[(i + k * 37) % ORGS]!.id, user_id: u.id, role: 'member', created_at: createdAt })),
+  );
+  const projects = Array.from({ length: PROJECTS }, (_, i) => ({
+    id: newId(),
+    organization_id: orgs[i % ORGS]!.id,
+    name: `repo-${i}`,
+    vcs_url: `https://github.com/org-${i % ORGS}/repo-${i}`,
+    default_branch: 'main',
+    settings: '{}',
+    created_at: createdAt,
+  }));
+  const batches = <T>(rows: T[], size = 500): T[][] => Array.from({ length: Math.ceil(rows.length / size) }, (_, i) => rows.slice(i * size, (i + 1) * size));
+  const started = performance.now();
+  await database.db.transaction().execute(async (trx) => {
+    for (const b of batches(users)) await trx.insertInto('users').values(b).execute();
+    for (const b of batches(tokens)) {
+      await trx
+        .insertInto('api_tokens')
+        .values(b.map((t) => ({ id: newId(), user_id: t.user.id, name: 'bench', token_hash: hashToken(t.token), created_at: createdAt })))
+        .execute();
+    }
+    for (const b of batches(orgs)) await trx.insertInto('organizations').values(b).execute();
+    for (const b of batches(memberships)) await trx.insertInto('memberships').values(b).execute();
+    for (const b of batches(projects)) await trx.insertInto('projects').values(b).execute();
+  });
+  await database.close();
+  console.log(`seeded ${USERS} users, ${ORGS} organizations, ${PROJECTS} projects in ${(performance.now() - started).toFixed(0)} ms`);
+  // user-500 is a member of org-0 (500 % 100 = 0); repo-5000 belongs to org-0.
+  return { token: tokens[500]!.token, slug: 'gh/org-0/repo-5000' };
+}
+
+/** Starts a child process and resolves with the URL from its first `listening on <url>` stdout line. */
+function startChild(name: string, command: string, args: string[], env: NodeJS.ProcessEnv): Promise<{ child: ChildProcess; url: string }> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(command, args, { cwd: ROOT, env, stdio: ['ignore', 'pipe', 'inherit'] });
+    let out = '';
+    const timer = setTimeout(() => reject(new Error(`${name} did not start within 30 s; stdout: ${out}`)), 30_000);
+    child.stdout!.setEncoding('utf8');
+    child.stdout!.on('data', (chunk: string) => {
+      out += chunk;
+      const m = /listening on (http:\/\/\S+)/.exec(out);
+      if (m) {
+        clearTimeout(timer);
+        resolve({ child, url: m[1]! });
+      }
+    });
+    child.on('exit', (code, signal) => {
+      clearTimeout(timer);
+      reject(new Error(`${name} exited (${code ?? signal}) before listening; stdout: ${out}`));
+    });
+  });
+}
+
+function stopChild(child: ChildProcess): Promise<void> {
+  return new Promise((resolve) => {
+    if (child.exitCode !== null || child.signalCode !== null) return resolve();
+    child.once('exit', () => resolve());
+    child.kill('SIGTERM');
+  });
+}
+
+/** The bare server: answers exactly the recorded responses (same body bytes and content-type). */
+const BARE_SERVER = `
+const http = require('node:http');
+const routes = JSON.parse(process.env.BENCH_ROUTES);
+const answers = new Map(Object.entries(routes).map(([p, r]) => [p, { status: r.status, body: Buffer.from(r.body), type: r.type }]));
+const server = http.createServer((req, res) => {
+  const a = answers.get(req.url);
+  if (!a) { res.writeHead(404); res.end(); return; }
+  res.writeHead(a.status, { 'content-type': a.type, 'content-length': a.body.length });
+  res.end(a.body);
+});
+server.keepAliveTimeout = 72000;
+server.listen(0, '127.0.0.1', () => console.log('bare listening on http://127.0.0.1:' + server.address().port));
+process.on('SIGTERM', () => server.close(() => process.exit(0)));
+`;
+
+interface Row {
+  path: string;
+  circlet: AutocannonResult;
+  bare: AutocannonResult;
+}
+
+async function load(url: string, token: string, duration: number): Promise<AutocannonResult> {
+  return autocannon({ url, connections: CONNECTIONS, duration, headers: { 'Circle-Token': token } });
+}
+
+function fmt(r: AutocannonResult): string {
+  return `${r.requests.average.toFixed(0).padStart(7)} req/s  p50 ${String(r.latency.p50).padStart(3)} ms  p99 ${String(r.latency.p99).padStart(3)} ms`;
+}
+
+async function main(): Promise<void> {
+  const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'circlet-bench-'));
+  const children: ChildProcess[] = [];
+  try {
+    const { token, slug } = await seed(dataDir);
+    const paths = ['/api/v2/me', `/api/v2/project/${slug}`];
+
+    const env: NodeJS.ProcessEnv = { ...process.env, CIRCLET_LOG_LEVEL: 'warn' };
+    delete env.DATABASE_URL;
+    const profile = process.env.BENCH_PROFILE ? ['--cpu-prof', `--cpu-prof-dir=${path.resolve(process.env.BENCH_PROFILE)}`] : [];
+    const circlet = await startChild('circlet', process.execPath, [...profile, path.join(ROOT, 'bin/circlet.js'), 'serve', '--port', '0', '--data-dir', dataDir], env);
+    children.push(circlet.child);
+
+    // Record circlet's answers; the bare server replays them byte for byte.
+    const routes: Record<string, { status: number; body: string; type: string }> = {};
+    for (const p of paths) {
+      const res = await fetch(circlet.url + p, { headers: { 'Circle-Token': token } });
+      const body = await res.text();
+      routes[p] = { status: res.status, body, type: res.headers.get('content-type') ?? 'application/json' };
+      if (res.status !== 200) console.warn(`warning: circlet answers ${res.status} to GET ${p}: ${body}`);
+    }
+
+    const bare = await startChild('bare server', process.execPath, ['-e', BARE_SERVER], { ...process.env, BENCH_ROUTES: JSON.stringify(routes) });
+    children.push(bare.child);
+
+    console.log(`${CONNECTIONS} connections, ${WARMUP_S} s warm-up + ${DURATION_S} s per target; circlet pid ${circlet.child.pid}, bare pid ${bare.child.pid}\n`);
+    const rows: Row[] = [];
+    for (const p of paths) {
+      if (WARMUP_S > 0) {
+        await load(circlet.url + p, token, WARMUP_S);
+        await load(bare.url + p, token, WARMUP_S);
+      }
+      const c = await load(circlet.url + p, token, DURATION_S);
+      const b = await load(bare.url + p, token, DURATION_S);
+      rows.push({ path: p, circlet: c, bare: b });
+      for (const [name, r] of [['circlet', c], ['bare', b]] as const) {
+        if (r.errors || r.timeouts || r.non2xx) console.warn(`warning: ${name} ${p}: ${r.errors} errors, ${r.timeouts} timeouts, ${r.non2xx} non-2xx`);
+      }
+    }
+
+    let ok = true;
+    console.log('GET path'.padEnd(34) + 'server   result');
+    for (const r of rows) {
+      const ratio = r.circlet.requests.average / r.bare.requests.average;
+      const pass = ratio >= TARGET_RATIO && r.circlet.latency.p99 < TARGET_P99_MS && routes[r.path]!.status === 200;
+      ok &&= pass;
+      console.log(`${r.path.padEnd(34)}circlet  ${fmt(r.circlet)}`);
+      console.log(`${''.padEnd(34)}bare     ${fmt(r.bare)}`);
+      console.log(`${''.padEnd(34)}ratio    ${ratio.toFixed(2)} (target >= ${TARGET_RATIO}, p99 < ${TARGET_P99_MS} ms): ${pass ? 'ok' : 'MISSED'}\n`);
+    }
+    if (!ok) process.exitCode = 1;
+  } finally {
+    await Promise.all(children.map(stopChild));
+    fs.rmSync(dataDir, { recursive: true, force: true });
+  }
+}
+
+await main();

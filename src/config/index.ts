@@ -1,0 +1,22 @@
+// Public entry of the config compiler: a pure module (its only I/O is the OrbSource it is given).
+//
+//   compileConfig(source: string, options?: CompileOptions): Promise<CompileResult>
+//     YAML text + pipeline values/parameters (+ an OrbSource) → the compiled `version: 2` config
+//     (data and YAML, with `# Orb '…' resolved to '…'` headers) and diagnostics. Never throws for
+//     bad input; `compiled` is null when there is any error diagnostic.
+//   isFilteredIn(filters: unknown, ref: {branch?, tag?}, pipelineValues?): boolean
+//   selectWorkflows(compiled, ref: {branch?, tag?}, opts?: {pipelineValues?, includeScheduled?}): SelectedWorkflow[]
+//   evaluateCondition(statement, {pipelineValues?, pipelineParameters?}): {value, diagnostics}
+//   checkContinuation({setupSource, continuationSource, passed, trigger}): Diagnostic[]
+//   (DirectoryOrbSource is in ./orbs/directory.ts — import it from there; it reads files.)
+//
+// Layout: parse.ts (YAML 1.1 + locator) → pipeline-params.ts → orbs.ts (fetch + namespaces) →
+// workflows.ts (invocations, names, requires) → matrix.ts / jobs.ts → executors.ts / commands.ts,
+// with template.ts (`<< >>` substitution), expr.ts (expressions), params.ts (declarations and
+// arguments), logic.ts (when/unless), filters.ts, semantic.ts, render.ts, select.ts.
+export { compileConfig } from './compile.ts';
+export { isFilteredIn, type GitRef } from './filters.ts';
+export { selectWorkflows, type SelectedJob, type SelectedWorkflow, type SelectOptions } from './select.ts';
+export { evaluateCondition } from './condition.ts';
+export { checkContinuation, type ContinuationInput } from './continuation.ts';
+export * from './types.ts';

@@ -1,0 +1,175 @@
+// The server side of the runner protocol: atomic claims, leases, step results and output,
+// task completion, and reaping tasks whose agent went silent.
+import { sql } from 'kysely';
+import { nowIso } from '../domain/clock.ts';
+import type { Db } from '../storage/executor.ts';
+import { getJob, getTask, type Task } from '../storage/jobs.ts';
+import { advanceWorkflow } from './advance.ts';
+import type { EngineDeps } from './deps.ts';
+
+export interface AgentCapabilities {
+  agentId: string;
+  /** Executor kinds the agent runs: docker, machine, macos, windows. */
+  executors: string[];
+  /** Self-hosted resource classes (`ns/name`); null = CircleCI's cloud classes (no `/`). */
+  resourceClasses: string[] | null;
+}
+
+export const TASK_RESULTS = ['success', 'failed', 'infrastructure_fail', 'timedout', 'canceled'] as const;
+export type TaskResult = (typeof TASK_RESULTS)[number];
+
+export class LeaseLost extends Error {}
+
+function leaseUntil(deps: EngineDeps): string {
+  return nowIso(new Date(deps.now().getTime() + deps.leaseMs));
+}
+
+/**
+ * Claims the oldest queued task this agent can run, or returns undefined. One statement:
+ * PostgreSQL picks the row with `FOR UPDATE SKIP LOCKED`; SQLite runs it as one write
+ * transaction. A task is never given to two agents.
+ */
+export async function claimTask(deps: EngineDeps, agent: AgentCapabilities): Promise<Task | undefined> {
+  if (agent.executors.length === 0) return undefined;
+  const db = deps.database.db;
+  const pg = deps.database.dialect === 'postgres';
+  const now = nowIso(deps.now());
+  let pick = db
+    .selectFrom('tasks')
+    .select('id')
+    .where('status', '=', 'queued')
+    .where('executor', 'in', agent.executors)
+    .where((eb) =>
+      agent.resourceClasses === null
+        ? eb('resource_class', 'not like', '%/%')
+        : agent.resourceClasses.length > 0
+          ? eb('resource_class', 'in', agent.resourceClasses)
+          : sql<boolean>`1 = 0`,
+    )
+    .orderBy('queued_at')
+    .orderBy('id')
+    .limit(1);
+  if (pg) pick = pick.forUpdate().skipLocked();
+  const claimed = await db
+    .updateTable('tasks')
+    .set({ status: 'running', agent_id: agent.agentId, lease_expires_at: leaseUntil(deps), started_at: now })
+    .where('id', '=', (eb) => eb.selectFrom(pick.as('p')).select('p.id'))
+    .where('status', '=', 'queued')
+    .returningAll()
+    .executeTakeFirst();
+  if (!claimed) return undefined;
+  await db.transaction().execute(async (trx) => {
+    const job = await getJob(trx, claimed.job_id);
+    if (job) await advanceWorkflow(deps, trx, job.workflow_id);
+  });
+  return claimed;
+}
+
+/** Extends the lease; tells the agent whether the task was canceled. */
+export async function heartbeat(deps: EngineDeps, taskId: string, agentId: string): Promise<{ cancel: boolean; leaseExpiresAt: string }> {
+  const until = leaseUntil(deps);
+  const row = await deps.database.db
+    .updateTable('tasks')
+    .set({ lease_expires_at: until })
+    .where('id', '=', taskId)
+    .where('agent_id', '=', agentId)
+    .where('status', '=', 'running')
+    .returning(['cancel_requested'])
+    .executeTakeFirst();
+  if (!row) throw new LeaseLost('task is not running on this agent');
+  return { cancel: Number(row.cancel_requested) === 1, leaseExpiresAt: until };
+}
+
+async function ownTask(db: Db, taskId: string, agentId: string): Promise<Task> {
+  const task = await getTask(db, taskId);
+  if (!task || task.agent_id !== agentId || task.status !== 'running') throw new LeaseLost('task is not running on this agent');
+  return task;
+}
+
+export async function startStep(deps: EngineDeps, taskId: string, agentId: string, step: { index: number; name: string; type: string }): Promise<void> {
+  const db = deps.database.db;
+  await ownTask(db, taskId, agentId);
+  await db
+    .insertInto('steps')
+    .values({ task_id: taskId, step_index: step.index, name: step.name, type: step.type, status: 'running', exit_code: null, started_at: nowIso(deps.now()), stopped_at: null, output_bytes: 0, truncated: 0 })
+    .onConflict((oc) => oc.columns(['task_id', 'step_index']).doNothing())
+    .execute();
+}
+
+/** Per-step cap on stored output; past it a truncation note is kept instead. */
+export const STEP_OUTPUT_CAP = 64 * 1024 * 1024;
+
+/**
+ * Appends a chunk of a step's output. `seq` is chosen by the agent (increasing per step),
+ * so a retried request is stored once.
+ */
+export async function appendOutput(deps: EngineDeps, taskId: string, agentId: string, chunk: { index: number; seq: number; stream: string; data: string }): Promise<void> {
+  const db = deps.database.db;
+  await ownTask(db, taskId, agentId);
+  const step = await db.selectFrom('steps').select(['output_bytes', 'truncated']).where('task_id', '=', taskId).where('step_index', '=', chunk.index).executeTakeFirst();
+  if (!step || Number(step.truncated) === 1) return;
+  const bytes = Buffer.byteLength(chunk.data);
+  const over = Number(step.output_bytes) + bytes > STEP_OUTPUT_CAP;
+  const data = over ? `\n[circlet: output truncated at ${STEP_OUTPUT_CAP} bytes]\n` : chunk.data;
+  const inserted = await db
+    .insertInto('step_output')
+    .values({ task_id: taskId, step_index: chunk.index, seq: chunk.seq, stream: chunk.stream === 'err' ? 'err' : 'out', data, at: nowIso(deps.now()) })
+    .onConflict((oc) => oc.columns(['task_id', 'step_index', 'seq']).doNothing())
+    .executeTakeFirst();
+  if (Number(inserted.numInsertedOrUpdatedRows ?? 1n) === 0) return;
+  await db
+    .updateTable('steps')
+    .set((eb) => ({ output_bytes: eb('output_bytes', '+', bytes), truncated: over ? 1 : 0 }))
+    .where('task_id', '=', taskId)
+    .where('step_index', '=', chunk.index)
+    .execute();
+}
+
+export async function endStep(deps: EngineDeps, taskId: string, agentId: string, step: { index: number; status: string; exitCode: number | null }): Promise<void> {
+  const db = deps.database.db;
+  await ownTask(db, taskId, agentId);
+  await db
+    .updateTable('steps')
+    .set({ status: step.status, exit_code: step.exitCode, stopped_at: nowIso(deps.now()) })
+    .where('task_id', '=', taskId)
+    .where('step_index', '=', step.index)
+    .execute();
+}
+
+/** Records a task's result and advances its workflow. */
+export async function completeTask(deps: EngineDeps, taskId: string, agentId: string, result: TaskResult, message?: string): Promise<void> {
+  const db = deps.database.db;
+  const task = await db
+    .updateTable('tasks')
+    .set({ status: result, stopped_at: nowIso(deps.now()), message: message ?? null, lease_expires_at: null })
+    .where('id', '=', taskId)
+    .where('agent_id', '=', agentId)
+    .where('status', '=', 'running')
+    .returning(['job_id'])
+    .executeTakeFirst();
+  if (!task) throw new LeaseLost('task is not running on this agent');
+  await finishJobOf(deps, task.job_id);
+}
+
+export async function finishJobOf(deps: EngineDeps, jobId: string): Promise<void> {
+  let queued = 0;
+  await deps.database.db.transaction().execute(async (trx) => {
+    const job = await getJob(trx, jobId);
+    if (job) queued = (await advanceWorkflow(deps, trx, job.workflow_id)).queuedTasks;
+  });
+  if (queued > 0) deps.events.emit('tasks');
+}
+
+/** Ends running tasks whose lease lapsed as infrastructure_fail; returns how many. */
+export async function reapExpiredLeases(deps: EngineDeps): Promise<number> {
+  const now = nowIso(deps.now());
+  const rows = await deps.database.db
+    .updateTable('tasks')
+    .set({ status: 'infrastructure_fail', stopped_at: now, message: 'The agent running this job stopped responding (its lease expired).' })
+    .where('status', '=', 'running')
+    .where('lease_expires_at', '<', now)
+    .returning(['job_id'])
+    .execute();
+  for (const jobId of new Set(rows.map((r) => r.job_id))) await finishJobOf(deps, jobId);
+  return rows.length;
+}

@@ -1,0 +1,57 @@
+// Dynamic config: a setup workflow continues its pipeline with a generated configuration.
+import { compileConfig } from '../config/index.ts';
+import { nowIso } from '../domain/clock.ts';
+import { hashToken } from '../domain/tokens.ts';
+import { findPipelineByContinuationKey, getPipeline, updatePipeline } from '../storage/pipelines.ts';
+import { workflowsOfPipeline } from '../storage/workflows.ts';
+import { EngineError } from './control.ts';
+import type { EngineDeps } from './deps.ts';
+import { planWorkflows } from './plan.ts';
+import { TERMINAL_WORKFLOW } from './status.ts';
+import { configErrors, startWorkflows } from './trigger.ts';
+
+/**
+ * Continues a setup pipeline. The key works once, and only while the pipeline's setup
+ * workflow has not finished. A configuration that does not compile errors the pipeline.
+ */
+export async function continuePipeline(deps: EngineDeps, key: string, configuration: string, parameters: Record<string, unknown>): Promise<void> {
+  const db = deps.database.db;
+  const found = await findPipelineByContinuationKey(db, hashToken(key));
+  if (!found || found.continuation_state !== 'pending') throw new EngineError('invalid', 'Invalid or expired continuation key');
+  const setupDone = (await workflowsOfPipeline(db, found.id)).filter((w) => w.tag === 'setup').every((w) => TERMINAL_WORKFLOW.has(w.status));
+  if (setupDone) throw new EngineError('invalid', 'Invalid or expired continuation key: the setup workflow has finished');
+
+  const values = JSON.parse(found.pipeline_values);
+  const result = await compileConfig(configuration, { pipelineValues: values, pipelineParameters: parameters, orbSource: deps.orbSource });
+  const errors = configErrors(result);
+  if (result.setup) errors.push({ type: 'config', message: 'A continuation configuration cannot itself be a setup configuration (setup: true)' });
+
+  let queued = 0;
+  await db.transaction().execute(async (trx) => {
+    const claimed = await trx
+      .updateTable('pipelines')
+      .set({ continuation_state: 'used' })
+      .where('id', '=', found.id)
+      .where('continuation_state', '=', 'pending')
+      .returning('id')
+      .executeTakeFirst();
+    if (!claimed) throw new EngineError('invalid', 'Invalid or expired continuation key');
+    const now = nowIso(deps.now());
+    if (errors.length > 0 || !result.compiled) {
+      await updatePipeline(trx, found.id, { state: 'errored', errors: JSON.stringify(errors), source_config: configuration, updated_at: now });
+      return;
+    }
+    await updatePipeline(trx, found.id, {
+      state: 'created',
+      source_config: configuration,
+      compiled_config: result.compiledYaml ?? '',
+      parameters: JSON.stringify({ ...JSON.parse(found.parameters), ...parameters }),
+      updated_at: now,
+    });
+    const pipeline = (await getPipeline(trx, found.id))!;
+    const plans = planWorkflows(result.compiled, { branch: pipeline.branch ?? undefined, tag: pipeline.tag ?? undefined }, values);
+    queued = await startWorkflows(deps, trx, pipeline, plans, { tag: null, startedBy: pipeline.trigger_actor_id });
+  });
+  if (queued > 0) deps.events.emit('tasks');
+  if (errors.length > 0) throw new EngineError('invalid', errors.map((e) => e.message).join('\n'));
+}

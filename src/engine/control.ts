@@ -1,0 +1,73 @@
+// User actions on running work: cancel a workflow or a job, approve an approval job.
+import { nowIso } from '../domain/clock.ts';
+import type { Db } from '../storage/executor.ts';
+import { getJob, jobsOfWorkflow, updateJob, type Job } from '../storage/jobs.ts';
+import { getWorkflow, lockWorkflow, updateWorkflow } from '../storage/workflows.ts';
+import { advanceWorkflow } from './advance.ts';
+import type { EngineDeps } from './deps.ts';
+import { isTerminalJob } from './status.ts';
+
+export class EngineError extends Error {
+  constructor(
+    readonly kind: 'not_found' | 'invalid',
+    message: string,
+  ) {
+    super(message);
+  }
+}
+
+/** Cancels one job: queued runs stop at once, running ones when their agent hears. */
+async function cancelJobRecord(deps: EngineDeps, trx: Db, job: Job, userId: string | null): Promise<boolean> {
+  if (isTerminalJob(job.status)) return false;
+  const now = nowIso(deps.now());
+  await trx.updateTable('tasks').set({ status: 'canceled', stopped_at: now }).where('job_id', '=', job.id).where('status', '=', 'queued').execute();
+  const running = await trx.updateTable('tasks').set({ cancel_requested: 1 }).where('job_id', '=', job.id).where('status', '=', 'running').returning('id').execute();
+  await updateJob(trx, job.id, { status: 'canceled', canceled_by: userId, stopped_at: now });
+  return running.length > 0;
+}
+
+export async function cancelWorkflow(deps: EngineDeps, workflowId: string, userId: string | null): Promise<void> {
+  let signal = false;
+  await deps.database.db.transaction().execute(async (trx) => {
+    const wf = await lockWorkflow(trx, workflowId);
+    if (!wf) throw new EngineError('not_found', 'Workflow not found');
+    const jobs = await jobsOfWorkflow(trx, workflowId);
+    if (jobs.every((j) => isTerminalJob(j.status))) return;
+    await updateWorkflow(trx, workflowId, { canceled_by: userId ?? '00000000-0000-0000-0000-000000000000' });
+    for (const j of jobs) if (await cancelJobRecord(deps, trx, j, userId)) signal = true;
+    await advanceWorkflow(deps, trx, workflowId);
+  });
+  if (signal) deps.events.emit('cancel');
+}
+
+export async function cancelJob(deps: EngineDeps, jobId: string, userId: string | null): Promise<void> {
+  let signal = false;
+  let queued = 0;
+  await deps.database.db.transaction().execute(async (trx) => {
+    const found = await getJob(trx, jobId);
+    if (!found) throw new EngineError('not_found', 'Job not found');
+    await lockWorkflow(trx, found.workflow_id);
+    const job = (await getJob(trx, jobId))!;
+    signal = await cancelJobRecord(deps, trx, job, userId);
+    queued = (await advanceWorkflow(deps, trx, job.workflow_id)).queuedTasks;
+  });
+  if (signal) deps.events.emit('cancel');
+  if (queued > 0) deps.events.emit('tasks');
+}
+
+export async function approveJob(deps: EngineDeps, workflowId: string, approvalRequestId: string, userId: string): Promise<void> {
+  let queued = 0;
+  await deps.database.db.transaction().execute(async (trx) => {
+    const wf = await getWorkflow(trx, workflowId);
+    if (!wf) throw new EngineError('not_found', 'Workflow not found');
+    await lockWorkflow(trx, workflowId);
+    const jobs = await jobsOfWorkflow(trx, workflowId);
+    const job = jobs.find((j) => j.type === 'approval' && (j.approval_request_id === approvalRequestId || j.id === approvalRequestId));
+    if (!job) throw new EngineError('not_found', 'Approval request not found');
+    if (job.status !== 'on_hold') throw new EngineError('invalid', `Job is not on hold (status: ${job.status})`);
+    const now = nowIso(deps.now());
+    await updateJob(trx, job.id, { status: 'success', approved_by: userId, started_at: now, stopped_at: now });
+    queued = (await advanceWorkflow(deps, trx, workflowId)).queuedTasks;
+  });
+  if (queued > 0) deps.events.emit('tasks');
+}

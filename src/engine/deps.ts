@@ -1,0 +1,26 @@
+// What the engine needs from the composition root.
+import { EventEmitter } from 'node:events';
+import type { OrbSource } from '../config/index.ts';
+import type { SecretBox } from '../domain/secret-box.ts';
+import type { Database } from '../storage/db.ts';
+import type { GitMirrors } from './git-mirror.ts';
+
+export interface EngineDeps {
+  database: Database;
+  secrets: SecretBox;
+  mirrors: GitMirrors;
+  orbSource?: OrbSource;
+  /** Public base URL for links (CIRCLE_BUILD_URL ...). */
+  baseUrl: string;
+  /** How long a claimed task's lease lasts without a heartbeat. */
+  leaseMs: number;
+  now(): Date;
+  /** Emits 'tasks' when new tasks are queued and 'cancel' when a running task should stop. */
+  events: EventEmitter;
+}
+
+export function createEvents(): EventEmitter {
+  const e = new EventEmitter();
+  e.setMaxListeners(0);
+  return e;
+}

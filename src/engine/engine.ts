@@ -1,0 +1,95 @@
+// The engine facade: one object the HTTP layer and the server use.
+import path from 'node:path';
+import type { OrbSource } from '../config/index.ts';
+import type { SecretBox } from '../domain/secret-box.ts';
+import type { Database } from '../storage/db.ts';
+import { claimTask, reapExpiredLeases, type AgentCapabilities } from './claims.ts';
+import { createEvents, type EngineDeps } from './deps.ts';
+import { GitMirrors } from './git-mirror.ts';
+import type { Task } from '../storage/jobs.ts';
+
+export interface EngineOptions {
+  database: Database;
+  secrets: SecretBox;
+  dataDir: string;
+  orbSource?: OrbSource;
+  baseUrl?: string;
+  leaseMs?: number;
+  reapIntervalMs?: number;
+  now?: () => Date;
+}
+
+export class Engine {
+  readonly deps: EngineDeps;
+  private reaper?: NodeJS.Timeout;
+  private readonly reapIntervalMs: number;
+
+  constructor(opts: EngineOptions) {
+    this.deps = {
+      database: opts.database,
+      secrets: opts.secrets,
+      mirrors: new GitMirrors(path.join(opts.dataDir, 'mirrors')),
+      orbSource: opts.orbSource,
+      baseUrl: opts.baseUrl ?? 'http://127.0.0.1',
+      leaseMs: opts.leaseMs ?? 30_000,
+      now: opts.now ?? (() => new Date()),
+      events: createEvents(),
+    };
+    this.reapIntervalMs = opts.reapIntervalMs ?? Math.max(250, Math.min(5_000, Math.floor(this.deps.leaseMs / 3)));
+  }
+
+  /** Starts background duties: reaping tasks whose lease lapsed. */
+  start(): void {
+    if (this.reaper) return;
+    const tick = async () => {
+      try {
+        await reapExpiredLeases(this.deps);
+      } catch {
+        /* the database may be briefly unavailable; try again next tick */
+      }
+      this.reaper = setTimeout(tick, this.reapIntervalMs);
+      this.reaper.unref();
+    };
+    this.reaper = setTimeout(tick, this.reapIntervalMs);
+    this.reaper.unref();
+  }
+
+  stop(): void {
+    if (this.reaper) clearTimeout(this.reaper);
+    this.reaper = undefined;
+  }
+
+  setBaseUrl(url: string): void {
+    this.deps.baseUrl = url;
+  }
+
+  /**
+   * Long-polls for a task: claims at once when one is queued, else waits for new tasks
+   * (signalled in-process, and re-checked every `pollMs` for other replicas) up to `waitMs`.
+   */
+  async claim(agent: AgentCapabilities, waitMs: number, signal?: AbortSignal, pollMs = 500): Promise<Task | undefined> {
+    const deadline = Date.now() + waitMs;
+    for (;;) {
+      const task = await claimTask(this.deps, agent);
+      if (task) return task;
+      const left = deadline - Date.now();
+      if (left <= 0 || signal?.aborted) return undefined;
+      await this.waitFor('tasks', Math.min(left, pollMs), signal);
+    }
+  }
+
+  /** Resolves on the event, after `ms`, or on abort, whichever is first. */
+  waitFor(event: 'tasks' | 'cancel', ms: number, signal?: AbortSignal): Promise<void> {
+    return new Promise((resolve) => {
+      const done = () => {
+        clearTimeout(timer);
+        this.deps.events.off(event, done);
+        signal?.removeEventListener('abort', done);
+        resolve();
+      };
+      const timer = setTimeout(done, ms);
+      this.deps.events.on(event, done);
+      signal?.addEventListener('abort', done);
+    });
+  }
+}

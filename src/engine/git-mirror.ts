@@ -1,0 +1,190 @@
+// A bare mirror per project under the data dir: fetches the ref a pipeline asks for
+// (incrementally) and reads the commit and its config file with real git.
+import { execFile, spawn } from 'node:child_process';
+import crypto from 'node:crypto';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+
+export class GitError extends Error {}
+
+export interface GitRefRequest {
+  branch?: string;
+  tag?: string;
+  /** A commit to build; with a branch, it must be reachable from the fetched branch. */
+  revision?: string;
+}
+
+export interface CommitInfo {
+  revision: string;
+  subject: string;
+  body: string;
+  authorName: string;
+  authorEmail: string;
+  authoredAt: string;
+  committerName: string;
+  committerEmail: string;
+  committedAt: string;
+}
+
+export interface ResolvedRevision {
+  commit: CommitInfo;
+  /** The file's content at that commit, or null when it is absent. */
+  file: string | null;
+}
+
+function run(args: string[], opts: { cwd?: string; env?: NodeJS.ProcessEnv; input?: string } = {}): Promise<Buffer> {
+  return new Promise((resolve, reject) => {
+    if (opts.input === undefined) {
+      execFile('git', args, { cwd: opts.cwd, env: opts.env, encoding: 'buffer', maxBuffer: 64 * 1024 * 1024 }, (err, stdout, stderr) => {
+        if (err) reject(new GitError(stderr.toString().trim() || err.message));
+        else resolve(stdout);
+      });
+      return;
+    }
+    const child = spawn('git', args, { cwd: opts.cwd, env: opts.env, stdio: ['pipe', 'pipe', 'pipe'] });
+    const out: Buffer[] = [];
+    const err: Buffer[] = [];
+    child.stdout.on('data', (b: Buffer) => out.push(b));
+    child.stderr.on('data', (b: Buffer) => err.push(b));
+    child.on('error', reject);
+    child.on('close', (code) => (code === 0 ? resolve(Buffer.concat(out)) : reject(new GitError(Buffer.concat(err).toString().trim()))));
+    child.stdin.end(opts.input);
+  });
+}
+
+function parseTimestamp(s: string): string {
+  const m = /^(.*) <(.*)> (\d+) ([+-]\d{4})$/.exec(s);
+  return m ? new Date(Number(m[3]) * 1000).toISOString() : '';
+}
+
+function parsePerson(s: string): { name: string; email: string; at: string } {
+  const m = /^(.*) <(.*)> (\d+) ([+-]\d{4})$/.exec(s);
+  return m ? { name: m[1]!, email: m[2]!, at: parseTimestamp(s) } : { name: s, email: '', at: '' };
+}
+
+/** Parses a raw commit object as `git cat-file` prints it. */
+export function parseCommit(revision: string, raw: string): CommitInfo {
+  const split = raw.indexOf('\n\n');
+  const headers = (split === -1 ? raw : raw.slice(0, split)).split('\n');
+  const message = split === -1 ? '' : raw.slice(split + 2);
+  const header = (k: string) => headers.find((h) => h.startsWith(k + ' '))?.slice(k.length + 1) ?? '';
+  const author = parsePerson(header('author'));
+  const committer = parsePerson(header('committer'));
+  const nl = message.indexOf('\n');
+  return {
+    revision,
+    subject: (nl === -1 ? message : message.slice(0, nl)).trim(),
+    body: (nl === -1 ? '' : message.slice(nl + 1)).trim(),
+    authorName: author.name,
+    authorEmail: author.email,
+    authoredAt: author.at,
+    committerName: committer.name,
+    committerEmail: committer.email,
+    committedAt: committer.at,
+  };
+}
+
+/** Parses `git cat-file --batch` output for the given number of requests. */
+function parseBatch(buf: Buffer, count: number): ({ sha: string; type: string; content: Buffer } | null)[] {
+  const out: ({ sha: string; type: string; content: Buffer } | null)[] = [];
+  let pos = 0;
+  for (let i = 0; i < count; i++) {
+    const eol = buf.indexOf(10, pos);
+    const header = buf.subarray(pos, eol).toString();
+    pos = eol + 1;
+    const parts = header.split(' ');
+    if (parts.length !== 3 || parts[1] === 'missing' || parts[1] === 'ambiguous') {
+      out.push(null);
+      continue;
+    }
+    const size = Number(parts[2]);
+    out.push({ sha: parts[0]!, type: parts[1]!, content: buf.subarray(pos, pos + size) });
+    pos += size + 1;
+  }
+  return out;
+}
+
+export class GitMirrors {
+  private readonly queues = new Map<string, Promise<unknown>>();
+
+  constructor(private readonly root: string) {}
+
+  mirrorPath(projectId: string): string {
+    return path.join(this.root, `${projectId}.git`);
+  }
+
+  /** Runs `fn` after every earlier operation on the same mirror has finished. */
+  private serialize<T>(key: string, fn: () => Promise<T>): Promise<T> {
+    const prev = this.queues.get(key) ?? Promise.resolve();
+    const next = prev.then(fn, fn);
+    const tail = next.catch(() => undefined);
+    this.queues.set(key, tail);
+    void tail.then(() => {
+      if (this.queues.get(key) === tail) this.queues.delete(key);
+    });
+    return next;
+  }
+
+  /**
+   * Fetches the requested ref from `url` into the project's mirror and reads `file` at the
+   * resulting commit. Errors are GitError with a message naming what was missing.
+   */
+  resolve(projectId: string, url: string, ref: GitRefRequest, file: string, sshKey?: string): Promise<ResolvedRevision> {
+    return this.serialize(projectId, () => this.resolveNow(projectId, url, ref, file, sshKey));
+  }
+
+  private async resolveNow(projectId: string, url: string, ref: GitRefRequest, file: string, sshKey?: string): Promise<ResolvedRevision> {
+    const dir = this.mirrorPath(projectId);
+    if (!fs.existsSync(path.join(dir, 'HEAD'))) {
+      fs.mkdirSync(dir, { recursive: true });
+      await run(['init', '--bare', '--quiet', dir]);
+    }
+    const local = ref.tag ? `refs/tags/${ref.tag}` : `refs/heads/${ref.branch ?? ''}`;
+    const env = await this.sshEnv(sshKey);
+    try {
+      const fetchArgs = ['fetch', '--quiet', '--no-tags', '--force', '--', url, `+${local}:${local}`];
+      try {
+        await run(fetchArgs, { cwd: dir, env: env.env });
+      } catch (err) {
+        const msg = (err as Error).message;
+        if (/couldn't find remote ref|no such ref|not our ref/i.test(msg)) {
+          throw new GitError(ref.tag ? `Tag '${ref.tag}' not found in the repository` : `Branch '${ref.branch}' not found in the repository`);
+        }
+        if (/cannot lock ref|unable to update local ref/i.test(msg)) {
+          await new Promise((r) => setTimeout(r, 100));
+          await run(fetchArgs, { cwd: dir, env: env.env });
+        } else {
+          throw new GitError(`Could not fetch ${ref.tag ? `tag '${ref.tag}'` : `branch '${ref.branch}'`}: ${msg}`);
+        }
+      }
+    } finally {
+      env.cleanup();
+    }
+    const target = ref.revision ?? local;
+    const [commit, blob] = parseBatch(await run(['cat-file', '--batch'], { cwd: dir, input: `${target}^{commit}\n${target}:${file}\n` }), 2);
+    if (!commit) throw new GitError(`Revision '${ref.revision ?? local}' not found in the repository`);
+    if (ref.revision && ref.branch) {
+      try {
+        await run(['merge-base', '--is-ancestor', commit.sha, local], { cwd: dir });
+      } catch {
+        throw new GitError(`Revision '${ref.revision}' is not on branch '${ref.branch}'`);
+      }
+    }
+    return { commit: parseCommit(commit.sha, commit.content.toString('utf8')), file: blob && blob.type === 'blob' ? blob.content.toString('utf8') : null };
+  }
+
+  private async sshEnv(sshKey?: string): Promise<{ env?: NodeJS.ProcessEnv; cleanup(): void }> {
+    if (!sshKey) return { env: { ...process.env, GIT_TERMINAL_PROMPT: '0' }, cleanup() {} };
+    const keyFile = path.join(os.tmpdir(), `circlet-key-${crypto.randomBytes(8).toString('hex')}`);
+    fs.writeFileSync(keyFile, sshKey, { mode: 0o600 });
+    return {
+      env: {
+        ...process.env,
+        GIT_TERMINAL_PROMPT: '0',
+        GIT_SSH_COMMAND: `ssh -i ${keyFile} -o IdentitiesOnly=yes -o StrictHostKeyChecking=accept-new -o UserKnownHostsFile=/dev/null -o BatchMode=yes`,
+      },
+      cleanup: () => fs.rmSync(keyFile, { force: true }),
+    };
+  }
+}

@@ -1,0 +1,107 @@
+// What an agent receives for a claimed task: the compiled job, where to check out, and
+// CircleCI's built-in environment. Secrets travel separately (taskSecrets).
+import { formatProjectSlug } from '../domain/slug.ts';
+import { listCheckoutKeys, preferredPrivateKey } from '../storage/checkout-keys.ts';
+import { getEnvVar } from '../storage/env-vars.ts';
+import { getJob, type Task } from '../storage/jobs.ts';
+import { getPipeline } from '../storage/pipelines.ts';
+import { getProject } from '../storage/projects.ts';
+import { getUser } from '../storage/users.ts';
+import { getWorkflow } from '../storage/workflows.ts';
+import { authorizeContexts } from './contexts.ts';
+import type { EngineDeps } from './deps.ts';
+import { CONTINUATION_KEY_FIELD } from './trigger.ts';
+
+export interface TaskPayload {
+  task: { id: string; node_index: number; parallelism: number; lease_ms: number };
+  job: { id: string; number: number | null; name: string; config: Record<string, unknown>; executor: string; resource_class: string };
+  workflow: { id: string; name: string; workspace_id: string };
+  pipeline: { id: string; number: number; branch: string | null; tag: string | null; revision: string | null; values: Record<string, unknown> };
+  project: { id: string; slug: string; organization: string; repository: string; vcs_url: string };
+  /** CircleCI's built-in variables (CIRCLE_*, CI, CIRCLECI). */
+  environment: Record<string, string>;
+}
+
+export interface TaskSecrets {
+  /** Project env vars, then context vars (later wins), as CircleCI orders them. */
+  environment: Record<string, string>;
+  /** The preferred checkout key's private half, when the project has one. */
+  checkout_key: string | null;
+}
+
+export async function taskPayload(deps: EngineDeps, task: Task): Promise<TaskPayload> {
+  const d = deps.database;
+  const job = (await getJob(d.db, task.job_id))!;
+  const workflow = (await getWorkflow(d.db, job.workflow_id))!;
+  const pipeline = (await getPipeline(d.db, job.pipeline_id))!;
+  const project = (await getProject(d, job.project_id))!;
+  const actor = pipeline.trigger_actor_id ? await getUser(d, pipeline.trigger_actor_id) : undefined;
+  const config = JSON.parse(job.config) as Record<string, unknown>;
+  const sealedKey = config[CONTINUATION_KEY_FIELD];
+  delete config[CONTINUATION_KEY_FIELD];
+  const slug = formatProjectSlug(project.vcs_type, project.org_name, project.name);
+  const vcs = JSON.parse(pipeline.vcs) as { review_url?: string; review_id?: string };
+  const env: Record<string, string> = {
+    CI: 'true',
+    CIRCLECI: 'true',
+    CIRCLE_BRANCH: pipeline.branch ?? '',
+    CIRCLE_SHA1: pipeline.revision ?? '',
+    CIRCLE_BUILD_NUM: String(job.number ?? ''),
+    CIRCLE_BUILD_URL: `${deps.baseUrl}/pipelines/${slug}/${pipeline.number}/workflows/${workflow.id}/jobs/${job.number ?? ''}`,
+    CIRCLE_JOB: job.name,
+    CIRCLE_NODE_INDEX: String(task.node_index),
+    CIRCLE_NODE_TOTAL: String(job.parallelism),
+    CIRCLE_PROJECT_USERNAME: project.org_name,
+    CIRCLE_PROJECT_REPONAME: project.name,
+    CIRCLE_REPOSITORY_URL: project.vcs_url,
+    CIRCLE_WORKFLOW_ID: workflow.id,
+    CIRCLE_WORKFLOW_JOB_ID: job.id,
+    CIRCLE_WORKFLOW_WORKSPACE_ID: workflow.rerun_of ?? workflow.id,
+    CIRCLE_PIPELINE_ID: pipeline.id,
+    CIRCLE_WORKING_DIRECTORY: typeof config.working_directory === 'string' ? config.working_directory : '~/project',
+    CIRCLE_USERNAME: actor?.login ?? '',
+    CIRCLE_PROJECT_ID: project.id,
+    CIRCLE_ORGANIZATION_ID: project.organization_id,
+  };
+  if (pipeline.tag) env.CIRCLE_TAG = pipeline.tag;
+  if (vcs.review_url) {
+    env.CIRCLE_PULL_REQUEST = vcs.review_url;
+    env.CIRCLE_PULL_REQUESTS = vcs.review_url;
+    if (vcs.review_id) env.CIRCLE_PR_NUMBER = vcs.review_id;
+  }
+  if (typeof sealedKey === 'string') env.CIRCLE_CONTINUATION_KEY = deps.secrets.open(sealedKey);
+  return {
+    task: { id: task.id, node_index: task.node_index, parallelism: job.parallelism, lease_ms: deps.leaseMs },
+    job: { id: job.id, number: job.number, name: job.name, config, executor: job.executor, resource_class: job.resource_class },
+    workflow: { id: workflow.id, name: workflow.name, workspace_id: workflow.rerun_of ?? workflow.id },
+    pipeline: { id: pipeline.id, number: pipeline.number, branch: pipeline.branch, tag: pipeline.tag, revision: pipeline.revision, values: JSON.parse(pipeline.pipeline_values) },
+    project: { id: project.id, slug, organization: project.org_name, repository: project.name, vcs_url: project.vcs_url },
+    environment: env,
+  };
+}
+
+export async function taskSecrets(deps: EngineDeps, task: Task): Promise<TaskSecrets> {
+  const d = deps.database;
+  const job = (await getJob(d.db, task.job_id))!;
+  const pipeline = (await getPipeline(d.db, job.pipeline_id))!;
+  const project = (await getProject(d, job.project_id))!;
+  const environment: Record<string, string> = {};
+  const names = await d.db.selectFrom('project_env_vars').select('name').where('project_id', '=', project.id).orderBy('name').execute();
+  for (const { name } of names) {
+    const v = await getEnvVar(d, deps.secrets, project.id, name);
+    if (v) environment[name] = v.value;
+  }
+  const contexts = JSON.parse(job.contexts) as string[];
+  if (contexts.length > 0) {
+    const auth = await authorizeContexts(d, deps.secrets, {
+      organizationId: project.organization_id,
+      projectId: project.id,
+      contextNames: contexts,
+      pipelineValues: JSON.parse(pipeline.pipeline_values),
+      userId: pipeline.trigger_actor_id,
+    });
+    if (auth.ok) Object.assign(environment, auth.environment);
+  }
+  const keys = await listCheckoutKeys(d, project.id);
+  return { environment, checkout_key: keys.length > 0 ? ((await preferredPrivateKey(d, deps.secrets, project.id)) ?? null) : null };
+}

@@ -1,0 +1,238 @@
+// A trigger becomes a pipeline: fetch the config from git at the branch or tag, compile
+// it with the pipeline's values and parameters, and start its workflows. Every failure is
+// a pipeline in state `errored` with CircleCI's error types, never an exception.
+import { compileConfig, type CompileResult, type PipelineValues } from '../config/index.ts';
+import { newId, nowIso } from '../domain/clock.ts';
+import { generateToken, hashToken } from '../domain/tokens.ts';
+import { preferredPrivateKey } from '../storage/checkout-keys.ts';
+import { nextPipelineNumber } from '../storage/counters.ts';
+import { insertJobs, type Job } from '../storage/jobs.ts';
+import { insertPipeline, type Pipeline } from '../storage/pipelines.ts';
+import type { ProjectWithOrg } from '../storage/projects.ts';
+import { insertWorkflow } from '../storage/workflows.ts';
+import type { Db } from '../storage/executor.ts';
+import { advanceWorkflow } from './advance.ts';
+import type { EngineDeps } from './deps.ts';
+import { GitError, type CommitInfo } from './git-mirror.ts';
+import { pipelineValues } from './pipeline-values.ts';
+import { planWorkflows, type PlannedWorkflow } from './plan.ts';
+
+export const CONFIG_PATH = '.circleci/config.yml';
+
+export interface TriggerRequest {
+  project: ProjectWithOrg;
+  actorId: string | null;
+  /** 'api' | 'webhook' | 'scheduled_pipeline' | 'explicit' */
+  triggerType: string;
+  branch?: string;
+  tag?: string;
+  revision?: string;
+  parameters?: Record<string, unknown>;
+  /** Config content given with the trigger instead of the repository's file. */
+  configContent?: string;
+  triggerParameters?: Record<string, unknown>;
+  schedule?: { name: string; id: string };
+  review?: { id: string; url: string };
+}
+
+export interface PipelineError {
+  type: string;
+  message: string;
+}
+
+/** The compiler's error diagnostics as one pipeline error message per diagnostic. */
+export function configErrors(result: CompileResult): PipelineError[] {
+  return result.diagnostics.filter((d) => d.severity === 'error').map((d) => ({ type: 'config', message: d.path ? `${d.path}: ${d.message}` : d.message }));
+}
+
+export async function triggerPipeline(deps: EngineDeps, req: TriggerRequest): Promise<{ pipeline: Pipeline; queuedTasks: number }> {
+  const { project } = req;
+  const db = deps.database.db;
+  const id = newId();
+  const now = nowIso(deps.now());
+  const tag = req.tag;
+  const branch = tag ? undefined : (req.branch ?? project.default_branch);
+  const number = await nextPipelineNumber(db, project.id);
+  const errors: PipelineError[] = [];
+
+  let commit: CommitInfo | undefined;
+  let source = req.configContent ?? '';
+  try {
+    const key = await preferredPrivateKey(deps.database, deps.secrets, project.id);
+    const resolved = await deps.mirrors.resolve(project.id, project.vcs_url, { branch, tag, revision: req.revision }, CONFIG_PATH, needsSsh(project.vcs_url) ? key : undefined);
+    commit = resolved.commit;
+    if (req.configContent === undefined) {
+      if (resolved.file === null) errors.push({ type: 'config-fetch', message: `Unable to find ${CONFIG_PATH} at revision ${resolved.commit.revision.slice(0, 7)}` });
+      else source = resolved.file;
+    }
+  } catch (err) {
+    if (!(err instanceof GitError)) throw err;
+    errors.push({ type: 'config-fetch', message: err.message });
+  }
+
+  const values = pipelineValues({
+    id,
+    number,
+    project,
+    branch,
+    tag,
+    revision: commit?.revision ?? req.revision ?? '',
+    triggerSource: req.triggerType,
+    commit,
+    schedule: req.schedule,
+    triggerParameters: req.triggerParameters,
+  });
+
+  const row: Pipeline = {
+    id,
+    project_id: project.id,
+    number,
+    state: 'created',
+    trigger_type: req.triggerType,
+    trigger_actor_id: req.actorId,
+    trigger_received_at: now,
+    branch: branch ?? null,
+    tag: tag ?? null,
+    revision: commit?.revision ?? req.revision ?? null,
+    vcs: JSON.stringify(vcsOf(project, commit, branch, tag, req.review)),
+    parameters: JSON.stringify(req.parameters ?? {}),
+    trigger_parameters: JSON.stringify(req.triggerParameters ?? {}),
+    pipeline_values: JSON.stringify(values),
+    errors: '[]',
+    source_config: source,
+    compiled_config: '',
+    setup_config: '',
+    compiled_setup_config: '',
+    continuation_key_hash: null,
+    continuation_state: null,
+    created_at: now,
+    updated_at: now,
+  };
+
+  let plans: PlannedWorkflow[] = [];
+  let continuationKey: string | undefined;
+  if (errors.length === 0) {
+    const result = await compileConfig(source, { pipelineValues: values, pipelineParameters: req.parameters ?? {}, orbSource: deps.orbSource });
+    errors.push(...configErrors(result));
+    if (errors.length === 0 && result.compiled) {
+      if (result.setup) {
+        row.setup_config = source;
+        row.compiled_setup_config = result.compiledYaml ?? '';
+        row.source_config = '';
+        row.state = 'setup';
+        continuationKey = generateToken();
+        row.continuation_key_hash = hashToken(continuationKey);
+        row.continuation_state = 'pending';
+      } else {
+        row.compiled_config = result.compiledYaml ?? '';
+      }
+      plans = planWorkflows(result.compiled, { branch, tag }, values);
+    }
+  }
+  if (errors.length > 0) {
+    row.state = 'errored';
+    row.errors = JSON.stringify(errors);
+  }
+
+  let queuedTasks = 0;
+  await db.transaction().execute(async (trx) => {
+    await insertPipeline(trx, row);
+    queuedTasks = await startWorkflows(deps, trx, row, plans, { tag: continuationKey ? 'setup' : null, startedBy: req.actorId, continuationKey });
+  });
+  if (queuedTasks > 0) deps.events.emit('tasks');
+  return { pipeline: row, queuedTasks };
+}
+
+function needsSsh(url: string): boolean {
+  return /^ssh:\/\//.test(url) || /^[^/]+@[^:]+:/.test(url);
+}
+
+function vcsOf(project: ProjectWithOrg, commit: CommitInfo | undefined, branch?: string, tag?: string, review?: { id: string; url: string }) {
+  const provider = project.vcs_type === 'bitbucket' ? 'Bitbucket' : project.vcs_type === 'github' ? 'GitHub' : 'CircleCI';
+  return {
+    provider_name: provider,
+    origin_repository_url: project.vcs_url,
+    target_repository_url: project.vcs_url,
+    revision: commit?.revision ?? '',
+    ...(branch ? { branch } : {}),
+    ...(tag ? { tag } : {}),
+    ...(review ? { review_id: review.id, review_url: review.url } : {}),
+    ...(commit
+      ? {
+          commit: {
+            subject: commit.subject,
+            body: commit.body,
+            author: { name: commit.authorName, email: commit.authorEmail },
+            authored_at: commit.authoredAt,
+            committer: { name: commit.committerName, email: commit.committerEmail },
+            committed_at: commit.committedAt,
+          },
+        }
+      : {}),
+  };
+}
+
+/** Creates workflow and job records for planned workflows and advances each once. */
+export async function startWorkflows(
+  deps: EngineDeps,
+  trx: Db,
+  pipeline: Pipeline,
+  plans: PlannedWorkflow[],
+  opts: { tag: string | null; startedBy: string | null; continuationKey?: string },
+): Promise<number> {
+  let queued = 0;
+  const now = nowIso(deps.now());
+  for (const plan of plans) {
+    const workflowId = newId();
+    await insertWorkflow(trx, {
+      id: workflowId,
+      pipeline_id: pipeline.id,
+      project_id: pipeline.project_id,
+      name: plan.name,
+      status: 'running',
+      tag: opts.tag,
+      started_by: opts.startedBy ?? '00000000-0000-0000-0000-000000000000',
+      canceled_by: null,
+      errored_by: null,
+      rerun_of: null,
+      created_at: now,
+      stopped_at: null,
+    });
+    const ids = new Map(plan.jobs.map((j) => [j.name, newId()]));
+    const jobs: Job[] = plan.jobs.map((j) => ({
+      id: ids.get(j.name)!,
+      workflow_id: workflowId,
+      pipeline_id: pipeline.id,
+      project_id: pipeline.project_id,
+      name: j.name,
+      type: j.type,
+      status: 'blocked',
+      number: null,
+      requires: JSON.stringify(j.requires.filter((r) => ids.has(r.name)).map((r) => ({ job_id: ids.get(r.name), name: r.name, statuses: r.statuses }))),
+      config: JSON.stringify(opts.continuationKey ? withContinuationKey(j.config, deps.secrets.seal(opts.continuationKey)) : j.config),
+      contexts: JSON.stringify(j.contexts),
+      executor: j.executor,
+      resource_class: j.resourceClass,
+      parallelism: j.parallelism,
+      approval_request_id: null,
+      approved_by: null,
+      canceled_by: null,
+      messages: '[]',
+      created_at: now,
+      queued_at: null,
+      started_at: null,
+      stopped_at: null,
+    }));
+    await insertJobs(trx, jobs);
+    queued += (await advanceWorkflow(deps, trx, workflowId)).queuedTasks;
+  }
+  return queued;
+}
+
+/** Setup jobs receive the continuation key as CIRCLE_CONTINUATION_KEY; it is kept sealed. */
+export const CONTINUATION_KEY_FIELD = 'circlet_continuation_key_sealed';
+function withContinuationKey(config: Record<string, unknown>, sealedKey: string): Record<string, unknown> {
+  return { ...config, [CONTINUATION_KEY_FIELD]: sealedKey };
+}
+
+export type { PipelineValues };

@@ -1,0 +1,38 @@
+// Loads pipelines, workflows and jobs for a caller, hiding those of organizations the
+// caller is not a member of (they answer 404 like missing ones).
+import type { FastifyRequest } from 'fastify';
+import { UUID_RE } from '../domain/clock.ts';
+import { getJob, type Job } from '../storage/jobs.ts';
+import { isMember } from '../storage/organizations.ts';
+import { getPipeline, type Pipeline } from '../storage/pipelines.ts';
+import { getProject, type ProjectWithOrg } from '../storage/projects.ts';
+import { getWorkflow, type Workflow } from '../storage/workflows.ts';
+import type { HttpDeps } from './deps.ts';
+import { notFound } from './errors.ts';
+
+async function visibleProject(deps: HttpDeps, req: FastifyRequest, projectId: string): Promise<ProjectWithOrg | undefined> {
+  const project = await getProject(deps.database, projectId);
+  if (!project || !(await isMember(deps.database, project.organization_id, req.user.id))) return undefined;
+  return project;
+}
+
+export async function requirePipeline(deps: HttpDeps, req: FastifyRequest, id: string): Promise<{ pipeline: Pipeline; project: ProjectWithOrg }> {
+  const pipeline = UUID_RE.test(id) ? await getPipeline(deps.database.db, id) : undefined;
+  const project = pipeline && (await visibleProject(deps, req, pipeline.project_id));
+  if (!pipeline || !project) throw notFound('Pipeline not found');
+  return { pipeline, project };
+}
+
+export async function requireWorkflow(deps: HttpDeps, req: FastifyRequest, id: string): Promise<{ workflow: Workflow; project: ProjectWithOrg }> {
+  const workflow = UUID_RE.test(id) ? await getWorkflow(deps.database.db, id) : undefined;
+  const project = workflow && (await visibleProject(deps, req, workflow.project_id));
+  if (!workflow || !project) throw notFound('Workflow not found');
+  return { workflow, project };
+}
+
+export async function requireJob(deps: HttpDeps, req: FastifyRequest, id: string): Promise<{ job: Job; project: ProjectWithOrg }> {
+  const job = UUID_RE.test(id) ? await getJob(deps.database.db, id) : undefined;
+  const project = job && (await visibleProject(deps, req, job.project_id));
+  if (!job || !project) throw notFound('Job not found');
+  return { job, project };
+}

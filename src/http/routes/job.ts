@@ -1,0 +1,51 @@
+// Job tag: job details and cancel (by number or id).
+import type { FastifyInstance } from 'fastify';
+import { cancelJob } from '../../engine/control.ts';
+import { getJobByNumber, tasksOfJob } from '../../storage/jobs.ts';
+import { getPipeline } from '../../storage/pipelines.ts';
+import { getWorkflow } from '../../storage/workflows.ts';
+import type { HttpDeps } from '../deps.ts';
+import { engineCall } from '../engine-errors.ts';
+import { notFound } from '../errors.ts';
+import { requireJob } from '../pipeline-access.ts';
+import { jobDetailsBody } from '../presenters/job.ts';
+import { requireProject, type SlugParams } from '../project-access.ts';
+
+export function jobRoutes(app: FastifyInstance, deps: HttpDeps): void {
+  const tags = ['Job'];
+
+  const byNumber = async (req: Parameters<typeof requireProject>[1], params: SlugParams & { number: string }) => {
+    const project = await requireProject(deps, req, params);
+    const n = Number(params.number);
+    const job = Number.isInteger(n) && n > 0 ? await getJobByNumber(deps.database.db, project.id, n) : undefined;
+    if (!job) throw notFound('Job not found');
+    return { project, job };
+  };
+
+  app.get<{ Params: SlugParams & { number: string } }>(
+    '/api/v2/project/:provider/:organization/:project/job/:number',
+    { schema: { tags, operationId: 'getJobDetails' } },
+    async (req) => {
+      const { project, job } = await byNumber(req, req.params);
+      const workflow = (await getWorkflow(deps.database.db, job.workflow_id))!;
+      const pipeline = (await getPipeline(deps.database.db, job.pipeline_id))!;
+      return jobDetailsBody(job, await tasksOfJob(deps.database.db, job.id), workflow, project, deps.engine.deps.baseUrl, pipeline.number);
+    },
+  );
+
+  app.post<{ Params: SlugParams & { number: string } }>(
+    '/api/v2/project/:provider/:organization/:project/job/:number/cancel',
+    { schema: { tags, operationId: 'cancelJobByJobNumber' } },
+    async (req) => {
+      const { job } = await byNumber(req, req.params);
+      await engineCall(() => cancelJob(deps.engine.deps, job.id, req.user.id));
+      return { message: 'Accepted.' };
+    },
+  );
+
+  app.post<{ Params: { id: string } }>('/api/v2/jobs/:id/cancel', { schema: { tags, operationId: 'cancelJobByJobID' } }, async (req) => {
+    const { job } = await requireJob(deps, req, req.params.id);
+    await engineCall(() => cancelJob(deps.engine.deps, job.id, req.user.id));
+    return { message: 'Accepted.' };
+  });
+}

@@ -1,0 +1,195 @@
+// Pipeline tag: trigger, list and read pipelines, their config, values and workflows,
+// and continue a setup pipeline.
+import type { FastifyInstance } from 'fastify';
+import { continuePipeline } from '../../engine/continuation.ts';
+import { triggerPipeline } from '../../engine/trigger.ts';
+import { decodePageToken, pageOf } from '../../domain/paging.ts';
+import { organizationsOfUser } from '../../storage/organizations.ts';
+import { getPipelineByNumber, listPipelines, type Pipeline } from '../../storage/pipelines.ts';
+import { getProject, type ProjectWithOrg } from '../../storage/projects.ts';
+import { getUser } from '../../storage/users.ts';
+import { workflowsOfPipeline } from '../../storage/workflows.ts';
+import type { HttpDeps } from '../deps.ts';
+import { engineCall } from '../engine-errors.ts';
+import { badRequest, notFound } from '../errors.ts';
+import { requirePipeline } from '../pipeline-access.ts';
+import { pipelineBody, pipelineConfigBody, pipelineValuesBody, projectSlugOf } from '../presenters/pipeline.ts';
+import { workflowBody } from '../presenters/workflow.ts';
+import { requireProject, type SlugParams } from '../project-access.ts';
+import { projectSlugParams } from '../schemas/common.ts';
+
+const PAGE = 20;
+
+export const parametersSchema = {
+  type: 'object',
+  maxProperties: 100,
+  propertyNames: { maxLength: 128 },
+  additionalProperties: { anyOf: [{ type: 'integer' }, { type: 'string', maxLength: 512 }, { type: 'boolean' }] },
+} as const;
+
+const pageQuery = { type: 'object', properties: { 'page-token': { type: 'string' }, branch: { type: 'string' } } } as const;
+
+export async function presentPipeline(deps: HttpDeps, p: Pipeline, project?: ProjectWithOrg) {
+  const proj = project ?? (await getProject(deps.database, p.project_id))!;
+  const actor = p.trigger_actor_id ? await getUser(deps.database, p.trigger_actor_id) : undefined;
+  return pipelineBody(p, proj, actor);
+}
+
+async function page(deps: HttpDeps, rows: Pipeline[], projects?: Map<string, ProjectWithOrg>) {
+  const { items, next_page_token } = pageOf(rows, PAGE, (p) => [p.created_at, p.id]);
+  return { items: await Promise.all(items.map((p) => presentPipeline(deps, p, projects?.get(p.project_id)))), next_page_token };
+}
+
+function before(token: string | undefined): [string, string] | undefined {
+  if (token === undefined) return undefined;
+  const [at, id] = decodePageToken(token, 2);
+  return [String(at), String(id)];
+}
+
+export function pipelineRoutes(app: FastifyInstance, deps: HttpDeps): void {
+  const tags = ['Pipeline'];
+
+  app.get<{ Querystring: { 'org-slug'?: string; mine?: boolean; 'page-token'?: string } }>(
+    '/api/v2/pipeline',
+    {
+      schema: {
+        tags,
+        operationId: 'listPipelines',
+        querystring: { type: 'object', properties: { 'org-slug': { type: 'string' }, mine: { type: 'boolean' }, 'page-token': { type: 'string' } } },
+      },
+    },
+    async (req) => {
+      let orgs = await organizationsOfUser(deps.database, req.user.id);
+      const slug = req.query['org-slug']?.replace(/%2f/gi, '/');
+      if (slug) {
+        const [provider, name] = slug.split('/');
+        const vcs = provider === 'gh' || provider === 'github' ? 'github' : provider === 'bb' || provider === 'bitbucket' ? 'bitbucket' : provider;
+        orgs = orgs.filter((o) => o.vcs_type === vcs && o.name === name);
+      }
+      const projects = orgs.length
+        ? await deps.database.db.selectFrom('projects').select('id').where('organization_id', 'in', orgs.map((o) => o.id)).execute()
+        : [];
+      const rows = await listPipelines(deps.database.db, {
+        projectIds: projects.map((p) => p.id),
+        actorId: req.query.mine ? req.user.id : undefined,
+        before: before(req.query['page-token']),
+        limit: PAGE,
+      });
+      return page(deps, rows);
+    },
+  );
+
+  app.get<{ Params: { id: string } }>(
+    '/api/v2/pipeline/:id',
+    { schema: { tags, operationId: 'getPipelineById', params: { type: 'object', properties: { id: { type: 'string' } } } } },
+    async (req) => {
+      const { pipeline, project } = await requirePipeline(deps, req, req.params.id);
+      return presentPipeline(deps, pipeline, project);
+    },
+  );
+
+  app.get<{ Params: { id: string } }>('/api/v2/pipeline/:id/config', { schema: { tags, operationId: 'getPipelineConfigById' } }, async (req) => {
+    const { pipeline } = await requirePipeline(deps, req, req.params.id);
+    return pipelineConfigBody(pipeline);
+  });
+
+  app.get<{ Params: { id: string } }>('/api/v2/pipeline/:id/values', { schema: { tags, operationId: 'getPipelineValuesById' } }, async (req) => {
+    const { pipeline } = await requirePipeline(deps, req, req.params.id);
+    return pipelineValuesBody(pipeline);
+  });
+
+  app.get<{ Params: { id: string }; Querystring: { 'page-token'?: string } }>(
+    '/api/v2/pipeline/:id/workflow',
+    { schema: { tags, operationId: 'listWorkflowsByPipelineId', querystring: pageQuery } },
+    async (req) => {
+      const { pipeline, project } = await requirePipeline(deps, req, req.params.id);
+      const all = await workflowsOfPipeline(deps.database.db, pipeline.id);
+      const start = req.query['page-token'] === undefined ? 0 : Number(decodePageToken(req.query['page-token'], 1)[0]);
+      const slice = all.slice(start, start + PAGE);
+      return {
+        items: slice.map((w) => workflowBody(w, pipeline.number, projectSlugOf(project))),
+        next_page_token: start + PAGE < all.length ? Buffer.from(JSON.stringify({ k: [start + PAGE] })).toString('base64url') : null,
+      };
+    },
+  );
+
+  app.post<{ Body: { 'continuation-key': string; configuration: string; parameters?: Record<string, unknown> } }>(
+    '/api/v2/pipeline/continue',
+    {
+      schema: {
+        tags,
+        operationId: 'continuePipeline',
+        body: {
+          type: 'object',
+          properties: { 'continuation-key': { type: 'string', minLength: 1 }, configuration: { type: 'string' }, parameters: parametersSchema },
+          required: ['continuation-key', 'configuration'],
+        },
+      },
+    },
+    async (req) => {
+      await engineCall(() => continuePipeline(deps.engine.deps, req.body['continuation-key'], req.body.configuration, req.body.parameters ?? {}));
+      return { message: 'Pipeline continued.' };
+    },
+  );
+
+  app.get<{ Params: SlugParams; Querystring: { branch?: string; 'page-token'?: string } }>(
+    '/api/v2/project/:provider/:organization/:project/pipeline',
+    { schema: { tags, operationId: 'listPipelinesForProject', params: projectSlugParams, querystring: pageQuery } },
+    async (req) => {
+      const project = await requireProject(deps, req, req.params);
+      const rows = await listPipelines(deps.database.db, { projectIds: [project.id], branch: req.query.branch, before: before(req.query['page-token']), limit: PAGE });
+      return page(deps, rows, new Map([[project.id, project]]));
+    },
+  );
+
+  app.get<{ Params: SlugParams; Querystring: { 'page-token'?: string } }>(
+    '/api/v2/project/:provider/:organization/:project/pipeline/mine',
+    { schema: { tags, operationId: 'listMyPipelines', params: projectSlugParams, querystring: pageQuery } },
+    async (req) => {
+      const project = await requireProject(deps, req, req.params);
+      const rows = await listPipelines(deps.database.db, { projectIds: [project.id], actorId: req.user.id, before: before(req.query['page-token']), limit: PAGE });
+      return page(deps, rows, new Map([[project.id, project]]));
+    },
+  );
+
+  app.get<{ Params: SlugParams & { number: string } }>(
+    '/api/v2/project/:provider/:organization/:project/pipeline/:number',
+    { schema: { tags, operationId: 'getPipelineByNumber' } },
+    async (req) => {
+      const project = await requireProject(deps, req, req.params);
+      const n = Number(req.params.number);
+      const pipeline = Number.isInteger(n) && n > 0 ? await getPipelineByNumber(deps.database.db, project.id, n) : undefined;
+      if (!pipeline) throw notFound('Pipeline not found');
+      return presentPipeline(deps, pipeline, project);
+    },
+  );
+
+  app.post<{ Params: SlugParams; Body: { branch?: string; tag?: string; parameters?: Record<string, unknown> } | undefined }>(
+    '/api/v2/project/:provider/:organization/:project/pipeline',
+    {
+      schema: {
+        tags,
+        operationId: 'triggerPipeline',
+        params: projectSlugParams,
+        body: {
+          type: ['object', 'null'],
+          properties: { branch: { type: 'string', minLength: 1 }, tag: { type: 'string', minLength: 1 }, parameters: parametersSchema },
+        },
+      },
+    },
+    async (req, reply) => {
+      const project = await requireProject(deps, req, req.params);
+      const body = req.body ?? {};
+      if (body.branch !== undefined && body.tag !== undefined) throw badRequest('You cannot specify both branch and tag');
+      const { pipeline } = await triggerPipeline(deps.engine.deps, {
+        project,
+        actorId: req.user.id,
+        triggerType: 'api',
+        branch: body.branch,
+        tag: body.tag,
+        parameters: body.parameters,
+      });
+      return reply.status(201).send({ id: pipeline.id, state: pipeline.state, number: pipeline.number, created_at: pipeline.created_at });
+    },
+  );
+}

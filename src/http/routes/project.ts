@@ -1,0 +1,156 @@
+// Project tag: get, delete and create projects, and their advanced settings.
+import type { FastifyInstance, FastifyRequest } from 'fastify';
+import { UUID_RE } from '../../domain/clock.ts';
+import { formatOrgSlug, formatProjectSlug, vcsTypeOf } from '../../domain/slug.ts';
+import { findOrganization, getOrganization, isMember, type Organization } from '../../storage/organizations.ts';
+import {
+  createProject,
+  deleteProject,
+  findProjectInOrganization,
+  patchProjectSettings,
+  projectSettings,
+  type AdvancedSettings,
+  type ProjectWithOrg,
+} from '../../storage/projects.ts';
+import type { HttpDeps } from '../deps.ts';
+import { ApiError, badRequest, conflict, notFound } from '../errors.ts';
+import { requireProject, type SlugParams } from '../project-access.ts';
+import { errorResponses, messageSchema, projectSlugParams } from '../schemas/common.ts';
+import { createProjectBody, orgIdParams, orgSlugParams, projectSchema, projectSettingsSchema } from '../schemas/project.ts';
+import { strictBodyValidator } from '../schemas/validation.ts';
+
+const PROVIDER_NAMES: Record<string, 'GitHub' | 'Bitbucket' | 'CircleCI'> = { github: 'GitHub', bitbucket: 'Bitbucket', circleci: 'CircleCI' };
+
+/** The slug CircleCI gives a project: `gh/org/repo`, or `circleci/<org-id>/<project-id>`. */
+export function projectSlugOf(p: ProjectWithOrg): string {
+  return p.vcs_type === 'circleci' ? `circleci/${p.organization_id}/${p.id}` : formatProjectSlug(p.vcs_type, p.org_name, p.name);
+}
+
+export function projectBody(p: ProjectWithOrg) {
+  return {
+    slug: projectSlugOf(p),
+    name: p.name,
+    id: p.id,
+    organization_name: p.org_name,
+    organization_slug: p.vcs_type === 'circleci' ? `circleci/${p.organization_id}` : formatOrgSlug(p.vcs_type, p.org_name),
+    organization_id: p.organization_id,
+    vcs_info: { vcs_url: p.vcs_url, provider: PROVIDER_NAMES[p.vcs_type] ?? 'CircleCI', default_branch: p.default_branch },
+  };
+}
+
+const ORGANIZATION_NOT_FOUND = 'Organization not found';
+
+/** The organization an org-slug-or-id names, if the caller belongs to it. */
+async function requireOrganization(deps: HttpDeps, req: FastifyRequest, vcs: string | undefined, orgOrId: string): Promise<Organization> {
+  let org: Organization | undefined;
+  if (vcs === undefined || vcsTypeOf(vcs) === 'circleci') {
+    org = UUID_RE.test(orgOrId) ? await getOrganization(deps.database, orgOrId.toLowerCase()) : undefined;
+  } else {
+    const type = vcsTypeOf(vcs);
+    org = type ? await findOrganization(deps.database, type, orgOrId) : undefined;
+  }
+  if (!org || !(await isMember(deps.database, org.id, req.user.id))) throw notFound(ORGANIZATION_NOT_FOUND);
+  return org;
+}
+
+interface CreateProjectBody {
+  name: string;
+  vcs_url?: string;
+  repo_url?: string;
+  default_branch?: string;
+}
+
+function isUniqueViolation(err: unknown): boolean {
+  const code = (err as { code?: unknown } | null)?.code;
+  return code === '23505' || code === 'SQLITE_CONSTRAINT_UNIQUE' || code === 'SQLITE_CONSTRAINT_PRIMARYKEY';
+}
+
+function defaultVcsUrl(org: Organization, name: string): string | undefined {
+  if (org.vcs_type === 'github') return `https://github.com/${org.name}/${name}`;
+  if (org.vcs_type === 'bitbucket') return `https://bitbucket.org/${org.name}/${name}`;
+  return undefined;
+}
+
+const slugRoute = '/api/v2/project/:provider/:organization/:project';
+
+export function projectRoutes(app: FastifyInstance, deps: HttpDeps): void {
+  app.setValidatorCompiler(strictBodyValidator);
+
+  app.get<{ Params: SlugParams }>(
+    slugRoute,
+    { schema: { tags: ['Project'], operationId: 'getProjectBySlug', params: projectSlugParams, response: { 200: projectSchema, ...errorResponses } } },
+    async (req) => projectBody(await requireProject(deps, req, req.params)),
+  );
+
+  app.delete<{ Params: SlugParams }>(
+    slugRoute,
+    { schema: { tags: ['Project'], operationId: 'deleteProjectBySlug', params: projectSlugParams, response: { 200: messageSchema, ...errorResponses } } },
+    async (req) => {
+      const project = await requireProject(deps, req, req.params);
+      await deleteProject(deps.database, project.id);
+      return { message: 'Project deleted.' };
+    },
+  );
+
+  const create = async (req: FastifyRequest<{ Body: CreateProjectBody }>, vcs: string | undefined, orgOrId: string) => {
+    const org = await requireOrganization(deps, req, vcs, orgOrId);
+    const body = req.body;
+    if (body.vcs_url !== undefined && body.repo_url !== undefined && body.vcs_url !== body.repo_url) {
+      throw badRequest("Fields 'vcs_url' and 'repo_url' name the same thing; give one of them");
+    }
+    const vcsUrl = body.vcs_url ?? body.repo_url ?? defaultVcsUrl(org, body.name);
+    if (vcsUrl === undefined) throw badRequest("Missing body field 'vcs_url': the repository URL is required for this organization");
+    if (await findProjectInOrganization(deps.database, org.id, body.name)) throw conflict('Project already exists');
+    try {
+      return projectBody(await createProject(deps.database, org, { name: body.name, vcsUrl, defaultBranch: body.default_branch }));
+    } catch (err) {
+      if (isUniqueViolation(err)) throw conflict('Project already exists');
+      throw err;
+    }
+  };
+  const createSchema = (params: object) => ({
+    tags: ['Project'],
+    operationId: 'createProject',
+    params,
+    body: createProjectBody,
+    response: { 200: projectSchema, ...errorResponses, 409: messageSchema },
+  });
+  app.post<{ Params: { vcs: string; org: string }; Body: CreateProjectBody }>(
+    '/api/v2/organization/:vcs/:org/project',
+    { schema: { ...createSchema(orgSlugParams), operationId: 'createProjectByOrgSlug' } },
+    async (req) => create(req, req.params.vcs, req.params.org),
+  );
+  app.post<{ Params: { id: string }; Body: CreateProjectBody }>('/api/v2/organization/:id/project', { schema: createSchema(orgIdParams) }, async (req) =>
+    create(req, undefined, req.params.id),
+  );
+
+  const settingsRoute = `${slugRoute}/settings`;
+  app.get<{ Params: SlugParams }>(
+    settingsRoute,
+    {
+      schema: { tags: ['Project'], operationId: 'getProjectSettings', params: projectSlugParams, response: { 200: projectSettingsSchema, ...errorResponses } },
+    },
+    async (req) => projectSettings(await requireProject(deps, req, req.params)),
+  );
+
+  app.patch<{ Params: SlugParams; Body: { advanced?: Partial<AdvancedSettings> } }>(
+    settingsRoute,
+    {
+      schema: {
+        tags: ['Project'],
+        operationId: 'patchProjectSettings',
+        params: projectSlugParams,
+        body: projectSettingsSchema,
+        response: { 200: projectSettingsSchema, ...errorResponses },
+      },
+    },
+    async (req) => {
+      const project = await requireProject(deps, req, req.params);
+      const advanced = req.body.advanced;
+      if (advanced === undefined || Object.keys(advanced).length === 0) throw badRequest('No JSON fields found.');
+      const result = await patchProjectSettings(deps.database, project.id, advanced);
+      if (!result) throw new ApiError(404, 'Project not found');
+      return result;
+    },
+  );
+}

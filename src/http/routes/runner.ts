@@ -1,0 +1,196 @@
+// The runner protocol (v1): how agents claim tasks, keep leases, stream output and report
+// results. Authenticated by runner tokens (`Authorization: Bearer <token>`). See
+// docs/runner-protocol.md.
+import type { FastifyInstance, FastifyRequest } from 'fastify';
+import { appendOutput, completeTask, endStep, heartbeat, LeaseLost, startStep, TASK_RESULTS, type TaskResult } from '../../engine/claims.ts';
+import { taskPayload, taskSecrets } from '../../engine/task-payload.ts';
+import { getTask } from '../../storage/jobs.ts';
+import { findRunnerToken, type RunnerToken } from '../../storage/runner-tokens.ts';
+import type { HttpDeps } from '../deps.ts';
+import { ApiError, unauthorized } from '../errors.ts';
+
+const PREFIX = '/api/runner/v1';
+const EXECUTORS = ['docker', 'machine', 'macos', 'windows'];
+
+const agentBody = {
+  type: 'object',
+  properties: { agent_id: { type: 'string', minLength: 1, maxLength: 200 } },
+  required: ['agent_id'],
+} as const;
+
+const taskParams = { type: 'object', properties: { id: { type: 'string' } }, required: ['id'] } as const;
+const stepParams = { type: 'object', properties: { id: { type: 'string' }, index: { type: 'integer', minimum: 0 } }, required: ['id', 'index'] } as const;
+
+async function runnerAuth(deps: HttpDeps, req: FastifyRequest): Promise<RunnerToken> {
+  const auth = req.headers.authorization;
+  const token = typeof auth === 'string' && auth.toLowerCase().startsWith('bearer ') ? auth.slice(7).trim() : undefined;
+  if (!token) throw unauthorized('A runner token is required');
+  const found = await findRunnerToken(deps.database, token);
+  if (!found) throw unauthorized('Invalid runner token');
+  return found;
+}
+
+async function guard<T>(fn: () => Promise<T>): Promise<T> {
+  try {
+    return await fn();
+  } catch (err) {
+    if (err instanceof LeaseLost) throw new ApiError(409, err.message);
+    throw err;
+  }
+}
+
+export function runnerRoutes(app: FastifyInstance, deps: HttpDeps): void {
+  const engine = deps.engine;
+  app.addHook('preHandler', async (req) => {
+    if (req.routeOptions.url?.startsWith(PREFIX)) (req as FastifyRequest & { runner: RunnerToken }).runner = await runnerAuth(deps, req);
+  });
+
+  app.post<{ Body: { agent_id: string; executors?: string[]; resource_classes?: string[]; wait_ms?: number } }>(
+    `${PREFIX}/claim`,
+    {
+      schema: {
+        hide: true,
+        body: {
+          type: 'object',
+          properties: {
+            agent_id: { type: 'string', minLength: 1, maxLength: 200 },
+            executors: { type: 'array', items: { type: 'string', enum: EXECUTORS } },
+            resource_classes: { type: 'array', items: { type: 'string' } },
+            wait_ms: { type: 'integer', minimum: 0, maximum: 60_000 },
+          },
+          required: ['agent_id'],
+        },
+      },
+    },
+    async (req, reply) => {
+      const runner = (req as FastifyRequest & { runner: RunnerToken }).runner;
+      const classes = runner.resource_class ? [runner.resource_class] : (req.body.resource_classes ?? null);
+      const abort = new AbortController();
+      req.raw.on('close', () => abort.abort());
+      const task = await engine.claim(
+        { agentId: req.body.agent_id, executors: req.body.executors ?? ['machine'], resourceClasses: classes && classes.length > 0 ? classes : null },
+        req.body.wait_ms ?? 25_000,
+        abort.signal,
+      );
+      if (!task) return reply.status(204).send();
+      return taskPayload(engine.deps, task);
+    },
+  );
+
+  app.post<{ Params: { id: string }; Body: { agent_id: string } }>(`${PREFIX}/tasks/:id/heartbeat`, { schema: { hide: true, params: taskParams, body: agentBody } }, async (req) =>
+    guard(async () => {
+      const r = await heartbeat(engine.deps, req.params.id, req.body.agent_id);
+      return { cancel: r.cancel, lease_expires_at: r.leaseExpiresAt };
+    }),
+  );
+
+  app.post<{ Params: { id: string }; Body: { agent_id: string; wait_ms?: number } }>(
+    `${PREFIX}/tasks/:id/cancellation`,
+    { schema: { hide: true, params: taskParams, body: { ...agentBody, properties: { ...agentBody.properties, wait_ms: { type: 'integer', minimum: 0, maximum: 60_000 } } } } },
+    async (req) =>
+      guard(async () => {
+        const deadline = Date.now() + (req.body.wait_ms ?? 20_000);
+        const abort = new AbortController();
+        req.raw.on('close', () => abort.abort());
+        for (;;) {
+          const r = await heartbeat(engine.deps, req.params.id, req.body.agent_id);
+          const left = deadline - Date.now();
+          if (r.cancel || left <= 0 || abort.signal.aborted) return { cancel: r.cancel, lease_expires_at: r.leaseExpiresAt };
+          await engine.waitFor('cancel', Math.min(left, 500), abort.signal);
+        }
+      }),
+  );
+
+  app.post<{ Params: { id: string }; Body: { agent_id: string } }>(`${PREFIX}/tasks/:id/secrets`, { schema: { hide: true, params: taskParams, body: agentBody } }, async (req) =>
+    guard(async () => {
+      const task = await getTask(engine.deps.database.db, req.params.id);
+      if (!task || task.agent_id !== req.body.agent_id || task.status !== 'running') throw new LeaseLost('task is not running on this agent');
+      return taskSecrets(engine.deps, task);
+    }),
+  );
+
+  app.post<{ Params: { id: string }; Body: { agent_id: string; index: number; name: string; type: string } }>(
+    `${PREFIX}/tasks/:id/steps`,
+    {
+      schema: {
+        hide: true,
+        params: taskParams,
+        body: {
+          type: 'object',
+          properties: { agent_id: { type: 'string' }, index: { type: 'integer', minimum: 0 }, name: { type: 'string' }, type: { type: 'string' } },
+          required: ['agent_id', 'index', 'name', 'type'],
+        },
+      },
+    },
+    async (req) =>
+      guard(async () => {
+        await startStep(engine.deps, req.params.id, req.body.agent_id, req.body);
+        return { ok: true };
+      }),
+  );
+
+  app.post<{ Params: { id: string; index: number }; Body: { agent_id: string; seq: number; stream?: string; data: string } }>(
+    `${PREFIX}/tasks/:id/steps/:index/output`,
+    {
+      bodyLimit: 8 * 1024 * 1024,
+      schema: {
+        hide: true,
+        params: stepParams,
+        body: {
+          type: 'object',
+          properties: { agent_id: { type: 'string' }, seq: { type: 'integer', minimum: 0 }, stream: { type: 'string', enum: ['out', 'err'] }, data: { type: 'string' } },
+          required: ['agent_id', 'seq', 'data'],
+        },
+      },
+    },
+    async (req) =>
+      guard(async () => {
+        await appendOutput(engine.deps, req.params.id, req.body.agent_id, { index: req.params.index, seq: req.body.seq, stream: req.body.stream ?? 'out', data: req.body.data });
+        return { ok: true };
+      }),
+  );
+
+  app.post<{ Params: { id: string; index: number }; Body: { agent_id: string; status: string; exit_code?: number | null } }>(
+    `${PREFIX}/tasks/:id/steps/:index/end`,
+    {
+      schema: {
+        hide: true,
+        params: stepParams,
+        body: {
+          type: 'object',
+          properties: {
+            agent_id: { type: 'string' },
+            status: { type: 'string', enum: ['success', 'failed', 'canceled', 'timedout'] },
+            exit_code: { type: 'integer', nullable: true },
+          },
+          required: ['agent_id', 'status'],
+        },
+      },
+    },
+    async (req) =>
+      guard(async () => {
+        await endStep(engine.deps, req.params.id, req.body.agent_id, { index: req.params.index, status: req.body.status, exitCode: req.body.exit_code ?? null });
+        return { ok: true };
+      }),
+  );
+
+  app.post<{ Params: { id: string }; Body: { agent_id: string; status: TaskResult; message?: string } }>(
+    `${PREFIX}/tasks/:id/complete`,
+    {
+      schema: {
+        hide: true,
+        params: taskParams,
+        body: {
+          type: 'object',
+          properties: { agent_id: { type: 'string' }, status: { type: 'string', enum: [...TASK_RESULTS] }, message: { type: 'string', maxLength: 10_000 } },
+          required: ['agent_id', 'status'],
+        },
+      },
+    },
+    async (req) =>
+      guard(async () => {
+        await completeTask(engine.deps, req.params.id, req.body.agent_id, req.body.status, req.body.message);
+        return { ok: true };
+      }),
+  );
+}

@@ -1,0 +1,43 @@
+// Jobs of workflows, and their parallel runs (tasks).
+import type { Db } from './executor.ts';
+import type { JobsTable, TasksTable } from './schema.ts';
+
+export type Job = JobsTable;
+export type Task = TasksTable;
+
+export async function insertJobs(db: Db, rows: Job[]): Promise<void> {
+  if (rows.length > 0) await db.insertInto('jobs').values(rows).execute();
+}
+
+export async function getJob(db: Db, id: string): Promise<Job | undefined> {
+  return db.selectFrom('jobs').selectAll().where('id', '=', id).executeTakeFirst();
+}
+
+export async function getJobByNumber(db: Db, projectId: string, number: number): Promise<Job | undefined> {
+  return db.selectFrom('jobs').selectAll().where('project_id', '=', projectId).where('number', '=', number).executeTakeFirst();
+}
+
+export async function jobsOfWorkflow(db: Db, workflowId: string): Promise<Job[]> {
+  return db.selectFrom('jobs').selectAll().where('workflow_id', '=', workflowId).orderBy('created_at').orderBy('id').execute();
+}
+
+export async function updateJob(db: Db, id: string, changes: Partial<Job>): Promise<void> {
+  await db.updateTable('jobs').set(changes).where('id', '=', id).execute();
+}
+
+export async function insertTasks(db: Db, rows: Task[]): Promise<void> {
+  if (rows.length > 0) await db.insertInto('tasks').values(rows).execute();
+}
+
+export async function getTask(db: Db, id: string): Promise<Task | undefined> {
+  return db.selectFrom('tasks').selectAll().where('id', '=', id).executeTakeFirst();
+}
+
+export async function tasksOfJob(db: Db, jobId: string): Promise<Task[]> {
+  return db.selectFrom('tasks').selectAll().where('job_id', '=', jobId).orderBy('node_index').execute();
+}
+
+export async function tasksOfJobs(db: Db, jobIds: string[]): Promise<Task[]> {
+  if (jobIds.length === 0) return [];
+  return db.selectFrom('tasks').selectAll().where('job_id', 'in', jobIds).orderBy('node_index').execute();
+}

@@ -1,0 +1,132 @@
+// `circlet token create` and `circlet project add` as real child processes, run against the
+// data of a running `circlet serve` (SQLite in WAL mode, or PostgreSQL).
+import fs from 'node:fs';
+import path from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createPostgresDatabase, databaseKinds, tempDir } from '../helpers/databases.ts';
+import { getJson, killAll, runCli, startServe, TOKEN_RE, UUID_RE, type ServeProcess } from './child.ts';
+
+for (const kind of databaseKinds()) {
+  describe(`circlet token and project commands (${kind.name})`, () => {
+    let dir: string;
+    let dbArgs: string[] = [];
+    let dropDb: (() => Promise<void>) | undefined;
+    let server: ServeProcess;
+    let adminToken: string;
+    let bobToken: string;
+    let repo: string;
+
+    beforeAll(async () => {
+      dir = tempDir('circlet-cli-');
+      if (kind.name === 'postgres') {
+        const pg = await createPostgresDatabase();
+        dbArgs = ['--database-url', pg.url];
+        dropDb = pg.drop;
+      }
+      server = await startServe(['--port', '0', '--data-dir', dir, ...dbArgs]);
+      adminToken = fs.readFileSync(path.join(dir, 'admin-token'), 'utf8').trim();
+      repo = tempDir('circlet-repo-');
+    });
+
+    afterAll(async () => {
+      if (server) expect((await server.stop()).code).toBe(0);
+      killAll();
+      await dropDb?.();
+      for (const d of [dir, repo]) if (d) fs.rmSync(d, { recursive: true, force: true });
+    });
+
+    it('token create prints only a 40-hex token, while the server runs, and the token works against it', async () => {
+      const res = await runCli(['token', 'create', '--login', 'bob', '--data-dir', dir, ...dbArgs]);
+      expect(res.stderr).toBe('');
+      expect(res.code).toBe(0);
+      expect(res.stdout).toMatch(/^[0-9a-f]{40}\n$/);
+      bobToken = res.stdout.trim();
+      const me = await getJson(`${server.url}/api/v2/me`, bobToken);
+      expect(me.status).toBe(200);
+      expect(me.body).toMatchObject({ login: 'bob' });
+
+      // A second token for the same user: another token, same user.
+      const again = await runCli(['token', 'create', '--login', 'bob', '--name', 'laptop', '--data-dir', dir, ...dbArgs]);
+      expect(again.code).toBe(0);
+      const second = again.stdout.trim();
+      expect(second).toMatch(TOKEN_RE);
+      expect(second).not.toBe(bobToken);
+      expect((await getJson(`${server.url}/api/v2/me`, second)).body.id).toBe(me.body.id);
+    });
+
+    it('project add prints a UUID, and the owner then sees the project', async () => {
+      expect(bobToken).toMatch(TOKEN_RE);
+      // A relative --repo is stored as an absolute path.
+      const res = await runCli(['project', 'add', 'gh/acme/app', '--repo', path.basename(repo), '--owner', 'bob', '--data-dir', dir, ...dbArgs], {
+        cwd: path.dirname(repo),
+      });
+      expect(res.stderr).toBe('');
+      expect(res.code).toBe(0);
+      expect(res.stdout).toMatch(/^[0-9a-f-]{36}\n$/);
+      const id = res.stdout.trim();
+      expect(id).toMatch(UUID_RE);
+
+      const collaborations = await getJson(`${server.url}/api/v2/me/collaborations`, bobToken);
+      expect(collaborations.status).toBe(200);
+      expect(collaborations.body).toEqual(expect.arrayContaining([expect.objectContaining({ slug: 'gh/acme', name: 'acme', 'vcs-type': 'github' })]));
+
+      const project = await getJson(`${server.url}/api/v2/project/gh/acme/app`, bobToken);
+      expect(project.status, JSON.stringify(project.body)).toBe(200);
+      expect(project.body).toMatchObject({ id, slug: 'gh/acme/app', name: 'app', organization_name: 'acme', vcs_info: { vcs_url: repo, default_branch: 'main' } });
+
+      // Someone outside the organization does not see it.
+      expect((await getJson(`${server.url}/api/v2/project/gh/acme/app`, adminToken)).status).toBe(404);
+    });
+
+    it('project add refuses a slug that already exists', async () => {
+      const res = await runCli(['project', 'add', 'gh/acme/app', '--repo', repo, '--data-dir', dir, ...dbArgs]);
+      expect(res.code).not.toBe(0);
+      expect(res.stdout).toBe('');
+      expect(res.stderr).toMatch(/already exists/);
+    });
+
+    it('token create and project add read CIRCLET_DATA_DIR and DATABASE_URL', async () => {
+      const env: Record<string, string> = { CIRCLET_DATA_DIR: dir };
+      if (dbArgs[1]) env.DATABASE_URL = dbArgs[1];
+      const token = await runCli(['token', 'create', '--login', 'carol'], { env });
+      expect(token.code).toBe(0);
+      expect((await getJson(`${server.url}/api/v2/me`, token.stdout.trim())).body).toMatchObject({ login: 'carol' });
+      const project = await runCli(['project', 'add', 'bb/carols/lib', '--repo', 'https://bitbucket.org/carols/lib.git', '--default-branch', 'trunk', '--owner', 'carol'], { env });
+      expect(project.code).toBe(0);
+      expect(project.stdout.trim()).toMatch(UUID_RE);
+      const got = await getJson(`${server.url}/api/v2/project/bb/carols/lib`, token.stdout.trim());
+      expect(got.status, JSON.stringify(got.body)).toBe(200);
+      expect(got.body).toMatchObject({ slug: 'bb/carols/lib', vcs_info: { vcs_url: 'https://bitbucket.org/carols/lib.git', default_branch: 'trunk' } });
+    });
+  });
+}
+
+describe('circlet command line', () => {
+  it.each([[[]], [['serve']], [['token']], [['token', 'create']], [['project']], [['project', 'add']]])('%j --help exits 0 and prints usage', async (args) => {
+    const res = await runCli([...args, '--help']);
+    expect(res.code).toBe(0);
+    expect(res.stdout).toMatch(new RegExp(`^Usage: ${['circlet', ...args].join(' ')} `));
+    expect(res.stderr).toBe('');
+  });
+
+  const dir = tempDir('circlet-cli-args-');
+  afterAll(() => fs.rmSync(dir, { recursive: true, force: true }));
+
+  it.each([
+    ['a slug without a provider', ['project', 'add', 'acme/app', '--repo', '/tmp/r'], /invalid project slug/],
+    ['an unknown provider', ['project', 'add', 'gl/acme/app', '--repo', '/tmp/r'], /invalid project slug/],
+    ['a circleci/ slug', ['project', 'add', 'circleci/acme/app', '--repo', '/tmp/r'], /invalid project slug/],
+    ['too many segments', ['project', 'add', 'gh/acme/app/x', '--repo', '/tmp/r'], /invalid project slug/],
+    ['no --repo', ['project', 'add', 'gh/acme/app'], /required option '--repo/],
+    ['no slug', ['project', 'add', '--repo', '/tmp/r'], /missing required argument 'slug'/],
+    ['no --login', ['token', 'create'], /required option '--login/],
+    ['an unknown command', ['tokens'], /unknown command/],
+    ['an unknown option', ['token', 'create', '--login', 'x', '--bogus'], /unknown option '--bogus'/],
+  ])('%s: message on stderr, nothing on stdout, non-zero exit', async (_what, args, message) => {
+    const res = await runCli([...args, '--data-dir', dir]);
+    expect(res.code).not.toBe(0);
+    expect(res.code).not.toBeNull();
+    expect(res.stdout).toBe('');
+    expect(res.stderr).toMatch(message);
+  });
+});

@@ -1,0 +1,64 @@
+// YAML parsing: YAML 1.1 booleans, anchors/aliases, merge keys, locator, syntax errors.
+import { describe, expect, it } from 'vitest';
+import { formatPath, parseYaml } from '../../src/config/parse.ts';
+import { compile, compiled, yml } from './helpers.ts';
+
+describe('parseYaml', () => {
+  it('reads YAML 1.1 booleans (yes/no/on/off) but keeps y/n as strings', () => {
+    const r = parseYaml('a: yes\nb: No\nc: on\nd: OFF\ne: y\nf: n\ng: "yes"\n');
+    expect(r.value).toEqual({ a: true, b: false, c: true, d: false, e: 'y', f: 'n', g: 'yes' });
+  });
+  it('keeps map keys as written (`on:` is a name, not a boolean)', () => {
+    expect(parseYaml('on: 1\nno: {yes: on}\n').value).toEqual({ on: 1, no: { yes: true } });
+  });
+  it('reads version: 2.1 as a number and leaves dates as strings', () => {
+    expect(parseYaml('version: 2.1\nd: 2024-01-01\n').value).toEqual({ version: 2.1, d: '2024-01-01' });
+  });
+  it('resolves anchors, aliases and merge keys', () => {
+    const r = parseYaml('x: &x {a: 1, b: 2}\ny:\n  <<: *x\n  b: 3\nz: *x\n');
+    expect(r.value).toEqual({ x: { a: 1, b: 2 }, y: { a: 1, b: 3 }, z: { a: 1, b: 2 } });
+  });
+  it('accepts many aliases', () => {
+    const src = 'a: &a [1]\n' + Array.from({ length: 500 }, (_, i) => `k${i}: *a`).join('\n');
+    expect(parseYaml(src).diagnostics).toEqual([]);
+  });
+  it('locates paths (1-based line/column), through aliases', () => {
+    const r = parseYaml('jobs:\n  build:\n    steps:\n      - checkout\n      - run: make\n');
+    expect(r.locate(['jobs', 'build', 'steps', 1, 'run'])).toEqual({ line: 5, column: 14 });
+    expect(r.locate(['jobs', 'build', 'nope'])).toEqual({ line: 3, column: 5 });
+  });
+  it('reports syntax errors with a position instead of throwing', () => {
+    const r = parseYaml('a: [1, 2\nb: c: d\n');
+    expect(r.value).toBeNull();
+    expect(r.diagnostics[0].severity).toBe('error');
+    expect(r.diagnostics[0].message).toMatch(/YAML syntax error/);
+    expect(r.diagnostics[0].line).toBeGreaterThan(0);
+  });
+  it('formats paths', () => {
+    expect(formatPath(['jobs', 'build', 'steps', 2, 'run'])).toBe('jobs.build.steps[2].run');
+  });
+});
+
+describe('anchors in configs', () => {
+  it('drops unknown top-level anchor holders from the output', async () => {
+    const c = await compiled(yml`
+      version: 2.1
+      references:
+        img: &img cimg/base:current
+      x-steps: &steps [checkout]
+      jobs:
+        a:
+          docker: [{image: *img}]
+          steps: *steps
+      workflows:
+        w: {jobs: [a]}
+    `);
+    expect(Object.keys(c)).toEqual(['version', 'jobs', 'workflows']);
+    expect(c.jobs.a).toEqual({ docker: [{ image: 'cimg/base:current' }], steps: ['checkout'] });
+  });
+  it('reports YAML syntax errors as diagnostics from compileConfig', async () => {
+    const r = await compile('version: 2.1\njobs: [\n');
+    expect(r.compiled).toBeNull();
+    expect(r.diagnostics[0].message).toMatch(/YAML/);
+  });
+});

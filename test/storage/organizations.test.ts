@@ -1,0 +1,66 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { Database } from '../../src/storage/db.ts';
+import {
+  addMember,
+  deleteOrganization,
+  ensureOrganization,
+  findOrganization,
+  getOrganization,
+  isMember,
+  organizationsOfUser,
+} from '../../src/storage/organizations.ts';
+import { ensureUser } from '../../src/storage/users.ts';
+import { databaseKinds } from '../helpers/databases.ts';
+
+for (const kind of databaseKinds()) {
+  describe(`organizations storage (${kind.name})`, () => {
+    let d: Database;
+    let dispose: () => Promise<void>;
+    beforeAll(async () => {
+      ({ database: d, dispose } = await kind.create());
+    });
+    afterAll(async () => {
+      await dispose?.();
+    });
+
+    it('ensureOrganization creates once per vcs and name, even when raced', async () => {
+      const orgs = await Promise.all([ensureOrganization(d, 'github', 'acme'), ensureOrganization(d, 'github', 'acme'), ensureOrganization(d, 'github', 'acme')]);
+      expect(new Set(orgs.map((o) => o.id)).size).toBe(1);
+      const bb = await ensureOrganization(d, 'bitbucket', 'acme');
+      expect(bb.id).not.toBe(orgs[0]!.id);
+      expect((await findOrganization(d, 'github', 'acme'))?.id).toBe(orgs[0]!.id);
+      expect((await getOrganization(d, bb.id))?.vcs_type).toBe('bitbucket');
+      expect(await findOrganization(d, 'github', 'nobody')).toBeUndefined();
+    });
+
+    it('membership is per organization and idempotent', async () => {
+      const org = await ensureOrganization(d, 'github', 'members');
+      const other = await ensureOrganization(d, 'github', 'outsiders');
+      const alice = await ensureUser(d, 'm-alice');
+      await addMember(d, org.id, alice.id);
+      await addMember(d, org.id, alice.id, 'member');
+      expect(await isMember(d, org.id, alice.id)).toBe(true);
+      expect(await isMember(d, other.id, alice.id)).toBe(false);
+      const rows = await d.db.selectFrom('memberships').selectAll().where('user_id', '=', alice.id).execute();
+      expect(rows).toHaveLength(1);
+      expect(rows[0]!.role).toBe('admin');
+    });
+
+    it('organizationsOfUser lists only the orgs the user belongs to, by name', async () => {
+      const bob = await ensureUser(d, 'm-bob');
+      for (const name of ['zeta', 'alpha', 'mid']) await addMember(d, (await ensureOrganization(d, 'github', name)).id, bob.id);
+      await ensureOrganization(d, 'github', 'not-bobs');
+      expect((await organizationsOfUser(d, bob.id)).map((o) => o.name)).toEqual(['alpha', 'mid', 'zeta']);
+    });
+
+    it('deleting an organization removes its memberships', async () => {
+      const org = await ensureOrganization(d, 'github', 'doomed');
+      const carol = await ensureUser(d, 'm-carol');
+      await addMember(d, org.id, carol.id);
+      await deleteOrganization(d, org.id);
+      expect(await getOrganization(d, org.id)).toBeUndefined();
+      expect(await isMember(d, org.id, carol.id)).toBe(false);
+      expect(await organizationsOfUser(d, carol.id)).toEqual([]);
+    });
+  });
+}

@@ -1,0 +1,58 @@
+import crypto from 'node:crypto';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { hashToken } from '../../src/domain/tokens.ts';
+import type { Database } from '../../src/storage/db.ts';
+import { createApiToken, ensureUser, findUserByLogin, getUser, userForToken } from '../../src/storage/users.ts';
+import { databaseKinds } from '../helpers/databases.ts';
+
+for (const kind of databaseKinds()) {
+  describe(`users and tokens storage (${kind.name})`, () => {
+    let d: Database;
+    let dispose: () => Promise<void>;
+    beforeAll(async () => {
+      ({ database: d, dispose } = await kind.create());
+    });
+    afterAll(async () => {
+      await dispose?.();
+    });
+
+    it('ensureUser creates once, even when raced', async () => {
+      const users = await Promise.all([ensureUser(d, 'racer'), ensureUser(d, 'racer'), ensureUser(d, 'racer')]);
+      expect(new Set(users.map((u) => u.id)).size).toBe(1);
+      expect((await getUser(d, users[0]!.id))?.login).toBe('racer');
+      expect((await findUserByLogin(d, 'racer'))?.id).toBe(users[0]!.id);
+      const rows = await d.db.selectFrom('users').select('id').where('login', '=', 'racer').execute();
+      expect(rows).toHaveLength(1);
+    });
+
+    it('a token finds its user and is stored only as its SHA-256', async () => {
+      const user = await ensureUser(d, 'tokens');
+      const token = await createApiToken(d, user.id, 'laptop');
+      expect(token).toMatch(/^[0-9a-f]{40}$/);
+      expect((await userForToken(d, token))?.id).toBe(user.id);
+
+      const rows = await d.db.selectFrom('api_tokens').selectAll().where('user_id', '=', user.id).execute();
+      expect(rows).toHaveLength(1);
+      expect(rows[0]!.token_hash).toBe(crypto.createHash('sha256').update(token).digest('hex'));
+      expect(rows[0]!.token_hash).toBe(hashToken(token));
+      for (const value of Object.values(rows[0]!)) expect(String(value)).not.toContain(token);
+    });
+
+    it('unknown and near-miss tokens find nobody', async () => {
+      const user = await ensureUser(d, 'nearmiss');
+      const token = await createApiToken(d, user.id, 't');
+      expect(await userForToken(d, 'nope')).toBeUndefined();
+      expect(await userForToken(d, token.slice(0, -1) + (token.endsWith('0') ? '1' : '0'))).toBeUndefined();
+      expect(await userForToken(d, hashToken(token))).toBeUndefined();
+    });
+
+    it('each user has their own tokens', async () => {
+      const a = await ensureUser(d, 'ta');
+      const b = await ensureUser(d, 'tb');
+      const [ta1, ta2, tb] = await Promise.all([createApiToken(d, a.id, '1'), createApiToken(d, a.id, '2'), createApiToken(d, b.id, '1')]);
+      expect(new Set([ta1, ta2, tb]).size).toBe(3);
+      expect((await userForToken(d, ta2))?.login).toBe('ta');
+      expect((await userForToken(d, tb))?.login).toBe('tb');
+    });
+  });
+}
