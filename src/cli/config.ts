@@ -130,7 +130,6 @@ function orbSourceFor(flags: CompileFlags, env: NodeJS.ProcessEnv = process.env)
   const registry = new RegistryOrbSource({
     baseUrl: flags.registryUrl ?? (env.CIRCLET_ORB_REGISTRY_URL || undefined),
     cacheDir,
-    token: env.CIRCLE_TOKEN || undefined,
   });
   // Offline: the registry's cache is an orb directory of exact versions.
   const sources: OrbSource[] = [];

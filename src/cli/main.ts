@@ -1,7 +1,9 @@
 // The `circlet` command line.
 import { Command } from 'commander';
+import { agentCommand } from './agent.ts';
 import { configCommand } from './config.ts';
 import { projectCommand } from './project.ts';
+import { runnerCommand } from './runner.ts';
 import { serveCommand } from './serve.ts';
 import { tokenCommand } from './token.ts';
 
@@ -14,5 +16,7 @@ program.addCommand(serveCommand());
 program.addCommand(tokenCommand());
 program.addCommand(projectCommand());
 program.addCommand(configCommand());
+program.addCommand(runnerCommand());
+program.addCommand(agentCommand());
 
 await program.parseAsync(process.argv);

@@ -90,7 +90,7 @@ export function expandSteps(steps: unknown, ns: Namespace, ctx: Ctx, path: Path,
       return;
     }
     if (found) {
-      out.push(...invokeCommand(found.def, found.ns, found.path, key, val, ns, ctx, p, depth));
+      out.push(...ctx.diags.within(`Error calling command: '${key}'`, () => invokeCommand(found.def, found.ns, found.path, key, val, ns, ctx, p, depth)));
       return;
     }
     if (BUILTIN_STEPS.has(key)) {

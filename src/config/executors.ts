@@ -11,18 +11,18 @@ import { ExecutorValue } from './values.ts';
 export const EXECUTOR_TYPES = ['docker', 'machine', 'macos', 'windows'];
 
 /** Resolves an (already substituted) executor reference seen from `ns`. Null when it cannot be. */
-export function resolveExecutor(ref: unknown, ns: Namespace, ctx: Ctx, path: Path, depth = 0): ExecutorValue | null {
+export function resolveExecutor(ref: unknown, ns: Namespace, ctx: Ctx, path: Path): ExecutorValue | null {
   if (ref instanceof ExecutorValue) return ref;
-  let name: string;
-  let args: Record<string, unknown> = {};
-  if (typeof ref === 'string') name = ref;
-  else if (isObj(ref) && typeof ref.name === 'string') {
-    name = ref.name;
-    args = Object.fromEntries(Object.entries(ref).filter(([k]) => k !== 'name'));
-  } else {
+  const name = typeof ref === 'string' ? ref : isObj(ref) && typeof ref.name === 'string' ? ref.name : null;
+  if (name === null) {
     ctx.diags.error(path, `Invalid executor reference: expected an executor name or a map with 'name'`);
     return null;
   }
+  return ctx.diags.within(`Error calling executor: '${name}'`, () => resolveNamed(name, ref, ns, ctx, path));
+}
+
+function resolveNamed(name: string, ref: unknown, ns: Namespace, ctx: Ctx, path: Path): ExecutorValue | null {
+  const args: Record<string, unknown> = isObj(ref) ? Object.fromEntries(Object.entries(ref).filter(([k]) => k !== 'name')) : {};
   const found = lookup(ns, 'executors', name);
   if (found === 'placeholder') {
     ctx.diags.warn(path, `Executor ${name} belongs to an empty inline orb (a placeholder filled in before continuation); it is left unresolved`);
@@ -30,10 +30,6 @@ export function resolveExecutor(ref: unknown, ns: Namespace, ctx: Ctx, path: Pat
   }
   if (!found || !isObj(found.def)) {
     ctx.diags.error(path, `Cannot find a definition for executor named ${name}`);
-    return null;
-  }
-  if (depth > 20) {
-    ctx.diags.error(path, `Executor ${name} is defined in terms of itself`);
     return null;
   }
   const decls = readDecls(found.def.parameters, [...found.path, 'parameters'], ctx.diags, 'executor');

@@ -9,6 +9,11 @@ export interface Diagnostic {
   /** 1-based position in the source, when the path can be located. */
   line?: number;
   column?: number;
+  /**
+   * CircleCI-style call chain leading to the problem, outermost first, e.g.
+   * `["Error calling workflow: 'ci'", "Error calling job: 'build'", "Error calling command: 'say'"]`.
+   */
+  context?: string[];
 }
 
 /** A reference to a registry orb: `namespace/name@version`. */

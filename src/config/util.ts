@@ -13,12 +13,23 @@ export interface RawDiagnostic {
   severity: 'error' | 'warning';
   message: string;
   path: Path;
+  context?: string[];
 }
 
 /** Collects diagnostics; shared by every compile stage. */
 export class Diags {
   readonly items: RawDiagnostic[] = [];
   private seen = new Set<string>();
+  private trail: string[] = [];
+  /** Runs `fn` inside a call-chain frame (`Error calling job: 'x'`) recorded on its diagnostics. */
+  within<T>(frame: string, fn: () => T): T {
+    this.trail.push(frame);
+    try {
+      return fn();
+    } finally {
+      this.trail.pop();
+    }
+  }
   error(path: Path, message: string): void {
     this.add('error', path, message);
   }
@@ -29,7 +40,9 @@ export class Diags {
     const key = `${severity}|${formatPath(path)}|${message}`;
     if (this.seen.has(key)) return;
     this.seen.add(key);
-    this.items.push({ severity, message, path: [...path] });
+    const item: RawDiagnostic = { severity, message, path: [...path] };
+    if (this.trail.length > 0) item.context = [...this.trail];
+    this.items.push(item);
   }
   get errorCount(): number {
     return this.items.filter((d) => d.severity === 'error').length;
@@ -42,6 +55,7 @@ export class Diags {
         out.line = pos.line;
         out.column = pos.column;
       }
+      if (d.context) out.context = [...d.context];
       return out;
     });
   }

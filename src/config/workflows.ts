@@ -55,14 +55,16 @@ export function compileWorkflows(doc: Record<string, unknown>, ns: Namespace, ct
       ctx.diags.error(wp, `Workflow ${wfName} must be a map with 'jobs'`);
       continue;
     }
-    if (!workflowRuns(wf, wfScope, wp, ctx)) continue;
-    if (!Array.isArray(wf.jobs) || wf.jobs.length === 0) {
-      ctx.diags.error([...wp, 'jobs'], `Workflow ${wfName} must have a non-empty list of jobs`);
-      continue;
-    }
-    const invs: Invocation[] = [];
-    wf.jobs.forEach((entry, i) => invs.push(...readInvocation(entry, [...wp, 'jobs', i], ns, wfScope, ctx)));
-    kept.push({ name: wfName, wf, invs });
+    ctx.diags.within(`Error calling workflow: '${wfName}'`, () => {
+      if (!workflowRuns(wf, wfScope, wp, ctx)) return;
+      if (!Array.isArray(wf.jobs) || wf.jobs.length === 0) {
+        ctx.diags.error([...wp, 'jobs'], `Workflow ${wfName} must have a non-empty list of jobs`);
+        return;
+      }
+      const invs: Invocation[] = [];
+      wf.jobs.forEach((entry, i) => invs.push(...readInvocation(entry, [...wp, 'jobs', i], ns, wfScope, ctx)));
+      kept.push({ name: wfName, wf, invs });
+    });
   }
   // CircleCI fails the pipeline (not the compile) when every workflow is filtered out.
   if (total > 0 && kept.length === 0 && ctx.diags.errorCount === 0) ctx.diags.warn(['workflows'], 'All Workflows have been filtered from this Pipeline.');
@@ -72,8 +74,10 @@ export function compileWorkflows(doc: Record<string, unknown>, ns: Namespace, ct
   // `version: 2` goes first when the input had it first, else last (as `config process` prints it).
   const outWorkflows: Record<string, unknown> = Object.keys(workflows)[0] === 'version' ? { version: 2 } : {};
   for (const { name, wf, invs } of kept) {
-    resolveRequires(name, invs, ctx);
-    findCycle(name, invs, ctx);
+    ctx.diags.within(`Error calling workflow: '${name}'`, () => {
+      resolveRequires(name, invs, ctx);
+      findCycle(name, invs, ctx);
+    });
     const list = invs.map((inv) => {
       if (inv.body) jobs[inv.finalName ?? inv.name] = inv.body;
       const extra: Record<string, unknown> = {};
@@ -151,11 +155,9 @@ function readInvocation(entry: unknown, path: Path, ns: Namespace, wfScope: Scop
     const name = explicitName ? scalarString(sub.name) : inst ? matrixInstanceName(jobRef, inst) : jobRef;
     let body: Record<string, unknown> | null = null;
     if (def && isObj(def.def)) {
-      body = compileJob(
-        { def: def.def, defNs: def.ns, defPath: def.path, jobName: jobRef, args: jobArgs, preSteps: sub['pre-steps'], postSteps: sub['post-steps'], callerNs: ns, path: argPath },
-        ctx,
-      );
-      body = toPlain(body) as Record<string, unknown>;
+      const d = def.def;
+      const inv = { def: d, defNs: def.ns, defPath: def.path, jobName: jobRef, args: jobArgs, preSteps: sub['pre-steps'], postSteps: sub['post-steps'], callerNs: ns, path: argPath };
+      body = toPlain(ctx.diags.within(`Error calling job: '${jobRef}'`, () => compileJob(inv, ctx))) as Record<string, unknown>;
     } else if (isApproval && Object.keys(jobArgs).length > 0) {
       ctx.diags.error(argPath, `Unexpected argument(s): ${Object.keys(jobArgs).join(', ')}`);
     }
@@ -243,7 +245,7 @@ function resolveRequires(wfName: string, invs: Invocation[], ctx: Ctx): void {
       } else if (named.length === 1) targets = named;
       else if (aliased.length > 0) targets = aliased;
       else {
-        ctx.diags.error([...rp, i], `Job '${inv.name}' requires '${target}', which is not part of workflow '${wfName}'`);
+        ctx.diags.error([...rp, i], `${inv.name}: requires job "${target}" but "${target}" is not part of this workflow.`);
         return;
       }
       for (const t of targets) {

@@ -70,7 +70,7 @@ export async function advanceWorkflow(deps: EngineDeps, trx: Db, workflowId: str
       if (r === 'wait') continue;
       changed = true;
       let changes: Partial<Job>;
-      if (r === 'never') {
+      if (r === 'never' || wf.canceled_by !== null) {
         changes = { status: 'not_run', stopped_at: now };
       } else if (j.type === 'approval') {
         changes = { status: 'on_hold', approval_request_id: j.id };
@@ -116,6 +116,8 @@ async function queueJob(
   ctx: Awaited<ReturnType<typeof loadPipelineContext>>,
   now: string,
 ): Promise<Partial<Job>> {
+  // Numbered before the context check, so an unauthorized job can be looked up by number.
+  const number = await reserveJobNumbers(trx, job.project_id, 1);
   const names = JSON.parse(job.contexts) as string[];
   if (names.length > 0) {
     const auth = await authorizeContexts(ctx.scoped, deps.secrets, {
@@ -127,10 +129,9 @@ async function queueJob(
     });
     if (!auth.ok) {
       const messages = [...JSON.parse(job.messages), { type: 'error', message: auth.message, reason: 'unauthorized' }];
-      return { status: 'unauthorized', stopped_at: now, messages: JSON.stringify(messages) };
+      return { status: 'unauthorized', number, stopped_at: now, messages: JSON.stringify(messages) };
     }
   }
-  const number = await reserveJobNumbers(trx, job.project_id, 1);
   const tasks: Task[] = [];
   for (let i = 0; i < job.parallelism; i++) {
     tasks.push({

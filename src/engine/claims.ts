@@ -65,19 +65,23 @@ export async function claimTask(deps: EngineDeps, agent: AgentCapabilities): Pro
   return claimed;
 }
 
-/** Extends the lease; tells the agent whether the task was canceled. */
+/**
+ * Extends the lease and tells the agent whether the task was canceled. Once a cancel is
+ * requested the lease is no longer extended: the agent has what is left of it to stop and
+ * report, after which the reaper records the task as canceled.
+ */
 export async function heartbeat(deps: EngineDeps, taskId: string, agentId: string): Promise<{ cancel: boolean; leaseExpiresAt: string }> {
   const until = leaseUntil(deps);
   const row = await deps.database.db
     .updateTable('tasks')
-    .set({ lease_expires_at: until })
+    .set((eb) => ({ lease_expires_at: eb.case().when('cancel_requested', '=', 1).then(eb.ref('lease_expires_at')).else(until).end() }))
     .where('id', '=', taskId)
     .where('agent_id', '=', agentId)
     .where('status', '=', 'running')
-    .returning(['cancel_requested'])
+    .returning(['cancel_requested', 'lease_expires_at'])
     .executeTakeFirst();
   if (!row) throw new LeaseLost('task is not running on this agent');
-  return { cancel: Number(row.cancel_requested) === 1, leaseExpiresAt: until };
+  return { cancel: Number(row.cancel_requested) === 1, leaseExpiresAt: row.lease_expires_at ?? until };
 }
 
 async function ownTask(db: Db, taskId: string, agentId: string): Promise<Task> {
@@ -160,12 +164,22 @@ export async function finishJobOf(deps: EngineDeps, jobId: string): Promise<void
   if (queued > 0) deps.events.emit('tasks');
 }
 
-/** Ends running tasks whose lease lapsed as infrastructure_fail; returns how many. */
+export const LEASE_LAPSED_MESSAGE = 'The agent running this job stopped responding (its lease expired).';
+export const CANCEL_UNCONFIRMED_MESSAGE = 'The job was canceled; its agent did not confirm that it stopped before its lease expired.';
+
+/**
+ * Ends running tasks whose lease lapsed: `infrastructure_fail`, or `canceled` when a cancel
+ * had been requested. Returns how many.
+ */
 export async function reapExpiredLeases(deps: EngineDeps): Promise<number> {
   const now = nowIso(deps.now());
   const rows = await deps.database.db
     .updateTable('tasks')
-    .set({ status: 'infrastructure_fail', stopped_at: now, message: 'The agent running this job stopped responding (its lease expired).' })
+    .set((eb) => ({
+      status: eb.case().when('cancel_requested', '=', 1).then('canceled').else('infrastructure_fail').end(),
+      stopped_at: now,
+      message: eb.case().when('cancel_requested', '=', 1).then(CANCEL_UNCONFIRMED_MESSAGE).else(LEASE_LAPSED_MESSAGE).end(),
+    }))
     .where('status', '=', 'running')
     .where('lease_expires_at', '<', now)
     .returning(['job_id'])

@@ -1,5 +1,4 @@
 // Dynamic config: a setup workflow continues its pipeline with a generated configuration.
-import { compileConfig } from '../config/index.ts';
 import { nowIso } from '../domain/clock.ts';
 import { hashToken } from '../domain/tokens.ts';
 import { findPipelineByContinuationKey, getPipeline, updatePipeline } from '../storage/pipelines.ts';
@@ -8,7 +7,7 @@ import { EngineError } from './control.ts';
 import type { EngineDeps } from './deps.ts';
 import { planWorkflows } from './plan.ts';
 import { TERMINAL_WORKFLOW } from './status.ts';
-import { configErrors, startWorkflows } from './trigger.ts';
+import { compileSafely, configErrors, startWorkflows } from './trigger.ts';
 
 /**
  * Continues a setup pipeline. The key works once, and only while the pipeline's setup
@@ -22,7 +21,7 @@ export async function continuePipeline(deps: EngineDeps, key: string, configurat
   if (setupDone) throw new EngineError('invalid', 'Invalid or expired continuation key: the setup workflow has finished');
 
   const values = JSON.parse(found.pipeline_values);
-  const result = await compileConfig(configuration, { pipelineValues: values, pipelineParameters: parameters, orbSource: deps.orbSource });
+  const result = await compileSafely(configuration, values, parameters, deps);
   const errors = configErrors(result);
   if (result.setup) errors.push({ type: 'config', message: 'A continuation configuration cannot itself be a setup configuration (setup: true)' });
 

@@ -16,13 +16,22 @@ export class EngineError extends Error {
   }
 }
 
-/** Cancels one job: queued runs stop at once, running ones when their agent hears. */
-async function cancelJobRecord(deps: EngineDeps, trx: Db, job: Job, userId: string | null): Promise<boolean> {
+/**
+ * Cancels one job. Queued runs stop at once; running ones are asked to stop (the agent
+ * hears it on its next heartbeat or cancellation poll) and the job becomes `canceled` when
+ * the agent reports it, as CircleCI records a cancel only once the job has stopped. A
+ * blocked job is left to the workflow (it becomes `not_run`) when `blockedToo` is false.
+ * Returns whether a running task must be signalled.
+ */
+async function cancelJobRecord(deps: EngineDeps, trx: Db, job: Job, userId: string | null, blockedToo: boolean): Promise<boolean> {
   if (isTerminalJob(job.status)) return false;
+  if (job.status === 'blocked' && !blockedToo) return false;
   const now = nowIso(deps.now());
   await trx.updateTable('tasks').set({ status: 'canceled', stopped_at: now }).where('job_id', '=', job.id).where('status', '=', 'queued').execute();
   const running = await trx.updateTable('tasks').set({ cancel_requested: 1 }).where('job_id', '=', job.id).where('status', '=', 'running').returning('id').execute();
-  await updateJob(trx, job.id, { status: 'canceled', canceled_by: userId, stopped_at: now });
+  const changes: Partial<Job> = { canceled_by: userId };
+  if (running.length === 0) Object.assign(changes, { status: 'canceled', stopped_at: now });
+  await updateJob(trx, job.id, changes);
   return running.length > 0;
 }
 
@@ -34,7 +43,7 @@ export async function cancelWorkflow(deps: EngineDeps, workflowId: string, userI
     const jobs = await jobsOfWorkflow(trx, workflowId);
     if (jobs.every((j) => isTerminalJob(j.status))) return;
     await updateWorkflow(trx, workflowId, { canceled_by: userId ?? '00000000-0000-0000-0000-000000000000' });
-    for (const j of jobs) if (await cancelJobRecord(deps, trx, j, userId)) signal = true;
+    for (const j of jobs) if (await cancelJobRecord(deps, trx, j, userId, false)) signal = true;
     await advanceWorkflow(deps, trx, workflowId);
   });
   if (signal) deps.events.emit('cancel');
@@ -48,7 +57,7 @@ export async function cancelJob(deps: EngineDeps, jobId: string, userId: string 
     if (!found) throw new EngineError('not_found', 'Job not found');
     await lockWorkflow(trx, found.workflow_id);
     const job = (await getJob(trx, jobId))!;
-    signal = await cancelJobRecord(deps, trx, job, userId);
+    signal = await cancelJobRecord(deps, trx, job, userId, true);
     queued = (await advanceWorkflow(deps, trx, job.workflow_id)).queuedTasks;
   });
   if (signal) deps.events.emit('cancel');

@@ -2,6 +2,7 @@
 import { EventEmitter } from 'node:events';
 import type { OrbSource } from '../config/index.ts';
 import type { SecretBox } from '../domain/secret-box.ts';
+import type { BlobStore } from '../storage/blob-store.ts';
 import type { Database } from '../storage/db.ts';
 import type { GitMirrors } from './git-mirror.ts';
 
@@ -9,6 +10,8 @@ export interface EngineDeps {
   database: Database;
   secrets: SecretBox;
   mirrors: GitMirrors;
+  /** Artifacts, caches and workspace layers. */
+  blobs: BlobStore;
   orbSource?: OrbSource;
   /** Public base URL for links (CIRCLE_BUILD_URL ...). */
   baseUrl: string;

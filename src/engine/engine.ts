@@ -2,6 +2,7 @@
 import path from 'node:path';
 import type { OrbSource } from '../config/index.ts';
 import type { SecretBox } from '../domain/secret-box.ts';
+import { FileBlobStore, type BlobStore } from '../storage/blob-store.ts';
 import type { Database } from '../storage/db.ts';
 import { claimTask, reapExpiredLeases, type AgentCapabilities } from './claims.ts';
 import { createEvents, type EngineDeps } from './deps.ts';
@@ -13,6 +14,8 @@ export interface EngineOptions {
   secrets: SecretBox;
   dataDir: string;
   orbSource?: OrbSource;
+  /** Default: files under `<dataDir>/blobs`. */
+  blobs?: BlobStore;
   baseUrl?: string;
   leaseMs?: number;
   reapIntervalMs?: number;
@@ -29,6 +32,7 @@ export class Engine {
       database: opts.database,
       secrets: opts.secrets,
       mirrors: new GitMirrors(path.join(opts.dataDir, 'mirrors')),
+      blobs: opts.blobs ?? new FileBlobStore(path.join(opts.dataDir, 'blobs')),
       orbSource: opts.orbSource,
       baseUrl: opts.baseUrl ?? 'http://127.0.0.1',
       leaseMs: opts.leaseMs ?? 30_000,

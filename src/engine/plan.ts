@@ -1,6 +1,6 @@
 // Turns a compiled config into the workflow and job records a pipeline starts with. Pure.
 import { selectWorkflows, type GitRef, type PipelineValues } from '../config/index.ts';
-import type { RequiredStatus } from './status.ts';
+import { REQUIRED_STATUSES, type RequiredStatus } from './status.ts';
 
 export interface PlannedJob {
   name: string;
@@ -25,13 +25,15 @@ export function executorKind(config: Record<string, unknown>): string {
   return 'none';
 }
 
+/** Statuses in CircleCI's order; `terminal` means all of them; nothing valid means success. */
 function statusList(v: unknown): RequiredStatus[] {
-  const list = Array.isArray(v) ? v : [v];
-  const out = list.map(String).filter((s): s is RequiredStatus => s === 'success' || s === 'failed' || s === 'canceled');
+  const given = new Set((Array.isArray(v) ? v : [v]).map(String));
+  if (given.has('terminal')) return [...REQUIRED_STATUSES];
+  const out = REQUIRED_STATUSES.filter((s) => given.has(s));
   return out.length > 0 ? out : ['success'];
 }
 
-/** A `requires` entry: `name` or `{name: status | [statuses]}`. */
+/** A `requires` entry: `name` or `{name: status | [statuses]}` (`terminal` = any final status). */
 export function parseRequirement(r: unknown): { name: string; statuses: RequiredStatus[] } {
   if (isObj(r)) {
     const [name, statuses] = Object.entries(r)[0] ?? ['', undefined];

@@ -15,11 +15,15 @@ export interface RerunOptions {
   enableSsh?: boolean;
 }
 
+/** Set on a job's stored config when it was rerun with SSH; the task payload reports it. */
+export const ENABLE_SSH_FIELD = 'circlet_enable_ssh';
+
 const NOT_SUCCESSFUL = new Set(['failed', 'infrastructure_fail', 'timedout', 'canceled', 'not_run', 'unauthorized']);
 
 /**
- * Which jobs a rerun runs again (pure): everything; the unsuccessful ones (from_failed);
- * or the chosen ones; in the last two cases with every job downstream of them.
+ * Which jobs a rerun runs again (pure): everything; the unsuccessful ones (from_failed:
+ * failed, infrastructure_fail, timedout, canceled, unauthorized, not_run); or the chosen
+ * ones; in the last two cases with every job downstream of them.
  */
 export function rerunSet(jobs: Pick<Job, 'id' | 'status' | 'requires'>[], opts: RerunOptions): Set<string> {
   if (!opts.fromFailed && !opts.jobs) return new Set(jobs.map((j) => j.id));
@@ -71,13 +75,19 @@ export async function rerunWorkflow(deps: EngineDeps, workflowId: string, opts: 
       created_at: now,
       stopped_at: null,
     });
-    const ids = new Map(jobs.map((j) => [j.id, newId()]));
-    const copies: Job[] = jobs.map((j) => {
-      const requires = (JSON.parse(j.requires) as Requirement[]).map((r) => ({ ...r, job_id: ids.get(r.job_id)! }));
+    // sparse_tree: the new workflow holds only the jobs that run again; requirements on the
+    // jobs left out were met in the original run and are dropped.
+    const kept = opts.sparseTree ? jobs.filter((j) => rerun.has(j.id)) : jobs;
+    const ids = new Map(kept.map((j) => [j.id, newId()]));
+    const ssh = new Set(opts.enableSsh ? opts.jobs : []);
+    const copies: Job[] = kept.map((j) => {
+      const requires = (JSON.parse(j.requires) as Requirement[]).filter((r) => ids.has(r.job_id)).map((r) => ({ ...r, job_id: ids.get(r.job_id)! }));
       const base = { ...j, id: ids.get(j.id)!, workflow_id: newWorkflowId, requires: JSON.stringify(requires), created_at: now };
       if (!rerun.has(j.id)) return base;
+      const config = ssh.has(j.id) ? JSON.stringify({ ...JSON.parse(j.config), [ENABLE_SSH_FIELD]: true }) : j.config;
       return {
         ...base,
+        config,
         status: 'blocked',
         number: null,
         approval_request_id: null,

@@ -18,8 +18,9 @@ export type JobStatus =
 
 export type WorkflowStatus = 'running' | 'failing' | 'failed' | 'success' | 'on_hold' | 'canceled' | 'error' | 'not_run' | 'unauthorized';
 
-/** Statuses a `requires` entry may name. */
-export type RequiredStatus = 'success' | 'failed' | 'canceled';
+/** Statuses a `requires` entry may name (`terminal` is expanded to all five when parsed). */
+export type RequiredStatus = 'success' | 'failed' | 'canceled' | 'unauthorized' | 'not_run';
+export const REQUIRED_STATUSES: readonly RequiredStatus[] = ['success', 'failed', 'canceled', 'unauthorized', 'not_run'];
 
 export const TERMINAL_TASK = new Set<string>(['success', 'failed', 'infrastructure_fail', 'timedout', 'canceled']);
 export const TERMINAL_JOB = new Set<string>(['success', 'failed', 'infrastructure_fail', 'timedout', 'canceled', 'not_run', 'unauthorized']);
@@ -41,12 +42,15 @@ export function jobStatusFromTasks(tasks: readonly string[]): JobStatus {
   return 'success';
 }
 
-/** How a finished dependency counts against a `requires` status list. */
+/**
+ * How a finished dependency counts against a `requires` status list: infrastructure_fail
+ * and timedout count as `failed`, as in CircleCI.
+ */
 export function requiredStatusOf(status: string): RequiredStatus | undefined {
   if (status === 'success') return 'success';
   if (FAILED_LIKE.has(status)) return 'failed';
-  if (status === 'canceled') return 'canceled';
-  return undefined; // not_run, unauthorized: satisfies nothing
+  if (status === 'canceled' || status === 'unauthorized' || status === 'not_run') return status;
+  return undefined;
 }
 
 export type Readiness = 'wait' | 'ready' | 'never';
@@ -69,9 +73,12 @@ export function readiness(deps: readonly { status: string; allowed: readonly Req
 }
 
 /**
- * The workflow status from its jobs, as CircleCI reports it. `canceled` when the workflow
- * was canceled; otherwise running/failing while work remains, on_hold when only approvals
- * wait, and failed/unauthorized/canceled/success once every job is done.
+ * The workflow status from its jobs, as CircleCI reports it:
+ * - `error` when the workflow errored, `canceled` as soon as it was canceled;
+ * - while work remains: `failing` once a job failed (or was unauthorized), `on_hold` when
+ *   only approvals (and jobs blocked behind them) wait, else `running`;
+ * - once every job is done: `unauthorized` > `canceled` > `failed` > `not_run` > `success`
+ *   (a canceled job makes the workflow canceled even when another failed, as CircleCI does).
  */
 export function workflowStatus(jobs: readonly string[], opts: { canceled?: boolean; errored?: boolean } = {}): WorkflowStatus {
   if (opts.errored) return 'error';
@@ -85,8 +92,8 @@ export function workflowStatus(jobs: readonly string[], opts: { canceled?: boole
     return 'running';
   }
   if (jobs.includes('unauthorized')) return 'unauthorized';
-  if (failing) return 'failed';
   if (jobs.includes('canceled')) return 'canceled';
+  if (failing) return 'failed';
   if (jobs.every((s) => s === 'not_run')) return 'not_run';
   return 'success';
 }

@@ -10,11 +10,12 @@ import { getUser } from '../storage/users.ts';
 import { getWorkflow } from '../storage/workflows.ts';
 import { authorizeContexts } from './contexts.ts';
 import type { EngineDeps } from './deps.ts';
+import { ENABLE_SSH_FIELD } from './rerun.ts';
 import { CONTINUATION_KEY_FIELD } from './trigger.ts';
 
 export interface TaskPayload {
   task: { id: string; node_index: number; parallelism: number; lease_ms: number };
-  job: { id: string; number: number | null; name: string; config: Record<string, unknown>; executor: string; resource_class: string };
+  job: { id: string; number: number | null; name: string; config: Record<string, unknown>; executor: string; resource_class: string; ssh_enabled: boolean };
   workflow: { id: string; name: string; workspace_id: string };
   pipeline: { id: string; number: number; branch: string | null; tag: string | null; revision: string | null; values: Record<string, unknown> };
   project: { id: string; slug: string; organization: string; repository: string; vcs_url: string };
@@ -39,6 +40,8 @@ export async function taskPayload(deps: EngineDeps, task: Task): Promise<TaskPay
   const config = JSON.parse(job.config) as Record<string, unknown>;
   const sealedKey = config[CONTINUATION_KEY_FIELD];
   delete config[CONTINUATION_KEY_FIELD];
+  const sshEnabled = config[ENABLE_SSH_FIELD] === true;
+  delete config[ENABLE_SSH_FIELD];
   const slug = formatProjectSlug(project.vcs_type, project.org_name, project.name);
   const vcs = JSON.parse(pipeline.vcs) as { review_url?: string; review_id?: string };
   const env: Record<string, string> = {
@@ -72,7 +75,7 @@ export async function taskPayload(deps: EngineDeps, task: Task): Promise<TaskPay
   if (typeof sealedKey === 'string') env.CIRCLE_CONTINUATION_KEY = deps.secrets.open(sealedKey);
   return {
     task: { id: task.id, node_index: task.node_index, parallelism: job.parallelism, lease_ms: deps.leaseMs },
-    job: { id: job.id, number: job.number, name: job.name, config, executor: job.executor, resource_class: job.resource_class },
+    job: { id: job.id, number: job.number, name: job.name, config, executor: job.executor, resource_class: job.resource_class, ssh_enabled: sshEnabled },
     workflow: { id: workflow.id, name: workflow.name, workspace_id: workflow.rerun_of ?? workflow.id },
     pipeline: { id: pipeline.id, number: pipeline.number, branch: pipeline.branch, tag: pipeline.tag, revision: pipeline.revision, values: JSON.parse(pipeline.pipeline_values) },
     project: { id: project.id, slug, organization: project.org_name, repository: project.name, vcs_url: project.vcs_url },

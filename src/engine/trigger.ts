@@ -112,7 +112,7 @@ export async function triggerPipeline(deps: EngineDeps, req: TriggerRequest): Pr
   let plans: PlannedWorkflow[] = [];
   let continuationKey: string | undefined;
   if (errors.length === 0) {
-    const result = await compileConfig(source, { pipelineValues: values, pipelineParameters: req.parameters ?? {}, orbSource: deps.orbSource });
+    const result = await compileSafely(source, values, req.parameters ?? {}, deps);
     errors.push(...configErrors(result));
     if (errors.length === 0 && result.compiled) {
       if (result.setup) {
@@ -141,6 +141,16 @@ export async function triggerPipeline(deps: EngineDeps, req: TriggerRequest): Pr
   });
   if (queuedTasks > 0) deps.events.emit('tasks');
   return { pipeline: row, queuedTasks };
+}
+
+/** Compiles; an unexpected compiler failure becomes a `config` error, never an exception. */
+export async function compileSafely(source: string, values: PipelineValues, parameters: Record<string, unknown>, deps: EngineDeps): Promise<CompileResult> {
+  try {
+    return await compileConfig(source, { pipelineValues: values, pipelineParameters: parameters, orbSource: deps.orbSource });
+  } catch (err) {
+    const message = `Config could not be compiled: ${err instanceof Error ? err.message : String(err)}`;
+    return { compiled: null, compiledYaml: null, setup: false, orbs: [], diagnostics: [{ severity: 'error', path: '', message }] };
+  }
 }
 
 function needsSsh(url: string): boolean {

@@ -55,14 +55,6 @@ export class TokenCache {
     this.entries.set(tokenHash, { user, expires: this.now() + this.ttlMs });
     if (this.entries.size > this.max) this.entries.delete(this.entries.keys().next().value!);
   }
-
-  clear(): void {
-    this.entries.clear();
-  }
-
-  get size(): number {
-    return this.entries.size;
-  }
 }
 
 export function registerAuth(app: FastifyInstance, deps: HttpDeps, cache: TokenCache = new TokenCache()): void {

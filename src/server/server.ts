@@ -10,6 +10,7 @@ import { openAndMigrate, type Database } from '../storage/db.ts';
 import { ensureOrganization, addMember } from '../storage/organizations.ts';
 import { createApiToken, ensureUser } from '../storage/users.ts';
 import { resolveDataLocation } from './data-dir.ts';
+import { startEmbeddedAgent, type EmbeddedAgent } from './embedded-agent.ts';
 
 export interface ServeOptions {
   host?: string;
@@ -18,6 +19,8 @@ export interface ServeOptions {
   databaseUrl?: string;
   /** pino level; 'silent' for tests. */
   logLevel?: string;
+  /** Jobs the embedded agent runs at once; 0 = no embedded agent (default 1). */
+  agents?: number;
 }
 
 export interface RunningServer {
@@ -61,7 +64,10 @@ export async function startServer(opts: ServeOptions = {}): Promise<RunningServe
   const { dataDir, databaseUrl } = resolveDataLocation(opts);
   fs.mkdirSync(dataDir, { recursive: true });
   const secrets = createSecretBox(loadSecretKey(dataDir));
-  const database = await openAndMigrate(databaseUrl);
+  const database = await openAndMigrate(databaseUrl).catch((err: unknown) => {
+    const where = databaseUrl.replace(/:[^:@/]*@/, ':***@');
+    throw new Error(`cannot open the database ${where}: ${err instanceof Error ? err.message : String(err)}`);
+  });
   const engine = new Engine({ database, secrets, dataDir });
   let app: FastifyInstance | undefined;
   try {
@@ -85,6 +91,9 @@ export async function startServer(opts: ServeOptions = {}): Promise<RunningServe
     engine.start();
     // Only once the port is ours: a start that fails to listen creates no admin token.
     const adminToken = await bootstrapAdmin(database, dataDir);
+    const agents = opts.agents ?? 1;
+    const embedded: EmbeddedAgent | undefined =
+      agents > 0 ? await startEmbeddedAgent({ database, url, dataDir, concurrency: agents, logger: logger.child({ component: 'agent' }) }) : undefined;
     const running = app;
     return {
       app: running,
@@ -94,6 +103,7 @@ export async function startServer(opts: ServeOptions = {}): Promise<RunningServe
       dataDir,
       adminToken,
       async close() {
+        await embedded?.stop().catch(() => undefined);
         engine.stop();
         try {
           await running.close();

@@ -227,6 +227,54 @@ export interface RunnerTokensTable {
   created_at: string;
 }
 
+export interface ArtifactsTable {
+  id: string;
+  job_id: string;
+  node_index: number;
+  path: string;
+  size: number;
+  blob_key: string;
+  created_at: string;
+}
+
+export interface TestResultsTable {
+  id: string;
+  project_id: string;
+  job_id: string;
+  node_index: number;
+  name: string;
+  classname: string;
+  file: string;
+  /** 'success' | 'failure' | 'skipped' | 'error' */
+  result: string;
+  message: string;
+  /** Seconds. */
+  run_time: number;
+  /** The results file (relative to the stored path) the test came from. */
+  source: string;
+  created_at: string;
+}
+
+export interface CachesTable {
+  project_id: string;
+  key: string;
+  blob_key: string;
+  size: number;
+  created_at: string;
+}
+
+export interface WorkspaceLayersTable {
+  id: string;
+  /** The workflow's workspace id (the original workflow's id across reruns). */
+  workspace_id: string;
+  job_id: string;
+  job_name: string;
+  node_index: number;
+  blob_key: string;
+  size: number;
+  created_at: string;
+}
+
 export interface Schema {
   users: UsersTable;
   api_tokens: ApiTokensTable;
@@ -246,4 +294,8 @@ export interface Schema {
   context_env_vars: ContextEnvVarsTable;
   context_restrictions: ContextRestrictionsTable;
   runner_tokens: RunnerTokensTable;
+  artifacts: ArtifactsTable;
+  test_results: TestResultsTable;
+  caches: CachesTable;
+  workspace_layers: WorkspaceLayersTable;
 }

@@ -118,3 +118,27 @@ describe('job shape', () => {
     expect(messages(r)).toContain("Job names must be unique ignoring case: 'A' and 'a'");
   });
 });
+
+describe('executor parameter scope', () => {
+  it('is limited to the executor definition', async () => {
+    const r = await compile(yml`
+      version: 2.1
+      executors:
+        e:
+          parameters: {tag: {type: string, default: "1"}}
+          docker: [{image: "x:<< parameters.tag >>"}]
+      jobs:
+        j:
+          executor: e
+          steps: [{run: "echo << parameters.tag >>"}]
+      workflows: {w: {jobs: [j]}}
+    `);
+    expect(messages(r)).toEqual(['Arguments referenced without declared parameters: parameters.tag']);
+    expect(r.diagnostics[0].path).toBe('jobs.j.steps[0].run');
+  });
+  it('rejects the {orb/name: {args}} executor form', async () => {
+    const m = messages(await compile('version: 2.1\nexecutors:\n  e: {docker: [{image: x}]}\njobs:\n  j: {executor: {e: {a: 1}}, steps: [checkout]}\nworkflows: {w: {jobs: [j]}}\n'));
+    expect(m).toHaveLength(1);
+    expect(m[0]).toMatch(/executor|name/i);
+  });
+});

@@ -201,3 +201,54 @@ describe('inline orbs', () => {
     expect((r.compiled as any).jobs.j.steps).toEqual(['mine/cmd']);
   });
 });
+
+describe('orb output', () => {
+  it('emits only the orb jobs a workflow invokes', async () => {
+    const c = await compiled('version: 2.1\norbs:\n  tools: acme/tools@2.0.0\nworkflows: {w: {jobs: [tools/test]}}\n', { orbSource: source });
+    expect(Object.keys(c.jobs)).toEqual(['tools/test']);
+    expect(Object.keys(c)).toEqual(['version', 'jobs', 'workflows']);
+  });
+  it('names matrix instances of orb jobs with the orb prefix', async () => {
+    const c = await compiled('version: 2.1\norbs:\n  tools: acme/tools@2.0.0\nworkflows: {w: {jobs: [{tools/test: {matrix: {parameters: {e: [tools/default]}}}}]}}\n', { orbSource: source });
+    expect(Object.keys(c.jobs)).toEqual(['tools/test-tools/default']);
+  });
+  it('reports orb source transport failures as diagnostics', async () => {
+    const failing = { resolve: async () => Promise.reject(new Error('connection reset')) };
+    const r = await compile('version: 2.1\norbs:\n  tools: acme/tools@2.0.0\nworkflows: {w: {jobs: [tools/test]}}\n', { orbSource: failing });
+    expect(messages(r)).toEqual(['Could not fetch orb acme/tools@2.0.0: connection reset']);
+  });
+});
+
+describe('executor parameters in logic statements', () => {
+  it('compare as the executor definition', async () => {
+    const c = await compiled(yml`
+      version: 2.1
+      executors:
+        mac: &mac {macos: {xcode: "15.0"}}
+        lin: {docker: [{image: x}]}
+      jobs:
+        j:
+          parameters: {os: {type: executor, default: lin}}
+          executor: << parameters.os >>
+          steps:
+            - when:
+                condition: {equal: [*mac, << parameters.os >>]}
+                steps: [{run: on mac}]
+            - run: always
+      workflows: {w: {jobs: [j, {j: {name: m, os: mac}}]}}
+    `);
+    expect(c.jobs.j.steps).toEqual([{ run: { command: 'always' } }]);
+    expect(c.jobs.m.steps).toEqual([{ run: { command: 'on mac' } }, { run: { command: 'always' } }]);
+  });
+});
+
+describe('orb reference forms', () => {
+  it('rejects URL orbs with a clear message', async () => {
+    const r = await compile('version: 2.1\norbs:\n  x: https://example.com/orb.yml\njobs: {j: {docker: [{image: x}], steps: [checkout]}}\nworkflows: {w: {jobs: [j]}}\n', { orbSource: source });
+    expect(messages(r)).toEqual(["URL orbs are not supported: 'https://example.com/orb.yml'"]);
+  });
+  it('leaves <<include(file)>> alone: it is orb packing syntax, not compile syntax', async () => {
+    const c = await compiled('version: 2.1\njobs: {j: {docker: [{image: x}], steps: [{run: "<<include(scripts/a.sh)>>"}]}}\nworkflows: {w: {jobs: [j]}}\n');
+    expect(c.jobs.j.steps).toEqual([{ run: { command: '<<include(scripts/a.sh)>>' } }]);
+  });
+});

@@ -25,6 +25,17 @@ describe('versions', () => {
   });
 });
 
+describe('call chain', () => {
+  it('records CircleCI’s "Error calling …" chain on diagnostics', async () => {
+    const r = await compile(
+      'version: 2.1\ncommands:\n  outer: {steps: [inner]}\n  inner: {parameters: {a: {type: string}}, steps: [{run: "<< parameters.a >>"}]}\njobs:\n  j: {docker: [{image: x}], steps: [outer]}\nworkflows: {ci: {jobs: [j]}}\n',
+    );
+    expect(r.diagnostics.map((d) => [d.message, d.context])).toEqual([
+      ['Missing required argument(s): a', ["Error calling workflow: 'ci'", "Error calling job: 'j'", "Error calling command: 'outer'", "Error calling command: 'inner'"]],
+    ]);
+  });
+});
+
 describe('compile contract', () => {
   const file = path.join(TESTDATA, 'configs', 'CircleCI-Public__python-orb__test-deploy.yml');
   it('is deterministic', async () => {
@@ -42,7 +53,16 @@ describe('compile contract', () => {
   });
   it('returns diagnostics as data with path, line and column, never throwing', async () => {
     const r = await compile('version: 2.1\njobs:\n  j:\n    docker: [{image: x}]\n    steps:\n      - checkout\n      - nope\nworkflows: {w: {jobs: [j]}}\n');
-    expect(r.diagnostics).toEqual([{ severity: 'error', message: 'Cannot find a definition for command named nope', path: 'jobs.j.steps[1]', line: 7, column: 9 }]);
+    expect(r.diagnostics).toEqual([
+      {
+        severity: 'error',
+        message: 'Cannot find a definition for command named nope',
+        path: 'jobs.j.steps[1]',
+        line: 7,
+        column: 9,
+        context: ["Error calling workflow: 'w'", "Error calling job: 'j'"],
+      },
+    ]);
     expect(r.compiled).toBeNull();
     expect(r.compiledYaml).toBeNull();
     for (const junk of ['', '[]', '"x"', 'version: 2.1\n', 'version: 2.1\nworkflows: 3\n', 'version: 2.1\njobs: []\nworkflows: {w: {jobs: [a]}}\n']) {

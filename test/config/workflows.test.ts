@@ -40,7 +40,7 @@ describe('job invocations', () => {
   });
   it('reports an unknown job and an unknown requirement', async () => {
     const r = await compile(cfg('  w:\n    jobs: [nope, {a: {requires: [ghost]}}]\n'));
-    expect(messages(r)).toEqual(['Cannot find a definition for job named nope', "Job 'a' requires 'ghost', which is not part of workflow 'w'"]);
+    expect(messages(r)).toEqual(['Cannot find a definition for job named nope', 'a: requires job "ghost" but "ghost" is not part of this workflow.']);
     expect(r.diagnostics.map((d) => d.path)).toEqual(['workflows.w.jobs[0]', 'workflows.w.jobs[1].a.requires[0]']);
     expect(r.diagnostics[0].line).toBe(10);
   });
@@ -51,13 +51,13 @@ describe('job invocations', () => {
   it('keeps requires statuses, context, filters, type and serial-group; drops name/matrix/pre/post-steps', async () => {
     const c = await compiled(
       cfg(
-        '  w:\n    jobs:\n      - a\n      - hold: {type: approval, requires: [a]}\n      - b: {requires: [{a: [success, failed]}, hold], context: [org], filters: {branches: {only: main}}, serial-group: "grp/<< pipeline.git.branch >>"}\n',
+        '  w:\n    jobs:\n      - a\n      - hold: {type: approval, requires: [a]}\n      - b: {requires: [{a: [success, failed]}, hold], context: [org], filters: {branches: {only: main}}, serial-group: "grp/<< pipeline.git.branch >>", override-with: orb/b}\n',
       ),
     );
     expect(c.workflows.w.jobs).toEqual([
       'a',
       { hold: { type: 'approval', requires: ['a'] } },
-      { b: { requires: [{ a: ['success', 'failed'] }, 'hold'], context: ['org'], filters: { branches: { only: 'main' } }, 'serial-group': 'grp/main' } },
+      { b: { requires: [{ a: ['success', 'failed'] }, 'hold'], context: ['org'], filters: { branches: { only: 'main' } }, 'serial-group': 'grp/main', 'override-with': 'orb/b' } },
     ]);
     expect(c.jobs.hold).toBeUndefined();
   });

@@ -4,6 +4,7 @@ import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createRunnerToken } from '../../src/storage/runner-tokens.ts';
 import { databaseKinds, tempDir } from '../helpers/databases.ts';
 import { startTestServer, type TestServer } from '../helpers/server.ts';
 import type { CaseContext, ConformanceCase } from './harness.ts';
@@ -39,7 +40,8 @@ for (const kind of databaseKinds()) {
       const { token: otherToken } = await server.user('mallory', 'other');
       await server.project('gh/acme/app', repo);
       await server.project('gh/other/secret', repo);
-      ctx = { server, token, otherToken, projectSlug: 'gh/acme/app', repo };
+      const runnerToken = await createRunnerToken(server.database, 'conformance', 'conformance/runner');
+      ctx = { server, token, otherToken, projectSlug: 'gh/acme/app', repo, runnerToken };
       collectRoutes(server, routes);
     });
     afterAll(async () => {

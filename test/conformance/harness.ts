@@ -11,6 +11,12 @@ export interface CaseContext {
   /** The project `gh/acme/app`, repository at `repo`. */
   projectSlug: string;
   repo: string;
+  /**
+   * A runner token bound to the self-hosted resource class `conformance/runner`: an agent
+   * using it claims only jobs that ask for that class (see ./flows.ts), never the cloud-class
+   * jobs other cases leave queued.
+   */
+  runnerToken: string;
 }
 
 export interface Call {

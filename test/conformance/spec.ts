@@ -12,16 +12,79 @@ const shared = path.resolve(process.cwd(), '../shared/reference');
 
 type Json = any;
 
-/** Turns Swagger-2 style `x-nullable: true` into OpenAPI 3.0 `nullable: true`. */
+/**
+ * Turns Swagger-2 style `x-nullable: true` into OpenAPI 3.0 `nullable: true`. A nullable
+ * `enum` also admits null (CircleCI's spec marks e.g. Workflow `tag` `enum: [setup]` and
+ * x-nullable, meaning "setup" or null; ajv would otherwise still reject null by the enum).
+ */
 function normalize(node: Json): Json {
   if (Array.isArray(node)) return node.map(normalize);
   if (node && typeof node === 'object') {
     const out: Json = {};
     for (const [k, v] of Object.entries(node)) out[k] = normalize(v);
     if (node['x-nullable'] === true) out.nullable = true;
+    if (out.nullable === true && Array.isArray(out.enum) && !out.enum.includes(null)) out.enum = [...out.enum, null];
     return out;
   }
   return node;
+}
+
+/**
+ * Where CircleCI's published spec is plainly wrong about what CircleCI itself returns, the
+ * validator applies a small, documented correction (listed in docs/compatibility.md). Each
+ * erratum names the schema node (a JSON pointer into the spec document) and the keywords
+ * merged into it. A pointer that no longer resolves fails loudly, so errata cannot go stale.
+ */
+export interface Erratum {
+  spec: 'v1' | 'v2';
+  pointer: string;
+  merge: Record<string, unknown>;
+  why: string;
+}
+
+const V2_JOB_ITEM = '/paths/~1workflow~1{id}~1job/get/responses/200/content/application~1json/schema/properties/items/items';
+const V2_JOB_DETAILS = '/paths/~1project~1{project-slug}~1job~1{job-number}/get/responses/200/content/application~1json/schema';
+const V1_SUMMARY = '/components/schemas/JobSummary/properties';
+const V1_DETAILS = '/components/schemas/JobDetails/properties';
+
+export const ERRATA: Erratum[] = [
+  {
+    spec: 'v2',
+    pointer: `${V2_JOB_ITEM}/properties/started_at`,
+    merge: { nullable: true },
+    why: 'listWorkflowJobs: `started_at` is required and a date-time, but jobs that have not started (blocked, queued, on_hold, not_run) have `started_at: null` in CircleCI.',
+  },
+  {
+    spec: 'v2',
+    pointer: `${V2_JOB_ITEM}/properties/requires/additionalProperties/items`,
+    merge: { enum: ['success', 'failed', 'canceled', 'unauthorized', 'not_run'] },
+    why: 'listWorkflowJobs: `requires` statuses list only success/failed/canceled, but CircleCI config also accepts `unauthorized` and `not_run` (and `terminal`, meaning all five) in `requires`.',
+  },
+  {
+    spec: 'v2',
+    pointer: `${V2_JOB_DETAILS}/properties/started_at`,
+    merge: { nullable: true },
+    why: 'getJobDetails: `started_at` is required and a date-time, but a queued job has not started and CircleCI returns null.',
+  },
+  ...(['start_time', 'stop_time', 'branch', 'committer_name', 'committer_email', 'subject'] as const).flatMap((field): Erratum[] =>
+    [V1_SUMMARY, V1_DETAILS].map((base) => ({
+      spec: 'v1',
+      pointer: `${base}/${field}`,
+      merge: { nullable: true },
+      why: `v1.1 builds: \`${field}\` is typed as a plain string, but CircleCI's own v1.1 examples show null: a build not yet started or stopped (start_time, stop_time), a build of a tag (branch), a build without commit details (committer_*, subject).`,
+    })),
+  ),
+];
+
+function applyErrata(spec: Json, which: 'v1' | 'v2'): void {
+  for (const e of ERRATA.filter((x) => x.spec === which)) {
+    let node = spec;
+    for (const raw of e.pointer.split('/').slice(1)) {
+      node = node?.[raw.replace(/~1/g, '/').replace(/~0/g, '~')];
+    }
+    if (!node || typeof node !== 'object') throw new Error(`erratum pointer does not resolve in the ${which} spec: ${e.pointer}`);
+    Object.assign(node, e.merge);
+  }
 }
 
 interface Operation {
@@ -41,8 +104,10 @@ export class SpecValidator {
     private readonly id: string,
     file: string,
     private readonly prefix: string,
+    errata: 'v1' | 'v2',
   ) {
     const spec = normalize(JSON.parse(fs.readFileSync(path.join(shared, file), 'utf8')));
+    applyErrata(spec, errata);
     spec.$id = id;
     this.ajv = new Ajv({ strict: false, allErrors: true, validateFormats: true });
     addFormats(this.ajv);
@@ -103,8 +168,8 @@ export class SpecValidator {
 let v2: SpecValidator | undefined;
 let v1: SpecValidator | undefined;
 export function specV2(): SpecValidator {
-  return (v2 ??= new SpecValidator('circleci-v2', 'circleci-api-v2.openapi.json', '/api/v2'));
+  return (v2 ??= new SpecValidator('circleci-v2', 'circleci-api-v2.openapi.json', '/api/v2', 'v2'));
 }
 export function specV1(): SpecValidator {
-  return (v1 ??= new SpecValidator('circleci-v1', 'circleci-api-v1.openapi.json', '/api/v1.1'));
+  return (v1 ??= new SpecValidator('circleci-v1', 'circleci-api-v1.openapi.json', '/api/v1.1', 'v1'));
 }

@@ -1,6 +1,6 @@
 // A scripted agent speaking the runner protocol over HTTP: it claims tasks and reports
 // the outcome a test chose for each job name, without running anything.
-export type Outcome = 'success' | 'failed' | 'infrastructure_fail' | 'timedout' | 'hang';
+export type Outcome = 'success' | 'failed' | 'infrastructure_fail' | 'timedout' | 'canceled' | 'hang';
 
 export interface ScriptedAgentOptions {
   url: string;
@@ -13,7 +13,7 @@ export interface ScriptedAgentOptions {
 
 export interface ClaimedTask {
   task: { id: string; node_index: number; parallelism: number; lease_ms: number };
-  job: { id: string; number: number; name: string; config: Record<string, unknown> };
+  job: { id: string; number: number; name: string; config: Record<string, unknown>; executor: string; resource_class: string; ssh_enabled: boolean };
   workflow: { id: string; name: string };
   pipeline: { id: string };
   environment: Record<string, string>;
@@ -55,6 +55,25 @@ export class ScriptedAgent {
     await this.call(`/tasks/${t.task.id}/steps/0/end`, { status: o === 'success' ? 'success' : 'failed', exit_code: o === 'success' ? 0 : 1 });
     const res = await this.call(`/tasks/${t.task.id}/complete`, { status: o });
     if (res.status !== 200) throw new Error(`complete failed: ${res.status} ${JSON.stringify(res.body)}`);
+  }
+
+  /** Reports the task's result without steps. */
+  async complete(t: ClaimedTask, status: Exclude<Outcome, 'hang'>, message?: string): Promise<{ status: number; body: any }> {
+    return this.call(`/tasks/${t.task.id}/complete`, { status, ...(message ? { message } : {}) });
+  }
+
+  /** The task's secrets: project and context variables, and the checkout key. */
+  async secrets(t: ClaimedTask): Promise<{ status: number; body: any }> {
+    return this.call(`/tasks/${t.task.id}/secrets`, {});
+  }
+
+  /** Long-polls for cancellation (extends the lease while waiting). */
+  async cancellation(t: ClaimedTask, waitMs: number): Promise<{ status: number; body: any }> {
+    return this.call(`/tasks/${t.task.id}/cancellation`, { wait_ms: waitMs });
+  }
+
+  async heartbeat(t: ClaimedTask): Promise<{ status: number; body: any }> {
+    return this.call(`/tasks/${t.task.id}/heartbeat`, {});
   }
 
   /** Claims and finishes tasks until none is claimable for `idleMs`. */

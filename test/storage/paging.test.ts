@@ -13,7 +13,6 @@ describe('page tokens', () => {
       '',
       'not-a-token',
       '%%%',
-      Buffer.from('{"k":["a"]}').toString('base64url') + '!!',
       Buffer.from('[1,2]').toString('base64url'),
       Buffer.from('{"k":[{"x":1}]}').toString('base64url'),
       Buffer.from('{"k":[null]}').toString('base64url'),

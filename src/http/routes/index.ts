@@ -9,8 +9,9 @@ import { pipelineRoutes } from './pipeline.ts';
 import { workflowRoutes } from './workflow.ts';
 import { projectRoutes } from './project.ts';
 import { runnerRoutes } from './runner.ts';
+import { runnerOutputRoutes } from './runner-outputs.ts';
 import { userRoutes } from './user.ts';
 
 export type RouteModule = (app: FastifyInstance, deps: HttpDeps) => void | Promise<void>;
 
-export const routeModules: RouteModule[] = [userRoutes, projectRoutes, envVarRoutes, checkoutKeyRoutes, contextRoutes, runnerRoutes, pipelineRoutes, workflowRoutes, jobRoutes];
+export const routeModules: RouteModule[] = [userRoutes, projectRoutes, envVarRoutes, checkoutKeyRoutes, contextRoutes, runnerRoutes, runnerOutputRoutes, pipelineRoutes, workflowRoutes, jobRoutes];

@@ -2,6 +2,7 @@
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { UUID_RE } from '../../domain/clock.ts';
 import { formatOrgSlug, formatProjectSlug, vcsTypeOf } from '../../domain/slug.ts';
+import { membershipRole } from '../../storage/contexts.ts';
 import { findOrganization, getOrganization, isMember, type Organization } from '../../storage/organizations.ts';
 import {
   createProject,
@@ -13,7 +14,7 @@ import {
   type ProjectWithOrg,
 } from '../../storage/projects.ts';
 import type { HttpDeps } from '../deps.ts';
-import { ApiError, badRequest, conflict, notFound } from '../errors.ts';
+import { ApiError, badRequest, conflict, forbidden, notFound } from '../errors.ts';
 import { requireProject, type SlugParams } from '../project-access.ts';
 import { errorResponses, messageSchema, projectSlugParams } from '../schemas/common.ts';
 import { createProjectBody, orgIdParams, orgSlugParams, projectSchema, projectSettingsSchema } from '../schemas/project.ts';
@@ -84,9 +85,18 @@ export function projectRoutes(app: FastifyInstance, deps: HttpDeps): void {
 
   app.delete<{ Params: SlugParams }>(
     slugRoute,
-    { schema: { tags: ['Project'], operationId: 'deleteProjectBySlug', params: projectSlugParams, response: { 200: messageSchema, ...errorResponses } } },
+    {
+      schema: {
+        tags: ['Project'],
+        operationId: 'deleteProjectBySlug',
+        description: 'Deletes the project and its environment variables, checkout keys and settings. Organization admins only.',
+        params: projectSlugParams,
+        response: { 200: messageSchema, ...errorResponses, 403: messageSchema },
+      },
+    },
     async (req) => {
       const project = await requireProject(deps, req, req.params);
+      if ((await membershipRole(deps.database, project.organization_id, req.user.id)) !== 'admin') throw forbidden('Permission denied.');
       await deleteProject(deps.database, project.id);
       return { message: 'Project deleted.' };
     },
@@ -141,13 +151,19 @@ export function projectRoutes(app: FastifyInstance, deps: HttpDeps): void {
         operationId: 'patchProjectSettings',
         params: projectSlugParams,
         body: projectSettingsSchema,
-        response: { 200: projectSettingsSchema, ...errorResponses },
+        response: { 200: projectSettingsSchema, ...errorResponses, 403: messageSchema },
       },
     },
     async (req) => {
       const project = await requireProject(deps, req, req.params);
       const advanced = req.body.advanced;
       if (advanced === undefined || Object.keys(advanced).length === 0) throw badRequest('No JSON fields found.');
+      // `write_settings_requires_admin`, once on, limits changes to organization admins; only
+      // admins may turn it on or off.
+      const adminOnly = projectSettings(project).advanced.write_settings_requires_admin || advanced.write_settings_requires_admin !== undefined;
+      if (adminOnly && (await membershipRole(deps.database, project.organization_id, req.user.id)) !== 'admin') {
+        throw forbidden('Permission denied.');
+      }
       const result = await patchProjectSettings(deps.database, project.id, advanced);
       if (!result) throw new ApiError(404, 'Project not found');
       return result;

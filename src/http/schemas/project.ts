@@ -4,6 +4,10 @@ import { ADVANCED_BOOLEAN_SETTINGS } from '../../storage/projects.ts';
 
 export const ENV_VAR_NAME_PATTERN = '^[A-Za-z_][A-Za-z0-9_]*$';
 export const PROJECT_NAME_PATTERN = '^[A-Za-z0-9_.-]+$';
+/** A repository URL or path: no control characters, and no leading `-` (git would read an option). */
+export const VCS_URL_PATTERN = '^[^\\x00-\\x1f\\x7f-][^\\x00-\\x1f\\x7f]*$';
+/** A git branch name: no spaces, control or ref-forbidden characters, and no leading `-`. */
+export const BRANCH_PATTERN = '^[^\\s\\x00-\\x1f\\x7f~^:?*\\[\\\\-][^\\s\\x00-\\x1f\\x7f~^:?*\\[\\\\]*$';
 
 export const projectSchema = {
   type: 'object',
@@ -32,9 +36,9 @@ export const createProjectBody = {
   type: 'object',
   properties: {
     name: { type: 'string', minLength: 1, maxLength: 100, pattern: PROJECT_NAME_PATTERN },
-    vcs_url: { type: 'string', minLength: 1, maxLength: 2048, description: 'Repository URL or path circlet clones (circlet extension).' },
-    repo_url: { type: 'string', minLength: 1, maxLength: 2048, description: 'Alias of vcs_url (circlet extension).' },
-    default_branch: { type: 'string', minLength: 1, maxLength: 255, description: 'Default branch, `main` when absent (circlet extension).' },
+    vcs_url: { type: 'string', minLength: 1, maxLength: 2048, pattern: VCS_URL_PATTERN, description: 'Repository URL or path circlet clones (circlet extension).' },
+    repo_url: { type: 'string', minLength: 1, maxLength: 2048, pattern: VCS_URL_PATTERN, description: 'Alias of vcs_url (circlet extension).' },
+    default_branch: { type: 'string', minLength: 1, maxLength: 255, pattern: BRANCH_PATTERN, description: 'Default branch, `main` when absent (circlet extension).' },
   },
   required: ['name'],
   additionalProperties: false,

@@ -1,6 +1,8 @@
 import crypto from 'node:crypto';
 import { expect } from 'vitest';
 import type { CaseContext, ConformanceCase } from '../harness.ts';
+import { addMember, ensureOrganization } from '../../../src/storage/organizations.ts';
+import { createApiToken, ensureUser } from '../../../src/storage/users.ts';
 import { specV2 } from '../spec.ts';
 
 const P = 'GET /api/v2/project/:provider/:organization/:project';
@@ -17,6 +19,13 @@ async function acmeId({ server, token }: CaseContext): Promise<string> {
   return res.body.find((o: any) => o.slug === 'gh/acme').id;
 }
 
+/** A plain (non-admin) member of acme, with a token. */
+async function memberToken({ server }: CaseContext): Promise<string> {
+  const user = await ensureUser(server.database, 'plain-member');
+  await addMember(server.database, (await ensureOrganization(server.database, 'github', 'acme')).id, user.id, 'member');
+  return createApiToken(server.database, user.id, 'test');
+}
+
 async function otherOrgId(ctx: CaseContext): Promise<string> {
   const res = await ctx.server.call('GET', '/api/v2/me/collaborations', ctx.otherToken);
   return res.body[0].id;
@@ -26,6 +35,9 @@ async function otherOrgId(ctx: CaseContext): Promise<string> {
 function checkCreated(body: unknown): void {
   expect(specV2().check('POST', '/api/v2/organization/00000000-0000-0000-0000-000000000000/project', 200, body)).toEqual([]);
 }
+
+/** The project the delete case removed (cases run one after another). */
+let deletedPath = '';
 
 export const cases: ConformanceCase[] = [
   // getProjectBySlug
@@ -98,9 +110,13 @@ export const cases: ConformanceCase[] = [
     call: async ({ server, token }) => {
       const name = uniq('doomed');
       await server.project(`gh/acme/${name}`);
-      return { method: 'DELETE', path: `/api/v2/project/gh/acme/${name}`, token };
+      deletedPath = `/api/v2/project/gh/acme/${name}`;
+      return { method: 'DELETE', path: deletedPath, token };
     },
-    expect: async (b) => expect(typeof b.message).toBe('string'),
+    expect: async (b, { server, token }) => {
+      expect(typeof b.message).toBe('string');
+      expect((await server.call('GET', deletedPath, token)).status).toBe(404);
+    },
   },
   {
     route: D,
@@ -109,6 +125,16 @@ export const cases: ConformanceCase[] = [
     call: ({ otherToken }) => ({ method: 'DELETE', path: '/api/v2/project/gh/acme/app', token: otherToken }),
     expect: async (b, { server, token }) => {
       expect(b).toEqual({ message: 'Project not found' });
+      expect((await server.call('GET', '/api/v2/project/gh/acme/app', token)).status).toBe(200);
+    },
+  },
+  {
+    route: D,
+    name: 'a plain member may not delete a project',
+    status: 403,
+    call: async (ctx) => ({ method: 'DELETE', path: '/api/v2/project/gh/acme/app', token: await memberToken(ctx) }),
+    expect: async (b, { server, token }) => {
+      expect(b.message).toBe('Permission denied.');
       expect((await server.call('GET', '/api/v2/project/gh/acme/app', token)).status).toBe(200);
     },
   },
@@ -265,6 +291,22 @@ export const cases: ConformanceCase[] = [
   },
   {
     route: C_SLUG,
+    name: 'a repository that git would read as an option is 400',
+    spec: 'none',
+    status: 400,
+    call: ({ token }) => ({ method: 'POST', path: '/api/v2/organization/gh/acme/project', token, body: { name: 'x', vcs_url: '--upload-pack=touch /tmp/pwned' } }),
+    expect: (b) => expect(b.message).toMatch(/'vcs_url'/),
+  },
+  {
+    route: C_SLUG,
+    name: 'a default branch that is not a branch name is 400',
+    spec: 'none',
+    status: 400,
+    call: ({ token }) => ({ method: 'POST', path: '/api/v2/organization/gh/acme/project', token, body: { name: 'x', default_branch: 'a branch' } }),
+    expect: (b) => expect(b.message).toMatch(/'default_branch'/),
+  },
+  {
+    route: C_SLUG,
     name: 'vcs_url and repo_url disagreeing is 400',
     spec: 'none',
     status: 400,
@@ -381,6 +423,44 @@ export const cases: ConformanceCase[] = [
     name: 'a JSON array body is 400',
     status: 400,
     call: ({ token }) => ({ method: 'PATCH', path: '/api/v2/project/gh/acme/app/settings', token, body: '[]' }),
+  },
+  {
+    route: S_PATCH,
+    name: 'a plain member may change settings while write_settings_requires_admin is off',
+    status: 200,
+    call: async (ctx) => {
+      const name = uniq('member');
+      await ctx.server.project(`gh/acme/${name}`);
+      return { method: 'PATCH', path: `/api/v2/project/gh/acme/${name}/settings`, token: await memberToken(ctx), body: { advanced: { oss: true } } };
+    },
+    expect: (b) => expect(b.advanced.oss).toBe(true),
+  },
+  {
+    route: S_PATCH,
+    name: 'only admins may turn write_settings_requires_admin on',
+    status: 403,
+    call: async (ctx) => ({
+      method: 'PATCH',
+      path: '/api/v2/project/gh/acme/app/settings',
+      token: await memberToken(ctx),
+      body: { advanced: { write_settings_requires_admin: true } },
+    }),
+  },
+  {
+    route: S_PATCH,
+    name: 'with write_settings_requires_admin on, a plain member is 403 and an admin is not',
+    status: 403,
+    call: async (ctx) => {
+      const name = uniq('adminonly');
+      await ctx.server.project(`gh/acme/${name}`);
+      const path = `/api/v2/project/gh/acme/${name}/settings`;
+      const on = await ctx.server.call('PATCH', path, ctx.token, { advanced: { write_settings_requires_admin: true } });
+      expect(on.status).toBe(200);
+      const admin = await ctx.server.call('PATCH', path, ctx.token, { advanced: { disable_ssh: true } });
+      expect(admin.status).toBe(200);
+      return { method: 'PATCH', path, token: await memberToken(ctx), body: { advanced: { disable_ssh: false } } };
+    },
+    expect: (b) => expect(b.message).toBe('Permission denied.'),
   },
   {
     route: S_PATCH,

@@ -1,0 +1,143 @@
+// The agent's side of the runner protocol (v1, docs/runner-protocol.md): JSON over HTTP,
+// `Authorization: Bearer <runner token>`, retried on network errors and 5xx.
+
+export interface TaskPayload {
+  task: { id: string; node_index: number; parallelism: number; lease_ms: number };
+  job: { id: string; number: number | null; name: string; config: Record<string, unknown>; executor: string; resource_class: string };
+  workflow: { id: string; name: string; workspace_id: string };
+  pipeline: { id: string; number: number; branch: string | null; tag: string | null; revision: string | null; values: Record<string, unknown> };
+  project: { id: string; slug: string; organization: string; repository: string; vcs_url: string };
+  environment: Record<string, string>;
+}
+
+export interface TaskSecrets {
+  environment: Record<string, string>;
+  checkout_key: string | null;
+}
+
+export type TaskResult = 'success' | 'failed' | 'infrastructure_fail' | 'timedout' | 'canceled';
+export type StepStatus = 'success' | 'failed' | 'canceled' | 'timedout';
+
+/** The server no longer considers this agent the task's owner (409): stop, report nothing more. */
+export class LeaseLostError extends Error {}
+
+export class ProtocolError extends Error {
+  constructor(
+    message: string,
+    readonly status: number,
+  ) {
+    super(message);
+  }
+}
+
+export interface ClientOptions {
+  url: string;
+  token: string;
+  agentId: string;
+  /** Attempts for a request that fails with a network error or 5xx (default 6). */
+  attempts?: number;
+  /** First retry delay; doubles per attempt (default 200 ms). */
+  retryDelayMs?: number;
+}
+
+function sleep(ms: number, signal?: AbortSignal): Promise<void> {
+  return new Promise((resolve) => {
+    if (signal?.aborted) return resolve();
+    const t = setTimeout(done, ms);
+    function done() {
+      clearTimeout(t);
+      signal?.removeEventListener('abort', done);
+      resolve();
+    }
+    signal?.addEventListener('abort', done, { once: true });
+  });
+}
+
+export class RunnerClient {
+  private readonly base: string;
+  constructor(readonly opts: ClientOptions) {
+    this.base = opts.url.replace(/\/+$/, '') + '/api/runner/v1';
+  }
+
+  get agentId(): string {
+    return this.opts.agentId;
+  }
+
+  /** POSTs `body` (plus agent_id); returns status and parsed body. Retries transient failures. */
+  async post(path: string, body: Record<string, unknown>, signal?: AbortSignal, attempts = this.opts.attempts ?? 6): Promise<{ status: number; body: any }> {
+    let delay = this.opts.retryDelayMs ?? 200;
+    let lastErr: unknown;
+    for (let i = 0; i < attempts; i++) {
+      if (signal?.aborted) throw signal.reason ?? new Error('aborted');
+      try {
+        const res = await fetch(this.base + path, {
+          method: 'POST',
+          headers: { authorization: `Bearer ${this.opts.token}`, 'content-type': 'application/json' },
+          body: JSON.stringify({ agent_id: this.opts.agentId, ...body }),
+          signal,
+        });
+        const text = await res.text();
+        let parsed: unknown;
+        try {
+          parsed = text ? JSON.parse(text) : undefined;
+        } catch {
+          parsed = text;
+        }
+        if (res.status === 409) throw new LeaseLostError((parsed as { message?: string })?.message ?? 'lease lost');
+        if (res.status >= 500) {
+          lastErr = new ProtocolError(`${path}: HTTP ${res.status} ${text.slice(0, 200)}`, res.status);
+        } else if (res.status >= 400) {
+          throw new ProtocolError(`${path}: HTTP ${res.status} ${text.slice(0, 200)}`, res.status);
+        } else {
+          return { status: res.status, body: parsed };
+        }
+      } catch (err) {
+        if (err instanceof LeaseLostError || err instanceof ProtocolError) throw err;
+        if (signal?.aborted) throw err;
+        lastErr = err;
+      }
+      if (i < attempts - 1) await sleep(delay, signal);
+      delay = Math.min(delay * 2, 5_000);
+    }
+    throw lastErr instanceof Error ? lastErr : new Error(String(lastErr));
+  }
+
+  /** Long-polls for a task; undefined when none came within `waitMs`. */
+  async claim(opts: { executors: readonly string[]; resourceClasses?: readonly string[]; waitMs: number }, signal?: AbortSignal): Promise<TaskPayload | undefined> {
+    const res = await this.post(
+      '/claim',
+      { executors: opts.executors, ...(opts.resourceClasses && opts.resourceClasses.length > 0 ? { resource_classes: opts.resourceClasses } : {}), wait_ms: opts.waitMs },
+      signal,
+      1,
+    );
+    return res.status === 204 ? undefined : (res.body as TaskPayload);
+  }
+
+  async cancellation(taskId: string, waitMs: number, signal?: AbortSignal): Promise<{ cancel: boolean }> {
+    return (await this.post(`/tasks/${taskId}/cancellation`, { wait_ms: waitMs }, signal, 1)).body;
+  }
+
+  async heartbeat(taskId: string): Promise<{ cancel: boolean }> {
+    return (await this.post(`/tasks/${taskId}/heartbeat`, {})).body;
+  }
+
+  async secrets(taskId: string): Promise<TaskSecrets> {
+    return (await this.post(`/tasks/${taskId}/secrets`, {})).body;
+  }
+
+  async startStep(taskId: string, index: number, name: string, type: string): Promise<void> {
+    await this.post(`/tasks/${taskId}/steps`, { index, name, type });
+  }
+
+  async output(taskId: string, index: number, seq: number, stream: 'out' | 'err', data: string): Promise<void> {
+    await this.post(`/tasks/${taskId}/steps/${index}/output`, { seq, stream, data });
+  }
+
+  async endStep(taskId: string, index: number, status: StepStatus, exitCode: number | null): Promise<void> {
+    await this.post(`/tasks/${taskId}/steps/${index}/end`, { status, exit_code: exitCode });
+  }
+
+  async complete(taskId: string, status: TaskResult, message?: string): Promise<void> {
+    await this.post(`/tasks/${taskId}/complete`, { status, ...(message ? { message: message.slice(0, 10_000) } : {}) });
+  }
+}

@@ -1,0 +1,86 @@
+// The step dispatcher's contract: one module per step type. A module gets the step's
+// arguments and a context with everything a step may touch (the executor, the job's
+// environment, output); it returns how the step ended. save_cache/restore_cache,
+// workspaces, artifacts and test results plug in here as further modules.
+import type { Executor, Workspace } from '../../executor/types.ts';
+import type { RunnerClient, StepStatus, TaskPayload, TaskSecrets } from '../client.ts';
+
+export interface StepOutcome {
+  status: StepStatus;
+  exitCode: number | null;
+}
+
+export interface CommandOptions {
+  script: string;
+  /** Default: the job's shell. */
+  shell?: string[];
+  /** Absolute; default: the job's working directory. */
+  cwd?: string;
+  /** Added on top of the job's environment. */
+  env?: Record<string, string>;
+  /** Kill the command and time the step out after this long without output; 0 = never. */
+  noOutputTimeoutMs?: number;
+}
+
+export interface StepContext {
+  readonly executor: Executor;
+  readonly ws: Workspace;
+  readonly payload: TaskPayload;
+  readonly secrets: TaskSecrets;
+  readonly client: RunnerClient;
+  /** The job's working directory (absolute). */
+  readonly workingDirectory: string;
+  /** The job's shell (`shell:` or the executor's default), split into argv. */
+  readonly shell: string[];
+  /** The job's environment (everything but step-level variables). */
+  readonly env: Record<string, string>;
+  /** Aborted when the job is canceled or its lease is lost. */
+  readonly signal: AbortSignal;
+  /** Writes a line (or more) to the step's output (masked like command output). */
+  log(text: string): void;
+  /** Runs a command in the executor with the step's output, cancellation and timeouts. */
+  runCommand(opts: CommandOptions): Promise<StepOutcome>;
+}
+
+export interface StepModule {
+  /** The step's key in config: run, checkout, ... */
+  readonly type: string;
+  /** What the step is called in the UI when it has no `name`. */
+  displayName(args: Record<string, unknown>): string;
+  run(ctx: StepContext, args: Record<string, unknown>): Promise<StepOutcome>;
+}
+
+export function str(v: unknown): string | undefined {
+  return typeof v === 'string' ? v : typeof v === 'number' || typeof v === 'boolean' ? String(v) : undefined;
+}
+
+/** `shell: /bin/bash -eo pipefail` → argv (whitespace-separated, simple quotes honoured). */
+export function splitShell(s: string): string[] {
+  const out: string[] = [];
+  const re = /"([^"]*)"|'([^']*)'|(\S+)/g;
+  for (let m = re.exec(s); m; m = re.exec(s)) out.push(m[1] ?? m[2] ?? m[3]!);
+  return out;
+}
+
+/** CircleCI durations: `10m`, `1h30m`, `90s`, `1.5h`, or plain seconds. */
+export function parseDuration(v: unknown): number | undefined {
+  if (typeof v === 'number') return v * 1000;
+  if (typeof v !== 'string' || v.trim() === '') return undefined;
+  const s = v.trim();
+  if (/^\d+(\.\d+)?$/.test(s)) return Number(s) * 1000;
+  const re = /(\d+(?:\.\d+)?)(ms|h|m|s)/g;
+  let total = 0;
+  let consumed = 0;
+  for (let m = re.exec(s); m; m = re.exec(s)) {
+    total += Number(m[1]) * { ms: 1, s: 1000, m: 60_000, h: 3_600_000 }[m[2] as 'ms' | 's' | 'm' | 'h'];
+    consumed += m[0].length;
+  }
+  return consumed === s.length ? total : undefined;
+}
+
+export function formatDuration(ms: number): string {
+  const h = Math.floor(ms / 3_600_000);
+  const m = Math.floor((ms % 3_600_000) / 60_000);
+  const s = (ms % 60_000) / 1000;
+  return `${h ? `${h}h` : ''}${h || m ? `${m}m` : ''}${s}s`;
+}

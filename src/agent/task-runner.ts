@@ -1,0 +1,305 @@
+// Runs one claimed task: secrets, a fresh workspace, the job's steps in order (with
+// `when`, `background` and `circleci-agent step halt`), output streamed and masked, a
+// cancellation watcher that also keeps the lease alive, and the final report.
+import os from 'node:os';
+import type { Executor, RunningCommand, Workspace } from '../executor/types.ts';
+import { LeaseLostError, type RunnerClient, type StepStatus, type TaskPayload, type TaskResult, type TaskSecrets } from './client.ts';
+import { composeEnv, envFrom } from './env.ts';
+import type { Logger } from './logger.ts';
+import { Masker, StepOutput } from './output.ts';
+import { parseStep } from './steps/index.ts';
+import { formatDuration, splitShell, str, type CommandOptions, type StepContext, type StepModule, type StepOutcome } from './steps/types.ts';
+
+export interface TaskRunnerDeps {
+  client: RunnerClient;
+  executor: Executor;
+  steps: Map<string, StepModule>;
+  /** Executables for the job's bin dir (the `circleci` helper). */
+  tools: Record<string, string>;
+  logger: Logger;
+  /** Output batching (tests shorten these). */
+  output?: { flushMs?: number; maxBytes?: number; partialMs?: number };
+}
+
+type StopReason = 'cancel' | 'lease' | 'shutdown';
+
+/** The file `circleci-agent step halt` creates (below CIRCLE_INTERNAL_TASK_DATA). */
+export const HALT_FILE = 'halt';
+
+function signalNumber(signal: string | null): number | null {
+  if (!signal) return null;
+  const n = (os.constants.signals as Record<string, number>)[signal];
+  return n ? 128 + n : null;
+}
+
+export class TaskRun {
+  private readonly stopper = new AbortController();
+  private stopReason: StopReason | undefined;
+  private stopMessage: string | undefined;
+  private ws: Workspace | undefined;
+  private readonly watchAbort = new AbortController();
+  readonly done: Promise<TaskResult | undefined>;
+
+  constructor(
+    private readonly deps: TaskRunnerDeps,
+    readonly payload: TaskPayload,
+  ) {
+    this.done = this.run();
+  }
+
+  get id(): string {
+    return this.payload.task.id;
+  }
+
+  /** Stops the job: its processes are killed and it ends as canceled / infrastructure_fail. */
+  stop(reason: StopReason, message?: string): void {
+    if (this.stopReason) return;
+    this.stopReason = reason;
+    this.stopMessage = message;
+    this.stopper.abort(new Error(reason));
+    if (this.ws) void this.deps.executor.killAll(this.ws, 300).catch(() => undefined);
+  }
+
+  private async watch(): Promise<void> {
+    const { client } = this.deps;
+    const waitMs = Math.max(1_000, Math.min(20_000, Math.floor(this.payload.task.lease_ms / 2)));
+    let failures = 0;
+    while (!this.watchAbort.signal.aborted) {
+      try {
+        const r = await client.cancellation(this.id, waitMs, this.watchAbort.signal);
+        failures = 0;
+        if (r?.cancel) {
+          this.stop('cancel');
+          return;
+        }
+      } catch (err) {
+        if (this.watchAbort.signal.aborted) return;
+        if (err instanceof LeaseLostError) {
+          this.deps.logger.warn({ task: this.id }, 'lease lost: stopping the job');
+          this.stop('lease');
+          return;
+        }
+        failures++;
+        this.deps.logger.warn({ task: this.id, err: String(err) }, 'cancellation poll failed; retrying');
+        await new Promise((r) => setTimeout(r, Math.min(2_000, 100 * 2 ** failures)));
+      }
+    }
+  }
+
+  private async run(): Promise<TaskResult | undefined> {
+    const { client, logger } = this.deps;
+    const watcher = this.watch();
+    let result: TaskResult = 'infrastructure_fail';
+    let message: string | undefined;
+    try {
+      ({ result, message } = await this.execute());
+    } catch (err) {
+      if (err instanceof LeaseLostError) this.stopReason ??= 'lease';
+      result = 'infrastructure_fail';
+      message = `The agent could not run this job: ${err instanceof Error ? err.message : String(err)}`;
+      logger.error({ task: this.id, err: String(err) }, 'task failed in the agent');
+    } finally {
+      if (this.ws) {
+        const ws = this.ws;
+        await this.deps.executor.cleanup(ws).catch((err) => logger.warn({ task: this.id, err: String(err) }, 'workspace cleanup failed'));
+      }
+    }
+    if (this.stopReason === 'cancel') result = 'canceled';
+    if (this.stopReason === 'shutdown') {
+      result = 'infrastructure_fail';
+      message = this.stopMessage ?? 'The agent was shut down before this job finished.';
+    }
+    this.watchAbort.abort();
+    await watcher;
+    if (this.stopReason === 'lease') {
+      logger.warn({ task: this.id }, 'not reporting: the server gave this task up (lease lost)');
+      return undefined;
+    }
+    try {
+      await client.complete(this.id, result, message);
+    } catch (err) {
+      // A retried completion whose first attempt landed answers 409: the result is stored.
+      if (!(err instanceof LeaseLostError)) logger.error({ task: this.id, err: String(err) }, 'could not report the result');
+    }
+    logger.info({ task: this.id, job: this.payload.job.name, result }, 'job finished');
+    return result;
+  }
+
+  private async execute(): Promise<{ result: TaskResult; message?: string }> {
+    const { client, executor } = this.deps;
+    const { payload } = this;
+    const config = payload.job.config;
+    const secrets: TaskSecrets = await client.secrets(this.id);
+    const masker = new Masker([...Object.values(secrets.environment), ...(secrets.checkout_key ? [secrets.checkout_key] : [])]);
+    let index = 0;
+
+    // Step 0: the environment. Failures here are the agent's, not the job's.
+    const spinUp = await this.openStep(index++, 'Spin up environment', 'spin_up', masker);
+    let ws: Workspace;
+    try {
+      if (!executor.kinds.includes(payload.job.executor)) throw new Error(`this agent does not run ${payload.job.executor} jobs`);
+      ws = this.ws = await executor.prepare({ id: this.id, kind: payload.job.executor, config, tools: this.deps.tools });
+      if (this.stopReason) await executor.killAll(ws, 0);
+    } catch (err) {
+      spinUp.out.write('err', `circlet: could not set up the job: ${err instanceof Error ? err.message : String(err)}\n`);
+      await this.closeStep(spinUp, { status: 'failed', exitCode: null });
+      return { result: 'infrastructure_fail', message: `Could not set up the job: ${err instanceof Error ? err.message : String(err)}` };
+    }
+    for (const note of ws.notes) spinUp.out.write('out', note + '\n');
+    const container = payload.job.executor === 'docker' && Array.isArray(config.docker) ? envFrom((config.docker[0] as { environment?: unknown } | undefined)?.environment) : {};
+    const env = composeEnv({
+      base: ws.baseEnv,
+      secrets: secrets.environment,
+      builtIn: { ...payload.environment, CIRCLE_INTERNAL_TASK_DATA: ws.internalDir },
+      container,
+      job: envFrom(config.environment),
+    });
+    const workingDirectory = executor.resolvePath(ws, str(config.working_directory) ?? '~/project');
+    const shell = str(config.shell) ? splitShell(str(config.shell)!) : ws.defaultShell;
+    await executor.mkdir(ws, workingDirectory);
+    spinUp.out.write('out', `Working directory: ${workingDirectory}\nShell: ${shell.join(' ')}\n`);
+    await this.closeStep(spinUp, { status: 'success', exitCode: 0 });
+
+    const steps = Array.isArray(config.steps) ? config.steps : [];
+    let failed = false;
+    let timedOut = false;
+    const background: Promise<void>[] = [];
+    for (const raw of steps) {
+      if (this.stopReason) break;
+      const parsed = parseStep(raw);
+      const when = str(parsed?.args.when) ?? 'on_success';
+      if (when === 'on_success' && failed) continue;
+      if (when === 'on_fail' && !failed) continue;
+      const mod = parsed ? this.deps.steps.get(parsed.type) : undefined;
+      const type = parsed?.type ?? 'unknown';
+      const args = parsed?.args ?? {};
+      const name = str(args.name) ?? mod?.displayName(args) ?? type;
+      const step = await this.openStep(index++, name, type, masker);
+      const ctx = this.context(ws, env, workingDirectory, shell, secrets, step.out);
+      const running = mod
+        ? mod.run(ctx, args).catch((err): StepOutcome => {
+            step.out.write('err', `circlet: the ${type} step failed in the agent: ${err instanceof Error ? err.message : String(err)}\n`);
+            return { status: 'failed', exitCode: null };
+          })
+        : Promise.resolve().then((): StepOutcome => {
+            step.out.write('err', `circlet: unknown step ${JSON.stringify(raw)}\n`);
+            return { status: 'failed', exitCode: null };
+          });
+      if (args.background === true && mod) {
+        // Runs alongside the next steps; killed when the job ends. Its exit does not fail the job.
+        background.push(running.then((o) => this.closeStep(step, o)));
+        continue;
+      }
+      const outcome = await running;
+      await this.closeStep(step, outcome);
+      if (outcome.status !== 'success') failed = true;
+      if (outcome.status === 'timedout') timedOut = true;
+      if (!failed && (await executor.readFile(ws, `${ws.internalDir}/${HALT_FILE}`)) !== undefined) {
+        step.out.write('out', 'circlet: the job was halted by circleci-agent step halt\n');
+        break;
+      }
+    }
+    if (background.length > 0) {
+      await executor.killAll(ws, 300);
+      await Promise.all(background);
+    }
+    if (this.stopReason === 'cancel') return { result: 'canceled' };
+    if (this.stopReason) return { result: 'infrastructure_fail' };
+    return { result: timedOut ? 'timedout' : failed ? 'failed' : 'success' };
+  }
+
+  private async openStep(index: number, name: string, type: string, masker: Masker): Promise<{ index: number; started: Promise<void>; out: StepOutput }> {
+    const { client } = this.deps;
+    // Not awaited here: the step's command starts while the server records the step;
+    // output waits for it.
+    const started = client.startStep(this.id, index, name.slice(0, 1000), type);
+    started.catch((err) => this.onReportError(err));
+    const out = new StepOutput({
+      masker,
+      ...this.deps.output,
+      send: async (c) => {
+        await started;
+        await client.output(this.id, index, c.seq, c.stream, c.data);
+      },
+      onError: (err) => this.onReportError(err),
+    });
+    return { index, started, out };
+  }
+
+  private async closeStep(step: { index: number; started: Promise<void>; out: StepOutput }, outcome: StepOutcome): Promise<void> {
+    await step.out.close();
+    try {
+      await step.started;
+      await this.deps.client.endStep(this.id, step.index, outcome.status, outcome.exitCode);
+    } catch (err) {
+      this.onReportError(err);
+    }
+  }
+
+  private onReportError(err: unknown): void {
+    if (err instanceof LeaseLostError) this.stop('lease');
+    else this.deps.logger.warn({ task: this.id, err: String(err) }, 'could not report step progress');
+  }
+
+  private context(ws: Workspace, env: Record<string, string>, workingDirectory: string, shell: string[], secrets: TaskSecrets, out: StepOutput): StepContext {
+    const { executor, client } = this.deps;
+    const signal = this.stopper.signal;
+    return {
+      executor,
+      ws,
+      payload: this.payload,
+      secrets,
+      client,
+      workingDirectory,
+      shell,
+      env,
+      signal,
+      log: (text) => out.write('out', text),
+      runCommand: (opts) => this.runCommand(ws, env, workingDirectory, shell, out, opts),
+    };
+  }
+
+  private async runCommand(ws: Workspace, jobEnv: Record<string, string>, wd: string, shell: string[], out: StepOutput, o: CommandOptions): Promise<StepOutcome> {
+    const signal = this.stopper.signal;
+    if (signal.aborted) return { status: 'canceled', exitCode: null };
+    let last = Date.now();
+    const cmd: RunningCommand = this.deps.executor.exec(ws, {
+      script: o.script,
+      shell: o.shell ?? shell,
+      cwd: o.cwd ?? wd,
+      env: o.env ? { ...jobEnv, ...o.env } : jobEnv,
+      onOutput: (stream, data) => {
+        last = Date.now();
+        out.write(stream, data);
+      },
+    });
+    let timedOut = false;
+    let timer: NodeJS.Timeout | undefined;
+    const limit = o.noOutputTimeoutMs ?? 0;
+    const arm = (ms: number) => {
+      timer = setTimeout(() => {
+        const idle = Date.now() - last;
+        if (idle < limit) return arm(limit - idle);
+        timedOut = true;
+        out.write('err', `\nToo long with no output (exceeded ${formatDuration(limit)}): context deadline exceeded\n`);
+        cmd.kill('SIGTERM');
+        setTimeout(() => cmd.kill('SIGKILL'), 500).unref();
+      }, ms);
+    };
+    if (limit > 0) arm(limit);
+    const onAbort = () => {
+      cmd.kill('SIGTERM');
+      setTimeout(() => cmd.kill('SIGKILL'), 300).unref();
+    };
+    signal.addEventListener('abort', onAbort, { once: true });
+    const st = await cmd.exited;
+    if (timer) clearTimeout(timer);
+    signal.removeEventListener('abort', onAbort);
+    const exitCode = st.code ?? signalNumber(st.signal);
+    let status: StepStatus = st.code === 0 ? 'success' : 'failed';
+    if (timedOut) status = 'timedout';
+    if (signal.aborted) status = 'canceled';
+    if (status === 'failed') out.write('err', `\nExited with code ${exitCode ?? 'unknown'}${st.signal ? ` (${st.signal})` : ''}\n`);
+    return { status, exitCode };
+  }
+}

@@ -1,0 +1,67 @@
+// `circlet agent`: a runner agent that claims jobs from a circlet server over HTTP.
+import { Command, InvalidArgumentError } from 'commander';
+import { action } from './shared.ts';
+
+function positiveInt(value: string): number {
+  const n = Number(value);
+  if (!Number.isInteger(n) || n < 1) throw new InvalidArgumentError('must be a positive integer');
+  return n;
+}
+
+function seconds(value: string): number {
+  const n = Number(value);
+  if (!Number.isFinite(n) || n < 0) throw new InvalidArgumentError('must be a number of seconds');
+  return n;
+}
+
+function collect(value: string, prev: string[]): string[] {
+  return [...prev, value];
+}
+
+export function agentCommand(): Command {
+  return new Command('agent')
+    .description('run a runner agent: claim jobs from a circlet server and run them on this machine')
+    .requiredOption('--server <url>', 'the server\'s URL')
+    .option('--token <token>', 'runner token (env CIRCLET_RUNNER_TOKEN)')
+    .option('--resource-class <name>', 'self-hosted resource class to run (ns/name; repeatable); none = cloud classes', collect, [])
+    .option('--concurrency <n>', 'jobs to run at once', positiveInt, 1)
+    .option('--work-dir <dir>', 'where job workspaces are created (default: a temp dir)')
+    .option('--docker-on-host', 'also run docker jobs, on the host, ignoring their images')
+    .option('--drain-timeout <seconds>', 'on SIGTERM, how long running jobs get to finish before they are handed back', seconds, 600)
+    .option('--name <id>', 'agent id shown by the server (default: host name and a random suffix)')
+    .action(
+      action(async (opts: { server: string; token?: string; resourceClass: string[]; concurrency: number; workDir?: string; dockerOnHost?: boolean; drainTimeout: number; name?: string }) => {
+        const token = opts.token ?? process.env.CIRCLET_RUNNER_TOKEN;
+        if (!token) throw new Error('a runner token is required (--token or CIRCLET_RUNNER_TOKEN); create one with `circlet runner token create`');
+        const [{ Agent }, { default: pino }] = await Promise.all([import('../agent/agent.ts'), import('pino')]);
+        const logger = pino({ level: process.env.CIRCLET_LOG_LEVEL ?? 'info' }, pino.destination(2));
+        const agent = new Agent({
+          url: opts.server,
+          token,
+          agentId: opts.name,
+          concurrency: opts.concurrency,
+          resourceClasses: opts.resourceClass,
+          workDir: opts.workDir,
+          dockerOnHost: opts.dockerOnHost,
+          logger,
+        });
+        let signals = 0;
+        const onSignal = (signal: NodeJS.Signals) => {
+          signals++;
+          if (signals === 1) {
+            logger.info({ signal, running: agent.running, drainSeconds: opts.drainTimeout }, 'draining: no new jobs; running jobs may finish');
+            void agent.stop({ drainMs: opts.drainTimeout * 1000 });
+          } else {
+            logger.warn({ signal }, 'stopping running jobs now');
+            agent.abandon();
+          }
+        };
+        process.on('SIGTERM', onSignal);
+        process.on('SIGINT', onSignal);
+        process.stdout.write(`circlet agent ${agent.agentId} polling ${opts.server} (${agent.executor.kinds.join(', ')})\n`);
+        await agent.start();
+        await agent.stop();
+        process.stdout.write('circlet agent stopped\n');
+      }),
+    );
+}

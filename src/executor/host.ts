@@ -1,0 +1,193 @@
+// The host executor: runs a job's commands directly on this machine, each job in a fresh
+// directory with its own $HOME, each command in its own process group (so a kill reaches
+// every child). Runs `machine` jobs, and `docker` jobs when told to map images to the host.
+import { spawn } from 'node:child_process';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import type { ExecOptions, Executor, ExitStatus, JobSpec, RunningCommand, Workspace } from './types.ts';
+
+export interface HostExecutorOptions {
+  /** Where job workspaces are created (one directory per job run). */
+  workDir: string;
+  /** Run `docker` jobs on the host, ignoring their images. */
+  dockerOnHost?: boolean;
+  /** Remove workspaces when jobs end (default true). */
+  cleanup?: boolean;
+}
+
+/** Variables of the agent's own environment a job inherits; nothing else leaks (tokens ...). */
+const INHERITED = ['PATH', 'USER', 'LOGNAME', 'LANG', 'LANGUAGE', 'LC_ALL', 'LC_CTYPE', 'TZ', 'SHELL', 'DOCKER_HOST'];
+
+/** How long a command's output may stay open after its process exited (children holding it). */
+const OUTPUT_GRACE_MS = 1_000;
+
+interface Tracked {
+  /** Process group ids this workspace started (a group may outlive its leader). */
+  groups: Set<number>;
+  scripts: number;
+}
+
+export function hostKinds(dockerOnHost: boolean, platform: NodeJS.Platform = process.platform): string[] {
+  const kinds = ['machine'];
+  if (dockerOnHost) kinds.push('docker');
+  if (platform === 'darwin') kinds.push('macos');
+  if (platform === 'win32') kinds.push('windows');
+  return kinds;
+}
+
+function signalGroup(pgid: number, signal: NodeJS.Signals | 0): boolean {
+  try {
+    process.kill(-pgid, signal);
+    return true;
+  } catch {
+    return false; // ESRCH: the group is gone
+  }
+}
+
+export class HostExecutor implements Executor {
+  readonly kinds: readonly string[];
+  private readonly tracked = new Map<string, Tracked>();
+  private readonly defaultShell: string[];
+
+  constructor(private readonly opts: HostExecutorOptions) {
+    this.kinds = hostKinds(opts.dockerOnHost ?? false);
+    this.defaultShell = fs.existsSync('/bin/bash') ? ['/bin/bash', '-eo', 'pipefail'] : ['/bin/sh', '-e'];
+  }
+
+  async prepare(spec: JobSpec): Promise<Workspace> {
+    const root = path.join(path.resolve(this.opts.workDir), spec.id.replace(/[^A-Za-z0-9_.-]/g, '_'));
+    await fs.promises.rm(root, { recursive: true, force: true });
+    const home = path.join(root, 'home');
+    const binDir = path.join(root, 'bin');
+    const internalDir = path.join(root, 'internal');
+    const tmp = path.join(root, 'tmp');
+    for (const d of [home, binDir, internalDir, tmp]) await fs.promises.mkdir(d, { recursive: true, mode: 0o700 });
+    for (const [name, content] of Object.entries(spec.tools ?? {})) await fs.promises.writeFile(path.join(binDir, name), content, { mode: 0o755 });
+    const baseEnv: Record<string, string> = {};
+    for (const name of INHERITED) if (process.env[name] !== undefined) baseEnv[name] = process.env[name]!;
+    baseEnv.PATH = [binDir, process.env.PATH ?? '/usr/local/bin:/usr/bin:/bin'].join(path.delimiter);
+    baseEnv.HOME = home;
+    baseEnv.TMPDIR = tmp;
+    baseEnv.USER ??= os.userInfo().username;
+    const notes: string[] = [`Running on the host executor (${os.hostname()}, ${process.platform}/${process.arch}) in ${root}`];
+    if (spec.kind === 'docker') {
+      const images = Array.isArray(spec.config.docker) ? (spec.config.docker as { image?: unknown }[]).map((d) => String(d?.image ?? '')).filter(Boolean) : [];
+      notes.push(`Docker image${images.length === 1 ? '' : 's'} ${images.join(', ') || '(none)'} not used: this agent maps docker jobs to the host (--docker-on-host).`);
+      if (images.length > 1) notes.push('Service containers (docker images after the first) are not started on the host executor.');
+    }
+    this.tracked.set(spec.id, { groups: new Set(), scripts: 0 });
+    return { id: spec.id, root, home, binDir, internalDir, baseEnv, defaultShell: this.defaultShell, notes };
+  }
+
+  exec(ws: Workspace, opts: ExecOptions): RunningCommand {
+    const t = this.track(ws);
+    const script = path.join(ws.internalDir, `script-${++t.scripts}`);
+    let pid = -1;
+    let child: ReturnType<typeof spawn> | undefined;
+    let spawnError: Error | undefined;
+    try {
+      fs.writeFileSync(script, opts.script, { mode: 0o700 });
+      fs.mkdirSync(opts.cwd, { recursive: true });
+      const [file, ...args] = opts.shell;
+      child = spawn(file!, [...args, script], { cwd: opts.cwd, env: opts.env, detached: true, stdio: ['ignore', 'pipe', 'pipe'] });
+      pid = child.pid ?? -1;
+      if (pid > 0) t.groups.add(pid);
+    } catch (err) {
+      spawnError = err as Error;
+    }
+    const exited = new Promise<ExitStatus>((resolve) => {
+      const fail = (err: Error) => {
+        opts.onOutput('err', Buffer.from(`circlet: could not start ${opts.shell.join(' ')}: ${err.message}\n`));
+        resolve({ code: 127, signal: null });
+      };
+      if (!child || spawnError) return fail(spawnError ?? new Error('spawn failed'));
+      const c = child;
+      c.stdout!.on('data', (d: Buffer) => opts.onOutput('out', d));
+      c.stderr!.on('data', (d: Buffer) => opts.onOutput('err', d));
+      let done = false;
+      let status: ExitStatus | undefined;
+      const finish = () => {
+        if (done || !status) return;
+        done = true;
+        resolve(status);
+      };
+      c.once('error', (err) => {
+        if (status) return;
+        done = true;
+        fail(err);
+      });
+      c.once('exit', (code, signal) => {
+        status = { code, signal };
+        // Children that inherited the output pipes may keep them open: stop waiting soon.
+        setTimeout(() => {
+          c.stdout?.destroy();
+          c.stderr?.destroy();
+          finish();
+        }, OUTPUT_GRACE_MS).unref();
+      });
+      c.once('close', (code, signal) => {
+        status ??= { code, signal };
+        finish();
+      });
+    });
+    return {
+      pid,
+      exited,
+      kill: (signal: NodeJS.Signals = 'SIGKILL') => {
+        if (pid > 0) signalGroup(pid, signal);
+      },
+    };
+  }
+
+  resolvePath(ws: Workspace, p: string, base?: string): string {
+    if (p === '~') return ws.home;
+    if (p.startsWith('~/')) return path.join(ws.home, p.slice(2));
+    return path.resolve(base ?? ws.home, p);
+  }
+
+  async writeFile(ws: Workspace, p: string, data: string, mode = 0o644): Promise<void> {
+    const abs = this.resolvePath(ws, p);
+    await fs.promises.mkdir(path.dirname(abs), { recursive: true });
+    await fs.promises.writeFile(abs, data, { mode });
+    await fs.promises.chmod(abs, mode);
+  }
+
+  async readFile(ws: Workspace, p: string): Promise<string | undefined> {
+    try {
+      return await fs.promises.readFile(this.resolvePath(ws, p), 'utf8');
+    } catch {
+      return undefined;
+    }
+  }
+
+  async mkdir(ws: Workspace, p: string): Promise<void> {
+    await fs.promises.mkdir(this.resolvePath(ws, p), { recursive: true });
+  }
+
+  async killAll(ws: Workspace, graceMs = 500): Promise<void> {
+    const t = this.tracked.get(ws.id);
+    if (!t) return;
+    const alive = [...t.groups].filter((g) => signalGroup(g, 'SIGTERM'));
+    const end = Date.now() + graceMs;
+    let left = alive;
+    while (left.length > 0 && Date.now() < end) {
+      await new Promise((r) => setTimeout(r, 20));
+      left = left.filter((g) => signalGroup(g, 0));
+    }
+    for (const g of left) signalGroup(g, 'SIGKILL');
+    for (const g of t.groups) if (!signalGroup(g, 0)) t.groups.delete(g);
+  }
+
+  async cleanup(ws: Workspace): Promise<void> {
+    await this.killAll(ws, 200);
+    this.tracked.delete(ws.id);
+    if (this.opts.cleanup !== false) await fs.promises.rm(ws.root, { recursive: true, force: true }).catch(() => undefined);
+  }
+
+  private track(ws: Workspace): Tracked {
+    let t = this.tracked.get(ws.id);
+    if (!t) this.tracked.set(ws.id, (t = { groups: new Set(), scripts: 0 }));
+    return t;
+  }
+}

@@ -1,0 +1,120 @@
+// Runner protocol (v1), part two: artifacts, test results, caches, workspaces and test
+// timings of a running task. Uploads are raw `application/octet-stream` bodies.
+import type { Readable } from 'node:stream';
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import { cleanArtifactPath, findCache, saveArtifact, saveCache, saveTestResults, saveWorkspaceLayer, timingsFor, workspaceLayersFor, type TestCase } from '../../engine/outputs.ts';
+import { getTask, type Task } from '../../storage/jobs.ts';
+import { findRunnerToken } from '../../storage/runner-tokens.ts';
+import type { HttpDeps } from '../deps.ts';
+import { ApiError, badRequest, notFound, unauthorized } from '../errors.ts';
+
+const PREFIX = '/api/runner/v1/tasks/:id';
+const UPLOAD_LIMIT = 10 * 1024 * 1024 * 1024;
+
+export function runnerOutputRoutes(app: FastifyInstance, deps: HttpDeps): void {
+  const engine = deps.engine;
+  app.addContentTypeParser('application/octet-stream', (_req, payload, done) => done(null, payload));
+
+  /** The running task named in the URL, when the caller's runner token and agent id own it. */
+  async function ownedTask(req: FastifyRequest<{ Params: { id: string } }>): Promise<Task> {
+    const auth = req.headers.authorization;
+    const token = typeof auth === 'string' && auth.toLowerCase().startsWith('bearer ') ? auth.slice(7).trim() : '';
+    if (!token || !(await findRunnerToken(deps.database, token))) throw unauthorized('Invalid runner token');
+    const agentId = req.headers['x-circlet-agent'];
+    const task = await getTask(deps.database.db, req.params.id);
+    if (!task || task.status !== 'running' || task.agent_id !== agentId) throw new ApiError(409, 'task is not running on this agent');
+    return task;
+  }
+
+  const sendBlob = async (reply: FastifyReply, blobKey: string) => {
+    const blob = await engine.deps.blobs.get(blobKey);
+    if (!blob) throw notFound('blob missing');
+    return reply.header('content-type', 'application/octet-stream').header('content-length', String(blob.size)).send(blob.body);
+  };
+
+  app.put<{ Params: { id: string }; Querystring: { path: string } }>(
+    `${PREFIX}/artifacts`,
+    { bodyLimit: UPLOAD_LIMIT, schema: { hide: true, querystring: { type: 'object', properties: { path: { type: 'string', minLength: 1 } }, required: ['path'] } } },
+    async (req) => {
+      const task = await ownedTask(req);
+      if (!cleanArtifactPath(req.query.path)) throw badRequest(`invalid artifact path: ${req.query.path}`);
+      return saveArtifact(engine.deps, task, req.query.path, req.body as Readable);
+    },
+  );
+
+  app.post<{ Params: { id: string }; Body: { tests: TestCase[] } }>(
+    `${PREFIX}/test-results`,
+    {
+      bodyLimit: 64 * 1024 * 1024,
+      schema: {
+        hide: true,
+        body: {
+          type: 'object',
+          properties: {
+            tests: {
+              type: 'array',
+              items: {
+                type: 'object',
+                properties: {
+                  name: { type: 'string' },
+                  classname: { type: 'string' },
+                  file: { type: 'string' },
+                  result: { type: 'string' },
+                  message: { type: 'string' },
+                  run_time: { type: 'number' },
+                  source: { type: 'string' },
+                },
+                required: ['name', 'result'],
+              },
+            },
+          },
+          required: ['tests'],
+        },
+      },
+    },
+    async (req) => ({ stored: await saveTestResults(engine.deps, await ownedTask(req), req.body.tests) }),
+  );
+
+  app.post<{ Params: { id: string }; Body: { keys: string[] } }>(
+    `${PREFIX}/caches/lookup`,
+    { schema: { hide: true, body: { type: 'object', properties: { keys: { type: 'array', items: { type: 'string' }, maxItems: 100 } }, required: ['keys'] } } },
+    async (req) => {
+      const found = await findCache(engine.deps, await ownedTask(req), req.body.keys);
+      return found ? { key: found.key, size: found.size } : { key: null };
+    },
+  );
+
+  app.get<{ Params: { id: string }; Querystring: { key: string } }>(
+    `${PREFIX}/caches/blob`,
+    { schema: { hide: true, querystring: { type: 'object', properties: { key: { type: 'string' } }, required: ['key'] } } },
+    async (req, reply) => {
+      const found = await findCache(engine.deps, await ownedTask(req), [req.query.key]);
+      if (!found || found.key !== req.query.key) throw notFound(`No cache with key ${req.query.key}`);
+      return sendBlob(reply, found.blob_key);
+    },
+  );
+
+  app.put<{ Params: { id: string }; Querystring: { key: string } }>(
+    `${PREFIX}/caches/blob`,
+    { bodyLimit: UPLOAD_LIMIT, schema: { hide: true, querystring: { type: 'object', properties: { key: { type: 'string', minLength: 1, maxLength: 900 } }, required: ['key'] } } },
+    async (req) => ({ result: await saveCache(engine.deps, await ownedTask(req), req.query.key, req.body as Readable) }),
+  );
+
+  app.put<{ Params: { id: string } }>(`${PREFIX}/workspace`, { bodyLimit: UPLOAD_LIMIT, schema: { hide: true } }, async (req) => ({
+    size: await saveWorkspaceLayer(engine.deps, await ownedTask(req), req.body as Readable),
+  }));
+
+  app.get<{ Params: { id: string } }>(`${PREFIX}/workspace`, { schema: { hide: true } }, async (req) => {
+    const layers = await workspaceLayersFor(engine.deps, await ownedTask(req));
+    return { layers: layers.map((l) => ({ id: l.id, job_name: l.job_name, size: l.size })) };
+  });
+
+  app.get<{ Params: { id: string; layer: string } }>(`${PREFIX}/workspace/:layer`, { schema: { hide: true } }, async (req, reply) => {
+    const layers = await workspaceLayersFor(engine.deps, await ownedTask(req));
+    const layer = layers.find((l) => l.id === req.params.layer);
+    if (!layer) throw notFound('No such workspace layer for this job');
+    return sendBlob(reply, layer.blob_key);
+  });
+
+  app.get<{ Params: { id: string } }>(`${PREFIX}/timings`, { schema: { hide: true } }, async (req) => ({ tests: await timingsFor(engine.deps, await ownedTask(req)) }));
+}

@@ -1,0 +1,36 @@
+// The agent `circlet serve` starts by default: a regular runner agent with a runner token
+// of its own, talking to this server over loopback (the same protocol as `circlet agent`).
+import os from 'node:os';
+import path from 'node:path';
+import { Agent } from '../agent/agent.ts';
+import type { Logger } from '../agent/logger.ts';
+import type { Database } from '../storage/db.ts';
+import { createRunnerToken } from '../storage/runner-tokens.ts';
+
+export const EMBEDDED_TOKEN_NAME = 'embedded agent (circlet serve)';
+
+export interface EmbeddedAgent {
+  agent: Agent;
+  /** Drains: running jobs get `drainMs`, then are handed back as infrastructure_fail. */
+  stop(drainMs?: number): Promise<void>;
+}
+
+export async function startEmbeddedAgent(opts: { database: Database; url: string; dataDir: string; concurrency: number; logger: Logger }): Promise<EmbeddedAgent> {
+  const token = await createRunnerToken(opts.database, EMBEDDED_TOKEN_NAME);
+  const agent = new Agent({
+    url: opts.url,
+    token,
+    agentId: `embedded-${os.hostname()}-${process.pid}`,
+    concurrency: opts.concurrency,
+    workDir: path.join(opts.dataDir, 'agent-work'),
+    logger: opts.logger,
+  });
+  const running = agent.start().catch((err: unknown) => opts.logger.error({ err: String(err) }, 'the embedded agent stopped'));
+  return {
+    agent,
+    async stop(drainMs = 5_000) {
+      await agent.stop({ drainMs, message: 'The server was shut down before this job finished.' });
+      await running;
+    },
+  };
+}

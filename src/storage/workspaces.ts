@@ -1,0 +1,22 @@
+// Workspace layers: what persist_to_workspace saved, per workflow workspace.
+import type { Db } from './executor.ts';
+import type { WorkspaceLayersTable } from './schema.ts';
+
+export type WorkspaceLayer = WorkspaceLayersTable;
+
+export async function insertWorkspaceLayer(db: Db, row: WorkspaceLayer): Promise<void> {
+  await db.insertInto('workspace_layers').values(row).execute();
+}
+
+/** Layers of a workspace saved by the given jobs, oldest first (later layers win). */
+export async function layersOfJobs(db: Db, workspaceId: string, jobIds: string[]): Promise<WorkspaceLayer[]> {
+  if (jobIds.length === 0) return [];
+  return db
+    .selectFrom('workspace_layers')
+    .selectAll()
+    .where('workspace_id', '=', workspaceId)
+    .where('job_id', 'in', jobIds)
+    .orderBy('created_at')
+    .orderBy('id')
+    .execute();
+}
