@@ -164,6 +164,7 @@ export class TaskRun {
     let failed = false;
     let timedOut = false;
     const background: Promise<void>[] = [];
+    let ending = false;
     for (const raw of steps) {
       if (this.stopReason) break;
       const parsed = parseStep(raw);
@@ -187,7 +188,8 @@ export class TaskRun {
           });
       if (args.background === true && mod) {
         // Runs alongside the next steps; killed when the job ends. Its exit does not fail the job.
-        background.push(running.then((o) => this.closeStep(step, o)));
+        // A background step still running when the job ends is stopped, not failed.
+        background.push(running.then((o) => this.closeStep(step, ending && o.status === 'failed' ? { status: 'success', exitCode: o.exitCode } : o)));
         continue;
       }
       const outcome = await running;
@@ -200,6 +202,7 @@ export class TaskRun {
       }
     }
     if (background.length > 0) {
+      ending = true;
       await executor.killAll(ws, 300);
       await Promise.all(background);
     }

@@ -24,18 +24,25 @@ export function resolvePort(option: number | undefined, env: NodeJS.ProcessEnv =
   }
 }
 
+function parseAgents(value: string): number {
+  const n = /^\s*\d+\s*$/.test(value) ? Number(value) : NaN;
+  if (!Number.isInteger(n) || n > 256) throw new InvalidArgumentError('must be a number of jobs (0-256)');
+  return n;
+}
+
 export function serveCommand(): Command {
   const cmd = new Command('serve')
     .description('start the circlet server (SQLite under ./.circlet by default)')
     .option('--host <host>', 'address to listen on', '127.0.0.1')
-    .option('--port <port>', `port to listen on, 0 for any free port (env PORT; default ${DEFAULT_PORT})`, parsePort);
+    .option('--port <port>', `port to listen on, 0 for any free port (env PORT; default ${DEFAULT_PORT})`, parsePort)
+    .option('--agents <n>', 'jobs the embedded agent runs at once; 0 for no embedded agent', parseAgents, 1);
   addDataOptions(cmd);
   cmd.action(
-    action(async (opts: { host: string; port?: number; dataDir?: string; databaseUrl?: string }) => {
+    action(async (opts: { host: string; port?: number; agents: number; dataDir?: string; databaseUrl?: string }) => {
       const port = resolvePort(opts.port);
       // Loaded here, not at the top: `--help` and argument errors stay fast.
       const { startServer } = await import('../server/server.ts');
-      const server = await startServer({ host: opts.host, port, dataDir: opts.dataDir, databaseUrl: opts.databaseUrl });
+      const server = await startServer({ host: opts.host, port, dataDir: opts.dataDir, databaseUrl: opts.databaseUrl, agents: opts.agents });
       let stopping = false;
       const stop = (signal: NodeJS.Signals) => {
         if (stopping) {

@@ -1,6 +1,6 @@
 // Step expansion: commands spliced in place (recursively, lexically scoped), when/unless steps,
 // `steps` parameters, and built-in steps normalized (`run: x` → `run: {command: x}`).
-import { scopeFor, type Ctx } from './context.ts';
+import { scopeFor, STEP_BUDGET, type Ctx } from './context.ts';
 import { resolveExecutor } from './executors.ts';
 import { evalLogic } from './logic.ts';
 import { lookup, type Namespace } from './orbs.ts';
@@ -53,13 +53,22 @@ export function expandSteps(steps: unknown, ns: Namespace, ctx: Ctx, path: Path,
     ctx.diags.error(path, 'steps must be a list');
     return [];
   }
+  const budget = (ctx.stepBudget ??= { left: STEP_BUDGET, reported: false });
   if (depth > MAX_DEPTH) {
-    ctx.diags.error(path, 'Commands are nested too deeply (a command may be invoking itself)');
+    // Report once and stop expanding: a runaway recursion would otherwise repeat this everywhere.
+    if (!budget.reported) ctx.diags.error(path, 'Commands are nested too deeply (a command may be invoking itself)');
+    budget.reported = true;
+    budget.left = 0;
     return [];
   }
   const out: unknown[] = [];
   steps.forEach((step, i) => {
     const p = [...path, i];
+    if (--budget.left < 0) {
+      if (!budget.reported) ctx.diags.error(p, `The config expands to more than ${STEP_BUDGET} steps (a command may be invoking itself)`);
+      budget.reported = true;
+      return;
+    }
     if (step instanceof StepsValue) {
       out.push(...step.steps);
       return;

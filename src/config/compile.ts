@@ -40,7 +40,11 @@ export async function compileConfig(source: string, options: CompileOptions = {}
   }
 
   // Structural (schema) checks; positions are attached from the path by the locator.
-  structural = validateStructure(doc).map((d) => ({ severity: d.severity, message: d.message, path: splitDotted(d.path) }));
+  try {
+    structural = validateStructure(doc).map((d) => ({ severity: d.severity, message: d.message, path: splitDotted(d.path) }));
+  } catch (err) {
+    diags.warn([], `Structural validation failed internally and was skipped: ${err instanceof Error ? err.message : String(err)}`);
+  }
 
   checkTopLevel(doc, diags);
   const pipelineValues = options.pipelineValues ?? {};
@@ -53,7 +57,13 @@ export async function compileConfig(source: string, options: CompileOptions = {}
   const before = diags.errorCount + structural.length;
   const { table, imported } = await fetchOrbs(orbs, ['orbs'], options.orbSource, diags);
   if (diags.errorCount + structural.length > before) return finish(null, setup, imported);
-  const compiled = compileParsed({ ...doc, orbs }, table, { diags, pipelineParams, pipelineValues, warnedPlaceholders: new Set() });
+  let compiled: Record<string, unknown> | null = null;
+  try {
+    compiled = compileParsed({ ...doc, orbs }, table, { diags, pipelineParams, pipelineValues });
+  } catch (err) {
+    // A compiler bug must still surface as data, not as a rejected promise.
+    diags.error([], `Internal compiler error: ${err instanceof Error ? err.message : String(err)}`);
+  }
   return finish(compiled, setup, imported);
 }
 

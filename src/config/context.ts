@@ -8,9 +8,12 @@ export interface Ctx {
   diags: Diags;
   pipelineParams: Record<string, unknown>;
   pipelineValues: PipelineValues;
-  /** Names of placeholder orbs already reported, to warn once per element. */
-  warnedPlaceholders: Set<string>;
+  /** Steps still allowed to be expanded in this compile (guards against exponential command recursion). */
+  stepBudget?: { left: number; reported: boolean };
 }
+
+/** Upper bound on expanded steps per compile; real configs stay far below it. */
+export const STEP_BUDGET = 200_000;
 
 /** The scope of an element defined in `ns` with bound parameters `params`. */
 export function scopeFor(ns: Namespace, params: Record<string, unknown> | null, ctx: Ctx): Scope {

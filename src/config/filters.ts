@@ -38,10 +38,13 @@ function passes(f: unknown, name: string): boolean {
  * - Map filters: a tag pipeline runs the job only when `tags` is present and matches (CircleCI's
  *   tag default); branch filters do not apply to tags. A branch pipeline applies `branches` only.
  * - Expression filters (a string): evaluated with `pipeline.git.branch`/`pipeline.git.tag` (plus
- *   `pipelineValues`); no tag default.
+ *   `pipelineValues` and `pipelineParameters`); no tag default.
+ * - A boolean (a `<< … >>` expression evaluated at compile time): that verdict.
  * - No filters: runs on every branch, never for a tag.
  */
-export function isFilteredIn(filters: unknown, ref: GitRef, pipelineValues: PipelineValues = {}): boolean {
+export function isFilteredIn(filters: unknown, ref: GitRef, pipelineValues: PipelineValues = {}, pipelineParameters: Record<string, unknown> = {}): boolean {
+  // `filters: << expression >>` was already evaluated at compile time.
+  if (typeof filters === 'boolean') return filters;
   if (typeof filters === 'string') {
     const expr = parseExpr(filters);
     if (!expr) return false;
@@ -51,6 +54,7 @@ export function isFilteredIn(filters: unknown, ref: GitRef, pipelineValues: Pipe
         evalExpr(expr, (n) => {
           if (!n.startsWith('pipeline.')) throw new ExprError(`Unknown reference ${n}`);
           const k = n.slice('pipeline.'.length);
+          if (k.startsWith('parameters.')) return pipelineParameters[k.slice('parameters.'.length)] ?? '';
           return Object.hasOwn(values, k) ? values[k] : '';
         }),
       );
@@ -68,7 +72,7 @@ export function isFilteredIn(filters: unknown, ref: GitRef, pipelineValues: Pipe
 
 /** Structural and regex checks of a (substituted) `filters` value. */
 export function checkFilters(filters: unknown, path: Path, diags: Diags): void {
-  if (filters === undefined || filters === null) return;
+  if (filters === undefined || filters === null || typeof filters === 'boolean') return;
   if (typeof filters === 'string') {
     if (!parseExpr(filters)) diags.error(path, `Invalid filter expression: ${filters}`);
     return;

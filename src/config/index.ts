@@ -4,8 +4,8 @@
 //     YAML text + pipeline values/parameters (+ an OrbSource) → the compiled `version: 2` config
 //     (data and YAML, with `# Orb '…' resolved to '…'` headers) and diagnostics. Never throws for
 //     bad input; `compiled` is null when there is any error diagnostic.
-//   isFilteredIn(filters: unknown, ref: {branch?, tag?}, pipelineValues?): boolean
-//   selectWorkflows(compiled, ref: {branch?, tag?}, opts?: {pipelineValues?, includeScheduled?}): SelectedWorkflow[]
+//   isFilteredIn(filters: unknown, ref: {branch?, tag?}, pipelineValues?, pipelineParameters?): boolean
+//   selectWorkflows(compiled, ref: {branch?, tag?}, opts?: {pipelineValues?, pipelineParameters?, includeScheduled?}): SelectedWorkflow[]
 //   evaluateCondition(statement, {pipelineValues?, pipelineParameters?}): {value, diagnostics}
 //   checkContinuation({setupSource, continuationSource, passed, trigger}): Diagnostic[]
 //   (DirectoryOrbSource is in ./orbs/directory.ts — import it from there; it reads files.)

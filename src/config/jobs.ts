@@ -51,8 +51,9 @@ export function compileJob(inv: JobInvocation, ctx: Ctx): Record<string, unknown
   }
   if (body.steps === undefined) ctx.diags.error(defPath, `Job ${inv.jobName} has no steps`);
 
-  const pre = expandSteps(substituteWorkflow(inv.preSteps), callerNs, ctx, [...inv.path, 'pre-steps']);
-  const post = expandSteps(substituteWorkflow(inv.postSteps), callerNs, ctx, [...inv.path, 'post-steps']);
+  // pre/post-steps were substituted with the rest of the invocation, in the workflow scope.
+  const pre = expandSteps(inv.preSteps ?? [], callerNs, ctx, [...inv.path, 'pre-steps']);
+  const post = expandSteps(inv.postSteps ?? [], callerNs, ctx, [...inv.path, 'post-steps']);
   const steps = [...pre, ...expandSteps(body.steps, defNs, ctx, [...defPath, 'steps']), ...post];
 
   const out: Record<string, unknown> = {};
@@ -76,11 +77,6 @@ export function compileJob(inv: JobInvocation, ctx: Ctx): Record<string, unknown
     else put(k, v);
   }
   return out;
-}
-
-function substituteWorkflow(steps: unknown): unknown {
-  // pre/post-steps were substituted with the rest of the invocation in the workflow scope.
-  return steps ?? [];
 }
 
 /** Merges executor and job environment (job wins) into a list of single-key maps. */

@@ -33,6 +33,9 @@ export function evalLogic(stmt: unknown, path: Path, diags: Diags, opts: LogicOp
         throw err;
       }
     }
+    if (!expr && /(?:pipeline|parameters|matrix)\./.test(stmt)) {
+      diags.warn(path, `'${stmt}' is not a valid expression; it is treated as a non-empty (true) string`);
+    }
   }
   if (!isObj(stmt)) return truthy(stmt);
   const keys = Object.keys(stmt);

@@ -2,6 +2,9 @@
 import type { Path } from './parse.ts';
 import { deepEqual, isObj, scalarString, type Diags } from './util.ts';
 
+/** Upper bound on instances of one matrix (before excludes). */
+export const MAX_INSTANCES = 1000;
+
 export interface MatrixExpansion {
   instances: Record<string, unknown>[];
   alias: string | null;
@@ -17,6 +20,11 @@ export function expandMatrix(matrix: unknown, path: Path, diags: Diags): MatrixE
     if (!['parameters', 'exclude', 'alias'].includes(k)) diags.error([...path, k], `Unknown matrix key '${k}'`);
   }
   const params = matrix.parameters;
+  const size = Object.values(params).reduce<number>((n, v) => n * (Array.isArray(v) ? v.length : 1), 1);
+  if (size > MAX_INSTANCES) {
+    diags.error([...path, 'parameters'], `matrix expands to ${size} jobs; at most ${MAX_INSTANCES} are allowed`);
+    return { instances: [], alias: null };
+  }
   let combos: Record<string, unknown>[] = [{}];
   for (const [name, values] of Object.entries(params)) {
     const list = Array.isArray(values) ? values : [values];

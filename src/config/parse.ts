@@ -77,7 +77,8 @@ export function parseYaml(source: string): ParsedYaml {
   keepKeyText(doc.contents);
   let value: unknown;
   try {
-    value = doc.toJS({ maxAliasCount: -1 });
+    // Real configs alias heavily (ethereum/solidity needs > 100); the limit still stops alias bombs.
+    value = doc.toJS({ maxAliasCount: 10_000 });
   } catch (err) {
     return { value: null, diagnostics: [{ severity: 'error', message: `YAML: ${String(err)}`, path: '' }], locate: noLocator };
   }

@@ -24,12 +24,14 @@ export interface SelectedWorkflow {
 export interface SelectOptions {
   /** Extra pipeline values for expression filters (`pipeline.git.branch`/`tag` come from the ref). */
   pipelineValues?: PipelineValues;
+  /** Pipeline parameters, for `pipeline.parameters.*` in expression filters. */
+  pipelineParameters?: Record<string, unknown>;
   /** Include legacy `triggers:` (scheduled) workflows; by default they only run on their schedule. */
   includeScheduled?: boolean;
 }
 
 /**
- * selectWorkflows(compiled, {branch?, tag?}, {pipelineValues?, includeScheduled?}): SelectedWorkflow[]
+ * selectWorkflows(compiled, {branch?, tag?}, {pipelineValues?, pipelineParameters?, includeScheduled?}): SelectedWorkflow[]
  *
  * Applies job filters to a compiled (`version: 2`) config for one git ref, in workflow order:
  * - filters via `isFilteredIn` (a tag pipeline runs only jobs whose `filters.tags` match;
@@ -52,7 +54,7 @@ export function selectWorkflows(compiled: Record<string, unknown>, ref: GitRef, 
       .filter((e): e is [string, unknown] => e !== null)
       .map(([name, v]) => ({ name, entry: isObj(v) ? v : {} }));
     const runs = new Map<string, boolean>();
-    for (const e of entries) runs.set(e.name, isFilteredIn(e.entry.filters, ref, opts.pipelineValues));
+    for (const e of entries) runs.set(e.name, isFilteredIn(e.entry.filters, ref, opts.pipelineValues, opts.pipelineParameters));
     // Propagate "all requirements filtered out" until stable.
     for (let changed = true; changed; ) {
       changed = false;

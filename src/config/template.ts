@@ -123,7 +123,7 @@ function parseTemplate(s: string): TNode[] {
   return parseUntil(null);
 }
 
-const WHOLE = /^\s*<<(?![#^/])((?:(?!>>|<<).)*)>>\s*$/s;
+const WHOLE = /^<<(?![#^/])((?:(?!>>|<<).)*)>>$/s;
 
 /** Substitutes a string. A string that is exactly one reference returns the typed value. */
 export function interpolate(s: string, scope: Scope, diags: Diags, path: Path): unknown {

@@ -7,13 +7,19 @@ import path from 'node:path';
 export interface SecretBox {
   seal(plain: string): string;
   open(sealed: string): string;
+  /** A hex HMAC-SHA256 of `data` under a key derived from the secret key (for signed URLs). */
+  mac(data: string): string;
 }
 
 const VERSION = 'v1';
 
 export function createSecretBox(key: Buffer): SecretBox {
   if (key.length !== 32) throw new Error('secret key must be 32 bytes');
+  const macKey = crypto.createHmac('sha256', key).update('circlet-url-signing').digest();
   return {
+    mac(data) {
+      return crypto.createHmac('sha256', macKey).update(data, 'utf8').digest('hex');
+    },
     seal(plain) {
       const iv = crypto.randomBytes(12);
       const cipher = crypto.createCipheriv('aes-256-gcm', key, iv);

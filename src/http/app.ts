@@ -81,7 +81,9 @@ export async function buildApp(deps: HttpDeps, options: AppOptions = {}): Promis
     openapi: {
       openapi: '3.0.3',
       info: { title: 'circlet API (CircleCI API v2 compatible)', version: 'v2' },
-      servers: [{ url: '/' }],
+      // Paths are relative to the v2 base, as in CircleCI's own document (the `circleci` CLI
+      // looks operations such as `/context` up in it).
+      servers: [{ url: '/api/v2' }],
       components: {
         securitySchemes: {
           api_key_header: { type: 'apiKey', in: 'header', name: 'Circle-Token' },
@@ -91,6 +93,8 @@ export async function buildApp(deps: HttpDeps, options: AppOptions = {}): Promis
       },
       security: [{ api_key_header: [] }, { basic_auth: [] }, { api_key_query: [] }],
     },
+    // Only the v2 API is published: v1.1, the runner protocol and utility routes stay out.
+    transform: ({ schema, url }) => ({ schema: url.startsWith('/api/v2/') ? schema : { ...schema, hide: true }, url }),
   });
 
   registerAuth(app, deps);

@@ -24,8 +24,11 @@ export function tokenOf(req: FastifyRequest): string | undefined {
   return undefined;
 }
 
-/** Paths under /api that need no token. */
-const PUBLIC = new Set(['/api/v2/openapi.json']);
+/**
+ * Paths under /api that need no token. `POST /pipeline/continue` is authenticated by its
+ * continuation key, as in CircleCI (the setup job calls it without a token).
+ */
+const PUBLIC = new Set(['/api/v2/openapi.json', '/api/v2/pipeline/continue']);
 
 /**
  * A small LRU of token hash → user, so a busy client does not cost a database query per
@@ -62,6 +65,7 @@ export function registerAuth(app: FastifyInstance, deps: HttpDeps, cache: TokenC
   app.addHook('onRequest', async (req) => {
     const path = req.routeOptions.url;
     if (path === undefined || !path.startsWith('/api/') || path.startsWith('/api/runner/') || PUBLIC.has(path)) return;
+    if (req.routeOptions.config?.public === true) return;
     const token = tokenOf(req);
     if (!token) throw unauthorized();
     const key = hashToken(token);

@@ -13,6 +13,10 @@ export interface HttpDeps {
 }
 
 declare module 'fastify' {
+  interface FastifyContextConfig {
+    /** A route under /api that needs no token (it checks its own signature). */
+    public?: boolean;
+  }
   interface FastifyRequest {
     /** The authenticated user; set by the auth hook on every /api route. */
     user: User;

@@ -88,3 +88,17 @@ describe('when/unless steps', () => {
     expect(c.jobs.j.steps).toEqual([{ run: { command: 'went' } }]);
   });
 });
+
+describe('runaway expansion', () => {
+  it('stops exponential command recursion with one diagnostic', async () => {
+    const t = Date.now();
+    const r = await compile(wrap('{loop: {steps: [loop, loop]}}', '[loop]'));
+    expect(Date.now() - t).toBeLessThan(20_000);
+    expect(messages(r)).toHaveLength(1);
+    expect(messages(r)[0]).toMatch(/invoking itself/);
+  });
+  it('allows finite recursion driven by parameters', async () => {
+    const c = await compiled(wrap('{rec: {parameters: {go: {type: boolean, default: true}}, steps: [{run: x}, {when: {condition: << parameters.go >>, steps: [{rec: {go: false}}]}}]}}', '[rec]'));
+    expect(c.jobs.j.steps).toEqual([{ run: { command: 'x' } }, { run: { command: 'x' } }]);
+  });
+});

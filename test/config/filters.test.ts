@@ -114,3 +114,19 @@ describe('selectWorkflows on 2.0 configs', () => {
     expect(selectWorkflows(c, { tag: 'v1' })).toEqual([]);
   });
 });
+
+describe('filters evaluated at compile time', () => {
+  it('accepts `filters: << expression >>` and uses its verdict', async () => {
+    const c = await compiled('version: 2.1\njobs: {a: {docker: [{image: x}], steps: [checkout]}}\nworkflows: {w: {jobs: [{a: {filters: "<< pipeline.git.branch == \\"main\\" >>"}}]}}\n');
+    expect(c.workflows.w.jobs).toEqual([{ a: { filters: true } }]);
+    expect(isFilteredIn(true, { tag: 'v1' })).toBe(true);
+    expect(isFilteredIn(false, { branch: 'main' })).toBe(false);
+  });
+});
+
+describe('expression filters with pipeline parameters', () => {
+  it('reads pipeline.parameters.* from the given parameters', () => {
+    expect(isFilteredIn('pipeline.parameters.deploy and pipeline.git.branch == "main"', { branch: 'main' }, {}, { deploy: true })).toBe(true);
+    expect(isFilteredIn('pipeline.parameters.deploy and pipeline.git.branch == "main"', { branch: 'main' }, {}, { deploy: false })).toBe(false);
+  });
+});

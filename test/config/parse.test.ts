@@ -22,6 +22,13 @@ describe('parseYaml', () => {
     const src = 'a: &a [1]\n' + Array.from({ length: 500 }, (_, i) => `k${i}: *a`).join('\n');
     expect(parseYaml(src).diagnostics).toEqual([]);
   });
+  it('stops alias bombs with a diagnostic', () => {
+    const levels = ['a: &a [x, x, x, x, x, x, x, x, x, x]'];
+    for (let i = 1; i < 10; i++) levels.push(`l${i}: &l${i} [${Array(10).fill(i === 1 ? '*a' : `*l${i - 1}`).join(', ')}]`);
+    const r = parseYaml(levels.join('\n') + '\n');
+    expect(r.value).toBeNull();
+    expect(r.diagnostics[0].message).toMatch(/alias/i);
+  });
   it('locates paths (1-based line/column), through aliases', () => {
     const r = parseYaml('jobs:\n  build:\n    steps:\n      - checkout\n      - run: make\n');
     expect(r.locate(['jobs', 'build', 'steps', 1, 'run'])).toEqual({ line: 5, column: 14 });

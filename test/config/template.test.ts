@@ -20,6 +20,10 @@ describe('interpolate', () => {
     expect(sub('<< pipeline.number >>').v).toBe(7);
     expect(sub('<< pipeline.parameters.on >>').v).toBe(true);
   });
+  it('a reference with anything around it (even a newline) is embedded, not typed', () => {
+    expect(sub('<< parameters.b >>\n').v).toBe('true\n');
+    expect(sub(' << parameters.n >>').v).toBe(' 3');
+  });
   it('embedded references are spliced as strings; empty stays empty', () => {
     expect(sub('echo "x is << parameters.f >>"').v).toBe('echo "x is false"');
     expect(sub('a<< parameters.e >>b << parameters.n >>').v).toBe('ab 3');

@@ -121,3 +121,10 @@ describe('workflows version key', () => {
     expect(Object.keys(c.workflows)).toEqual(['version', 'w']);
   });
 });
+
+describe('malformed workflow expressions', () => {
+  it('warn that the text is taken as a true string', async () => {
+    const r = await compile(cfg('  w:\n    when: pipeline.git.branch = "main"\n    jobs: [a]\n'));
+    expect(r.diagnostics.map((d) => [d.severity, d.message])).toEqual([['warning', `'pipeline.git.branch = "main"' is not a valid expression; it is treated as a non-empty (true) string`]]);
+  });
+});

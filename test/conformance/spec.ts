@@ -94,6 +94,7 @@ interface Operation {
   literalWeight: number;
   responses: Record<string, Json>;
   pointer: string;
+  operationId?: string;
 }
 
 export class SpecValidator {
@@ -130,6 +131,7 @@ export class SpecValidator {
           regex: new RegExp(`^${source}$`),
           literalWeight: template.split('/').filter((s) => s && !s.startsWith('{')).length,
           responses: op.responses,
+          operationId: op.operationId,
           pointer: `/paths/${template.replace(/~/g, '~0').replace(/\//g, '~1')}/${method}/responses`,
         });
       }

@@ -241,9 +241,9 @@ export const cases: ConformanceCase[] = [
   },
   {
     route: CONTINUE,
-    name: 'no token is 401',
-    status: 401,
-    call: () => ({ method: 'POST', path: '/api/v2/pipeline/continue', body: {} }),
+    name: 'without a token: the continuation key is the credential',
+    status: 200,
+    call: async (ctx) => ({ method: 'POST', path: '/api/v2/pipeline/continue', body: { 'continuation-key': await continuationKey(ctx), configuration: CONTINUED } }),
   },
 
   // listPipelinesForProject

@@ -1,0 +1,117 @@
+// triggerPipelineRun (`POST /project/{slug}/pipeline/run`, "[Recommended] Trigger a new
+// pipeline"): like triggerPipeline, but the ref the config is read from (`config`) and the
+// ref that is checked out (`checkout`) are named apart, and the config may be given inline.
+import type { FastifyInstance } from 'fastify';
+import { GitError } from '../../engine/git-mirror.ts';
+import { CONFIG_PATH, triggerPipeline } from '../../engine/trigger.ts';
+import { preferredPrivateKey } from '../../storage/checkout-keys.ts';
+import type { ProjectWithOrg } from '../../storage/projects.ts';
+import type { HttpDeps } from '../deps.ts';
+import { badRequest, notFound } from '../errors.ts';
+import { requireProject, type SlugParams } from '../project-access.ts';
+import { messageSchema, projectSlugParams } from '../schemas/common.ts';
+import { strictBodyValidator } from '../schemas/validation.ts';
+import { defaultDefinitionId } from './pipeline-definition.ts';
+import { parametersSchema } from './pipeline.ts';
+
+interface Ref {
+  branch?: string;
+  tag?: string;
+}
+
+interface RunBody {
+  definition_id?: string;
+  config?: Ref & { content?: string };
+  checkout?: Ref;
+  parameters?: Record<string, unknown>;
+}
+
+const refProperties = { branch: { type: 'string', minLength: 1 }, tag: { type: 'string', minLength: 1 } } as const;
+
+const runBody = {
+  type: ['object', 'null'],
+  additionalProperties: false,
+  properties: {
+    definition_id: { type: 'string', format: 'uuid' },
+    config: { type: 'object', additionalProperties: false, properties: { ...refProperties, content: { type: 'string', minLength: 1 } } },
+    checkout: { type: 'object', additionalProperties: false, properties: refProperties },
+    parameters: parametersSchema,
+  },
+} as const;
+
+const createdSchema = {
+  type: 'object',
+  properties: {
+    id: { type: 'string', format: 'uuid' },
+    state: { type: 'string', enum: ['created', 'errored', 'setup-pending', 'setup', 'pending'] },
+    number: { type: 'integer' },
+    created_at: { type: 'string', format: 'date-time' },
+  },
+  required: ['id', 'state', 'number', 'created_at'],
+} as const;
+
+function refOf(r: Ref | undefined, what: string): Ref | undefined {
+  if (!r || (r.branch === undefined && r.tag === undefined)) return undefined;
+  if (r.branch !== undefined && r.tag !== undefined) throw badRequest(`${what}.branch and ${what}.tag are mutually exclusive`);
+  return r.tag !== undefined ? { tag: r.tag } : { branch: r.branch };
+}
+
+const sameRef = (a: Ref, b: Ref) => a.branch === b.branch && a.tag === b.tag;
+const describeRef = (r: Ref) => (r.tag !== undefined ? `tag '${r.tag}'` : `branch '${r.branch}'`);
+
+function needsSsh(url: string): boolean {
+  return /^ssh:\/\//.test(url) || /^[^/]+@[^:]+:/.test(url);
+}
+
+/** The config file at another ref than the one checked out. */
+async function configAt(deps: HttpDeps, project: ProjectWithOrg, ref: Ref): Promise<string> {
+  const key = needsSsh(project.vcs_url) ? await preferredPrivateKey(deps.database, deps.secrets, project.id) : undefined;
+  try {
+    const resolved = await deps.engine.deps.mirrors.resolve(project.id, project.vcs_url, ref, CONFIG_PATH, key);
+    if (resolved.file === null) throw badRequest(`Unable to find ${CONFIG_PATH} at ${describeRef(ref)}`);
+    return resolved.file;
+  } catch (err) {
+    if (err instanceof GitError) throw badRequest(`Unable to fetch config at ${describeRef(ref)}: ${err.message}`);
+    throw err;
+  }
+}
+
+export function pipelineRunRoutes(app: FastifyInstance, deps: HttpDeps): void {
+  app.post<{ Params: SlugParams; Body: RunBody | null | undefined }>(
+    '/api/v2/project/:provider/:organization/:project/pipeline/run',
+    {
+      validatorCompiler: strictBodyValidator,
+      schema: {
+        tags: ['Pipeline'],
+        operationId: 'triggerPipelineRun',
+        params: projectSlugParams,
+        body: runBody,
+        response: { 200: messageSchema, 201: createdSchema, 400: messageSchema, 401: messageSchema, 404: messageSchema },
+      },
+    },
+    async (req, reply) => {
+      const project = await requireProject(deps, req, req.params);
+      const body = req.body ?? {};
+      if (body.definition_id !== undefined && body.definition_id.toLowerCase() !== defaultDefinitionId(project.id)) {
+        throw notFound('Pipeline definition not found');
+      }
+      const configRef = refOf(body.config, 'config');
+      const checkoutRef = refOf(body.checkout, 'checkout');
+      // Each side defaults to the other, and both to the project's default branch.
+      const checkout = checkoutRef ?? configRef ?? { branch: project.default_branch };
+      const configFrom = configRef ?? checkout;
+      let configContent = body.config?.content;
+      if (configContent === undefined && !sameRef(configFrom, checkout)) configContent = await configAt(deps, project, configFrom);
+      const { pipeline } = await triggerPipeline(deps.engine.deps, {
+        project,
+        actorId: req.user.id,
+        triggerType: 'api',
+        branch: checkout.branch,
+        tag: checkout.tag,
+        parameters: body.parameters,
+        configContent,
+      });
+      return reply.status(201).send({ id: pipeline.id, state: pipeline.state, number: pipeline.number, created_at: pipeline.created_at });
+    },
+  );
+}

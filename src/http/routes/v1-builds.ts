@@ -1,0 +1,247 @@
+// API v1.1 builds: recent builds (all projects, one project, one branch), one build, and
+// cancel / retry of a build. A v1.1 build is one numbered job of a workflow.
+import type { FastifyInstance, FastifyRequest } from 'fastify';
+import type { ExpressionBuilder, SelectQueryBuilder } from 'kysely';
+import { cancelJob } from '../../engine/control.ts';
+import { rerunWorkflow } from '../../engine/rerun.ts';
+import type { Job } from '../../storage/jobs.ts';
+import { organizationsOfUser } from '../../storage/organizations.ts';
+import type { Pipeline } from '../../storage/pipelines.ts';
+import { getProject, type ProjectWithOrg } from '../../storage/projects.ts';
+import type { Schema } from '../../storage/schema.ts';
+import type { User } from '../../storage/users.ts';
+import type { Workflow } from '../../storage/workflows.ts';
+import type { HttpDeps } from '../deps.ts';
+import { engineCall } from '../engine-errors.ts';
+import { notFound, PROJECT_NOT_FOUND } from '../errors.ts';
+import { buildDetail, buildSummary, v1Status, type BuildContext } from '../presenters/v1-build.ts';
+import { requireProject } from '../project-access.ts';
+
+export interface V1Params {
+  vcs: string;
+  org: string;
+  repo: string;
+}
+
+/** v1.1 names projects `:vcs-type/:username/:project`, vcs-type github (gh) or bitbucket (bb). */
+const V1_VCS = new Set(['gh', 'github', 'bb', 'bitbucket']);
+
+export async function requireV1Project(deps: HttpDeps, req: FastifyRequest, p: V1Params): Promise<ProjectWithOrg> {
+  if (!V1_VCS.has(p.vcs.toLowerCase())) throw notFound(PROJECT_NOT_FOUND);
+  return requireProject(deps, req, { provider: p.vcs, organization: p.org, project: p.repo });
+}
+
+export const v1ProjectParams = {
+  type: 'object',
+  properties: { vcs: { type: 'string' }, org: { type: 'string' }, repo: { type: 'string' } },
+  required: ['vcs', 'org', 'repo'],
+} as const;
+
+const buildParams = {
+  type: 'object',
+  properties: { ...v1ProjectParams.properties, build_num: { type: 'string' } },
+  required: ['vcs', 'org', 'repo', 'build_num'],
+} as const;
+
+const BUILD_NOT_FOUND = 'Build not found';
+
+type JobsQuery = SelectQueryBuilder<Schema, 'jobs' | 'pipelines', Job>;
+
+/**
+ * Numbered jobs, each once: a workflow rerun copies the jobs it does not run again with
+ * their numbers, so a number may appear on several rows; the first row is the build.
+ */
+function numberedJobs(deps: HttpDeps): JobsQuery {
+  return deps.database.db
+    .selectFrom('jobs')
+    .innerJoin('pipelines', 'pipelines.id', 'jobs.pipeline_id')
+    .selectAll('jobs')
+    .where('jobs.number', 'is not', null)
+    .where((eb: ExpressionBuilder<Schema, 'jobs' | 'pipelines'>) =>
+      eb.not(
+        eb.exists(
+          eb
+            .selectFrom('jobs as o')
+            .select('o.id')
+            .whereRef('o.project_id', '=', 'jobs.project_id')
+            .whereRef('o.number', '=', 'jobs.number')
+            .where((o) => o.or([o('o.created_at', '<', o.ref('jobs.created_at')), o.and([o('o.created_at', '=', o.ref('jobs.created_at')), o('o.id', '<', o.ref('jobs.id'))])])),
+        ),
+      ),
+    ) as JobsQuery;
+}
+
+export async function buildByNumber(deps: HttpDeps, project: ProjectWithOrg, raw: string): Promise<Job> {
+  const n = Number(raw);
+  const job =
+    /^\d+$/.test(raw) && Number.isSafeInteger(n) && n > 0
+      ? await numberedJobs(deps).where('jobs.project_id', '=', project.id).where('jobs.number', '=', n).executeTakeFirst()
+      : undefined;
+  if (!job) throw notFound(BUILD_NOT_FOUND);
+  return job;
+}
+
+/** The latest build of the same job on the same branch before `job` (optionally a successful one). */
+async function previousBuild(deps: HttpDeps, job: Job, branch: string | null, successOnly = false): Promise<BuildContext['previous']> {
+  let q = numberedJobs(deps)
+    .where('jobs.project_id', '=', job.project_id)
+    .where('jobs.name', '=', job.name)
+    .where('jobs.number', '<', job.number!)
+    .where('pipelines.branch', branch === null ? 'is' : '=', branch);
+  if (successOnly) q = q.where('jobs.status', '=', 'success');
+  const prev = await q.orderBy('jobs.number', 'desc').limit(1).executeTakeFirst();
+  if (!prev) return null;
+  const millis = prev.started_at && prev.stopped_at ? Date.parse(prev.stopped_at) - Date.parse(prev.started_at) : null;
+  return { build_num: prev.number!, status: v1Status(prev.status).status, build_time_millis: millis };
+}
+
+/** The build a rerun job retried: the same job in the previous run of its workflow. */
+async function retriedBuild(deps: HttpDeps, job: Job, workflow: Workflow): Promise<number | null> {
+  if (workflow.rerun_of === null) return null;
+  const row = await deps.database.db
+    .selectFrom('jobs')
+    .innerJoin('workflows', 'workflows.id', 'jobs.workflow_id')
+    .select('jobs.number')
+    .where('workflows.pipeline_id', '=', workflow.pipeline_id)
+    .where('workflows.name', '=', workflow.name)
+    .where('workflows.created_at', '<', workflow.created_at)
+    .where('jobs.name', '=', job.name)
+    .where('jobs.number', 'is not', null)
+    .orderBy('workflows.created_at', 'desc')
+    .limit(1)
+    .executeTakeFirst();
+  return row?.number !== undefined && row.number !== job.number ? row.number : null;
+}
+
+/** What the presenters need for each job, loaded in a few queries. */
+export async function buildContexts(deps: HttpDeps, jobs: Job[]): Promise<BuildContext[]> {
+  if (jobs.length === 0) return [];
+  const db = deps.database.db;
+  const uniq = (xs: string[]) => [...new Set(xs)];
+  const workflows = new Map(
+    (await db.selectFrom('workflows').selectAll().where('id', 'in', uniq(jobs.map((j) => j.workflow_id))).execute()).map((w) => [w.id, w] as [string, Workflow]),
+  );
+  const pipelines = new Map(
+    (await db.selectFrom('pipelines').selectAll().where('id', 'in', uniq(jobs.map((j) => j.pipeline_id))).execute()).map((p) => [p.id, p] as [string, Pipeline]),
+  );
+  const projects = new Map<string, ProjectWithOrg>();
+  for (const id of uniq(jobs.map((j) => j.project_id))) {
+    const p = await getProject(deps.database, id);
+    if (p) projects.set(id, p);
+  }
+  const userIds = uniq([...workflows.values()].map((w) => w.started_by));
+  const users = new Map((await db.selectFrom('users').selectAll().where('id', 'in', userIds).execute()).map((u) => [u.id, u] as [string, User]));
+  return Promise.all(
+    jobs.map(async (job) => {
+      const workflow = workflows.get(job.workflow_id)!;
+      const pipeline = pipelines.get(job.pipeline_id)!;
+      return {
+        job,
+        workflow,
+        pipeline,
+        project: projects.get(job.project_id)!,
+        user: users.get(workflow.started_by),
+        previous: await previousBuild(deps, job, pipeline.branch),
+        retryOf: await retriedBuild(deps, job, workflow),
+        baseUrl: deps.engine.deps.baseUrl,
+      };
+    }),
+  );
+}
+
+export async function presentSummary(deps: HttpDeps, job: Job) {
+  const [ctx] = await buildContexts(deps, [job]);
+  return buildSummary(ctx!);
+}
+
+export async function presentDetail(deps: HttpDeps, job: Job) {
+  const [ctx] = await buildContexts(deps, [job]);
+  const canceler = job.canceled_by ? await deps.database.db.selectFrom('users').select(['login', 'name']).where('id', '=', job.canceled_by).executeTakeFirst() : undefined;
+  return buildDetail(ctx!, { canceler, previousSuccessful: await previousBuild(deps, job, ctx!.pipeline.branch, true) });
+}
+
+const FILTERS: Record<string, string[]> = {
+  completed: ['success', 'failed', 'infrastructure_fail', 'timedout', 'canceled'],
+  successful: ['success'],
+  failed: ['failed', 'infrastructure_fail', 'timedout'],
+  running: ['queued', 'running'],
+};
+
+interface ListQuery {
+  limit?: number;
+  offset?: number;
+  filter?: string;
+  shallow?: boolean;
+}
+
+const listQuery = {
+  type: 'object',
+  properties: {
+    limit: { type: 'integer', minimum: 1 },
+    offset: { type: 'integer', minimum: 0 },
+    filter: { type: 'string', enum: Object.keys(FILTERS) },
+    shallow: { type: 'boolean' },
+  },
+} as const;
+
+/** `limit` defaults to 30 and is at most 100, as in CircleCI. */
+const page = (q: ListQuery) => ({ limit: Math.min(q.limit ?? 30, 100), offset: q.offset ?? 0 });
+
+export function v1BuildRoutes(app: FastifyInstance, deps: HttpDeps): void {
+  const summaries = async (rows: Job[]) => (await buildContexts(deps, rows)).map(buildSummary);
+
+  app.get<{ Querystring: ListQuery }>('/api/v1.1/recent-builds', { schema: { querystring: listQuery } }, async (req) => {
+    const orgs = await organizationsOfUser(deps.database, req.user.id);
+    if (orgs.length === 0) return [];
+    const { limit, offset } = page(req.query);
+    const rows = await numberedJobs(deps)
+      .where('jobs.project_id', 'in', (eb) => eb.selectFrom('projects').select('projects.id').where('projects.organization_id', 'in', orgs.map((o) => o.id)))
+      .orderBy('jobs.queued_at', 'desc')
+      .orderBy('jobs.number', 'desc')
+      .limit(limit)
+      .offset(offset)
+      .execute();
+    return summaries(rows);
+  });
+
+  const projectBuilds = async (project: ProjectWithOrg, q: ListQuery, branch?: string) => {
+    const { limit, offset } = page(q);
+    let sel = numberedJobs(deps).where('jobs.project_id', '=', project.id);
+    if (branch !== undefined) sel = sel.where('pipelines.branch', '=', branch);
+    if (q.filter) sel = sel.where('jobs.status', 'in', FILTERS[q.filter]!);
+    return summaries(await sel.orderBy('jobs.number', 'desc').limit(limit).offset(offset).execute());
+  };
+
+  app.get<{ Params: V1Params; Querystring: ListQuery }>(
+    '/api/v1.1/project/:vcs/:org/:repo',
+    { schema: { params: v1ProjectParams, querystring: listQuery } },
+    async (req) => projectBuilds(await requireV1Project(deps, req, req.params), req.query),
+  );
+
+  // The branch may contain slashes, url-encoded or not.
+  app.get<{ Params: V1Params & { '*': string }; Querystring: ListQuery }>(
+    '/api/v1.1/project/:vcs/:org/:repo/tree/*',
+    { schema: { querystring: listQuery } },
+    async (req) => projectBuilds(await requireV1Project(deps, req, req.params), req.query, decodeURIComponent(req.params['*'])),
+  );
+
+  app.get<{ Params: V1Params & { build_num: string } }>('/api/v1.1/project/:vcs/:org/:repo/:build_num', { schema: { params: buildParams } }, async (req) => {
+    const project = await requireV1Project(deps, req, req.params);
+    return presentDetail(deps, await buildByNumber(deps, project, req.params.build_num));
+  });
+
+  app.post<{ Params: V1Params & { build_num: string } }>('/api/v1.1/project/:vcs/:org/:repo/:build_num/cancel', { schema: { params: buildParams } }, async (req) => {
+    const project = await requireV1Project(deps, req, req.params);
+    const job = await buildByNumber(deps, project, req.params.build_num);
+    await engineCall(() => cancelJob(deps.engine.deps, job.id, req.user.id));
+    return presentSummary(deps, (await deps.database.db.selectFrom('jobs').selectAll().where('id', '=', job.id).executeTakeFirst())!);
+  });
+
+  app.post<{ Params: V1Params & { build_num: string } }>('/api/v1.1/project/:vcs/:org/:repo/:build_num/retry', { schema: { params: buildParams } }, async (req) => {
+    const project = await requireV1Project(deps, req, req.params);
+    const job = await buildByNumber(deps, project, req.params.build_num);
+    const workflowId = await engineCall(() => rerunWorkflow(deps.engine.deps, job.workflow_id, { jobs: [job.id] }, req.user.id));
+    const retried = await deps.database.db.selectFrom('jobs').selectAll().where('workflow_id', '=', workflowId).where('name', '=', job.name).executeTakeFirstOrThrow();
+    return presentSummary(deps, retried);
+  });
+}

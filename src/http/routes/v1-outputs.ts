@@ -1,0 +1,95 @@
+// v1.1 build outputs: artifacts, tests, latest artifacts, presigned step output, and the
+// private plain-text output endpoints.
+import crypto from 'node:crypto';
+import type { FastifyInstance } from 'fastify';
+import { artifactsOfJob } from '../../storage/artifacts.ts';
+import type { Job } from '../../storage/jobs.ts';
+import { getTask } from '../../storage/jobs.ts';
+import { outputOfStep } from '../../storage/steps.ts';
+import { testResultsOfJob } from '../../storage/test-results.ts';
+import type { HttpDeps } from '../deps.ts';
+import { ApiError, badRequest, notFound } from '../errors.ts';
+import { requireProject } from '../project-access.ts';
+import { signOutput } from '../step-output.ts';
+import { artifactUrl, jobByNumber } from './job-outputs.ts';
+
+interface V1Params {
+  vcs: string;
+  org: string;
+  repo: string;
+}
+
+const slug = (p: V1Params) => ({ provider: p.vcs, organization: p.org, project: p.repo });
+
+export function v1OutputRoutes(app: FastifyInstance, deps: HttpDeps): void {
+  const artifactsBody = (job: Job, rows: Awaited<ReturnType<typeof artifactsOfJob>>) =>
+    rows.map((a) => ({ path: a.path, pretty_path: a.path, node_index: a.node_index, url: artifactUrl(deps.engine.deps.baseUrl, job.id, a.node_index, a.path) }));
+
+  app.get<{ Params: V1Params & { build_num: string } }>('/api/v1.1/project/:vcs/:org/:repo/:build_num/artifacts', { schema: { hide: true } }, async (req) => {
+    const job = await jobByNumber(deps, req, { ...slug(req.params), number: req.params.build_num });
+    return artifactsBody(job, await artifactsOfJob(deps.database.db, job.id));
+  });
+
+  app.get<{ Params: V1Params & { build_num: string } }>('/api/v1.1/project/:vcs/:org/:repo/:build_num/tests', { schema: { hide: true } }, async (req) => {
+    const job = await jobByNumber(deps, req, { ...slug(req.params), number: req.params.build_num });
+    const rows = await testResultsOfJob(deps.database.db, job.id, 100_000);
+    return { tests: rows.map((t) => ({ message: t.message || null, file: t.file, source: t.source, run_time: t.run_time, result: t.result, name: t.name, classname: t.classname })) };
+  });
+
+  app.get<{ Params: V1Params; Querystring: { branch?: string; filter?: string } }>(
+    '/api/v1.1/project/:vcs/:org/:repo/latest/artifacts',
+    { schema: { hide: true, querystring: { type: 'object', properties: { branch: { type: 'string' }, filter: { type: 'string', enum: ['completed', 'successful', 'failed'] } } } } },
+    async (req) => {
+      const project = await requireProject(deps, req, slug(req.params));
+      let q = deps.database.db
+        .selectFrom('jobs')
+        .innerJoin('pipelines', 'pipelines.id', 'jobs.pipeline_id')
+        .selectAll('jobs')
+        .where('jobs.project_id', '=', project.id)
+        .where('jobs.number', 'is not', null);
+      if (req.query.branch) q = q.where('pipelines.branch', '=', req.query.branch);
+      const filter = req.query.filter ?? 'completed';
+      if (filter === 'successful') q = q.where('jobs.status', '=', 'success');
+      else if (filter === 'failed') q = q.where('jobs.status', 'in', ['failed', 'infrastructure_fail', 'timedout']);
+      else q = q.where('jobs.status', 'in', ['success', 'failed', 'infrastructure_fail', 'timedout', 'canceled']);
+      const job = await q.orderBy('jobs.number', 'desc').limit(1).executeTakeFirst();
+      if (!job) return [];
+      return artifactsBody(job, await artifactsOfJob(deps.database.db, job.id));
+    },
+  );
+
+  // The target of `steps[].actions[].output_url`: presigned, so it needs no token.
+  app.get<{ Params: { taskId: string; step: string }; Querystring: { expires?: string; sig?: string } }>(
+    '/api/v1.1/step-output/:taskId/:step',
+    { config: { public: true }, schema: { hide: true } },
+    async (req) => {
+      const step = Number(req.params.step);
+      const expires = Number(req.query.expires);
+      const sig = req.query.sig ?? '';
+      const want = Number.isInteger(step) && Number.isFinite(expires) ? signOutput(deps, req.params.taskId, step, expires) : '';
+      const ok = want !== '' && sig.length === want.length && crypto.timingSafeEqual(Buffer.from(sig), Buffer.from(want));
+      if (!ok) throw new ApiError(403, 'Invalid or missing signature');
+      if (Date.now() > expires) throw new ApiError(403, 'This output URL has expired');
+      const rows = await outputOfStep(deps.database.db, req.params.taskId, step, -1, 1_000_000);
+      return rows.map((r) => ({ type: r.stream, time: r.at, message: r.data }));
+    },
+  );
+
+  const raw = (stream: 'out' | 'err') => async (req: { params: V1Params & { job_number: string; index: string; step: string } } & Parameters<typeof requireProject>[1]) => {
+    const job = await jobByNumber(deps, req, { ...slug(req.params), number: req.params.job_number });
+    const node = Number(req.params.index);
+    const step = Number(req.params.step);
+    if (!Number.isInteger(node) || !Number.isInteger(step)) throw badRequest('index and step must be integers');
+    const task = await deps.database.db.selectFrom('tasks').select('id').where('job_id', '=', job.id).where('node_index', '=', node).executeTakeFirst();
+    if (!task || !(await getTask(deps.database.db, task.id))) throw notFound('Output not found');
+    const rows = await outputOfStep(deps.database.db, task.id, step, -1, 1_000_000);
+    return rows.filter((r) => r.stream === stream).map((r) => r.data).join('');
+  };
+
+  app.get('/api/private/output/raw/:vcs/:org/:repo/:job_number/output/:index/:step', { schema: { hide: true } }, async (req, reply) =>
+    reply.type('text/plain; charset=utf-8').send(await raw('out')(req as never)),
+  );
+  app.get('/api/private/output/raw/:vcs/:org/:repo/:job_number/error/:index/:step', { schema: { hide: true } }, async (req, reply) =>
+    reply.type('text/plain; charset=utf-8').send(await raw('err')(req as never)),
+  );
+}

@@ -1,0 +1,160 @@
+// API v1.1 project actions: trigger (`POST /project/:vcs/:org/:repo`, `…/tree/:branch`,
+// `…/build`) and clearing the dependency caches (`DELETE …/build-cache`). Every trigger
+// starts a pipeline (all its workflows), as v2's triggerPipeline does.
+import type { FastifyInstance, FastifyRequest } from 'fastify';
+import { clearProjectCaches } from '../../engine/outputs.ts';
+import { triggerPipeline } from '../../engine/trigger.ts';
+import type { Job } from '../../storage/jobs.ts';
+import type { Pipeline } from '../../storage/pipelines.ts';
+import type { ProjectWithOrg } from '../../storage/projects.ts';
+import type { HttpDeps } from '../deps.ts';
+import { badRequest } from '../errors.ts';
+import { strictBodyValidator } from '../schemas/validation.ts';
+import { parametersSchema } from './pipeline.ts';
+import { presentSummary, requireV1Project, v1ProjectParams, type V1Params } from './v1-builds.ts';
+
+/** Deletes a project's saved dependency caches (records and blobs); returns how many. */
+export async function deleteProjectCaches(deps: HttpDeps, projectId: string): Promise<number> {
+  return clearProjectCaches(deps.engine.deps, projectId);
+}
+
+interface TriggerBody {
+  branch?: string;
+  tag?: string;
+  revision?: string;
+  /** v1.1: the job to build; circlet runs the whole pipeline and answers with this job's build. */
+  job?: string;
+  parallel?: number;
+  /** v1.1 job environment variables; `CIRCLE_JOB` names the job, like `job`. */
+  build_parameters?: Record<string, unknown>;
+  /** Pipeline parameters. */
+  parameters?: Record<string, unknown>;
+}
+
+const nonEmpty = { type: 'string', minLength: 1 } as const;
+const triggerBody = {
+  type: ['object', 'null'],
+  properties: {
+    branch: nonEmpty,
+    tag: nonEmpty,
+    revision: { type: 'string', pattern: '^[0-9a-fA-F]{4,40}$' },
+    job: nonEmpty,
+    parallel: { type: ['integer', 'null'], minimum: 1 },
+    build_parameters: { type: ['object', 'null'] },
+    parameters: parametersSchema,
+  },
+} as const;
+
+type Req = FastifyRequest<{ Params: V1Params; Body: TriggerBody | null | undefined }>;
+
+async function trigger(deps: HttpDeps, req: Req, project: ProjectWithOrg, body: TriggerBody): Promise<Pipeline> {
+  if (body.tag !== undefined && body.revision !== undefined) throw badRequest('Cannot specify both tag and revision');
+  if (body.tag !== undefined && body.branch !== undefined) throw badRequest('Cannot specify both tag and branch');
+  const { pipeline } = await triggerPipeline(deps.engine.deps, {
+    project,
+    actorId: req.user.id,
+    triggerType: 'api',
+    branch: body.branch,
+    tag: body.tag,
+    revision: body.revision,
+    parameters: body.parameters,
+  });
+  return pipeline;
+}
+
+/**
+ * The build a v1.1 trigger answers with: the named job's build when it was started, else
+ * the pipeline's first build. A pipeline that started no build (a config error, or only
+ * approvals first) answers a build without a number, `dont_build` saying why.
+ */
+async function triggeredBuild(deps: HttpDeps, project: ProjectWithOrg, pipeline: Pipeline, jobName: string | undefined) {
+  const numbered = (await deps.database.db
+    .selectFrom('jobs')
+    .selectAll()
+    .where('pipeline_id', '=', pipeline.id)
+    .where('number', 'is not', null)
+    .orderBy('number')
+    .execute()) as Job[];
+  const job = numbered.find((j) => j.name === jobName) ?? numbered[0];
+  if (job) return presentSummary(deps, job);
+  const errors = JSON.parse(pipeline.errors) as { message: string }[];
+  return {
+    vcs_url: project.vcs_url,
+    build_num: null,
+    branch: pipeline.branch,
+    vcs_revision: pipeline.revision,
+    vcs_tag: pipeline.tag,
+    username: project.org_name,
+    reponame: project.name,
+    why: 'api',
+    dont_build: errors.length > 0 ? errors.map((e) => e.message).join('\n') : 'No job was started by this pipeline',
+    lifecycle: 'not_run',
+    outcome: null,
+    status: 'not_run',
+    queued_at: null,
+    start_time: null,
+    stop_time: null,
+    build_time_millis: null,
+    job_name: jobName ?? null,
+    workflows: null,
+    pipeline_id: pipeline.id,
+    pipeline_number: pipeline.number,
+  };
+}
+
+export function v1ProjectRoutes(app: FastifyInstance, deps: HttpDeps): void {
+  const jobOf = (b: TriggerBody) => b.job ?? (typeof b.build_parameters?.CIRCLE_JOB === 'string' ? b.build_parameters.CIRCLE_JOB : undefined);
+
+  app.post<{ Params: V1Params; Body: TriggerBody | null | undefined }>(
+    '/api/v1.1/project/:vcs/:org/:repo',
+    { validatorCompiler: strictBodyValidator, schema: { params: v1ProjectParams, body: triggerBody } },
+    async (req) => {
+      const project = await requireV1Project(deps, req, req.params);
+      const body = req.body ?? {};
+      const pipeline = await trigger(deps, req, project, body);
+      return triggeredBuild(deps, project, pipeline, jobOf(body));
+    },
+  );
+
+  // The branch may contain slashes, url-encoded or not.
+  app.post<{ Params: V1Params & { '*': string }; Body: TriggerBody | null | undefined }>(
+    '/api/v1.1/project/:vcs/:org/:repo/tree/*',
+    { validatorCompiler: strictBodyValidator, schema: { body: triggerBody } },
+    async (req) => {
+      const project = await requireV1Project(deps, req, req.params);
+      const body = req.body ?? {};
+      const branch = decodeURIComponent(req.params['*']);
+      if (!branch) throw badRequest('A branch is required');
+      if (body.tag !== undefined || body.branch !== undefined) throw badRequest('The branch is given by the path; tag and branch are not accepted here');
+      const pipeline = await trigger(deps, req as unknown as Req, project, { ...body, branch });
+      return triggeredBuild(deps, project, pipeline, jobOf(body));
+    },
+  );
+
+  app.post<{ Params: V1Params; Body: Pick<TriggerBody, 'branch' | 'tag' | 'revision' | 'parameters'> | null | undefined }>(
+    '/api/v1.1/project/:vcs/:org/:repo/build',
+    {
+      validatorCompiler: strictBodyValidator,
+      schema: {
+        params: v1ProjectParams,
+        body: {
+          type: ['object', 'null'],
+          properties: { branch: nonEmpty, tag: nonEmpty, revision: triggerBody.properties.revision, parameters: parametersSchema },
+        },
+      },
+    },
+    async (req) => {
+      const project = await requireV1Project(deps, req, req.params);
+      const body = req.body ?? {};
+      if (body.tag !== undefined && (body.branch !== undefined || body.revision !== undefined)) throw badRequest('Cannot specify tag with branch or revision');
+      await trigger(deps, req, project, body);
+      return { status: 200, body: 'Build created' };
+    },
+  );
+
+  app.delete<{ Params: V1Params }>('/api/v1.1/project/:vcs/:org/:repo/build-cache', { schema: { params: v1ProjectParams } }, async (req) => {
+    const project = await requireV1Project(deps, req, req.params);
+    await deleteProjectCaches(deps, project.id);
+    return { status: 'build dependency caches deleted' };
+  });
+}

@@ -1,0 +1,267 @@
+// The agent end to end over HTTP, in-process (the code path `circlet serve` embeds): real
+// processes, real git, on SQLite and PostgreSQL.
+import { execFileSync } from 'node:child_process';
+import fs from 'node:fs';
+import path from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startEmbeddedAgent, type EmbeddedAgent } from '../../src/server/embedded-agent.ts';
+import { silentLogger } from '../../src/agent/logger.ts';
+import { databaseKinds } from '../helpers/databases.ts';
+import { Harness } from './harness.ts';
+
+const EVERYTHING = `
+version: 2.1
+executors:
+  box:
+    machine: true
+    environment:
+      EXEC_VAR: executor
+      LAYER: executor
+jobs:
+  build:
+    executor: box
+    working_directory: ~/work
+    environment:
+      JOB_VAR: job
+      LAYER: job
+      CIRCLE_JOB: job-wins
+      PJ: job
+    steps:
+      - checkout
+      - run:
+          name: env
+          environment:
+            STEP_VAR: step
+            LAYER: step
+          command: |
+            echo "layer=$LAYER exec=$EXEC_VAR job=$JOB_VAR step=$STEP_VAR"
+            echo "project=$PO ctx=$CO both=$PC pj=$PJ branch=$CIRCLE_BRANCH circlejob=$CIRCLE_JOB node=$CIRCLE_NODE_INDEX/$CIRCLE_NODE_TOTAL"
+            echo "pwd=$(pwd)"
+            cat README.md
+            echo "head=$(git rev-parse HEAD) branch=$(git rev-parse --abbrev-ref HEAD)"
+            echo "agent-env=\${CIRCLET_AGENT_ONLY:-absent}"
+      - run:
+          name: shell and dir
+          shell: /bin/sh -eu
+          working_directory: sub/dir
+          command: |
+            echo "dir=$(pwd)"
+            echo "comm=$(ps -p $$ -o comm=)"
+      - checkout:
+          path: copy
+      - run: {name: copy, command: 'ls copy; test -d copy/.git'}
+      - run: {name: secret, command: 'echo "the secret is $PROJ_SECRET and $CTX_SECRET"; printf "%s" "$PROJ_SECRET" | head -c 5; sleep 0.3; printf "%s\\n" "$PROJ_SECRET" | tail -c +6'}
+      - run: {name: bg, background: true, command: 'sleep 0.3; echo bg-finished > bg.txt; echo bg says hi; sleep 600'}
+      - run: {name: wait for bg, command: 'for i in $(seq 100); do [ -f bg.txt ] && break; sleep 0.05; done; cat bg.txt'}
+      - setup_remote_docker
+      - run: {name: fail, command: 'echo failing; exit 7'}
+      - run: {name: skipped, command: echo should not run}
+      - run: {name: on fail, when: on_fail, command: echo ran on fail}
+      - run: {name: always, when: always, command: echo ran always}
+      - run: {name: on success, when: on_success, command: echo nope}
+workflows:
+  main:
+    jobs:
+      - build: {context: [shared]}
+`;
+
+const SECRET = 's3cr3t-project-value';
+const CTX_SECRET = 'ctx-secret-value';
+
+for (const kind of databaseKinds()) {
+  describe(`agent end to end (${kind.name})`, () => {
+    let h: Harness;
+    let embedded: EmbeddedAgent;
+    beforeAll(async () => {
+      h = await Harness.start(kind);
+      process.env.CIRCLET_AGENT_ONLY = 'leaks';
+      embedded = await startEmbeddedAgent({ database: h.server.database, url: h.server.url, dataDir: h.server.dataDir, concurrency: 3, logger: silentLogger });
+    });
+    afterAll(async () => {
+      delete process.env.CIRCLET_AGENT_ONLY;
+      console.log('running', embedded?.agent.running);
+      let t = Date.now();
+      await embedded?.stop(0);
+      console.log('stopped', Date.now() - t);
+      t = Date.now();
+      await h?.close();
+      console.log('closed', Date.now() - t);
+    });
+
+    it('runs checkout and run steps with every option, CircleCI env precedence and masked secrets', async () => {
+      const { slug, repo } = await h.project(EVERYTHING, {
+        env: { PO: 'po', PC: 'p', PJ: 'pj', PROJ_SECRET: SECRET },
+        context: { name: 'shared', env: { CO: 'co', PC: 'c', CTX_SECRET } },
+      });
+      const sha = repo.commit({ 'README.md': 'hello from the repo\n' }, 'readme');
+      const id = await h.trigger(slug);
+      await h.waitDone(id);
+      const { build } = await h.jobs(id);
+      expect(build.status).toBe('failed');
+      const t = build.tasks[0]!;
+      expect(t.status).toBe('failed');
+      expect(t.steps.map((s) => [s.name, s.status])).toEqual([
+        ['Spin up environment', 'success'],
+        ['Checkout code', 'success'],
+        ['env', 'success'],
+        ['shell and dir', 'success'],
+        ['Checkout code', 'success'],
+        ['copy', 'success'],
+        ['secret', 'success'],
+        ['bg', 'success'],
+        ['wait for bg', 'success'],
+        ['Setup a remote Docker engine', 'success'],
+        ['fail', 'failed'],
+        ['on fail', 'success'],
+        ['always', 'success'],
+      ]);
+      const step = (n: string) => Harness.step(build, n).output;
+      const home = step('Spin up environment').match(/Working directory: (\S+)/)![1]!;
+      expect(home.endsWith('/home/work')).toBe(true);
+      const env = step('env');
+      expect(env).toContain('layer=step exec=executor job=job step=step\n');
+      expect(env).toContain('project=po ctx=co both=c pj=job branch=main circlejob=job-wins node=0/1\n');
+      expect(env).toContain(`pwd=${home}\n`);
+      expect(env).toContain('hello from the repo\n');
+      expect(env).toContain(`head=${sha} branch=main\n`);
+      expect(env).toContain('agent-env=absent\n');
+      expect(step('shell and dir')).toBe(`dir=${home}/sub/dir\ncomm=sh\n`);
+      expect(step('copy')).toContain('README.md');
+      // Secrets are masked even when a command prints one in two pieces.
+      expect(step('secret')).toBe('the secret is ******** and ********\n********\n');
+      const allOutput = t.steps.map((s) => s.output).join('');
+      expect(allOutput).not.toContain(SECRET);
+      expect(allOutput).not.toContain(CTX_SECRET);
+      expect(step('bg')).toContain('bg says hi');
+      expect(step('wait for bg')).toBe('bg-finished\n');
+      expect(step('Setup a remote Docker engine')).toMatch(/host executor/);
+      const fail = Harness.step(build, 'fail');
+      expect(fail.exit_code).toBe(7);
+      expect(fail.output).toContain('failing\n');
+      expect(fail.output).toContain('Exited with code 7');
+      expect(step('on fail')).toBe('ran on fail\n');
+      expect(step('always')).toBe('ran always\n');
+    });
+
+    it('times a step out after no_output_timeout, then runs `when: always` steps', async () => {
+      const { slug } = await h.project(`
+version: 2.1
+jobs:
+  slow:
+    machine: true
+    steps:
+      - run: {name: quiet, no_output_timeout: 1s, command: 'echo start; sleep 600'}
+      - run: {name: after, when: always, command: echo after}
+workflows: {main: {jobs: [slow]}}
+`);
+      const started = Date.now();
+      const id = await h.trigger(slug);
+      await h.waitDone(id);
+      expect(Date.now() - started).toBeLessThan(10_000);
+      const { slow } = await h.jobs(id);
+      expect(slow.status).toBe('timedout');
+      const quiet = Harness.step(slow, 'quiet');
+      expect(quiet.status).toBe('timedout');
+      expect(quiet.output).toMatch(/^start\n\nToo long with no output \(exceeded 1s\)/);
+      expect(Harness.step(slow, 'after').output).toBe('after\n');
+    });
+
+    it('cancels a running job within a second, killing the command and its children', async () => {
+      const marker = path.join(h.server.dataDir, `pids-${Date.now()}`);
+      const { slug } = await h.project(`
+version: 2.1
+jobs:
+  sleepy:
+    machine: true
+    steps:
+      - run: {name: sleep, command: 'sleep 600 & echo $! >> ${marker}; (sleep 600 & echo $! >> ${marker}; wait) & echo started; wait'}
+workflows: {main: {jobs: [sleepy]}}
+`);
+      const id = await h.trigger(slug);
+      const job = await h.waitFor(async () => {
+        const j = (await h.jobs(id)).sleepy;
+        return j && j.tasks[0]?.steps.find((s) => s.name === 'sleep')?.output.includes('started') ? j : undefined;
+      }, 15_000, 'the sleep step');
+      const pids = fs.readFileSync(marker, 'utf8').trim().split('\n').map(Number);
+      expect(pids).toHaveLength(2);
+      const t0 = Date.now();
+      const r = await h.server.call('POST', `/api/v2/jobs/${job.id}/cancel`, h.token);
+      expect(r.status, r.text).toBe(202 === r.status ? 202 : 200);
+      await h.waitFor(async () => ((await h.jobs(id)).sleepy?.tasks[0]?.status === 'canceled' ? true : undefined), 5_000, 'the task to be canceled');
+      expect(Date.now() - t0).toBeLessThan(1_000);
+      const after = (await h.jobs(id)).sleepy!;
+      expect(after.tasks[0]!.steps.find((s) => s.name === 'sleep')!.status).toBe('canceled');
+      for (const pid of pids) expect(alive(pid), `pid ${pid}`).toBe(false);
+    });
+
+    it('runs parallelism: 3 with circleci tests glob/split, and step halt', async () => {
+      const files: Record<string, string> = {};
+      for (let i = 0; i < 7; i++) files[`tests/unit/t${i}_test.txt`] = 'x'.repeat((i + 1) * 100);
+      files['tests/other.md'] = 'not a test';
+      const { slug, repo } = await h.project(`
+version: 2.1
+jobs:
+  test:
+    machine: true
+    parallelism: 3
+    steps:
+      - checkout
+      - run: |
+          echo "byname=$(circleci tests glob 'tests/**/*_test.txt' | circleci tests split | tr '\\n' ' ')"
+          echo "bysize=$(circleci tests glob 'tests/**/*_test.txt' 'nothing/*.x' | circleci tests split --split-by=filesize | tr '\\n' ' ')"
+          circleci tests glob 'tests/**/*_test.txt' | circleci tests run --command 'xargs echo ran:' --split-by=name
+      - run: circleci-agent step halt
+      - run: exit 1
+workflows: {main: {jobs: [test]}}
+`);
+      repo.commit(files, 'tests');
+      const id = await h.trigger(slug);
+      await h.waitDone(id);
+      const { test } = await h.jobs(id);
+      expect(test.status).toBe('success');
+      expect(test.tasks).toHaveLength(3);
+      const byName: string[][] = [];
+      const bySize: string[][] = [];
+      for (const t of test.tasks) {
+        expect(t.steps.map((s) => s.status)).toEqual(['success', 'success', 'success', 'success']);
+        const out = t.steps[2]!.output;
+        byName.push(out.match(/byname=(.*)\n/)![1]!.trim().split(' ').filter(Boolean));
+        bySize.push(out.match(/bysize=(.*)\n/)![1]!.trim().split(' ').filter(Boolean));
+        expect(out).toContain(`ran: ${byName.at(-1)!.join(' ')}\n`);
+      }
+      const all = Object.keys(files).filter((f) => f.endsWith('_test.txt')).sort();
+      expect(byName.flat().sort()).toEqual(all);
+      expect(bySize.flat().sort()).toEqual(all);
+      expect(byName.map((b) => b.length)).toEqual([3, 2, 2]);
+      // By size: the three largest files go to three different nodes.
+      for (const big of ['t6', 't5', 't4']) expect(bySize.filter((b) => b.some((f) => f.includes(big)))).toHaveLength(1);
+      expect(new Set(['t6', 't5', 't4'].map((big) => bySize.findIndex((b) => b.some((f) => f.includes(big)))))).toEqual(new Set([0, 1, 2]));
+    });
+
+    it('fails a step type the agent does not run yet with a clear message', async () => {
+      const { slug } = await h.project(`
+version: 2.1
+jobs:
+  store:
+    machine: true
+    steps:
+      - store_artifacts: {path: /tmp}
+workflows: {main: {jobs: [store]}}
+`);
+      const id = await h.trigger(slug);
+      await h.waitDone(id);
+      const { store } = await h.jobs(id);
+      expect(store.status).toBe('failed');
+      expect(Harness.step(store, 'store_artifacts').output).toMatch(/not yet supported by this agent/);
+    });
+  });
+}
+
+function alive(pid: number): boolean {
+  try {
+    const stat = execFileSync('ps', ['-o', 'stat=', '-p', String(pid)], { stdio: ['ignore', 'pipe', 'ignore'] }).toString().trim();
+    return stat !== '' && !stat.startsWith('Z');
+  } catch {
+    return false;
+  }
+}
