@@ -13,7 +13,7 @@ export interface Ctx {
 }
 
 /** Upper bound on expanded steps per compile; real configs stay far below it. */
-export const STEP_BUDGET = 200_000;
+export const STEP_BUDGET = 50_000;
 
 /** The scope of an element defined in `ns` with bound parameters `params`. */
 export function scopeFor(ns: Namespace, params: Record<string, unknown> | null, ctx: Ctx): Scope {

@@ -10,6 +10,7 @@ import { openAndMigrate, type Database } from '../storage/db.ts';
 import { ensureOrganization, addMember } from '../storage/organizations.ts';
 import { createApiToken, ensureUser } from '../storage/users.ts';
 import { resolveDataLocation } from './data-dir.ts';
+import { serverOrbSource } from './orb-source.ts';
 import { startEmbeddedAgent, type EmbeddedAgent } from './embedded-agent.ts';
 
 export interface ServeOptions {
@@ -68,7 +69,7 @@ export async function startServer(opts: ServeOptions = {}): Promise<RunningServe
     const where = databaseUrl.replace(/:[^:@/]*@/, ':***@');
     throw new Error(`cannot open the database ${where}: ${err instanceof Error ? err.message : String(err)}`);
   });
-  const engine = new Engine({ database, secrets, dataDir });
+  const engine = new Engine({ database, secrets, dataDir, orbSource: serverOrbSource(dataDir) });
   let app: FastifyInstance | undefined;
   try {
     const logger = pino(

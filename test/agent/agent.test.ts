@@ -84,7 +84,14 @@ for (const kind of databaseKinds()) {
       await embedded?.stop(0);
       console.log('stopped', Date.now() - t);
       t = Date.now();
+      const dump = setTimeout(() => {
+        const hs = (process as any)._getActiveHandles();
+        console.log('handles', hs.map((x: any) => x.constructor?.name + ' ' + (x.remotePort ?? '') + ' ' + (x.localPort ?? '')));
+        const reqs = (process as any)._getActiveRequests();
+        console.log('reqs', reqs.length);
+      }, 5000);
       await h?.close();
+      clearTimeout(dump);
       console.log('closed', Date.now() - t);
     });
 

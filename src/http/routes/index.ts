@@ -2,6 +2,7 @@
 import type { FastifyInstance } from 'fastify';
 import type { HttpDeps } from '../deps.ts';
 import { checkoutKeyRoutes } from './checkout-key.ts';
+import { compileRoutes } from './compile.ts';
 import { contextRoutes } from './context.ts';
 import { envVarRoutes } from './envvar.ts';
 import { jobRoutes } from './job.ts';
@@ -20,4 +21,4 @@ import { v1ProjectRoutes } from './v1-project.ts';
 
 export type RouteModule = (app: FastifyInstance, deps: HttpDeps) => void | Promise<void>;
 
-export const routeModules: RouteModule[] = [userRoutes, projectRoutes, envVarRoutes, checkoutKeyRoutes, contextRoutes, runnerRoutes, runnerOutputRoutes, pipelineRoutes, workflowRoutes, jobRoutes, pipelineRunRoutes, pipelineDefinitionRoutes, v1BuildRoutes, v1ProjectRoutes, jobOutputRoutes, v1OutputRoutes];
+export const routeModules: RouteModule[] = [userRoutes, projectRoutes, envVarRoutes, checkoutKeyRoutes, contextRoutes, runnerRoutes, runnerOutputRoutes, pipelineRoutes, workflowRoutes, jobRoutes, pipelineRunRoutes, pipelineDefinitionRoutes, v1BuildRoutes, v1ProjectRoutes, jobOutputRoutes, v1OutputRoutes, compileRoutes];
