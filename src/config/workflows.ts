@@ -2,6 +2,7 @@
 // map of compiled invocations, requires resolution (aliases, duplicates) and cycle detection.
 import { type Ctx } from './context.ts';
 import { checkFilters } from './filters.ts';
+import { expandJobGroups } from './job-groups.ts';
 import { compileJob } from './jobs.ts';
 import { evalLogic } from './logic.ts';
 import { expandMatrix, matrixInstanceName } from './matrix.ts';
@@ -20,6 +21,8 @@ interface Invocation {
   name: string;
   explicitName: boolean;
   alias: string | null;
+  /** Job group the invocation came from; requiring the group means all its members. */
+  group: string | null;
   entry: Record<string, unknown>;
   body: Record<string, unknown> | null;
   path: Path;
@@ -62,7 +65,7 @@ export function compileWorkflows(doc: Record<string, unknown>, ns: Namespace, ct
         return;
       }
       const invs: Invocation[] = [];
-      wf.jobs.forEach((entry, i) => invs.push(...readInvocation(entry, [...wp, 'jobs', i], ns, wfScope, ctx)));
+      for (const e of expandJobGroups(wf.jobs, doc['job-groups'], wp, ctx.diags)) invs.push(...readInvocation(e.entry, e.path, ns, wfScope, ctx, e.group));
       kept.push({ name: wfName, wf, invs });
     });
   }
@@ -105,7 +108,7 @@ function workflowRuns(wf: Record<string, unknown>, scope: Scope, wp: Path, ctx: 
   return true;
 }
 
-function readInvocation(entry: unknown, path: Path, ns: Namespace, wfScope: Scope, ctx: Ctx): Invocation[] {
+function readInvocation(entry: unknown, path: Path, ns: Namespace, wfScope: Scope, ctx: Ctx, group: string | null): Invocation[] {
   const split = splitEntry(entry);
   if (!split) {
     ctx.diags.error(path, 'A workflow job must be a job name or a map with exactly one job name');
@@ -161,7 +164,7 @@ function readInvocation(entry: unknown, path: Path, ns: Namespace, wfScope: Scop
     } else if (isApproval && Object.keys(jobArgs).length > 0) {
       ctx.diags.error(argPath, `Unexpected argument(s): ${Object.keys(jobArgs).join(', ')}`);
     }
-    out.push({ jobRef, name, explicitName, alias: inst ? alias : null, entry: sub, body, path: argPath });
+    out.push({ jobRef, name, explicitName, alias: inst ? alias : null, group, entry: sub, body, path: argPath });
   }
   return out;
 }
@@ -210,6 +213,7 @@ function resolveRequires(wfName: string, invs: Invocation[], ctx: Ctx): void {
   for (const inv of invs) {
     byName.set(inv.name, [...(byName.get(inv.name) ?? []), inv]);
     if (inv.alias !== null) byAlias.set(inv.alias, [...(byAlias.get(inv.alias) ?? []), inv]);
+    if (inv.group !== null && inv.group !== inv.alias) byAlias.set(inv.group, [...(byAlias.get(inv.group) ?? []), inv]);
   }
   for (const inv of invs) {
     const req = inv.entry.requires;

@@ -58,10 +58,15 @@ export async function claimTask(deps: EngineDeps, agent: AgentCapabilities): Pro
     .returningAll()
     .executeTakeFirst();
   if (!claimed) return undefined;
-  await db.transaction().execute(async (trx) => {
-    const job = await getJob(trx, claimed.job_id);
-    if (job) await advanceWorkflow(deps, trx, job.workflow_id);
-  });
+  // The job starts running with its first claimed run. This never changes the workflow's
+  // status (a queued job already makes it running), so no advance is needed; the guard on
+  // `queued` leaves a job canceled meanwhile alone.
+  await db
+    .updateTable('jobs')
+    .set((eb) => ({ status: 'running', started_at: eb.fn.coalesce('started_at', eb.val(now)) }))
+    .where('id', '=', claimed.job_id)
+    .where('status', '=', 'queued')
+    .execute();
   return claimed;
 }
 

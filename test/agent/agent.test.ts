@@ -74,6 +74,12 @@ for (const kind of databaseKinds()) {
     let embedded: EmbeddedAgent;
     beforeAll(async () => {
       h = await Harness.start(kind);
+      h.server.app.server.on('request', (req: any, res: any) => {
+        const k = `${req.method} ${req.url} ${Date.now()}`;
+        (globalThis as any).pending ??= new Set();
+        (globalThis as any).pending.add(k);
+        res.on('close', () => (globalThis as any).pending.delete(k));
+      });
       process.env.CIRCLET_AGENT_ONLY = 'leaks';
       embedded = await startEmbeddedAgent({ database: h.server.database, url: h.server.url, dataDir: h.server.dataDir, concurrency: 3, logger: silentLogger });
     });
@@ -88,7 +94,7 @@ for (const kind of databaseKinds()) {
         const hs = (process as any)._getActiveHandles();
         console.log('handles', hs.map((x: any) => x.constructor?.name + ' ' + (x.remotePort ?? '') + ' ' + (x.localPort ?? '')));
         const reqs = (process as any)._getActiveRequests();
-        console.log('reqs', reqs.length);
+        console.log('reqs', reqs.length, [...(globalThis as any).pending]);
       }, 5000);
       await h?.close();
       clearTimeout(dump);

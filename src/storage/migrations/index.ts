@@ -2,10 +2,12 @@
 import type { Migration } from 'kysely';
 import * as m0001 from './0001_foundation.ts';
 import * as m0002 from './0002_engine.ts';
+import * as m0003 from './0003_engine_claim_queue.ts';
 import * as m0004 from './0004_job_outputs.ts';
 
 export const migrations: Record<string, Migration> = {
   '0001_foundation': m0001,
   '0002_engine': m0002,
+  '0003_engine_claim_queue': m0003,
   '0004_job_outputs': m0004,
 };
