@@ -4,9 +4,10 @@
 //   BENCH_DURATION=3 npm run bench:api
 //   BENCH_PROFILE=/tmp/prof npm run bench:api   # also writes a V8 CPU profile of the circlet process
 //
-// Seeds a fresh SQLite data dir (10,000 projects, 1,000 users), starts `circlet serve` and a
-// bare node:http server each in a child process of its own (the load generator, autocannon,
-// runs here), then loads `GET /api/v2/me` and `GET /api/v2/project/{slug}` on both.
+// Seeds a fresh SQLite data dir (10,000 projects, 1,000 users), starts `circlet serve` (without
+// its embedded agent, whose job polling is not API traffic) and a bare node:http server, each
+// in a child process of its own (the load generator, autocannon, runs here), then loads
+// `GET /api/v2/me` and `GET /api/v2/project/{slug}` on both.
 // Targets: circlet reaches at least 0.6 of the bare server's req/s, with p99 under 10 ms.
 // Exits 1 when a target is missed. It also prints each server's CPU time per request, which
 // holds up better than req/s when other work shares the machine.
@@ -176,7 +177,7 @@ async function main(): Promise<void> {
     const env: NodeJS.ProcessEnv = { ...process.env, CIRCLET_LOG_LEVEL: 'warn' };
     delete env.DATABASE_URL;
     const profile = process.env.BENCH_PROFILE ? ['--cpu-prof', `--cpu-prof-dir=${path.resolve(process.env.BENCH_PROFILE)}`] : [];
-    const circlet = await startChild('circlet', process.execPath, [...profile, path.join(ROOT, 'bin/circlet.js'), 'serve', '--port', '0', '--data-dir', dataDir], env);
+    const circlet = await startChild('circlet', process.execPath, [...profile, path.join(ROOT, 'bin/circlet.js'), 'serve', '--port', '0', '--agents', '0', '--data-dir', dataDir], env);
     children.push(circlet.child);
 
     // Record circlet's answers; the bare server replays them byte for byte.

@@ -208,6 +208,8 @@ async function seedTasks(database: Database, count: number): Promise<void> {
     await database.db.insertInto('jobs').values(jobs).execute();
     await database.db.insertInto('tasks').values(tasks).execute();
   }
+  // A running server's tables have planner statistics (autovacuum); a freshly seeded one not yet.
+  await sql`analyze`.execute(database.db);
 }
 
 async function claimThroughput(engine: Engine, database: Database, url: string, base: string, runnerToken: string, floor: number): Promise<void> {

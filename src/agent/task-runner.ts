@@ -7,6 +7,7 @@ import { LeaseLostError, type RunnerClient, type StepStatus, type TaskPayload, t
 import { composeEnv, envFrom } from './env.ts';
 import type { Logger } from './logger.ts';
 import { Masker, StepOutput } from './output.ts';
+import { installTimings } from './outputs-client.ts';
 import { parseStep } from './steps/index.ts';
 import { formatDuration, splitShell, str, type CommandOptions, type StepContext, type StepModule, type StepOutcome } from './steps/types.ts';
 
@@ -158,6 +159,8 @@ export class TaskRun {
     const shell = str(config.shell) ? splitShell(str(config.shell)!) : ws.defaultShell;
     await executor.mkdir(ws, workingDirectory);
     spinUp.out.write('out', `Working directory: ${workingDirectory}\nShell: ${shell.join(' ')}\n`);
+    const timings = await installTimings(client, payload, executor, ws, this.stopper.signal);
+    if (timings) spinUp.out.write('out', timings + '\n');
     await this.closeStep(spinUp, { status: 'success', exitCode: 0 });
 
     const steps = Array.isArray(config.steps) ? config.steps : [];

@@ -11,7 +11,7 @@
 //   (DirectoryOrbSource is in ./orbs/directory.ts — import it from there; it reads files.)
 //
 // Layout: parse.ts (YAML 1.1 + locator) → pipeline-params.ts → orbs.ts (fetch + namespaces) →
-// workflows.ts (invocations, names, requires) → matrix.ts / jobs.ts → executors.ts / commands.ts,
+// workflows.ts (invocations, names, requires; job-groups.ts) → matrix.ts / jobs.ts → executors.ts / commands.ts,
 // with template.ts (`<< >>` substitution), expr.ts (expressions), params.ts (declarations and
 // arguments), logic.ts (when/unless), filters.ts, semantic.ts, render.ts, select.ts.
 export { compileConfig } from './compile.ts';

@@ -111,17 +111,33 @@ export async function fetchOrbs(
       diags.error(p, `Cannot find orb ${key}: the orb or version does not exist`);
       continue;
     }
-    const parsed = parseYaml(got.source);
-    if (parsed.diagnostics.length > 0 || !isObj(parsed.value)) {
-      diags.error(p, `Orb ${key} could not be parsed: ${parsed.diagnostics[0]?.message ?? 'not a map'}`);
+    const parsed = parseOrbSource(got.source);
+    if (typeof parsed === 'string') {
+      diags.error(p, `Orb ${key} could not be parsed: ${parsed}`);
       continue;
     }
     const resolved = `${ref.namespace}/${ref.name}@${got.resolvedVersion}`;
-    table.set(key, { resolved, data: parsed.value });
+    table.set(key, { resolved, data: parsed });
     imported.push({ ref: key, resolved });
-    await fetchOrbs(parsed.value.orbs, [...p, 'orbs'], source, diags, table, imported);
+    await fetchOrbs(parsed.orbs, [...p, 'orbs'], source, diags, table, imported);
   }
   return { table, imported };
+}
+
+// Parsed orb sources, keyed by their text. Orb data is only ever read (every compile step builds
+// new values), so sharing it between compiles is safe; the cache only saves re-parsing.
+const parseCache = new Map<string, Record<string, unknown> | string>();
+const PARSE_CACHE_SIZE = 64;
+
+/** Parses packed orb YAML (memoized); a string result is the parse error. */
+function parseOrbSource(text: string): Record<string, unknown> | string {
+  const hit = parseCache.get(text);
+  if (hit !== undefined) return hit;
+  const parsed = parseYaml(text);
+  const value = parsed.diagnostics.length > 0 || !isObj(parsed.value) ? (parsed.diagnostics[0]?.message ?? 'not a map') : parsed.value;
+  if (parseCache.size >= PARSE_CACHE_SIZE) parseCache.delete(parseCache.keys().next().value as string);
+  parseCache.set(text, value);
+  return value;
 }
 
 function mapOf(v: unknown): Record<string, unknown> {

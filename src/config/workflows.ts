@@ -23,6 +23,7 @@ interface Invocation {
   alias: string | null;
   /** Job group the invocation came from; requiring the group means all its members. */
   group: string | null;
+  workflow?: string;
   entry: Record<string, unknown>;
   body: Record<string, unknown> | null;
   path: Path;
@@ -65,7 +66,9 @@ export function compileWorkflows(doc: Record<string, unknown>, ns: Namespace, ct
         return;
       }
       const invs: Invocation[] = [];
-      for (const e of expandJobGroups(wf.jobs, doc['job-groups'], wp, ctx.diags)) invs.push(...readInvocation(e.entry, e.path, ns, wfScope, ctx, e.group));
+      for (const e of expandJobGroups(wf.jobs, doc['job-groups'], wp, ctx.diags)) {
+        for (const inv of readInvocation(e.entry, e.path, ns, wfScope, ctx, e.group)) invs.push({ ...inv, workflow: wfName });
+      }
       kept.push({ name: wfName, wf, invs });
     });
   }
@@ -189,7 +192,7 @@ function assignNames(kept: { name: string; invs: Invocation[] }[], ctx: Ctx): vo
   }
   for (const [n, group] of byName) {
     const distinct = new Set(group.map((g) => stableKey(g.body)));
-    const sameWorkflowDup = new Set(group.map((g) => g.path[1])).size < group.length;
+    const sameWorkflowDup = new Set(group.map((g) => g.workflow)).size < group.length;
     if (group.length === 1 || (distinct.size === 1 && !sameWorkflowDup)) {
       for (const g of group) g.finalName = n;
     } else {

@@ -1,6 +1,6 @@
 // The server side of the runner protocol: atomic claims, leases, step results and output,
 // task completion, and reaping tasks whose agent went silent.
-import { sql } from 'kysely';
+import { sql, type Expression } from 'kysely';
 import { nowIso } from '../domain/clock.ts';
 import type { Db } from '../storage/executor.ts';
 import { getJob, getTask, type Task } from '../storage/jobs.ts';
@@ -49,7 +49,35 @@ export async function claimTask(deps: EngineDeps, agent: AgentCapabilities): Pro
     .orderBy('queued_at')
     .orderBy('id')
     .limit(1);
-  if (pg) pick = pick.forUpdate().skipLocked();
+  const startJob = (qb: Db, jobId: string | Expression<string>) =>
+    qb
+      .updateTable('jobs')
+      .set((eb) => ({ status: 'running', started_at: eb.fn.coalesce('started_at', eb.val(now)) }))
+      .where('id', '=', jobId)
+      .where('status', '=', 'queued');
+  // The job starts running with its first claimed run. That never changes the workflow's
+  // status (a queued job already makes it running), so no advance is needed; the guard on
+  // `queued` leaves a job canceled meanwhile alone.
+  if (pg) {
+    // One statement, one commit: the claim and the job's start as data-modifying CTEs.
+    pick = pick.forUpdate().skipLocked();
+    const claimed = await db
+      .with('c', (qb) =>
+        qb
+          .updateTable('tasks')
+          .set({ status: 'running', agent_id: agent.agentId, lease_expires_at: leaseUntil(deps), started_at: now })
+          .where('id', '=', (eb) => eb.selectFrom(pick.as('p')).select('p.id'))
+          .where('status', '=', 'queued')
+          .returningAll(),
+      )
+      // SKIP LOCKED: when another claimer holds the job row, it is starting the job itself.
+      .with('j', (qb) => startJob(qb as unknown as Db, sql<string>`(select id from jobs where id = (select job_id from c) and status = 'queued' for update skip locked)`).returning('id'))
+      .selectFrom('c')
+      .selectAll()
+      .executeTakeFirst();
+    return claimed as Task | undefined;
+  }
+  // SQLite: each statement is atomic under its single writer.
   const claimed = await db
     .updateTable('tasks')
     .set({ status: 'running', agent_id: agent.agentId, lease_expires_at: leaseUntil(deps), started_at: now })
@@ -57,16 +85,7 @@ export async function claimTask(deps: EngineDeps, agent: AgentCapabilities): Pro
     .where('status', '=', 'queued')
     .returningAll()
     .executeTakeFirst();
-  if (!claimed) return undefined;
-  // The job starts running with its first claimed run. This never changes the workflow's
-  // status (a queued job already makes it running), so no advance is needed; the guard on
-  // `queued` leaves a job canceled meanwhile alone.
-  await db
-    .updateTable('jobs')
-    .set((eb) => ({ status: 'running', started_at: eb.fn.coalesce('started_at', eb.val(now)) }))
-    .where('id', '=', claimed.job_id)
-    .where('status', '=', 'queued')
-    .execute();
+  if (claimed) await startJob(db, claimed.job_id).execute();
   return claimed;
 }
 

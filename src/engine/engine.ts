@@ -61,6 +61,7 @@ export class Engine {
   stop(): void {
     if (this.reaper) clearTimeout(this.reaper);
     this.reaper = undefined;
+    this.deps.mirrors.close();
   }
 
   setBaseUrl(url: string): void {

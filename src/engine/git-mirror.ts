@@ -1,6 +1,6 @@
 // A bare mirror per project under the data dir: fetches the ref a pipeline asks for
 // (incrementally) and reads the commit and its config file with real git.
-import { execFile, spawn } from 'node:child_process';
+import { execFile, spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
 import crypto from 'node:crypto';
 import fs from 'node:fs';
 import os from 'node:os';
@@ -105,8 +105,107 @@ function parseBatch(buf: Buffer, count: number): ({ sha: string; type: string; c
   return out;
 }
 
+/** Byte length of `count` complete `git cat-file --batch` answers at the start of `buf`, or -1. */
+function batchLength(buf: Buffer, count: number): number {
+  let pos = 0;
+  for (let i = 0; i < count; i++) {
+    const eol = buf.indexOf(10, pos);
+    if (eol === -1) return -1;
+    const parts = buf.subarray(pos, eol).toString().split(' ');
+    pos = eol + 1;
+    if (parts.length !== 3) continue; // `<name> missing` / `<name> ambiguous`
+    pos += Number(parts[2]) + 1;
+    if (pos > buf.length) return -1;
+  }
+  return pos;
+}
+
+/**
+ * A long-lived `git cat-file --batch` on one mirror, so a trigger costs no process start
+ * for reading. Objects a later fetch adds are found (git rescans packs on a miss); refs
+ * are resolved by the caller, so the process never serves a stale ref.
+ */
+class BatchReader {
+  private child?: ChildProcessWithoutNullStreams;
+  private buf: Buffer = Buffer.alloc(0);
+  private pending?: { count: number; resolve(b: Buffer): void; reject(e: Error): void };
+
+  constructor(private readonly dir: string) {}
+
+  read(names: string[]): Promise<Buffer> {
+    if (names.some((n) => n.includes('\n'))) return Promise.reject(new GitError('invalid object name'));
+    const child = this.child ?? this.start();
+    return new Promise((resolve, reject) => {
+      this.pending = { count: names.length, resolve, reject };
+      child.stdin.write(names.join('\n') + '\n');
+    });
+  }
+
+  close(): void {
+    this.child?.kill();
+    this.child = undefined;
+  }
+
+  private start(): ChildProcessWithoutNullStreams {
+    const child = spawn('git', ['cat-file', '--batch'], { cwd: this.dir, stdio: ['pipe', 'pipe', 'pipe'] });
+    this.child = child;
+    this.buf = Buffer.alloc(0);
+    const fail = () => {
+      if (this.child === child) this.child = undefined;
+      const p = this.pending;
+      this.pending = undefined;
+      p?.reject(new GitError('git cat-file stopped'));
+    };
+    child.on('error', fail);
+    child.on('exit', fail);
+    child.stdin.on('error', () => undefined);
+    child.stderr.resume();
+    child.stdout.on('data', (b: Buffer) => {
+      this.buf = this.buf.length === 0 ? b : Buffer.concat([this.buf, b]);
+      const p = this.pending;
+      if (!p) return;
+      const end = batchLength(this.buf, p.count);
+      if (end < 0) return;
+      const out = Buffer.from(this.buf.subarray(0, end));
+      this.buf = this.buf.subarray(end);
+      this.pending = undefined;
+      p.resolve(out);
+    });
+    // Never keep the process alive for this.
+    child.unref();
+    for (const s of [child.stdin, child.stdout, child.stderr] as unknown as { unref?: () => void }[]) s.unref?.();
+    return child;
+  }
+}
+
+/** The object a ref of a bare repository points at, read from its files; undefined if absent. */
+function readRef(dir: string, ref: string): string | undefined {
+  try {
+    const loose = fs.readFileSync(path.join(dir, ref), 'utf8').trim();
+    if (/^[0-9a-f]{40,64}$/.test(loose)) return loose;
+  } catch {
+    /* not a loose ref */
+  }
+  try {
+    for (const line of fs.readFileSync(path.join(dir, 'packed-refs'), 'utf8').split('\n')) {
+      const [sha, name] = line.split(' ');
+      if (name === ref && sha && /^[0-9a-f]{40,64}$/.test(sha)) return sha;
+    }
+  } catch {
+    /* no packed refs */
+  }
+  return undefined;
+}
+
 export class GitMirrors {
   private readonly queues = new Map<string, Promise<unknown>>();
+  private readonly readers = new Map<string, BatchReader>();
+
+  /** Stops the mirrors' long-lived git processes. */
+  close(): void {
+    for (const r of this.readers.values()) r.close();
+    this.readers.clear();
+  }
 
   constructor(private readonly root: string) {}
 
@@ -143,7 +242,22 @@ export class GitMirrors {
     const local = ref.tag ? `refs/tags/${ref.tag}` : `refs/heads/${ref.branch ?? ''}`;
     const env = await this.sshEnv(sshKey);
     try {
-      const fetchArgs = ['fetch', '--quiet', '--no-tags', '--force', '--', url, `+${local}:${local}`];
+      // No auto-maintenance, FETCH_HEAD or forced-update walk: each would cost a process or
+      // a history walk on every trigger.
+      const fetchArgs = [
+        '-c',
+        'advice.fetchShowForcedUpdates=false',
+        'fetch',
+        '--quiet',
+        '--no-tags',
+        '--force',
+        '--no-auto-maintenance',
+        '--no-write-fetch-head',
+        '--no-show-forced-updates',
+        '--',
+        url,
+        `+${local}:${local}`,
+      ];
       try {
         await run(fetchArgs, { cwd: dir, env: env.env });
       } catch (err) {
@@ -161,8 +275,10 @@ export class GitMirrors {
     } finally {
       env.cleanup();
     }
-    const target = ref.revision ?? local;
-    const [commit, blob] = parseBatch(await run(['cat-file', '--batch'], { cwd: dir, input: `${target}^{commit}\n${target}:${file}\n` }), 2);
+    const target = ref.revision ?? readRef(dir, local) ?? local;
+    let reader = this.readers.get(projectId);
+    if (!reader) this.readers.set(projectId, (reader = new BatchReader(dir)));
+    const [commit, blob] = parseBatch(await reader.read([`${target}^{commit}`, `${target}:${file}`]), 2);
     if (!commit) throw new GitError(`Revision '${ref.revision ?? local}' not found in the repository`);
     if (ref.revision && ref.branch) {
       try {

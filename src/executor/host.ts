@@ -5,7 +5,8 @@ import { spawn } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import type { ExecOptions, Executor, ExitStatus, JobSpec, RunningCommand, Workspace } from './types.ts';
+import { PassThrough, type Readable } from 'node:stream';
+import type { ExecOptions, Executor, ExitStatus, FileEntry, JobSpec, RunningCommand, TarExport, Workspace } from './types.ts';
 
 export interface HostExecutorOptions {
   /** Where job workspaces are created (one directory per job run). */
@@ -26,6 +27,10 @@ interface Tracked {
   /** Process group ids this workspace started (a group may outlive its leader). */
   groups: Set<number>;
   scripts: number;
+}
+
+function tarEnv(): NodeJS.ProcessEnv {
+  return { PATH: process.env.PATH ?? '/usr/local/bin:/usr/bin:/bin', LC_ALL: 'C' };
 }
 
 export function hostKinds(dockerOnHost: boolean, platform: NodeJS.Platform = process.platform): string[] {
@@ -163,6 +168,82 @@ export class HostExecutor implements Executor {
 
   async mkdir(ws: Workspace, p: string): Promise<void> {
     await fs.promises.mkdir(this.resolvePath(ws, p), { recursive: true });
+  }
+
+  async listFiles(ws: Workspace, p: string): Promise<FileEntry[]> {
+    const out: FileEntry[] = [];
+    const visit = async (abs: string): Promise<void> => {
+      let st: fs.Stats;
+      try {
+        st = await fs.promises.lstat(abs);
+      } catch {
+        return;
+      }
+      const type = st.isFile() ? 'file' : st.isDirectory() ? 'dir' : st.isSymbolicLink() ? 'symlink' : 'other';
+      out.push({ path: abs, type, size: st.isFile() ? st.size : 0 });
+      if (type !== 'dir') return;
+      const names = await fs.promises.readdir(abs).catch(() => [] as string[]);
+      for (const name of names.sort()) await visit(path.join(abs, name));
+    };
+    await visit(this.resolvePath(ws, p));
+    return out;
+  }
+
+  async readStream(ws: Workspace, p: string): Promise<Readable | undefined> {
+    const abs = this.resolvePath(ws, p);
+    const st = await fs.promises.stat(abs).catch(() => undefined);
+    return st?.isFile() ? fs.createReadStream(abs) : undefined;
+  }
+
+  /** The system tar (GNU or bsdtar): `tar -c` of the paths that exist, streamed from stdout. */
+  async exportTar(ws: Workspace, cwd: string, paths: string[]): Promise<TarExport> {
+    const base = this.resolvePath(ws, cwd);
+    const included: string[] = [];
+    const missing: string[] = [];
+    for (const p of paths) ((await fs.promises.lstat(path.resolve(base, p)).catch(() => undefined)) ? included : missing).push(p);
+    const stream = new PassThrough();
+    if (included.length === 0) {
+      stream.end();
+      return { stream, included, missing };
+    }
+    const child = spawn('tar', ['-c', '-f', '-', '-C', base, '--', ...included], { env: tarEnv(), stdio: ['ignore', 'pipe', 'pipe'] });
+    let stderr = '';
+    child.stderr.on('data', (d: Buffer) => (stderr = (stderr + d.toString()).slice(-4000)));
+    child.stdout.pipe(stream, { end: false });
+    const fail = (err: Error) => stream.destroy(err);
+    child.once('error', fail);
+    child.once('close', (code) => {
+      // GNU tar: 1 = some file changed while being read (archive complete), 2 = fatal.
+      if (code === 0 || code === 1) stream.end();
+      else fail(new Error(`tar exited with code ${code}: ${stderr.trim()}`));
+    });
+    stream.once('close', () => {
+      if (child.exitCode === null) child.kill('SIGKILL');
+    });
+    return { stream, included, missing };
+  }
+
+  async importTar(ws: Workspace, archive: Readable, dir: string): Promise<void> {
+    const abs = this.resolvePath(ws, dir);
+    await fs.promises.mkdir(abs, { recursive: true });
+    await new Promise<void>((resolve, reject) => {
+      const child = spawn('tar', ['-x', '-f', '-', '-C', abs], { env: tarEnv(), stdio: ['pipe', 'ignore', 'pipe'] });
+      let stderr = '';
+      let failed: Error | undefined;
+      child.stderr.on('data', (d: Buffer) => (stderr = (stderr + d.toString()).slice(-4000)));
+      child.stdin.on('error', () => undefined); // EPIPE when tar stops early: its exit code says why
+      archive.once('error', (err) => {
+        failed = err;
+        child.kill('SIGKILL');
+      });
+      archive.pipe(child.stdin);
+      child.once('error', reject);
+      child.once('close', (code) => {
+        if (failed) reject(failed);
+        else if (code === 0) resolve();
+        else reject(new Error(`tar exited with code ${code}: ${stderr.trim()}`));
+      });
+    });
   }
 
   async killAll(ws: Workspace, graceMs = 500): Promise<void> {

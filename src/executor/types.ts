@@ -2,6 +2,7 @@
 // prepare a fresh workspace, run commands in their own process groups, write files,
 // kill, clean up. Implementations: host (this machine); docker comes later and must pass
 // the same contract suite (test/executor/contract.ts).
+import type { Readable } from 'node:stream';
 
 /** What an executor needs to know to set a job up. */
 export interface JobSpec {
@@ -59,6 +60,24 @@ export interface RunningCommand {
   kill(signal?: NodeJS.Signals): void;
 }
 
+/** One entry of `listFiles`. */
+export interface FileEntry {
+  /** Absolute. */
+  path: string;
+  type: 'file' | 'dir' | 'symlink' | 'other';
+  size: number;
+}
+
+/** A tar archive being written by `exportTar`. */
+export interface TarExport {
+  /** The archive bytes; ends only when tar succeeded, errors when it failed. */
+  stream: Readable;
+  /** The requested paths that did not exist (left out of the archive). */
+  missing: string[];
+  /** The requested paths in the archive. */
+  included: string[];
+}
+
 export interface Executor {
   /** The executor kinds this executor runs (advertised when claiming). */
   readonly kinds: readonly string[];
@@ -70,6 +89,14 @@ export interface Executor {
   writeFile(ws: Workspace, path: string, data: string, mode?: number): Promise<void>;
   readFile(ws: Workspace, path: string): Promise<string | undefined>;
   mkdir(ws: Workspace, path: string): Promise<void>;
+  /** `path` itself and everything below it (directories recursively, symlinks not followed); [] when missing. */
+  listFiles(ws: Workspace, path: string): Promise<FileEntry[]>;
+  /** The bytes of a regular file; undefined when it is not one. */
+  readStream(ws: Workspace, path: string): Promise<Readable | undefined>;
+  /** Streams a tar archive of `paths` (relative to the absolute `cwd`); missing paths are left out. */
+  exportTar(ws: Workspace, cwd: string, paths: string[]): Promise<TarExport>;
+  /** Extracts a tar archive into the absolute `dir` (created when missing), over what is there. */
+  importTar(ws: Workspace, archive: Readable, dir: string): Promise<void>;
   /** Kills every process the workspace still runs (SIGTERM, then SIGKILL after `graceMs`). */
   killAll(ws: Workspace, graceMs?: number): Promise<void>;
   /** Kills what is left and removes the workspace. */

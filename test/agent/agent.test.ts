@@ -74,31 +74,13 @@ for (const kind of databaseKinds()) {
     let embedded: EmbeddedAgent;
     beforeAll(async () => {
       h = await Harness.start(kind);
-      h.server.app.server.on('request', (req: any, res: any) => {
-        const k = `${req.method} ${req.url} ${Date.now()}`;
-        (globalThis as any).pending ??= new Set();
-        (globalThis as any).pending.add(k);
-        res.on('close', () => (globalThis as any).pending.delete(k));
-      });
       process.env.CIRCLET_AGENT_ONLY = 'leaks';
       embedded = await startEmbeddedAgent({ database: h.server.database, url: h.server.url, dataDir: h.server.dataDir, concurrency: 3, logger: silentLogger });
     });
     afterAll(async () => {
       delete process.env.CIRCLET_AGENT_ONLY;
-      console.log('running', embedded?.agent.running);
-      let t = Date.now();
       await embedded?.stop(0);
-      console.log('stopped', Date.now() - t);
-      t = Date.now();
-      const dump = setTimeout(() => {
-        const hs = (process as any)._getActiveHandles();
-        console.log('handles', hs.map((x: any) => x.constructor?.name + ' ' + (x.remotePort ?? '') + ' ' + (x.localPort ?? '')));
-        const reqs = (process as any)._getActiveRequests();
-        console.log('reqs', reqs.length, [...(globalThis as any).pending]);
-      }, 5000);
       await h?.close();
-      clearTimeout(dump);
-      console.log('closed', Date.now() - t);
     });
 
     it('runs checkout and run steps with every option, CircleCI env precedence and masked secrets', async () => {
@@ -199,7 +181,7 @@ workflows: {main: {jobs: [sleepy]}}
       expect(pids).toHaveLength(2);
       const t0 = Date.now();
       const r = await h.server.call('POST', `/api/v2/jobs/${job.id}/cancel`, h.token);
-      expect(r.status, r.text).toBe(202 === r.status ? 202 : 200);
+      expect([200, 202], r.text).toContain(r.status);
       await h.waitFor(async () => ((await h.jobs(id)).sleepy?.tasks[0]?.status === 'canceled' ? true : undefined), 5_000, 'the task to be canceled');
       expect(Date.now() - t0).toBeLessThan(1_000);
       const after = (await h.jobs(id)).sleepy!;

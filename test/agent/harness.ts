@@ -19,6 +19,7 @@ export interface StepRecord {
 
 export interface TaskRecord {
   node_index: number;
+  agent_id: string | null;
   status: string;
   message: string | null;
   steps: StepRecord[];
@@ -47,6 +48,8 @@ export class Harness {
   }
 
   async close(): Promise<void> {
+    // Keep-alive connections of this process's fetch would hold the close up until they time out.
+    this.server?.app.server.closeAllConnections();
     await this.server?.close();
   }
 
@@ -108,6 +111,7 @@ export class Harness {
         const chunks = await db.selectFrom('step_output').selectAll().where('task_id', '=', t.id).orderBy('step_index').orderBy('seq').execute();
         recs.push({
           node_index: Number(t.node_index),
+          agent_id: t.agent_id,
           status: t.status,
           message: t.message,
           steps: steps.map((s) => ({

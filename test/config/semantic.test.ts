@@ -45,6 +45,21 @@ describe('compile contract', () => {
     expect(a.compiledYaml).not.toBeNull();
     expect(a.compiledYaml).toBe(b.compiledYaml);
   });
+  it('returns output that shares nothing with cached orb data', async () => {
+    const src = readFileSync(file, 'utf8');
+    const a = await compileConfig(src, { orbSource: dirSource, pipelineValues: PIPELINE_VALUES });
+    const scramble = (v: unknown): void => {
+      if (typeof v !== 'object' || v === null) return;
+      const o = v as Record<string, unknown>;
+      for (const k of Object.keys(o)) {
+        if (typeof o[k] === 'object' && o[k] !== null) scramble(o[k]);
+        else o[k] = 'X';
+      }
+    };
+    scramble(a.compiled);
+    const b = await compileConfig(src, { orbSource: dirSource, pipelineValues: PIPELINE_VALUES });
+    expect(b.compiledYaml).toBe(a.compiledYaml);
+  });
   it('does not mutate its options', async () => {
     const opts = { pipelineValues: { ...PIPELINE_VALUES }, pipelineParameters: {} };
     const before = JSON.stringify(opts);

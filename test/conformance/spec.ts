@@ -74,6 +74,12 @@ export const ERRATA: Erratum[] = [
       why: `v1.1 builds: \`${field}\` is typed as a plain string, but CircleCI's own v1.1 examples show null: a build not yet started or stopped (start_time, stop_time), a build of a tag (branch), a build without commit details (committer_*, subject).`,
     })),
   ),
+  {
+    spec: 'v1',
+    pointer: `${V1_DETAILS}/outcome`,
+    merge: { nullable: true },
+    why: 'v1.1 builds: `outcome` is typed as a plain string, but it is null until a build finishes (CircleCI\'s own v1.1 examples of retry and trigger show `"outcome": null`).',
+  },
 ];
 
 function applyErrata(spec: Json, which: 'v1' | 'v2'): void {

@@ -1,15 +1,22 @@
 // The step registry: step type → module. New step types plug in here.
 import { addSshKeysStep } from './add-ssh-keys.ts';
+import { attachWorkspaceStep } from './attach-workspace.ts';
 import { checkoutStep } from './checkout.ts';
+import { persistToWorkspaceStep } from './persist-to-workspace.ts';
+import { restoreCacheStep } from './restore-cache.ts';
 import { runStep } from './run.ts';
+import { saveCacheStep } from './save-cache.ts';
 import { setupRemoteDockerStep } from './setup-remote-docker.ts';
+import { storeArtifactsStep } from './store-artifacts.ts';
+import { storeTestResultsStep } from './store-test-results.ts';
 import type { StepModule } from './types.ts';
 import { unsupportedStep } from './unsupported.ts';
 
-const NOT_YET = ['save_cache', 'restore_cache', 'persist_to_workspace', 'attach_workspace', 'store_artifacts', 'store_test_results', 'install_signing_bundle'];
+const NOT_YET = ['install_signing_bundle'];
+const OUTPUTS = [saveCacheStep, restoreCacheStep, persistToWorkspaceStep, attachWorkspaceStep, storeArtifactsStep, storeTestResultsStep];
 
 export function defaultSteps(): Map<string, StepModule> {
-  const modules: StepModule[] = [runStep('run'), runStep('deploy'), checkoutStep, addSshKeysStep, setupRemoteDockerStep, ...NOT_YET.map((t) => unsupportedStep(t))];
+  const modules: StepModule[] = [runStep('run'), runStep('deploy'), checkoutStep, addSshKeysStep, setupRemoteDockerStep, ...OUTPUTS, ...NOT_YET.map((t) => unsupportedStep(t))];
   return new Map(modules.map((m) => [m.type, m]));
 }
 

@@ -185,13 +185,18 @@ function split(items, by, total, index) {
   if (by === 'timings') {
     const timings = loadTimings();
     if (!timings) {
-      process.stderr.write('No timing data found (stored test results are not available to this agent yet); splitting by name.\n');
+      process.stderr.write('No timing data found (no stored test results for this project yet); splitting by name.\n');
       return split(uniq, 'name', total, index);
     }
-    const known = uniq.map((f) => timings[f]).filter((t) => typeof t === 'number');
+    // Stored file names have no leading ./ (the agent normalises them); items may.
+    const timingOf = (f) => {
+      const t = timings[f] ?? timings[f.replace(/^(\.\/)+/, '')];
+      return typeof t === 'number' ? t : undefined;
+    };
+    const known = uniq.map(timingOf).filter((t) => t !== undefined);
     const avg = known.length > 0 ? known.reduce((a, b) => a + b, 0) / known.length : 1;
-    for (const f of uniq) if (typeof timings[f] !== 'number') process.stderr.write(`No timing found for "${f}"\n`);
-    return byWeight(uniq, (f) => (typeof timings[f] === 'number' ? timings[f] : avg), total)[index];
+    for (const f of uniq) if (timingOf(f) === undefined) process.stderr.write(`No timing found for "${f}"\n`);
+    return byWeight(uniq, (f) => timingOf(f) ?? avg, total)[index];
   }
   die(`unknown --split-by=${by} (use name, filesize or timings)`);
 }

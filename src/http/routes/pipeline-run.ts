@@ -2,7 +2,7 @@
 // pipeline"): like triggerPipeline, but the ref the config is read from (`config`) and the
 // ref that is checked out (`checkout`) are named apart, and the config may be given inline.
 import type { FastifyInstance } from 'fastify';
-import { GitError } from '../../engine/git-mirror.ts';
+import { GitError, type ResolvedRevision } from '../../engine/git-mirror.ts';
 import { CONFIG_PATH, triggerPipeline } from '../../engine/trigger.ts';
 import { preferredPrivateKey } from '../../storage/checkout-keys.ts';
 import type { ProjectWithOrg } from '../../storage/projects.ts';
@@ -63,18 +63,27 @@ function needsSsh(url: string): boolean {
   return /^ssh:\/\//.test(url) || /^[^/]+@[^:]+:/.test(url);
 }
 
-/** The config file at another ref than the one checked out. */
-async function configAt(deps: HttpDeps, project: ProjectWithOrg, ref: Ref): Promise<string> {
+/** The commit a ref names and the config file in it, or the git error. */
+async function resolveAt(deps: HttpDeps, project: ProjectWithOrg, ref: Ref): Promise<ResolvedRevision | GitError> {
   const key = needsSsh(project.vcs_url) ? await preferredPrivateKey(deps.database, deps.secrets, project.id) : undefined;
   try {
-    const resolved = await deps.engine.deps.mirrors.resolve(project.id, project.vcs_url, ref, CONFIG_PATH, key);
-    if (resolved.file === null) throw badRequest(`Unable to find ${CONFIG_PATH} at ${describeRef(ref)}`);
-    return resolved.file;
+    return await deps.engine.deps.mirrors.resolve(project.id, project.vcs_url, ref, CONFIG_PATH, key);
   } catch (err) {
-    if (err instanceof GitError) throw badRequest(`Unable to fetch config at ${describeRef(ref)}: ${err.message}`);
+    if (err instanceof GitError) return err;
     throw err;
   }
 }
+
+/** The config file at another ref than the one checked out. */
+async function configAt(deps: HttpDeps, project: ProjectWithOrg, ref: Ref): Promise<string> {
+  const resolved = await resolveAt(deps, project, ref);
+  if (resolved instanceof GitError) throw badRequest(`Unable to fetch config at ${describeRef(ref)}: ${resolved.message}`);
+  if (resolved.file === null) throw badRequest(`Unable to find ${CONFIG_PATH} at ${describeRef(ref)}`);
+  return resolved.file;
+}
+
+/** `[ci skip]` or `[skip ci]` in the commit's subject or body, as CircleCI honours them. */
+const CI_SKIP = /\[(ci skip|skip ci)\]/i;
 
 export function pipelineRunRoutes(app: FastifyInstance, deps: HttpDeps): void {
   app.post<{ Params: SlugParams; Body: RunBody | null | undefined }>(
@@ -100,6 +109,12 @@ export function pipelineRunRoutes(app: FastifyInstance, deps: HttpDeps): void {
       // Each side defaults to the other, and both to the project's default branch.
       const checkout = checkoutRef ?? configRef ?? { branch: project.default_branch };
       const configFrom = configRef ?? checkout;
+      // A checkout commit asking to be skipped starts no pipeline (200, as CircleCI answers).
+      // A ref that cannot be fetched is left to the trigger: an errored pipeline says why.
+      const head = await resolveAt(deps, project, checkout);
+      if (!(head instanceof GitError) && CI_SKIP.test(`${head.commit.subject}\n${head.commit.body}`)) {
+        return reply.status(200).send({ message: 'Ignoring pipeline due to CI skip in the commit' });
+      }
       let configContent = body.config?.content;
       if (configContent === undefined && !sameRef(configFrom, checkout)) configContent = await configAt(deps, project, configFrom);
       const { pipeline } = await triggerPipeline(deps.engine.deps, {

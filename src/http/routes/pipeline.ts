@@ -17,6 +17,7 @@ import { pipelineBody, pipelineConfigBody, pipelineValuesBody, projectSlugOf } f
 import { workflowBody } from '../presenters/workflow.ts';
 import { requireProject, type SlugParams } from '../project-access.ts';
 import { projectSlugParams } from '../schemas/common.ts';
+import { strictBodyValidator } from '../schemas/validation.ts';
 
 const PAGE = 20;
 
@@ -116,6 +117,7 @@ export function pipelineRoutes(app: FastifyInstance, deps: HttpDeps): void {
   app.post<{ Body: { 'continuation-key': string; configuration: string; parameters?: Record<string, unknown> } }>(
     '/api/v2/pipeline/continue',
     {
+      validatorCompiler: strictBodyValidator,
       schema: {
         tags,
         operationId: 'continuePipeline',
@@ -167,6 +169,7 @@ export function pipelineRoutes(app: FastifyInstance, deps: HttpDeps): void {
   app.post<{ Params: SlugParams; Body: { branch?: string; tag?: string; parameters?: Record<string, unknown> } | undefined }>(
     '/api/v2/project/:provider/:organization/:project/pipeline',
     {
+      validatorCompiler: strictBodyValidator,
       schema: {
         tags,
         operationId: 'triggerPipeline',

@@ -66,7 +66,9 @@ export function runnerRoutes(app: FastifyInstance, deps: HttpDeps): void {
       const runner = (req as FastifyRequest & { runner: RunnerToken }).runner;
       const classes = runner.resource_class ? [runner.resource_class] : (req.body.resource_classes ?? null);
       const abort = new AbortController();
-      req.raw.on('close', () => abort.abort());
+      // The response's 'close' before we answered = the agent went away (the request's own
+      // 'close' has already fired once its body was read).
+      reply.raw.on('close', () => abort.abort());
       const task = await engine.claim(
         { agentId: req.body.agent_id, executors: req.body.executors ?? ['machine'], resourceClasses: classes && classes.length > 0 ? classes : null },
         req.body.wait_ms ?? 25_000,
@@ -87,11 +89,12 @@ export function runnerRoutes(app: FastifyInstance, deps: HttpDeps): void {
   app.post<{ Params: { id: string }; Body: { agent_id: string; wait_ms?: number } }>(
     `${PREFIX}/tasks/:id/cancellation`,
     { schema: { hide: true, params: taskParams, body: { ...agentBody, properties: { ...agentBody.properties, wait_ms: { type: 'integer', minimum: 0, maximum: 60_000 } } } } },
-    async (req) =>
+    async (req, reply) =>
       guard(async () => {
         const deadline = Date.now() + (req.body.wait_ms ?? 20_000);
         const abort = new AbortController();
-        req.raw.on('close', () => abort.abort());
+        // Stop heartbeating as soon as the agent hangs up: a dead agent must not keep its lease.
+        reply.raw.on('close', () => abort.abort());
         for (;;) {
           const r = await heartbeat(engine.deps, req.params.id, req.body.agent_id);
           const left = deadline - Date.now();

@@ -12,6 +12,7 @@ import { badRequest } from '../errors.ts';
 import { requireWorkflow } from '../pipeline-access.ts';
 import { projectSlugOf } from '../presenters/pipeline.ts';
 import { workflowBody, workflowJobBody } from '../presenters/workflow.ts';
+import { strictBodyValidator } from '../schemas/validation.ts';
 
 const PAGE = 100;
 const idParams = { type: 'object', properties: { id: { type: 'string' } }, required: ['id'] } as const;
@@ -61,6 +62,7 @@ export function workflowRoutes(app: FastifyInstance, deps: HttpDeps): void {
   app.post<{ Params: { id: string }; Body: { from_failed?: boolean; jobs?: string[]; sparse_tree?: boolean; enable_ssh?: boolean } | undefined }>(
     '/api/v2/workflow/:id/rerun',
     {
+      validatorCompiler: strictBodyValidator,
       schema: {
         tags,
         operationId: 'rerunWorkflow',

@@ -17,7 +17,10 @@ workflows:
       - build: {filters: {tags: {only: /.*/}}}
 `;
 
-/** A project whose `main` runs workflow `on-main`, branch `alt` workflow `on-alt`, tag `v1` workflow `on-tag`. */
+/**
+ * A project whose `main` runs workflow `on-main`, branch `alt` workflow `on-alt`, tag `v1`
+ * workflow `on-tag`; the head of branch `skipped` asks for `[ci skip]`.
+ */
 const projects = new WeakMap<CaseContext, Promise<{ slug: string; id: string }>>();
 function runProject(ctx: CaseContext): Promise<{ slug: string; id: string }> {
   let p = projects.get(ctx);
@@ -30,6 +33,9 @@ function runProject(ctx: CaseContext): Promise<{ slug: string; id: string }> {
       repo.branch('tagged');
       repo.commit({ '.circleci/config.yml': config('on-tag') });
       repo.tag('v1');
+      repo.checkout('main');
+      repo.branch('skipped');
+      repo.commit({ 'README.md': 'docs only' }, 'Update the docs [ci skip]');
       repo.checkout('main');
       const slug = `gh/acme/run-${crypto.randomBytes(4).toString('hex')}`;
       const project = await ctx.server.project(slug, repo.dir);
@@ -151,6 +157,17 @@ export const cases: ConformanceCase[] = [
     status: 201,
     call: run({ checkout: { branch: 'no-such-branch' } }),
     expect: async (b, ctx) => expect((await pipelineOf(ctx, b.id)).errors[0].type).toBe('config-fetch'),
+  },
+  {
+    route: RUN,
+    name: '[ci skip] in the commit: no pipeline (200 {message})',
+    status: 200,
+    call: run({ checkout: { branch: 'skipped' } }),
+    expect: async (b, ctx) => {
+      expect(b).toEqual({ message: 'Ignoring pipeline due to CI skip in the commit' });
+      const list = await ctx.server.call('GET', `/api/v2/project/${(await runProject(ctx)).slug}/pipeline?branch=skipped`, ctx.token);
+      expect(list.body.items).toEqual([]);
+    },
   },
   {
     route: RUN,

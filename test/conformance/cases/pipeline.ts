@@ -234,6 +234,12 @@ export const cases: ConformanceCase[] = [
   },
   {
     route: CONTINUE,
+    name: 'a configuration that is not a string is 400',
+    status: 400,
+    call: ({ token }) => ({ method: 'POST', path: '/api/v2/pipeline/continue', token, body: { 'continuation-key': 'nope', configuration: { version: 2.1 } } }),
+  },
+  {
+    route: CONTINUE,
     name: 'a missing configuration is 400',
     status: 400,
     call: ({ token }) => ({ method: 'POST', path: '/api/v2/pipeline/continue', token, body: { 'continuation-key': 'nope' } }),
@@ -383,6 +389,13 @@ export const cases: ConformanceCase[] = [
     name: 'branch and tag together are 400',
     status: 400,
     call: ({ token }) => ({ method: 'POST', path: '/api/v2/project/gh/acme/app/pipeline', token, body: { branch: 'main', tag: 'v1' } }),
+  },
+  {
+    route: TRIGGER,
+    name: 'a branch that is not a string is 400 (not coerced)',
+    status: 400,
+    call: ({ token }) => ({ method: 'POST', path: '/api/v2/project/gh/acme/app/pipeline', token, body: { branch: 1 } }),
+    expect: (b) => expect(b.message).toMatch(/branch/),
   },
   {
     route: TRIGGER,

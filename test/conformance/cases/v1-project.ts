@@ -133,18 +133,24 @@ export const cases: ConformanceCase[] = [
   {
     route: TREE,
     name: 'a branch with a slash, url-encoded',
-    spec: 'v1',
+    spec: 'none', // one path segment in the spec's template: checked by hand
     status: 200,
     call: async (ctx) => ({ method: 'POST', path: `/api/v1.1/project/${v1((await refsProject(ctx)).slug)}/tree/feature%2Fx`, token: ctx.token }),
-    expect: async (b, ctx) => expect(b).toMatchObject({ branch: 'feature/x', vcs_revision: (await refsProject(ctx)).feature }),
+    expect: async (b, ctx) => {
+      asBuild(b);
+      expect(b).toMatchObject({ branch: 'feature/x', vcs_revision: (await refsProject(ctx)).feature });
+    },
   },
   {
     route: TREE,
     name: 'a branch with a slash, not encoded',
-    spec: 'v1',
+    spec: 'none', // one path segment in the spec's template: checked by hand
     status: 200,
     call: async (ctx) => ({ method: 'POST', path: `/api/v1.1/project/${(await refsProject(ctx)).slug}/tree/feature/x`, token: ctx.token, body: {} }),
-    expect: (b) => expect(b.branch).toBe('feature/x'),
+    expect: (b) => {
+      asBuild(b);
+      expect(b.branch).toBe('feature/x');
+    },
   },
   {
     route: TREE,

@@ -233,6 +233,13 @@ export const cases: ConformanceCase[] = [
   },
   {
     route: RERUN,
+    name: 'from_failed that is not a boolean is 400 (not coerced)',
+    status: 400,
+    call: async (ctx) => ({ method: 'POST', path: `/api/v2/workflow/${(await failedFlow(ctx)).workflows.main!.id}/rerun`, token: ctx.token, body: { from_failed: 'true' } }),
+    expect: (b) => expect(b.message).toMatch(/from_failed/),
+  },
+  {
+    route: RERUN,
     name: 'a job id that is not a UUID is 400',
     status: 400,
     call: async (ctx) => ({ method: 'POST', path: `/api/v2/workflow/${(await failedFlow(ctx)).workflows.main!.id}/rerun`, token: ctx.token, body: { jobs: ['nope'] } }),

@@ -1,0 +1,243 @@
+// `circlet agent` as a separate process, and the agent embedded in `circlet serve`:
+// the same protocol over HTTP; killing an agent mid-job; draining on SIGTERM.
+import { spawn, type ChildProcess } from 'node:child_process';
+import fs from 'node:fs';
+import path from 'node:path';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { silentLogger } from '../../src/agent/logger.ts';
+import { startEmbeddedAgent, type EmbeddedAgent } from '../../src/server/embedded-agent.ts';
+import { createRunnerToken } from '../../src/storage/runner-tokens.ts';
+import { childEnv, getJson, killAll, ROOT, runCli, startServe } from '../cli/child.ts';
+import { databaseKinds, tempDir } from '../helpers/databases.ts';
+import { makeRepo } from '../helpers/git.ts';
+import { Harness } from './harness.ts';
+
+const BIN = path.join(ROOT, 'bin/circlet.js');
+
+interface AgentProcess {
+  child: ChildProcess;
+  out(): string;
+  err(): string;
+  exited: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
+}
+
+const children = new Set<ChildProcess>();
+const pidFiles: string[] = [];
+
+function startAgent(url: string, token: string, args: string[] = []): Promise<AgentProcess> {
+  const child = spawn(process.execPath, [BIN, 'agent', '--server', url, '--token', token, ...args], { cwd: ROOT, env: childEnv(), stdio: ['ignore', 'pipe', 'pipe'] });
+  children.add(child);
+  let out = '';
+  let err = '';
+  child.stdout!.setEncoding('utf8').on('data', (c: string) => (out += c));
+  child.stderr!.setEncoding('utf8').on('data', (c: string) => (err += c));
+  const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) =>
+    child.on('exit', (code, signal) => {
+      children.delete(child);
+      resolve({ code, signal });
+    }),
+  );
+  return new Promise((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error(`agent did not start\n${out}\n${err}`)), 30_000);
+    child.stdout!.on('data', () => {
+      if (out.includes('polling')) {
+        clearTimeout(timer);
+        resolve({ child, out: () => out, err: () => err, exited });
+      }
+    });
+    void exited.then((e) => reject(new Error(`agent exited early (${e.code ?? e.signal})\n${out}\n${err}`)));
+  });
+}
+
+afterEach(() => {
+  for (const c of children) c.kill('SIGKILL');
+  // Jobs of an agent killed with SIGKILL are orphans: end them here.
+  for (const f of pidFiles.splice(0)) {
+    try {
+      process.kill(-Number(fs.readFileSync(f, 'utf8').trim()), 'SIGKILL');
+    } catch {
+      /* gone already */
+    }
+  }
+  killAll();
+});
+
+for (const kind of databaseKinds()) {
+  describe(`circlet agent process (${kind.name})`, () => {
+    let h: Harness;
+    let inProcess: EmbeddedAgent | undefined;
+    beforeAll(async () => {
+      h = await Harness.start(kind, { leaseMs: 1_500 });
+    });
+    afterAll(async () => {
+      await inProcess?.stop(0);
+      await h?.close();
+    });
+
+    it('runs checkout and run steps with env precedence and masked secrets', async () => {
+      const { slug, repo } = await h.project(
+        `
+version: 2.1
+jobs:
+  build:
+    machine: true
+    environment: {LAYER: job, PJ: job}
+    steps:
+      - checkout
+      - run:
+          name: env
+          environment: {LAYER: step}
+          command: |
+            echo "layer=$LAYER pj=$PJ po=$PO node=$CIRCLE_NODE_INDEX"
+            cat README.md
+            echo "secret=$TOKEN_VALUE"
+workflows: {main: {jobs: [build]}}
+`,
+        { env: { PJ: 'pj', PO: 'po', TOKEN_VALUE: 'very-secret-token' } },
+      );
+      repo.commit({ 'README.md': 'from the repo\n' });
+      const agent = await startAgent(h.server.url, h.runnerToken, ['--work-dir', tempDir('circlet-agent-work-')]);
+      const id = await h.trigger(slug);
+      await h.waitDone(id);
+      const { build } = await h.jobs(id);
+      expect(build.status).toBe('success');
+      expect(Harness.step(build, 'env').output).toBe('layer=step pj=job po=po node=0\nfrom the repo\nsecret=********\n');
+      agent.child.kill('SIGTERM');
+      expect(await agent.exited).toMatchObject({ code: 0 });
+    });
+
+    it('a killed agent\'s job ends as infrastructure_fail after its lease; the rest of the workflow is unaffected', async () => {
+      const pidFile = path.join(tempDir('circlet-pid-'), 'pid');
+      pidFiles.push(pidFile);
+      const { slug } = await h.project(`
+version: 2.1
+jobs:
+  doomed:
+    machine: true
+    resource_class: acme/doomed
+    steps:
+      - run: {name: hang, command: 'echo $$ > ${pidFile}; echo started; sleep 600'}
+  sibling:
+    machine: true
+    steps:
+      - run: {name: ok, command: 'sleep 1; echo sibling ok'}
+workflows: {main: {jobs: [doomed, sibling]}}
+`);
+      const doomedToken = await createRunnerToken(h.server.database, 'doomed', 'acme/doomed');
+      const agent = await startAgent(h.server.url, doomedToken);
+      inProcess = await startEmbeddedAgent({ database: h.server.database, url: h.server.url, dataDir: h.server.dataDir, concurrency: 1, logger: silentLogger });
+      const id = await h.trigger(slug);
+      await h.waitFor(async () => (await h.jobs(id)).doomed?.tasks[0]?.steps.find((s) => s.name === 'hang')?.output.includes('started'), 20_000, 'the doomed job to start');
+      agent.child.kill('SIGKILL');
+      const killedAt = Date.now();
+      await h.waitDone(id);
+      const jobs = await h.jobs(id);
+      expect(jobs.doomed!.status).toBe('infrastructure_fail');
+      expect(jobs.doomed!.tasks[0]!.message).toMatch(/lease expired/);
+      expect(Date.now() - killedAt).toBeGreaterThanOrEqual(1_000);
+      expect(jobs.sibling!.status, JSON.stringify(jobs.sibling)).toBe('success');
+      expect(Harness.step(jobs.sibling!, 'ok').output).toBe('sibling ok\n');
+      expect((await h.workflows(id))[0]!.status).toBe('failed');
+      await inProcess.stop(0);
+      inProcess = undefined;
+    });
+
+    it('drains on SIGTERM: finishes its running job, claims no more, exits 0', async () => {
+      const { slug } = await h.project(`
+version: 2.1
+jobs:
+  work:
+    machine: true
+    steps:
+      - run: {name: work, command: 'echo started; sleep 1.5; echo finished'}
+workflows: {main: {jobs: [work]}}
+`);
+      const agent = await startAgent(h.server.url, h.runnerToken);
+      const first = await h.trigger(slug);
+      await h
+        .waitFor(async () => (await h.jobs(first)).work?.tasks[0]?.steps.find((s) => s.name === 'work')?.output.includes('started'), 20_000, 'the job to start')
+        .catch(async (err) => {
+          throw new Error(`${err}\n${agent.out()}\n${agent.err()}\n${JSON.stringify(await h.jobs(first))}`);
+        });
+      agent.child.kill('SIGTERM');
+      await new Promise((r) => setTimeout(r, 200));
+      const second = await h.trigger(slug);
+      const end = await agent.exited;
+      expect(end).toMatchObject({ code: 0, signal: null });
+      const jobs = await h.jobs(first);
+      expect(jobs.work!.status).toBe('success');
+      expect(Harness.step(jobs.work!, 'work').output).toBe('started\nfinished\n');
+      const later = await h.jobs(second);
+      expect(later.work!.status).toBe('queued');
+      // Let a fresh agent take the queued job so the next test starts clean.
+      const next = await startAgent(h.server.url, h.runnerToken);
+      await h.waitDone(second);
+      next.child.kill('SIGTERM');
+      await next.exited;
+    });
+
+    it('hands back jobs still running when the drain time is over, as infrastructure_fail', async () => {
+      const { slug } = await h.project(`
+version: 2.1
+jobs:
+  forever:
+    machine: true
+    steps:
+      - run: {name: forever, command: 'echo started; sleep 600'}
+workflows: {main: {jobs: [forever]}}
+`);
+      const agent = await startAgent(h.server.url, h.runnerToken, ['--drain-timeout', '0.5']);
+      const id = await h.trigger(slug);
+      await h.waitFor(async () => (await h.jobs(id)).forever?.tasks[0]?.steps.find((s) => s.name === 'forever')?.output.includes('started'), 20_000, 'the job to start');
+      const t0 = Date.now();
+      agent.child.kill('SIGTERM');
+      const end = await agent.exited;
+      expect(end.code).toBe(0);
+      expect(Date.now() - t0).toBeLessThan(5_000);
+      const jobs = await h.jobs(id);
+      expect(jobs.forever!.status).toBe('infrastructure_fail');
+      expect(jobs.forever!.tasks[0]!.message).toMatch(/agent was shut down/);
+      expect(Harness.step(jobs.forever!, 'forever').status).toBe('canceled');
+    });
+  });
+}
+
+describe('circlet serve with its embedded agent', () => {
+  it('runs a pipeline end to end with no separate agent', async () => {
+    const dir = tempDir('circlet-serve-agent-');
+    try {
+      const server = await startServe(['--port', '0', '--data-dir', dir]);
+      const token = fs.readFileSync(path.join(dir, 'admin-token'), 'utf8').trim();
+      const repo = makeRepo(`
+version: 2.1
+jobs:
+  hello:
+    docker: [{image: cimg/base:stable}]
+    steps: [checkout, {run: {name: hi, command: 'echo hello from $CIRCLE_JOB; ls .circleci'}}]
+  machine-job:
+    machine: true
+    steps: [{run: {name: hi, command: 'echo machine ok'}}]
+workflows: {main: {jobs: [machine-job]}}
+`);
+      const added = await runCli(['project', 'add', 'gh/admin/embedded', '--repo', repo.dir, '--owner', 'admin', '--data-dir', dir]);
+      expect(added.code, added.stderr).toBe(0);
+      const trig = await fetch(`${server.url}/api/v2/project/gh/admin/embedded/pipeline`, { method: 'POST', headers: { 'Circle-Token': token, 'content-type': 'application/json' }, body: '{}' });
+      expect(trig.status).toBe(201);
+      const pipeline = (await trig.json()) as { id: string };
+      const end = Date.now() + 30_000;
+      let status = '';
+      while (Date.now() < end) {
+        const wfs = (await getJson(`${server.url}/api/v2/pipeline/${pipeline.id}/workflow`, token)).body?.items ?? [];
+        status = wfs[0]?.status ?? '';
+        if (['success', 'failed', 'error', 'canceled'].includes(status)) break;
+        await new Promise((r) => setTimeout(r, 100));
+      }
+      expect(status).toBe('success');
+      const stopped = await server.stop('SIGTERM');
+      expect(stopped.code).toBe(0);
+      expect(stopped.ms).toBeLessThan(5_000);
+    } finally {
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});
