@@ -55,6 +55,24 @@ function benchConfig(): string {
   return `version: 2.1\njobs:\n${jobs}workflows:\n${Array.from({ length: WORKFLOWS }, (_, i) => wf(`w${i + 1}`)).join('')}`;
 }
 
+/** CPU time of this process and of its waited-for children (git), in ms. */
+function cpuMs(): number {
+  return cpuSplit().self + cpuSplit().children;
+}
+function cpuSplit(): { self: number; children: number } {
+  const u = process.cpuUsage();
+  let children = 0;
+  try {
+    const stat = fs.readFileSync('/proc/self/stat', 'utf8');
+    const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    children = ((Number(f[13]) + Number(f[14])) * 1000) / 100; // cutime + cstime, at 100 ticks/s
+  } catch {
+    /* not Linux */
+  }
+  return { self: (u.user + u.system) / 1000, children };
+}
+const loadAverage = () => os.loadavg().map((l) => l.toFixed(1)).join(' ');
+
 const pct = (xs: number[], p: number) => {
   const s = [...xs].sort((a, b) => a - b);
   return s[Math.min(s.length - 1, Math.floor((p / 100) * s.length))]!;
@@ -146,10 +164,14 @@ async function benchDatabase(name: 'sqlite' | 'postgres', url: string, repoDir: 
     // Trigger → claimable.
     const claimable: number[] = [];
     const firstClaim: number[] = [];
+    const cpu: number[] = [];
+    const git0 = cpuSplit().children;
     for (let i = 0; i < ITERATIONS; i++) {
+      const c0 = cpuMs();
       const t0 = performance.now();
       const t = await trigger();
       claimable.push(performance.now() - t0);
+      cpu.push(cpuMs() - c0);
       const c = await claim();
       firstClaim.push(performance.now() - t0);
       if (t.status !== 201 || c.status !== 200) throw new Error(`trigger ${t.status} / claim ${c.status}`);
@@ -159,20 +181,26 @@ async function benchDatabase(name: 'sqlite' | 'postgres', url: string, repoDir: 
     const p50 = pct(claimable, 50);
     report({ db: name, figure: 'trigger → claimable p50 (warm mirror)', value: ms(p50), floor: ms(floor) + ' (1 RTT)', target: `≤ ${TARGET_TRIGGER_P50_MS} ms`, ok: p50 <= TARGET_TRIGGER_P50_MS });
     report({ db: name, figure: 'trigger → claimable p95', value: ms(pct(claimable, 95)), floor: '', target: '', ok: null });
+    const gitCpu = (cpuSplit().children - git0) / ITERATIONS;
+    report({ db: name, figure: 'trigger CPU (this process + git), mean', value: ms(cpu.reduce((a, b) => a + b, 0) / cpu.length), floor: `git ${ms(gitCpu)}`, target: '(load-independent)', ok: null });
     report({ db: name, figure: 'trigger → first claim answered p50', value: ms(pct(firstClaim, 50)), floor: '', target: '', ok: null });
 
     // Orchestration overhead per job.
     const perJob: number[] = [];
+    const perJobCpu: number[] = [];
     for (let i = 0; i < PIPELINE_RUNS; i++) {
+      const c0 = cpuMs();
       const t0 = performance.now();
       await trigger();
       const n = await drain();
       if (n !== WORKFLOWS * JOBS_PER_WORKFLOW) throw new Error(`ran ${n} jobs`);
       perJob.push((performance.now() - t0) / n);
+      perJobCpu.push((cpuMs() - c0) / n);
     }
     const wfs = await database.db.selectFrom('workflows').select('status').where('status', '!=', 'success').execute();
     if (wfs.length > 0) throw new Error(`${wfs.length} workflows did not succeed`);
     report({ db: name, figure: 'orchestration overhead per job (3×10, HTTP)', value: ms(pct(perJob, 50)), floor: ms(2 * floor) + ' (2 RTT)', target: '—', ok: null });
+    report({ db: name, figure: 'per job CPU (server + agent, one process)', value: ms(pct(perJobCpu, 50)), floor: '', target: '(load-independent)', ok: null });
 
     if (name === 'postgres') await claimThroughput(engine, database, url, base, runnerToken, floor);
   } finally {
@@ -294,6 +322,7 @@ async function main(): Promise<void> {
   const repoDir = gitRepo(benchConfig());
   const sqliteDir = fs.mkdtempSync(path.join(os.tmpdir(), 'circlet-bench-sqlite-'));
   console.log(`circlet engine benchmark: ${ITERATIONS} triggers, ${PIPELINE_RUNS} pipelines of ${WORKFLOWS}×${JOBS_PER_WORKFLOW} jobs, ${CLAIM_TASKS} tasks per claim run`);
+  console.log(`machine: ${os.cpus().length} CPUs, load average ${loadAverage()} at start`);
   try {
     await benchDatabase('sqlite', path.join(sqliteDir, 'circlet.db'), repoDir);
     const pgUrl = process.env.CIRCLET_BENCH_DATABASE_URL ?? process.env.CIRCLET_TEST_DATABASE_URL;
@@ -317,6 +346,7 @@ async function main(): Promise<void> {
     fs.rmSync(repoDir, { recursive: true, force: true });
     fs.rmSync(sqliteDir, { recursive: true, force: true });
   }
+  console.log(`\nload average ${loadAverage()} at end (wall-clock figures stretch with it; CPU figures do not)`);
   const missed = rows.filter((r) => r.ok === false);
   console.log(missed.length === 0 ? '\nall targets met' : `\n${missed.length} target(s) missed: ${missed.map((r) => `${r.db} ${r.figure}`).join('; ')}`);
   process.exitCode = missed.length === 0 ? 0 : 1;

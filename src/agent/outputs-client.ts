@@ -7,6 +7,7 @@ import { pipeline, Readable, Transform } from 'node:stream';
 import zlib from 'node:zlib';
 import type { Executor, Workspace } from '../executor/types.ts';
 import { LeaseLostError, ProtocolError, type RunnerClient, type TaskPayload } from './client.ts';
+import type { StepModule } from './steps/types.ts';
 
 export interface TestCaseResult {
   name: string;
@@ -250,4 +251,20 @@ export async function installTimings(client: RunnerClient, payload: TaskPayload,
     if (err instanceof LeaseLostError) throw err;
     return `Test timings could not be fetched (${err instanceof Error ? err.message : String(err)}); --split-by=timings will split by name`;
   }
+}
+
+/** An output step whose transfer was cut short by the job's cancellation ends `canceled`, not failed. */
+export function cancelAware(mod: StepModule): StepModule {
+  return {
+    ...mod,
+    async run(ctx, args) {
+      try {
+        return await mod.run(ctx, args);
+      } catch (err) {
+        if (!ctx.signal.aborted) throw err;
+        ctx.log(`circlet: ${mod.type} stopped: the job was canceled\n`);
+        return { status: 'canceled', exitCode: null };
+      }
+    },
+  };
 }

@@ -39,6 +39,8 @@ export class TaskRun {
   private stopMessage: string | undefined;
   private ws: Workspace | undefined;
   private readonly watchAbort = new AbortController();
+  /** Step reports still on their way to the server. */
+  private readonly reports = new Set<Promise<void>>();
   readonly done: Promise<TaskResult | undefined>;
 
   constructor(
@@ -110,6 +112,7 @@ export class TaskRun {
       result = 'infrastructure_fail';
       message = this.stopMessage ?? 'The agent was shut down before this job finished.';
     }
+    while (this.reports.size > 0) await Promise.all(this.reports);
     this.watchAbort.abort();
     await watcher;
     if (this.stopReason === 'lease') {
@@ -161,7 +164,7 @@ export class TaskRun {
     spinUp.out.write('out', `Working directory: ${workingDirectory}\nShell: ${shell.join(' ')}\n`);
     const timings = await installTimings(client, payload, executor, ws, this.stopper.signal);
     if (timings) spinUp.out.write('out', timings + '\n');
-    await this.closeStep(spinUp, { status: 'success', exitCode: 0 });
+    this.endStepLater(spinUp, { status: 'success', exitCode: 0 });
 
     const steps = Array.isArray(config.steps) ? config.steps : [];
     let failed = false;
@@ -196,7 +199,7 @@ export class TaskRun {
         continue;
       }
       const outcome = await running;
-      await this.closeStep(step, outcome);
+      this.endStepLater(step, outcome);
       if (outcome.status !== 'success') failed = true;
       if (outcome.status === 'timedout') timedOut = true;
       if (!failed && (await executor.readFile(ws, `${ws.internalDir}/${HALT_FILE}`)) !== undefined) {
@@ -230,6 +233,16 @@ export class TaskRun {
       onError: (err) => this.onReportError(err),
     });
     return { index, started, out };
+  }
+
+  /**
+   * Ends a step without waiting for the server: the next step starts at once (step reports
+   * are off the critical path; per step they stay ordered start → output → end). The task's
+   * completion waits for all of them.
+   */
+  private endStepLater(step: { index: number; started: Promise<void>; out: StepOutput }, outcome: StepOutcome): void {
+    const p: Promise<void> = this.closeStep(step, outcome).finally(() => this.reports.delete(p));
+    this.reports.add(p);
   }
 
   private async closeStep(step: { index: number; started: Promise<void>; out: StepOutput }, outcome: StepOutcome): Promise<void> {

@@ -1,6 +1,6 @@
 // `<< … >>` template syntax: references, expressions, `\<<` escapes and `<<# x >>…<</ x >>` / `<<^ x >>` sections.
 import { ExprError, evalExpr, parseExpr, truthy } from './expr.ts';
-import type { Path } from './parse.ts';
+import type { Path, PathSeg } from './parse.ts';
 import type { Diags } from './util.ts';
 import { scalarString } from './util.ts';
 import type { PipelineValues } from './types.ts';
@@ -152,13 +152,31 @@ export function interpolate(s: string, scope: Scope, diags: Diags, path: Path): 
 
 /** Deep substitution of every string in a value. Returns new data; never mutates the input. */
 export function substitute(value: unknown, scope: Scope, diags: Diags, path: Path): unknown {
-  if (typeof value === 'string') return interpolate(value, scope, diags, path);
-  if (Array.isArray(value)) return value.map((v, i) => substitute(v, scope, diags, [...path, i]));
+  if (typeof value === 'string') return value.includes('<<') ? interpolate(value, scope, diags, path) : value;
+  if (typeof value !== 'object' || value === null) return value;
+  // One path array for the whole walk (segments pushed and popped); diagnostics copy it.
+  return substituteIn(value, scope, diags, [...path]);
+}
+
+function substituteIn(value: unknown, scope: Scope, diags: Diags, path: PathSeg[]): unknown {
+  if (typeof value === 'string') return value.includes('<<') ? interpolate(value, scope, diags, path) : value;
+  if (Array.isArray(value)) {
+    const out = new Array<unknown>(value.length);
+    for (let i = 0; i < value.length; i++) {
+      path.push(i);
+      out[i] = substituteIn(value[i], scope, diags, path);
+      path.pop();
+    }
+    return out;
+  }
   if (typeof value === 'object' && value !== null && Object.getPrototypeOf(value) === Object.prototype) {
+    const src = value as Record<string, unknown>;
     const out: Record<string, unknown> = {};
-    for (const [k, v] of Object.entries(value)) {
+    for (const k of Object.keys(src)) {
       const inner = k === 'environment' && !scope.nilAbsent ? { ...scope, nilAbsent: true } : scope;
-      out[k] = substitute(v, inner, diags, [...path, k]);
+      path.push(k);
+      out[k] = substituteIn(src[k], inner, diags, path);
+      path.pop();
     }
     return out;
   }

@@ -181,24 +181,35 @@ function checkSerialGroup(v: unknown, path: Path, ctx: Ctx): void {
 function assignNames(kept: { name: string; invs: Invocation[] }[], ctx: Ctx): void {
   const byName = new Map<string, Invocation[]>();
   for (const { name: wfName, invs } of kept) {
-    const local = new Map<string, Invocation[]>();
-    for (const inv of invs) local.set(inv.name, [...(local.get(inv.name) ?? []), inv]);
+    const local = groupBy(invs, (inv) => inv.name);
     for (const [n, group] of local) {
       if (group.length > 1 && group.some((g) => g.explicitName)) {
         ctx.diags.error(group[1].path, `Duplicate job name '${n}' in workflow '${wfName}'`);
       }
     }
-    for (const inv of invs) byName.set(inv.name, [...(byName.get(inv.name) ?? []), inv]);
+    for (const inv of invs) pushTo(byName, inv.name, inv);
   }
   for (const [n, group] of byName) {
-    const distinct = new Set(group.map((g) => stableKey(g.body)));
-    const sameWorkflowDup = new Set(group.map((g) => g.workflow)).size < group.length;
-    if (group.length === 1 || (distinct.size === 1 && !sameWorkflowDup)) {
+    // Bodies are compared (a canonical rendering each) only for names used more than once.
+    const sameWorkflowDup = group.length > 1 && new Set(group.map((g) => g.workflow)).size < group.length;
+    if (group.length === 1 || (!sameWorkflowDup && new Set(group.map((g) => stableKey(g.body))).size === 1)) {
       for (const g of group) g.finalName = n;
     } else {
       group.forEach((g, i) => (g.finalName = `${n}-${i + 1}`));
     }
   }
+}
+
+function pushTo<T>(m: Map<string, T[]>, key: string, v: T): void {
+  const list = m.get(key);
+  if (list) list.push(v);
+  else m.set(key, [v]);
+}
+
+function groupBy<T>(xs: readonly T[], key: (x: T) => string): Map<string, T[]> {
+  const m = new Map<string, T[]>();
+  for (const x of xs) pushTo(m, key(x), x);
+  return m;
 }
 
 function reqName(r: unknown): [string, unknown] | null {
@@ -211,12 +222,11 @@ function reqName(r: unknown): [string, unknown] | null {
 const STATUSES = ['success', 'failed', 'canceled', 'unauthorized', 'not_run', 'terminal'];
 
 function resolveRequires(wfName: string, invs: Invocation[], ctx: Ctx): void {
-  const byName = new Map<string, Invocation[]>();
+  const byName = groupBy(invs, (inv) => inv.name);
   const byAlias = new Map<string, Invocation[]>();
   for (const inv of invs) {
-    byName.set(inv.name, [...(byName.get(inv.name) ?? []), inv]);
-    if (inv.alias !== null) byAlias.set(inv.alias, [...(byAlias.get(inv.alias) ?? []), inv]);
-    if (inv.group !== null && inv.group !== inv.alias) byAlias.set(inv.group, [...(byAlias.get(inv.group) ?? []), inv]);
+    if (inv.alias !== null) pushTo(byAlias, inv.alias, inv);
+    if (inv.group !== null && inv.group !== inv.alias) pushTo(byAlias, inv.group, inv);
   }
   for (const inv of invs) {
     const req = inv.entry.requires;

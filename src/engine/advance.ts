@@ -5,9 +5,9 @@ import { newId, nowIso } from '../domain/clock.ts';
 import type { Database } from '../storage/db.ts';
 import type { Db } from '../storage/executor.ts';
 import { insertTasks, jobsOfWorkflow, tasksOfJobs, updateJob, type Job, type Task } from '../storage/jobs.ts';
-import { getPipeline, updatePipeline } from '../storage/pipelines.ts';
-import { getProject } from '../storage/projects.ts';
-import { lockWorkflow, updateWorkflow } from '../storage/workflows.ts';
+import { getPipeline, updatePipeline, type Pipeline } from '../storage/pipelines.ts';
+import { getProject, type ProjectWithOrg } from '../storage/projects.ts';
+import { lockWorkflow, updateWorkflow, type Workflow } from '../storage/workflows.ts';
 import { reserveJobNumbers } from '../storage/counters.ts';
 import { authorizeContexts } from './contexts.ts';
 import type { EngineDeps } from './deps.ts';
@@ -27,20 +27,34 @@ export interface Requirement {
   statuses: RequiredStatus[];
 }
 
-/** Advances one workflow; `trx` must be a transaction. */
-export async function advanceWorkflow(deps: EngineDeps, trx: Db, workflowId: string): Promise<AdvanceResult> {
+/** What a caller that just created a workflow already holds, so advancing it reads nothing. */
+export interface KnownWorkflow {
+  workflow: Workflow;
+  /** Its jobs, none of them with tasks yet. */
+  jobs: Job[];
+  pipeline: Pipeline;
+  project: ProjectWithOrg;
+}
+
+/**
+ * Advances one workflow; `trx` must be a transaction. `known` is for a workflow created in
+ * this same transaction (its row lock is ours already): its rows are not read back.
+ */
+export async function advanceWorkflow(deps: EngineDeps, trx: Db, workflowId: string, known?: KnownWorkflow): Promise<AdvanceResult> {
   const result: AdvanceResult = { queuedTasks: 0, finishedJobs: [] };
-  const wf = await lockWorkflow(trx, workflowId);
+  const wf = known ? known.workflow : await lockWorkflow(trx, workflowId);
   if (!wf) return result;
-  const jobs = await jobsOfWorkflow(trx, workflowId);
+  const jobs = known ? known.jobs.map((j) => ({ ...j })) : await jobsOfWorkflow(trx, workflowId);
   const byId = new Map(jobs.map((j) => [j.id, j]));
   const now = nowIso(deps.now());
 
   // Running jobs: status follows their tasks (unless already terminal, e.g. canceled).
-  const tasks = await tasksOfJobs(
-    trx,
-    jobs.filter((j) => j.status === 'queued' || j.status === 'running').map((j) => j.id),
-  );
+  const tasks = known
+    ? []
+    : await tasksOfJobs(
+        trx,
+        jobs.filter((j) => j.status === 'queued' || j.status === 'running').map((j) => j.id),
+      );
   const tasksByJob = new Map<string, Task[]>();
   for (const t of tasks) tasksByJob.set(t.job_id, [...(tasksByJob.get(t.job_id) ?? []), t]);
   for (const j of jobs) {
@@ -60,7 +74,9 @@ export async function advanceWorkflow(deps: EngineDeps, trx: Db, workflowId: str
     await updateJob(trx, j.id, changes);
   }
 
-  let pipelineCtx: Awaited<ReturnType<typeof loadPipelineContext>> | undefined;
+  let pipelineCtx: Awaited<ReturnType<typeof loadPipelineContext>> | undefined = known
+    ? { pipeline: known.pipeline, project: known.project, scoped: { ...deps.database, db: trx } }
+    : undefined;
   for (let changed = true; changed; ) {
     changed = false;
     for (const j of jobs) {
@@ -151,5 +167,11 @@ async function queueJob(
     });
   }
   await insertTasks(trx, tasks);
+  if (job.executor === 'macos' || job.executor === 'windows') {
+    // Only agents on such machines advertise these executors: say why the job may wait.
+    const os = job.executor === 'macos' ? 'macOS' : 'Windows';
+    const note = { type: 'info', message: `This ${job.executor} job waits for an agent that runs ${job.executor} jobs (a circlet agent on a ${os} machine).` };
+    return { status: 'queued', number, queued_at: now, messages: JSON.stringify([...JSON.parse(job.messages), note]) };
+  }
   return { status: 'queued', number, queued_at: now };
 }

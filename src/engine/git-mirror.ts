@@ -135,10 +135,13 @@ class BatchReader {
   read(names: string[]): Promise<Buffer> {
     if (names.some((n) => n.includes('\n'))) return Promise.reject(new GitError('invalid object name'));
     const child = this.child ?? this.start();
-    return new Promise((resolve, reject) => {
+    // Referenced only while a read is pending: an idle reader never keeps the process alive.
+    const stdout = child.stdout as unknown as { ref(): void; unref(): void };
+    stdout.ref();
+    return new Promise<Buffer>((resolve, reject) => {
       this.pending = { count: names.length, resolve, reject };
       child.stdin.write(names.join('\n') + '\n');
-    });
+    }).finally(() => stdout.unref());
   }
 
   close(): void {

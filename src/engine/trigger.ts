@@ -9,7 +9,7 @@ import { nextPipelineNumber } from '../storage/counters.ts';
 import { insertJobs, type Job } from '../storage/jobs.ts';
 import { insertPipeline, type Pipeline } from '../storage/pipelines.ts';
 import type { ProjectWithOrg } from '../storage/projects.ts';
-import { insertWorkflow } from '../storage/workflows.ts';
+import { insertWorkflow, type Workflow } from '../storage/workflows.ts';
 import type { Db } from '../storage/executor.ts';
 import { advanceWorkflow } from './advance.ts';
 import type { EngineDeps } from './deps.ts';
@@ -137,7 +137,7 @@ export async function triggerPipeline(deps: EngineDeps, req: TriggerRequest): Pr
   let queuedTasks = 0;
   await db.transaction().execute(async (trx) => {
     await insertPipeline(trx, row);
-    queuedTasks = await startWorkflows(deps, trx, row, plans, { tag: continuationKey ? 'setup' : null, startedBy: req.actorId, continuationKey });
+    queuedTasks = await startWorkflows(deps, trx, row, plans, { tag: continuationKey ? 'setup' : null, startedBy: req.actorId, continuationKey, project });
   });
   if (queuedTasks > 0) deps.events.emit('tasks');
   return { pipeline: row, queuedTasks };
@@ -188,13 +188,13 @@ export async function startWorkflows(
   trx: Db,
   pipeline: Pipeline,
   plans: PlannedWorkflow[],
-  opts: { tag: string | null; startedBy: string | null; continuationKey?: string },
+  opts: { tag: string | null; startedBy: string | null; continuationKey?: string; project?: ProjectWithOrg },
 ): Promise<number> {
   let queued = 0;
   const now = nowIso(deps.now());
   for (const plan of plans) {
     const workflowId = newId();
-    await insertWorkflow(trx, {
+    const workflow: Workflow = {
       id: workflowId,
       pipeline_id: pipeline.id,
       project_id: pipeline.project_id,
@@ -207,7 +207,8 @@ export async function startWorkflows(
       rerun_of: null,
       created_at: now,
       stopped_at: null,
-    });
+    };
+    await insertWorkflow(trx, workflow);
     const ids = new Map(plan.jobs.map((j) => [j.name, newId()]));
     const jobs: Job[] = plan.jobs.map((j) => ({
       id: ids.get(j.name)!,
@@ -234,7 +235,8 @@ export async function startWorkflows(
       stopped_at: null,
     }));
     await insertJobs(trx, jobs);
-    queued += (await advanceWorkflow(deps, trx, workflowId)).queuedTasks;
+    const known = opts.project ? { workflow, jobs, pipeline, project: opts.project } : undefined;
+    queued += (await advanceWorkflow(deps, trx, workflowId, known)).queuedTasks;
   }
   return queued;
 }

@@ -172,10 +172,10 @@ export class HostExecutor implements Executor {
 
   async listFiles(ws: Workspace, p: string): Promise<FileEntry[]> {
     const out: FileEntry[] = [];
-    const visit = async (abs: string): Promise<void> => {
+    const visit = async (abs: string, top = false): Promise<void> => {
       let st: fs.Stats;
       try {
-        st = await fs.promises.lstat(abs);
+        st = await (top ? fs.promises.stat(abs) : fs.promises.lstat(abs));
       } catch {
         return;
       }
@@ -185,7 +185,7 @@ export class HostExecutor implements Executor {
       const names = await fs.promises.readdir(abs).catch(() => [] as string[]);
       for (const name of names.sort()) await visit(path.join(abs, name));
     };
-    await visit(this.resolvePath(ws, p));
+    await visit(this.resolvePath(ws, p), true);
     return out;
   }
 

@@ -89,7 +89,7 @@ export interface Executor {
   writeFile(ws: Workspace, path: string, data: string, mode?: number): Promise<void>;
   readFile(ws: Workspace, path: string): Promise<string | undefined>;
   mkdir(ws: Workspace, path: string): Promise<void>;
-  /** `path` itself and everything below it (directories recursively, symlinks not followed); [] when missing. */
+  /** `path` itself and everything below it (directories recursively; symlinks below `path` not followed); [] when missing. */
   listFiles(ws: Workspace, path: string): Promise<FileEntry[]>;
   /** The bytes of a regular file; undefined when it is not one. */
   readStream(ws: Workspace, path: string): Promise<Readable | undefined>;

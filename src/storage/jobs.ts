@@ -13,8 +13,34 @@ export async function getJob(db: Db, id: string): Promise<Job | undefined> {
   return db.selectFrom('jobs').selectAll().where('id', '=', id).executeTakeFirst();
 }
 
+/**
+ * The job run with this number. A rerun copies the jobs it does not run again with their
+ * numbers; the run itself (the oldest record, which holds its tasks and outputs) is returned.
+ */
 export async function getJobByNumber(db: Db, projectId: string, number: number): Promise<Job | undefined> {
-  return db.selectFrom('jobs').selectAll().where('project_id', '=', projectId).where('number', '=', number).executeTakeFirst();
+  return db
+    .selectFrom('jobs')
+    .selectAll()
+    .where('project_id', '=', projectId)
+    .where('number', '=', number)
+    .orderBy('created_at')
+    .orderBy('id')
+    .limit(1)
+    .executeTakeFirst();
+}
+
+/** The newest workflow holding a job with this number (a rerun's copy counts). */
+export async function latestWorkflowIdOfJobNumber(db: Db, projectId: string, number: number): Promise<string | undefined> {
+  const row = await db
+    .selectFrom('jobs')
+    .select('workflow_id')
+    .where('project_id', '=', projectId)
+    .where('number', '=', number)
+    .orderBy('created_at', 'desc')
+    .orderBy('id', 'desc')
+    .limit(1)
+    .executeTakeFirst();
+  return row?.workflow_id;
 }
 
 export async function jobsOfWorkflow(db: Db, workflowId: string): Promise<Job[]> {

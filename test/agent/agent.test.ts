@@ -6,6 +6,8 @@ import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startEmbeddedAgent, type EmbeddedAgent } from '../../src/server/embedded-agent.ts';
 import { silentLogger } from '../../src/agent/logger.ts';
+import { createCheckoutKey } from '../../src/storage/checkout-keys.ts';
+import { makeRepo } from '../helpers/git.ts';
 import { databaseKinds } from '../helpers/databases.ts';
 import { Harness } from './harness.ts';
 
@@ -233,6 +235,41 @@ workflows: {main: {jobs: [test]}}
       expect(new Set(['t6', 't5', 't4'].map((big) => bySize.findIndex((b) => b.some((f) => f.includes(big)))))).toEqual(new Set([0, 1, 2]));
     });
 
+    it('checks out over SSH with the project\'s checkout key when the URL needs it', async () => {
+      // A fake `ssh` on PATH that logs its arguments and runs the remote command locally.
+      const fake = path.join(h.server.dataDir, `fake-ssh-${Date.now()}`);
+      fs.mkdirSync(fake);
+      const log = path.join(fake, 'log');
+      fs.writeFileSync(path.join(fake, 'ssh'), `#!/bin/sh\necho "$*" >> '${log}'\nfor last; do :; done\nexec sh -c "$last"\n`, { mode: 0o755 });
+      const savedPath = process.env.PATH;
+      process.env.PATH = `${fake}:${savedPath}`;
+      try {
+        const repo = makeRepo(`
+version: 2.1
+jobs:
+  build:
+    machine: true
+    steps: [checkout, {run: {name: show, command: 'git remote get-url origin; cat hello.txt'}}]
+workflows: {main: {jobs: [build]}}
+`);
+        repo.commit({ 'hello.txt': 'over ssh\n' });
+        const slug = `gh/acme/ssh-${Date.now().toString(36)}`;
+        const project = await h.server.project(slug, `git@fakehost:${repo.dir}`);
+        await createCheckoutKey(h.server.database, h.server.secrets, project.id, 'deploy-key');
+        const id = await h.trigger(slug);
+        await h.waitDone(id);
+        const { build } = await h.jobs(id);
+        expect(build.status, JSON.stringify(build)).toBe('success');
+        expect(Harness.step(build, 'show').output).toBe(`git@fakehost:${repo.dir}\nover ssh\n`);
+        expect(Harness.step(build, 'Checkout code').output).toContain("Using the project's checkout key");
+        const agentCalls = fs.readFileSync(log, 'utf8').split('\n').filter((l) => l.includes('/internal/checkout-key'));
+        expect(agentCalls.length).toBeGreaterThan(0);
+        expect(agentCalls[0]).toMatch(/-i \S+\/internal\/checkout-key -o IdentitiesOnly=yes .*git@fakehost git-upload-pack/);
+      } finally {
+        process.env.PATH = savedPath;
+      }
+    });
+
     it('fails a step type the agent does not run yet with a clear message', async () => {
       const { slug } = await h.project(`
 version: 2.1
@@ -240,14 +277,14 @@ jobs:
   store:
     machine: true
     steps:
-      - store_artifacts: {path: /tmp}
+      - install_signing_bundle
 workflows: {main: {jobs: [store]}}
 `);
       const id = await h.trigger(slug);
       await h.waitDone(id);
       const { store } = await h.jobs(id);
       expect(store.status).toBe('failed');
-      expect(Harness.step(store, 'store_artifacts').output).toMatch(/not yet supported by this agent/);
+      expect(Harness.step(store, 'install_signing_bundle').output).toMatch(/not yet supported by this agent/);
     });
   });
 }

@@ -2,6 +2,7 @@
 import { describe, expect, it } from 'vitest';
 import { JUnitError, parseJUnit } from '../../src/agent/junit.ts';
 import { timingsMap } from '../../src/agent/outputs-client.ts';
+import { cacheArchiveName } from '../../src/agent/steps/save-cache.ts';
 import { artifactPrefix } from '../../src/agent/steps/store-artifacts.ts';
 import { cleanRelative, globRegExp, withoutNested } from '../../src/agent/steps/persist-to-workspace.ts';
 
@@ -100,5 +101,12 @@ describe('path helpers', () => {
     expect(artifactPrefix('~/project/out')).toBe('project/out');
     expect(artifactPrefix('./reports')).toBe('reports');
     expect(artifactPrefix('../../etc')).toBe('etc');
+  });
+
+  it('names cache archive entries below $HOME by home/, the rest by root/', () => {
+    expect(cacheArchiveName('/w/job/home', '/w/job/home/project/node_modules')).toBe('home/project/node_modules');
+    expect(cacheArchiveName('/w/job/home', '/w/job/home')).toBe('home/.');
+    expect(cacheArchiveName('/w/job/home', '/w/job/homework')).toBe('root/w/job/homework');
+    expect(cacheArchiveName('/w/job/home', '/tmp/cache')).toBe('root/tmp/cache');
   });
 });

@@ -2,6 +2,8 @@
 // real (embedded) agent on SQLite and PostgreSQL: save_cache / restore_cache across
 // pipelines, workspaces across jobs (not workflows), artifacts and test results through
 // the v2 API, and `circleci tests split --split-by=timings` with stored timings.
+import fs from 'node:fs';
+import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { sha256Base64 } from '../../src/agent/cache-key.ts';
 import { silentLogger } from '../../src/agent/logger.ts';
@@ -9,7 +11,7 @@ import { startEmbeddedAgent, type EmbeddedAgent } from '../../src/server/embedde
 import { databaseKinds } from '../helpers/databases.ts';
 import { Harness, type JobRecord } from './harness.ts';
 
-const CACHE = `
+const CACHE = (abs: string) => `
 version: 2.1
 jobs:
   build:
@@ -24,16 +26,17 @@ jobs:
           name: use cache
           command: |
             if [ -f ~/cachedir/data.txt ]; then
-              echo "hit $(cat ~/cachedir/data.txt) $(cat node_modules/pkg/index.js)"
+              echo "hit $(cat ~/cachedir/data.txt) $(cat node_modules/pkg/index.js) $(cat ${abs}/abs.txt)"
             else
               echo miss
-              mkdir -p ~/cachedir node_modules/pkg
+              mkdir -p ~/cachedir node_modules/pkg ${abs}
               cat deps.lock > ~/cachedir/data.txt
               echo module > node_modules/pkg/index.js
+              echo absolute > ${abs}/abs.txt
             fi
       - save_cache:
           key: deps-v1-{{ .Branch }}-{{ checksum "deps.lock" }}
-          paths: [~/cachedir, node_modules, does-not-exist]
+          paths: [~/cachedir, node_modules, does-not-exist, ${abs}]
       - restore_cache: {name: miss, key: 'nothing-{{ .Environment.NOPE }}'}
 workflows: {main: {jobs: [build]}}
 `;
@@ -158,7 +161,9 @@ for (const kind of databaseKinds()) {
     const statuses = (job: JobRecord, node = 0) => job.tasks[node]!.steps.map((s) => [s.name, s.status]);
 
     it('saves a cache in one pipeline and restores it in the next (exact, then by prefix)', async () => {
-      const { slug, repo } = await h.project(CACHE);
+      // A path outside $HOME is restored where it was (removed here between pipelines).
+      const abs = path.join(h.server.dataDir, `abs-cache-${Date.now()}`);
+      const { slug, repo } = await h.project(CACHE(abs));
       repo.commit({ 'deps.lock': 'v1\n' }, 'deps v1');
       const key1 = `deps-v1-main-${sha256Base64('v1\n')}`;
 
@@ -177,10 +182,11 @@ for (const kind of databaseKinds()) {
       expect(out(build!, 'Saving cache')).toMatch(/could not find \S+\/does-not-exist/);
       expect(out(build!, 'miss')).toContain('No cache is found for key: nothing-<no value>');
 
+      fs.rmSync(abs, { recursive: true, force: true });
       ({ build } = await run(slug));
       expect(build!.status).toBe('success');
       expect(out(build!, 'Restoring cache')).toContain(`Found a cache at key ${key1}`);
-      expect(out(build!, 'use cache')).toBe('hit v1 module\n');
+      expect(out(build!, 'use cache')).toBe('hit v1 module absolute\n');
       expect(out(build!, 'Saving cache')).toContain(`Skipping cache generation, cache already exists for key: ${key1}`);
 
       repo.commit({ 'deps.lock': 'v2\n' }, 'deps v2');
@@ -188,7 +194,7 @@ for (const kind of databaseKinds()) {
       ({ build } = await run(slug));
       expect(build!.status).toBe('success');
       expect(out(build!, 'Restoring cache')).toContain(`Found a cache at key ${key1}`);
-      expect(out(build!, 'use cache')).toBe('hit v1 module\n');
+      expect(out(build!, 'use cache')).toBe('hit v1 module absolute\n');
       expect(out(build!, 'Saving cache')).toContain(`Stored cache to ${key2}`);
       const caches = await h.server.database.db.selectFrom('caches').select('key').execute();
       expect(caches.map((c) => c.key)).toEqual(expect.arrayContaining([key1, key2]));

@@ -66,12 +66,12 @@ export const ERRATA: Erratum[] = [
     merge: { nullable: true },
     why: 'getJobDetails: `started_at` is required and a date-time, but a queued job has not started and CircleCI returns null.',
   },
-  ...(['start_time', 'stop_time', 'branch', 'committer_name', 'committer_email', 'subject'] as const).flatMap((field): Erratum[] =>
+  ...(['start_time', 'stop_time', 'branch'] as const).flatMap((field): Erratum[] =>
     [V1_SUMMARY, V1_DETAILS].map((base) => ({
       spec: 'v1',
       pointer: `${base}/${field}`,
       merge: { nullable: true },
-      why: `v1.1 builds: \`${field}\` is typed as a plain string, but CircleCI's own v1.1 examples show null: a build not yet started or stopped (start_time, stop_time), a build of a tag (branch), a build without commit details (committer_*, subject).`,
+      why: `v1.1 builds: \`${field}\` is typed as a plain string, but it is null where there is none: CircleCI's own v1.1 examples (cancel, trigger) show \`start_time\`/\`stop_time\` null for a build not yet started, and a build of a tag has no branch.`,
     })),
   ),
   {

@@ -36,24 +36,17 @@ workflows:
       - deploy: {requires: [hold]}
 `;
 
-async function waitFor<T>(fn: () => Promise<T | undefined | false>, ms = 10_000): Promise<T> {
-  const end = Date.now() + ms;
-  for (;;) {
-    const v = await fn();
-    if (v) return v;
-    if (Date.now() > end) throw new Error('timed out waiting');
-    await new Promise((r) => setTimeout(r, 50));
-  }
-}
-
 for (const kind of databaseKinds()) {
   describe(`pipeline flow (${kind.name})`, () => {
     let server: TestServer;
     let token: string;
+    let aliceId: string;
     let runnerToken: string;
     beforeAll(async () => {
       server = await startTestServer(kind, { leaseMs: 1_000 });
-      token = (await server.user('alice', 'acme')).token;
+      const alice = await server.user('alice', 'acme');
+      token = alice.token;
+      aliceId = alice.user.id;
       runnerToken = await createRunnerToken(server.database, 'test');
     });
     afterAll(async () => server?.close());
@@ -84,6 +77,9 @@ for (const kind of databaseKinds()) {
       const hold = wfJobs.find((j: any) => j.name === 'hold');
       const approve = await server.call('POST', `/api/v2/workflow/${state.workflows[0].id}/approve/${hold.approval_request_id}`, token);
       expect(approve.status, approve.text).toBe(202);
+      const approved = (await server.call('GET', `/api/v2/workflow/${state.workflows[0].id}/job`, token)).body.items.find((j: any) => j.name === 'hold');
+      expect(approved.status).toBe('success');
+      expect(approved.approved_by).toBe(aliceId);
       await agent.drain();
       state = await jobsOf(trig.body.id);
       expect(state.jobs['main/deploy']).toBe('success');

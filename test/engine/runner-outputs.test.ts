@@ -109,6 +109,10 @@ for (const kind of databaseKinds()) {
       expect(output).toEqual([{ type: 'out', time: expect.any(String), message: 'running a\n' }]);
       expect((await fetch(outUrl.replace(/sig=[0-9a-f]+/, 'sig=' + '0'.repeat(64)))).status).toBe(403);
 
+      const build = await server.call('GET', `/api/v1.1/project/github/acme/out/${n}`, token);
+      expect(build.body.steps[0].actions[0]).toMatchObject({ index: 0, step: 0, name: 'scripted', status: 'success', has_output: true });
+      expect(await (await fetch(build.body.steps[0].actions[0].output_url)).json()).toEqual(output);
+
       // Live stream of a finished job: its steps, output and end.
       const sse = await (await fetch(`${server.url}/api/v2/jobs/${a.job.id}/output/stream`, { headers: { 'Circle-Token': token } })).text();
       expect(sse).toContain('event: output');

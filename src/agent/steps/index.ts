@@ -1,4 +1,5 @@
 // The step registry: step type → module. New step types plug in here.
+import { cancelAware } from '../outputs-client.ts';
 import { addSshKeysStep } from './add-ssh-keys.ts';
 import { attachWorkspaceStep } from './attach-workspace.ts';
 import { checkoutStep } from './checkout.ts';
@@ -13,7 +14,7 @@ import type { StepModule } from './types.ts';
 import { unsupportedStep } from './unsupported.ts';
 
 const NOT_YET = ['install_signing_bundle'];
-const OUTPUTS = [saveCacheStep, restoreCacheStep, persistToWorkspaceStep, attachWorkspaceStep, storeArtifactsStep, storeTestResultsStep];
+const OUTPUTS = [saveCacheStep, restoreCacheStep, persistToWorkspaceStep, attachWorkspaceStep, storeArtifactsStep, storeTestResultsStep].map(cancelAware);
 
 export function defaultSteps(): Map<string, StepModule> {
   const modules: StepModule[] = [runStep('run'), runStep('deploy'), checkoutStep, addSshKeysStep, setupRemoteDockerStep, ...OUTPUTS, ...NOT_YET.map((t) => unsupportedStep(t))];

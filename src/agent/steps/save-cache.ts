@@ -68,7 +68,7 @@ export async function cacheRoots(ctx: StepContext): Promise<string> {
 export function cacheArchiveName(home: string, abs: string): string {
   const rel = path.relative(home, abs);
   if (rel === '') return 'home/.';
-  if (!rel.startsWith('..') && !path.isAbsolute(rel)) return `home/${rel.split(path.sep).join('/')}`;
+  if (rel !== '..' && !rel.startsWith(`..${path.sep}`) && !path.isAbsolute(rel)) return `home/${rel.split(path.sep).join('/')}`;
   return `root/${path.relative('/', abs).split(path.sep).join('/')}`;
 }
 

@@ -150,15 +150,14 @@ export function buildSummary(c: BuildContext) {
 }
 
 /** The full build (`GET …/:build_num`): the summary and what only the detail carries. */
-export function buildDetail(c: BuildContext, extra: { canceler?: Pick<User, 'login' | 'name'>; previousSuccessful: BuildContext['previous'] }) {
+export function buildDetail(c: BuildContext, extra: { canceler?: Pick<User, 'login' | 'name'>; previousSuccessful: BuildContext['previous']; steps: unknown[] }) {
   const { job, pipeline, project } = c;
   const commit = (JSON.parse(pipeline.vcs) as { commit?: CommitDetails }).commit;
   const parameters = JSON.parse(pipeline.parameters) as Record<string, unknown>;
   return {
     ...buildSummary(c),
-    // One step per config step with one action per parallel run: filled from stored step
-    // results by the step-output presenter.
-    steps: [] as unknown[],
+    // One step per config step with one action per parallel run (src/http/step-output.ts).
+    steps: extra.steps,
     all_commit_details: commit
       ? [
           {

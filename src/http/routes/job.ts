@@ -1,7 +1,7 @@
 // Job tag: job details and cancel (by number or id).
 import type { FastifyInstance } from 'fastify';
 import { cancelJob } from '../../engine/control.ts';
-import { getJobByNumber, tasksOfJob } from '../../storage/jobs.ts';
+import { getJobByNumber, latestWorkflowIdOfJobNumber, tasksOfJob } from '../../storage/jobs.ts';
 import { getPipeline } from '../../storage/pipelines.ts';
 import { getWorkflow } from '../../storage/workflows.ts';
 import type { HttpDeps } from '../deps.ts';
@@ -27,7 +27,8 @@ export function jobRoutes(app: FastifyInstance, deps: HttpDeps): void {
     { schema: { tags, operationId: 'getJobDetails' } },
     async (req) => {
       const { project, job } = await byNumber(req, req.params);
-      const workflow = (await getWorkflow(deps.database.db, job.workflow_id))!;
+      const latest = (await latestWorkflowIdOfJobNumber(deps.database.db, project.id, job.number!)) ?? job.workflow_id;
+      const workflow = (await getWorkflow(deps.database.db, latest))!;
       const pipeline = (await getPipeline(deps.database.db, job.pipeline_id))!;
       return jobDetailsBody(job, await tasksOfJob(deps.database.db, job.id), workflow, project, deps.engine.deps.baseUrl, pipeline.number);
     },

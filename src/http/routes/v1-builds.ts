@@ -15,6 +15,7 @@ import type { HttpDeps } from '../deps.ts';
 import { engineCall } from '../engine-errors.ts';
 import { notFound, PROJECT_NOT_FOUND } from '../errors.ts';
 import { buildDetail, buildSummary, v1Status, type BuildContext } from '../presenters/v1-build.ts';
+import { v1BuildSteps } from '../step-output.ts';
 import { requireProject } from '../project-access.ts';
 
 export interface V1Params {
@@ -157,7 +158,7 @@ export async function presentSummary(deps: HttpDeps, job: Job) {
 export async function presentDetail(deps: HttpDeps, job: Job) {
   const [ctx] = await buildContexts(deps, [job]);
   const canceler = job.canceled_by ? await deps.database.db.selectFrom('users').select(['login', 'name']).where('id', '=', job.canceled_by).executeTakeFirst() : undefined;
-  return buildDetail(ctx!, { canceler, previousSuccessful: await previousBuild(deps, job, ctx!.pipeline.branch, true) });
+  return buildDetail(ctx!, { canceler, previousSuccessful: await previousBuild(deps, job, ctx!.pipeline.branch, true), steps: await v1BuildSteps(deps, job) });
 }
 
 const FILTERS: Record<string, string[]> = {

@@ -259,7 +259,13 @@ export const cases: ConformanceCase[] = [
     },
     expect: async (b, ctx) => {
       const flow = await settledFlow(ctx);
-      expect(b).toMatchObject({ build_num: num(flow, 'test'), job_name: 'test', status: 'success', lifecycle: 'finished', steps: [], messages: [], canceled: false, failed: false });
+      expect(b).toMatchObject({ build_num: num(flow, 'test'), job_name: 'test', status: 'success', lifecycle: 'finished', messages: [], canceled: false, failed: false });
+      // The scripted agent ran one step on each of the two parallel runs.
+      expect(b.steps).toHaveLength(1);
+      expect(b.steps[0].actions.map((a: any) => [a.index, a.step, a.status, a.has_output])).toEqual([
+        [0, 0, 'success', true],
+        [1, 0, 'success', true],
+      ]);
       expect(b.all_commit_details).toHaveLength(1);
       expect(b.all_commit_details[0].commit).toBe(b.vcs_revision);
       expect(b.picard).toEqual({ executor: 'machine', resource_class: { class: 'conformance/runner' } });

@@ -1,0 +1,118 @@
+// Output on its way to the server: masking (also across chunk boundaries), batching, seq.
+import { describe, expect, it } from 'vitest';
+import { Masker, StepOutput, type Chunk } from '../../src/agent/output.ts';
+import { composeEnv, envFrom } from '../../src/agent/env.ts';
+import { parseDuration, splitShell } from '../../src/agent/steps/types.ts';
+
+function collector(masker: Masker, opts: { flushMs?: number; maxBytes?: number; partialMs?: number } = {}) {
+  const chunks: Chunk[] = [];
+  const out = new StepOutput({ masker, send: async (c) => void chunks.push(c), ...opts });
+  return { out, chunks, text: () => chunks.map((c) => c.data).join('') };
+}
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+describe('Masker', () => {
+  it('masks values of 4+ characters except booleans, longest first', () => {
+    const m = new Masker(['abc', 'true', 'False', 'secret', 'secret-longer']);
+    expect(m.mask('abc true False secret secret-longer')).toBe('abc true False ******** ********');
+  });
+
+  it('masks regex metacharacters literally and multi-line secrets line by line', () => {
+    const m = new Masker(['a.b*c+d', 'line-one\nline-two']);
+    expect(m.mask('x a.b*c+d aXbbc+d')).toBe('x ******** aXbbc+d');
+    expect(m.mask('line-one\nline-two\n')).toBe('********\n');
+    expect(m.mask('only line-two here')).toBe('only ******** here');
+  });
+
+  it('knows which tail could start a secret', () => {
+    const m = new Masker(['hunter22']);
+    expect(m.heldSuffix('password: hun')).toBe(3);
+    expect(m.heldSuffix('password: x')).toBe(0);
+    expect(m.heldSuffix('hunter22')).toBe(0); // complete: masked, not held
+  });
+});
+
+describe('StepOutput', () => {
+  it('masks a secret split across writes and across a partial-line flush', async () => {
+    const { out, text } = collector(new Masker(['topsecret']), { partialMs: 10 });
+    out.write('out', Buffer.from('the value is top'));
+    await sleep(40); // the partial line is flushed, but "top" is held back
+    out.write('out', Buffer.from('secret!\nnext line\n'));
+    await out.close();
+    expect(text()).toBe('the value is ********!\nnext line\n');
+  });
+
+  it('decodes UTF-8 split across reads', async () => {
+    const { out, text } = collector(new Masker([]));
+    const bytes = Buffer.from('héllo wörld\n');
+    for (let i = 0; i < bytes.length; i++) out.write('out', bytes.subarray(i, i + 1));
+    await out.close();
+    expect(text()).toBe('héllo wörld\n');
+  });
+
+  it('batches into chunks with increasing seq, by time and by size, per stream', async () => {
+    const { out, chunks } = collector(new Masker([]), { flushMs: 30, maxBytes: 100 });
+    out.write('out', 'a\n');
+    out.write('out', 'b\n');
+    await sleep(60);
+    expect(chunks).toEqual([{ seq: 0, stream: 'out', data: 'a\nb\n' }]);
+    out.write('out', 'x'.repeat(150) + '\n');
+    out.write('err', 'oops\n');
+    await out.close();
+    expect(chunks.map((c) => [c.seq, c.stream])).toEqual([
+      [0, 'out'],
+      [1, 'out'],
+      [2, 'err'],
+    ]);
+    expect(chunks[1]!.data).toBe('x'.repeat(150) + '\n');
+  });
+
+  it('keeps sending after a failed chunk and reports the error', async () => {
+    const errors: unknown[] = [];
+    const sent: number[] = [];
+    const out = new StepOutput({
+      masker: new Masker([]),
+      flushMs: 1,
+      send: async (c) => {
+        if (c.seq === 0) throw new Error('boom');
+        sent.push(c.seq);
+      },
+      onError: (e) => errors.push(e),
+    });
+    out.write('out', 'one\n');
+    await sleep(20);
+    out.write('out', 'two\n');
+    await out.close();
+    expect(sent).toEqual([1]);
+    expect(errors).toHaveLength(1);
+  });
+});
+
+describe('environment and step helpers', () => {
+  it('reads config environments as maps or lists', () => {
+    expect(envFrom({ A: 1, B: true, C: null })).toEqual({ A: '1', B: 'true', C: '' });
+    expect(envFrom([{ A: 'x' }, 'B=y=z'])).toEqual({ A: 'x', B: 'y=z' });
+  });
+
+  it('orders layers as CircleCI does', () => {
+    const env = composeEnv({
+      base: { X: 'base', PATH: '/bin' },
+      secrets: { X: 'secrets', S: 's' },
+      builtIn: { X: 'builtin', CIRCLE_BRANCH: 'main' },
+      container: { X: 'container' },
+      job: { X: 'job' },
+      step: { X: 'step' },
+    });
+    expect(env).toEqual({ X: 'step', PATH: '/bin', S: 's', CIRCLE_BRANCH: 'main' });
+  });
+
+  it('parses durations and shells', () => {
+    expect(parseDuration('10m')).toBe(600_000);
+    expect(parseDuration('1h30m')).toBe(5_400_000);
+    expect(parseDuration('90s')).toBe(90_000);
+    expect(parseDuration('20')).toBe(20_000);
+    expect(parseDuration('soon')).toBeUndefined();
+    expect(splitShell('/bin/bash -eo pipefail')).toEqual(['/bin/bash', '-eo', 'pipefail']);
+  });
+});
