@@ -165,7 +165,6 @@ async function benchDatabase(name: 'sqlite' | 'postgres', url: string, repoDir: 
     const claimable: number[] = [];
     const firstClaim: number[] = [];
     const cpu: number[] = [];
-    const git0 = cpuSplit().children;
     for (let i = 0; i < ITERATIONS; i++) {
       const c0 = cpuMs();
       const t0 = performance.now();
@@ -181,8 +180,16 @@ async function benchDatabase(name: 'sqlite' | 'postgres', url: string, repoDir: 
     const p50 = pct(claimable, 50);
     report({ db: name, figure: 'trigger → claimable p50 (warm mirror)', value: ms(p50), floor: ms(floor) + ' (1 RTT)', target: `≤ ${TARGET_TRIGGER_P50_MS} ms`, ok: p50 <= TARGET_TRIGGER_P50_MS });
     report({ db: name, figure: 'trigger → claimable p95', value: ms(pct(claimable, 95)), floor: '', target: '', ok: null });
-    const gitCpu = (cpuSplit().children - git0) / ITERATIONS;
-    report({ db: name, figure: 'trigger CPU (this process + git), mean', value: ms(cpu.reduce((a, b) => a + b, 0) / cpu.length), floor: `git ${ms(gitCpu)}`, target: '(load-independent)', ok: null });
+    report({ db: name, figure: 'trigger CPU of the server process, mean', value: ms(cpu.reduce((a, b) => a + b, 0) / cpu.length), floor: '', target: '(load-independent)', ok: null });
+    // The git part alone: the mirror's fetch + read, as a trigger does it (git runs in a helper shell).
+    const project = (await database.db.selectFrom('projects').select('id').executeTakeFirstOrThrow()).id;
+    const gitWall: number[] = [];
+    for (let i = 0; i < ITERATIONS; i++) {
+      const t = performance.now();
+      await engine.deps.mirrors.resolve(project, repoDir, { branch: 'main' }, '.circleci/config.yml');
+      gitWall.push(performance.now() - t);
+    }
+    report({ db: name, figure: 'of which git fetch + cat-file, p50 (wall)', value: ms(pct(gitWall, 50)), floor: '', target: '', ok: null });
     report({ db: name, figure: 'trigger → first claim answered p50', value: ms(pct(firstClaim, 50)), floor: '', target: '', ok: null });
 
     // Orchestration overhead per job.

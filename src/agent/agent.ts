@@ -86,7 +86,14 @@ export class Agent {
   start(): Promise<void> {
     const n = Math.max(1, this.opts.concurrency ?? 1);
     this.logger.info({ agent: this.agentId, executors: this.executor.kinds, concurrency: n }, 'agent started');
-    this.loops = Array.from({ length: n }, () => this.loop());
+    // First, what a crashed predecessor left behind (workspaces, processes) goes.
+    const swept = (this.executor.sweep ? this.executor.sweep().catch(() => 0) : Promise.resolve(0)).then((removed) => {
+      if (removed > 0) this.logger.warn({ removed }, 'removed workspaces (and their processes) left by an agent that died');
+    });
+    this.loops = Array.from({ length: n }, async () => {
+      await swept;
+      return this.loop();
+    });
     return Promise.all(this.loops).then(() => undefined);
   }
 

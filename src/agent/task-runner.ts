@@ -199,13 +199,12 @@ export class TaskRun {
         continue;
       }
       const outcome = await running;
-      this.endStepLater(step, outcome);
       if (outcome.status !== 'success') failed = true;
       if (outcome.status === 'timedout') timedOut = true;
-      if (!failed && (await executor.readFile(ws, `${ws.internalDir}/${HALT_FILE}`)) !== undefined) {
-        step.out.write('out', 'circlet: the job was halted by circleci-agent step halt\n');
-        break;
-      }
+      const halted = !failed && (await executor.readFile(ws, `${ws.internalDir}/${HALT_FILE}`)) !== undefined;
+      if (halted) step.out.write('out', 'circlet: the job was halted by circleci-agent step halt\n');
+      this.endStepLater(step, outcome);
+      if (halted) break;
     }
     if (background.length > 0) {
       ending = true;

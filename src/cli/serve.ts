@@ -35,14 +35,15 @@ export function serveCommand(): Command {
     .description('start the circlet server (SQLite under ./.circlet by default)')
     .option('--host <host>', 'address to listen on', '127.0.0.1')
     .option('--port <port>', `port to listen on, 0 for any free port (env PORT; default ${DEFAULT_PORT})`, parsePort)
-    .option('--agents <n>', 'jobs the embedded agent runs at once; 0 for no embedded agent', parseAgents, 1);
+    .option('--agents <n>', 'jobs the embedded agent runs at once; 0 for no embedded agent', parseAgents, 1)
+    .option('--docker-on-host', 'let the embedded agent run docker jobs on this host, ignoring their images');
   addDataOptions(cmd);
   cmd.action(
-    action(async (opts: { host: string; port?: number; agents: number; dataDir?: string; databaseUrl?: string }) => {
+    action(async (opts: { host: string; port?: number; agents: number; dockerOnHost?: boolean; dataDir?: string; databaseUrl?: string }) => {
       const port = resolvePort(opts.port);
       // Loaded here, not at the top: `--help` and argument errors stay fast.
       const { startServer } = await import('../server/server.ts');
-      const server = await startServer({ host: opts.host, port, dataDir: opts.dataDir, databaseUrl: opts.databaseUrl, agents: opts.agents });
+      const server = await startServer({ host: opts.host, port, dataDir: opts.dataDir, databaseUrl: opts.databaseUrl, agents: opts.agents, dockerOnHost: opts.dockerOnHost });
       let stopping = false;
       const stop = (signal: NodeJS.Signals) => {
         if (stopping) {

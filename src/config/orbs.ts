@@ -124,20 +124,40 @@ export async function fetchOrbs(
   return { table, imported };
 }
 
-// Parsed orb sources, keyed by their text. Orb data is only ever read (every compile step builds
-// new values), so sharing it between compiles is safe; the cache only saves re-parsing.
+// Parsed orb sources, keyed by their text: a small LRU shared by all compiles, so a busy server
+// parses each orb version once. The cached data is deep-frozen: every compile step builds new
+// values (substitution copies), and a step that tried to write into an orb's definitions would
+// throw instead of leaking the change into later compiles.
 const parseCache = new Map<string, Record<string, unknown> | string>();
 const PARSE_CACHE_SIZE = 64;
 
-/** Parses packed orb YAML (memoized); a string result is the parse error. */
-function parseOrbSource(text: string): Record<string, unknown> | string {
+/** Parses packed orb YAML (memoized, frozen); a string result is the parse error. */
+export function parseOrbSource(text: string): Record<string, unknown> | string {
   const hit = parseCache.get(text);
-  if (hit !== undefined) return hit;
+  if (hit !== undefined) {
+    // Most recently used last: the first key is the one to evict.
+    parseCache.delete(text);
+    parseCache.set(text, hit);
+    return hit;
+  }
   const parsed = parseYaml(text);
-  const value = parsed.diagnostics.length > 0 || !isObj(parsed.value) ? (parsed.diagnostics[0]?.message ?? 'not a map') : parsed.value;
+  const value = parsed.diagnostics.length > 0 || !isObj(parsed.value) ? (parsed.diagnostics[0]?.message ?? 'not a map') : deepFreeze(parsed.value);
   if (parseCache.size >= PARSE_CACHE_SIZE) parseCache.delete(parseCache.keys().next().value as string);
   parseCache.set(text, value);
   return value;
+}
+
+/** Freezes plain data in place (aliases make it a DAG: shared nodes are frozen once). */
+function deepFreeze<T>(root: T): T {
+  const stack: unknown[] = [root];
+  while (stack.length > 0) {
+    const v = stack.pop();
+    if (typeof v !== 'object' || v === null || Object.isFrozen(v)) continue;
+    Object.freeze(v);
+    if (Array.isArray(v)) for (const x of v) stack.push(x);
+    else for (const k of Object.keys(v)) stack.push((v as Record<string, unknown>)[k]);
+  }
+  return root;
 }
 
 function mapOf(v: unknown): Record<string, unknown> {

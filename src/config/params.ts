@@ -80,28 +80,31 @@ function describe(v: unknown): string {
   return `${JSON.stringify(v)} (type ${t})`;
 }
 
+function badType(name: string, expected: string, v: unknown): string {
+  return `Type error for argument ${name}: expected type: ${expected}, actual value: ${describe(v)}`;
+}
+
 /** Returns an error message when `v` does not fit the declaration, else null. */
 export function typeError(name: string, decl: ParamDecl, v: unknown, isDefault = false): string | null {
-  const bad = (expected: string): string => `Type error for argument ${name}: expected type: ${expected}, actual value: ${describe(v)}`;
   switch (decl.type) {
     case 'string':
       // Numbers are accepted (unquoted versions like 3.10 are common); booleans are not.
-      return typeof v === 'string' || typeof v === 'number' ? null : bad('string');
+      return typeof v === 'string' || typeof v === 'number' ? null : badType(name, 'string', v);
     case 'boolean':
-      return typeof v === 'boolean' ? null : bad('boolean');
+      return typeof v === 'boolean' ? null : badType(name, 'boolean', v);
     case 'integer':
-      return typeof v === 'number' && Number.isInteger(v) ? null : bad('integer');
+      return typeof v === 'number' && Number.isInteger(v) ? null : badType(name, 'integer', v);
     case 'env_var_name':
-      return typeof v === 'string' && (ENV_VAR_RE.test(v) || (isDefault && v === '')) ? null : bad('env_var_name');
+      return typeof v === 'string' && (ENV_VAR_RE.test(v) || (isDefault && v === '')) ? null : badType(name, 'env_var_name', v);
     case 'enum': {
       const allowed = decl.enum ?? [];
       if (allowed.some((a) => scalarString(a) === scalarString(v) && !isObj(v) && !Array.isArray(v))) return null;
       return `Type error for argument ${name}: expected type: enum, actual value: ${describe(v)} is not one of: ${allowed.map(scalarString).join(', ')}`;
     }
     case 'steps':
-      return Array.isArray(v) || v instanceof StepsValue ? null : bad('steps');
+      return Array.isArray(v) || v instanceof StepsValue ? null : badType(name, 'steps', v);
     case 'executor':
-      return typeof v === 'string' || v instanceof ExecutorValue || (isObj(v) && typeof v.name === 'string') ? null : bad('executor');
+      return typeof v === 'string' || v instanceof ExecutorValue || (isObj(v) && typeof v.name === 'string') ? null : badType(name, 'executor', v);
   }
   return null;
 }

@@ -26,31 +26,23 @@ export function undeclared(name: string): string {
 
 /** Resolves one dotted reference; reports undeclared ones and returns '' for them. */
 export function lookupRef(name: string, scope: Scope, diags: Diags, path: Path): unknown {
-  const fail = (): string => {
-    diags.error(path, undeclared(name));
-    return '';
-  };
+  // (No closures here: this runs for every reference of every compile.)
   if (name.startsWith('parameters.')) {
     const key = name.slice('parameters.'.length);
-    if (!scope.params || !Object.hasOwn(scope.params, key)) return fail();
-    return scope.params[key];
-  }
-  if (name.startsWith('pipeline.parameters.')) {
+    if (scope.params && Object.hasOwn(scope.params, key)) return scope.params[key];
+  } else if (name.startsWith('pipeline.parameters.')) {
     const key = name.slice('pipeline.parameters.'.length);
-    if (!scope.pipelineParams || !Object.hasOwn(scope.pipelineParams, key)) return fail();
-    return scope.pipelineParams[key];
-  }
-  if (name.startsWith('matrix.')) {
+    if (scope.pipelineParams && Object.hasOwn(scope.pipelineParams, key)) return scope.pipelineParams[key];
+  } else if (name.startsWith('matrix.')) {
     const key = name.slice('matrix.'.length);
-    if (!scope.matrix || !Object.hasOwn(scope.matrix, key)) return fail();
-    return scope.matrix[key];
-  }
-  if (name.startsWith('pipeline.')) {
+    if (scope.matrix && Object.hasOwn(scope.matrix, key)) return scope.matrix[key];
+  } else if (name.startsWith('pipeline.')) {
     const key = name.slice('pipeline.'.length);
     if (Object.hasOwn(scope.pipelineValues, key)) return scope.pipelineValues[key];
     return scope.nilAbsent ? '<nil>' : '';
   }
-  return fail();
+  diags.error(path, undeclared(name));
+  return '';
 }
 
 type EvalResult = { ok: true; value: unknown } | { ok: false };
@@ -74,53 +66,72 @@ export function evalContent(content: string, scope: Scope, diags: Diags, path: P
 
 type TNode = { k: 'text'; v: string } | { k: 'ref'; content: string; raw: string } | { k: 'sec'; ref: string; inv: boolean; body: TNode[] };
 
+// Parsed templates are pure functions of their text and never modified: memoized (bounded).
+const templateCache = new Map<string, TNode[]>();
+const TEMPLATE_CACHE_SIZE = 4096;
+
 function parseTemplate(s: string): TNode[] {
-  let i = 0;
-  const parseUntil = (closeRef: string | null): TNode[] => {
+  let nodes = templateCache.get(s);
+  if (nodes === undefined) {
+    nodes = new TemplateParser(s).parseUntil(null);
+    if (templateCache.size >= TEMPLATE_CACHE_SIZE) templateCache.clear();
+    templateCache.set(s, nodes);
+  }
+  return nodes;
+}
+
+class TemplateParser {
+  private i = 0;
+  constructor(private readonly s: string) {}
+
+  parseUntil(closeRef: string | null): TNode[] {
+    const s = this.s;
     const out: TNode[] = [];
     let text = '';
-    const flush = (): void => {
-      if (text) out.push({ k: 'text', v: text });
-      text = '';
-    };
-    while (i < s.length) {
-      if (s.startsWith('\\<<', i)) {
-        text += '<<';
-        i += 3;
-        continue;
-      }
-      if (!s.startsWith('<<', i)) {
-        text += s[i++];
-        continue;
-      }
-      const end = s.indexOf('>>', i + 2);
-      if (end < 0) {
+    while (this.i < s.length) {
+      const i = this.i;
+      const lt = s.indexOf('<<', i);
+      if (lt < 0) {
         text += s.slice(i);
-        i = s.length;
+        this.i = s.length;
         break;
       }
-      const content = s.slice(i + 2, end);
+      if (lt > i && s.charCodeAt(lt - 1) === 92 /* \ */) {
+        // `\<<` is a literal `<<`.
+        text += `${s.slice(i, lt - 1)}<<`;
+        this.i = lt + 2;
+        continue;
+      }
+      text += s.slice(i, lt);
+      const end = s.indexOf('>>', lt + 2);
+      if (end < 0) {
+        text += s.slice(lt);
+        this.i = s.length;
+        break;
+      }
+      const content = s.slice(lt + 2, end);
       const lead = content.trimStart()[0];
       if ((lead === '#' || lead === '^') && REF.test(content.trim().slice(1).trim())) {
-        flush();
-        i = end + 2;
+        if (text) out.push({ k: 'text', v: text });
+        text = '';
+        this.i = end + 2;
         const ref = content.trim().slice(1).trim();
-        out.push({ k: 'sec', ref, inv: lead === '^', body: parseUntil(ref) });
+        out.push({ k: 'sec', ref, inv: lead === '^', body: this.parseUntil(ref) });
         continue;
       }
       if (lead === '/' && closeRef !== null && content.trim().slice(1).trim() === closeRef) {
-        i = end + 2;
-        flush();
+        this.i = end + 2;
+        if (text) out.push({ k: 'text', v: text });
         return out;
       }
-      flush();
-      out.push({ k: 'ref', content, raw: s.slice(i, end + 2) });
-      i = end + 2;
+      if (text) out.push({ k: 'text', v: text });
+      text = '';
+      out.push({ k: 'ref', content, raw: s.slice(lt, end + 2) });
+      this.i = end + 2;
     }
-    flush();
+    if (text) out.push({ k: 'text', v: text });
     return out;
-  };
-  return parseUntil(null);
+  }
 }
 
 const WHOLE = /^<<(?![#^/])((?:(?!>>|<<).)*)>>$/s;
@@ -128,38 +139,55 @@ const WHOLE = /^<<(?![#^/])((?:(?!>>|<<).)*)>>$/s;
 /** Substitutes a string. A string that is exactly one reference returns the typed value. */
 export function interpolate(s: string, scope: Scope, diags: Diags, path: Path): unknown {
   if (!s.includes('<<')) return s;
-  const whole = WHOLE.exec(s);
+  // The regex only for strings that can match it (it would scan long scripts otherwise).
+  const whole = s.startsWith('<<') && s.endsWith('>>') ? WHOLE.exec(s) : null;
   if (whole && !s.includes('\\<<')) {
     const r = evalContent(whole[1], scope, diags, path);
     if (r.ok) return r.value;
   }
-  const render = (nodes: TNode[]): string => {
-    let out = '';
-    for (const n of nodes) {
-      if (n.k === 'text') out += n.v;
-      else if (n.k === 'ref') {
-        const r = evalContent(n.content, scope, diags, path);
-        out += r.ok ? scalarString(r.value) : n.raw;
-      } else {
-        const v = truthy(lookupRef(n.ref, scope, diags, path));
-        if (v !== n.inv) out += render(n.body);
-      }
+  return renderTemplate(parseTemplate(s), scope, diags, path);
+}
+
+function renderTemplate(nodes: TNode[], scope: Scope, diags: Diags, path: Path): string {
+  let out = '';
+  for (const n of nodes) {
+    if (n.k === 'text') out += n.v;
+    else if (n.k === 'ref') {
+      const r = evalContent(n.content, scope, diags, path);
+      out += r.ok ? scalarString(r.value) : n.raw;
+    } else {
+      const v = truthy(lookupRef(n.ref, scope, diags, path));
+      if (v !== n.inv) out += renderTemplate(n.body, scope, diags, path);
     }
-    return out;
-  };
-  return render(parseTemplate(s));
+  }
+  return out;
 }
 
 /** Deep substitution of every string in a value. Returns new data; never mutates the input. */
 export function substitute(value: unknown, scope: Scope, diags: Diags, path: Path): unknown {
-  if (typeof value === 'string') return value.includes('<<') ? interpolate(value, scope, diags, path) : value;
+  if (typeof value === 'string') return hasTemplate(value) ? interpolate(value, scope, diags, path) : value;
   if (typeof value !== 'object' || value === null) return value;
   // One path array for the whole walk (segments pushed and popped); diagnostics copy it.
   return substituteIn(value, scope, diags, [...path]);
 }
 
+// Long strings (orb scripts) that contain no `<<`, remembered so they are not scanned again on
+// every use: cached orb data hands the same string objects to every compile, whose hash V8 keeps.
+const plainLong = new Set<string>();
+const PLAIN_LONG_MIN = 256;
+const PLAIN_LONG_SIZE = 4096;
+
+function hasTemplate(s: string): boolean {
+  if (s.length < PLAIN_LONG_MIN) return s.includes('<<');
+  if (plainLong.has(s)) return false;
+  if (s.includes('<<')) return true;
+  if (plainLong.size >= PLAIN_LONG_SIZE) plainLong.clear();
+  plainLong.add(s);
+  return false;
+}
+
 function substituteIn(value: unknown, scope: Scope, diags: Diags, path: PathSeg[]): unknown {
-  if (typeof value === 'string') return value.includes('<<') ? interpolate(value, scope, diags, path) : value;
+  if (typeof value === 'string') return hasTemplate(value) ? interpolate(value, scope, diags, path) : value;
   if (Array.isArray(value)) {
     const out = new Array<unknown>(value.length);
     for (let i = 0; i < value.length; i++) {
@@ -173,9 +201,8 @@ function substituteIn(value: unknown, scope: Scope, diags: Diags, path: PathSeg[
     const src = value as Record<string, unknown>;
     const out: Record<string, unknown> = {};
     for (const k of Object.keys(src)) {
-      const inner = k === 'environment' && !scope.nilAbsent ? { ...scope, nilAbsent: true } : scope;
       path.push(k);
-      out[k] = substituteIn(src[k], inner, diags, path);
+      out[k] = substituteIn(src[k], k === 'environment' && !scope.nilAbsent ? { ...scope, nilAbsent: true } : scope, diags, path);
       path.pop();
     }
     return out;

@@ -14,15 +14,20 @@ export class StepsValue {
   constructor(readonly steps: readonly unknown[]) {}
 }
 
-/** Converts marker values to plain data (for output and comparisons). */
+/** Converts marker values to plain data (for output and comparisons). Always returns new containers. */
 export function toPlain(v: unknown): unknown {
+  if (typeof v !== 'object' || v === null) return v;
   if (v instanceof ExecutorValue) return toPlain(v.body);
-  if (v instanceof StepsValue) return v.steps.map(toPlain);
-  if (Array.isArray(v)) return v.map(toPlain);
-  if (typeof v === 'object' && v !== null) {
-    const out: Record<string, unknown> = {};
-    for (const [k, x] of Object.entries(v)) out[k] = toPlain(x);
-    return out;
-  }
-  return v;
+  if (v instanceof StepsValue) return toPlainList(v.steps);
+  if (Array.isArray(v)) return toPlainList(v);
+  const src = v as Record<string, unknown>;
+  const out: Record<string, unknown> = {};
+  for (const k of Object.keys(src)) out[k] = toPlain(src[k]);
+  return out;
+}
+
+function toPlainList(l: readonly unknown[]): unknown[] {
+  const out = new Array<unknown>(l.length);
+  for (let i = 0; i < l.length; i++) out[i] = toPlain(l[i]);
+  return out;
 }

@@ -1,4 +1,5 @@
 // Dynamic config: a setup workflow continues its pipeline with a generated configuration.
+import { checkContinuation } from '../config/index.ts';
 import { nowIso } from '../domain/clock.ts';
 import { hashToken } from '../domain/tokens.ts';
 import { findPipelineByContinuationKey, getPipeline, updatePipeline } from '../storage/pipelines.ts';
@@ -24,6 +25,10 @@ export async function continuePipeline(deps: EngineDeps, key: string, configurat
   const result = await compileSafely(configuration, values, parameters, deps);
   const errors = configErrors(result);
   if (result.setup) errors.push({ type: 'config', message: 'A continuation configuration cannot itself be a setup configuration (setup: true)' });
+  // Parameters passed with the continuation must not contradict the ones the pipeline was triggered
+  // with (`Conflicting pipeline parameters.`); the setup: true case is reported just above.
+  const input = { setupSource: found.setup_config, continuationSource: configuration, passed: parameters, trigger: JSON.parse(found.parameters) };
+  for (const d of checkContinuation(input)) if (d.severity === 'error' && d.path !== 'setup') errors.push({ type: 'config', message: d.message });
 
   let queued = 0;
   await db.transaction().execute(async (trx) => {

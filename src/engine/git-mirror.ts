@@ -181,6 +181,81 @@ class BatchReader {
   }
 }
 
+const quote = (s: string) => `'${s.replace(/'/g, `'\\''`)}'`;
+
+/**
+ * A long-lived `sh` that runs git commands for one mirror. Starting a process from a large
+ * Node process costs several ms of CPU (the fork copies its page tables); from a small shell
+ * it costs next to nothing, and a trigger starts a `git fetch` every time.
+ */
+class GitShell {
+  private child?: ChildProcessWithoutNullStreams;
+  private out = '';
+  private pending?: { resolve(code: number): void; reject(e: Error): void };
+  private readonly marker = `__circlet_${crypto.randomBytes(6).toString('hex')}__`;
+
+  constructor(private readonly dir: string) {}
+
+  /** Runs `git <args>` in the mirror with `env` added; rejects with git's stderr on failure. */
+  async git(args: string[], env: Record<string, string>): Promise<void> {
+    const errFile = path.join(this.dir, 'circlet-git.err');
+    const child = this.child ?? this.start();
+    const stdout = child.stdout as unknown as { ref(): void; unref(): void };
+    stdout.ref();
+    const assignments = Object.entries(env)
+      .map(([k, v]) => `${k}=${quote(v)}`)
+      .join(' ');
+    const line = `cd ${quote(this.dir)} && ${assignments} git ${args.map(quote).join(' ')} </dev/null >/dev/null 2>${quote(errFile)}; printf '\\n%s %d\\n' ${this.marker} $?\n`;
+    const code = await new Promise<number>((resolve, reject) => {
+      this.pending = { resolve, reject };
+      child.stdin.write(line);
+    }).finally(() => stdout.unref());
+    if (code !== 0) {
+      let stderr = '';
+      try {
+        stderr = fs.readFileSync(errFile, 'utf8').trim();
+      } catch {
+        /* git did not start */
+      }
+      throw new GitError(stderr || `git ${args[0] ?? ''} exited with ${code}`);
+    }
+  }
+
+  close(): void {
+    this.child?.kill();
+    this.child = undefined;
+  }
+
+  private start(): ChildProcessWithoutNullStreams {
+    const child = spawn('sh', [], { stdio: ['pipe', 'pipe', 'pipe'] });
+    this.child = child;
+    this.out = '';
+    const fail = () => {
+      if (this.child === child) this.child = undefined;
+      const p = this.pending;
+      this.pending = undefined;
+      p?.reject(new GitError('the git shell stopped'));
+    };
+    child.on('error', fail);
+    child.on('exit', fail);
+    child.stdin.on('error', () => undefined);
+    child.stderr.resume();
+    child.stdout.setEncoding('utf8');
+    child.stdout.on('data', (chunk: string) => {
+      this.out += chunk;
+      const m = new RegExp(`${this.marker} (\\d+)\\n`).exec(this.out);
+      if (!m) return;
+      this.out = this.out.slice(m.index + m[0].length);
+      const p = this.pending;
+      this.pending = undefined;
+      p?.resolve(Number(m[1]));
+    });
+    child.unref();
+    for (const s of [child.stdin, child.stdout, child.stderr] as unknown as { unref?: () => void }[]) s.unref?.();
+    return child;
+  }
+}
+
 /** The object a ref of a bare repository points at, read from its files; undefined if absent. */
 function readRef(dir: string, ref: string): string | undefined {
   try {
@@ -203,11 +278,20 @@ function readRef(dir: string, ref: string): string | undefined {
 export class GitMirrors {
   private readonly queues = new Map<string, Promise<unknown>>();
   private readonly readers = new Map<string, BatchReader>();
+  private readonly shells = new Map<string, GitShell>();
 
   /** Stops the mirrors' long-lived git processes. */
   close(): void {
     for (const r of this.readers.values()) r.close();
+    for (const sh of this.shells.values()) sh.close();
     this.readers.clear();
+    this.shells.clear();
+  }
+
+  private fetch(projectId: string, dir: string, args: string[], sshCommand?: string): Promise<void> {
+    let shell = this.shells.get(projectId);
+    if (!shell) this.shells.set(projectId, (shell = new GitShell(dir)));
+    return shell.git(args, { GIT_TERMINAL_PROMPT: '0', ...(sshCommand ? { GIT_SSH_COMMAND: sshCommand } : {}) });
   }
 
   constructor(private readonly root: string) {}
@@ -262,7 +346,7 @@ export class GitMirrors {
         `+${local}:${local}`,
       ];
       try {
-        await run(fetchArgs, { cwd: dir, env: env.env });
+        await this.fetch(projectId, dir, fetchArgs, env.env?.GIT_SSH_COMMAND);
       } catch (err) {
         const msg = (err as Error).message;
         if (/couldn't find remote ref|no such ref|not our ref/i.test(msg)) {
@@ -270,7 +354,7 @@ export class GitMirrors {
         }
         if (/cannot lock ref|unable to update local ref/i.test(msg)) {
           await new Promise((r) => setTimeout(r, 100));
-          await run(fetchArgs, { cwd: dir, env: env.env });
+          await this.fetch(projectId, dir, fetchArgs, env.env?.GIT_SSH_COMMAND);
         } else {
           throw new GitError(`Could not fetch ${ref.tag ? `tag '${ref.tag}'` : `branch '${ref.branch}'`}: ${msg}`);
         }

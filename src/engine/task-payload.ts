@@ -6,8 +6,6 @@ import { getEnvVar } from '../storage/env-vars.ts';
 import { getJob, type Task } from '../storage/jobs.ts';
 import { getPipeline } from '../storage/pipelines.ts';
 import { getProject } from '../storage/projects.ts';
-import { getUser } from '../storage/users.ts';
-import { getWorkflow } from '../storage/workflows.ts';
 import { authorizeContexts } from './contexts.ts';
 import type { EngineDeps } from './deps.ts';
 import { ENABLE_SSH_FIELD } from './rerun.ts';
@@ -31,12 +29,38 @@ export interface TaskSecrets {
 }
 
 export async function taskPayload(deps: EngineDeps, task: Task): Promise<TaskPayload> {
-  const d = deps.database;
-  const job = (await getJob(d.db, task.job_id))!;
-  const workflow = (await getWorkflow(d.db, job.workflow_id))!;
-  const pipeline = (await getPipeline(d.db, job.pipeline_id))!;
-  const project = (await getProject(d, job.project_id))!;
-  const actor = pipeline.trigger_actor_id ? await getUser(d, pipeline.trigger_actor_id) : undefined;
+  // One query for the job and what it belongs to: this runs on every claim.
+  const row = await deps.database.db
+    .selectFrom('jobs as j')
+    .innerJoin('workflows as w', 'w.id', 'j.workflow_id')
+    .innerJoin('pipelines as p', 'p.id', 'j.pipeline_id')
+    .innerJoin('projects as pr', 'pr.id', 'j.project_id')
+    .innerJoin('organizations as o', 'o.id', 'pr.organization_id')
+    .leftJoin('users as u', 'u.id', 'p.trigger_actor_id')
+    .selectAll('j')
+    .select([
+      'w.name as wf_name',
+      'w.rerun_of as wf_rerun_of',
+      'p.number as p_number',
+      'p.branch as p_branch',
+      'p.tag as p_tag',
+      'p.revision as p_revision',
+      'p.pipeline_values as p_values',
+      'p.vcs as p_vcs',
+      'pr.name as pr_name',
+      'pr.vcs_url as pr_vcs_url',
+      'pr.organization_id as pr_org_id',
+      'o.name as org_name',
+      'o.vcs_type as org_vcs_type',
+      'u.login as actor_login',
+    ])
+    .where('j.id', '=', task.job_id)
+    .executeTakeFirstOrThrow();
+  const job = row;
+  const workflow = { id: row.workflow_id, name: row.wf_name, rerun_of: row.wf_rerun_of };
+  const pipeline = { id: row.pipeline_id, number: Number(row.p_number), branch: row.p_branch, tag: row.p_tag, revision: row.p_revision, pipeline_values: row.p_values, vcs: row.p_vcs };
+  const project = { id: row.project_id, name: row.pr_name, vcs_url: row.pr_vcs_url, organization_id: row.pr_org_id, org_name: row.org_name, vcs_type: row.org_vcs_type };
+  const actor = row.actor_login === null ? undefined : { login: row.actor_login };
   const config = JSON.parse(job.config) as Record<string, unknown>;
   const sealedKey = config[CONTINUATION_KEY_FIELD];
   delete config[CONTINUATION_KEY_FIELD];

@@ -9,7 +9,7 @@ import { nextPipelineNumber } from '../storage/counters.ts';
 import { insertJobs, type Job } from '../storage/jobs.ts';
 import { insertPipeline, type Pipeline } from '../storage/pipelines.ts';
 import type { ProjectWithOrg } from '../storage/projects.ts';
-import { insertWorkflow, type Workflow } from '../storage/workflows.ts';
+import type { Workflow } from '../storage/workflows.ts';
 import type { Db } from '../storage/executor.ts';
 import { advanceWorkflow } from './advance.ts';
 import type { EngineDeps } from './deps.ts';
@@ -58,8 +58,9 @@ export async function triggerPipeline(deps: EngineDeps, req: TriggerRequest): Pr
   let commit: CommitInfo | undefined;
   let source = req.configContent ?? '';
   try {
-    const key = await preferredPrivateKey(deps.database, deps.secrets, project.id);
-    const resolved = await deps.mirrors.resolve(project.id, project.vcs_url, { branch, tag, revision: req.revision }, CONFIG_PATH, needsSsh(project.vcs_url) ? key : undefined);
+    // The checkout key is only read for SSH remotes.
+    const key = needsSsh(project.vcs_url) ? await preferredPrivateKey(deps.database, deps.secrets, project.id) : undefined;
+    const resolved = await deps.mirrors.resolve(project.id, project.vcs_url, { branch, tag, revision: req.revision }, CONFIG_PATH, key ?? undefined);
     commit = resolved.commit;
     if (req.configContent === undefined) {
       if (resolved.file === null) errors.push({ type: 'config-fetch', message: `Unable to find ${CONFIG_PATH} at revision ${resolved.commit.revision.slice(0, 7)}` });
@@ -190,9 +191,8 @@ export async function startWorkflows(
   plans: PlannedWorkflow[],
   opts: { tag: string | null; startedBy: string | null; continuationKey?: string; project?: ProjectWithOrg },
 ): Promise<number> {
-  let queued = 0;
   const now = nowIso(deps.now());
-  for (const plan of plans) {
+  const created: { workflow: Workflow; jobs: Job[] }[] = plans.map((plan) => {
     const workflowId = newId();
     const workflow: Workflow = {
       id: workflowId,
@@ -208,7 +208,6 @@ export async function startWorkflows(
       created_at: now,
       stopped_at: null,
     };
-    await insertWorkflow(trx, workflow);
     const ids = new Map(plan.jobs.map((j) => [j.name, newId()]));
     const jobs: Job[] = plan.jobs.map((j) => ({
       id: ids.get(j.name)!,
@@ -234,9 +233,16 @@ export async function startWorkflows(
       started_at: null,
       stopped_at: null,
     }));
-    await insertJobs(trx, jobs);
+    return { workflow, jobs };
+  });
+  // All rows in as few statements as the databases' parameter limits allow.
+  if (created.length > 0) await trx.insertInto('workflows').values(created.map((c) => c.workflow)).execute();
+  const allJobs = created.flatMap((c) => c.jobs);
+  for (let i = 0; i < allJobs.length; i += 500) await insertJobs(trx, allJobs.slice(i, i + 500));
+  let queued = 0;
+  for (const { workflow, jobs } of created) {
     const known = opts.project ? { workflow, jobs, pipeline, project: opts.project } : undefined;
-    queued += (await advanceWorkflow(deps, trx, workflowId, known)).queuedTasks;
+    queued += (await advanceWorkflow(deps, trx, workflow.id, known)).queuedTasks;
   }
   return queued;
 }

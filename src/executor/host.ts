@@ -41,6 +41,43 @@ export function hostKinds(dockerOnHost: boolean, platform: NodeJS.Platform = pro
   return kinds;
 }
 
+/** Which agent process owns a workspace (internal/agent.pid). */
+const OWNER_FILE = 'agent.pid';
+
+function processAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (err) {
+    return (err as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}
+
+/** Linux: SIGKILLs every process whose environment has CIRCLET_WORKSPACE=<root>. */
+async function killMarked(root: string): Promise<void> {
+  if (process.platform !== 'linux') return;
+  const marker = Buffer.from(`CIRCLET_WORKSPACE=${root}\0`);
+  let pids: string[];
+  try {
+    pids = (await fs.promises.readdir('/proc')).filter((p) => /^\d+$/.test(p));
+  } catch {
+    return;
+  }
+  for (const pid of pids) {
+    if (Number(pid) === process.pid) continue;
+    const env = await fs.promises.readFile(`/proc/${pid}/environ`).catch(() => undefined);
+    if (!env) continue;
+    const at = env.indexOf(marker);
+    if (at === 0 || (at > 0 && env[at - 1] === 0)) {
+      try {
+        process.kill(Number(pid), 'SIGKILL');
+      } catch {
+        /* gone */
+      }
+    }
+  }
+}
+
 function signalGroup(pgid: number, signal: NodeJS.Signals | 0): boolean {
   try {
     process.kill(-pgid, signal);
@@ -73,6 +110,9 @@ export class HostExecutor implements Executor {
     for (const name of INHERITED) if (process.env[name] !== undefined) baseEnv[name] = process.env[name]!;
     baseEnv.PATH = [binDir, process.env.PATH ?? '/usr/local/bin:/usr/bin:/bin'].join(path.delimiter);
     baseEnv.HOME = home;
+    // Marks the job's processes, so that an agent restarted after a crash can find and end
+    // what its predecessor left running (sweep()).
+    baseEnv.CIRCLET_WORKSPACE = root;
     baseEnv.TMPDIR = tmp;
     baseEnv.USER ??= os.userInfo().username;
     const notes: string[] = [`Running on the host executor (${os.hostname()}, ${process.platform}/${process.arch}) in ${root}`];
@@ -81,6 +121,7 @@ export class HostExecutor implements Executor {
       notes.push(`Docker image${images.length === 1 ? '' : 's'} ${images.join(', ') || '(none)'} not used: this agent maps docker jobs to the host (--docker-on-host).`);
       if (images.length > 1) notes.push('Service containers (docker images after the first) are not started on the host executor.');
     }
+    await fs.promises.writeFile(path.join(internalDir, OWNER_FILE), String(process.pid));
     this.tracked.set(spec.id, { groups: new Set(), scripts: 0 });
     return { id: spec.id, root, home, binDir, internalDir, baseEnv, defaultShell: this.defaultShell, notes };
   }
@@ -124,12 +165,9 @@ export class HostExecutor implements Executor {
       });
       c.once('exit', (code, signal) => {
         status = { code, signal };
-        // Children that inherited the output pipes may keep them open: stop waiting soon.
-        setTimeout(() => {
-          c.stdout?.destroy();
-          c.stderr?.destroy();
-          finish();
-        }, OUTPUT_GRACE_MS).unref();
+        // Children that inherited the output pipes may keep them open: stop waiting soon, but
+        // keep reading (a closed pipe would kill a background server with SIGPIPE).
+        setTimeout(finish, OUTPUT_GRACE_MS).unref();
       });
       c.once('close', (code, signal) => {
         status ??= { code, signal };
@@ -264,6 +302,35 @@ export class HostExecutor implements Executor {
     await this.killAll(ws, 200);
     this.tracked.delete(ws.id);
     if (this.opts.cleanup !== false) await fs.promises.rm(ws.root, { recursive: true, force: true }).catch(() => undefined);
+  }
+
+  /**
+   * Removes workspaces left behind by an agent that died (SIGKILL, crash, power loss) and
+   * ends the processes they still run: on Linux, every process whose environment names the
+   * workspace. Workspaces of live agents sharing the work dir are left alone. Returns how many
+   * workspaces were removed.
+   */
+  async sweep(): Promise<number> {
+    const root = path.resolve(this.opts.workDir);
+    let names: string[];
+    try {
+      names = await fs.promises.readdir(root);
+    } catch {
+      return 0;
+    }
+    const mine = new Set([...this.tracked.keys()].map((id) => id.replace(/[^A-Za-z0-9_.-]/g, '_')));
+    let removed = 0;
+    for (const name of names) {
+      if (mine.has(name)) continue;
+      const dir = path.join(root, name);
+      const owner = Number((await fs.promises.readFile(path.join(dir, 'internal', OWNER_FILE), 'utf8').catch(() => '')).trim());
+      if (!Number.isInteger(owner) || owner <= 0) continue; // not a workspace of ours
+      if (owner !== process.pid && processAlive(owner)) continue; // a live agent's
+      await killMarked(dir);
+      await fs.promises.rm(dir, { recursive: true, force: true }).catch(() => undefined);
+      removed++;
+    }
+    return removed;
   }
 
   private track(ws: Workspace): Tracked {

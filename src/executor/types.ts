@@ -101,4 +101,6 @@ export interface Executor {
   killAll(ws: Workspace, graceMs?: number): Promise<void>;
   /** Kills what is left and removes the workspace. */
   cleanup(ws: Workspace): Promise<void>;
+  /** Removes what agents that died left behind (workspaces, processes); optional. */
+  sweep?(): Promise<number>;
 }

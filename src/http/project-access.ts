@@ -2,8 +2,7 @@
 // caller may not see answers exactly like one that does not exist.
 import type { FastifyRequest } from 'fastify';
 import { fromSegments } from '../domain/slug.ts';
-import { isMember } from '../storage/organizations.ts';
-import { findProjectBySlug, type ProjectWithOrg } from '../storage/projects.ts';
+import { findVisibleProjectBySlug, type ProjectWithOrg } from '../storage/projects.ts';
 import type { HttpDeps } from './deps.ts';
 import { notFound, PROJECT_NOT_FOUND } from './errors.ts';
 
@@ -16,7 +15,7 @@ export interface SlugParams {
 export async function requireProject(deps: HttpDeps, req: FastifyRequest, params: SlugParams): Promise<ProjectWithOrg> {
   const slug = fromSegments(params.provider, params.organization, params.project);
   if (!slug) throw notFound(PROJECT_NOT_FOUND);
-  const project = await findProjectBySlug(deps.database, slug);
-  if (!project || !(await isMember(deps.database, project.organization_id, req.user.id))) throw notFound(PROJECT_NOT_FOUND);
+  const project = await findVisibleProjectBySlug(deps.database, slug, req.user.id);
+  if (!project) throw notFound(PROJECT_NOT_FOUND);
   return project;
 }

@@ -15,7 +15,7 @@ export interface EmbeddedAgent {
   stop(drainMs?: number): Promise<void>;
 }
 
-export async function startEmbeddedAgent(opts: { database: Database; url: string; dataDir: string; concurrency: number; logger: Logger }): Promise<EmbeddedAgent> {
+export async function startEmbeddedAgent(opts: { database: Database; url: string; dataDir: string; concurrency: number; dockerOnHost?: boolean; logger: Logger }): Promise<EmbeddedAgent> {
   const token = await createRunnerToken(opts.database, EMBEDDED_TOKEN_NAME);
   const agent = new Agent({
     url: opts.url,
@@ -23,6 +23,7 @@ export async function startEmbeddedAgent(opts: { database: Database; url: string
     agentId: `embedded-${os.hostname()}-${process.pid}`,
     concurrency: opts.concurrency,
     workDir: path.join(opts.dataDir, 'agent-work'),
+    dockerOnHost: opts.dockerOnHost,
     logger: opts.logger,
   });
   const running = agent.start().catch((err: unknown) => opts.logger.error({ err: String(err) }, 'the embedded agent stopped'));

@@ -22,6 +22,8 @@ export interface ServeOptions {
   logLevel?: string;
   /** Jobs the embedded agent runs at once; 0 = no embedded agent (default 1). */
   agents?: number;
+  /** The embedded agent also runs docker jobs, on the host. */
+  dockerOnHost?: boolean;
 }
 
 export interface RunningServer {
@@ -94,7 +96,7 @@ export async function startServer(opts: ServeOptions = {}): Promise<RunningServe
     const adminToken = await bootstrapAdmin(database, dataDir);
     const agents = opts.agents ?? 1;
     const embedded: EmbeddedAgent | undefined =
-      agents > 0 ? await startEmbeddedAgent({ database, url, dataDir, concurrency: agents, logger: logger.child({ component: 'agent' }) }) : undefined;
+      agents > 0 ? await startEmbeddedAgent({ database, url, dataDir, concurrency: agents, dockerOnHost: opts.dockerOnHost, logger: logger.child({ component: 'agent' }) }) : undefined;
     const running = app;
     return {
       app: running,

@@ -1,16 +1,13 @@
 // Per-project pipeline and job numbers: increasing, never reused.
+import { sql } from 'kysely';
 import type { Db } from './executor.ts';
 
+/** One statement (an upsert): creates the project's counters on first use, else bumps one. */
 async function bump(db: Db, projectId: string, column: 'pipeline_number' | 'job_number', by: number): Promise<number> {
-  await db
-    .insertInto('project_counters')
-    .values({ project_id: projectId, pipeline_number: 0, job_number: 0 })
-    .onConflict((oc) => oc.column('project_id').doNothing())
-    .execute();
   const row = await db
-    .updateTable('project_counters')
-    .set((eb) => ({ [column]: eb(column, '+', by) }))
-    .where('project_id', '=', projectId)
+    .insertInto('project_counters')
+    .values({ project_id: projectId, pipeline_number: column === 'pipeline_number' ? by : 0, job_number: column === 'job_number' ? by : 0 })
+    .onConflict((oc) => oc.column('project_id').doUpdateSet({ [column]: sql<number>`${sql.ref(`project_counters.${column}`)} + ${by}` }))
     .returning(column)
     .executeTakeFirstOrThrow();
   return Number((row as Record<string, unknown>)[column]);

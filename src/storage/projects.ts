@@ -25,15 +25,26 @@ export async function getProject(d: Database, id: string): Promise<ProjectWithOr
 
 /** Finds the project a slug names: by org and repo names, or `circleci/<org-id>/<project-id>`. */
 export async function findProjectBySlug(d: Database, slug: ProjectSlug): Promise<ProjectWithOrg | undefined> {
+  return findProject(d, slug);
+}
+
+/** The project a slug names, only when `userId` is a member of its organization (one query). */
+export async function findVisibleProjectBySlug(d: Database, slug: ProjectSlug, userId: string): Promise<ProjectWithOrg | undefined> {
+  return findProject(d, slug, userId);
+}
+
+async function findProject(d: Database, slug: ProjectSlug, memberId?: string): Promise<ProjectWithOrg | undefined> {
+  let q = withOrg(d);
+  if (memberId !== undefined) {
+    q = q
+      .innerJoin('memberships', (j) => j.onRef('memberships.organization_id', '=', 'projects.organization_id'))
+      .where('memberships.user_id', '=', memberId);
+  }
   if (slug.vcs === 'circleci') {
     if (!UUID_RE.test(slug.org) || !UUID_RE.test(slug.project)) return undefined;
-    return withOrg(d).where('projects.id', '=', slug.project).where('projects.organization_id', '=', slug.org).executeTakeFirst();
+    return q.where('projects.id', '=', slug.project).where('projects.organization_id', '=', slug.org).executeTakeFirst();
   }
-  return withOrg(d)
-    .where('organizations.vcs_type', '=', slug.vcs)
-    .where('organizations.name', '=', slug.org)
-    .where('projects.name', '=', slug.project)
-    .executeTakeFirst();
+  return q.where('organizations.vcs_type', '=', slug.vcs).where('organizations.name', '=', slug.org).where('projects.name', '=', slug.project).executeTakeFirst();
 }
 
 export interface NewProject {

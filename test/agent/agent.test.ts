@@ -226,6 +226,7 @@ workflows: {main: {jobs: [test]}}
         bySize.push(out.match(/bysize=(.*)\n/)![1]!.trim().split(' ').filter(Boolean));
         expect(out).toContain(`ran: ${byName.at(-1)!.join(' ')}\n`);
       }
+      expect(test.tasks[0]!.steps[3]!.output).toBe('circlet: the job was halted by circleci-agent step halt\n');
       const all = Object.keys(files).filter((f) => f.endsWith('_test.txt')).sort();
       expect(byName.flat().sort()).toEqual(all);
       expect(bySize.flat().sort()).toEqual(all);
@@ -249,7 +250,11 @@ version: 2.1
 jobs:
   build:
     machine: true
-    steps: [checkout, {run: {name: show, command: 'git remote get-url origin; cat hello.txt'}}]
+    steps:
+      - checkout
+      - run: {name: show, command: 'git remote get-url origin; cat hello.txt'}
+      - add_ssh_keys: {fingerprints: ['aa:bb:cc']}
+      - run: {name: keys, command: 'cat ~/.ssh/config; sed -n 2p ~/.ssh/id_rsa_circlet_checkout'}
 workflows: {main: {jobs: [build]}}
 `);
         repo.commit({ 'hello.txt': 'over ssh\n' });
@@ -262,12 +267,35 @@ workflows: {main: {jobs: [build]}}
         expect(build.status, JSON.stringify(build)).toBe('success');
         expect(Harness.step(build, 'show').output).toBe(`git@fakehost:${repo.dir}\nover ssh\n`);
         expect(Harness.step(build, 'Checkout code').output).toContain("Using the project's checkout key");
+        expect(Harness.step(build, 'Install additional SSH keys').output).toMatch(/aa:bb:cc\) are not stored by this server/);
+        // The key is installed, and its lines are masked when printed.
+        expect(Harness.step(build, 'keys').output).toMatch(/^Host \*\n  IdentityFile \S+\/home\/\.ssh\/id_rsa_circlet_checkout\n\*{8}\n$/);
         const agentCalls = fs.readFileSync(log, 'utf8').split('\n').filter((l) => l.includes('/internal/checkout-key'));
         expect(agentCalls.length).toBeGreaterThan(0);
         expect(agentCalls[0]).toMatch(/-i \S+\/internal\/checkout-key -o IdentitiesOnly=yes .*git@fakehost git-upload-pack/);
       } finally {
         process.env.PATH = savedPath;
       }
+    });
+
+    it('leaves macos jobs queued for an agent that advertises macos, and says so', async () => {
+      const { slug } = await h.project(`
+version: 2.1
+jobs:
+  mac:
+    macos: {xcode: 15.0.0}
+    steps: [{run: echo mac}]
+  linux:
+    machine: true
+    steps: [{run: echo linux}]
+workflows: {main: {jobs: [mac, linux]}}
+`);
+      const id = await h.trigger(slug);
+      await h.waitFor(async () => (await h.jobs(id)).linux?.status === 'success', 15_000, 'the linux job');
+      const { mac } = await h.jobs(id);
+      expect(mac.status).toBe(process.platform === 'darwin' ? expect.any(String) : 'queued');
+      expect(mac.messages.map((m) => m.message).join('\n')).toMatch(/waits for an agent that runs macos jobs/);
+      await h.server.call('POST', `/api/v2/workflow/${(await h.workflows(id))[0]!.id}/cancel`, h.token);
     });
 
     it('fails a step type the agent does not run yet with a clear message', async () => {

@@ -1,6 +1,6 @@
 // `circlet agent` as a separate process, and the agent embedded in `circlet serve`:
 // the same protocol over HTTP; killing an agent mid-job; draining on SIGTERM.
-import { spawn, type ChildProcess } from 'node:child_process';
+import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
@@ -49,6 +49,21 @@ function startAgent(url: string, token: string, args: string[] = []): Promise<Ag
   });
 }
 
+function groupAlive(pgid: number): boolean {
+  try {
+    process.kill(-pgid, 0);
+  } catch {
+    return false;
+  }
+  // Zombies (an init that does not reap) count as gone.
+  try {
+    const out = execFileSync('ps', ['-o', 'stat=', '-g', String(pgid)], { stdio: ['ignore', 'pipe', 'ignore'] }).toString();
+    return out.split('\n').some((l) => l.trim() !== '' && !l.trim().startsWith('Z'));
+  } catch {
+    return false;
+  }
+}
+
 afterEach(() => {
   for (const c of children) c.kill('SIGKILL');
   // Jobs of an agent killed with SIGKILL are orphans: end them here.
@@ -91,17 +106,28 @@ jobs:
             echo "layer=$LAYER pj=$PJ po=$PO node=$CIRCLE_NODE_INDEX"
             cat README.md
             echo "secret=$TOKEN_VALUE"
-workflows: {main: {jobs: [build]}}
+  indocker:
+    docker:
+      - image: cimg/base:stable
+        environment: {IMG: image, BOTH: image}
+    environment: {BOTH: job}
+    steps:
+      - run: {name: env, command: 'echo "img=$IMG both=$BOTH"'}
+workflows: {main: {jobs: [build, indocker]}}
 `,
         { env: { PJ: 'pj', PO: 'po', TOKEN_VALUE: 'very-secret-token' } },
       );
       repo.commit({ 'README.md': 'from the repo\n' });
-      const agent = await startAgent(h.server.url, h.runnerToken, ['--work-dir', tempDir('circlet-agent-work-')]);
+      const agent = await startAgent(h.server.url, h.runnerToken, ['--work-dir', tempDir('circlet-agent-work-'), '--docker-on-host', '--concurrency', '2']);
+      expect(agent.out()).toMatch(/\(machine, docker\)/);
       const id = await h.trigger(slug);
       await h.waitDone(id);
-      const { build } = await h.jobs(id);
+      const { build, indocker } = await h.jobs(id);
       expect(build.status).toBe('success');
       expect(Harness.step(build, 'env').output).toBe('layer=step pj=job po=po node=0\nfrom the repo\nsecret=********\n');
+      expect(indocker.status).toBe('success');
+      expect(Harness.step(indocker, 'Spin up environment').output).toMatch(/cimg\/base:stable not used: this agent maps docker jobs to the host/);
+      expect(Harness.step(indocker, 'env').output).toBe('img=image both=job\n');
       agent.child.kill('SIGTERM');
       expect(await agent.exited).toMatchObject({ code: 0 });
     });
@@ -124,7 +150,8 @@ jobs:
 workflows: {main: {jobs: [doomed, sibling]}}
 `);
       const doomedToken = await createRunnerToken(h.server.database, 'doomed', 'acme/doomed');
-      const agent = await startAgent(h.server.url, doomedToken);
+      const workDir = tempDir('circlet-doomed-work-');
+      const agent = await startAgent(h.server.url, doomedToken, ['--work-dir', workDir]);
       inProcess = await startEmbeddedAgent({ database: h.server.database, url: h.server.url, dataDir: h.server.dataDir, concurrency: 1, logger: silentLogger });
       const id = await h.trigger(slug);
       await h.waitFor(async () => (await h.jobs(id)).doomed?.tasks[0]?.steps.find((s) => s.name === 'hang')?.output.includes('started'), 20_000, 'the doomed job to start');
@@ -140,6 +167,15 @@ workflows: {main: {jobs: [doomed, sibling]}}
       expect((await h.workflows(id))[0]!.status).toBe('failed');
       await inProcess.stop(0);
       inProcess = undefined;
+      // The dead agent's job still runs (nobody supervises it) until an agent starts on the
+      // same work dir: that one sweeps the leftovers first.
+      const leader = Number(fs.readFileSync(pidFile, 'utf8').trim());
+      expect(groupAlive(leader)).toBe(true);
+      const successor = await startAgent(h.server.url, doomedToken, ['--work-dir', workDir]);
+      await h.waitFor(async () => !groupAlive(leader), 5_000, 'the orphaned job to be swept');
+      expect(fs.readdirSync(workDir)).toEqual([]);
+      successor.child.kill('SIGTERM');
+      await successor.exited;
     });
 
     it('drains on SIGTERM: finishes its running job, claims no more, exits 0', async () => {
@@ -206,7 +242,7 @@ describe('circlet serve with its embedded agent', () => {
   it('runs a pipeline end to end with no separate agent', async () => {
     const dir = tempDir('circlet-serve-agent-');
     try {
-      const server = await startServe(['--port', '0', '--data-dir', dir]);
+      const server = await startServe(['--port', '0', '--data-dir', dir, '--docker-on-host']);
       const token = fs.readFileSync(path.join(dir, 'admin-token'), 'utf8').trim();
       const repo = makeRepo(`
 version: 2.1
@@ -217,7 +253,7 @@ jobs:
   machine-job:
     machine: true
     steps: [{run: {name: hi, command: 'echo machine ok'}}]
-workflows: {main: {jobs: [machine-job]}}
+workflows: {main: {jobs: [hello, machine-job]}}
 `);
       const added = await runCli(['project', 'add', 'gh/admin/embedded', '--repo', repo.dir, '--owner', 'admin', '--data-dir', dir]);
       expect(added.code, added.stderr).toBe(0);

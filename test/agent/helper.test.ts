@@ -56,6 +56,8 @@ describe('circleci tests', () => {
     expect(noData.err).toMatch(/No timing data found/);
     fs.writeFileSync(path.join(data, 'test-timings.json'), JSON.stringify({ a: 10, b: 1, c: 1 }));
     expect(circleci(['tests', 'split', '--split-by=timings', '--total=2', '--index=0'], list, { CIRCLE_INTERNAL_TASK_DATA: data }).out).toBe('a\n');
+    // Stored timings name files without a leading ./
+    expect(circleci(['tests', 'split', '--split-by=timings', '--total=2', '--index=1'], './a\n./b\n./c\n', { CIRCLE_INTERNAL_TASK_DATA: data }).out).toBe('./b\n./c\n');
     fs.rmSync(data, { recursive: true, force: true });
   });
 

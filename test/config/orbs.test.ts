@@ -1,5 +1,6 @@
 // Orbs: the directory source, registry/inline/nested orbs, namespacing, versions from parameters.
 import { describe, expect, it } from 'vitest';
+import { parseOrbSource } from '../../src/config/orbs.ts';
 import { DirectoryOrbSource } from '../../src/config/orbs/directory.ts';
 import { compile, compiled, DEV_REVISION, MapOrbSource, messages, ORB_DIR, yml } from './helpers.ts';
 
@@ -250,5 +251,39 @@ describe('orb reference forms', () => {
   it('leaves <<include(file)>> alone: it is orb packing syntax, not compile syntax', async () => {
     const c = await compiled('version: 2.1\njobs: {j: {docker: [{image: x}], steps: [{run: "<<include(scripts/a.sh)>>"}]}}\nworkflows: {w: {jobs: [j]}}\n');
     expect(c.jobs.j.steps).toEqual([{ run: { command: '<<include(scripts/a.sh)>>' } }]);
+  });
+});
+
+describe('parsed orb cache', () => {
+  const cfg = yml`
+    version: 2.1
+    orbs:
+      tools: acme/tools@2.0.0
+    workflows:
+      w:
+        jobs:
+          - tools/test
+          - tools/test: {name: t2, pre: [{run: pre}]}
+  `;
+  it('parses an orb text once and keeps it frozen', () => {
+    const a = parseOrbSource(toolsOrb);
+    expect(parseOrbSource(toolsOrb)).toBe(a);
+    if (typeof a === 'string') throw new Error(a);
+    expect(Object.isFrozen(a)).toBe(true);
+    expect(Object.isFrozen((a.jobs as Record<string, unknown>).test)).toBe(true);
+    expect(typeof parseOrbSource('version: 2.1\njobs: [unclosed')).toBe('string');
+  });
+  it('shares no data between compiles: changing one result changes neither the cache nor the next compile', async () => {
+    const first = await compile(cfg, { orbSource: source });
+    expect(messages(first)).toEqual([]);
+    const yaml = first.compiledYaml;
+    const jobs = first.compiled!.jobs as Record<string, { steps: unknown[]; docker: { image: string }[] }>;
+    for (const job of Object.values(jobs)) {
+      job.steps.push('checkout');
+      job.docker[0].image = 'changed';
+    }
+    const second = await compile(cfg, { orbSource: source });
+    expect(second.compiledYaml).toBe(yaml);
+    expect(JSON.stringify(second.compiled)).not.toContain('changed');
   });
 });

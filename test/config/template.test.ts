@@ -35,6 +35,10 @@ describe('interpolate', () => {
   it('\\<< escapes a literal <<', () => {
     expect(sub('cat > f \\<< EOF').v).toBe('cat > f << EOF');
     expect(sub('echo \\<< parameters.s >>').v).toBe('echo << parameters.s >>');
+    expect(sub('a \\\\<< parameters.s >> b').v).toBe('a \\<< parameters.s >> b');
+    expect(sub('\\<<<< parameters.s >>').v).toBe('<<hi');
+    expect(sub('x << parameters.s').v).toBe('x << parameters.s');
+    expect(sub('<< parameters.s >>\\<< parameters.s >><< parameters.s >>').v).toBe('hi<< parameters.s >>hi');
   });
   it('sections: <<# x >> when truthy, <<^ x >> when falsy', () => {
     expect(sub('ls <<# parameters.b >>-a<</ parameters.b >>').v).toBe('ls -a');

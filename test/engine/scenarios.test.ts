@@ -407,6 +407,27 @@ workflows:
       expect(p.errors[0].type).toBe('config');
     });
 
+    it('refuses a continuation whose parameters conflict with the ones the pipeline was triggered with', async () => {
+      const params = 'parameters:\n  greeting: {type: string, default: hi}\n';
+      const setup = `version: 2.1\nsetup: true\n${params}jobs:\n${machine('generate')}workflows:\n  setup:\n    jobs: [generate]\n`;
+      const next = `version: 2.1\n${params}jobs:\n${machine('after')}workflows:\n  rest:\n    jobs: [after]\n`;
+      const { slug } = await project(setup);
+      const id = await trigger(slug, { parameters: { greeting: 'hey' } });
+      const a = agent();
+      const gen = (await a.claim(2_000))!;
+      const res = await server.call('POST', '/api/v2/pipeline/continue', undefined, {
+        'continuation-key': gen.environment.CIRCLE_CONTINUATION_KEY,
+        configuration: next,
+        parameters: { greeting: 'hello' },
+      });
+      expect(res.status).toBe(400);
+      expect(res.text).toContain('Conflicting pipeline parameters.');
+      await a.finish(gen);
+      const p = await pipeline(id);
+      expect(p.state).toBe('errored');
+      expect(p.errors.map((e: { message: string }) => e.message)).toContain('Conflicting pipeline parameters.');
+    });
+
     it('gives a job its contexts; a context that does not exist makes it unauthorized with a message', async () => {
       const org = (await findOrganization(server.database, 'github', 'acme'))!;
       const ctx = await createContext(server.database, org.id, `creds-${kind.name}`);

@@ -35,7 +35,7 @@ export async function run(executor: Executor, ws: Workspace, script: string, opt
 let counter = 0;
 
 /** Prints alive/gone for the pid in `file` (a zombie, which an init that does not reap leaves behind, is gone). */
-const PID_STATE = (file: string) => `st=$(ps -o stat= -p "$(cat ${file})" 2>/dev/null); case "$st" in ""|Z*) echo gone;; *) echo alive;; esac\n`;
+const PID_STATE = (file: string) => `st=$(ps -o stat= -p "$(cat ${file})" 2>/dev/null || true); case "$st" in ""|Z*) echo gone;; *) echo alive;; esac\n`;
 
 export function executorContract(name: string, make: () => Promise<ContractSubject>): void {
   describe(`executor contract: ${name}`, () => {
@@ -129,7 +129,18 @@ export function executorContract(name: string, make: () => Promise<ContractSubje
       expect(gone.out).toBe('gone\n');
     });
 
-    it('writes and reads files, expanding ~', async () => {
+    it('finishes a command promptly when a process it left behind holds its output open, without killing that process', async () => {
+      const { ex, ws } = await setup();
+      const r = await run(ex, ws, 'sleep 600 &\necho $! > held.pid\necho done\n');
+      expect(r).toMatchObject({ code: 0, out: 'done\n' });
+      expect(r.ms).toBeLessThan(3_000);
+      await new Promise((res) => setTimeout(res, 100));
+      expect((await run(ex, ws, PID_STATE('held.pid'))).out).toBe('alive\n');
+      await ex.killAll(ws, 200);
+      expect((await run(ex, ws, PID_STATE('held.pid'))).out).toBe('gone\n');
+    });
+
+        it('writes and reads files, expanding ~', async () => {
       const { ex, ws } = await setup();
       await ex.writeFile(ws, '~/.ssh/key', 'secret\n', 0o600);
       expect(await ex.readFile(ws, '~/.ssh/key')).toBe('secret\n');

@@ -1,5 +1,7 @@
 // The host executor against the executor contract, plus what is specific to it.
+import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
+import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { HostExecutor, hostKinds } from '../../src/executor/host.ts';
 import { tempDir } from '../helpers/databases.ts';
@@ -15,6 +17,33 @@ describe('host executor', () => {
     expect(hostKinds(false, 'linux')).toEqual(['machine']);
     expect(hostKinds(true, 'linux')).toEqual(['machine', 'docker']);
     expect(hostKinds(false, 'darwin')).toEqual(['machine', 'macos']);
+  });
+
+  it('sweeps what a dead agent left behind, leaving live workspaces alone', async () => {
+    const dir = tempDir('circlet-sweep-');
+    const dead = new HostExecutor({ workDir: dir });
+    const ws = await dead.prepare({ id: 'orphaned', kind: 'machine', config: {} });
+    const r = await run(dead, ws, 'nohup sleep 600 >/dev/null 2>&1 &\necho $!\n');
+    const pid = Number(r.out.trim());
+    // Pretend its agent died: the owner file names a process that does not exist.
+    fs.writeFileSync(path.join(ws.internalDir, 'agent.pid'), '999999999');
+    const other = new HostExecutor({ workDir: dir });
+    const live = await other.prepare({ id: 'live', kind: 'machine', config: {} });
+    expect(await other.sweep()).toBe(1);
+    expect(fs.existsSync(ws.root)).toBe(false);
+    expect(fs.existsSync(live.root)).toBe(true);
+    if (process.platform === 'linux') {
+      await new Promise((res) => setTimeout(res, 100));
+      let stat = '';
+      try {
+        stat = execFileSync('ps', ['-o', 'stat=', '-p', String(pid)], { stdio: ['ignore', 'pipe', 'ignore'] }).toString().trim();
+      } catch {
+        stat = ''; // no such process
+      }
+      expect(stat === '' || stat.startsWith('Z')).toBe(true);
+    }
+    await other.cleanup(live);
+    fs.rmSync(dir, { recursive: true, force: true });
   });
 
   it('does not leak the agent environment into jobs, and removes the workspace on cleanup', async () => {

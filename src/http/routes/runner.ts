@@ -21,12 +21,25 @@ const agentBody = {
 const taskParams = { type: 'object', properties: { id: { type: 'string' } }, required: ['id'] } as const;
 const stepParams = { type: 'object', properties: { id: { type: 'string' }, index: { type: 'integer', minimum: 0 } }, required: ['id', 'index'] } as const;
 
+/**
+ * Valid runner tokens seen recently, so an agent's every call does not cost a lookup. An
+ * entry lives 5 s at most: a token deleted elsewhere stops working within that time.
+ */
+const TOKEN_TTL_MS = 5_000;
+const TOKEN_CACHE_MAX = 1_000;
+const tokenCache = new Map<string, { token: RunnerToken; until: number }>();
+
 async function runnerAuth(deps: HttpDeps, req: FastifyRequest): Promise<RunnerToken> {
   const auth = req.headers.authorization;
   const token = typeof auth === 'string' && auth.toLowerCase().startsWith('bearer ') ? auth.slice(7).trim() : undefined;
   if (!token) throw unauthorized('A runner token is required');
+  const key = `${deps.database.location}\u0000${token}`;
+  const cached = tokenCache.get(key);
+  if (cached && cached.until > Date.now()) return cached.token;
   const found = await findRunnerToken(deps.database, token);
   if (!found) throw unauthorized('Invalid runner token');
+  if (tokenCache.size >= TOKEN_CACHE_MAX) tokenCache.delete(tokenCache.keys().next().value!);
+  tokenCache.set(key, { token: found, until: Date.now() + TOKEN_TTL_MS });
   return found;
 }
 
