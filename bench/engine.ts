@@ -2,7 +2,7 @@
 //
 //   npm run bench:engine
 //   CIRCLET_BENCH_DATABASE_URL=postgres://postgres@127.0.0.1:5432/postgres npm run bench:engine
-//   BENCH_ITERATIONS=40 BENCH_CLAIM_TASKS=8000 npm run bench:engine
+//   BENCH_ITERATIONS=40 BENCH_WARMUP=15 BENCH_CLAIM_TASKS=8000 npm run bench:engine
 //
 // The PostgreSQL URL comes from CIRCLET_BENCH_DATABASE_URL, else CIRCLET_TEST_DATABASE_URL;
 // a fresh database is created next to it and dropped afterwards.
@@ -41,6 +41,7 @@ const ITERATIONS = Number(process.env.BENCH_ITERATIONS ?? 30);
 const PIPELINE_RUNS = Number(process.env.BENCH_PIPELINE_RUNS ?? 5);
 const CLAIM_TASKS = Number(process.env.BENCH_CLAIM_TASKS ?? 6000);
 const CLAIMERS = 16;
+const WARMUP = Number(process.env.BENCH_WARMUP ?? 15);
 const TARGET_TRIGGER_P50_MS = 30;
 const TARGET_CLAIMS_PER_S = 1000;
 
@@ -154,8 +155,8 @@ async function benchDatabase(name: 'sqlite' | 'postgres', url: string, repoDir: 
       }
     };
 
-    // Warm the mirror, the compiler and the JIT.
-    for (let i = 0; i < 3; i++) {
+    // Warm the mirror, the compiler and the JIT (the first database measured must not pay for it).
+    for (let i = 0; i < WARMUP; i++) {
       const t = await trigger();
       if (t.status !== 201 || t.body.state !== 'created') throw new Error(`trigger: ${JSON.stringify(t)}`);
       await drain();

@@ -25,7 +25,7 @@ export interface AgentOptions {
   concurrency?: number;
   /** Self-hosted resource classes to claim (`ns/name`); none = CircleCI's cloud classes. */
   resourceClasses?: string[];
-  /** Where job workspaces go (host executor); default a temp dir. */
+  /** Where job workspaces go (host executor); default `defaultWorkDir()`. */
   workDir?: string;
   /** Run `docker` jobs on the host (no Docker engine needed). */
   dockerOnHost?: boolean;
@@ -51,6 +51,16 @@ export function helperTools(node = process.execPath, helper = HELPER): Record<st
   return { circleci: wrap('circleci'), 'circleci-agent': wrap('circleci-agent') };
 }
 
+/**
+ * The same directory at every start (per user), so that an agent started after a crash
+ * finds and sweeps what its predecessor left behind.
+ */
+export function defaultWorkDir(): string {
+  const dir = path.join(os.tmpdir(), `circlet-agent-${os.userInfo().uid}`);
+  fs.mkdirSync(dir, { recursive: true, mode: 0o700 });
+  return dir;
+}
+
 export class Agent {
   readonly agentId: string;
   readonly client: RunnerClient;
@@ -61,7 +71,6 @@ export class Agent {
   private stopping = false;
   private loops: Promise<void>[] = [];
   private readonly logger: Logger;
-  private readonly ownWorkDir: string | undefined;
   /** Set once running jobs are to be handed back (drain time over). */
   private abandoned: string | undefined;
 
@@ -70,7 +79,7 @@ export class Agent {
     this.logger = opts.logger ?? silentLogger;
     this.client = new RunnerClient({ url: opts.url, token: opts.token, agentId: this.agentId });
     let workDir = opts.workDir;
-    if (!opts.executor && !workDir) workDir = this.ownWorkDir = fs.mkdtempSync(path.join(os.tmpdir(), 'circlet-agent-'));
+    if (!opts.executor && !workDir) workDir = defaultWorkDir();
     this.executor = opts.executor ?? new HostExecutor({ workDir: workDir!, dockerOnHost: opts.dockerOnHost });
     const steps = defaultSteps();
     for (const m of opts.steps ?? []) steps.set(m.type, m);
@@ -148,7 +157,6 @@ export class Agent {
       this.abandon(opts.message);
     }
     await all;
-    if (this.ownWorkDir) fs.rmSync(this.ownWorkDir, { recursive: true, force: true });
   }
 
   /** Stops every running job at once (a second SIGTERM). */

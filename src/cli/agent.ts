@@ -25,7 +25,7 @@ export function agentCommand(): Command {
     .option('--token <token>', 'runner token (env CIRCLET_RUNNER_TOKEN)')
     .option('--resource-class <name>', 'self-hosted resource class to run (ns/name; repeatable); none = cloud classes', collect, [])
     .option('--concurrency <n>', 'jobs to run at once', positiveInt, 1)
-    .option('--work-dir <dir>', 'where job workspaces are created (default: a temp dir)')
+    .option('--work-dir <dir>', 'where job workspaces are created (default: <tmp>/circlet-agent-<uid>)')
     .option('--docker-on-host', 'also run docker jobs, on the host, ignoring their images')
     .option('--drain-timeout <seconds>', 'on SIGTERM, how long running jobs get to finish before they are handed back', seconds, 600)
     .option('--name <id>', 'agent id shown by the server (default: host name and a random suffix)')

@@ -378,7 +378,7 @@ export class GitMirrors {
   }
 
   private async sshEnv(sshKey?: string): Promise<{ env?: NodeJS.ProcessEnv; cleanup(): void }> {
-    if (!sshKey) return { env: { ...process.env, GIT_TERMINAL_PROMPT: '0' }, cleanup() {} };
+    if (!sshKey) return { env: undefined, cleanup() {} };
     const keyFile = path.join(os.tmpdir(), `circlet-key-${crypto.randomBytes(8).toString('hex')}`);
     fs.writeFileSync(keyFile, sshKey, { mode: 0o600 });
     return {

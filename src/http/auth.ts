@@ -1,6 +1,7 @@
 // Authentication: `Circle-Token` header, HTTP Basic with the token as username, or the
 // `circle-token` query parameter.
 import type { FastifyInstance, FastifyRequest } from 'fastify';
+import { TtlCache } from '../domain/ttl-cache.ts';
 import { hashToken } from '../domain/tokens.ts';
 import { userForToken, type User } from '../storage/users.ts';
 import type { HttpDeps } from './deps.ts';
@@ -31,34 +32,11 @@ export function tokenOf(req: FastifyRequest): string | undefined {
 const PUBLIC = new Set(['/api/v2/openapi.json', '/api/v2/pipeline/continue']);
 
 /**
- * A small LRU of token hash → user, so a busy client does not cost a database query per
- * request. Entries live `ttlMs` at most: a token deleted or a user renamed elsewhere (another
- * replica, the CLI) is seen within that time. Only valid tokens are cached.
+ * Token hash → user, so a busy client does not cost a database query per request. Entries
+ * live `ttlMs` at most: a token deleted or a user renamed elsewhere (another replica, the
+ * CLI) is seen within that time. Only valid tokens are cached.
  */
-export class TokenCache {
-  private readonly entries = new Map<string, { user: User; expires: number }>();
-
-  constructor(
-    readonly ttlMs = 5_000,
-    readonly max = 1_000,
-    private readonly now: () => number = Date.now,
-  ) {}
-
-  get(tokenHash: string): User | undefined {
-    const hit = this.entries.get(tokenHash);
-    if (!hit) return undefined;
-    this.entries.delete(tokenHash);
-    if (hit.expires <= this.now()) return undefined;
-    this.entries.set(tokenHash, hit); // most recently used last
-    return hit.user;
-  }
-
-  set(tokenHash: string, user: User): void {
-    this.entries.delete(tokenHash);
-    this.entries.set(tokenHash, { user, expires: this.now() + this.ttlMs });
-    if (this.entries.size > this.max) this.entries.delete(this.entries.keys().next().value!);
-  }
-}
+export class TokenCache extends TtlCache<User> {}
 
 export function registerAuth(app: FastifyInstance, deps: HttpDeps, cache: TokenCache = new TokenCache()): void {
   app.decorateRequest('user', null as never);

@@ -1,11 +1,12 @@
 // The agent `circlet serve` starts by default: a regular runner agent with a runner token
 // of its own, talking to this server over loopback (the same protocol as `circlet agent`).
+import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { Agent } from '../agent/agent.ts';
 import type { Logger } from '../agent/logger.ts';
 import type { Database } from '../storage/db.ts';
-import { createRunnerToken } from '../storage/runner-tokens.ts';
+import { createRunnerToken, findRunnerToken } from '../storage/runner-tokens.ts';
 
 export const EMBEDDED_TOKEN_NAME = 'embedded agent (circlet serve)';
 
@@ -16,7 +17,7 @@ export interface EmbeddedAgent {
 }
 
 export async function startEmbeddedAgent(opts: { database: Database; url: string; dataDir: string; concurrency: number; dockerOnHost?: boolean; logger: Logger }): Promise<EmbeddedAgent> {
-  const token = await createRunnerToken(opts.database, EMBEDDED_TOKEN_NAME);
+  const token = await embeddedToken(opts.database, opts.dataDir);
   const agent = new Agent({
     url: opts.url,
     token,
@@ -34,4 +35,21 @@ export async function startEmbeddedAgent(opts: { database: Database; url: string
       await running;
     },
   };
+}
+
+/**
+ * The embedded agent's runner token: kept in `<dataDir>/agent-token` (mode 0600) and reused
+ * across restarts while the database still knows it, so tokens do not pile up.
+ */
+export async function embeddedToken(database: Database, dataDir: string): Promise<string> {
+  const file = path.join(dataDir, 'agent-token');
+  try {
+    const saved = fs.readFileSync(file, 'utf8').trim();
+    if (saved && (await findRunnerToken(database, saved))) return saved;
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw err;
+  }
+  const token = await createRunnerToken(database, EMBEDDED_TOKEN_NAME);
+  fs.writeFileSync(file, token + '\n', { mode: 0o600 });
+  return token;
 }

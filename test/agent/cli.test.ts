@@ -132,6 +132,12 @@ workflows: {main: {jobs: [build, indocker]}}
       expect(await agent.exited).toMatchObject({ code: 0 });
     });
 
+    it('exits 1 with a clear message when the server refuses the token', async () => {
+      const r = await runCli(['agent', '--server', h.server.url, '--token', 'not-a-token']);
+      expect(r.code).toBe(1);
+      expect(r.stderr).toMatch(/refused the runner token \(401\)/);
+    });
+
     it('a killed agent\'s job ends as infrastructure_fail after its lease; the rest of the workflow is unaffected', async () => {
       const pidFile = path.join(tempDir('circlet-pid-'), 'pid');
       pidFiles.push(pidFile);
@@ -172,8 +178,7 @@ workflows: {main: {jobs: [doomed, sibling]}}
       const leader = Number(fs.readFileSync(pidFile, 'utf8').trim());
       expect(groupAlive(leader)).toBe(true);
       const successor = await startAgent(h.server.url, doomedToken, ['--work-dir', workDir]);
-      await h.waitFor(async () => !groupAlive(leader), 5_000, 'the orphaned job to be swept');
-      expect(fs.readdirSync(workDir)).toEqual([]);
+      await h.waitFor(async () => !groupAlive(leader) && fs.readdirSync(workDir).length === 0, 5_000, 'the orphaned job to be swept');
       successor.child.kill('SIGTERM');
       await successor.exited;
     });

@@ -1,5 +1,6 @@
 // YAML parsing: YAML 1.1 booleans, anchors/aliases, merge keys, locator, syntax errors.
 import { describe, expect, it } from 'vitest';
+import { parseDocument } from 'yaml';
 import { formatPath, parseYaml } from '../../src/config/parse.ts';
 import { compile, compiled, yml } from './helpers.ts';
 
@@ -28,6 +29,41 @@ describe('parseYaml', () => {
     const r = parseYaml(levels.join('\n') + '\n');
     expect(r.value).toBeNull();
     expect(r.diagnostics[0].message).toMatch(/alias/i);
+  });
+  it('converts like yaml toJS: shared aliases, merge order, odd keys, the same alias limit', () => {
+    const ref = (src: string): unknown => {
+      try {
+        const doc = parseDocument(src, { schema: 'core', merge: true, uniqueKeys: false });
+        return doc.errors.length > 0 ? 'syntax' : doc.toJS({ maxAliasCount: 10_000 });
+      } catch (err) {
+        return `YAML: ${String(err)}`;
+      }
+    };
+    const ours = (src: string): unknown => {
+      const r = parseYaml(src);
+      return r.diagnostics.length > 0 ? (r.diagnostics[0].message.startsWith('YAML syntax') ? 'syntax' : r.diagnostics[0].message) : r.value;
+    };
+    const reuse = (n: number): string => {
+      let s = 'b: &b {v: 1}\n';
+      for (let i = 0; i < n; i++) s += `u${i}: *b\n`;
+      s += 'a: &a {x: *b}\n';
+      for (let i = 0; i < n; i++) s += `w${i}: *a\n`;
+      return s;
+    };
+    const cases = [
+      'a: &a {x: 1}\nb: &b {y: 2, x: 3}\nc: {<<: [*a, *b], z: 1}\nd: {x: 0, <<: [*b, *a]}\n',
+      'x: &x {a: &y {b: 1}, c: *y}\nz: {<<: *x}\nw: *y\nv: {<<: *y}\n',
+      'a: &a\n  <<: {m: 1}\n  n: 2\nb:\n  <<: *a\n',
+      "'<<': {a: 1}\nb: {<<: 5}\n",
+      'a: 1\n1: one\nnull: n\n~: t\n0x10: hex\n__proto__: p\ntoString: ts\n',
+      'seq:\n  - &i {a: 1}\n  - *i\n  - <<: *i\n    b: 2\n',
+      reuse(50),
+      reuse(100),
+    ];
+    for (const src of cases) expect(ours(src)).toEqual(ref(src));
+    const shared = parseYaml('a: &a {x: [1]}\nb: *a\n').value as Record<string, unknown>;
+    expect(shared.b).toBe(shared.a);
+    expect(ours(reuse(100))).toMatch(/Excessive alias count/);
   });
   it('locates paths (1-based line/column), through aliases', () => {
     const r = parseYaml('jobs:\n  build:\n    steps:\n      - checkout\n      - run: make\n');

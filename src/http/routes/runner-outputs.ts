@@ -4,9 +4,9 @@ import type { Readable } from 'node:stream';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { cleanArtifactPath, findCache, saveArtifact, saveCache, saveTestResults, saveWorkspaceLayer, timingsFor, workspaceLayersFor, type TestCase } from '../../engine/outputs.ts';
 import { getTask, type Task } from '../../storage/jobs.ts';
-import { findRunnerToken } from '../../storage/runner-tokens.ts';
+import { runnerAuth } from '../runner-auth.ts';
 import type { HttpDeps } from '../deps.ts';
-import { ApiError, badRequest, notFound, unauthorized } from '../errors.ts';
+import { ApiError, badRequest, notFound } from '../errors.ts';
 
 const PREFIX = '/api/runner/v1/tasks/:id';
 const UPLOAD_LIMIT = 10 * 1024 * 1024 * 1024;
@@ -17,9 +17,7 @@ export function runnerOutputRoutes(app: FastifyInstance, deps: HttpDeps): void {
 
   /** The running task named in the URL, when the caller's runner token and agent id own it. */
   async function ownedTask(req: FastifyRequest<{ Params: { id: string } }>): Promise<Task> {
-    const auth = req.headers.authorization;
-    const token = typeof auth === 'string' && auth.toLowerCase().startsWith('bearer ') ? auth.slice(7).trim() : '';
-    if (!token || !(await findRunnerToken(deps.database, token))) throw unauthorized('Invalid runner token');
+    await runnerAuth(deps.database, req);
     const agentId = req.headers['x-circlet-agent'];
     const task = await getTask(deps.database.db, req.params.id);
     if (!task || task.status !== 'running' || task.agent_id !== agentId) throw new ApiError(409, 'task is not running on this agent');

@@ -5,9 +5,10 @@ import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { appendOutput, completeTask, endStep, heartbeat, LeaseLost, startStep, TASK_RESULTS, type TaskResult } from '../../engine/claims.ts';
 import { taskPayload, taskSecrets } from '../../engine/task-payload.ts';
 import { getTask } from '../../storage/jobs.ts';
-import { findRunnerToken, type RunnerToken } from '../../storage/runner-tokens.ts';
+import type { RunnerToken } from '../../storage/runner-tokens.ts';
+import { runnerAuth } from '../runner-auth.ts';
 import type { HttpDeps } from '../deps.ts';
-import { ApiError, unauthorized } from '../errors.ts';
+import { ApiError } from '../errors.ts';
 
 const PREFIX = '/api/runner/v1';
 const EXECUTORS = ['docker', 'machine', 'macos', 'windows'];
@@ -25,23 +26,7 @@ const stepParams = { type: 'object', properties: { id: { type: 'string' }, index
  * Valid runner tokens seen recently, so an agent's every call does not cost a lookup. An
  * entry lives 5 s at most: a token deleted elsewhere stops working within that time.
  */
-const TOKEN_TTL_MS = 5_000;
-const TOKEN_CACHE_MAX = 1_000;
-const tokenCache = new Map<string, { token: RunnerToken; until: number }>();
 
-async function runnerAuth(deps: HttpDeps, req: FastifyRequest): Promise<RunnerToken> {
-  const auth = req.headers.authorization;
-  const token = typeof auth === 'string' && auth.toLowerCase().startsWith('bearer ') ? auth.slice(7).trim() : undefined;
-  if (!token) throw unauthorized('A runner token is required');
-  const key = `${deps.database.location}\u0000${token}`;
-  const cached = tokenCache.get(key);
-  if (cached && cached.until > Date.now()) return cached.token;
-  const found = await findRunnerToken(deps.database, token);
-  if (!found) throw unauthorized('Invalid runner token');
-  if (tokenCache.size >= TOKEN_CACHE_MAX) tokenCache.delete(tokenCache.keys().next().value!);
-  tokenCache.set(key, { token: found, until: Date.now() + TOKEN_TTL_MS });
-  return found;
-}
 
 async function guard<T>(fn: () => Promise<T>): Promise<T> {
   try {
@@ -55,7 +40,7 @@ async function guard<T>(fn: () => Promise<T>): Promise<T> {
 export function runnerRoutes(app: FastifyInstance, deps: HttpDeps): void {
   const engine = deps.engine;
   app.addHook('preHandler', async (req) => {
-    if (req.routeOptions.url?.startsWith(PREFIX)) (req as FastifyRequest & { runner: RunnerToken }).runner = await runnerAuth(deps, req);
+    if (req.routeOptions.url?.startsWith(PREFIX)) (req as FastifyRequest & { runner: RunnerToken }).runner = await runnerAuth(deps.database, req);
   });
 
   app.post<{ Body: { agent_id: string; executors?: string[]; resource_classes?: string[]; wait_ms?: number } }>(

@@ -1,0 +1,25 @@
+// Runner-token authentication for the runner protocol (`Authorization: Bearer <token>`).
+// Valid tokens are remembered for a few seconds so each step report costs no token query.
+import type { FastifyRequest } from 'fastify';
+import { hashToken } from '../domain/tokens.ts';
+import { TtlCache } from '../domain/ttl-cache.ts';
+import type { Database } from '../storage/db.ts';
+import { findRunnerToken, type RunnerToken } from '../storage/runner-tokens.ts';
+import { unauthorized } from './errors.ts';
+
+const caches = new WeakMap<Database, TtlCache<RunnerToken>>();
+
+export async function runnerAuth(database: Database, req: FastifyRequest): Promise<RunnerToken> {
+  const auth = req.headers.authorization;
+  const token = typeof auth === 'string' && auth.toLowerCase().startsWith('bearer ') ? auth.slice(7).trim() : undefined;
+  if (!token) throw unauthorized('A runner token is required');
+  let cache = caches.get(database);
+  if (!cache) caches.set(database, (cache = new TtlCache<RunnerToken>()));
+  const key = hashToken(token);
+  const cached = cache.get(key);
+  if (cached) return cached;
+  const found = await findRunnerToken(database, token);
+  if (!found) throw unauthorized('Invalid runner token');
+  cache.set(key, found);
+  return found;
+}
