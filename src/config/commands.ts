@@ -7,7 +7,7 @@ import { lookup, type Namespace } from './orbs.ts';
 import { bindArgs, readDecls, type BindHooks } from './params.ts';
 import type { Path } from './parse.ts';
 import { substitute, type Scope } from './template.ts';
-import { isObj, splitEntry } from './util.ts';
+import { isObj, splitEntry, stableKey } from './util.ts';
 import { ExecutorValue, StepsValue } from './values.ts';
 
 export const BUILTIN_STEPS = new Set([
@@ -112,7 +112,58 @@ export function expandSteps(steps: unknown, ns: Namespace, ctx: Ctx, path: Path,
   return out;
 }
 
+/**
+ * Invokes a command, reusing an identical earlier invocation of this compile: the same definition
+ * (as found, in the same namespace), called from the same namespace at the same depth with the
+ * same plain arguments expands to the same steps. Only expansions that added no diagnostic are
+ * reused (a diagnostic carries its call site), and a reuse spends the step budget the expansion
+ * spent. The steps are shared between the jobs that use them until `toPlain` copies each job.
+ */
 function invokeCommand(def: unknown, defNs: Namespace, defPath: Path, name: string, args: unknown, callerNs: Namespace, ctx: Ctx, path: Path, depth: number): unknown[] {
+  const budget = ctx.stepBudget;
+  const key = budget && !budget.reported && isObj(def) ? memoKey(defNs, callerNs, args, depth, ctx) : null;
+  if (key === null || budget === undefined) return expandCommand(def, defNs, defPath, name, args, callerNs, ctx, path, depth);
+  let byArgs = (ctx.commandMemo ??= new Map()).get(def);
+  const hit = byArgs?.get(key);
+  if (hit && budget.left - hit.consumed >= 0) {
+    budget.left -= hit.consumed;
+    return [...hit.steps];
+  }
+  const items = ctx.diags.items.length;
+  const left = budget.left;
+  const steps = expandCommand(def, defNs, defPath, name, args, callerNs, ctx, path, depth);
+  if (ctx.diags.items.length === items && !budget.reported && budget.left >= 0) {
+    if (!byArgs) ctx.commandMemo.set(def, (byArgs = new Map()));
+    byArgs.set(key, { steps, consumed: left - budget.left });
+  }
+  return [...steps];
+}
+
+/** The memo key of an invocation; null when an argument is not plain data (resolved steps or executors). */
+function memoKey(defNs: Namespace, callerNs: Namespace, args: unknown, depth: number, ctx: Ctx): string | null {
+  if (!isPlainData(args)) return null;
+  const ids = (ctx.nsIds ??= new Map());
+  const id = (ns: Namespace): number => {
+    let n = ids.get(ns);
+    if (n === undefined) ids.set(ns, (n = ids.size));
+    return n;
+  };
+  return `${id(defNs)}|${id(callerNs)}|${depth}|${stableKey(args ?? null)}`;
+}
+
+function isPlainData(v: unknown): boolean {
+  if (v === null || v === undefined || typeof v === 'string' || typeof v === 'boolean') return true;
+  // stableKey writes NaN, ±Infinity as null and -0 as 0: such arguments are not keyed.
+  if (typeof v === 'number') return Number.isFinite(v) && !Object.is(v, -0);
+  if (Array.isArray(v)) return v.every(isPlainData);
+  if (isObj(v)) {
+    for (const k of Object.keys(v)) if (!isPlainData(v[k])) return false;
+    return true;
+  }
+  return false;
+}
+
+function expandCommand(def: unknown, defNs: Namespace, defPath: Path, name: string, args: unknown, callerNs: Namespace, ctx: Ctx, path: Path, depth: number): unknown[] {
   if (!isObj(def)) {
     ctx.diags.error(defPath, `Command ${name} must be a map with 'steps'`);
     return [];

@@ -10,6 +10,10 @@ export interface Ctx {
   pipelineValues: PipelineValues;
   /** Steps still allowed to be expanded in this compile (guards against exponential command recursion). */
   stepBudget?: { left: number; reported: boolean };
+  /** Command expansions of this compile, reused for identical invocations (see commands.ts). */
+  commandMemo?: Map<unknown, Map<string, { steps: unknown[]; consumed: number }>>;
+  /** Ids of namespaces, for memo keys. */
+  nsIds?: Map<Namespace, number>;
 }
 
 /** Upper bound on expanded steps per compile; real configs stay far below it. */

@@ -37,6 +37,30 @@ describe('commands', () => {
     const r = await compile(wrap('{loop: {steps: [loop]}}', '[loop]'));
     expect(messages(r)).toEqual(['Commands are nested too deeply (a command may be invoking itself)']);
   });
+  it('still stops an exponential expansion at the step budget when command expansions are reused', async () => {
+    const levels = ['c0: {steps: [{run: a}, {run: b}, {run: c}, {run: d}, {run: e}, {run: f}, {run: g}, {run: h}, {run: i}, {run: j}]}'];
+    for (let i = 1; i <= 4; i++) levels.push(`c${i}: {steps: [${Array(10).fill(`c${i - 1}`).join(', ')}]}`);
+    const r = await compile(wrap(`{${levels.join(', ')}}`, '[c4]'));
+    expect(messages(r)).toEqual(['The config expands to more than 50000 steps (a command may be invoking itself)']);
+    expect(r.diagnostics[0].path).toBe('commands.c0.steps[9]');
+    expect(r.diagnostics[0].context).toEqual(["Error calling workflow: 'w'", "Error calling job: 'j'", ...[4, 3, 2, 1, 0].map((i) => `Error calling command: 'c${i}'`)]);
+  });
+  it('gives every use of a command its own steps (reused expansions are copied per job)', async () => {
+    const src = yml`
+      version: 2.1
+      commands: {c: {parameters: {m: {type: string, default: o}}, steps: [{run: "<< parameters.m >>"}, {save_cache: {key: k, paths: [a]}}]}}
+      jobs:
+        j1: {docker: [{image: x}], steps: [c, {c: {m: y}}, c]}
+        j2: {docker: [{image: x}], steps: [c]}
+      workflows: {w: {jobs: [j1, j2]}}
+    `;
+    const c = await compiled(src);
+    expect(c.jobs.j1.steps).toEqual([{ run: { command: 'o' } }, { save_cache: { key: 'k', paths: ['a'] } }, { run: { command: 'y' } }, { save_cache: { key: 'k', paths: ['a'] } }, { run: { command: 'o' } }, { save_cache: { key: 'k', paths: ['a'] } }]);
+    expect(c.jobs.j2.steps).toEqual(c.jobs.j1.steps.slice(0, 2));
+    expect(c.jobs.j2.steps[0]).not.toBe(c.jobs.j1.steps[0]);
+    expect(c.jobs.j1.steps[4]).not.toBe(c.jobs.j1.steps[0]);
+    expect(c.jobs.j1.steps[5].save_cache.paths).not.toBe(c.jobs.j1.steps[1].save_cache.paths);
+  });
   it('normalizes run strings and keeps other steps as written', async () => {
     const c = await compiled(
       wrap('{}', '[checkout, setup_remote_docker, {run: make}, {run: {name: n, command: c, when: always}}, {save_cache: {key: "k-{{ checksum \\"f\\" }}", paths: [a]}}]'),
