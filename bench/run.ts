@@ -25,6 +25,7 @@
 // jobs' shells, git); the machine is shared, so the load average is printed too. Exits 1 on
 // a missed target.
 import { execFileSync, spawn } from 'node:child_process';
+import inspector from 'node:inspector/promises';
 import crypto from 'node:crypto';
 import fs from 'node:fs';
 import os from 'node:os';
@@ -133,6 +134,27 @@ function gitRepo(config: string): string {
   return dir;
 }
 
+/**
+ * BENCH_PROFILE=<dir>: a CPU profile of this process (server + agent) during each measured
+ * part, written as <dir>/run-<db>-<part>.cpuprofile.
+ */
+async function profiled<T>(file: string, fn: () => Promise<T>): Promise<T> {
+  const dir = process.env.BENCH_PROFILE;
+  if (!dir) return fn();
+  const session = new inspector.Session();
+  session.connect();
+  await session.post('Profiler.enable');
+  await session.post('Profiler.start');
+  try {
+    return await fn();
+  } finally {
+    const { profile } = await session.post('Profiler.stop');
+    fs.mkdirSync(dir, { recursive: true });
+    fs.writeFileSync(path.join(dir, `${file}.cpuprofile`), JSON.stringify(profile));
+    session.disconnect();
+  }
+}
+
 // ---- the report ------------------------------------------------------------------------
 
 interface Row {
@@ -208,7 +230,7 @@ async function stepRows(ctx: Ctx, pipelineId: string) {
 
 async function benchDatabase(name: 'sqlite' | 'postgres', databaseUrl: string, repos: { steps: string; chain: string; log: string }): Promise<void> {
   const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'circlet-bench-run-'));
-  const server = await startServer({ dataDir, databaseUrl, port: 0, agents: 1, logLevel: 'silent' });
+  const server = await startServer({ dataDir, databaseUrl, port: 0, agents: 1, logLevel: process.env.CIRCLET_LOG_LEVEL ?? 'silent' });
   try {
     const database = server.database;
     const user = await ensureUser(database, 'bench');
@@ -220,12 +242,13 @@ async function benchDatabase(name: 'sqlite' | 'postgres', databaseUrl: string, r
     console.log(`  ${'figure'.padEnd(44)} ${'median'.padStart(12)}  ${'floor (same run)'.padEnd(34)} ${'target'.padEnd(10)} ${''.padEnd(6)} CPU`);
 
     // Warm-up: the git mirror, the compiler, the JIT, the agent's first workspace.
-    for (const slug of ['gh/bench/steps', 'gh/bench/chain']) await runPipeline(ctx, slug);
+    if (part('steps')) await runPipeline(ctx, 'gh/bench/steps');
+    if (part('workflow')) await runPipeline(ctx, 'gh/bench/chain');
 
     // Per-step overhead.
-    if (part('steps')) await benchSteps(name, ctx);
-    if (part('workflow')) await benchWorkflow(name, ctx, repos.chain);
-    if (part('log')) await benchLog(name, ctx);
+    if (part('steps')) await profiled(`run-${name}-steps`, () => benchSteps(name, ctx));
+    if (part('workflow')) await profiled(`run-${name}-workflow`, () => benchWorkflow(name, ctx, repos.chain));
+    if (part('log')) await profiled(`run-${name}-log`, () => benchLog(name, ctx));
   } finally {
     // Keep-alive connections of this process's fetch would hold the close up.
     server.app.server.closeAllConnections();
@@ -304,6 +327,8 @@ async function benchLog(name: string, ctx: Ctx): Promise<void> {
   const rawRates: number[] = [];
   const cpuLog: number[] = [];
   let stored = 0;
+  let requests = 0;
+  const stepSeconds: number[] = [];
   let truncated = false;
   for (let i = 0; i < LOG_REPS; i++) {
     rawRates.push(await rawLogRate());
@@ -314,16 +339,18 @@ async function benchLog(name: string, ctx: Ctx): Promise<void> {
     if (!step || step.status !== 'success') throw new Error(`log step: ${JSON.stringify(step)}`);
     const chunks = await ctx.server.database.db
       .selectFrom('step_output')
-      .select((eb) => eb.fn.sum<number | string>(eb.fn('length', ['data'])).as('bytes'))
+      .select((eb) => [eb.fn.sum<number | string>(eb.fn('length', ['data'])).as('bytes'), eb.fn.countAll<number | string>().as('chunks')])
       .where('task_id', '=', step.task_id)
       .where('step_index', '=', step.step_index)
       .executeTakeFirstOrThrow();
     stored = Number(chunks.bytes);
+    requests = Number(chunks.chunks);
     truncated = Number(step.truncated) === 1;
     if (!truncated && (stored !== LOG_BYTES || Number(step.output_bytes) !== LOG_BYTES)) {
       throw new Error(`log step: ${stored} bytes in step_output, output_bytes ${step.output_bytes}; expected ${LOG_BYTES}`);
     }
     const seconds = (Date.parse(step.job_stopped_at!) - Date.parse(step.started_at)) / 1000;
+    stepSeconds.push((Date.parse(step.stopped_at!) - Date.parse(step.started_at)) / 1000);
     rates.push(Math.min(stored, LOG_BYTES) / 1e6 / seconds);
   }
   const logMed = median(rates);
@@ -338,9 +365,17 @@ async function benchLog(name: string, ctx: Ctx): Promise<void> {
   });
   report({
     db: name,
+    figure: '  step start → end reported (s)',
+    value: `${median(stepSeconds).toFixed(2)} s`,
+    floor: `job ${(LOG_BYTES / 1e6 / logMed).toFixed(2)} s`,
+    target: '',
+    ok: null,
+  });
+  report({
+    db: name,
     figure: '  bytes stored (step_output, last run)',
     value: `${(stored / 1e6).toFixed(1)} MB`,
-    floor: truncated ? 'TRUNCATED at the per-step cap' : 'all of it, = steps.output_bytes',
+    floor: `${requests} chunks; ${truncated ? 'TRUNCATED at the per-step cap' : 'all, = steps.output_bytes'}`,
     target: '',
     ok: null,
   });

@@ -1,22 +1,9 @@
 // The agent's side of the runner protocol (v1, docs/runner-protocol.md): JSON over HTTP,
 // `Authorization: Bearer <runner token>`, retried on network errors and 5xx.
 
-export interface TaskPayload {
-  task: { id: string; node_index: number; parallelism: number; lease_ms: number };
-  job: { id: string; number: number | null; name: string; config: Record<string, unknown>; executor: string; resource_class: string };
-  workflow: { id: string; name: string; workspace_id: string };
-  pipeline: { id: string; number: number; branch: string | null; tag: string | null; revision: string | null; values: Record<string, unknown> };
-  project: { id: string; slug: string; organization: string; repository: string; vcs_url: string };
-  environment: Record<string, string>;
-}
+import type { StepStatus, TaskPayload, TaskResult, TaskSecrets } from '../domain/runner-protocol.ts';
 
-export interface TaskSecrets {
-  environment: Record<string, string>;
-  checkout_key: string | null;
-}
-
-export type TaskResult = 'success' | 'failed' | 'infrastructure_fail' | 'timedout' | 'canceled';
-export type StepStatus = 'success' | 'failed' | 'canceled' | 'timedout';
+export type { StepStatus, TaskPayload, TaskResult, TaskSecrets };
 
 /** The server no longer considers this agent the task's owner (409): stop, report nothing more. */
 export class LeaseLostError extends Error {}

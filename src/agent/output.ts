@@ -1,5 +1,7 @@
 // Step output on its way to the server: secrets masked, then batched into chunks (about
 // every 100 ms or 64 KB) numbered by a per-step `seq`, so a retried request is stored once.
+// Chunks sealed while an earlier one is still on its way are sent together (up to
+// `maxSendBytes`), so a step printing fast costs one request per MiB, not per 64 KB.
 //
 // Masking is line-buffered: complete lines are masked and sent; a partial line (a prompt,
 // a progress bar) is sent after a short delay, except for a tail that could be the start
@@ -67,6 +69,8 @@ export interface StepOutputOptions {
   onError?(err: unknown): void;
   flushMs?: number;
   maxBytes?: number;
+  /** Largest chunk sent when chunks queued up behind a request in flight (default 1 MiB). */
+  maxSendBytes?: number;
   /** How long a partial line waits for its end before it is sent anyway. */
   partialMs?: number;
   /** Called with every masked piece of text as it is queued (local logs, tests). */
@@ -85,13 +89,15 @@ export class StepOutput {
     out: { decoder: new StringDecoder('utf8'), pending: '' },
     err: { decoder: new StringDecoder('utf8'), pending: '' },
   };
-  private batch: { stream: 'out' | 'err'; data: string } | undefined;
+  private batch: { stream: 'out' | 'err'; data: string; bytes: number } | undefined;
   private batchTimer?: NodeJS.Timeout;
-  private readonly queue: Chunk[] = [];
+  /** Sealed batches waiting to be sent; `seq` is given when they are sent. */
+  private readonly queue: { stream: 'out' | 'err'; data: string; bytes: number }[] = [];
   private sending: Promise<void> | undefined;
   private closed = false;
   private readonly flushMs: number;
   private readonly maxBytes: number;
+  private readonly maxSendBytes: number;
   private readonly partialMs: number;
   /** Bytes of (masked) output queued so far. */
   bytes = 0;
@@ -99,6 +105,7 @@ export class StepOutput {
   constructor(private readonly opts: StepOutputOptions) {
     this.flushMs = opts.flushMs ?? 100;
     this.maxBytes = opts.maxBytes ?? 64 * 1024;
+    this.maxSendBytes = Math.max(this.maxBytes, opts.maxSendBytes ?? 1024 * 1024);
     this.partialMs = opts.partialMs ?? 50;
   }
 
@@ -128,11 +135,13 @@ export class StepOutput {
 
   private emit(stream: 'out' | 'err', text: string): void {
     this.opts.tee?.(stream, text);
-    this.bytes += Buffer.byteLength(text);
+    const bytes = Buffer.byteLength(text);
+    this.bytes += bytes;
     if (this.batch && this.batch.stream !== stream) this.seal();
-    this.batch ??= { stream, data: '' };
+    this.batch ??= { stream, data: '', bytes: 0 };
     this.batch.data += text;
-    if (Buffer.byteLength(this.batch.data) >= this.maxBytes) this.seal();
+    this.batch.bytes += bytes;
+    if (this.batch.bytes >= this.maxBytes) this.seal();
     else if (!this.batchTimer) this.batchTimer = setTimeout(() => this.seal(), this.flushMs);
   }
 
@@ -140,14 +149,22 @@ export class StepOutput {
     if (this.batchTimer) clearTimeout(this.batchTimer);
     this.batchTimer = undefined;
     if (!this.batch || this.batch.data === '') return;
-    this.queue.push({ seq: this.seq++, stream: this.batch.stream, data: this.batch.data });
+    this.queue.push(this.batch);
     this.batch = undefined;
     this.sending ??= this.drain();
   }
 
   private async drain(): Promise<void> {
     try {
-      for (let c = this.queue.shift(); c; c = this.queue.shift()) {
+      for (let b = this.queue.shift(); b; b = this.queue.shift()) {
+        // What queued up behind the previous request goes in one chunk (same stream, in order).
+        let { data, bytes } = b;
+        for (let next = this.queue[0]; next && next.stream === b.stream && bytes + next.bytes <= this.maxSendBytes; next = this.queue[0]) {
+          data += next.data;
+          bytes += next.bytes;
+          this.queue.shift();
+        }
+        const c: Chunk = { seq: this.seq++, stream: b.stream, data };
         try {
           await this.opts.send(c);
         } catch (err) {

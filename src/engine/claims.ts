@@ -132,8 +132,13 @@ export async function startStep(deps: EngineDeps, taskId: string, agentId: strin
     .execute();
 }
 
-/** Per-step cap on stored output; past it a truncation note is kept instead. */
-export const STEP_OUTPUT_CAP = 64 * 1024 * 1024;
+/**
+ * Per-step cap on stored output; past it a truncation note is kept instead. 256 MiB: a step
+ * printing 100 MB (a verbose build or test log; `npm run bench:run` measures one) is kept
+ * whole, and the whole output of a step still reads back as one string well below V8's
+ * string length limit (~512 MiB).
+ */
+export const STEP_OUTPUT_CAP = 256 * 1024 * 1024;
 
 /**
  * Appends a chunk of a step's output. `seq` is chosen by the agent (increasing per step),

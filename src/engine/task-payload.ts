@@ -10,23 +10,9 @@ import { authorizeContexts } from './contexts.ts';
 import type { EngineDeps } from './deps.ts';
 import { ENABLE_SSH_FIELD } from './rerun.ts';
 import { CONTINUATION_KEY_FIELD } from './trigger.ts';
+import type { TaskPayload, TaskSecrets } from '../domain/runner-protocol.ts';
 
-export interface TaskPayload {
-  task: { id: string; node_index: number; parallelism: number; lease_ms: number };
-  job: { id: string; number: number | null; name: string; config: Record<string, unknown>; executor: string; resource_class: string; ssh_enabled: boolean };
-  workflow: { id: string; name: string; workspace_id: string };
-  pipeline: { id: string; number: number; branch: string | null; tag: string | null; revision: string | null; values: Record<string, unknown> };
-  project: { id: string; slug: string; organization: string; repository: string; vcs_url: string };
-  /** CircleCI's built-in variables (CIRCLE_*, CI, CIRCLECI). */
-  environment: Record<string, string>;
-}
-
-export interface TaskSecrets {
-  /** Project env vars, then context vars (later wins), as CircleCI orders them. */
-  environment: Record<string, string>;
-  /** The preferred checkout key's private half, when the project has one. */
-  checkout_key: string | null;
-}
+export type { TaskPayload, TaskSecrets };
 
 export async function taskPayload(deps: EngineDeps, task: Task): Promise<TaskPayload> {
   // One query for the job and what it belongs to: this runs on every claim.

@@ -201,13 +201,4 @@ export async function contextEnvironment(d: Database, box: SecretBox, contextIds
   return env;
 }
 
-/** The caller's role in an organization ('admin' | 'member'), undefined when not a member. */
-export async function membershipRole(d: Database, organizationId: string, userId: string): Promise<string | undefined> {
-  const row = await d.db
-    .selectFrom('memberships')
-    .select('role')
-    .where('organization_id', '=', organizationId)
-    .where('user_id', '=', userId)
-    .executeTakeFirst();
-  return row?.role;
-}
+export { membershipRole } from './organizations.ts';

@@ -32,14 +32,19 @@ export async function addMember(d: Database, organizationId: string, userId: str
     .execute();
 }
 
-export async function isMember(d: Database, organizationId: string, userId: string): Promise<boolean> {
+/** The user's role in the organization ('admin' | 'member'), or undefined for a non-member. */
+export async function membershipRole(d: Database, organizationId: string, userId: string): Promise<string | undefined> {
   const row = await d.db
     .selectFrom('memberships')
     .select('role')
     .where('organization_id', '=', organizationId)
     .where('user_id', '=', userId)
     .executeTakeFirst();
-  return row !== undefined;
+  return row?.role;
+}
+
+export async function isMember(d: Database, organizationId: string, userId: string): Promise<boolean> {
+  return (await membershipRole(d, organizationId, userId)) !== undefined;
 }
 
 export async function organizationsOfUser(d: Database, userId: string): Promise<Organization[]> {

@@ -2,8 +2,7 @@
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { UUID_RE } from '../../domain/clock.ts';
 import { formatOrgSlug, formatProjectSlug, vcsTypeOf } from '../../domain/slug.ts';
-import { membershipRole } from '../../storage/contexts.ts';
-import { findOrganization, getOrganization, isMember, type Organization } from '../../storage/organizations.ts';
+import { findOrganization, getOrganization, isMember, membershipRole, type Organization } from '../../storage/organizations.ts';
 import {
   createProject,
   deleteProject,
