@@ -275,6 +275,48 @@ export interface WorkspaceLayersTable {
   created_at: string;
 }
 
+export interface WebhooksTable {
+  id: string;
+  /** The project the webhook is scoped to. */
+  project_id: string;
+  name: string;
+  url: string;
+  verify_tls: number;
+  /** AES-256-GCM sealed signing secret. */
+  signing_secret_sealed: string;
+  /** JSON: event names ('workflow-completed' | 'job-completed'). */
+  events: string;
+  created_at: string;
+  updated_at: string;
+}
+
+export interface WebhookDeliveriesTable {
+  id: string;
+  webhook_id: string;
+  /** The payload's `id`: one per event and webhook, stable across attempts. */
+  event_id: string;
+  event_type: string;
+  /** The exact body sent (and signed). */
+  payload: string;
+  /** 'pending' | 'delivering' | 'delivered' | 'failed' */
+  status: string;
+  attempts: number;
+  /** When a pending delivery is due, or when a delivering one's claim lapses. */
+  next_attempt_at: string | null;
+  last_status_code: number | null;
+  last_error: string | null;
+  created_at: string;
+  updated_at: string;
+  delivered_at: string | null;
+}
+
+export interface ProjectHookSecretsTable {
+  project_id: string;
+  /** AES-256-GCM sealed secret incoming git-forge webhooks are checked against. */
+  secret_sealed: string;
+  created_at: string;
+}
+
 export interface Schema {
   users: UsersTable;
   api_tokens: ApiTokensTable;
@@ -298,4 +340,7 @@ export interface Schema {
   test_results: TestResultsTable;
   caches: CachesTable;
   workspace_layers: WorkspaceLayersTable;
+  webhooks: WebhooksTable;
+  webhook_deliveries: WebhookDeliveriesTable;
+  project_hook_secrets: ProjectHookSecretsTable;
 }

@@ -4,10 +4,12 @@ import * as m0001 from './0001_foundation.ts';
 import * as m0002 from './0002_engine.ts';
 import * as m0003 from './0003_engine_claim_queue.ts';
 import * as m0004 from './0004_job_outputs.ts';
+import * as m0006 from './0006_webhooks.ts';
 
 export const migrations: Record<string, Migration> = {
   '0001_foundation': m0001,
   '0002_engine': m0002,
   '0003_engine_claim_queue': m0003,
   '0004_job_outputs': m0004,
+  '0006_webhooks': m0006,
 };
