@@ -9,7 +9,7 @@ set -uo pipefail
 export DEBIAN_FRONTEND=noninteractive
 SOCK=${DOCKER_SOCK:-/var/run/docker.sock}
 IMAGE=${BASE_IMAGE:-local/debian:bookworm}
-INCLUDE=${BASE_INCLUDE-ca-certificates,curl,git,openssh-client}
+INCLUDE=${BASE_INCLUDE-ca-certificates,curl,git,openssh-client,procps,netcat-openbsd}   # procps: ps in jobs; netcat: the tests' service container
 export DOCKER_HOST=unix://$SOCK
 
 skip() { echo "docker: engine not available ($1); the docker tests will be skipped"; exit 0; }

@@ -9,6 +9,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { chooseExecutor, CONTAINER_NODE } from '../executor/docker.ts';
 import { HostExecutor } from '../executor/host.ts';
 import type { Executor } from '../executor/types.ts';
 import { ProtocolError, RunnerClient } from './client.ts';
@@ -49,6 +50,24 @@ function shQuote(s: string): string {
 export function helperTools(node = process.execPath, helper = HELPER): Record<string, string> {
   const wrap = (name: string) => `#!/bin/sh\nexec ${shQuote(node)} ${shQuote(helper)} ${name} "$@"\n`;
   return { circleci: wrap('circleci'), 'circleci-agent': wrap('circleci-agent') };
+}
+
+/** Where the helper's directory is mounted (read-only) in docker jobs' primary containers. */
+export const CONTAINER_TOOLS = '/opt/circlet/tools';
+
+/**
+ * The executor of `circlet agent` / `circlet serve`: docker jobs in containers when a Docker
+ * engine answers a ping at start-up (the agent's node and the `circleci` helper are mounted
+ * read-only into primary containers); without one, docker jobs are not claimed (`reason`
+ * says why), unless `dockerOnHost` maps them to the host.
+ */
+export async function agentExecutor(opts: { workDir?: string; dockerOnHost?: boolean; socketPath?: string }): Promise<{ executor: Executor; reason: string }> {
+  return chooseExecutor({
+    workDir: opts.workDir ?? defaultWorkDir(),
+    dockerOnHost: opts.dockerOnHost,
+    socketPath: opts.socketPath,
+    mounts: { [process.execPath]: CONTAINER_NODE, [path.dirname(HELPER)]: CONTAINER_TOOLS },
+  });
 }
 
 /**

@@ -105,7 +105,7 @@ export class StepOutput {
   constructor(private readonly opts: StepOutputOptions) {
     this.flushMs = opts.flushMs ?? 100;
     this.maxBytes = opts.maxBytes ?? 64 * 1024;
-    this.maxSendBytes = Math.max(this.maxBytes, opts.maxSendBytes ?? 512 * 1024);
+    this.maxSendBytes = Math.max(this.maxBytes, opts.maxSendBytes ?? 1024 * 1024);
     this.partialMs = opts.partialMs ?? 50;
   }
 

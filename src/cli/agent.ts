@@ -33,16 +33,17 @@ export function agentCommand(): Command {
       action(async (opts: { server: string; token?: string; resourceClass: string[]; concurrency: number; workDir?: string; dockerOnHost?: boolean; drainTimeout: number; name?: string }) => {
         const token = opts.token ?? process.env.CIRCLET_RUNNER_TOKEN;
         if (!token) throw new Error('a runner token is required (--token or CIRCLET_RUNNER_TOKEN); create one with `circlet runner token create`');
-        const [{ Agent }, { default: pino }] = await Promise.all([import('../agent/agent.ts'), import('pino')]);
+        const [{ Agent, agentExecutor }, { default: pino }] = await Promise.all([import('../agent/agent.ts'), import('pino')]);
         const logger = pino({ level: process.env.CIRCLET_LOG_LEVEL ?? 'info' }, pino.destination(2));
+        const { executor, reason } = await agentExecutor({ workDir: opts.workDir, dockerOnHost: opts.dockerOnHost });
+        logger.info({ executors: executor.kinds }, reason);
         const agent = new Agent({
           url: opts.server,
           token,
           agentId: opts.name,
           concurrency: opts.concurrency,
           resourceClasses: opts.resourceClass,
-          workDir: opts.workDir,
-          dockerOnHost: opts.dockerOnHost,
+          executor,
           logger,
         });
         let signals = 0;

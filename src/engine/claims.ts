@@ -6,6 +6,7 @@ import type { Db } from '../storage/executor.ts';
 import { getJob, getTask, type Task } from '../storage/jobs.ts';
 import { advanceWorkflow } from './advance.ts';
 import type { EngineDeps } from './deps.ts';
+import { recordCompletions, WEBHOOKS_EVENT } from './webhooks.ts';
 
 export interface AgentCapabilities {
   agentId: string;
@@ -194,11 +195,16 @@ export async function completeTask(deps: EngineDeps, taskId: string, agentId: st
 
 export async function finishJobOf(deps: EngineDeps, jobId: string): Promise<void> {
   let queued = 0;
+  let hooks = 0;
   await deps.database.db.transaction().execute(async (trx) => {
     const job = await getJob(trx, jobId);
-    if (job) queued = (await advanceWorkflow(deps, trx, job.workflow_id)).queuedTasks;
+    if (!job) return;
+    const result = await advanceWorkflow(deps, trx, job.workflow_id);
+    queued = result.queuedTasks;
+    hooks = await recordCompletions(deps, trx, job.workflow_id, result.finished !== undefined, result.finishedJobs);
   });
   if (queued > 0) deps.events.emit('tasks');
+  if (hooks > 0) deps.events.emit(WEBHOOKS_EVENT);
 }
 
 export const LEASE_LAPSED_MESSAGE = 'The agent running this job stopped responding (its lease expired).';

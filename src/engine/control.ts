@@ -6,6 +6,7 @@ import { getWorkflow, lockWorkflow, updateWorkflow } from '../storage/workflows.
 import { advanceWorkflow } from './advance.ts';
 import type { EngineDeps } from './deps.ts';
 import { isTerminalJob } from './status.ts';
+import { recordCompletions, WEBHOOKS_EVENT } from './webhooks.ts';
 
 export class EngineError extends Error {
   constructor(
@@ -37,6 +38,7 @@ async function cancelJobRecord(deps: EngineDeps, trx: Db, job: Job, userId: stri
 
 export async function cancelWorkflow(deps: EngineDeps, workflowId: string, userId: string | null): Promise<void> {
   let signal = false;
+  let hooks = 0;
   await deps.database.db.transaction().execute(async (trx) => {
     const wf = await lockWorkflow(trx, workflowId);
     if (!wf) throw new EngineError('not_found', 'Workflow not found');
@@ -44,28 +46,36 @@ export async function cancelWorkflow(deps: EngineDeps, workflowId: string, userI
     if (jobs.every((j) => isTerminalJob(j.status))) return;
     await updateWorkflow(trx, workflowId, { canceled_by: userId ?? '00000000-0000-0000-0000-000000000000' });
     for (const j of jobs) if (await cancelJobRecord(deps, trx, j, userId, false)) signal = true;
-    await advanceWorkflow(deps, trx, workflowId);
+    const result = await advanceWorkflow(deps, trx, workflowId);
+    // Jobs canceled here are terminal before the advance: report them too.
+    hooks = await recordCompletions(deps, trx, workflowId, result.finished !== undefined, [...jobs.map((j) => j.id), ...result.finishedJobs]);
   });
   if (signal) deps.events.emit('cancel');
+  if (hooks > 0) deps.events.emit(WEBHOOKS_EVENT);
 }
 
 export async function cancelJob(deps: EngineDeps, jobId: string, userId: string | null): Promise<void> {
   let signal = false;
   let queued = 0;
+  let hooks = 0;
   await deps.database.db.transaction().execute(async (trx) => {
     const found = await getJob(trx, jobId);
     if (!found) throw new EngineError('not_found', 'Job not found');
     await lockWorkflow(trx, found.workflow_id);
     const job = (await getJob(trx, jobId))!;
     signal = await cancelJobRecord(deps, trx, job, userId, true);
-    queued = (await advanceWorkflow(deps, trx, job.workflow_id)).queuedTasks;
+    const result = await advanceWorkflow(deps, trx, job.workflow_id);
+    queued = result.queuedTasks;
+    hooks = await recordCompletions(deps, trx, job.workflow_id, result.finished !== undefined, [job.id, ...result.finishedJobs]);
   });
   if (signal) deps.events.emit('cancel');
   if (queued > 0) deps.events.emit('tasks');
+  if (hooks > 0) deps.events.emit(WEBHOOKS_EVENT);
 }
 
 export async function approveJob(deps: EngineDeps, workflowId: string, approvalRequestId: string, userId: string): Promise<void> {
   let queued = 0;
+  let hooks = 0;
   await deps.database.db.transaction().execute(async (trx) => {
     const wf = await getWorkflow(trx, workflowId);
     if (!wf) throw new EngineError('not_found', 'Workflow not found');
@@ -76,7 +86,10 @@ export async function approveJob(deps: EngineDeps, workflowId: string, approvalR
     if (job.status !== 'on_hold') throw new EngineError('invalid', `Job is not on hold (status: ${job.status})`);
     const now = nowIso(deps.now());
     await updateJob(trx, job.id, { status: 'success', approved_by: userId, started_at: now, stopped_at: now });
-    queued = (await advanceWorkflow(deps, trx, workflowId)).queuedTasks;
+    const result = await advanceWorkflow(deps, trx, workflowId);
+    queued = result.queuedTasks;
+    hooks = await recordCompletions(deps, trx, workflowId, result.finished !== undefined, result.finishedJobs);
   });
   if (queued > 0) deps.events.emit('tasks');
+  if (hooks > 0) deps.events.emit(WEBHOOKS_EVENT);
 }

@@ -7,7 +7,9 @@ import type { Database } from '../storage/db.ts';
 import { claimTask, reapExpiredLeases, type AgentCapabilities } from './claims.ts';
 import { createEvents, type EngineDeps } from './deps.ts';
 import { GitMirrors } from './git-mirror.ts';
+import { runDueSchedules } from './scheduler.ts';
 import type { Task } from '../storage/jobs.ts';
+import { DEFAULT_DELIVERY_OPTIONS, WebhookWorker, type DeliveryOptions } from './webhooks.ts';
 
 export interface EngineOptions {
   database: Database;
@@ -20,12 +22,19 @@ export interface EngineOptions {
   leaseMs?: number;
   reapIntervalMs?: number;
   now?: () => Date;
+  /** How often the scheduler looks for due schedules (default 5 s). */
+  scheduleIntervalMs?: number;
+  /** Outbound webhook delivery: timeout, retries, polling (defaults: DEFAULT_DELIVERY_OPTIONS). */
+  webhookDelivery?: Partial<DeliveryOptions>;
 }
 
 export class Engine {
   readonly deps: EngineDeps;
   private reaper?: NodeJS.Timeout;
   private readonly reapIntervalMs: number;
+  private readonly webhooks: WebhookWorker;
+  private scheduler?: NodeJS.Timeout;
+  private readonly scheduleIntervalMs: number;
 
   constructor(opts: EngineOptions) {
     this.deps = {
@@ -39,12 +48,16 @@ export class Engine {
       now: opts.now ?? (() => new Date()),
       events: createEvents(),
     };
+    this.webhooks = new WebhookWorker(this.deps, { ...DEFAULT_DELIVERY_OPTIONS, ...opts.webhookDelivery });
     this.reapIntervalMs = opts.reapIntervalMs ?? Math.max(250, Math.min(5_000, Math.floor(this.deps.leaseMs / 3)));
+    this.scheduleIntervalMs = opts.scheduleIntervalMs ?? 5_000;
   }
 
-  /** Starts background duties: reaping tasks whose lease lapsed. */
+  /** Starts background duties: reaping tasks whose lease lapsed, triggering due schedules, delivering outbound webhooks. */
   start(): void {
     if (this.reaper) return;
+    this.startScheduler();
+    this.webhooks.start();
     const tick = async () => {
       try {
         await reapExpiredLeases(this.deps);
@@ -59,9 +72,27 @@ export class Engine {
   }
 
   stop(): void {
+    void this.webhooks.stop();
     if (this.reaper) clearTimeout(this.reaper);
     this.reaper = undefined;
+    if (this.scheduler) clearTimeout(this.scheduler);
+    this.scheduler = undefined;
     this.deps.mirrors.close();
+  }
+
+  private startScheduler(): void {
+    const tick = async () => {
+      try {
+        await runDueSchedules(this.deps);
+      } catch {
+        /* the database may be briefly unavailable; try again next tick */
+      }
+      if (!this.scheduler) return;
+      this.scheduler = setTimeout(tick, this.scheduleIntervalMs);
+      this.scheduler.unref();
+    };
+    this.scheduler = setTimeout(tick, this.scheduleIntervalMs);
+    this.scheduler.unref();
   }
 
   setBaseUrl(url: string): void {

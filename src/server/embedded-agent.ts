@@ -3,7 +3,7 @@
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { Agent } from '../agent/agent.ts';
+import { Agent, agentExecutor } from '../agent/agent.ts';
 import type { Logger } from '../agent/logger.ts';
 import type { Database } from '../storage/db.ts';
 import { createRunnerToken, findRunnerToken } from '../storage/runner-tokens.ts';
@@ -18,13 +18,14 @@ export interface EmbeddedAgent {
 
 export async function startEmbeddedAgent(opts: { database: Database; url: string; dataDir: string; concurrency: number; dockerOnHost?: boolean; logger: Logger }): Promise<EmbeddedAgent> {
   const token = await embeddedToken(opts.database, opts.dataDir);
+  const { executor, reason } = await agentExecutor({ workDir: path.join(opts.dataDir, 'agent-work'), dockerOnHost: opts.dockerOnHost });
+  opts.logger.info({ executors: executor.kinds }, reason);
   const agent = new Agent({
     url: opts.url,
     token,
     agentId: `embedded-${os.hostname()}-${process.pid}`,
     concurrency: opts.concurrency,
-    workDir: path.join(opts.dataDir, 'agent-work'),
-    dockerOnHost: opts.dockerOnHost,
+    executor,
     logger: opts.logger,
   });
   const running = agent.start().catch((err: unknown) => opts.logger.error({ err: String(err) }, 'the embedded agent stopped'));

@@ -317,6 +317,28 @@ export interface ProjectHookSecretsTable {
   created_at: string;
 }
 
+/** A scheduled pipeline (Schedule API). */
+export interface SchedulesTable {
+  id: string;
+  project_id: string;
+  name: string;
+  description: string | null;
+  /** JSON: the timetable as CircleCI's API shapes it (`per-hour`, `hours-of-day` ...). */
+  timetable: string;
+  /** JSON: pipeline parameters, including the `branch` or `tag` the pipelines run on. */
+  parameters: string;
+  /** 'current' | 'system' */
+  attribution_actor: string;
+  /** The user pipelines run as when attribution is 'current'. */
+  actor_user_id: string | null;
+  /** The next due time; null when the timetable can never match again. */
+  next_run_at: string | null;
+  /** The due time of the last run a scheduler claimed. */
+  last_claimed_run_at: string | null;
+  created_at: string;
+  updated_at: string;
+}
+
 export interface Schema {
   users: UsersTable;
   api_tokens: ApiTokensTable;
@@ -343,4 +365,5 @@ export interface Schema {
   webhooks: WebhooksTable;
   webhook_deliveries: WebhookDeliveriesTable;
   project_hook_secrets: ProjectHookSecretsTable;
+  schedules: SchedulesTable;
 }

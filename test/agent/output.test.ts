@@ -68,6 +68,32 @@ describe('StepOutput', () => {
     expect(chunks[1]!.data).toBe('x'.repeat(150) + '\n');
   });
 
+  it('sends what queued up behind a request in flight as one chunk, per stream, up to maxSendBytes', async () => {
+    const chunks: Chunk[] = [];
+    let release!: () => void;
+    const first = new Promise<void>((r) => (release = r));
+    const out = new StepOutput({
+      masker: new Masker([]),
+      maxBytes: 10,
+      maxSendBytes: 30,
+      send: async (c) => {
+        chunks.push(c);
+        if (c.seq === 0) await first;
+      },
+    });
+    out.write('out', '0123456789\n'); // sealed and sent at once (seq 0), held in flight
+    for (let i = 0; i < 4; i++) out.write('out', `line ${i}....\n`); // 12 bytes each, sealed one by one
+    out.write('err', 'oops......\n');
+    release();
+    await out.close();
+    expect(chunks.map((c) => [c.seq, c.stream, c.data])).toEqual([
+      [0, 'out', '0123456789\n'],
+      [1, 'out', 'line 0....\nline 1....\n'],
+      [2, 'out', 'line 2....\nline 3....\n'],
+      [3, 'err', 'oops......\n'],
+    ]);
+  });
+
   it('keeps sending after a failed chunk and reports the error', async () => {
     const errors: unknown[] = [];
     const sent: number[] = [];

@@ -5,6 +5,8 @@ import * as m0002 from './0002_engine.ts';
 import * as m0003 from './0003_engine_claim_queue.ts';
 import * as m0004 from './0004_job_outputs.ts';
 import * as m0006 from './0006_webhooks.ts';
+import * as m0007 from './0007_schedules.ts';
+import * as m0008 from './0008_insights.ts';
 
 export const migrations: Record<string, Migration> = {
   '0001_foundation': m0001,
@@ -12,4 +14,6 @@ export const migrations: Record<string, Migration> = {
   '0003_engine_claim_queue': m0003,
   '0004_job_outputs': m0004,
   '0006_webhooks': m0006,
+  '0007_schedules': m0007,
+  '0008_insights': m0008,
 };

@@ -1,0 +1,214 @@
+// Insights queries: finished workflow and job runs of a window, by project, workflow name
+// and branch (the pipeline's). Every query is bounded by a created_at window and walks an
+// index on (project_id[, name], created_at), so its cost follows the window asked for, not
+// the history kept. Rows come back narrow; metrics are computed by src/engine/insights*.
+import type { Db } from './executor.ts';
+
+/** Workflow statuses Insights reports: finished runs (a run that never ran, `not_run`, is left out). */
+export const FINISHED_WORKFLOW_STATUSES = ['success', 'failed', 'error', 'canceled', 'unauthorized'] as const;
+/** Job statuses of finished job runs. */
+export const FINISHED_JOB_STATUSES = ['success', 'failed', 'infrastructure_fail', 'timedout', 'canceled', 'unauthorized'] as const;
+
+export interface WorkflowRunFilter {
+  projectIds: string[];
+  name?: string;
+  /** Pipeline branch; undefined for all branches. */
+  branch?: string;
+  /** created_at window, [from, to). */
+  from: string;
+  to: string;
+}
+
+export interface WorkflowRunRow {
+  id: string;
+  project_id: string;
+  name: string;
+  status: string;
+  branch: string | null;
+  created_at: string;
+  stopped_at: string;
+}
+
+function workflowRuns(db: Db, f: WorkflowRunFilter) {
+  let q = db
+    .selectFrom('workflows as w')
+    .innerJoin('pipelines as p', 'p.id', 'w.pipeline_id')
+    .where('w.project_id', 'in', f.projectIds)
+    .where('w.created_at', '>=', f.from)
+    .where('w.created_at', '<', f.to)
+    .where('w.status', 'in', [...FINISHED_WORKFLOW_STATUSES])
+    .where('w.stopped_at', 'is not', null)
+    .where('w.tag', 'is', null);
+  if (f.name !== undefined) q = q.where('w.name', '=', f.name);
+  if (f.branch !== undefined) q = q.where('p.branch', '=', f.branch);
+  return q;
+}
+
+/** Finished (non-setup) workflow runs created in the window, oldest first. */
+export async function finishedWorkflowRuns(db: Db, f: WorkflowRunFilter): Promise<WorkflowRunRow[]> {
+  if (f.projectIds.length === 0) return [];
+  const rows = await workflowRuns(db, f)
+    .select(['w.id', 'w.project_id', 'w.name', 'w.status', 'p.branch', 'w.created_at', 'w.stopped_at'])
+    .orderBy('w.created_at')
+    .orderBy('w.id')
+    .execute();
+  return rows as WorkflowRunRow[];
+}
+
+export interface WorkflowRunPageRow extends WorkflowRunRow {
+  approvals: number;
+}
+
+/** A page of a workflow's finished runs, newest first, before the keyset `before`; fetches `limit + 1`. */
+export async function workflowRunPage(db: Db, f: WorkflowRunFilter, limit: number, before?: [string, string]): Promise<WorkflowRunPageRow[]> {
+  let q = workflowRuns(db, f).select((eb) => [
+    'w.id',
+    'w.project_id',
+    'w.name',
+    'w.status',
+    'p.branch',
+    'w.created_at',
+    'w.stopped_at',
+    eb
+      .selectFrom('jobs as j')
+      .select((e) => e.fn.countAll<number>().as('n'))
+      .whereRef('j.workflow_id', '=', 'w.id')
+      .where('j.type', '=', 'approval')
+      .as('approvals'),
+  ]);
+  if (before) {
+    const [at, id] = before;
+    q = q.where((eb) => eb.or([eb('w.created_at', '<', at), eb.and([eb('w.created_at', '=', at), eb('w.id', '<', id)])]));
+  }
+  const rows = await q.orderBy('w.created_at', 'desc').orderBy('w.id', 'desc').limit(limit + 1).execute();
+  return rows.map((r) => ({ ...(r as WorkflowRunRow), approvals: Number(r.approvals ?? 0) }));
+}
+
+export interface JobRunRow {
+  name: string;
+  status: string;
+  branch: string | null;
+  workflow_id: string;
+  created_at: string;
+  started_at: string | null;
+  stopped_at: string;
+}
+
+/** Finished build jobs of a workflow's (finished or not) runs created in the window, oldest first. */
+export async function finishedJobRuns(db: Db, f: WorkflowRunFilter & { jobName?: string }): Promise<JobRunRow[]> {
+  if (f.projectIds.length === 0) return [];
+  let q = db
+    .selectFrom('workflows as w')
+    .innerJoin('pipelines as p', 'p.id', 'w.pipeline_id')
+    .innerJoin('jobs as j', 'j.workflow_id', 'w.id')
+    .where('w.project_id', 'in', f.projectIds)
+    .where('w.created_at', '>=', f.from)
+    .where('w.created_at', '<', f.to)
+    .where('w.tag', 'is', null)
+    .where('j.type', '=', 'build')
+    .where('j.status', 'in', [...FINISHED_JOB_STATUSES])
+    .where('j.stopped_at', 'is not', null);
+  if (f.name !== undefined) q = q.where('w.name', '=', f.name);
+  if (f.branch !== undefined) q = q.where('p.branch', '=', f.branch);
+  if (f.jobName !== undefined) q = q.where('j.name', '=', f.jobName);
+  const rows = await q
+    .select(['j.name', 'j.status', 'p.branch', 'j.workflow_id', 'j.created_at', 'j.started_at', 'j.stopped_at'])
+    .orderBy('j.created_at')
+    .orderBy('j.id')
+    .execute();
+  return rows as JobRunRow[];
+}
+
+/** Branches of a project's (non-setup) workflows created since `from`, sorted, at most `limit`. */
+export async function insightsBranches(db: Db, projectId: string, from: string, workflowName: string | undefined, limit = 5000): Promise<string[]> {
+  let q = db
+    .selectFrom('workflows as w')
+    .innerJoin('pipelines as p', 'p.id', 'w.pipeline_id')
+    .select('p.branch')
+    .distinct()
+    .where('w.project_id', '=', projectId)
+    .where('w.created_at', '>=', from)
+    .where('w.tag', 'is', null)
+    .where('p.branch', 'is not', null);
+  if (workflowName !== undefined) q = q.where('w.name', '=', workflowName);
+  const rows = await q.orderBy('p.branch').limit(limit).execute();
+  return rows.map((r) => r.branch!);
+}
+
+/** Names of a project's (non-setup) workflows created since `from`, sorted. */
+export async function insightsWorkflowNames(db: Db, projectIds: string[], from: string): Promise<string[]> {
+  if (projectIds.length === 0) return [];
+  const rows = await db
+    .selectFrom('workflows')
+    .select('name')
+    .distinct()
+    .where('project_id', 'in', projectIds)
+    .where('created_at', '>=', from)
+    .where('tag', 'is', null)
+    .orderBy('name')
+    .execute();
+  return rows.map((r) => r.name);
+}
+
+export interface TestRunRow {
+  workflow_id: string;
+  workflow_name: string;
+  workflow_created_at: string;
+  pipeline_number: number;
+  revision: string | null;
+  job_name: string;
+  job_number: number | null;
+  name: string;
+  classname: string;
+  file: string;
+  source: string;
+  result: string;
+  run_time: number;
+  created_at: string;
+}
+
+function testRuns(db: Db) {
+  return db
+    .selectFrom('test_results as t')
+    .innerJoin('jobs as j', 'j.id', 't.job_id')
+    .innerJoin('workflows as w', 'w.id', 'j.workflow_id')
+    .innerJoin('pipelines as p', 'p.id', 'w.pipeline_id')
+    .select([
+      'w.id as workflow_id',
+      'w.name as workflow_name',
+      'w.created_at as workflow_created_at',
+      'p.number as pipeline_number',
+      'p.revision',
+      'j.name as job_name',
+      'j.number as job_number',
+      't.name',
+      't.classname',
+      't.file',
+      't.source',
+      't.result',
+      't.run_time',
+      't.created_at',
+    ]);
+}
+
+/** Test results of the newest `limit` finished runs of a workflow (on a branch, or all), newest run first. */
+export async function testRunsOfRecentWorkflows(db: Db, f: Omit<WorkflowRunFilter, 'projectIds'> & { projectId: string }, limit = 10): Promise<{ runs: WorkflowRunPageRow[]; tests: TestRunRow[] }> {
+  const runs = await workflowRunPage(db, { ...f, projectIds: [f.projectId] }, limit - 1);
+  if (runs.length === 0) return { runs, tests: [] };
+  const tests = await testRuns(db)
+    .where(
+      'w.id',
+      'in',
+      runs.map((r) => r.id),
+    )
+    .orderBy('t.created_at')
+    .orderBy('t.id')
+    .execute();
+  return { runs, tests: tests as TestRunRow[] };
+}
+
+/** A project's test results recorded since `from` (jobs of any branch), oldest first. */
+export async function testRunsOfProject(db: Db, projectId: string, from: string): Promise<TestRunRow[]> {
+  const rows = await testRuns(db).where('t.project_id', '=', projectId).where('t.created_at', '>=', from).orderBy('t.created_at').orderBy('t.id').execute();
+  return rows as TestRunRow[];
+}

@@ -1,0 +1,67 @@
+// Scheduled pipelines: a project's schedules, and the compare-and-set claim the scheduler
+// uses so each due run triggers once, however many replicas share the database.
+import type { Database } from './db.ts';
+import type { SchedulesTable } from './schema.ts';
+
+export type Schedule = SchedulesTable;
+
+export async function insertSchedule(d: Database, row: Schedule): Promise<void> {
+  await d.db.insertInto('schedules').values(row).execute();
+}
+
+export async function getSchedule(d: Database, id: string): Promise<Schedule | undefined> {
+  return d.db.selectFrom('schedules').selectAll().where('id', '=', id).executeTakeFirst();
+}
+
+/**
+ * A page of a project's schedules, newest first (then by id), after the key
+ * `after` = [created_at, id]. Fetches `limit + 1` rows so the caller can tell whether more follow.
+ */
+export async function listSchedules(d: Database, projectId: string, limit: number, after?: [string, string]): Promise<Schedule[]> {
+  let q = d.db.selectFrom('schedules').selectAll().where('project_id', '=', projectId);
+  if (after) {
+    const [at, id] = after;
+    q = q.where((eb) => eb.or([eb('created_at', '<', at), eb.and([eb('created_at', '=', at), eb('id', '<', id)])]));
+  }
+  return q.orderBy('created_at', 'desc').orderBy('id', 'desc').limit(limit + 1).execute();
+}
+
+export type ScheduleChanges = Partial<
+  Pick<Schedule, 'name' | 'description' | 'timetable' | 'parameters' | 'attribution_actor' | 'actor_user_id' | 'next_run_at' | 'updated_at'>
+>;
+
+export async function updateSchedule(d: Database, id: string, changes: ScheduleChanges): Promise<void> {
+  await d.db.updateTable('schedules').set(changes).where('id', '=', id).execute();
+}
+
+export async function deleteSchedule(d: Database, id: string): Promise<boolean> {
+  const res = await d.db.deleteFrom('schedules').where('id', '=', id).executeTakeFirst();
+  return Number(res.numDeletedRows) > 0;
+}
+
+/** Schedules due at `nowIso` (oldest due first). */
+export async function dueSchedules(d: Database, nowIso: string, limit: number): Promise<Schedule[]> {
+  return d.db
+    .selectFrom('schedules')
+    .selectAll()
+    .where('next_run_at', 'is not', null)
+    .where('next_run_at', '<=', nowIso)
+    .orderBy('next_run_at')
+    .limit(limit)
+    .execute();
+}
+
+/**
+ * Claims the run due at `due`: moves `next_run_at` to `next` only if it still is `due`.
+ * One statement, atomic in both databases, so of several schedulers seeing the same due run
+ * exactly one gets `true`.
+ */
+export async function claimScheduleRun(d: Database, id: string, due: string, next: string | null): Promise<boolean> {
+  const res = await d.db
+    .updateTable('schedules')
+    .set({ next_run_at: next, last_claimed_run_at: due })
+    .where('id', '=', id)
+    .where('next_run_at', '=', due)
+    .executeTakeFirst();
+  return Number(res.numUpdatedRows) === 1;
+}

@@ -1,0 +1,66 @@
+// The docker executor against the executor contract, plus what is specific to it. Needs a
+// Docker engine and the local base image (.ci/docker-setup.sh); skipped with one line without.
+import { execFileSync } from 'node:child_process';
+import fs from 'node:fs';
+import { afterAll, describe, expect, it } from 'vitest';
+import { DockerExecutor, LABEL, resourceLimits } from '../../src/executor/docker.ts';
+import { BASE_IMAGE, dockerUnavailable } from './docker-helpers.ts';
+import { tempDir } from '../helpers/databases.ts';
+import { executorContract, run } from './contract.ts';
+
+const why = await dockerUnavailable();
+if (why) console.log(`docker executor tests skipped: ${why}`);
+
+describe('resource classes', () => {
+  it('maps resource_class to limits, CPUs capped at the engine', () => {
+    expect(resourceLimits('large', 16)).toEqual({ cpus: 4, memoryMiB: 8192 });
+    expect(resourceLimits(undefined, 16)).toEqual({ cpus: 2, memoryMiB: 4096 });
+    expect(resourceLimits('xlarge', 2)).toEqual({ cpus: 2, memoryMiB: 16384 });
+  });
+});
+
+describe.skipIf(why)('docker executor', () => {
+  const root = tempDir('circlet-docker-exec-');
+  afterAll(() => fs.rmSync(root, { recursive: true, force: true }));
+  const config = { docker: [{ image: BASE_IMAGE }], resource_class: 'small' };
+
+  executorContract('docker', async () => ({ executor: new DockerExecutor({ workDir: root }), kind: 'docker', config }));
+
+  it('runs in a container with limits and labels, files outside the workspace inside it, and removes it on cleanup', async () => {
+    const ex = new DockerExecutor({ workDir: root });
+    const ws = await ex.prepare({ id: 'docker-specific', kind: 'docker', config });
+    const r = await run(ex, ws, "grep -c '^VERSION_CODENAME=bookworm' /etc/os-release; cat /sys/fs/cgroup/memory/memory.limit_in_bytes 2>/dev/null || cat /sys/fs/cgroup/memory.max\n");
+    expect(r.code).toBe(0);
+    expect(r.out.split('\n').slice(0, 2)).toEqual(['1', String(2048 * 1024 * 1024)]);
+    await ex.writeFile(ws, '/app/sub/x.txt', 'in the container\n');
+    expect(await ex.readFile(ws, '/app/sub/x.txt')).toBe('in the container\n');
+    expect(fs.existsSync('/app/sub/x.txt')).toBe(false);
+    expect((await ex.listFiles(ws, '/app')).map((e) => [e.path, e.type])).toEqual([['/app', 'dir'], ['/app/sub', 'dir'], ['/app/sub/x.txt', 'file']]);
+    const tar = await ex.exportTar(ws, '/app', ['sub', 'nope']);
+    expect(tar).toMatchObject({ included: ['sub'], missing: ['nope'] });
+    await ex.importTar(ws, tar.stream, '/copy');
+    expect(await ex.readFile(ws, '/copy/sub/x.txt')).toBe('in the container\n');
+    const labelled = () => execFileSync('docker', ['ps', '-aq', '--filter', `label=${LABEL}=${root}`]).toString().trim();
+    expect(labelled()).not.toBe('');
+    await ex.cleanup(ws);
+    expect(labelled()).toBe('');
+  });
+
+  it('fails to set up with a message naming an image that cannot be pulled, leaving nothing behind', async () => {
+    const ex = new DockerExecutor({ workDir: root, pullTimeoutMs: 30_000 });
+    await expect(ex.prepare({ id: 'bad-image', kind: 'docker', config: { docker: [{ image: 'circlet-test/no-such-image:1' }] } })).rejects.toThrow(/circlet-test\/no-such-image:1/);
+  });
+
+  it('sweeps containers an agent that died left behind', async () => {
+    const dir = tempDir('circlet-docker-sweep-');
+    const dead = new DockerExecutor({ workDir: dir });
+    const ws = await dead.prepare({ id: 'orphan', kind: 'docker', config });
+    fs.writeFileSync(`${ws.internalDir}/agent.pid`, '999999999');
+    const other = new DockerExecutor({ workDir: dir });
+    // Its workspace names a dead agent; its container names this process but is not the sweeper's.
+    expect(await other.sweep()).toBeGreaterThanOrEqual(1);
+    expect(fs.existsSync(ws.root)).toBe(false);
+    expect(execFileSync('docker', ['ps', '-aq', '--filter', `label=${LABEL}=${dir}`]).toString().trim()).toBe('');
+    fs.rmSync(dir, { recursive: true, force: true });
+  });
+});
