@@ -28,6 +28,7 @@ import type { Workspace } from '../src/executor/types.ts';
 import { startServer } from '../src/server/server.ts';
 import { addMember, ensureOrganization } from '../src/storage/organizations.ts';
 import { createProject } from '../src/storage/projects.ts';
+import { createRunnerToken } from '../src/storage/runner-tokens.ts';
 import { createApiToken, ensureUser } from '../src/storage/users.ts';
 
 const REPS = Number(process.env.BENCH_REPS ?? 20);
@@ -139,7 +140,7 @@ async function benchWorkflow(workDir: string, rawRun: number): Promise<void> {
     `workflows:\n  main:\n    jobs:\n      - a\n      - b: {requires: [a]}\n      - c: {requires: [b]}\n`;
   const repo = gitRepo(config);
   const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'circlet-bench-docker-'));
-  const server = await startServer({ dataDir, databaseUrl: `sqlite:${path.join(dataDir, 'db.sqlite')}`, port: 0, agents: 0, logLevel: 'silent' });
+  const server = await startServer({ dataDir, port: 0, agents: 0, logLevel: 'silent' });
   const helperDir = path.dirname(helperTools().circleci!.match(/'([^']+circleci\.mjs)'/)![1]!);
   // The bench repo is a local path: mounted into the containers where the host has it.
   const executor = new DockerExecutor({ workDir, mounts: { [repo]: repo, [process.execPath]: CONTAINER_NODE, [helperDir]: CONTAINER_TOOLS } });
@@ -151,7 +152,6 @@ async function benchWorkflow(workDir: string, rawRun: number): Promise<void> {
     const org = await ensureOrganization(database, 'github', 'bench');
     await addMember(database, org.id, user.id);
     const token = await createApiToken(database, user.id, 'bench');
-    const { createRunnerToken } = await import('../src/storage/runner-tokens.ts');
     await createProject(database, org, { name: 'chain', vcsUrl: repo, defaultBranch: 'main' });
     agent = new Agent({ url: server.url, token: await createRunnerToken(database, 'bench'), executor, logger: silentLogger });
     running = agent.start();

@@ -1,7 +1,7 @@
 // Pure Insights metrics over finished runs: counts, success rate, throughput, recoveries
 // (MTTR), duration statistics and trends. No I/O; table-tested. Definitions follow
 // CircleCI's Insights glossary where it gives one; the choices it leaves open are written
-// down beside each function (and in docs/compatibility.md).
+// down beside each function and summed up at the top of engine/insights.ts.
 
 /** A finished run (workflow or job) as Insights sees it. Times are ISO-8601 UTC. */
 export interface RunSample {

@@ -1,5 +1,29 @@
 // Insights: stored history → the metrics CircleCI's Insights operations report. Queries
 // are in storage/insights.ts, the arithmetic in insights-metrics.ts; this module joins them.
+//
+// What circlet reports:
+// - Runs are finished runs only: workflows in success / failed / error / canceled /
+//   unauthorized (not running, on hold or not_run; never the setup workflow of a setup
+//   config), build jobs in a terminal status (approval jobs are not job runs). A run belongs
+//   to the window its workflow was created in; the branch is its pipeline's; without
+//   `branch` or `all-branches` the project's default branch is meant.
+// - failed_runs counts failed, error, unauthorized, infrastructure_fail and timedout;
+//   success_rate = successful / (total − canceled), a fraction in [0, 1].
+// - throughput = runs per day of the window (the 24-hour window is one day); in a
+//   time-series bucket, runs per day at the bucket's rate.
+// - mttr / total_recoveries: per workflow name and branch, in stop order, a failure streak
+//   ended by a success is one recovery, timed from the first failure's stop to the success's
+//   stop; mttr is their mean in whole seconds, 0 without recoveries.
+// - Durations in whole seconds (workflow: created → stopped; job: started → stopped): min,
+//   mean (rounded), median (mean of the middle two, rounded), p95 (nearest rank), max,
+//   population standard deviation (2 decimals).
+// - Trends: current ÷ previous window of equal length (1 = unchanged); 0 when the previous
+//   window has nothing to compare against.
+// - Credits: circlet bills nothing, so every credit figure (total_credits_used,
+//   credits_used, median_credits_used) is 0 and its trend 0.
+// - Flaky: a test (job, classname, name, file) that passed and failed on one revision in the
+//   last 14 days; times_flaked counts those failures. Answered with snake_case keys as
+//   CircleCI does (its spec documents kebab-case).
 import type { Db } from '../storage/executor.ts';
 import { finishedJobRuns, finishedWorkflowRuns, insightsWorkflowNames, testRunsOfProject, type JobRunRow, type TestRunRow, type WorkflowRunRow } from '../storage/insights.ts';
 import { bucketStart, durationStats, reportingWindow, runMetrics, successRate, trend, type ReportingWindow, type RunSample, type Window } from './insights-metrics.ts';

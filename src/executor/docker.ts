@@ -11,6 +11,8 @@
 // See docs/docker.md.
 import crypto from 'node:crypto';
 import fs from 'node:fs';
+import http from 'node:http';
+import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { PassThrough, Writable, type Readable } from 'node:stream';
@@ -25,6 +27,9 @@ const LABEL_JOB = 'io.circlet.job';
 
 /** Where the agent's node binary is mounted (read-only) in primary containers, for the `circleci` helper. */
 export const CONTAINER_NODE = '/opt/circlet/node';
+
+/** Where the agent's docker CLI is mounted (read-only) in primary containers, for `setup_remote_docker`. */
+export const CONTAINER_DOCKER_CLI = '/opt/circlet/bin/docker';
 
 /** resource_class → limits (docs/docker.md). CPUs are capped at the engine's CPU count. */
 export const RESOURCE_CLASSES: Record<string, { cpus: number; memoryMiB: number }> = {
@@ -54,6 +59,8 @@ export interface DockerExecutorOptions extends HostExecutorOptions {
   network?: string;
   /** How long an image pull may take (default 10 min). */
   pullTimeoutMs?: number;
+  /** The docker CLI mounted for `setup_remote_docker` (default: `docker` on PATH; false: none). */
+  dockerCli?: string | false;
 }
 
 interface DockerImageConfig {
@@ -72,6 +79,8 @@ interface JobContainers {
   uid: number;
   gid: number;
   execs: number;
+  /** The `setup_remote_docker` socket proxy, when the job asked for it. */
+  proxy?: net.Server;
 }
 
 /** How long a command's output may stay open after its process exited (children holding it). */
@@ -148,11 +157,18 @@ export class DockerExecutor extends HostExecutor {
   private readonly jobs = new Map<string, JobContainers>();
   private readonly workDir: string;
   private engineCpus: number | undefined;
+  private readonly socketPath: string;
+  private readonly dockerCli: string | undefined;
 
   constructor(private readonly dopts: DockerExecutorOptions) {
     super({ ...dopts, dockerOnHost: false });
     this.kinds = hostKinds(true);
-    this.docker = dopts.docker ?? new Docker({ socketPath: dopts.socketPath ?? defaultSocket() });
+    this.socketPath = dopts.socketPath ?? defaultSocket();
+    this.docker = dopts.docker ?? new Docker({ socketPath: this.socketPath });
+    this.dockerCli =
+      dopts.dockerCli === false
+        ? undefined
+        : (dopts.dockerCli ?? (process.env.PATH ?? '').split(path.delimiter).map((d) => path.join(d, 'docker')).find((f) => fs.existsSync(f)));
     this.workDir = path.resolve(dopts.workDir);
   }
 
@@ -188,6 +204,7 @@ export class DockerExecutor extends HostExecutor {
     const suffix = crypto.randomBytes(3).toString('hex');
     const base = `circlet-${spec.id.replace(/[^A-Za-z0-9_.-]/g, '_').slice(0, 40)}-${suffix}`;
     const binds = [`${ws.root}:${ws.root}`, ...Object.entries(this.dopts.mounts ?? {}).map(([h, c]) => `${h}:${c}:ro`)];
+    if (this.dockerCli) binds.push(`${fs.realpathSync(this.dockerCli)}:${CONTAINER_DOCKER_CLI}:ro`);
     const extraHosts = images.slice(1).flatMap((s) => (s.name ? [`${s.name}:127.0.0.1`] : []));
     const primary = await this.docker.createContainer({
       name: base,
@@ -236,7 +253,6 @@ export class DockerExecutor extends HostExecutor {
       HOME: ws.home,
       TMPDIR: ws.baseEnv.TMPDIR!,
       CIRCLET_WORKSPACE: ws.root,
-      ...(ws.baseEnv.DOCKER_HOST ? { DOCKER_HOST: ws.baseEnv.DOCKER_HOST } : {}),
     };
     ws.defaultShell = shell === 'bash' ? ['/bin/bash', '-eo', 'pipefail'] : ['/bin/sh', '-e'];
     ws.notes = [
@@ -482,8 +498,52 @@ export class DockerExecutor extends HostExecutor {
   override async cleanup(ws: Workspace): Promise<void> {
     const job = this.jobs.get(ws.id);
     this.jobs.delete(ws.id);
-    if (job) await Promise.all([...job.services, job.primary].map((c) => c.remove({ force: true, v: true }).catch(() => undefined)));
+    if (job) {
+      await Promise.all([...job.services, job.primary].map((c) => c.remove({ force: true, v: true }).catch(() => undefined)));
+      if (job.proxy) {
+        job.proxy.close();
+        // What the job started through setup_remote_docker (labelled by the proxy).
+        const filters = { label: [`${LABEL_JOB}=${ws.id}`] };
+        const left = await this.docker.listContainers({ all: true, filters }).catch(() => []);
+        await Promise.all(left.map((c) => this.docker.getContainer(c.Id).remove({ force: true, v: true }).catch(() => undefined)));
+        const nets = await this.docker.listNetworks({ filters }).catch(() => []);
+        await Promise.all(nets.map((n) => this.docker.getNetwork(n.Id).remove().catch(() => undefined)));
+        const vols = await this.docker.listVolumes({ filters }).catch(() => ({ Volumes: [] }));
+        await Promise.all((vols.Volumes ?? []).map((v) => this.docker.getVolume(v.Name).remove().catch(() => undefined)));
+      }
+    }
     await super.cleanup(ws);
+  }
+
+  /**
+   * `setup_remote_docker`: docker commands in the job reach the agent's engine (separate from
+   * the job's containers) through a per-job socket proxy in the workspace, which appears in the
+   * primary as /var/run/docker.sock. The proxy labels what the job creates (containers,
+   * networks, volumes), so it is removed with the job. Returns notes for the step's output, or
+   * undefined when `ws` is not a docker job's.
+   */
+  async setupRemoteDocker(ws: Workspace): Promise<string[] | undefined> {
+    const job = this.jobs.get(ws.id);
+    if (!job) return undefined;
+    const sock = path.join(ws.internalDir, 'docker.sock');
+    if (!job.proxy) {
+      await fs.promises.rm(sock, { force: true });
+      job.proxy = dockerProxy(this.socketPath, { [LABEL]: this.workDir, [LABEL_OWNER]: `${os.hostname()}:${process.pid}`, [LABEL_JOB]: ws.id });
+      await new Promise<void>((resolve, reject) => {
+        job.proxy!.once('error', reject);
+        job.proxy!.listen(sock, resolve);
+      });
+      await fs.promises.chmod(sock, 0o666);
+    }
+    const r = await this.capture(job, ['sh', '-c', 'mkdir -p /var/run && ln -sf "$1" /var/run/docker.sock && if command -v docker >/dev/null 2>&1; then echo has-cli; fi', 'x', sock], { user: '0' });
+    if (r.code !== 0) throw new Error(`could not link /var/run/docker.sock: ${r.err.trim()}`);
+    const notes = [`Remote Docker engine: the agent's engine (${this.socketPath}), reached through /var/run/docker.sock in this container; what the job creates there is removed when it ends.`];
+    if (!r.out.includes('has-cli')) {
+      if (!this.dockerCli) return [...notes, 'This image has no docker CLI and the agent has none to lend.'];
+      await fs.promises.symlink(CONTAINER_DOCKER_CLI, path.join(ws.binDir, 'docker')).catch(() => undefined);
+      notes.push('This image has no docker CLI: the agent\'s is on PATH.');
+    }
+    return notes;
   }
 
   /** Removes workspaces and containers that an agent which died (same work dir) left behind. */
@@ -500,6 +560,64 @@ export class DockerExecutor extends HostExecutor {
     }
     return removed;
   }
+}
+
+/**
+ * An HTTP proxy for the Docker API on a unix socket: requests pass through to `engine`
+ * unchanged (streamed, hijacked connections piped), except that containers, networks and
+ * volumes created through it get `labels`.
+ */
+function dockerProxy(engine: string, labels: Record<string, string>): net.Server {
+  const server = http.createServer((req, res) => {
+    const forward = (body?: Buffer) => {
+      const headers = { ...req.headers };
+      if (body) {
+        headers['content-length'] = String(body.length);
+        delete headers['transfer-encoding'];
+      }
+      const up = http.request({ socketPath: engine, method: req.method, path: req.url, headers }, (ur) => {
+        res.writeHead(ur.statusCode ?? 502, ur.headers);
+        ur.pipe(res);
+      });
+      up.on('error', (err) => {
+        if (!res.headersSent) res.writeHead(502, { 'content-type': 'text/plain' });
+        res.end(`circlet docker proxy: ${err.message}\n`);
+      });
+      if (body) up.end(body);
+      else req.pipe(up);
+    };
+    if (req.method !== 'POST' || !/\/(containers|networks|volumes)\/create(\?|$)/.test(req.url ?? '')) return forward();
+    const chunks: Buffer[] = [];
+    req.on('data', (c: Buffer) => chunks.push(c));
+    req.on('end', () => {
+      let body = Buffer.concat(chunks);
+      try {
+        const spec = JSON.parse(body.toString() || '{}') as { Labels?: Record<string, string> };
+        spec.Labels = { ...spec.Labels, ...labels };
+        body = Buffer.from(JSON.stringify(spec));
+      } catch {
+        /* not JSON: the engine answers */
+      }
+      forward(body);
+    });
+  });
+  server.requestTimeout = 0;
+  server.headersTimeout = 0;
+  server.timeout = 0;
+  // attach / exec start: the connection becomes a raw stream both ways.
+  server.on('upgrade', (req: http.IncomingMessage, socket: net.Socket, head: Buffer) => {
+    const up = net.connect(engine, () => {
+      const lines = [`${req.method} ${req.url} HTTP/1.1`];
+      for (let i = 0; i < req.rawHeaders.length; i += 2) lines.push(`${req.rawHeaders[i]}: ${req.rawHeaders[i + 1]}`);
+      up.write(lines.join('\r\n') + '\r\n\r\n');
+      if (head.length > 0) up.write(head);
+      socket.pipe(up);
+      up.pipe(socket);
+    });
+    up.on('error', () => socket.destroy());
+    socket.on('error', () => up.destroy());
+  });
+  return server;
 }
 
 export interface ChooseExecutorOptions extends DockerExecutorOptions {

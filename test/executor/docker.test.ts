@@ -46,6 +46,29 @@ describe.skipIf(why)('docker executor', () => {
     expect(labelled()).toBe('');
   });
 
+  it('setup_remote_docker: docker build and run inside the job reach the engine, and what the job started is removed with it', async () => {
+    const ex = new DockerExecutor({ workDir: root });
+    const ws = await ex.prepare({ id: 'remote-docker', kind: 'docker', config });
+    const notes = await ex.setupRemoteDocker(ws);
+    expect(notes?.join('\n')).toMatch(/Remote Docker engine/);
+    const script = [
+      `printf 'FROM ${BASE_IMAGE}\\nRUN echo built-in-job > /built\\n' > Dockerfile`,
+      'docker build -q -t circlet-test/built:1 . >/dev/null',
+      'docker run --rm circlet-test/built:1 cat /built',
+      'docker run -d circlet-test/built:1 sleep 600 >/dev/null',
+      'docker ps -q | wc -l',
+    ].join('\n');
+    const r = await run(ex, ws, script + '\n', { cwd: ex.resolvePath(ws, '~/project') });
+    expect(r.err).not.toMatch(/error/i);
+    expect(r.code).toBe(0);
+    expect(r.out.split('\n')[0]).toBe('built-in-job');
+    const started = () => execFileSync('docker', ['ps', '-aq', '--filter', 'label=io.circlet.job=remote-docker']).toString().trim().split('\n').filter(Boolean).length;
+    expect(started()).toBe(2); // the primary and the detached one
+    await ex.cleanup(ws);
+    expect(started()).toBe(0);
+    execFileSync('docker', ['rmi', '-f', 'circlet-test/built:1'], { stdio: 'ignore' });
+  }, 60_000);
+
   it('fails to set up with a message naming an image that cannot be pulled, leaving nothing behind', async () => {
     const ex = new DockerExecutor({ workDir: root, pullTimeoutMs: 30_000 });
     await expect(ex.prepare({ id: 'bad-image', kind: 'docker', config: { docker: [{ image: 'circlet-test/no-such-image:1' }] } })).rejects.toThrow(/circlet-test\/no-such-image:1/);

@@ -1,0 +1,278 @@
+// Insights benchmark, on SQLite and (when a URL is given) PostgreSQL.
+//
+//   npm run bench:insights
+//   CIRCLET_BENCH_DATABASE_URL=postgres://postgres@127.0.0.1:5432/postgres npm run bench:insights
+//   BENCH_INSIGHTS_RUNS=20000 BENCH_ITERATIONS=20 npm run bench:insights     (a smaller history)
+//
+// History: BENCH_INSIGHTS_RUNS workflow runs (default 100,000), each in a pipeline of its own,
+// with BENCH_INSIGHTS_JOBS jobs each (default 10: 1,000,000 job runs) and two test results
+// (one of them flaky: pipelines come in pairs on one revision). Runs arrive at a fixed rate,
+// newest first, so that the first tenth of the history spans 180 days: a window asked for
+// holds the same runs whether the history kept is 10% or 100% of the runs.
+// Phase 1 seeds the newest 10% and measures; phase 2 seeds the older 90% and measures again.
+// Figure: p50 (and p95) of each Insights operation through the HTTP app (Fastify inject, so
+// routing, auth and serialization count; the network does not). Target: p50 ≤ 100 ms on
+// SQLite; flat from phase 1 to phase 2. Exits 1 on a miss of the target.
+import crypto from 'node:crypto';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import pg from 'pg';
+import { createSecretBox } from '../src/domain/secret-box.ts';
+import { Engine } from '../src/engine/engine.ts';
+import { buildApp } from '../src/http/app.ts';
+import { openAndMigrate, type Database } from '../src/storage/db.ts';
+import { addMember, ensureOrganization } from '../src/storage/organizations.ts';
+import { createProject } from '../src/storage/projects.ts';
+import type { JobsTable, PipelinesTable, TestResultsTable, WorkflowsTable } from '../src/storage/schema.ts';
+import { createApiToken, ensureUser } from '../src/storage/users.ts';
+
+const RUNS = Number(process.env.BENCH_INSIGHTS_RUNS ?? 100_000);
+const JOBS = Number(process.env.BENCH_INSIGHTS_JOBS ?? 10);
+const ITERATIONS = Number(process.env.BENCH_ITERATIONS ?? 30);
+const WARMUP = Number(process.env.BENCH_WARMUP ?? 5);
+const TARGET_P50_MS = 100;
+const PHASE1 = Math.max(1, Math.round(RUNS / 10));
+/** Runs per day: the first phase spans 180 days (a 90-day window and the one before it). */
+const PER_DAY = PHASE1 / 180;
+const DAY = 86_400_000;
+const NOW = Date.now();
+const WORKFLOWS = ['build', 'test', 'deploy', 'nightly'];
+
+interface Row {
+  db: string;
+  phase: string;
+  op: string;
+  p50: number;
+  p95: number;
+}
+const results: Row[] = [];
+
+function quantile(sorted: number[], q: number): number {
+  return sorted[Math.min(sorted.length - 1, Math.max(0, Math.ceil(q * sorted.length) - 1))]!;
+}
+
+/** Deterministic pseudo-random numbers, so both databases get the same history. */
+function rng(seed: number) {
+  let s = seed >>> 0;
+  return () => {
+    s = (s * 1664525 + 1013904223) >>> 0;
+    return s / 2 ** 32;
+  };
+}
+
+async function seed(database: Database, projectId: string, from: number, to: number): Promise<void> {
+  const db = database.db;
+  const rand = rng(from + 1);
+  const BATCH = 200;
+  for (let start = from; start < to; start += BATCH) {
+    const pipelines: PipelinesTable[] = [];
+    const workflows: WorkflowsTable[] = [];
+    const jobs: JobsTable[] = [];
+    const tests: TestResultsTable[] = [];
+    for (let i = start; i < Math.min(to, start + BATCH); i++) {
+      const created = NOW - (i / PER_DAY) * DAY - 60_000;
+      const createdAt = new Date(created).toISOString();
+      const r = rand();
+      const status = r < 0.85 ? 'success' : r < 0.95 ? 'failed' : 'canceled';
+      const duration = 60 + Math.floor(rand() * 840);
+      const pipelineId = crypto.randomUUID();
+      const workflowId = crypto.randomUUID();
+      const branch = rand() < 0.6 ? 'main' : `feature-${Math.floor(rand() * 20)}`;
+      pipelines.push({
+        id: pipelineId,
+        project_id: projectId,
+        number: RUNS - i,
+        state: 'created',
+        trigger_type: 'api',
+        trigger_actor_id: null,
+        trigger_received_at: createdAt,
+        branch,
+        tag: null,
+        revision: `rev-${Math.floor(i / 2)}`,
+        vcs: '{}',
+        parameters: '{}',
+        trigger_parameters: '{}',
+        pipeline_values: '{}',
+        errors: '[]',
+        source_config: '',
+        compiled_config: '',
+        setup_config: '',
+        compiled_setup_config: '',
+        continuation_key_hash: null,
+        continuation_state: null,
+        created_at: createdAt,
+        updated_at: createdAt,
+      });
+      workflows.push({
+        id: workflowId,
+        pipeline_id: pipelineId,
+        project_id: projectId,
+        name: WORKFLOWS[i % WORKFLOWS.length]!,
+        status,
+        tag: null,
+        started_by: 'bench',
+        canceled_by: null,
+        errored_by: null,
+        rerun_of: null,
+        created_at: createdAt,
+        stopped_at: new Date(created + duration * 1000).toISOString(),
+      });
+      for (let j = 0; j < JOBS; j++) {
+        const started = created + j * 5000;
+        const failedJob = status === 'failed' && j === JOBS - 1;
+        const jobId = crypto.randomUUID();
+        jobs.push({
+          id: jobId,
+          workflow_id: workflowId,
+          pipeline_id: pipelineId,
+          project_id: projectId,
+          name: `j${j}`,
+          type: 'build',
+          status: failedJob ? 'failed' : status === 'canceled' ? 'canceled' : 'success',
+          number: (RUNS - i) * JOBS + j,
+          requires: '[]',
+          config: '{}',
+          contexts: '[]',
+          executor: 'docker',
+          resource_class: 'medium',
+          parallelism: 1,
+          approval_request_id: null,
+          approved_by: null,
+          canceled_by: null,
+          messages: '[]',
+          created_at: new Date(started).toISOString(),
+          queued_at: new Date(started).toISOString(),
+          started_at: new Date(started).toISOString(),
+          stopped_at: new Date(started + (10 + Math.floor(rand() * 200)) * 1000).toISOString(),
+        });
+        if (j === JOBS - 1) {
+          for (const [name, result] of [
+            ['stable', 'success'],
+            ['flaky', i % 2 === 0 ? 'success' : 'failure'],
+          ] as const) {
+            tests.push({
+              id: crypto.randomUUID(),
+              project_id: projectId,
+              job_id: jobId,
+              node_index: 0,
+              name,
+              classname: 'Suite',
+              file: 'suite.test.ts',
+              result,
+              message: '',
+              run_time: rand() * 3,
+              source: 'junit.xml',
+              created_at: new Date(started + 1000).toISOString(),
+            });
+          }
+        }
+      }
+    }
+    await db.transaction().execute(async (tx) => {
+      await tx.insertInto('pipelines').values(pipelines).execute();
+      await tx.insertInto('workflows').values(workflows).execute();
+      for (let k = 0; k < jobs.length; k += 500) await tx.insertInto('jobs').values(jobs.slice(k, k + 500)).execute();
+      await tx.insertInto('test_results').values(tests).execute();
+    });
+  }
+}
+
+function operations(): [string, string][] {
+  const slug = 'gh/bench/app';
+  const week = new Date(NOW - 7 * DAY).toISOString();
+  return [
+    ['getProjectWorkflowMetrics (7d)', `/api/v2/insights/${slug}/workflows?reporting-window=last-7-days`],
+    ['getProjectWorkflowMetrics (90d)', `/api/v2/insights/${slug}/workflows?reporting-window=last-90-days`],
+    ['getProjectWorkflowRuns', `/api/v2/insights/${slug}/workflows/build?start-date=${week}`],
+    ['getProjectWorkflowJobMetrics (7d)', `/api/v2/insights/${slug}/workflows/build/jobs?reporting-window=last-7-days`],
+    ['getProjectWorkflowJobMetrics (90d)', `/api/v2/insights/${slug}/workflows/build/jobs?reporting-window=last-90-days`],
+    ['getWorkflowSummary (7d)', `/api/v2/insights/${slug}/workflows/build/summary?reporting-window=last-7-days`],
+    ['getAllInsightsBranches', `/api/v2/insights/${slug}/branches`],
+    ['getFlakyTests', `/api/v2/insights/${slug}/flaky-tests`],
+    ['getProjectWorkflowTestMetrics', `/api/v2/insights/${slug}/workflows/build/test-metrics`],
+    ['getJobTimeseries (daily, 7d)', `/api/v2/insights/time-series/${slug}/workflows/build/jobs?start-date=${week}`],
+    ['getProjectWorkflowsPageData (7d)', `/api/v2/insights/pages/${slug}/summary?reporting-window=last-7-days`],
+    ['getOrgSummaryData (7d)', `/api/v2/insights/gh/bench/summary?reporting-window=last-7-days`],
+  ];
+}
+
+async function measure(name: string, phase: string, app: Awaited<ReturnType<typeof buildApp>>, token: string): Promise<void> {
+  for (const [op, url] of operations()) {
+    const times: number[] = [];
+    for (let i = 0; i < WARMUP + ITERATIONS; i++) {
+      const t0 = performance.now();
+      const res = await app.inject({ method: 'GET', url, headers: { 'circle-token': token } });
+      const ms = performance.now() - t0;
+      if (res.statusCode !== 200) throw new Error(`${op}: ${res.statusCode} ${res.body}`);
+      if (i >= WARMUP) times.push(ms);
+    }
+    times.sort((a, b) => a - b);
+    const row = { db: name, phase, op, p50: quantile(times, 0.5), p95: quantile(times, 0.95) };
+    results.push(row);
+    console.log(`  ${phase.padEnd(12)} ${op.padEnd(38)} p50 ${row.p50.toFixed(1).padStart(7)} ms   p95 ${row.p95.toFixed(1).padStart(7)} ms`);
+  }
+}
+
+async function benchDatabase(name: 'sqlite' | 'postgres', url: string): Promise<void> {
+  console.log(`\n${name}`);
+  const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'circlet-bench-data-'));
+  const database = await openAndMigrate(url);
+  const secrets = createSecretBox(crypto.randomBytes(32));
+  const engine = new Engine({ database, secrets, dataDir });
+  const app = await buildApp({ database, secrets, engine });
+  try {
+    const user = await ensureUser(database, 'bench');
+    const org = await ensureOrganization(database, 'github', 'bench');
+    await addMember(database, org.id, user.id);
+    const token = await createApiToken(database, user.id, 'bench');
+    const project = await createProject(database, org, { name: 'app', vcsUrl: '/nonexistent', defaultBranch: 'main' });
+
+    let t0 = performance.now();
+    await seed(database, project.id, 0, PHASE1);
+    console.log(`  seeded ${PHASE1} workflow runs, ${PHASE1 * JOBS} job runs in ${((performance.now() - t0) / 1000).toFixed(1)} s`);
+    await measure(name, `${PHASE1} runs`, app, token);
+
+    t0 = performance.now();
+    await seed(database, project.id, PHASE1, RUNS);
+    console.log(`  seeded ${RUNS - PHASE1} older workflow runs, ${(RUNS - PHASE1) * JOBS} job runs in ${((performance.now() - t0) / 1000).toFixed(1)} s`);
+    await measure(name, `${RUNS} runs`, app, token);
+  } finally {
+    await app.close();
+    await database.close();
+    fs.rmSync(dataDir, { recursive: true, force: true });
+  }
+}
+
+async function main(): Promise<void> {
+  console.log(`circlet insights benchmark: ${RUNS} workflow runs × ${JOBS} jobs (${RUNS * JOBS} job runs), ${PER_DAY.toFixed(1)} runs a day; ${ITERATIONS} calls per operation after ${WARMUP} warm-up`);
+  console.log(`machine: ${os.cpus().length} CPUs, load average ${os.loadavg().map((l) => l.toFixed(2)).join(' ')}`);
+  const sqliteDir = fs.mkdtempSync(path.join(os.tmpdir(), 'circlet-bench-sqlite-'));
+  try {
+    if (process.env.BENCH_SKIP_SQLITE !== '1') await benchDatabase('sqlite', path.join(sqliteDir, 'circlet.db'));
+    const pgUrl = process.env.CIRCLET_BENCH_DATABASE_URL ?? process.env.CIRCLET_TEST_DATABASE_URL;
+    if (!pgUrl) {
+      console.log('\npostgres: skipped (set CIRCLET_BENCH_DATABASE_URL or CIRCLET_TEST_DATABASE_URL)');
+    } else {
+      const dbName = `circlet_bench_${crypto.randomBytes(4).toString('hex')}`;
+      const admin = new pg.Client({ connectionString: pgUrl });
+      await admin.connect();
+      await admin.query(`CREATE DATABASE ${dbName} TEMPLATE template0`);
+      const u = new URL(pgUrl);
+      u.pathname = '/' + dbName;
+      try {
+        await benchDatabase('postgres', u.toString());
+      } finally {
+        await admin.query(`DROP DATABASE IF EXISTS ${dbName} WITH (FORCE)`);
+        await admin.end();
+      }
+    }
+  } finally {
+    fs.rmSync(sqliteDir, { recursive: true, force: true });
+  }
+  const missed = results.filter((r) => r.db === 'sqlite' && r.p50 > TARGET_P50_MS);
+  console.log(missed.length === 0 ? `\nall SQLite p50 ≤ ${TARGET_P50_MS} ms` : `\n${missed.length} SQLite p50 over ${TARGET_P50_MS} ms: ${missed.map((r) => `${r.op} (${r.phase}) ${r.p50.toFixed(1)} ms`).join('; ')}`);
+  process.exitCode = missed.length === 0 ? 0 : 1;
+}
+
+await main();

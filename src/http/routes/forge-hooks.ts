@@ -1,0 +1,175 @@
+// Incoming git-forge webhooks (not under /api: no user token, each checks its own
+// credential against the project's webhook secret):
+//   POST /hooks/github  push, pull_request (X-Hub-Signature-256: sha256=<hex HMAC>)
+//   POST /hooks/gitea   Gitea and Forgejo (X-Gitea-Signature / X-Forgejo-Signature: <hex HMAC>)
+//   POST /hooks/gitlab  push, tag push, merge request (X-Gitlab-Token: <secret>)
+//   POST /hooks/git     a plain post-receive hook's stdin (X-Circlet-Secret: <secret>)
+// The project is named by `?project=<slug>` or found by the payload's repository URL. A
+// branch or tag push triggers a pipeline with `trigger.type = webhook`; a deleted ref
+// triggers nothing; a bad credential is a 401 and triggers nothing. The secret and the
+// URLs are shown to the project's members by the circlet-only (hidden)
+// `GET /api/v2/project/{slug}/incoming-webhooks`.
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import { parseProjectSlug } from '../../domain/slug.ts';
+import { generateToken } from '../../domain/tokens.ts';
+import {
+  hmacHex,
+  normalizeRepositoryUrl,
+  parseGithubLike,
+  parseGitlab,
+  parsePostReceive,
+  safeEqual,
+  triggerForgeEvent,
+  type ForgeEvent,
+} from '../../engine/webhooks-forge.ts';
+import { findProjectBySlug, getProject, type ProjectWithOrg } from '../../storage/projects.ts';
+import { projectHookSecret, projectRepositories, rotateProjectHookSecret } from '../../storage/webhooks.ts';
+import type { HttpDeps } from '../deps.ts';
+import { ApiError, notFound } from '../errors.ts';
+import { requireProject, type SlugParams } from '../project-access.ts';
+import { errorResponses, projectSlugParams } from '../schemas/common.ts';
+import { projectSlugOf } from '../presenters/pipeline.ts';
+
+const MAX_BODY = 5 * 1024 * 1024;
+
+/** Checks a delivery's credential against one project's secret. */
+type Verify = (secret: string, raw: Buffer, req: FastifyRequest) => boolean;
+
+const header = (req: FastifyRequest, name: string): string | undefined => {
+  const v = req.headers[name];
+  return typeof v === 'string' ? v : Array.isArray(v) ? v[0] : undefined;
+};
+
+const verifyHubSignature: Verify = (secret, raw, req) => {
+  const sig = header(req, 'x-hub-signature-256');
+  return sig !== undefined && safeEqual(sig.toLowerCase(), `sha256=${hmacHex(secret, raw)}`);
+};
+
+const verifyGitea: Verify = (secret, raw, req) => {
+  const sig = header(req, 'x-gitea-signature') ?? header(req, 'x-forgejo-signature') ?? header(req, 'x-gogs-signature');
+  if (sig !== undefined) return safeEqual(sig.toLowerCase(), hmacHex(secret, raw));
+  return verifyHubSignature(secret, raw, req);
+};
+
+const verifyToken =
+  (name: string): Verify =>
+  (secret, _raw, req) => {
+    const token = header(req, name);
+    return token !== undefined && safeEqual(token, secret);
+  };
+
+/** The JSON a forge posted: a JSON body, or GitHub's form encoding (`payload=<json>`). */
+function jsonOf(raw: Buffer, req: FastifyRequest): unknown {
+  const text = raw.toString('utf8');
+  try {
+    if ((header(req, 'content-type') ?? '').includes('application/x-www-form-urlencoded')) return JSON.parse(new URLSearchParams(text).get('payload') ?? '');
+    return JSON.parse(text);
+  } catch {
+    throw new ApiError(400, 'Invalid JSON body');
+  }
+}
+
+/** The projects a delivery may be for: the one `?project=` names, else those whose repository URL matches. */
+async function candidates(deps: HttpDeps, slug: string | undefined, urls: string[]): Promise<ProjectWithOrg[]> {
+  if (slug) {
+    const parsed = parseProjectSlug(slug);
+    const project = parsed ? await findProjectBySlug(deps.database, parsed) : undefined;
+    return project ? [project] : [];
+  }
+  const wanted = new Set(urls.map(normalizeRepositoryUrl));
+  if (wanted.size === 0) return [];
+  const ids = (await projectRepositories(deps.database.db)).filter((p) => wanted.has(normalizeRepositoryUrl(p.vcs_url))).map((p) => p.id);
+  const out: ProjectWithOrg[] = [];
+  for (const id of ids) {
+    const p = await getProject(deps.database, id);
+    if (p) out.push(p);
+  }
+  return out;
+}
+
+async function handle(deps: HttpDeps, req: FastifyRequest, reply: FastifyReply, parse: (raw: Buffer) => ForgeEvent, verify: Verify, needsSlug = false) {
+  const raw = Buffer.isBuffer(req.body) ? req.body : Buffer.alloc(0);
+  const slug = (req.query as { project?: string }).project;
+  if (needsSlug && !slug) throw new ApiError(400, "Missing query field 'project'");
+  const event = parse(raw);
+  const projects = await candidates(deps, slug, event.repositoryUrls);
+  if (projects.length === 0) throw notFound(slug ? 'Project not found' : 'No project matches this repository; add ?project=<slug> to the webhook URL');
+  let project: ProjectWithOrg | undefined;
+  for (const p of projects) {
+    if (verify(await projectHookSecret(deps.database, deps.secrets, p.id, generateToken), raw, req)) {
+      project = p;
+      break;
+    }
+  }
+  if (!project) throw new ApiError(401, 'Invalid webhook signature');
+  if (event.kind === 'ignored') return reply.status(200).send({ message: `Nothing triggered: ${event.reason}`, pipelines: [] });
+  const pipelines = await triggerForgeEvent(deps.engine.deps, project, event.triggers);
+  return reply.status(201).send({
+    message: `Triggered ${pipelines.length} pipeline${pipelines.length === 1 ? '' : 's'}`,
+    pipelines: pipelines.map((p) => ({ id: p.id, number: p.number, state: p.state, project_slug: projectSlugOf(project) })),
+  });
+}
+
+function receiverInfo(deps: HttpDeps, project: ProjectWithOrg, secret: string) {
+  const base = (deps.baseUrl ?? deps.engine.deps.baseUrl).replace(/\/+$/, '');
+  const q = `?project=${encodeURIComponent(projectSlugOf(project))}`;
+  return {
+    secret,
+    urls: { github: `${base}/hooks/github${q}`, gitea: `${base}/hooks/gitea${q}`, gitlab: `${base}/hooks/gitlab${q}`, git: `${base}/hooks/git${q}` },
+  };
+}
+
+const receiverSchema = {
+  type: 'object',
+  properties: {
+    secret: { type: 'string' },
+    urls: {
+      type: 'object',
+      properties: { github: { type: 'string' }, gitea: { type: 'string' }, gitlab: { type: 'string' }, git: { type: 'string' } },
+      required: ['github', 'gitea', 'gitlab', 'git'],
+    },
+  },
+  required: ['secret', 'urls'],
+} as const;
+
+export function forgeHookRoutes(app: FastifyInstance, deps: HttpDeps): void {
+  // Signatures are over the exact bytes sent: keep bodies raw in this scope.
+  app.removeAllContentTypeParsers();
+  app.addContentTypeParser('*', { parseAs: 'buffer', bodyLimit: MAX_BODY }, (_req, body, done) => done(null, body));
+  const opts = { schema: { hide: true }, bodyLimit: MAX_BODY };
+
+  app.post('/hooks/github', opts, async (req, reply) =>
+    handle(deps, req, reply, (raw) => parseGithubLike(header(req, 'x-github-event') ?? '', jsonOf(raw, req)), verifyHubSignature),
+  );
+  app.post('/hooks/gitea', opts, async (req, reply) =>
+    handle(
+      deps,
+      req,
+      reply,
+      (raw) => parseGithubLike(header(req, 'x-gitea-event') ?? header(req, 'x-forgejo-event') ?? header(req, 'x-github-event') ?? '', jsonOf(raw, req)),
+      verifyGitea,
+    ),
+  );
+  app.post('/hooks/gitlab', opts, async (req, reply) => handle(deps, req, reply, (raw) => parseGitlab(jsonOf(raw, req)), verifyToken('x-gitlab-token')));
+  app.post('/hooks/git', opts, async (req, reply) => handle(deps, req, reply, (raw) => parsePostReceive(raw.toString('utf8')), verifyToken('x-circlet-secret'), true));
+
+  app.get<{ Params: SlugParams }>(
+    '/api/v2/project/:provider/:organization/:project/incoming-webhooks',
+    { schema: { hide: true, params: projectSlugParams, response: { 200: receiverSchema, ...errorResponses } } },
+    async (req) => {
+      const project = await requireProject(deps, req, req.params);
+      return receiverInfo(deps, project, await projectHookSecret(deps.database, deps.secrets, project.id, generateToken));
+    },
+  );
+
+  app.post<{ Params: SlugParams }>(
+    '/api/v2/project/:provider/:organization/:project/incoming-webhooks/rotate',
+    { schema: { hide: true, params: projectSlugParams, response: { 200: receiverSchema, ...errorResponses } } },
+    async (req) => {
+      const project = await requireProject(deps, req, req.params);
+      const secret = generateToken();
+      await rotateProjectHookSecret(deps.database, deps.secrets, project.id, secret);
+      return receiverInfo(deps, project, secret);
+    },
+  );
+}
