@@ -61,11 +61,12 @@ export const CONTAINER_TOOLS = '/opt/circlet/tools';
  * read-only into primary containers); without one, docker jobs are not claimed (`reason`
  * says why), unless `dockerOnHost` maps them to the host.
  */
-export async function agentExecutor(opts: { workDir?: string; dockerOnHost?: boolean; socketPath?: string }): Promise<{ executor: Executor; reason: string }> {
+export async function agentExecutor(opts: { workDir?: string; dockerOnHost?: boolean; socketPath?: string; machineImage?: string }): Promise<{ executor: Executor; reason: string }> {
   return chooseExecutor({
     workDir: opts.workDir ?? defaultWorkDir(),
     dockerOnHost: opts.dockerOnHost,
     socketPath: opts.socketPath,
+    machineImage: opts.machineImage,
     mounts: { [process.execPath]: CONTAINER_NODE, [path.dirname(HELPER)]: CONTAINER_TOOLS },
   });
 }

@@ -27,15 +27,16 @@ export function agentCommand(): Command {
     .option('--concurrency <n>', 'jobs to run at once', positiveInt, 1)
     .option('--work-dir <dir>', 'where job workspaces are created (default: <tmp>/circlet-agent-<uid>)')
     .option('--docker-on-host', 'also run docker jobs, on the host, ignoring their images')
+    .option('--machine-image <image>', 'run machine jobs in a container of this image (needs a Docker engine; default: on the host)')
     .option('--drain-timeout <seconds>', 'on SIGTERM, how long running jobs get to finish before they are handed back', seconds, 600)
     .option('--name <id>', 'agent id shown by the server (default: host name and a random suffix)')
     .action(
-      action(async (opts: { server: string; token?: string; resourceClass: string[]; concurrency: number; workDir?: string; dockerOnHost?: boolean; drainTimeout: number; name?: string }) => {
+      action(async (opts: { server: string; token?: string; resourceClass: string[]; concurrency: number; workDir?: string; dockerOnHost?: boolean; machineImage?: string; drainTimeout: number; name?: string }) => {
         const token = opts.token ?? process.env.CIRCLET_RUNNER_TOKEN;
         if (!token) throw new Error('a runner token is required (--token or CIRCLET_RUNNER_TOKEN); create one with `circlet runner token create`');
         const [{ Agent, agentExecutor }, { default: pino }] = await Promise.all([import('../agent/agent.ts'), import('pino')]);
         const logger = pino({ level: process.env.CIRCLET_LOG_LEVEL ?? 'info' }, pino.destination(2));
-        const { executor, reason } = await agentExecutor({ workDir: opts.workDir, dockerOnHost: opts.dockerOnHost });
+        const { executor, reason } = await agentExecutor({ workDir: opts.workDir, dockerOnHost: opts.dockerOnHost, machineImage: opts.machineImage });
         logger.info({ executors: executor.kinds }, reason);
         const agent = new Agent({
           url: opts.server,

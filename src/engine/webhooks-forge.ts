@@ -15,7 +15,12 @@ export interface ForgeTrigger {
   tag?: string;
   revision?: string;
   review?: { id: string; url: string };
+  /** The head commit's message, when the payload gives it (for `[ci skip]`). */
+  message?: string;
 }
+
+/** `[ci skip]` or `[skip ci]` in a commit message: CircleCI builds nothing for it. */
+export const CI_SKIP = /\[(ci skip|skip ci)\]/i;
 
 /** What a webhook delivery asks for: triggers, or why there are none. */
 export type ForgeEvent =
@@ -59,7 +64,8 @@ export function parseGithubLike(event: string, payload: unknown): ForgeEvent {
     if (p.deleted === true) return { kind: 'ignored', reason: `${ref} was deleted`, repositoryUrls };
     const t = refTrigger(ref, str(p.after));
     if (!t) return { kind: 'ignored', reason: `nothing to build for ${ref || 'this push'}`, repositoryUrls };
-    return { kind: 'triggers', triggers: [t], repositoryUrls, eventType: 'push' };
+    const message = str(obj(p.head_commit).message) ?? headMessage(p.commits, t.revision);
+    return { kind: 'triggers', triggers: [{ ...t, ...(message ? { message } : {}) }], repositoryUrls, eventType: 'push' };
   }
   if (event === 'pull_request') {
     const action = str(p.action) ?? '';
@@ -75,6 +81,13 @@ export function parseGithubLike(event: string, payload: unknown): ForgeEvent {
   return { kind: 'ignored', reason: `event '${event || 'unknown'}' builds nothing`, repositoryUrls };
 }
 
+/** The message of the commit `sha` in a push payload's `commits`, else of its last commit. */
+function headMessage(commits: unknown, sha: string | undefined): string | undefined {
+  if (!Array.isArray(commits) || commits.length === 0) return undefined;
+  const list = commits.map(obj);
+  return str((list.find((c) => c.id === sha) ?? list[list.length - 1]!).message);
+}
+
 /** GitLab's `Push Hook`, `Tag Push Hook` and `Merge Request Hook`. */
 export function parseGitlab(payload: unknown): ForgeEvent {
   const p = obj(payload);
@@ -87,7 +100,8 @@ export function parseGitlab(payload: unknown): ForgeEvent {
     if (!after || ZERO_SHA.test(after)) return { kind: 'ignored', reason: `${ref} was deleted`, repositoryUrls };
     const t = refTrigger(ref, str(p.checkout_sha) ?? after);
     if (!t) return { kind: 'ignored', reason: `nothing to build for ${ref}`, repositoryUrls };
-    return { kind: 'triggers', triggers: [t], repositoryUrls, eventType: kind };
+    const message = headMessage(p.commits, t.revision);
+    return { kind: 'triggers', triggers: [{ ...t, ...(message ? { message } : {}) }], repositoryUrls, eventType: kind };
   }
   if (kind === 'merge_request') {
     const a = obj(p.object_attributes);
@@ -97,7 +111,9 @@ export function parseGitlab(payload: unknown): ForgeEvent {
     const url = str(a.url);
     const iid = a.iid;
     if (!branch || !url || (typeof iid !== 'number' && typeof iid !== 'string')) return { kind: 'ignored', reason: 'incomplete merge request payload', repositoryUrls };
-    return { kind: 'triggers', triggers: [{ branch, revision: str(obj(a.last_commit).id), review: { id: String(iid), url } }], repositoryUrls, eventType: 'merge_request' };
+    const last = obj(a.last_commit);
+    const message = str(last.message);
+    return { kind: 'triggers', triggers: [{ branch, revision: str(last.id), review: { id: String(iid), url }, ...(message ? { message } : {}) }], repositoryUrls, eventType: 'merge_request' };
   }
   return { kind: 'ignored', reason: `event '${kind || 'unknown'}' builds nothing`, repositoryUrls };
 }

@@ -5,7 +5,7 @@ import http from 'node:http';
 import https from 'node:https';
 import { nowIso } from '../domain/clock.ts';
 import { formatProjectSlug } from '../domain/slug.ts';
-import { claimDelivery, enqueueDelivery, recordAttempt, type Delivery } from '../storage/deliveries.ts';
+import { claimDelivery, enqueueDelivery, pruneDeliveries, recordAttempt, type Delivery } from '../storage/deliveries.ts';
 import type { Db } from '../storage/executor.ts';
 import { getJob, type Job } from '../storage/jobs.ts';
 import { getPipeline, type Pipeline } from '../storage/pipelines.ts';
@@ -165,6 +165,8 @@ export interface DeliveryOptions {
   pollMs: number;
   /** Deliveries sent at once by one worker. */
   concurrency: number;
+  /** How long finished deliveries stay in the log. */
+  retentionMs: number;
 }
 
 export const DEFAULT_DELIVERY_OPTIONS: DeliveryOptions = {
@@ -174,7 +176,10 @@ export const DEFAULT_DELIVERY_OPTIONS: DeliveryOptions = {
   retryMaxMs: 60 * 60_000,
   pollMs: 1_000,
   concurrency: 4,
+  retentionMs: 30 * 24 * 60 * 60_000,
 };
+
+const PRUNE_EVERY_MS = 10 * 60_000;
 
 export interface PostResult {
   statusCode: number | null;
@@ -257,6 +262,7 @@ export class WebhookWorker {
   private readonly wake = () => this.kick();
   private kicked = false;
   private looping = false;
+  private prunedAt = 0;
 
   constructor(
     private readonly deps: EngineDeps,
@@ -302,6 +308,11 @@ export class WebhookWorker {
   }
 
   private async loop(): Promise<void> {
+    const started = this.deps.now();
+    if (started.getTime() - this.prunedAt >= PRUNE_EVERY_MS) {
+      this.prunedAt = started.getTime();
+      await pruneDeliveries(this.deps.database.db, nowIso(new Date(started.getTime() - this.opts.retentionMs))).catch(() => 0);
+    }
     while (this.running) {
       if (this.inFlight.size >= this.opts.concurrency) {
         await Promise.race(this.inFlight);

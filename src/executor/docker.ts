@@ -59,6 +59,8 @@ export interface DockerExecutorOptions extends HostExecutorOptions {
   network?: string;
   /** How long an image pull may take (default 10 min). */
   pullTimeoutMs?: number;
+  /** Run `machine` jobs in a container of this image (default: on the host). */
+  machineImage?: string;
   /** The docker CLI mounted for `setup_remote_docker` (default: `docker` on PATH; false: none). */
   dockerCli?: string | false;
 }
@@ -173,6 +175,12 @@ export class DockerExecutor extends HostExecutor {
   }
 
   override async prepare(spec: JobSpec): Promise<Workspace> {
+    if (spec.kind === 'machine' && this.dopts.machineImage) {
+      // A machine job in a container of the configured machine image (the job's own `image:` names a VM image circlet does not have).
+      const ws = await this.prepare({ ...spec, kind: 'docker', config: { ...spec.config, docker: [{ image: this.dopts.machineImage }] } });
+      ws.notes.unshift(`machine job: running in a container of the agent's machine image ${this.dopts.machineImage} (--machine-image)`);
+      return ws;
+    }
     if (spec.kind !== 'docker') return super.prepare(spec);
     const images = dockerImages(spec.config);
     if (images.length === 0) throw new Error('a docker job needs at least one image');
@@ -577,6 +585,7 @@ function dockerProxy(engine: string, labels: Record<string, string>): net.Server
       }
       const up = http.request({ socketPath: engine, method: req.method, path: req.url, headers }, (ur) => {
         res.writeHead(ur.statusCode ?? 502, ur.headers);
+        res.flushHeaders(); // long polls (wait) answer headers long before a body
         ur.pipe(res);
       });
       up.on('error', (err) => {
@@ -634,5 +643,6 @@ export async function chooseExecutor(opts: ChooseExecutorOptions): Promise<{ exe
   const socketPath = opts.socketPath ?? defaultSocket();
   const ping = await pingDocker(socketPath);
   if (ping.ok) return { executor: new DockerExecutor({ ...opts, socketPath, docker: ping.docker }), reason: `docker jobs run in containers (engine at ${socketPath})` };
-  return { executor: new HostExecutor(opts), reason: `docker jobs are not claimed: ${ping.reason}` };
+  const machine = opts.machineImage ? `; machine jobs run on the host, not in ${opts.machineImage}` : '';
+  return { executor: new HostExecutor(opts), reason: `docker jobs are not claimed: ${ping.reason}${machine}` };
 }

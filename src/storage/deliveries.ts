@@ -105,3 +105,9 @@ export async function listDeliveries(db: Db, webhookId: string, limit: number, b
   if (before) q = q.where((eb) => eb.or([eb('created_at', '<', before[0]), eb.and([eb('created_at', '=', before[0]), eb('id', '<', before[1])])]));
   return q.orderBy('created_at', 'desc').orderBy('id', 'desc').limit(limit + 1).execute();
 }
+
+/** Deletes finished (delivered or failed) deliveries last updated before `before`; returns how many. */
+export async function pruneDeliveries(db: Db, before: string): Promise<number> {
+  const r = await db.deleteFrom('webhook_deliveries').where('status', 'in', ['delivered', 'failed']).where('updated_at', '<', before).executeTakeFirst();
+  return Number(r.numDeletedRows);
+}

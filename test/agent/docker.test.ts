@@ -40,6 +40,8 @@ jobs:
             getent hosts db | awk '{print "db=" $1}'
             grep -c '^VERSION_CODENAME=bookworm' /etc/os-release
       - run: {name: helper, command: 'circleci tests glob "*.md"'}
+      - setup_remote_docker
+      - run: {name: remote docker, command: 'docker version --format "{{.Server.Os}}"'}
 workflows:
   main:
     jobs: [build]
@@ -78,6 +80,8 @@ describe.skipIf(why)('docker jobs end to end', () => {
         ['Checkout code', 'success'],
         ['talk to the service', 'success'],
         ['helper', 'success'],
+        ['Setup a remote Docker engine', 'success'],
+        ['remote docker', 'success'],
       ]);
       expect(step('Spin up environment')).toMatch(/Primary container: cimg\/base:stable/);
       expect(step('Spin up environment')).toMatch(/Service container db: circlet-test\/tcp-service:1/);
@@ -85,6 +89,8 @@ describe.skipIf(why)('docker jobs end to end', () => {
       expect(out).toContain('/home/project\n');
       expect(out).toContain('hello from the repo\nenv=primary-env\nhello from postgres-like\ndb=127.0.0.1\n1\n');
       expect(step('helper')).toBe('README.md\n');
+      expect(step('Setup a remote Docker engine')).toMatch(/Remote Docker engine/);
+      expect(step('remote docker')).toBe('linux\n');
       expect(t.status).toBe('success');
     } finally {
       await agent.stop();

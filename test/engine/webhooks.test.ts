@@ -11,6 +11,7 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { buildApp } from '../../src/http/app.ts';
 import { Engine } from '../../src/engine/engine.ts';
 import { cancelWorkflow } from '../../src/engine/control.ts';
+import { pruneDeliveries } from '../../src/storage/deliveries.ts';
 import { postWebhook, retryDelayMs, stableEventId, webhookSignature } from '../../src/engine/webhooks.ts';
 import { createSecretBox } from '../../src/domain/secret-box.ts';
 import { createRunnerToken } from '../../src/storage/runner-tokens.ts';
@@ -251,11 +252,15 @@ for (const kind of databaseKinds()) {
       );
       expect(log[0]).toMatchObject({ attempts: 3, last_status_code: 503, last_error: 'HTTP 503', next_attempt_at: null });
       expect(rx.got).toHaveLength(3);
+      // Finished deliveries age out of the log.
+      expect(await pruneDeliveries(other.database.db, '2000-01-01T00:00:00.000Z')).toBe(0);
+      expect(await pruneDeliveries(other.database.db, '2999-01-01T00:00:00.000Z')).toBe(1);
+      expect((await other.call('GET', `/api/v2/webhook/${hook.body.id}/deliveries`, t)).body.items).toEqual([]);
     });
   });
 
   describe(`outbound webhooks across a restart (${kind.name})`, () => {
-    it('delivers a delivery queued before the restart, once', async () => {
+    it('delivers deliveries queued before the restart, each once, with two replicas', async () => {
       const rx = await receiver();
       const { database, dispose } = await kind.create();
       const secrets = createSecretBox(crypto.randomBytes(32));
@@ -268,6 +273,7 @@ for (const kind of databaseKinds()) {
       const url = `http://127.0.0.1:${(app.server.address() as AddressInfo).port}`;
       first.setBaseUrl(url);
       let second: Engine | undefined;
+      let third: Engine | undefined;
       try {
         const user = await ensureUser(database, 'carol');
         const org = await ensureOrganization(database, 'github', 'acme');
@@ -288,8 +294,11 @@ for (const kind of databaseKinds()) {
         first.stop();
         expect(rx.got).toHaveLength(0);
 
-        second = new Engine({ database, secrets, dataDir, webhookDelivery: { pollMs: 50 } });
+        // Two replicas start on the database together: each delivery is sent by one of them.
+        second = new Engine({ database, secrets, dataDir, webhookDelivery: { pollMs: 20 } });
+        third = new Engine({ database, secrets, dataDir, webhookDelivery: { pollMs: 20 } });
         second.start();
+        third.start();
         await until(() => rx.got.length, (n) => n >= 3);
         await new Promise((r) => setTimeout(r, 500));
         expect(rx.got).toHaveLength(3);
@@ -302,6 +311,7 @@ for (const kind of databaseKinds()) {
         ]);
       } finally {
         second?.stop();
+        third?.stop();
         await app.close();
         await rx.close();
         await dispose();

@@ -3,7 +3,7 @@
 import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
 import { afterAll, describe, expect, it } from 'vitest';
-import { DockerExecutor, LABEL, resourceLimits } from '../../src/executor/docker.ts';
+import { chooseExecutor, DockerExecutor, LABEL, resourceLimits } from '../../src/executor/docker.ts';
 import { BASE_IMAGE, dockerUnavailable } from './docker-helpers.ts';
 import { tempDir } from '../helpers/databases.ts';
 import { executorContract, run } from './contract.ts';
@@ -16,6 +16,20 @@ describe('resource classes', () => {
     expect(resourceLimits('large', 16)).toEqual({ cpus: 4, memoryMiB: 8192 });
     expect(resourceLimits(undefined, 16)).toEqual({ cpus: 2, memoryMiB: 4096 });
     expect(resourceLimits('xlarge', 2)).toEqual({ cpus: 2, memoryMiB: 16384 });
+  });
+});
+
+describe('choosing the executor at agent start-up', () => {
+  it('does not advertise docker without an engine, and says why; --docker-on-host maps docker jobs to the host', async () => {
+    const workDir = tempDir('circlet-choose-');
+    const none = await chooseExecutor({ workDir, socketPath: `${workDir}/no-such.sock` });
+    expect(none.executor.kinds).toEqual(['machine']);
+    expect(none.reason).toMatch(/docker jobs are not claimed: no Docker engine socket at .*no-such\.sock/);
+    const onHost = await chooseExecutor({ workDir, socketPath: `${workDir}/no-such.sock`, dockerOnHost: true });
+    expect(onHost.executor.kinds).toContain('docker');
+    expect(onHost.executor).not.toBeInstanceOf(DockerExecutor);
+    if (!why) expect((await chooseExecutor({ workDir })).executor).toBeInstanceOf(DockerExecutor);
+    fs.rmSync(workDir, { recursive: true, force: true });
   });
 });
 
@@ -68,6 +82,20 @@ describe.skipIf(why)('docker executor', () => {
     expect(started()).toBe(0);
     execFileSync('docker', ['rmi', '-f', 'circlet-test/built:1'], { stdio: 'ignore' });
   }, 60_000);
+
+  it('runs machine jobs in a container of the machine image when configured, else on the host', async () => {
+    const ex = new DockerExecutor({ workDir: root, machineImage: BASE_IMAGE });
+    const ws = await ex.prepare({ id: 'machine-in-container', kind: 'machine', config: { machine: true } });
+    expect(ws.notes[0]).toMatch(/machine image/);
+    const r = await run(ex, ws, "grep -c '^VERSION_CODENAME=bookworm' /etc/os-release; cat /proc/1/cgroup | grep -c docker\n");
+    expect(r.out.split('\n')[0]).toBe('1');
+    expect(Number(r.out.split('\n')[1])).toBeGreaterThan(0);
+    await ex.cleanup(ws);
+    const host = new DockerExecutor({ workDir: root });
+    const hws = await host.prepare({ id: 'machine-on-host', kind: 'machine', config: { machine: true } });
+    expect(hws.notes[0]).toMatch(/host executor/);
+    await host.cleanup(hws);
+  });
 
   it('fails to set up with a message naming an image that cannot be pulled, leaving nothing behind', async () => {
     const ex = new DockerExecutor({ workDir: root, pullTimeoutMs: 30_000 });

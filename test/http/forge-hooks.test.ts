@@ -114,6 +114,18 @@ for (const kind of databaseKinds()) {
       expect((await pipelines()).length).toBe(before);
     });
 
+    it('[ci skip] in the head commit triggers nothing', async () => {
+      const before = (await pipelines()).length;
+      const sha = repo.git('rev-parse', 'HEAD');
+      const body = JSON.stringify({ ref: 'refs/heads/main', after: sha, head_commit: { id: sha, message: 'docs only [ci skip]' } });
+      const res = await post(`/hooks/github?project=${slug}`, body, { 'x-github-event': 'push', 'x-hub-signature-256': `sha256=${hmac(secret, body)}` });
+      expect(res.status, res.text).toBe(200);
+      expect(res.body.message).toMatch(/CI skip/);
+      const gl = JSON.stringify({ object_kind: 'push', ref: 'refs/heads/main', after: sha, checkout_sha: sha, commits: [{ id: sha, message: 'x [skip ci]' }] });
+      expect((await post(`/hooks/gitlab?project=${slug}`, gl, { 'x-gitlab-token': secret })).status).toBe(200);
+      expect((await pipelines()).length).toBe(before);
+    });
+
     it('a GitHub pull request fills review_id, review_url and CIRCLE_PULL_REQUEST', async () => {
       repo.branch('pr-branch');
       const sha = repo.commit({ 'pr.txt': 'pr' }, 'pr work');

@@ -13,6 +13,7 @@ import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { parseProjectSlug } from '../../domain/slug.ts';
 import { generateToken } from '../../domain/tokens.ts';
 import {
+  CI_SKIP,
   hmacHex,
   normalizeRepositoryUrl,
   parseGithubLike,
@@ -103,7 +104,9 @@ async function handle(deps: HttpDeps, req: FastifyRequest, reply: FastifyReply, 
   }
   if (!project) throw new ApiError(401, 'Invalid webhook signature');
   if (event.kind === 'ignored') return reply.status(200).send({ message: `Nothing triggered: ${event.reason}`, pipelines: [] });
-  const pipelines = await triggerForgeEvent(deps.engine.deps, project, event.triggers);
+  const triggers = event.triggers.filter((t) => !(t.message && CI_SKIP.test(t.message)));
+  if (triggers.length === 0) return reply.status(200).send({ message: 'Nothing triggered: ignoring pipeline due to CI skip in the commit', pipelines: [] });
+  const pipelines = await triggerForgeEvent(deps.engine.deps, project, triggers);
   return reply.status(201).send({
     message: `Triggered ${pipelines.length} pipeline${pipelines.length === 1 ? '' : 's'}`,
     pipelines: pipelines.map((p) => ({ id: p.id, number: p.number, state: p.state, project_slug: projectSlugOf(project) })),

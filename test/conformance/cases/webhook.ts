@@ -8,8 +8,11 @@ const GET = 'GET /api/v2/webhook/:webhook_id';
 const PUT = 'PUT /api/v2/webhook/:webhook_id';
 const DEL = 'DELETE /api/v2/webhook/:webhook_id';
 const LOG = 'GET /api/v2/webhook/:webhook_id/deliveries';
+const RECEIVER = 'GET /api/v2/project/:provider/:organization/:project/incoming-webhooks';
+const ROTATE = 'POST /api/v2/project/:provider/:organization/:project/incoming-webhooks/rotate';
 
 const MISSING = '00000000-0000-4000-8000-000000000000';
+let rotatedFrom: string | undefined;
 const suffix = () => crypto.randomBytes(4).toString('hex');
 
 /** A fresh project of org acme; returns its id. */
@@ -204,5 +207,46 @@ export const cases: ConformanceCase[] = [
     spec: 'none',
     status: 404,
     call: async (ctx) => ({ method: 'GET', path: `/api/v2/webhook/${await freshWebhook(ctx)}/deliveries`, token: ctx.otherToken }),
+  },
+  {
+    route: RECEIVER,
+    name: "the project's incoming-webhook secret and URLs (circlet only)",
+    spec: 'none',
+    status: 200,
+    call: (ctx) => ({ method: 'GET', path: `/api/v2/project/${ctx.projectSlug}/incoming-webhooks`, token: ctx.token }),
+    expect: (b) => {
+      expect(b.secret).toMatch(/^[0-9a-f]{40}$/);
+      expect(b.urls.github).toContain('/hooks/github?project=');
+    },
+  },
+  {
+    route: RECEIVER,
+    name: "a non-member's request is a 404 (circlet only)",
+    spec: 'none',
+    status: 404,
+    call: (ctx) => ({ method: 'GET', path: `/api/v2/project/${ctx.projectSlug}/incoming-webhooks`, token: ctx.otherToken }),
+  },
+  {
+    route: ROTATE,
+    name: 'rotates the incoming-webhook secret (circlet only)',
+    spec: 'none',
+    status: 200,
+    call: async (ctx) => {
+      const slug = `gh/acme/rot-${suffix()}`;
+      await ctx.server.project(slug);
+      rotatedFrom = (await ctx.server.call('GET', `/api/v2/project/${slug}/incoming-webhooks`, ctx.token)).body.secret;
+      return { method: 'POST', path: `/api/v2/project/${slug}/incoming-webhooks/rotate`, token: ctx.token };
+    },
+    expect: (b) => {
+      expect(b.secret).toMatch(/^[0-9a-f]{40}$/);
+      expect(b.secret).not.toBe(rotatedFrom);
+    },
+  },
+  {
+    route: ROTATE,
+    name: "a non-member's request is a 404 (circlet only)",
+    spec: 'none',
+    status: 404,
+    call: (ctx) => ({ method: 'POST', path: `/api/v2/project/${ctx.projectSlug}/incoming-webhooks/rotate`, token: ctx.otherToken }),
   },
 ];
