@@ -16,6 +16,7 @@ import type { EngineDeps } from './deps.ts';
 import { GitError, type CommitInfo } from './git-mirror.ts';
 import { pipelineValues } from './pipeline-values.ts';
 import { planWorkflows, type PlannedWorkflow } from './plan.ts';
+import { recordCompletions } from './webhooks.ts';
 
 export const CONFIG_PATH = '.circleci/config.yml';
 
@@ -242,7 +243,10 @@ export async function startWorkflows(
   let queued = 0;
   for (const { workflow, jobs } of created) {
     const known = opts.project ? { workflow, jobs, pipeline, project: opts.project } : undefined;
-    queued += (await advanceWorkflow(deps, trx, workflow.id, known)).queuedTasks;
+    const result = await advanceWorkflow(deps, trx, workflow.id, known);
+    queued += result.queuedTasks;
+    // A workflow can finish as it starts (every first job unauthorized, only no-op jobs ...).
+    await recordCompletions(deps, trx, workflow.id, result.finished !== undefined, result.finishedJobs);
   }
   return queued;
 }
