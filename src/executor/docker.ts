@@ -358,7 +358,9 @@ export class DockerExecutor extends HostExecutor {
         this.docker.modem.demuxStream(stream, out('out'), out('err'));
         await new Promise<void>((resolve) => {
           let timer: NodeJS.Timeout | undefined;
+          let finished = false;
           const done = () => {
+            finished = true;
             clearTimeout(timer);
             resolve();
           };
@@ -369,6 +371,7 @@ export class DockerExecutor extends HostExecutor {
           // stop waiting soon (but keep reading, so that process is not cut off).
           const poll = async () => {
             const st = await exec.inspect().catch(() => undefined);
+            if (finished) return;
             if (st && !st.Running) timer = setTimeout(done, OUTPUT_GRACE_MS);
             else timer = setTimeout(() => void poll(), 250);
           };

@@ -167,48 +167,86 @@ export interface TestRunRow {
   created_at: string;
 }
 
-function testRuns(db: Db) {
-  return db
-    .selectFrom('test_results as t')
-    .innerJoin('jobs as j', 'j.id', 't.job_id')
-    .innerJoin('workflows as w', 'w.id', 'j.workflow_id')
-    .innerJoin('pipelines as p', 'p.id', 'w.pipeline_id')
-    .select([
-      'w.id as workflow_id',
-      'w.name as workflow_name',
-      'w.created_at as workflow_created_at',
-      'p.number as pipeline_number',
-      'p.revision',
-      'j.name as job_name',
-      'j.number as job_number',
-      't.name',
-      't.classname',
-      't.file',
-      't.source',
-      't.result',
-      't.run_time',
-      't.created_at',
-    ]);
+const chunks = <T>(list: T[], size = 500): T[][] => Array.from({ length: Math.ceil(list.length / size) }, (_, i) => list.slice(i * size, (i + 1) * size));
+
+/**
+ * Test rows joined to their job, workflow and pipeline. Each step is its own indexed lookup
+ * by ids (in chunks), so the plan cannot turn into a scan of all test results, whatever
+ * statistics the database keeps.
+ */
+async function withRuns(
+  db: Db,
+  tests: { job_id: string; name: string; classname: string; file: string; source: string; result: string; run_time: number; created_at: string }[],
+): Promise<TestRunRow[]> {
+  const jobIds = [...new Set(tests.map((t) => t.job_id))];
+  const jobs = new Map<string, { name: string; number: number | null; workflow_id: string }>();
+  for (const ids of chunks(jobIds)) for (const j of await db.selectFrom('jobs').select(['id', 'name', 'number', 'workflow_id']).where('id', 'in', ids).execute()) jobs.set(j.id, j);
+  const workflowIds = [...new Set([...jobs.values()].map((j) => j.workflow_id))];
+  const workflows = new Map<string, { name: string; created_at: string; pipeline_id: string }>();
+  for (const ids of chunks(workflowIds))
+    for (const w of await db.selectFrom('workflows').select(['id', 'name', 'created_at', 'pipeline_id']).where('id', 'in', ids).execute()) workflows.set(w.id, w);
+  const pipelineIds = [...new Set([...workflows.values()].map((w) => w.pipeline_id))];
+  const pipelines = new Map<string, { number: number; revision: string | null }>();
+  for (const ids of chunks(pipelineIds))
+    for (const p of await db.selectFrom('pipelines').select(['id', 'number', 'revision']).where('id', 'in', ids).execute()) pipelines.set(p.id, { number: Number(p.number), revision: p.revision });
+  const out: TestRunRow[] = [];
+  for (const t of tests) {
+    const j = jobs.get(t.job_id);
+    const w = j && workflows.get(j.workflow_id);
+    const p = w && pipelines.get(w.pipeline_id);
+    if (!j || !w || !p) continue;
+    out.push({
+      workflow_id: j.workflow_id,
+      workflow_name: w.name,
+      workflow_created_at: w.created_at,
+      pipeline_number: p.number,
+      revision: p.revision,
+      job_name: j.name,
+      job_number: j.number === null ? null : Number(j.number),
+      name: t.name,
+      classname: t.classname,
+      file: t.file,
+      source: t.source,
+      result: t.result,
+      run_time: Number(t.run_time),
+      created_at: t.created_at,
+    });
+  }
+  return out;
 }
+
+const TEST_COLUMNS = ['job_id', 'name', 'classname', 'file', 'source', 'result', 'run_time', 'created_at'] as const;
 
 /** Test results of the newest `limit` finished runs of a workflow (on a branch, or all), newest run first. */
 export async function testRunsOfRecentWorkflows(db: Db, f: Omit<WorkflowRunFilter, 'projectIds'> & { projectId: string }, limit = 10): Promise<{ runs: WorkflowRunPageRow[]; tests: TestRunRow[] }> {
-  const runs = await workflowRunPage(db, { ...f, projectIds: [f.projectId] }, limit - 1);
+  const runs = (await workflowRunPage(db, { ...f, projectIds: [f.projectId] }, limit)).slice(0, limit);
   if (runs.length === 0) return { runs, tests: [] };
-  const tests = await testRuns(db)
-    .where(
-      'w.id',
-      'in',
-      runs.map((r) => r.id),
-    )
-    .orderBy('t.created_at')
-    .orderBy('t.id')
-    .execute();
-  return { runs, tests: tests as TestRunRow[] };
+  const jobIds = (
+    await db
+      .selectFrom('jobs')
+      .select('id')
+      .where(
+        'workflow_id',
+        'in',
+        runs.map((r) => r.id),
+      )
+      .execute()
+  ).map((j) => j.id);
+  const tests = [];
+  for (const ids of chunks(jobIds)) tests.push(...(await db.selectFrom('test_results').select([...TEST_COLUMNS, 'id']).where('job_id', 'in', ids).execute()));
+  tests.sort((a, b) => (a.created_at < b.created_at ? -1 : a.created_at > b.created_at ? 1 : a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
+  return { runs, tests: await withRuns(db, tests) };
 }
 
 /** A project's test results recorded since `from` (jobs of any branch), oldest first. */
 export async function testRunsOfProject(db: Db, projectId: string, from: string): Promise<TestRunRow[]> {
-  const rows = await testRuns(db).where('t.project_id', '=', projectId).where('t.created_at', '>=', from).orderBy('t.created_at').orderBy('t.id').execute();
-  return rows as TestRunRow[];
+  const tests = await db
+    .selectFrom('test_results')
+    .select([...TEST_COLUMNS])
+    .where('project_id', '=', projectId)
+    .where('created_at', '>=', from)
+    .orderBy('created_at')
+    .orderBy('id')
+    .execute();
+  return withRuns(db, tests);
 }

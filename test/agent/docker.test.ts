@@ -50,8 +50,9 @@ workflows:
 describe.skipIf(why)('docker jobs end to end', () => {
   const kind = databaseKinds()[0]!;
   let h: Harness;
-  const workDir = tempDir('circlet-docker-e2e-');
+  let workDir = '';
   beforeAll(async () => {
+    workDir = tempDir('circlet-docker-e2e-');
     for (const tag of ['cimg/base:stable', 'circlet-test/tcp-service:1']) execFileSync('docker', ['tag', BASE_IMAGE, tag]);
     h = await Harness.start(kind);
   });

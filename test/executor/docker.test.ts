@@ -2,7 +2,7 @@
 // Docker engine and the local base image (.ci/docker-setup.sh); skipped with one line without.
 import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
-import { afterAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { chooseExecutor, DockerExecutor, LABEL, resourceLimits } from '../../src/executor/docker.ts';
 import { BASE_IMAGE, dockerUnavailable } from './docker-helpers.ts';
 import { tempDir } from '../helpers/databases.ts';
@@ -34,7 +34,8 @@ describe('choosing the executor at agent start-up', () => {
 });
 
 describe.skipIf(why)('docker executor', () => {
-  const root = tempDir('circlet-docker-exec-');
+  let root = '';
+  beforeAll(() => void (root = tempDir('circlet-docker-exec-')));
   afterAll(() => fs.rmSync(root, { recursive: true, force: true }));
   const config = { docker: [{ image: BASE_IMAGE }], resource_class: 'small' };
 
