@@ -230,3 +230,37 @@ export async function reapExpiredLeases(deps: EngineDeps): Promise<number> {
   for (const jobId of new Set(rows.map((r) => r.job_id))) await finishJobOf(deps, jobId);
   return rows.length;
 }
+
+export const DOCKER_WAIT_NOTE = 'This docker job waits for an agent with a reachable Docker engine';
+
+/**
+ * An agent that cannot run `docker` jobs polled while some wait: say so in those jobs'
+ * messages (once per job), so a user sees why they stay queued.
+ */
+export async function noteJobsWaitingForDocker(deps: EngineDeps, agent: AgentCapabilities): Promise<number> {
+  if (agent.executors.includes('docker')) return 0;
+  const db = deps.database.db;
+  const waiting = await db
+    .selectFrom('tasks')
+    .innerJoin('jobs', 'jobs.id', 'tasks.job_id')
+    .select(['jobs.id', 'jobs.messages'])
+    .distinct()
+    .where('tasks.status', '=', 'queued')
+    .where('tasks.executor', '=', 'docker')
+    .where('jobs.messages', 'not like', `%${DOCKER_WAIT_NOTE}%`)
+    .limit(50)
+    .execute();
+  for (const j of waiting) {
+    const note = {
+      type: 'info',
+      message: `${DOCKER_WAIT_NOTE}: agent ${agent.agentId} has none (start dockerd where the agent runs, or run the agent with --docker-on-host).`,
+    };
+    await db
+      .updateTable('jobs')
+      .set({ messages: JSON.stringify([...(JSON.parse(j.messages) as unknown[]), note]) })
+      .where('id', '=', j.id)
+      .where('messages', 'not like', `%${DOCKER_WAIT_NOTE}%`)
+      .execute();
+  }
+  return waiting.length;
+}

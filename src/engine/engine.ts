@@ -4,7 +4,7 @@ import type { OrbSource } from '../config/index.ts';
 import type { SecretBox } from '../domain/secret-box.ts';
 import { FileBlobStore, type BlobStore } from '../storage/blob-store.ts';
 import type { Database } from '../storage/db.ts';
-import { claimTask, reapExpiredLeases, type AgentCapabilities } from './claims.ts';
+import { claimTask, noteJobsWaitingForDocker, reapExpiredLeases, type AgentCapabilities } from './claims.ts';
 import { createEvents, type EngineDeps } from './deps.ts';
 import { GitMirrors } from './git-mirror.ts';
 import { runDueSchedules } from './scheduler.ts';
@@ -31,6 +31,8 @@ export interface EngineOptions {
 export class Engine {
   readonly deps: EngineDeps;
   private reaper?: NodeJS.Timeout;
+  /** When each agent without docker last had waiting docker jobs noted (throttle). */
+  private readonly dockerNotes = new Map<string, number>();
   private readonly reapIntervalMs: number;
   private readonly webhooks: WebhookWorker;
   private scheduler?: NodeJS.Timeout;
@@ -105,6 +107,12 @@ export class Engine {
    */
   async claim(agent: AgentCapabilities, waitMs: number, signal?: AbortSignal, pollMs = 500): Promise<Task | undefined> {
     const deadline = Date.now() + waitMs;
+    const last = this.dockerNotes.get(agent.agentId) ?? 0;
+    if (!agent.executors.includes('docker') && Date.now() - last > 5_000) {
+      if (this.dockerNotes.size > 1_000) this.dockerNotes.clear();
+      this.dockerNotes.set(agent.agentId, Date.now());
+      await noteJobsWaitingForDocker(this.deps, agent).catch(() => 0);
+    }
     for (;;) {
       const task = await claimTask(this.deps, agent);
       if (task) return task;
