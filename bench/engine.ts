@@ -36,6 +36,7 @@ import { createProject } from '../src/storage/projects.ts';
 import { createRunnerToken } from '../src/storage/runner-tokens.ts';
 import { createApiToken, ensureUser } from '../src/storage/users.ts';
 import { execFileSync } from 'node:child_process';
+import { benchPostgresUrl, cpuMs, loadAverage, withFreshPostgres } from './lib.ts';
 
 const ITERATIONS = Number(process.env.BENCH_ITERATIONS ?? 30);
 const PIPELINE_RUNS = Number(process.env.BENCH_PIPELINE_RUNS ?? 5);
@@ -56,23 +57,6 @@ function benchConfig(): string {
   return `version: 2.1\njobs:\n${jobs}workflows:\n${Array.from({ length: WORKFLOWS }, (_, i) => wf(`w${i + 1}`)).join('')}`;
 }
 
-/** CPU time of this process and of its waited-for children (git), in ms. */
-function cpuMs(): number {
-  return cpuSplit().self + cpuSplit().children;
-}
-function cpuSplit(): { self: number; children: number } {
-  const u = process.cpuUsage();
-  let children = 0;
-  try {
-    const stat = fs.readFileSync('/proc/self/stat', 'utf8');
-    const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-    children = ((Number(f[13]) + Number(f[14])) * 1000) / 100; // cutime + cstime, at 100 ticks/s
-  } catch {
-    /* not Linux */
-  }
-  return { self: (u.user + u.system) / 1000, children };
-}
-const loadAverage = () => os.loadavg().map((l) => l.toFixed(1)).join(' ');
 
 const pct = (xs: number[], p: number) => {
   const s = [...xs].sort((a, b) => a - b);
@@ -333,23 +317,9 @@ async function main(): Promise<void> {
   console.log(`machine: ${os.cpus().length} CPUs, load average ${loadAverage()} at start`);
   try {
     await benchDatabase('sqlite', path.join(sqliteDir, 'circlet.db'), repoDir);
-    const pgUrl = process.env.CIRCLET_BENCH_DATABASE_URL ?? process.env.CIRCLET_TEST_DATABASE_URL;
-    if (!pgUrl) {
-      console.log('\npostgres: skipped (set CIRCLET_BENCH_DATABASE_URL or CIRCLET_TEST_DATABASE_URL)');
-    } else {
-      const dbName = `circlet_bench_${crypto.randomBytes(4).toString('hex')}`;
-      const admin = new pg.Client({ connectionString: pgUrl });
-      await admin.connect();
-      await admin.query(`CREATE DATABASE ${dbName} TEMPLATE template0`);
-      const u = new URL(pgUrl);
-      u.pathname = '/' + dbName;
-      try {
-        await benchDatabase('postgres', u.toString(), repoDir);
-      } finally {
-        await admin.query(`DROP DATABASE IF EXISTS ${dbName} WITH (FORCE)`);
-        await admin.end();
-      }
-    }
+    const pgUrl = benchPostgresUrl();
+    if (!pgUrl) console.log('\npostgres: skipped (set CIRCLET_BENCH_DATABASE_URL, CIRCLET_TEST_DATABASE_URL or DATABASE_URL)');
+    else await withFreshPostgres(pgUrl, (url) => benchDatabase('postgres', url, repoDir));
   } finally {
     fs.rmSync(repoDir, { recursive: true, force: true });
     fs.rmSync(sqliteDir, { recursive: true, force: true });

@@ -17,7 +17,6 @@ import crypto from 'node:crypto';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import pg from 'pg';
 import { createSecretBox } from '../src/domain/secret-box.ts';
 import { Engine } from '../src/engine/engine.ts';
 import { buildApp } from '../src/http/app.ts';
@@ -26,6 +25,7 @@ import { addMember, ensureOrganization } from '../src/storage/organizations.ts';
 import { createProject } from '../src/storage/projects.ts';
 import type { JobsTable, PipelinesTable, TestResultsTable, WorkflowsTable } from '../src/storage/schema.ts';
 import { createApiToken, ensureUser } from '../src/storage/users.ts';
+import { benchPostgresUrl, withFreshPostgres } from './lib.ts';
 
 const RUNS = Number(process.env.BENCH_INSIGHTS_RUNS ?? 100_000);
 const JOBS = Number(process.env.BENCH_INSIGHTS_JOBS ?? 10);
@@ -250,23 +250,9 @@ async function main(): Promise<void> {
   const sqliteDir = fs.mkdtempSync(path.join(os.tmpdir(), 'circlet-bench-sqlite-'));
   try {
     if (process.env.BENCH_SKIP_SQLITE !== '1') await benchDatabase('sqlite', path.join(sqliteDir, 'circlet.db'));
-    const pgUrl = process.env.CIRCLET_BENCH_DATABASE_URL ?? process.env.CIRCLET_TEST_DATABASE_URL;
-    if (!pgUrl) {
-      console.log('\npostgres: skipped (set CIRCLET_BENCH_DATABASE_URL or CIRCLET_TEST_DATABASE_URL)');
-    } else {
-      const dbName = `circlet_bench_${crypto.randomBytes(4).toString('hex')}`;
-      const admin = new pg.Client({ connectionString: pgUrl });
-      await admin.connect();
-      await admin.query(`CREATE DATABASE ${dbName} TEMPLATE template0`);
-      const u = new URL(pgUrl);
-      u.pathname = '/' + dbName;
-      try {
-        await benchDatabase('postgres', u.toString());
-      } finally {
-        await admin.query(`DROP DATABASE IF EXISTS ${dbName} WITH (FORCE)`);
-        await admin.end();
-      }
-    }
+    const pgUrl = benchPostgresUrl();
+    if (!pgUrl) console.log('\npostgres: skipped (set CIRCLET_BENCH_DATABASE_URL, CIRCLET_TEST_DATABASE_URL or DATABASE_URL)');
+    else await withFreshPostgres(pgUrl, (url) => benchDatabase('postgres', url));
   } finally {
     fs.rmSync(sqliteDir, { recursive: true, force: true });
   }

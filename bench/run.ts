@@ -29,12 +29,11 @@
 // a missed target.
 import { execFileSync, spawn } from 'node:child_process';
 import inspector from 'node:inspector/promises';
-import crypto from 'node:crypto';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import pg from 'pg';
 import { startServer, type RunningServer } from '../src/server/server.ts';
+import { benchPostgresUrl, cpuMs, loadAverage as loadAverageOf, withFreshPostgres } from './lib.ts';
 import { addMember, ensureOrganization } from '../src/storage/organizations.ts';
 import { createProject } from '../src/storage/projects.ts';
 import { createApiToken, ensureUser } from '../src/storage/users.ts';
@@ -64,20 +63,7 @@ const logConfig = () =>
 
 // ---- measurement helpers --------------------------------------------------------------
 
-/** CPU time of this process and of its waited-for children, in ms. */
-function cpuMs(): number {
-  const u = process.cpuUsage();
-  let children = 0;
-  try {
-    const f = fs.readFileSync('/proc/self/stat', 'utf8');
-    const fields = f.slice(f.lastIndexOf(')') + 2).split(' ');
-    children = ((Number(fields[13]) + Number(fields[14])) * 1000) / 100; // cutime + cstime (USER_HZ = 100)
-  } catch {
-    /* not Linux */
-  }
-  return (u.user + u.system) / 1000 + children;
-}
-const loadAverage = () => os.loadavg().map((l) => l.toFixed(2)).join(' ');
+const loadAverage = () => loadAverageOf(2);
 const median = (xs: number[]) => {
   const s = [...xs].sort((a, b) => a - b);
   const m = Math.floor(s.length / 2);
@@ -396,23 +382,9 @@ async function main(): Promise<void> {
   console.log(`load average ${loadAverage()} at start`);
   try {
     await benchDatabase('sqlite', path.join(sqliteDir, 'circlet.db'), repos);
-    const pgUrl = process.env.CIRCLET_BENCH_DATABASE_URL || process.env.DATABASE_URL;
-    if (!pgUrl) {
-      console.log('\npostgres: skipped (set CIRCLET_BENCH_DATABASE_URL or DATABASE_URL)');
-    } else {
-      const dbName = `circlet_bench_${crypto.randomBytes(4).toString('hex')}`;
-      const admin = new pg.Client({ connectionString: pgUrl });
-      await admin.connect();
-      await admin.query(`CREATE DATABASE ${dbName} TEMPLATE template0`);
-      const u = new URL(pgUrl);
-      u.pathname = '/' + dbName;
-      try {
-        await benchDatabase('postgres', u.toString(), repos);
-      } finally {
-        await admin.query(`DROP DATABASE IF EXISTS ${dbName} WITH (FORCE)`);
-        await admin.end();
-      }
-    }
+    const pgUrl = benchPostgresUrl();
+    if (!pgUrl) console.log('\npostgres: skipped (set CIRCLET_BENCH_DATABASE_URL, CIRCLET_TEST_DATABASE_URL or DATABASE_URL)');
+    else await withFreshPostgres(pgUrl, (url) => benchDatabase('postgres', url, repos));
   } finally {
     for (const dir of [...Object.values(repos), sqliteDir]) fs.rmSync(dir, { recursive: true, force: true });
   }

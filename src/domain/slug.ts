@@ -53,3 +53,11 @@ export function formatProjectSlug(vcs: string, org: string, repo: string): strin
 export function formatOrgSlug(vcs: string, org: string): string {
   return `${shortProvider(vcs)}/${org}`;
 }
+
+/**
+ * The slug CircleCI gives a project: `gh/org/repo`, or `circleci/<org-id>/<project-id>` for a
+ * project of a `circleci` organization (whose names are not part of its slug).
+ */
+export function slugOfProject(p: { vcs_type: string; org_name: string; name: string; organization_id: string; id: string }): string {
+  return p.vcs_type === 'circleci' ? `circleci/${p.organization_id}/${p.id}` : formatProjectSlug(p.vcs_type, p.org_name, p.name);
+}

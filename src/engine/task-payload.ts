@@ -1,6 +1,6 @@
 // What an agent receives for a claimed task: the compiled job, where to check out, and
 // CircleCI's built-in environment. Secrets travel separately (taskSecrets).
-import { formatProjectSlug } from '../domain/slug.ts';
+import { slugOfProject } from '../domain/slug.ts';
 import { listCheckoutKeys, preferredPrivateKey } from '../storage/checkout-keys.ts';
 import { getEnvVar } from '../storage/env-vars.ts';
 import { getJob, type Task } from '../storage/jobs.ts';
@@ -52,7 +52,7 @@ export async function taskPayload(deps: EngineDeps, task: Task): Promise<TaskPay
   delete config[CONTINUATION_KEY_FIELD];
   const sshEnabled = config[ENABLE_SSH_FIELD] === true;
   delete config[ENABLE_SSH_FIELD];
-  const slug = formatProjectSlug(project.vcs_type, project.org_name, project.name);
+  const slug = slugOfProject(project);
   const vcs = JSON.parse(pipeline.vcs) as { review_url?: string; review_id?: string };
   const env: Record<string, string> = {
     CI: 'true',

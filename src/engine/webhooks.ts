@@ -4,7 +4,7 @@ import crypto from 'node:crypto';
 import http from 'node:http';
 import https from 'node:https';
 import { nowIso } from '../domain/clock.ts';
-import { formatProjectSlug } from '../domain/slug.ts';
+import { slugOfProject } from '../domain/slug.ts';
 import { claimDelivery, enqueueDelivery, pruneDeliveries, recordAttempt, type Delivery } from '../storage/deliveries.ts';
 import type { Db } from '../storage/executor.ts';
 import { getJob, type Job } from '../storage/jobs.ts';
@@ -64,14 +64,14 @@ function pipelineSection(p: Pipeline) {
 function common(ctx: EventContext, webhook: Webhook) {
   return {
     webhook: { id: webhook.id, name: webhook.name },
-    project: { id: ctx.project.id, name: ctx.project.name, slug: formatProjectSlug(ctx.project.vcs_type, ctx.project.org_name, ctx.project.name) },
+    project: { id: ctx.project.id, name: ctx.project.name, slug: slugOfProject(ctx.project) },
     organization: { id: ctx.project.organization_id, name: ctx.project.org_name },
   };
 }
 
 function workflowSection(ctx: EventContext, withStatus: boolean) {
   const w = ctx.workflow;
-  const slug = formatProjectSlug(ctx.project.vcs_type, ctx.project.org_name, ctx.project.name);
+  const slug = slugOfProject(ctx.project);
   return {
     id: w.id,
     name: w.name,

@@ -17,7 +17,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { PassThrough, Writable, type Readable } from 'node:stream';
 import Docker from 'dockerode';
-import { HostExecutor, hostKinds, type HostExecutorOptions } from './host.ts';
+import { HostExecutor, hostKinds, processAlive, type HostExecutorOptions } from './host.ts';
 import type { ExecOptions, ExitStatus, FileEntry, JobSpec, RunningCommand, TarExport, Workspace } from './types.ts';
 
 /** Every container circlet creates carries this label (value: the agent's work dir). */
@@ -141,15 +141,6 @@ export async function pingDocker(socketPath = defaultSocket(), timeoutMs = 2_000
     return { ok: true, docker: new Docker({ socketPath }) };
   } catch (err) {
     return { ok: false, reason: `the Docker engine at ${socketPath} does not answer (${err instanceof Error ? err.message : String(err)})` };
-  }
-}
-
-function processAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (err) {
-    return (err as NodeJS.ErrnoException).code === 'EPERM';
   }
 }
 

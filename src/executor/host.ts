@@ -44,7 +44,8 @@ export function hostKinds(dockerOnHost: boolean, platform: NodeJS.Platform = pro
 /** Which agent process owns a workspace (internal/agent.pid). */
 const OWNER_FILE = 'agent.pid';
 
-function processAlive(pid: number): boolean {
+/** Whether a process with this pid exists (shared with the docker executor's sweep). */
+export function processAlive(pid: number): boolean {
   try {
     process.kill(pid, 0);
     return true;

@@ -2,13 +2,14 @@
 // caller is not a member of (they answer 404 like missing ones).
 import type { FastifyRequest } from 'fastify';
 import { UUID_RE } from '../domain/clock.ts';
-import { getJob, type Job } from '../storage/jobs.ts';
+import { getJob, getJobByNumber, type Job } from '../storage/jobs.ts';
 import { isMember } from '../storage/organizations.ts';
 import { getPipeline, type Pipeline } from '../storage/pipelines.ts';
 import { getProject, type ProjectWithOrg } from '../storage/projects.ts';
 import { getWorkflow, type Workflow } from '../storage/workflows.ts';
 import type { HttpDeps } from './deps.ts';
 import { notFound } from './errors.ts';
+import { requireProject, type SlugParams } from './project-access.ts';
 
 async function visibleProject(deps: HttpDeps, req: FastifyRequest, projectId: string): Promise<ProjectWithOrg | undefined> {
   const project = await getProject(deps.database, projectId);
@@ -34,5 +35,14 @@ export async function requireJob(deps: HttpDeps, req: FastifyRequest, id: string
   const job = UUID_RE.test(id) ? await getJob(deps.database.db, id) : undefined;
   const project = job && (await visibleProject(deps, req, job.project_id));
   if (!job || !project) throw notFound('Job not found');
+  return { job, project };
+}
+
+/** The job run with this number in a project the caller may see. */
+export async function requireJobByNumber(deps: HttpDeps, req: FastifyRequest, params: SlugParams & { number: string }): Promise<{ job: Job; project: ProjectWithOrg }> {
+  const project = await requireProject(deps, req, params);
+  const n = Number(params.number);
+  const job = Number.isInteger(n) && n > 0 ? await getJobByNumber(deps.database.db, project.id, n) : undefined;
+  if (!job) throw notFound('Job not found');
   return { job, project };
 }

@@ -49,6 +49,9 @@ for (const kind of databaseKinds()) {
       expect(res.status).toBe(200);
       expect(await res.json()).toEqual({ path: 'reports/out.txt', size: 5 });
       expect((await raw(agent, a, 'PUT', '/artifacts?path=../etc/passwd', 'x')).status).toBe(400);
+      const notStream = await raw(agent, a, 'PUT', '/artifacts?path=x.json', '{"a":1}', 'application/json');
+      expect(notStream.status).toBe(415);
+      expect(((await notStream.json()) as any).message).toMatch(/octet-stream/);
 
       res = await raw(agent, a, 'POST', '/test-results', JSON.stringify({ tests: [{ name: 't1', classname: 'C', file: 'a.test.js', result: 'success', run_time: 1.5 }] }), 'application/json');
       expect(await res.json()).toEqual({ stored: 1 });

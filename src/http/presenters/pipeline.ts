@@ -1,11 +1,11 @@
 // API shapes of pipelines.
-import { formatProjectSlug } from '../../domain/slug.ts';
+import { slugOfProject } from '../../domain/slug.ts';
 import type { Pipeline } from '../../storage/pipelines.ts';
 import type { ProjectWithOrg } from '../../storage/projects.ts';
 import type { User } from '../../storage/users.ts';
 
-export function projectSlugOf(p: Pick<ProjectWithOrg, 'vcs_type' | 'org_name' | 'name'>): string {
-  return formatProjectSlug(p.vcs_type, p.org_name, p.name);
+export function projectSlugOf(p: Pick<ProjectWithOrg, 'vcs_type' | 'org_name' | 'name' | 'organization_id' | 'id'>): string {
+  return slugOfProject(p);
 }
 
 export function pipelineBody(p: Pipeline, project: ProjectWithOrg, actor: Pick<User, 'login' | 'avatar_url'> | undefined) {

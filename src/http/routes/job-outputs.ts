@@ -4,13 +4,13 @@ import type { FastifyInstance, FastifyRequest } from 'fastify';
 import mime from 'mime-types';
 import { decodePageToken, encodePageToken } from '../../domain/paging.ts';
 import { artifactsOfJob, getArtifact } from '../../storage/artifacts.ts';
-import { getJobByNumber, tasksOfJob, type Job } from '../../storage/jobs.ts';
+import { tasksOfJob, type Job } from '../../storage/jobs.ts';
 import { stepsOfTasks, outputOfStep } from '../../storage/steps.ts';
 import { testResultsOfJob } from '../../storage/test-results.ts';
 import type { HttpDeps } from '../deps.ts';
 import { badRequest, notFound } from '../errors.ts';
-import { requireJob } from '../pipeline-access.ts';
-import { requireProject, type SlugParams } from '../project-access.ts';
+import { requireJob, requireJobByNumber } from '../pipeline-access.ts';
+import type { SlugParams } from '../project-access.ts';
 import { isTerminalJob } from '../../engine/status.ts';
 
 const PAGE = 1000;
@@ -20,11 +20,7 @@ export function artifactUrl(baseUrl: string, jobId: string, nodeIndex: number, p
 }
 
 export async function jobByNumber(deps: HttpDeps, req: FastifyRequest, params: SlugParams & { number: string }): Promise<Job> {
-  const project = await requireProject(deps, req, params);
-  const n = Number(params.number);
-  const job = Number.isInteger(n) && n > 0 ? await getJobByNumber(deps.database.db, project.id, n) : undefined;
-  if (!job) throw notFound('Job not found');
-  return job;
+  return (await requireJobByNumber(deps, req, params)).job;
 }
 
 function offsetOf(token: string | undefined): number {

@@ -1,26 +1,19 @@
 // Job tag: job details and cancel (by number or id).
-import type { FastifyInstance } from 'fastify';
+import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { cancelJob } from '../../engine/control.ts';
-import { getJobByNumber, latestWorkflowIdOfJobNumber, tasksOfJob } from '../../storage/jobs.ts';
+import { latestWorkflowIdOfJobNumber, tasksOfJob } from '../../storage/jobs.ts';
 import { getPipeline } from '../../storage/pipelines.ts';
 import { getWorkflow } from '../../storage/workflows.ts';
 import type { HttpDeps } from '../deps.ts';
 import { engineCall } from '../engine-errors.ts';
-import { notFound } from '../errors.ts';
-import { requireJob } from '../pipeline-access.ts';
+import { requireJob, requireJobByNumber } from '../pipeline-access.ts';
 import { jobDetailsBody } from '../presenters/job.ts';
-import { requireProject, type SlugParams } from '../project-access.ts';
+import type { SlugParams } from '../project-access.ts';
 
 export function jobRoutes(app: FastifyInstance, deps: HttpDeps): void {
   const tags = ['Job'];
 
-  const byNumber = async (req: Parameters<typeof requireProject>[1], params: SlugParams & { number: string }) => {
-    const project = await requireProject(deps, req, params);
-    const n = Number(params.number);
-    const job = Number.isInteger(n) && n > 0 ? await getJobByNumber(deps.database.db, project.id, n) : undefined;
-    if (!job) throw notFound('Job not found');
-    return { project, job };
-  };
+  const byNumber = (req: FastifyRequest, params: SlugParams & { number: string }) => requireJobByNumber(deps, req, params);
 
   app.get<{ Params: SlugParams & { number: string } }>(
     '/api/v2/project/:provider/:organization/:project/job/:number',

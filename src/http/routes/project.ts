@@ -1,7 +1,7 @@
 // Project tag: get, delete and create projects, and their advanced settings.
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { UUID_RE } from '../../domain/clock.ts';
-import { formatOrgSlug, formatProjectSlug, vcsTypeOf } from '../../domain/slug.ts';
+import { formatOrgSlug, slugOfProject, vcsTypeOf } from '../../domain/slug.ts';
 import { findOrganization, getOrganization, isMember, membershipRole, type Organization } from '../../storage/organizations.ts';
 import {
   createProject,
@@ -21,14 +21,10 @@ import { strictBodyValidator } from '../schemas/validation.ts';
 
 const PROVIDER_NAMES: Record<string, 'GitHub' | 'Bitbucket' | 'CircleCI'> = { github: 'GitHub', bitbucket: 'Bitbucket', circleci: 'CircleCI' };
 
-/** The slug CircleCI gives a project: `gh/org/repo`, or `circleci/<org-id>/<project-id>`. */
-export function projectSlugOf(p: ProjectWithOrg): string {
-  return p.vcs_type === 'circleci' ? `circleci/${p.organization_id}/${p.id}` : formatProjectSlug(p.vcs_type, p.org_name, p.name);
-}
 
 export function projectBody(p: ProjectWithOrg) {
   return {
-    slug: projectSlugOf(p),
+    slug: slugOfProject(p),
     name: p.name,
     id: p.id,
     organization_name: p.org_name,

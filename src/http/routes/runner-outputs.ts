@@ -1,6 +1,6 @@
 // Runner protocol (v1), part two: artifacts, test results, caches, workspaces and test
 // timings of a running task. Uploads are raw `application/octet-stream` bodies.
-import type { Readable } from 'node:stream';
+import { Stream, type Readable } from 'node:stream';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { cleanArtifactPath, findCache, saveArtifact, saveCache, saveTestResults, saveWorkspaceLayer, timingsFor, workspaceLayersFor, type TestCase } from '../../engine/outputs.ts';
 import { getTask, type Task } from '../../storage/jobs.ts';
@@ -10,6 +10,12 @@ import { ApiError, badRequest, notFound } from '../errors.ts';
 
 const PREFIX = '/api/runner/v1/tasks/:id';
 const UPLOAD_LIMIT = 10 * 1024 * 1024 * 1024;
+
+/** An upload's raw body; anything but `application/octet-stream` is refused with a 415. */
+function uploadBody(body: unknown): Readable {
+  if (body instanceof Stream && typeof (body as Readable).pipe === 'function') return body as Readable;
+  throw new ApiError(415, 'Uploads must be sent as application/octet-stream');
+}
 
 export function runnerOutputRoutes(app: FastifyInstance, deps: HttpDeps): void {
   const engine = deps.engine;
@@ -36,7 +42,7 @@ export function runnerOutputRoutes(app: FastifyInstance, deps: HttpDeps): void {
     async (req) => {
       const task = await ownedTask(req);
       if (!cleanArtifactPath(req.query.path)) throw badRequest(`invalid artifact path: ${req.query.path}`);
-      return saveArtifact(engine.deps, task, req.query.path, req.body as Readable);
+      return saveArtifact(engine.deps, task, req.query.path, uploadBody(req.body));
     },
   );
 
@@ -95,11 +101,11 @@ export function runnerOutputRoutes(app: FastifyInstance, deps: HttpDeps): void {
   app.put<{ Params: { id: string }; Querystring: { key: string } }>(
     `${PREFIX}/caches/blob`,
     { bodyLimit: UPLOAD_LIMIT, schema: { hide: true, querystring: { type: 'object', properties: { key: { type: 'string', minLength: 1, maxLength: 900 } }, required: ['key'] } } },
-    async (req) => ({ result: await saveCache(engine.deps, await ownedTask(req), req.query.key, req.body as Readable) }),
+    async (req) => ({ result: await saveCache(engine.deps, await ownedTask(req), req.query.key, uploadBody(req.body)) }),
   );
 
   app.put<{ Params: { id: string } }>(`${PREFIX}/workspace`, { bodyLimit: UPLOAD_LIMIT, schema: { hide: true } }, async (req) => ({
-    size: await saveWorkspaceLayer(engine.deps, await ownedTask(req), req.body as Readable),
+    size: await saveWorkspaceLayer(engine.deps, await ownedTask(req), uploadBody(req.body)),
   }));
 
   app.get<{ Params: { id: string } }>(`${PREFIX}/workspace`, { schema: { hide: true } }, async (req) => {
