@@ -1,7 +1,10 @@
 #!/usr/bin/env node
-// Runs the TypeScript sources directly through tsx's loader: no build step between
-// `npm install` and `npm start`, and no compiled output to drift from the sources.
-import { register } from 'tsx/esm/api';
+// Runs circlet's built JavaScript (dist/, made by `npm run build`, which `npm install` runs).
+import { existsSync } from 'node:fs';
 
-register();
-await import('../src/cli/main.ts');
+const main = new URL('../dist/cli/main.js', import.meta.url);
+if (!existsSync(main)) {
+  process.stderr.write('circlet: dist/ is missing: run `npm run build` in the circlet checkout (npm install does it)\n');
+  process.exit(1);
+}
+await import(main.href);

@@ -1,11 +1,14 @@
 // Opens the database: SQLite (better-sqlite3, WAL) by default, PostgreSQL for postgres:// URLs.
 import fs from 'node:fs';
+import { createRequire } from 'node:module';
 import path from 'node:path';
 import Sqlite from 'better-sqlite3';
 import { Kysely, Migrator, PostgresDialect, SqliteDialect, type MigrationProvider } from 'kysely';
-import pg from 'pg';
 import { migrations } from './migrations/index.ts';
 import type { Schema } from './schema.ts';
+
+/** pg is loaded only when a PostgreSQL URL is opened: a SQLite server never pays for it. */
+const requirePg = (): typeof import('pg') => createRequire(import.meta.url)('pg') as typeof import('pg');
 
 export type Dialect = 'sqlite' | 'postgres';
 
@@ -24,7 +27,7 @@ export function isPostgresUrl(url: string): boolean {
 /** Opens `url`: a postgres:// URL, a `sqlite:` / file path, or ':memory:'. */
 export function openDatabase(url: string): Database {
   if (isPostgresUrl(url)) {
-    const pool = new pg.Pool({ connectionString: url, max: 10 });
+    const pool = new (requirePg().Pool)({ connectionString: url, max: 10 });
     pool.on('error', () => {
       /* idle client errors surface on the next query */
     });

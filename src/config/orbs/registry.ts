@@ -84,7 +84,8 @@ export class RegistryOrbSource implements OrbSource {
     this.cacheDir = options.cacheDir;
     this.ttlMs = options.ttlMs ?? 60 * 60 * 1000;
     this.token = options.token;
-    this.fetchImpl = options.fetch ?? globalThis.fetch;
+    // Looked up on first use: touching globalThis.fetch loads undici (~20 MB) at start-up.
+    this.fetchImpl = options.fetch ?? ((input, init) => globalThis.fetch(input, init));
     this.now = options.now ?? Date.now;
   }
 

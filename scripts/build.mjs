@@ -1,0 +1,29 @@
+#!/usr/bin/env node
+// Builds circlet into dist/: the TypeScript sources through tsc (tsconfig.build.json, which
+// rewrites the `.ts` import specifiers to `.js`), then the files that are not TypeScript.
+//   node scripts/build.mjs        (npm run build; npm install runs it as `prepare`)
+import { execFileSync } from 'node:child_process';
+import fs from 'node:fs';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
+const tsc = path.join(root, 'node_modules', 'typescript', 'bin', 'tsc');
+execFileSync(process.execPath, [tsc, '-p', path.join(root, 'tsconfig.build.json')], { stdio: 'inherit', cwd: root });
+
+/** Every file under src/ that is not TypeScript is copied beside the compiled code. */
+function copyAssets(dir) {
+  for (const entry of fs.readdirSync(dir, { withFileTypes: true })) {
+    const from = path.join(dir, entry.name);
+    if (entry.isDirectory()) copyAssets(from);
+    else if (!entry.name.endsWith('.ts')) {
+      const to = path.join(root, 'dist', path.relative(path.join(root, 'src'), from));
+      fs.mkdirSync(path.dirname(to), { recursive: true });
+      fs.copyFileSync(from, to);
+    }
+  }
+}
+copyAssets(path.join(root, 'src'));
+// The build info of an incremental build lets the next one skip unchanged files; its mtime
+// tells the test set-up whether dist/ is older than the sources.
+fs.utimesSync(path.join(root, 'dist', '.tsbuildinfo'), new Date(), new Date());
