@@ -1,6 +1,6 @@
 // `circlet agent`: a runner agent that claims jobs from a circlet server over HTTP.
 import { Command, InvalidArgumentError } from 'commander';
-import { action } from './shared.ts';
+import { action, requireOptions } from './shared.ts';
 
 function positiveInt(value: string): number {
   const n = Number(value);
@@ -19,9 +19,9 @@ function collect(value: string, prev: string[]): string[] {
 }
 
 export function agentCommand(): Command {
-  return new Command('agent')
+  const cmd = new Command('agent')
     .description('run a runner agent: claim jobs from a circlet server and run them on this machine')
-    .requiredOption('--server <url>', 'the server\'s URL')
+    .option('--server <url>', 'the server\'s URL')
     .option('--token <token>', 'runner token (env CIRCLET_RUNNER_TOKEN)')
     .option('--resource-class <name>', 'self-hosted resource class to run (ns/name; repeatable); none = cloud classes', collect, [])
     .option('--concurrency <n>', 'jobs to run at once', positiveInt, 1)
@@ -29,9 +29,10 @@ export function agentCommand(): Command {
     .option('--docker-on-host', 'also run docker jobs, on the host, ignoring their images')
     .option('--machine-image <image>', 'run machine jobs in a container of this image (needs a Docker engine; default: on the host)')
     .option('--drain-timeout <seconds>', 'on SIGTERM, how long running jobs get to finish before they are handed back', seconds, 600)
+    .option('--checkout-from-origin', "`checkout` fetches from the project's repository URL (with its checkout key) instead of the server's mirror")
     .option('--name <id>', 'agent id shown by the server (default: host name and a random suffix)')
     .action(
-      action(async (opts: { server: string; token?: string; resourceClass: string[]; concurrency: number; workDir?: string; dockerOnHost?: boolean; machineImage?: string; drainTimeout: number; name?: string }) => {
+      action(async (opts: { server: string; token?: string; resourceClass: string[]; concurrency: number; workDir?: string; dockerOnHost?: boolean; machineImage?: string; drainTimeout: number; name?: string; checkoutFromOrigin?: boolean }) => {
         const token = opts.token ?? process.env.CIRCLET_RUNNER_TOKEN;
         if (!token) throw new Error('a runner token is required (--token or CIRCLET_RUNNER_TOKEN); create one with `circlet runner token create`');
         const [{ Agent, agentExecutor }, { default: pino }] = await Promise.all([import('../agent/agent.ts'), import('pino')]);
@@ -46,6 +47,7 @@ export function agentCommand(): Command {
           resourceClasses: opts.resourceClass,
           executor,
           logger,
+          checkoutFromOrigin: opts.checkoutFromOrigin,
         });
         let signals = 0;
         const onSignal = (signal: NodeJS.Signals) => {
@@ -66,4 +68,5 @@ export function agentCommand(): Command {
         process.stdout.write('circlet agent stopped\n');
       }),
     );
+  return requireOptions(cmd, 'server');
 }

@@ -1,5 +1,5 @@
 // Helpers shared by CLI commands: data location options and error reporting.
-import type { Command } from 'commander';
+import type { Command, Option } from 'commander';
 import { createSecretBox, loadSecretKey, type SecretBox } from '../domain/secret-box.ts';
 import { resolveDataLocation } from '../server/data-dir.ts';
 import type { Database } from '../storage/db.ts';
@@ -35,4 +35,23 @@ export function action<A extends unknown[]>(fn: (...args: A) => Promise<void>): 
       process.exitCode = 1;
     }
   };
+}
+
+/**
+ * Marks options as required, checked after commander's own checks so that an unknown option
+ * or a bad value is reported first (commander's `requiredOption` reports a missing option
+ * before an unknown one: `token create --bogus` would say "--login not specified").
+ */
+export function requireOptions(cmd: Command, ...names: string[]): Command {
+  const options = names.map((n) => {
+    const option = cmd.options.find((o: Option) => o.attributeName() === n);
+    if (!option) throw new Error(`no option ${n} on ${cmd.name()}`);
+    option.description = option.description ? `${option.description} (required)` : '(required)';
+    return option;
+  });
+  return cmd.hook('preAction', (thisCommand) => {
+    for (const option of options) {
+      if (thisCommand.getOptionValue(option.attributeName()) === undefined) thisCommand.error(`error: required option '${option.flags}' not specified`);
+    }
+  });
 }

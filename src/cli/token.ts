@@ -1,15 +1,16 @@
 // `circlet token create`: a personal API token for a user (created when missing).
 import { Command } from 'commander';
 import { createApiToken, ensureUser } from '../storage/users.ts';
-import { action, addDataOptions, openData } from './shared.ts';
+import { action, addDataOptions, openData, requireOptions } from './shared.ts';
 
 export function tokenCommand(): Command {
   const token = new Command('token').description('manage personal API tokens');
   const create = new Command('create')
     .description('create a personal API token; prints only the token')
-    .requiredOption('--login <login>', 'user login (created if missing)')
+    .option('--login <login>', 'user login (created if missing)')
     .option('--name <name>', 'a name for the token', 'cli');
   addDataOptions(create);
+  requireOptions(create, 'login');
   create.action(
     action(async (opts: { login: string; name: string; dataDir?: string; databaseUrl?: string }) => {
       const data = await openData(opts);

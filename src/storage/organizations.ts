@@ -61,3 +61,21 @@ export async function organizationsOfUser(d: Database, userId: string): Promise<
 export async function deleteOrganization(d: Database, id: string): Promise<void> {
   await d.db.deleteFrom('organizations').where('id', '=', id).execute();
 }
+
+/** Ends a membership; true when there was one. */
+export async function removeMember(d: Database, organizationId: string, userId: string): Promise<boolean> {
+  const res = await d.db.deleteFrom('memberships').where('organization_id', '=', organizationId).where('user_id', '=', userId).executeTakeFirst();
+  return Number(res.numDeletedRows) > 0;
+}
+
+/** The logins of an organization's members, in order. */
+export async function memberLogins(d: Database, organizationId: string): Promise<string[]> {
+  const rows = await d.db
+    .selectFrom('memberships')
+    .innerJoin('users', 'users.id', 'memberships.user_id')
+    .select('users.login')
+    .where('memberships.organization_id', '=', organizationId)
+    .orderBy('users.login')
+    .execute();
+  return rows.map((r) => r.login);
+}

@@ -151,3 +151,8 @@ export async function patchProjectSettings(d: Database, id: string, changes: Par
 export async function findProjectInOrganization(d: Database, organizationId: string, name: string): Promise<ProjectWithOrg | undefined> {
   return withOrg(d).where('projects.organization_id', '=', organizationId).where('projects.name', '=', name).executeTakeFirst();
 }
+
+/** Every project with its organization, ordered by organization then name (for the CLI). */
+export async function listAllProjects(d: Database): Promise<ProjectWithOrg[]> {
+  return withOrg(d).orderBy('organizations.vcs_type').orderBy('organizations.name').orderBy('projects.name').execute();
+}

@@ -85,6 +85,47 @@ for (const kind of databaseKinds()) {
       expect(res.stderr).toMatch(/already exists/);
     });
 
+    it('project add without --owner makes the admin user a member: the printed admin token sees it', async () => {
+      const res = await runCli(['project', 'add', 'gh/adminorg/app', '--repo', repo, '--data-dir', dir, ...dbArgs]);
+      expect(res.stderr).toBe('');
+      expect(res.code).toBe(0);
+      const got = await getJson(`${server.url}/api/v2/project/gh/adminorg/app`, adminToken);
+      expect(got.status, JSON.stringify(got.body)).toBe(200);
+      expect(got.body).toMatchObject({ id: res.stdout.trim(), slug: 'gh/adminorg/app' });
+    });
+
+    it('project add with an unknown --owner is an error that says how to make the user, and adds nothing', async () => {
+      const res = await runCli(['project', 'add', 'gh/ghosts/app', '--repo', repo, '--owner', 'nosuchuser', '--data-dir', dir, ...dbArgs]);
+      expect(res.code).toBe(1);
+      expect(res.stdout).toBe('');
+      expect(res.stderr).toBe("circlet: no user 'nosuchuser': create it first with `circlet token create --login nosuchuser`\n");
+      const list = await runCli(['project', 'list', '--data-dir', dir, ...dbArgs]);
+      expect(list.stdout).not.toContain('gh/ghosts/app');
+      // The user was not made either.
+      const again = await runCli(['project', 'member', 'add', 'gh/acme/app', 'nosuchuser', '--data-dir', dir, ...dbArgs]);
+      expect(again.code).toBe(1);
+      expect(again.stderr).toMatch(/no user 'nosuchuser'/);
+    });
+
+    it('project member add and remove change who sees the project; project list shows members', async () => {
+      expect((await getJson(`${server.url}/api/v2/project/gh/acme/app`, adminToken)).status).toBe(404);
+      const add = await runCli(['project', 'member', 'add', 'gh/acme/app', 'admin', '--data-dir', dir, ...dbArgs]);
+      expect(add.stderr).toBe('');
+      expect(add.stdout).toBe('admin is a member of github/acme\n');
+      expect((await getJson(`${server.url}/api/v2/project/gh/acme/app`, adminToken)).status).toBe(200);
+      const list = await runCli(['project', 'list', '--data-dir', dir, ...dbArgs]);
+      expect(list.code).toBe(0);
+      expect(list.stdout).toMatch(new RegExp(`^gh/acme/app\\t${UUID_RE.source.slice(1, -1)}\\t${repo}\\tmembers: admin,bob$`, 'm'));
+      const remove = await runCli(['project', 'member', 'remove', 'gh/acme/app', 'admin', '--data-dir', dir, ...dbArgs]);
+      expect(remove.stdout).toBe('admin is no longer a member of github/acme\n');
+      expect((await getJson(`${server.url}/api/v2/project/gh/acme/app`, adminToken)).status).toBe(404);
+      const twice = await runCli(['project', 'member', 'remove', 'gh/acme/app', 'admin', '--data-dir', dir, ...dbArgs]);
+      expect(twice.code).toBe(1);
+      expect(twice.stderr).toMatch(/admin is not a member of github\/acme/);
+      const missing = await runCli(['project', 'member', 'add', 'gh/acme/nope', 'admin', '--data-dir', dir, ...dbArgs]);
+      expect(missing.stderr).toMatch(/no project gh\/acme\/nope: add it with `circlet project add gh\/acme\/nope --repo <url-or-path>`/);
+    });
+
     it('token create and project add read CIRCLET_DATA_DIR and DATABASE_URL', async () => {
       const env: Record<string, string> = { CIRCLET_DATA_DIR: dir };
       if (dbArgs[1]) env.DATABASE_URL = dbArgs[1];
@@ -102,7 +143,7 @@ for (const kind of databaseKinds()) {
 }
 
 describe('circlet command line', () => {
-  it.each([[[]], [['serve']], [['token']], [['token', 'create']], [['project']], [['project', 'add']]])('%j --help exits 0 and prints usage', async (args) => {
+  it.each([[[]], [['serve']], [['token']], [['token', 'create']], [['project']], [['project', 'add']], [['project', 'list']], [['project', 'member', 'add']], [['agent']], [['config']], [['runner']]])('%j --help exits 0 and prints usage', async (args) => {
     const res = await runCli([...args, '--help']);
     expect(res.code).toBe(0);
     expect(res.stdout).toMatch(new RegExp(`^Usage: ${['circlet', ...args].join(' ')} `));
@@ -122,6 +163,8 @@ describe('circlet command line', () => {
     ['no --login', ['token', 'create'], /required option '--login/],
     ['an unknown command', ['tokens'], /unknown command/],
     ['an unknown option', ['token', 'create', '--login', 'x', '--bogus'], /unknown option '--bogus'/],
+    ['an unknown option and no --login', ['token', 'create', '--bogus'], /unknown option '--bogus'/],
+    ['an unknown option and no --server', ['agent', '--bogus'], /unknown option '--bogus'/],
   ])('%s: message on stderr, nothing on stdout, non-zero exit', async (_what, args, message) => {
     const res = await runCli([...args, '--data-dir', dir]);
     expect(res.code).not.toBe(0);
