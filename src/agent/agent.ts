@@ -38,6 +38,8 @@ export interface AgentOptions {
   /** How long one claim request waits on the server (default 25 s). */
   claimWaitMs?: number;
   output?: TaskRunnerDeps['output'];
+  /** `checkout` fetches from the project's origin (with its checkout key) instead of the server. */
+  checkoutFromOrigin?: boolean;
 }
 
 const HELPER = path.join(path.dirname(fileURLToPath(import.meta.url)), 'tools', 'circleci.mjs');
@@ -103,7 +105,7 @@ export class Agent {
     this.executor = opts.executor ?? new HostExecutor({ workDir: workDir!, dockerOnHost: opts.dockerOnHost });
     const steps = defaultSteps();
     for (const m of opts.steps ?? []) steps.set(m.type, m);
-    this.deps = { client: this.client, executor: this.executor, steps, tools: helperTools(), logger: this.logger, output: opts.output };
+    this.deps = { client: this.client, executor: this.executor, steps, tools: helperTools(), logger: this.logger, output: opts.output, checkoutFrom: opts.checkoutFromOrigin ? 'origin' : 'server' };
   }
 
   /** Jobs running now. */

@@ -46,6 +46,11 @@ export class RunnerClient {
     this.base = opts.url.replace(/\/+$/, '') + '/api/runner/v1';
   }
 
+  /** The server's base URL, as this agent reaches it. */
+  get serverUrl(): string {
+    return this.opts.url.replace(/\/+$/, '');
+  }
+
   get agentId(): string {
     return this.opts.agentId;
   }

@@ -20,6 +20,8 @@ export interface TaskRunnerDeps {
   logger: Logger;
   /** Output batching (tests shorten these). */
   output?: { flushMs?: number; maxBytes?: number; partialMs?: number };
+  /** Where `checkout` fetches from: the server's mirror (default) or the project's origin. */
+  checkoutFrom?: 'server' | 'origin';
 }
 
 type StopReason = 'cancel' | 'lease' | 'shutdown';
@@ -134,7 +136,7 @@ export class TaskRun {
     const { payload } = this;
     const config = payload.job.config;
     const secrets: TaskSecrets = await client.secrets(this.id);
-    const masker = new Masker([...Object.values(secrets.environment), ...(secrets.checkout_key ? [secrets.checkout_key] : [])]);
+    const masker = new Masker([...Object.values(secrets.environment), ...(secrets.checkout_key ? [secrets.checkout_key] : []), secrets.checkout_credential]);
     let index = 0;
 
     // Step 0: the environment. Failures here are the agent's, not the job's.
@@ -268,6 +270,7 @@ export class TaskRun {
       payload: this.payload,
       secrets,
       client,
+      checkoutFrom: this.deps.checkoutFrom ?? 'server',
       workingDirectory,
       shell,
       env,

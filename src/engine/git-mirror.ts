@@ -294,7 +294,7 @@ export class GitMirrors {
     return shell.git(args, { GIT_TERMINAL_PROMPT: '0', ...(sshCommand ? { GIT_SSH_COMMAND: sshCommand } : {}) });
   }
 
-  constructor(private readonly root: string) {}
+  constructor(readonly root: string) {}
 
   mirrorPath(projectId: string): string {
     return path.join(this.root, `${projectId}.git`);

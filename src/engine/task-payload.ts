@@ -6,6 +6,7 @@ import { getEnvVar } from '../storage/env-vars.ts';
 import { getJob, type Task } from '../storage/jobs.ts';
 import { getPipeline } from '../storage/pipelines.ts';
 import { getProject } from '../storage/projects.ts';
+import { checkoutCredential } from './checkout-credential.ts';
 import { authorizeContexts } from './contexts.ts';
 import type { EngineDeps } from './deps.ts';
 import { ENABLE_SSH_FIELD } from './rerun.ts';
@@ -116,5 +117,9 @@ export async function taskSecrets(deps: EngineDeps, task: Task): Promise<TaskSec
     if (auth.ok) Object.assign(environment, auth.environment);
   }
   const keys = await listCheckoutKeys(d, project.id);
-  return { environment, checkout_key: keys.length > 0 ? ((await preferredPrivateKey(d, deps.secrets, project.id)) ?? null) : null };
+  return {
+    environment,
+    checkout_key: keys.length > 0 ? ((await preferredPrivateKey(d, deps.secrets, project.id)) ?? null) : null,
+    checkout_credential: checkoutCredential(deps.secrets, task.id),
+  };
 }

@@ -6,7 +6,9 @@ import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startEmbeddedAgent, type EmbeddedAgent } from '../../src/server/embedded-agent.ts';
 import { silentLogger } from '../../src/agent/logger.ts';
+import { Agent } from '../../src/agent/agent.ts';
 import { createCheckoutKey } from '../../src/storage/checkout-keys.ts';
+import { createRunnerToken } from '../../src/storage/runner-tokens.ts';
 import { makeRepo } from '../helpers/git.ts';
 import { databaseKinds } from '../helpers/databases.ts';
 import { Harness } from './harness.ts';
@@ -236,7 +238,7 @@ workflows: {main: {jobs: [test]}}
       expect(new Set(['t6', 't5', 't4'].map((big) => bySize.findIndex((b) => b.some((f) => f.includes(big)))))).toEqual(new Set([0, 1, 2]));
     });
 
-    it('checks out over SSH with the project\'s checkout key when the URL needs it', async () => {
+    it('checks out over SSH with the project\'s checkout key when the URL needs it (an agent that checks out from the origin)', async () => {
       // A fake `ssh` on PATH that logs its arguments and runs the remote command locally.
       const fake = path.join(h.server.dataDir, `fake-ssh-${Date.now()}`);
       fs.mkdirSync(fake);
@@ -250,6 +252,7 @@ version: 2.1
 jobs:
   build:
     machine: true
+    resource_class: acme/from-origin
     steps:
       - checkout
       - run: {name: show, command: 'git remote get-url origin; cat hello.txt'}
@@ -261,8 +264,16 @@ workflows: {main: {jobs: [build]}}
         const slug = `gh/acme/ssh-${Date.now().toString(36)}`;
         const project = await h.server.project(slug, `git@fakehost:${repo.dir}`);
         await createCheckoutKey(h.server.database, h.server.secrets, project.id, 'deploy-key');
+        const token = await createRunnerToken(h.server.database, 'from origin', 'acme/from-origin');
+        const agent = new Agent({ url: h.server.url, token, resourceClasses: ['acme/from-origin'], checkoutFromOrigin: true, logger: silentLogger, claimWaitMs: 1_000 });
+        const running = agent.start();
         const id = await h.trigger(slug);
-        await h.waitDone(id);
+        try {
+          await h.waitDone(id);
+        } finally {
+          await agent.stop();
+          await running.catch(() => undefined);
+        }
         const { build } = await h.jobs(id);
         expect(build.status, JSON.stringify(build)).toBe('success');
         expect(Harness.step(build, 'show').output).toBe(`git@fakehost:${repo.dir}\nover ssh\n`);

@@ -64,9 +64,9 @@ describe.skipIf(why)('docker jobs end to end', () => {
   it('runs checkout and steps in the primary container, with a service container on localhost', async () => {
     const { slug, repo } = await h.project(CONFIG);
     repo.commit({ 'README.md': 'hello from the repo\n' }, 'readme');
-    // The test repo is a local path: mount it into the container where the host has it.
+    // The test repo is a local path the container cannot see: the job checks out from the server.
     const helperDir = path.dirname(helperTools()['circleci']!.match(/'([^']+circleci\.mjs)'/)![1]!);
-    const executor = new DockerExecutor({ workDir, mounts: { [repo.dir]: repo.dir, [process.execPath]: CONTAINER_NODE, [helperDir]: CONTAINER_TOOLS } });
+    const executor = new DockerExecutor({ workDir, mounts: { [process.execPath]: CONTAINER_NODE, [helperDir]: CONTAINER_TOOLS } });
     expect(executor.kinds).toContain('docker');
     const agent = new Agent({ url: h.server.url, token: h.runnerToken, executor, logger: silentLogger, claimWaitMs: 1_000 });
     const running = agent.start();

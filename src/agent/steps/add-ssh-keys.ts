@@ -6,7 +6,7 @@ export const addSshKeysStep: StepModule = {
   type: 'add_ssh_keys',
   displayName: () => 'Install additional SSH keys',
   async run(ctx: StepContext, args: Record<string, unknown>): Promise<StepOutcome> {
-    const fingerprints = Array.isArray(args.fingerprints) ? args.fingerprints.map(String) : [];
+    const fingerprints = Array.isArray(args.fingerprints) ? args.fingerprints.map(String) : typeof args.fingerprints === 'string' ? [args.fingerprints] : [];
     const key = ctx.secrets.checkout_key;
     if (!key) {
       ctx.log('circlet: this project has no SSH keys to add\n');

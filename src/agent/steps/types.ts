@@ -28,6 +28,8 @@ export interface StepContext {
   readonly payload: TaskPayload;
   readonly secrets: TaskSecrets;
   readonly client: RunnerClient;
+  /** Where `checkout` fetches from: the server's mirror of the project, or its origin URL. */
+  readonly checkoutFrom: 'server' | 'origin';
   /** The job's working directory (absolute). */
   readonly workingDirectory: string;
   /** The job's shell (`shell:` or the executor's default), split into argv. */

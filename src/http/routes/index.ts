@@ -6,6 +6,7 @@ import { compileRoutes } from './compile.ts';
 import { contextRoutes } from './context.ts';
 import { envVarRoutes } from './envvar.ts';
 import { forgeHookRoutes } from './forge-hooks.ts';
+import { gitRoutes } from './git.ts';
 import { jobRoutes } from './job.ts';
 import { jobOutputRoutes } from './job-outputs.ts';
 import { insightsRoutes } from './insights.ts';
@@ -25,4 +26,4 @@ import { webhookRoutes } from './webhook.ts';
 
 export type RouteModule = (app: FastifyInstance, deps: HttpDeps) => void | Promise<void>;
 
-export const routeModules: RouteModule[] = [userRoutes, projectRoutes, envVarRoutes, checkoutKeyRoutes, contextRoutes, runnerRoutes, runnerOutputRoutes, pipelineRoutes, workflowRoutes, jobRoutes, pipelineRunRoutes, pipelineDefinitionRoutes, v1BuildRoutes, v1ProjectRoutes, jobOutputRoutes, v1OutputRoutes, compileRoutes, scheduleRoutes, webhookRoutes, forgeHookRoutes, insightsRoutes];
+export const routeModules: RouteModule[] = [userRoutes, projectRoutes, envVarRoutes, checkoutKeyRoutes, contextRoutes, runnerRoutes, runnerOutputRoutes, pipelineRoutes, workflowRoutes, jobRoutes, pipelineRunRoutes, pipelineDefinitionRoutes, v1BuildRoutes, v1ProjectRoutes, jobOutputRoutes, v1OutputRoutes, compileRoutes, scheduleRoutes, webhookRoutes, forgeHookRoutes, insightsRoutes, gitRoutes];

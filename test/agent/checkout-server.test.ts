@@ -1,0 +1,110 @@
+// Checkout from the server: a job fetches the project from the server's mirror over git's smart
+// HTTP protocol with its task's credential, so an agent needs no access to the project's git
+// host; the credential is refused for other projects and once the task has ended.
+import { execFile } from 'node:child_process';
+import fs from 'node:fs';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { Agent } from '../../src/agent/agent.ts';
+import { silentLogger } from '../../src/agent/logger.ts';
+import { HostExecutor } from '../../src/executor/host.ts';
+import { createRunnerToken } from '../../src/storage/runner-tokens.ts';
+import { databaseKinds, tempDir } from '../helpers/databases.ts';
+import { ScriptedAgent } from '../helpers/scripted-agent.ts';
+import { Harness } from './harness.ts';
+
+function lsRemote(url: string, password: string): Promise<{ ok: boolean; out: string }> {
+  const header = `Authorization: Basic ${Buffer.from(`job:${password}`).toString('base64')}`;
+  return new Promise((resolve) => {
+    execFile('git', ['-c', `http.extraHeader=${header}`, 'ls-remote', url], { env: { ...process.env, GIT_TERMINAL_PROMPT: '0' } }, (err, stdout, stderr) =>
+      resolve({ ok: !err, out: String(stdout) + String(stderr) }),
+    );
+  });
+}
+
+const config = (rc: string) => `
+version: 2.1
+jobs:
+  build:
+    machine: true
+    resource_class: ${rc}
+    steps:
+      - checkout
+      - run: {name: show, command: 'cat hello.txt; git remote get-url origin; git log -1 --format=%s'}
+workflows: {main: {jobs: [build]}}
+`;
+
+for (const kind of databaseKinds()) {
+  describe(`checkout from the server (${kind.name})`, () => {
+    let h: Harness;
+    beforeAll(async () => {
+      h = await Harness.start(kind);
+    });
+    afterAll(async () => {
+      await h?.close();
+    });
+
+    it('a job checks out through the server when its agent cannot reach the origin', async () => {
+      const rc = `acme/server-co-${Date.now().toString(36)}`;
+      const { slug, repo } = await h.project(config(rc));
+      repo.commit({ 'hello.txt': 'from the mirror\n' }, 'second commit');
+      const id = await h.trigger(slug);
+      // The server fetched the commit into its mirror at the trigger; the origin then goes away.
+      const origin = repo.dir;
+      fs.renameSync(origin, `${origin}-gone`);
+      const token = await createRunnerToken(h.server.database, 'server checkout', rc);
+      const agent = new Agent({ url: h.server.url, token, resourceClasses: [rc], executor: new HostExecutor({ workDir: tempDir('circlet-co-work-') }), logger: silentLogger, claimWaitMs: 1_000 });
+      const running = agent.start();
+      try {
+        await h.waitDone(id);
+      } finally {
+        await agent.stop();
+        await running.catch(() => undefined);
+        fs.renameSync(`${origin}-gone`, origin);
+      }
+      const { build } = await h.jobs(id);
+      expect(build.status, JSON.stringify(build)).toBe('success');
+      expect(Harness.step(build, 'Checkout code').output).toContain(`Checking out ${origin} at `);
+      // The clone's origin is the project's URL, as on CircleCI.
+      expect(Harness.step(build, 'show').output).toBe(`from the mirror\n${origin}\nsecond commit\n`);
+    });
+
+    it("a task's credential fetches its own project while the task runs, and nothing else", async () => {
+      const rc = `acme/cred-${Date.now().toString(36)}`;
+      const mine = await h.project(config(rc));
+      const other = await h.project(config(`${rc}-other`));
+      const myId = await h.trigger(mine.slug);
+      await h.trigger(other.slug);
+      const projectId = async (slug: string) => (await h.server.call('GET', `/api/v2/project/${slug}`, h.token)).body.id as string;
+      const [mineId, otherId] = [await projectId(mine.slug), await projectId(other.slug)];
+      const token = await createRunnerToken(h.server.database, 'scripted', rc);
+      const scripted = new ScriptedAgent({ url: h.server.url, token, executors: ['machine'] });
+      const task = await h.waitFor(() => scripted.claim(1_000), 15_000, 'a claim');
+      const secrets = await scripted.call(`/tasks/${task.task.id}/secrets`, {});
+      expect(secrets.status).toBe(200);
+      const credential = secrets.body.checkout_credential as string;
+      expect(credential).toMatch(/^[0-9a-f-]{36}\.[0-9a-f]{64}$/);
+
+      const url = (pid: string) => `${h.server.url}/git/${pid}.git`;
+      const own = await lsRemote(url(mineId), credential);
+      expect(own.ok, own.out).toBe(true);
+      expect(own.out).toMatch(/^[0-9a-f]{40}\trefs\/heads\/main$/m);
+      // Another project, a forged credential, no credential: all refused alike.
+      for (const [pid, pw] of [[otherId, credential], [mineId, credential.replace(/.$/, (c) => (c === '0' ? '1' : '0'))], [mineId, '']] as const) {
+        const res = await lsRemote(url(pid), pw);
+        expect(res.ok).toBe(false);
+        expect(res.out).toMatch(/401|Authentication failed|could not read/i);
+      }
+      const raw = await fetch(`${url(otherId)}/info/refs?service=git-upload-pack`, { headers: { authorization: `Basic ${Buffer.from(`job:${credential}`).toString('base64')}` } });
+      expect(raw.status).toBe(401);
+      expect(await raw.json()).toEqual({ message: expect.stringMatching(/credential/) });
+      // Pushing is never served.
+      const push = await fetch(`${url(mineId)}/info/refs?service=git-receive-pack`, { headers: { authorization: `Basic ${Buffer.from(`job:${credential}`).toString('base64')}` } });
+      expect(push.status).toBe(403);
+
+      await scripted.finish(task, 'success');
+      await h.waitDone(myId);
+      const after = await lsRemote(url(mineId), credential);
+      expect(after.ok).toBe(false);
+    });
+  });
+}
