@@ -370,7 +370,8 @@ const BUILTIN_STEPS: Record<string, Shape> = {
   store_test_results: builtin({ path: string }, { required: ['path'] }),
   persist_to_workspace: builtin({ root: string, paths: stringOrStrings }, { required: ['root', 'paths'] }),
   attach_workspace: builtin({ at: string }, { required: ['at'] }),
-  add_ssh_keys: builtin({ fingerprints: list(string) }, { nullable: true }),
+  // CircleCI takes one fingerprint as a plain string too.
+  add_ssh_keys: builtin({ fingerprints: stringOrStrings }, { nullable: true }),
 };
 /** Built-ins that only exist with arguments (a bare `- save_cache` is meaningless). */
 const NEEDS_ARGS = new Set(['save_cache', 'restore_cache', 'store_artifacts', 'store_test_results', 'persist_to_workspace', 'attach_workspace', 'when', 'unless']);
@@ -400,6 +401,10 @@ const step: Shape = custom('a step', ['string', 'map'], (v, path, ctx) => {
   if (ctx.commands.has(name)) return run(commandArgs, args, at, ctx);
   if (name === 'steps') return run(steps, args, at, ctx);
   const known = Object.hasOwn(BUILTIN_STEPS, name) ? BUILTIN_STEPS[name] : undefined;
+  // Not built in, not a command of this config, not an orb's (`orb/command`): a typo, most likely.
+  if (!known && !name.includes('/')) {
+    return issue(ctx, at, `unknown step type '${name}': not a built-in step (${Object.keys(BUILTIN_STEPS).join(', ')}) or a command defined in this config`);
+  }
   run(known ?? commandArgs, args, at, ctx);
 });
 

@@ -264,3 +264,12 @@ export async function noteJobsWaitingForDocker(deps: EngineDeps, agent: AgentCap
   }
   return waiting.length;
 }
+
+/** A docker job an agent has claimed no longer waits: its "waits for a Docker engine" note goes. */
+export async function clearDockerWaitNote(deps: EngineDeps, jobId: string): Promise<void> {
+  const db = deps.database.db;
+  const job = await db.selectFrom('jobs').select('messages').where('id', '=', jobId).where('messages', 'like', `%${DOCKER_WAIT_NOTE}%`).executeTakeFirst();
+  if (!job) return;
+  const kept = (JSON.parse(job.messages) as { message?: string }[]).filter((m) => !m.message?.startsWith(DOCKER_WAIT_NOTE));
+  await db.updateTable('jobs').set({ messages: JSON.stringify(kept) }).where('id', '=', jobId).execute();
+}

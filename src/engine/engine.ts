@@ -4,7 +4,7 @@ import type { OrbSource } from '../config/index.ts';
 import type { SecretBox } from '../domain/secret-box.ts';
 import { FileBlobStore, type BlobStore } from '../storage/blob-store.ts';
 import type { Database } from '../storage/db.ts';
-import { claimTask, noteJobsWaitingForDocker, reapExpiredLeases, type AgentCapabilities } from './claims.ts';
+import { claimTask, clearDockerWaitNote, noteJobsWaitingForDocker, reapExpiredLeases, type AgentCapabilities } from './claims.ts';
 import { createEvents, type EngineDeps } from './deps.ts';
 import { GitMirrors } from './git-mirror.ts';
 import { runDueSchedules } from './scheduler.ts';
@@ -115,7 +115,10 @@ export class Engine {
     }
     for (;;) {
       const task = await claimTask(this.deps, agent);
-      if (task) return task;
+      if (task) {
+        if (task.executor === 'docker') await clearDockerWaitNote(this.deps, task.job_id);
+        return task;
+      }
       const left = deadline - Date.now();
       if (left <= 0 || signal?.aborted) return undefined;
       await this.waitFor('tasks', Math.min(left, pollMs), signal);

@@ -212,6 +212,10 @@ describe('(c) messages', () => {
     expect(errorsOf(withSteps({ save_cache: { key: 'k', paths: [1] } }))).toEqual([
       'jobs.build.steps[0].save_cache.paths[0]: expected a string, got 1',
     ]);
+    // A typo of a step type is named as such, not as a bad argument.
+    expect(errorsOf(withSteps({ rn: 'echo hi' }))).toEqual([
+      "jobs.build.steps[0].rn: unknown step type 'rn': not a built-in step (run, deploy, checkout, setup_remote_docker, save_cache, restore_cache, store_artifacts, store_test_results, persist_to_workspace, attach_workspace, add_ssh_keys) or a command defined in this config",
+    ]);
   });
 
   it('steps accept what CircleCI accepts', () => {
@@ -224,6 +228,7 @@ describe('(c) messages', () => {
           { run: { command: 'x', description: 'extra keys in built-in steps are ignored by CircleCI' } },
           { store_artifacts: { path: 'a', when: 'always' } },
           { persist_to_workspace: { root: '.', paths: 'one-path' } },
+          { add_ssh_keys: { fingerprints: 'SHA256:one-fingerprint-as-a-string' } },
           { 'orb/command': { arg: 1 } },
           'local-command',
           { steps: '<< parameters.extra >>' },

@@ -47,6 +47,12 @@ for (const kind of databaseKinds()) {
       expect(await agent.claim(100)).toBeUndefined();
       const again = await server.call('GET', `/api/v2/project/gh/acme/dock/job/${job.job_number}`, token);
       expect(again.body.messages.filter((m: { message: string }) => m.message.startsWith(DOCKER_WAIT_NOTE))).toHaveLength(1);
+      // Once an agent with an engine claims the job, it no longer waits: the note goes.
+      const docker = new ScriptedAgent({ url: server.url, token: runnerToken, executors: ['docker', 'machine'], agentId: 'with-docker' });
+      const claimed = await docker.claim(1_000);
+      expect(claimed?.job.name).toBe(job.name);
+      const running = await server.call('GET', `/api/v2/project/gh/acme/dock/job/${job.job_number}`, token);
+      expect(running.body.messages.filter((m: { message: string }) => m.message.startsWith(DOCKER_WAIT_NOTE))).toEqual([]);
     });
   });
 }
