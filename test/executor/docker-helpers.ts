@@ -41,10 +41,11 @@ export function imageExists(image: string): boolean {
 }
 
 /**
- * Tags BASE_IMAGE under each of `images` (names from `testImage`) and returns the function that
- * removes those tags again (the base image itself stays); calling it twice is harmless.
+ * Tags `from` (BASE_IMAGE unless given) under each of `images` (names from `testImage`) and returns
+ * the function that removes those tags again (the tagged image itself stays); calling it twice is
+ * harmless.
  */
-export function tagBaseImage(images: string[]): () => void {
+export function tagBaseImage(images: string[], from = BASE_IMAGE): () => void {
   const tagged: string[] = [];
   const untag = () => {
     for (const image of tagged.splice(0)) {
@@ -54,7 +55,7 @@ export function tagBaseImage(images: string[]): () => void {
   try {
     for (const image of images) {
       if (!image.startsWith('circlet-test/')) throw new Error(`refusing to tag ${image}: test images are named circlet-test/…`);
-      execFileSync('docker', ['tag', BASE_IMAGE, image]);
+      execFileSync('docker', ['tag', from, image]);
       tagged.push(image);
     }
   } catch (err) {
