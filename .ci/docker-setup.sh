@@ -1,7 +1,8 @@
 #!/bin/bash
-# Brings up a local Docker engine and the base image the docker tests use (tested recipe,
-# /work/shared/guide/containers.md): Debian's docker.io, dockerd in the background, and a
-# base image built from the Debian mirror with mmdebstrap (no registry needed).
+# Brings up a local Docker engine and the base image the docker tests use: Debian's docker.io,
+# dockerd in the background, and a base image built from the Debian mirror with mmdebstrap (no
+# registry needed). The tests tag that image only under circlet-test/… names of their own run
+# and remove those tags afterwards (test/executor/docker-helpers.ts).
 # Never fails the caller: when the engine cannot start it prints one line and exits 0, and
 # the docker tests skip themselves.
 #   bash .ci/docker-setup.sh          # idempotent; ~1 min the first time, ~1 s after

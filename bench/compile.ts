@@ -2,7 +2,7 @@
 //
 //   npx tsx bench/compile.ts [--strict] [--filter <substring>]
 //
-// For every config in ../shared/testdata/configs (parse and compile interleaved in one loop):
+// For every config in test/fixtures/configs (parse and compile interleaved in one loop):
 //   parse    — `yaml` parseDocument (YAML 1.1, merge keys) + toJS of the config text: the floor.
 //   compile  — what a pipeline trigger pays: `compileConfig` (parse + structural checks + compile)
 //              and reading `compiledYaml` (the rendered YAML), with orbs served from memory
@@ -17,13 +17,13 @@
 import { readdirSync, readFileSync } from 'node:fs';
 import { cpus, loadavg } from 'node:os';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { performance } from 'node:perf_hooks';
 import { parseDocument } from 'yaml';
 import { compileConfig } from '../src/config/index.ts';
 import type { OrbSource, PipelineValues } from '../src/config/types.ts';
 import { MemoryOrbSource } from '../src/config/orbs/chain.ts';
 import { DirectoryOrbSource } from '../src/config/orbs/directory.ts';
+import { CONFIGS_DIR, ORBS_DIR } from '../test/fixtures/index.ts';
 
 const RATIO_TARGET = 3;
 const LARGEST_TARGET_MS = 20;
@@ -32,10 +32,8 @@ const MIN_SAMPLES = 15;
 const MAX_SAMPLES = 400;
 const MIN_TIME_MS = 300;
 
-const here = path.dirname(fileURLToPath(import.meta.url));
-const testdata = path.resolve(here, '..', '..', 'shared', 'testdata');
-const configsDir = path.join(testdata, 'configs');
-const orbsDir = path.join(testdata, 'orbs');
+const configsDir = CONFIGS_DIR;
+const orbsDir = ORBS_DIR;
 
 const args = process.argv.slice(2);
 const strict = args.includes('--strict');

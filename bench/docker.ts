@@ -12,8 +12,9 @@
 //   limits, bind mounts, the user/shell probe) until the first step can run, against a raw
 //   `docker run --rm IMAGE true`. Target ≤ 1.3×. Cleanup (remove) is shown beside it.
 // - 3-job workflow end to end: a circlet server (SQLite) and an agent with the docker
-//   executor; jobs a → b → c, each `checkout` + `run: true` in cimg/base:stable (the base
-//   image tagged so); trigger until the workflow's `stopped_at`. No target; shown beside
+//   executor; jobs a → b → c, each `checkout` + `run: true` in circlet-test/base:<run> (the
+//   base image tagged so for this run, the tag removed after); trigger until the workflow's
+//   `stopped_at`. No target; shown beside
 //   3 × raw `docker run --rm`.
 // Exits 1 on a missed target, 0 with one line when no engine answers.
 import { execFileSync, spawn } from 'node:child_process';
@@ -30,6 +31,7 @@ import { addMember, ensureOrganization } from '../src/storage/organizations.ts';
 import { createProject } from '../src/storage/projects.ts';
 import { createRunnerToken } from '../src/storage/runner-tokens.ts';
 import { createApiToken, ensureUser } from '../src/storage/users.ts';
+import { tagBaseImage, testImage } from '../test/executor/docker-helpers.ts';
 
 const REPS = Number(process.env.BENCH_REPS ?? 20);
 const IMAGE = process.env.BENCH_IMAGE ?? 'local/debian:bookworm';
@@ -134,9 +136,18 @@ function gitRepo(config: string): string {
 }
 
 async function benchWorkflow(workDir: string, rawRun: number): Promise<void> {
-  execFileSync('docker', ['tag', IMAGE, 'cimg/base:stable']);
+  const image = testImage('base');
+  const untag = tagBaseImage([image], IMAGE);
+  try {
+    await workflowRuns(workDir, rawRun, image);
+  } finally {
+    untag();
+  }
+}
+
+async function workflowRuns(workDir: string, rawRun: number, image: string): Promise<void> {
   const config =
-    `version: 2.1\njobs:\n${['a', 'b', 'c'].map((j) => `  ${j}:\n    docker: [{image: cimg/base:stable}]\n    steps: [checkout, {run: "true"}]\n`).join('')}` +
+    `version: 2.1\njobs:\n${['a', 'b', 'c'].map((j) => `  ${j}:\n    docker: [{image: ${image}}]\n    steps: [checkout, {run: "true"}]\n`).join('')}` +
     `workflows:\n  main:\n    jobs:\n      - a\n      - b: {requires: [a]}\n      - c: {requires: [b]}\n`;
   const repo = gitRepo(config);
   const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'circlet-bench-docker-'));

@@ -1,6 +1,7 @@
-// Docker jobs end to end: a real agent claims a `docker:` job with a primary (cimg/base:stable,
-// the local base image tagged with that name) and a PostgreSQL-like service container (a tiny
-// TCP server), checks the repo out inside the primary and reaches the service on localhost.
+// Docker jobs end to end: a real agent claims a `docker:` job with a primary (the local base image
+// tagged as circlet-test/base:<run>) and a PostgreSQL-like service container (a tiny TCP server),
+// checks the repo out inside the primary and reaches the service on localhost. The tags are this
+// run's own and are removed afterwards; no real image name is ever tagged.
 // Needs a Docker engine and the base image (.ci/docker-setup.sh); skipped with one line without.
 import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
@@ -10,20 +11,23 @@ import { Agent, CONTAINER_TOOLS, helperTools } from '../../src/agent/agent.ts';
 import { silentLogger } from '../../src/agent/logger.ts';
 import { CONTAINER_NODE, DockerExecutor, LABEL } from '../../src/executor/docker.ts';
 import { databaseKinds, tempDir } from '../helpers/databases.ts';
-import { BASE_IMAGE, dockerUnavailable } from '../executor/docker-helpers.ts';
+import { BASE_IMAGE, dockerUnavailable, imageExists, tagBaseImage, testImage } from '../executor/docker-helpers.ts';
 import { Harness } from './harness.ts';
 
 const why = await dockerUnavailable();
 if (why) console.log(`docker end-to-end tests skipped: ${why}`);
+
+const PRIMARY = testImage('base');
+const SERVICE = testImage('tcp-service');
 
 const CONFIG = `
 version: 2.1
 jobs:
   build:
     docker:
-      - image: cimg/base:stable
+      - image: ${PRIMARY}
         environment: {FROM_PRIMARY: primary-env}
-      - image: circlet-test/tcp-service:1
+      - image: ${SERVICE}
         name: db
         entrypoint: [bash, -c]
         command: ['while true; do echo "hello from $SERVICE_NAME" | nc -l -N 5432; done']
@@ -51,12 +55,14 @@ describe.skipIf(why)('docker jobs end to end', () => {
   const kind = databaseKinds()[0]!;
   let h: Harness;
   let workDir = '';
+  let untag = () => {};
   beforeAll(async () => {
     workDir = tempDir('circlet-docker-e2e-');
-    for (const tag of ['cimg/base:stable', 'circlet-test/tcp-service:1']) execFileSync('docker', ['tag', BASE_IMAGE, tag]);
+    untag = tagBaseImage([PRIMARY, SERVICE]);
     h = await Harness.start(kind);
   });
   afterAll(async () => {
+    untag();
     await h?.close();
     fs.rmSync(workDir, { recursive: true, force: true });
   });
@@ -84,8 +90,8 @@ describe.skipIf(why)('docker jobs end to end', () => {
         ['Setup a remote Docker engine', 'success'],
         ['remote docker', 'success'],
       ]);
-      expect(step('Spin up environment')).toMatch(/Primary container: cimg\/base:stable/);
-      expect(step('Spin up environment')).toMatch(/Service container db: circlet-test\/tcp-service:1/);
+      expect(step('Spin up environment')).toContain(`Primary container: ${PRIMARY}`);
+      expect(step('Spin up environment')).toContain(`Service container db: ${SERVICE}`);
       const out = step('talk to the service');
       expect(out).toContain('/home/project\n');
       expect(out).toContain('hello from the repo\nenv=primary-env\nhello from postgres-like\ndb=127.0.0.1\n1\n');
@@ -102,7 +108,7 @@ describe.skipIf(why)('docker jobs end to end', () => {
   }, 90_000);
 
   it('ends a job whose image cannot be pulled as infrastructure_fail naming the image', async () => {
-    const { slug } = await h.project(CONFIG.replace('cimg/base:stable', 'circlet-test/missing-image:1'));
+    const { slug } = await h.project(CONFIG.replace(PRIMARY, 'circlet-test/missing-image:1'));
     const executor = new DockerExecutor({ workDir, pullTimeoutMs: 30_000 });
     const agent = new Agent({ url: h.server.url, token: h.runnerToken, executor, logger: silentLogger, claimWaitMs: 1_000 });
     const running = agent.start();
@@ -117,4 +123,10 @@ describe.skipIf(why)('docker jobs end to end', () => {
       await running.catch(() => undefined);
     }
   }, 90_000);
+
+  it('removes the image tags it made, leaving the base image', () => {
+    expect([imageExists(PRIMARY), imageExists(SERVICE)]).toEqual([true, true]);
+    untag();
+    expect([imageExists(PRIMARY), imageExists(SERVICE), imageExists(BASE_IMAGE)]).toEqual([false, false, true]);
+  });
 });

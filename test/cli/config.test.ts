@@ -9,11 +9,10 @@ import { fileURLToPath } from 'node:url';
 import { parse } from 'yaml';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { describeRemote, formatDiagnostics, localPipelineValues, parsePipelineParameters } from '../../src/cli/config.ts';
+import { CONFIGS_DIR as configsDir, ORBS_DIR as orbsDir } from '../fixtures/index.ts';
 
 const repoRoot = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
 const bin = join(repoRoot, 'bin', 'circlet.js');
-const orbsDir = join(repoRoot, '..', 'shared', 'testdata', 'orbs');
-const configsDir = join(repoRoot, '..', 'shared', 'testdata', 'configs');
 
 interface Run {
   code: number | null;

@@ -5,9 +5,10 @@ import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { compileConfig } from '../../src/config/index.ts';
 import { parseYaml } from '../../src/config/parse.ts';
-import { dirSource, PIPELINE_VALUES, TESTDATA } from './helpers.ts';
+import { CONFIGS_DIR } from '../fixtures/index.ts';
+import { dirSource, PIPELINE_VALUES } from './helpers.ts';
 
-const dir = path.join(TESTDATA, 'configs');
+const dir = CONFIGS_DIR;
 const files = readdirSync(dir).filter((f) => f.endsWith('.yml')).sort();
 
 const MISSING: Record<string, string> = {

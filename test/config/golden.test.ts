@@ -3,9 +3,10 @@ import { readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
-import { compile, TESTDATA } from './helpers.ts';
+import { COMPILE_DIR } from '../fixtures/index.ts';
+import { compile } from './helpers.ts';
 
-const dir = path.join(TESTDATA, 'compile');
+const dir = COMPILE_DIR;
 const inputs = readdirSync(dir).filter((f) => f.endsWith('.yml') && !f.endsWith('.compiled.yml')).sort();
 
 describe('golden compile pairs', () => {

@@ -1,11 +1,9 @@
 // Shared helpers for the config compiler tests.
-import path from 'node:path';
 import { compileConfig, type CompileOptions, type CompileResult, type Diagnostic, type OrbRef, type OrbSource } from '../../src/config/index.ts';
 import { DirectoryOrbSource } from '../../src/config/orbs/directory.ts';
+import { ORBS_DIR } from '../fixtures/index.ts';
 
-export const SHARED = path.resolve(process.cwd(), '../shared');
-export const TESTDATA = path.join(SHARED, 'testdata');
-export const ORB_DIR = path.join(TESTDATA, 'orbs');
+export const ORB_DIR = ORBS_DIR;
 
 /** The revision whose dev orb is present in the orb directory (`python@dev-<rev>.yml`). */
 export const DEV_REVISION = '0e501f31a177851b9612fcfa566acbfad0bf9f48';

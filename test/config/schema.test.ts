@@ -1,20 +1,13 @@
-// Structural validation: circlet's own rules, compared with the reference JSON schema (read at run
-// time from ../shared) on real configs and on hand-made invalid ones.
-import { existsSync, readdirSync, readFileSync } from 'node:fs';
-import { dirname, join } from 'node:path';
-import { fileURLToPath } from 'node:url';
+// Structural validation: circlet's own rules, compared with the reference JSON schema (a test
+// fixture, read at run time) on real configs and on hand-made invalid ones.
+import { readdirSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { Ajv, type ErrorObject } from 'ajv';
 import { parseDocument } from 'yaml';
 import { describe, expect, it } from 'vitest';
 import { structureIssues, validateStructure } from '../../src/config/schema.ts';
 import { parseYaml } from '../../src/config/parse.ts';
-
-const repoRoot = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
-const shared = join(repoRoot, '..', 'shared');
-const configsDir = join(shared, 'testdata', 'configs');
-const orbsDir = join(shared, 'testdata', 'orbs');
-const schemaPath = join(shared, 'reference', 'circleci-config.schema.json');
-const haveShared = existsSync(schemaPath) && existsSync(configsDir);
+import { CONFIG_SCHEMA as schemaPath, CONFIGS_DIR as configsDir, ORBS_DIR as orbsDir } from '../fixtures/index.ts';
 
 /** YAML 1.1 as the reference tooling reads it: merge keys, no alias limit. */
 function parse11(text: string): unknown {
@@ -41,9 +34,9 @@ function referencePaths(errors: ErrorObject[] | null | undefined): Set<string> {
 const pointer = (segs: readonly (string | number)[]) =>
   segs.map((s) => `/${String(s).replace(/~/g, '~0').replace(/\//g, '~1')}`).join('');
 
-const configFiles = haveShared ? readdirSync(configsDir).filter((f) => f.endsWith('.yml')).sort() : [];
+const configFiles = readdirSync(configsDir).filter((f) => f.endsWith('.yml')).sort();
 
-describe.skipIf(!haveShared)('real configs', () => {
+describe('real configs', () => {
   it('(a) no error on any 2.1 config the reference schema accepts', () => {
     const validate = referenceValidator();
     let accepted = 0;
@@ -140,8 +133,8 @@ const invalid: { name: string; doc: Doc; path: string }[] = [
   { name: 'matches without value', doc: withSteps({ when: { condition: { matches: { pattern: 'x' } }, steps: ['checkout'] } }), path: '/jobs/build/steps/0/when/condition/matches' },
 ];
 
-describe.skipIf(!haveShared)('(b) invalid configs: same paths as the reference schema', () => {
-  const validate = haveShared ? referenceValidator() : () => true;
+describe('(b) invalid configs: same paths as the reference schema', () => {
+  const validate = referenceValidator();
   it.each(invalid)('$name', ({ doc, path }) => {
     expect(validate(doc as object)).toBe(false);
     const reference = referencePaths((validate as { errors?: ErrorObject[] | null }).errors);

@@ -3,7 +3,8 @@ import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { checkContinuation, compileConfig } from '../../src/config/index.ts';
-import { compile, compiled, dirSource, messages, PIPELINE_VALUES, TESTDATA } from './helpers.ts';
+import { CONFIGS_DIR } from '../fixtures/index.ts';
+import { compile, compiled, dirSource, messages, PIPELINE_VALUES } from './helpers.ts';
 
 describe('versions', () => {
   it('requires a version and rejects unknown versions', async () => {
@@ -37,7 +38,7 @@ describe('call chain', () => {
 });
 
 describe('compile contract', () => {
-  const file = path.join(TESTDATA, 'configs', 'CircleCI-Public__python-orb__test-deploy.yml');
+  const file = path.join(CONFIGS_DIR, 'CircleCI-Public__python-orb__test-deploy.yml');
   it('is deterministic', async () => {
     const src = readFileSync(file, 'utf8');
     const a = await compileConfig(src, { orbSource: dirSource, pipelineValues: PIPELINE_VALUES });

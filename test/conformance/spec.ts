@@ -1,14 +1,12 @@
-// Validates responses against CircleCI's published OpenAPI documents (test input in ../shared).
+// Validates responses against CircleCI's published OpenAPI documents (test fixtures).
 import fs from 'node:fs';
-import path from 'node:path';
 import AjvModule, { type ValidateFunction } from 'ajv';
 import addFormatsModule from 'ajv-formats';
+import { API_V1_SPEC, API_V2_SPEC } from '../fixtures/index.ts';
 
 // ajv and ajv-formats are CommonJS; under NodeNext their default export is the module object.
 const Ajv = AjvModule.default;
 const addFormats = addFormatsModule.default;
-
-const shared = path.resolve(process.cwd(), '../shared/reference');
 
 type Json = any;
 
@@ -113,7 +111,7 @@ export class SpecValidator {
     private readonly prefix: string,
     errata: 'v1' | 'v2',
   ) {
-    const spec = normalize(JSON.parse(fs.readFileSync(path.join(shared, file), 'utf8')));
+    const spec = normalize(JSON.parse(fs.readFileSync(file, 'utf8')));
     applyErrata(spec, errata);
     spec.$id = id;
     this.ajv = new Ajv({ strict: false, allErrors: true, validateFormats: true });
@@ -178,8 +176,8 @@ export class SpecValidator {
 let v2: SpecValidator | undefined;
 let v1: SpecValidator | undefined;
 export function specV2(): SpecValidator {
-  return (v2 ??= new SpecValidator('circleci-v2', 'circleci-api-v2.openapi.json', '/api/v2', 'v2'));
+  return (v2 ??= new SpecValidator('circleci-v2', API_V2_SPEC, '/api/v2', 'v2'));
 }
 export function specV1(): SpecValidator {
-  return (v1 ??= new SpecValidator('circleci-v1', 'circleci-api-v1.openapi.json', '/api/v1.1', 'v1'));
+  return (v1 ??= new SpecValidator('circleci-v1', API_V1_SPEC, '/api/v1.1', 'v1'));
 }

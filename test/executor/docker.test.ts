@@ -4,7 +4,7 @@ import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { chooseExecutor, DockerExecutor, LABEL, resourceLimits } from '../../src/executor/docker.ts';
-import { BASE_IMAGE, dockerUnavailable } from './docker-helpers.ts';
+import { BASE_IMAGE, dockerUnavailable, imageExists, testImage } from './docker-helpers.ts';
 import { tempDir } from '../helpers/databases.ts';
 import { executorContract, run } from './contract.ts';
 
@@ -64,24 +64,31 @@ describe.skipIf(why)('docker executor', () => {
   it('setup_remote_docker: docker build and run inside the job reach the engine, and what the job started is removed with it', async () => {
     const ex = new DockerExecutor({ workDir: root });
     const ws = await ex.prepare({ id: 'remote-docker', kind: 'docker', config });
-    const notes = await ex.setupRemoteDocker(ws);
-    expect(notes?.join('\n')).toMatch(/Remote Docker engine/);
-    const script = [
-      `printf 'FROM ${BASE_IMAGE}\\nRUN echo built-in-job > /built\\n' > Dockerfile`,
-      'docker build -q -t circlet-test/built:1 . >/dev/null',
-      'docker run --rm circlet-test/built:1 cat /built',
-      'docker run -d circlet-test/built:1 sleep 600 >/dev/null',
-      'docker ps -q | wc -l',
-    ].join('\n');
-    const r = await run(ex, ws, script + '\n', { cwd: ex.resolvePath(ws, '~/project') });
-    expect(r.err).not.toMatch(/error/i);
-    expect(r.code).toBe(0);
-    expect(r.out.split('\n')[0]).toBe('built-in-job');
-    const started = () => execFileSync('docker', ['ps', '-aq', '--filter', 'label=io.circlet.job=remote-docker']).toString().trim().split('\n').filter(Boolean).length;
-    expect(started()).toBe(2); // the primary and the detached one
-    await ex.cleanup(ws);
-    expect(started()).toBe(0);
-    execFileSync('docker', ['rmi', '-f', 'circlet-test/built:1'], { stdio: 'ignore' });
+    const built = testImage('built');
+    try {
+      const notes = await ex.setupRemoteDocker(ws);
+      expect(notes?.join('\n')).toMatch(/Remote Docker engine/);
+      const script = [
+        `printf 'FROM ${BASE_IMAGE}\\nRUN echo built-in-job > /built\\n' > Dockerfile`,
+        `docker build -q -t ${built} . >/dev/null`,
+        `docker run --rm ${built} cat /built`,
+        `docker run -d ${built} sleep 600 >/dev/null`,
+        'docker ps -q | wc -l',
+      ].join('\n');
+      const r = await run(ex, ws, script + '\n', { cwd: ex.resolvePath(ws, '~/project') });
+      expect(r.err).not.toMatch(/error/i);
+      expect(r.code).toBe(0);
+      expect(r.out.split('\n')[0]).toBe('built-in-job');
+      const started = () => execFileSync('docker', ['ps', '-aq', '--filter', 'label=io.circlet.job=remote-docker']).toString().trim().split('\n').filter(Boolean).length;
+      expect(started()).toBe(2); // the primary and the detached one
+      await ex.cleanup(ws);
+      expect(started()).toBe(0);
+    } finally {
+      await ex.cleanup(ws).catch(() => undefined);
+      // The image the job built is removed too, whatever happened above.
+      if (imageExists(built)) execFileSync('docker', ['rmi', '-f', built], { stdio: 'ignore' });
+    }
+    expect(imageExists(built)).toBe(false);
   }, 60_000);
 
   it('runs machine jobs in a container of the machine image when configured, else on the host', async () => {

@@ -1,12 +1,12 @@
 import crypto from 'node:crypto';
 import fs from 'node:fs';
-import path from 'node:path';
 import AjvModule, { type ValidateFunction } from 'ajv';
 import addFormatsModule from 'ajv-formats';
 import { expect } from 'vitest';
 import { createContext } from '../../../src/storage/contexts.ts';
 import { addMember, ensureOrganization } from '../../../src/storage/organizations.ts';
 import { createApiToken, ensureUser } from '../../../src/storage/users.ts';
+import { API_V2_SPEC } from '../../fixtures/index.ts';
 import type { CaseContext, ConformanceCase } from '../harness.ts';
 
 const CREATE = 'POST /api/v2/context';
@@ -57,7 +57,7 @@ const addFormats = addFormatsModule.default;
 let putValidator: ValidateFunction | undefined;
 function checkPutAgainstSpec(body: unknown): void {
   if (!putValidator) {
-    const spec = JSON.parse(fs.readFileSync(path.resolve(process.cwd(), '../shared/reference/circleci-api-v2.openapi.json'), 'utf8'));
+    const spec = JSON.parse(fs.readFileSync(API_V2_SPEC, 'utf8'));
     const op = spec.paths['/context/{context_id}/environment-variable/{env_var_name}'].put.responses['200'].content['application/json'].schema;
     const schema = op.$ref ? spec.components.schemas[op.$ref.split('/').pop()] : op;
     const { additionalProperties: _ignored, ...rest } = schema;

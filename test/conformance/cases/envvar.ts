@@ -1,11 +1,11 @@
 import crypto from 'node:crypto';
 import fs from 'node:fs';
-import path from 'node:path';
 import AjvModule, { type ValidateFunction } from 'ajv';
 import addFormatsModule from 'ajv-formats';
 import { expect } from 'vitest';
 import { encodePageToken } from '../../../src/domain/paging.ts';
 import { putEnvVar } from '../../../src/storage/env-vars.ts';
+import { API_V2_SPEC } from '../../fixtures/index.ts';
 import type { CaseContext, ConformanceCase } from '../harness.ts';
 
 const L = 'GET /api/v2/project/:provider/:organization/:project/envvar';
@@ -40,7 +40,7 @@ function checkAgainstSpec(template: string, method: string, status: number, body
   const key = `${method} ${template} ${status}`;
   let validate = validators.get(key);
   if (!validate) {
-    spec ??= JSON.parse(fs.readFileSync(path.resolve(process.cwd(), '../shared/reference/circleci-api-v2.openapi.json'), 'utf8'));
+    spec ??= JSON.parse(fs.readFileSync(API_V2_SPEC, 'utf8'));
     const schema = spec.paths[template][method].responses[String(status)].content['application/json'].schema;
     const ajv = new Ajv({ strict: false, allErrors: true });
     addFormats(ajv);
