@@ -3,11 +3,11 @@ import { defineConfig } from 'vitest/config';
 export default defineConfig({
   test: {
     include: ['test/**/*.test.ts'],
-    globalSetup: ['test/global-setup.ts'],
     testTimeout: 60_000,
     hookTimeout: 60_000,
     pool: 'forks',
-    globalSetup: ['test/setup/build-dist.ts'],
+    // Once per run: the PostgreSQL skip line, and dist/ rebuilt when the sources are newer.
+    globalSetup: ['test/global-setup.ts', 'test/setup/build-dist.ts'],
     reporters: ['default'],
   },
 });
