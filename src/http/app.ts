@@ -42,6 +42,9 @@ export async function buildApp(deps: HttpDeps, options: AppOptions = {}): Promis
   const app = Fastify({
     ...(options.logger ? { loggerInstance: options.logger } : { logger: false }),
     bodyLimit: 1024 * 1024,
+    // Agents long-poll, heartbeat and stream output all the time: their requests are not
+    // logged (errors still are), so an idle server's log stays quiet.
+    disableRequestLogging: (req: { url?: string }) => (req.url ?? '').startsWith('/api/runner/'),
     rewriteUrl: (req) => rewriteUrl(req.url ?? '/'),
     ajv: { customOptions: { coerceTypes: 'array', removeAdditional: false, allErrors: false } },
     routerOptions: { ignoreTrailingSlash: true },

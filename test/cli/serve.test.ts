@@ -140,6 +140,20 @@ describe.skipIf(!process.env.CIRCLET_TEST_DATABASE_URL)('circlet serve replicas 
   });
 });
 
+describe('circlet serve logging', () => {
+  it("logs API requests at info, but not the embedded agent's long polls", async () => {
+    const data = await freshData('sqlite');
+    const server = await startServe(['--port', '0', '--data-dir', data.dir], { env: { CIRCLET_LOG_LEVEL: 'info' } });
+    // The embedded agent claims at once and then keeps polling.
+    await new Promise((r) => setTimeout(r, 1_500));
+    expect((await getJson(`${server.url}/api/v2/me`)).status).toBe(401);
+    const end = await server.stop('SIGTERM');
+    expect(end.stderr).toMatch(/"url":"\/api\/v2\/me"/);
+    expect(end.stderr).toMatch(/agent started/);
+    expect(end.stderr).not.toMatch(/\/api\/runner\//);
+  });
+});
+
 describe('circlet serve arguments', () => {
   it('--help exits 0 and prints usage', async () => {
     const res = await runCli(['serve', '--help']);
