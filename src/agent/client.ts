@@ -1,6 +1,7 @@
 // The agent's side of the runner protocol (v1, docs/runner-protocol.md): JSON over HTTP,
 // `Authorization: Bearer <runner token>`, retried on network errors and 5xx.
 
+import { httpRequest } from './http.ts';
 import type { StepStatus, TaskPayload, TaskResult, TaskSecrets } from '../domain/runner-protocol.ts';
 
 export type { StepStatus, TaskPayload, TaskResult, TaskSecrets };
@@ -62,7 +63,7 @@ export class RunnerClient {
     for (let i = 0; i < attempts; i++) {
       if (signal?.aborted) throw signal.reason ?? new Error('aborted');
       try {
-        const res = await fetch(this.base + path, {
+        const res = await httpRequest(this.base + path, {
           method: 'POST',
           headers: { authorization: `Bearer ${this.opts.token}`, 'content-type': 'application/json' },
           body: JSON.stringify({ agent_id: this.opts.agentId, ...body }),

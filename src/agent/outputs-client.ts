@@ -1,12 +1,13 @@
 // The agent's side of the runner protocol for what a job leaves behind (artifacts, test
 // results, caches, workspace layers) and the stored test timings. Every call carries the
-// runner token and `x-circlet-agent`; bodies are streamed both ways (`duplex: 'half'`).
+// runner token and `x-circlet-agent`; bodies are streamed both ways (node:http, src/agent/http.ts).
 // JSON calls are retried on network errors and 5xx; streamed uploads are not (a stream
 // cannot be replayed), the steps report their failure instead.
 import { pipeline, Readable, Transform } from 'node:stream';
 import zlib from 'node:zlib';
 import type { Executor, Workspace } from '../executor/types.ts';
 import { LeaseLostError, ProtocolError, type RunnerClient, type TaskPayload } from './client.ts';
+import { httpRequest, type HttpResponse } from './http.ts';
 import type { StepModule } from './steps/types.ts';
 
 export interface TestCaseResult {
@@ -55,8 +56,8 @@ export class OutputsClient {
     return signals.length === 0 ? undefined : signals.length === 1 ? signals[0] : AbortSignal.any(signals);
   }
 
-  private async check(res: Response, what: string): Promise<Response> {
-    if (res.ok) return res;
+  private async check(res: HttpResponse, what: string): Promise<HttpResponse> {
+    if ((res.status >= 200 && res.status < 300)) return res;
     const text = await res.text().catch(() => '');
     let message = text;
     try {
@@ -75,13 +76,14 @@ export class OutputsClient {
     for (let i = 0; i < attempts; i++) {
       if (this.signal?.aborted) throw this.signal.reason ?? new Error('aborted');
       try {
-        const res = await fetch(this.base + path, {
+        const res = await httpRequest(this.base + path, {
           method,
           headers: this.headers(body === undefined ? {} : { 'content-type': 'application/json' }),
           body: body === undefined ? undefined : JSON.stringify(body),
           signal: this.signalWith(JSON_TIMEOUT_MS),
         });
         if (res.status >= 500) {
+          res.body.resume();
           lastErr = new ProtocolError(`${method} ${path}: HTTP ${res.status}`, res.status);
         } else {
           return (await (await this.check(res, `${method} ${path}`)).json()) as T;
@@ -98,26 +100,24 @@ export class OutputsClient {
 
   /** A streamed upload (one attempt). */
   private async upload<T>(path: string, body: Readable): Promise<T> {
-    const res = await fetch(this.base + path, {
+    const res = await httpRequest(this.base + path, {
       method: 'PUT',
-      headers: this.headers({ 'content-type': 'application/octet-stream' }),
-      body: body as unknown as ReadableStream,
-      duplex: 'half',
+      headers: this.headers({ 'content-type': 'application/octet-stream', 'transfer-encoding': 'chunked' }),
+      body,
       signal: this.signalWith(),
-    } as RequestInit & { duplex: 'half' });
+    });
     return (await (await this.check(res, `PUT ${path.split('?')[0]}`)).json()) as T;
   }
 
   /** A streamed download; undefined on 404. */
   private async download(path: string): Promise<Readable | undefined> {
-    const res = await fetch(this.base + path, { headers: this.headers(), signal: this.signalWith() });
+    const res = await httpRequest(this.base + path, { headers: this.headers(), signal: this.signalWith() });
     if (res.status === 404) {
-      await res.body?.cancel();
+      res.body.resume();
       return undefined;
     }
     await this.check(res, `GET ${path.split('?')[0]}`);
-    if (!res.body) return Readable.from([]);
-    return Readable.fromWeb(res.body as import('node:stream/web').ReadableStream<Uint8Array>);
+    return res.body;
   }
 
   uploadArtifact(artifactPath: string, body: Readable): Promise<{ path: string; size: number }> {

@@ -1,6 +1,6 @@
 // Builds the Fastify application: parsers, error mapping, auth, OpenAPI, and the routes.
 import swagger from '@fastify/swagger';
-import Fastify, { type FastifyBaseLogger, type FastifyError, type FastifyInstance, type FastifySchemaValidationError } from 'fastify';
+import Fastify, { LogController, type FastifyBaseLogger, type FastifyError, type FastifyInstance, type FastifySchemaValidationError } from 'fastify';
 import { BadPageToken } from '../domain/paging.ts';
 import { registerAuth } from './auth.ts';
 import type { HttpDeps } from './deps.ts';
@@ -44,7 +44,7 @@ export async function buildApp(deps: HttpDeps, options: AppOptions = {}): Promis
     bodyLimit: 1024 * 1024,
     // Agents long-poll, heartbeat and stream output all the time: their requests are not
     // logged (errors still are), so an idle server's log stays quiet.
-    disableRequestLogging: (req: { url?: string }) => (req.url ?? '').startsWith('/api/runner/'),
+    logController: new LogController({ disableRequestLogging: (req: { url?: string }) => (req.url ?? '').startsWith('/api/runner/') }),
     rewriteUrl: (req) => rewriteUrl(req.url ?? '/'),
     ajv: { customOptions: { coerceTypes: 'array', removeAdditional: false, allErrors: false } },
     routerOptions: { ignoreTrailingSlash: true },
