@@ -4,6 +4,7 @@ import type { Ctx } from './context.ts';
 import { buildNamespace, fetchOrbs, type OrbTable } from './orbs.ts';
 import { formatPath, parseYaml } from './parse.ts';
 import { resolvePipelineParams } from './pipeline-params.ts';
+import { readCompiled } from './read-compiled.ts';
 import { renderCompiled } from './render.ts';
 import { validateStructure } from './schema.ts';
 import { checkDefinitions, checkTopLevel } from './semantic.ts';
@@ -13,8 +14,8 @@ import { Diags, isObj, type RawDiagnostic } from './util.ts';
 import { compileWorkflows } from './workflows.ts';
 
 function result(diags: Diagnostic[], setup: boolean, orbs: { ref: string; resolved: string }[], compiled: Record<string, unknown> | null): CompileResult {
-  const ok = compiled !== null && !diags.some((d) => d.severity === 'error');
-  return { compiled: ok ? compiled : null, compiledYaml: ok && compiled ? renderCompiled(compiled, orbs) : null, diagnostics: diags, setup, orbs };
+  const config = compiled !== null && !diags.some((d) => d.severity === 'error') ? readCompiled(compiled) : null;
+  return { config, compiled: config?.document ?? null, compiledYaml: config ? renderCompiled(config, orbs) : null, diagnostics: diags, setup, orbs };
 }
 
 export async function compileConfig(source: string, options: CompileOptions = {}): Promise<CompileResult> {

@@ -10,13 +10,15 @@
 // dates, very long keys ...) falls back to `stringify` itself.
 import { Document, stringify, type Scalar } from 'yaml';
 import { stringifyNumber, stringifyString, type StringifyContext } from 'yaml/util';
+import type { CompiledConfig } from './compiled.ts';
 
 const STRINGIFY_OPTIONS = { version: '1.1', lineWidth: 0, indentSeq: false, aliasDuplicateObjects: false } as const;
 
-export function renderCompiled(compiled: Record<string, unknown>, orbs: { ref: string; resolved: string }[]): string {
+/** A compiled config as `config process` prints it: its document, in the config's key order. */
+export function renderCompiled(config: CompiledConfig, orbs: { ref: string; resolved: string }[]): string {
   let header = '';
   for (const o of orbs) header += `# Orb '${o.ref}' resolved to '${o.resolved}'\n`;
-  return header + renderYaml(compiled);
+  return header + renderYaml(config.document);
 }
 
 /** `stringify(value, STRINGIFY_OPTIONS)`, computed without building a yaml Document when `value` is plain data. */

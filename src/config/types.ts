@@ -1,4 +1,5 @@
 // Public types of the config compiler. The compiler is pure: its only I/O is an OrbSource.
+import type { CompiledConfig, CompiledDocument } from './compiled.ts';
 
 /** A problem found in a config. Diagnostics are data; the compiler never throws for bad input. */
 export interface Diagnostic {
@@ -51,9 +52,11 @@ export interface CompileOptions {
 }
 
 export interface CompileResult {
-  /** The compiled `version: 2` config as data; null when there are error diagnostics. */
-  compiled: Record<string, unknown> | null;
-  /** The compiled config rendered as YAML; null when there are error diagnostics. */
+  /** The compiled config, typed (compiled.ts); null when there are error diagnostics. */
+  config: CompiledConfig | null;
+  /** The compiled `version: 2` document (`config.document`); null when there are error diagnostics. */
+  compiled: CompiledDocument | null;
+  /** The compiled document rendered as YAML; null when there are error diagnostics. */
   compiledYaml: string | null;
   diagnostics: Diagnostic[];
   /** True when the source declared `setup: true`. */

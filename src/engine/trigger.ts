@@ -151,7 +151,7 @@ export async function compileSafely(source: string, values: PipelineValues, para
     return await compileConfig(source, { pipelineValues: values, pipelineParameters: parameters, orbSource: deps.orbSource });
   } catch (err) {
     const message = `Config could not be compiled: ${err instanceof Error ? err.message : String(err)}`;
-    return { compiled: null, compiledYaml: null, setup: false, orbs: [], diagnostics: [{ severity: 'error', path: '', message }] };
+    return { config: null, compiled: null, compiledYaml: null, setup: false, orbs: [], diagnostics: [{ severity: 'error', path: '', message }] };
   }
 }
 

@@ -1,6 +1,7 @@
 // Rendering: the direct YAML writer must give exactly what `yaml`'s stringify gives for the same data.
 import { describe, expect, it } from 'vitest';
 import { stringify } from 'yaml';
+import { readCompiled } from '../../src/config/read-compiled.ts';
 import { renderCompiled, renderYaml } from '../../src/config/render.ts';
 
 const OPTIONS = { version: '1.1', lineWidth: 0, indentSeq: false, aliasDuplicateObjects: false } as const;
@@ -69,7 +70,7 @@ describe('renderYaml', () => {
     same(Object.assign(Object.create(null) as object, { a: { b: 'c' } }));
   });
   it('prefixes the orb header comments', () => {
-    expect(renderCompiled({ version: 2 }, [{ ref: 'circleci/node@5', resolved: 'circleci/node@5.3.0' }])).toBe(
+    expect(renderCompiled(readCompiled({ version: 2 }), [{ ref: 'circleci/node@5', resolved: 'circleci/node@5.3.0' }])).toBe(
       "# Orb 'circleci/node@5' resolved to 'circleci/node@5.3.0'\nversion: 2\n",
     );
   });
