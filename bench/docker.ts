@@ -25,7 +25,7 @@ import { Writable } from 'node:stream';
 import { Agent, CONTAINER_TOOLS, helperTools } from '../src/agent/agent.ts';
 import { silentLogger } from '../src/agent/logger.ts';
 import { CONTAINER_NODE, DockerExecutor, pingDocker } from '../src/executor/docker.ts';
-import type { Workspace } from '../src/executor/types.ts';
+import type { JobSpec, Workspace } from '../src/executor/types.ts';
 import { startServer } from '../src/server/server.ts';
 import { addMember, ensureOrganization } from '../src/storage/organizations.ts';
 import { createProject } from '../src/storage/projects.ts';
@@ -82,10 +82,10 @@ async function apiExecTrue(ex: DockerExecutor, containerId: string): Promise<num
 
 async function benchExecutor(workDir: string): Promise<number> {
   const ex = new DockerExecutor({ workDir });
-  const config = { docker: [{ image: IMAGE }] };
+  const spec = (id: string): JobSpec => ({ id, executor: { kind: 'docker', images: [{ image: IMAGE, environment: {} }] }, resourceClass: 'medium' });
   // Warm-up: the image's layers in the page cache, the engine's code paths.
   await spawnWait('docker', ['run', '--rm', IMAGE, 'true']);
-  const warm = await ex.prepare({ id: 'bench-warm', kind: 'docker', config });
+  const warm = await ex.prepare(spec('bench-warm'));
   await ex.cleanup(warm);
 
   const start: number[] = [];
@@ -94,14 +94,14 @@ async function benchExecutor(workDir: string): Promise<number> {
   for (let i = 0; i < Math.max(5, Math.round(REPS / 2)); i++) {
     rawRun.push(await spawnWait('docker', ['run', '--rm', IMAGE, 'true']));
     const t0 = performance.now();
-    const ws = await ex.prepare({ id: `bench-start-${i}`, kind: 'docker', config });
+    const ws = await ex.prepare(spec(`bench-start-${i}`));
     start.push(performance.now() - t0);
     const t1 = performance.now();
     await ex.cleanup(ws);
     remove.push(performance.now() - t1);
   }
 
-  const ws = await ex.prepare({ id: 'bench-steps', kind: 'docker', config });
+  const ws = await ex.prepare(spec('bench-steps'));
   const id = execFileSync('docker', ['ps', '-q', '--no-trunc', '--filter', `label=io.circlet.job=bench-steps`]).toString().trim().split('\n')[0]!;
   const step: number[] = [];
   const rawExec: number[] = [];

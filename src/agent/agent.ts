@@ -14,8 +14,6 @@ import { HostExecutor } from '../executor/host.ts';
 import type { Executor } from '../executor/types.ts';
 import { ProtocolError, RunnerClient } from './client.ts';
 import { silentLogger, type Logger } from './logger.ts';
-import { defaultSteps } from './steps/index.ts';
-import type { StepModule } from './steps/types.ts';
 import { TaskRun, type TaskRunnerDeps } from './task-runner.ts';
 
 export interface AgentOptions {
@@ -32,8 +30,6 @@ export interface AgentOptions {
   dockerOnHost?: boolean;
   /** Another executor than the host one. */
   executor?: Executor;
-  /** Extra or replacement step modules. */
-  steps?: StepModule[];
   logger?: Logger;
   /** How long one claim request waits on the server (default 25 s). */
   claimWaitMs?: number;
@@ -103,9 +99,7 @@ export class Agent {
     let workDir = opts.workDir;
     if (!opts.executor && !workDir) workDir = defaultWorkDir();
     this.executor = opts.executor ?? new HostExecutor({ workDir: workDir!, dockerOnHost: opts.dockerOnHost });
-    const steps = defaultSteps();
-    for (const m of opts.steps ?? []) steps.set(m.type, m);
-    this.deps = { client: this.client, executor: this.executor, steps, tools: helperTools(), logger: this.logger, output: opts.output, checkoutFrom: opts.checkoutFromOrigin ? 'origin' : 'server' };
+    this.deps = { client: this.client, executor: this.executor, tools: helperTools(), logger: this.logger, output: opts.output, checkoutFrom: opts.checkoutFromOrigin ? 'origin' : 'server' };
   }
 
   /** Jobs running now. */

@@ -1,8 +1,9 @@
 // The agent's side of the runner protocol (v1, docs/runner-protocol.md): JSON over HTTP,
 // `Authorization: Bearer <runner token>`, retried on network errors and 5xx.
 
+import type { TaskPayload } from '../config/index.ts';
+import type { StepStatus, TaskResult, TaskSecrets } from '../domain/runner-protocol.ts';
 import { httpRequest } from './http.ts';
-import type { StepStatus, TaskPayload, TaskResult, TaskSecrets } from '../domain/runner-protocol.ts';
 
 export type { StepStatus, TaskPayload, TaskResult, TaskSecrets };
 

@@ -8,7 +8,7 @@ import zlib from 'node:zlib';
 import type { Executor, Workspace } from '../executor/types.ts';
 import { LeaseLostError, ProtocolError, type RunnerClient, type TaskPayload } from './client.ts';
 import { httpRequest, type HttpResponse } from './http.ts';
-import type { StepModule } from './steps/types.ts';
+import type { StepContext, StepOutcome } from './steps/types.ts';
 
 export interface TestCaseResult {
   name: string;
@@ -254,17 +254,12 @@ export async function installTimings(client: RunnerClient, payload: TaskPayload,
 }
 
 /** An output step whose transfer was cut short by the job's cancellation ends `canceled`, not failed. */
-export function cancelAware(mod: StepModule): StepModule {
-  return {
-    ...mod,
-    async run(ctx, args) {
-      try {
-        return await mod.run(ctx, args);
-      } catch (err) {
-        if (!ctx.signal.aborted) throw err;
-        ctx.log(`circlet: ${mod.type} stopped: the job was canceled\n`);
-        return { status: 'canceled', exitCode: null };
-      }
-    },
-  };
+export async function cancelAware(ctx: StepContext, type: string, run: () => Promise<StepOutcome>): Promise<StepOutcome> {
+  try {
+    return await run();
+  } catch (err) {
+    if (!ctx.signal.aborted) throw err;
+    ctx.log(`circlet: ${type} stopped: the job was canceled\n`);
+    return { status: 'canceled', exitCode: null };
+  }
 }

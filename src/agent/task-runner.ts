@@ -2,19 +2,19 @@
 // `when`, `background` and `circleci-agent step halt`), output streamed and masked, a
 // cancellation watcher that also keeps the lease alive, and the final report.
 import os from 'node:os';
+import { stepType } from '../config/compiled.ts';
 import type { Executor, RunningCommand, Workspace } from '../executor/types.ts';
 import { LeaseLostError, type RunnerClient, type StepStatus, type TaskPayload, type TaskResult, type TaskSecrets } from './client.ts';
-import { composeEnv, envFrom } from './env.ts';
+import { composeEnv } from './env.ts';
 import type { Logger } from './logger.ts';
 import { Masker, StepOutput } from './output.ts';
 import { installTimings } from './outputs-client.ts';
-import { parseStep } from './steps/index.ts';
-import { formatDuration, splitShell, str, type CommandOptions, type StepContext, type StepModule, type StepOutcome } from './steps/types.ts';
+import { runStep, stepTitle } from './steps/index.ts';
+import { formatDuration, splitShell, type CommandOptions, type StepContext, type StepOutcome } from './steps/types.ts';
 
 export interface TaskRunnerDeps {
   client: RunnerClient;
   executor: Executor;
-  steps: Map<string, StepModule>;
   /** Executables for the job's bin dir (the `circleci` helper). */
   tools: Record<string, string>;
   logger: Logger;
@@ -134,7 +134,7 @@ export class TaskRun {
   private async execute(): Promise<{ result: TaskResult; message?: string }> {
     const { client, executor } = this.deps;
     const { payload } = this;
-    const config = payload.job.config;
+    const job = payload.job.config;
     const secrets: TaskSecrets = await client.secrets(this.id);
     const masker = new Masker([...Object.values(secrets.environment), ...(secrets.checkout_key ? [secrets.checkout_key] : []), secrets.checkout_credential]);
     let index = 0;
@@ -144,7 +144,8 @@ export class TaskRun {
     let ws: Workspace;
     try {
       if (!executor.kinds.includes(payload.job.executor)) throw new Error(`this agent does not run ${payload.job.executor} jobs`);
-      ws = this.ws = await executor.prepare({ id: this.id, kind: payload.job.executor, config, tools: this.deps.tools });
+      if (job?.kind !== 'build') throw new Error('the server sent a job in a form this agent does not read (are server and agent the same version?)');
+      ws = this.ws = await executor.prepare({ id: this.id, executor: job.executor, resourceClass: job.resource_class, tools: this.deps.tools });
       if (this.stopReason) await executor.killAll(ws, 0);
     } catch (err) {
       spinUp.out.write('err', `circlet: could not set up the job: ${err instanceof Error ? err.message : String(err)}\n`);
@@ -152,49 +153,38 @@ export class TaskRun {
       return { result: 'infrastructure_fail', message: `Could not set up the job: ${err instanceof Error ? err.message : String(err)}` };
     }
     for (const note of ws.notes) spinUp.out.write('out', note + '\n');
-    const container = payload.job.executor === 'docker' && Array.isArray(config.docker) ? envFrom((config.docker[0] as { environment?: unknown } | undefined)?.environment) : {};
+    const container = job.executor.kind === 'docker' ? (job.executor.images[0]?.environment ?? {}) : {};
     const env = composeEnv({
       base: ws.baseEnv,
       secrets: secrets.environment,
       builtIn: { ...payload.environment, CIRCLE_INTERNAL_TASK_DATA: ws.internalDir },
       container,
-      job: envFrom(config.environment),
+      job: job.environment,
     });
-    const workingDirectory = executor.resolvePath(ws, str(config.working_directory) ?? '~/project');
-    const shell = str(config.shell) ? splitShell(str(config.shell)!) : ws.defaultShell;
+    const workingDirectory = executor.resolvePath(ws, job.working_directory ?? '~/project');
+    const shell = job.shell ? splitShell(job.shell) : ws.defaultShell;
     await executor.mkdir(ws, workingDirectory);
     spinUp.out.write('out', `Working directory: ${workingDirectory}\nShell: ${shell.join(' ')}\n`);
     const timings = await installTimings(client, payload, executor, ws, this.stopper.signal);
     if (timings) spinUp.out.write('out', timings + '\n');
     this.endStepLater(spinUp, { status: 'success', exitCode: 0 });
 
-    const steps = Array.isArray(config.steps) ? config.steps : [];
     let failed = false;
     let timedOut = false;
     const background: Promise<void>[] = [];
     let ending = false;
-    for (const raw of steps) {
+    for (const s of job.steps) {
       if (this.stopReason) break;
-      const parsed = parseStep(raw);
-      const when = str(parsed?.args.when) ?? 'on_success';
-      if (when === 'on_success' && failed) continue;
-      if (when === 'on_fail' && !failed) continue;
-      const mod = parsed ? this.deps.steps.get(parsed.type) : undefined;
-      const type = parsed?.type ?? 'unknown';
-      const args = parsed?.args ?? {};
-      const name = str(args.name) ?? mod?.displayName(args) ?? type;
-      const step = await this.openStep(index++, name, type, masker);
+      if (s.when === 'on_success' && failed) continue;
+      if (s.when === 'on_fail' && !failed) continue;
+      const type = stepType(s);
+      const step = await this.openStep(index++, stepTitle(s), type, masker);
       const ctx = this.context(ws, env, workingDirectory, shell, secrets, step.out);
-      const running = mod
-        ? mod.run(ctx, args).catch((err): StepOutcome => {
-            step.out.write('err', `circlet: the ${type} step failed in the agent: ${err instanceof Error ? err.message : String(err)}\n`);
-            return { status: 'failed', exitCode: null };
-          })
-        : Promise.resolve().then((): StepOutcome => {
-            step.out.write('err', `circlet: unknown step ${JSON.stringify(raw)}\n`);
-            return { status: 'failed', exitCode: null };
-          });
-      if (args.background === true && mod) {
+      const running = runStep(ctx, s).catch((err): StepOutcome => {
+        step.out.write('err', `circlet: the ${type} step failed in the agent: ${err instanceof Error ? err.message : String(err)}\n`);
+        return { status: 'failed', exitCode: null };
+      });
+      if ((s.kind === 'run' || s.kind === 'deploy') && s.background) {
         // Runs alongside the next steps; killed when the job ends. Its exit does not fail the job.
         // A background step still running when the job ends is stopped, not failed.
         background.push(running.then((o) => this.closeStep(step, ending && o.status === 'failed' ? { status: 'success', exitCode: o.exitCode } : o)));
@@ -276,6 +266,7 @@ export class TaskRun {
       env,
       signal,
       log: (text) => out.write('out', text),
+      logError: (text) => out.write('err', text),
       runCommand: (opts) => this.runCommand(ws, env, workingDirectory, shell, out, opts),
     };
   }

@@ -25,4 +25,5 @@ export { evaluateCondition } from './condition.ts';
 export { checkContinuation, type ContinuationInput } from './continuation.ts';
 export { readBuildJob, readCompiled, readJob, readStep } from './read-compiled.ts';
 export * from './compiled.ts';
+export type { TaskPayload } from './task-payload.ts';
 export * from './types.ts';

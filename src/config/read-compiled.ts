@@ -162,7 +162,7 @@ export function readStep(raw: unknown): Step {
     case 'store_test_results':
       return { kind: 'store_test_results', ...base, ...optional('path', str(args.path)) };
     case 'add_ssh_keys':
-      return { kind: 'add_ssh_keys', ...base, fingerprints: Array.isArray(args.fingerprints) ? args.fingerprints.map(String) : [] };
+      return { kind: 'add_ssh_keys', ...base, fingerprints: Array.isArray(args.fingerprints) ? args.fingerprints.map(String) : typeof args.fingerprints === 'string' ? [args.fingerprints] : [] };
     case 'install_signing_bundle':
       return { kind: 'install_signing_bundle', ...base };
   }

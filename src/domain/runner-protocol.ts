@@ -1,16 +1,6 @@
 // The runner protocol's message types (docs/runner-protocol.md), shared by the server
 // (src/engine, src/http) and the agent (src/agent), which may not import each other.
-
-/** What an agent receives for a claimed task. */
-export interface TaskPayload {
-  task: { id: string; node_index: number; parallelism: number; lease_ms: number };
-  job: { id: string; number: number | null; name: string; config: Record<string, unknown>; executor: string; resource_class: string; ssh_enabled: boolean };
-  workflow: { id: string; name: string; workspace_id: string };
-  pipeline: { id: string; number: number; branch: string | null; tag: string | null; revision: string | null; values: Record<string, unknown> };
-  project: { id: string; slug: string; organization: string; repository: string; vcs_url: string };
-  /** CircleCI's built-in variables (CIRCLE_*, CI, CIRCLECI). */
-  environment: Record<string, string>;
-}
+// The claim answer (TaskPayload) carries the compiled job, so it is in src/config/task-payload.ts.
 
 /** A task's secrets, fetched separately from its payload. */
 export interface TaskSecrets {

@@ -1,5 +1,6 @@
 // What an agent receives for a claimed task: the compiled job, where to check out, and
 // CircleCI's built-in environment. Secrets travel separately (taskSecrets).
+import { readBuildJob, type TaskPayload } from '../config/index.ts';
 import { slugOfProject } from '../domain/slug.ts';
 import { listCheckoutKeys, preferredPrivateKey } from '../storage/checkout-keys.ts';
 import { getEnvVar } from '../storage/env-vars.ts';
@@ -11,7 +12,7 @@ import { authorizeContexts } from './contexts.ts';
 import type { EngineDeps } from './deps.ts';
 import { ENABLE_SSH_FIELD } from './rerun.ts';
 import { CONTINUATION_KEY_FIELD } from './trigger.ts';
-import type { TaskPayload, TaskSecrets } from '../domain/runner-protocol.ts';
+import type { TaskSecrets } from '../domain/runner-protocol.ts';
 
 export type { TaskPayload, TaskSecrets };
 
@@ -48,11 +49,11 @@ export async function taskPayload(deps: EngineDeps, task: Task): Promise<TaskPay
   const pipeline = { id: row.pipeline_id, number: Number(row.p_number), branch: row.p_branch, tag: row.p_tag, revision: row.p_revision, pipeline_values: row.p_values, vcs: row.p_vcs };
   const project = { id: row.project_id, name: row.pr_name, vcs_url: row.pr_vcs_url, organization_id: row.pr_org_id, org_name: row.org_name, vcs_type: row.org_vcs_type };
   const actor = row.actor_login === null ? undefined : { login: row.actor_login };
-  const config = JSON.parse(job.config) as Record<string, unknown>;
-  const sealedKey = config[CONTINUATION_KEY_FIELD];
-  delete config[CONTINUATION_KEY_FIELD];
-  const sshEnabled = config[ENABLE_SSH_FIELD] === true;
-  delete config[ENABLE_SSH_FIELD];
+  // The stored job document also holds the engine's own fields (read here, not sent).
+  const document = JSON.parse(job.config) as Record<string, unknown>;
+  const sealedKey = document[CONTINUATION_KEY_FIELD];
+  const sshEnabled = document[ENABLE_SSH_FIELD] === true;
+  const config = readBuildJob(document);
   const slug = slugOfProject(project);
   const vcs = JSON.parse(pipeline.vcs) as { review_url?: string; review_id?: string };
   const env: Record<string, string> = {
@@ -72,7 +73,7 @@ export async function taskPayload(deps: EngineDeps, task: Task): Promise<TaskPay
     CIRCLE_WORKFLOW_JOB_ID: job.id,
     CIRCLE_WORKFLOW_WORKSPACE_ID: workflow.rerun_of ?? workflow.id,
     CIRCLE_PIPELINE_ID: pipeline.id,
-    CIRCLE_WORKING_DIRECTORY: typeof config.working_directory === 'string' ? config.working_directory : '~/project',
+    CIRCLE_WORKING_DIRECTORY: config.working_directory ?? '~/project',
     CIRCLE_USERNAME: actor?.login ?? '',
     CIRCLE_PROJECT_ID: project.id,
     CIRCLE_ORGANIZATION_ID: project.organization_id,

@@ -17,6 +17,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { PassThrough, Writable, type Readable } from 'node:stream';
 import Docker from 'dockerode';
+import type { DockerImage, Environment } from '../config/compiled.ts';
 import { HostExecutor, hostKinds, processAlive, type HostExecutorOptions } from './host.ts';
 import type { ExecOptions, ExitStatus, FileEntry, JobSpec, RunningCommand, TarExport, Workspace } from './types.ts';
 
@@ -65,16 +66,6 @@ export interface DockerExecutorOptions extends HostExecutorOptions {
   dockerCli?: string | false;
 }
 
-interface DockerImageConfig {
-  image: string;
-  name?: string;
-  entrypoint?: string | string[];
-  command?: string | string[];
-  user?: string;
-  environment?: Record<string, unknown> | string[];
-  auth?: { username?: string; password?: string };
-}
-
 interface JobContainers {
   primary: Docker.Container;
   services: Docker.Container[];
@@ -106,21 +97,13 @@ const KILL = [
   'l=$(pids); [ -n "$l" ] && kill -s KILL $l 2>/dev/null; exit 0',
 ].join('\n');
 
-function dockerImages(config: Record<string, unknown>): DockerImageConfig[] {
-  const d = config.docker;
-  if (!Array.isArray(d)) return [];
-  return d.filter((x): x is DockerImageConfig => !!x && typeof x === 'object' && typeof (x as { image?: unknown }).image === 'string');
-}
-
-function argv(v: string | string[] | undefined): string[] | undefined {
+function argv(v: string | readonly string[] | undefined): string[] | undefined {
   if (v === undefined) return undefined;
-  return Array.isArray(v) ? v.map(String) : ['/bin/sh', '-c', String(v)];
+  return typeof v === 'string' ? ['/bin/sh', '-c', v] : [...v];
 }
 
-function envList(v: DockerImageConfig['environment']): string[] {
-  if (!v) return [];
-  if (Array.isArray(v)) return v.map(String);
-  return Object.entries(v).map(([k, val]) => `${k}=${val === null || val === undefined ? '' : String(val)}`);
+function envList(env: Environment): string[] {
+  return Object.entries(env).map(([k, v]) => `${k}=${v}`);
 }
 
 function within(root: string, p: string): boolean {
@@ -166,20 +149,20 @@ export class DockerExecutor extends HostExecutor {
   }
 
   override async prepare(spec: JobSpec): Promise<Workspace> {
-    if (spec.kind === 'machine' && this.dopts.machineImage) {
+    if (spec.executor.kind === 'machine' && this.dopts.machineImage) {
       // A machine job in a container of the configured machine image (the job's own `image:` names a VM image circlet does not have).
-      const ws = await this.prepare({ ...spec, kind: 'docker', config: { ...spec.config, docker: [{ image: this.dopts.machineImage }] } });
+      const ws = await this.prepare({ ...spec, executor: { kind: 'docker', images: [{ image: this.dopts.machineImage, environment: {} }] } });
       ws.notes.unshift(`machine job: running in a container of the agent's machine image ${this.dopts.machineImage} (--machine-image)`);
       return ws;
     }
-    if (spec.kind !== 'docker') return super.prepare(spec);
-    const images = dockerImages(spec.config);
+    if (spec.executor.kind !== 'docker') return super.prepare(spec);
+    const images = spec.executor.images;
     if (images.length === 0) throw new Error('a docker job needs at least one image');
     // Tool scripts name host paths (the agent's node and helper): give them the container's.
     const mounts = Object.entries(this.dopts.mounts ?? {}).sort((a, b) => b[0].length - a[0].length);
     const tools: Record<string, string> = {};
     for (const [name, content] of Object.entries(spec.tools ?? {})) tools[name] = mounts.reduce((c, [h, ct]) => c.split(h).join(ct), content);
-    const ws = await super.prepare({ ...spec, kind: 'machine', tools });
+    const ws = await super.prepare({ ...spec, executor: { kind: 'machine', docker_layer_caching: false }, tools });
     try {
       await this.startContainers(ws, spec, images);
     } catch (err) {
@@ -189,7 +172,7 @@ export class DockerExecutor extends HostExecutor {
     return ws;
   }
 
-  private async startContainers(ws: Workspace, spec: JobSpec, images: DockerImageConfig[]): Promise<void> {
+  private async startContainers(ws: Workspace, spec: JobSpec, images: readonly DockerImage[]): Promise<void> {
     const t0 = Date.now();
     const labels = { [LABEL]: this.workDir, [LABEL_OWNER]: `${os.hostname()}:${process.pid}`, [LABEL_JOB]: spec.id };
     // Pull (or find) every image at once.
@@ -199,7 +182,7 @@ export class DockerExecutor extends HostExecutor {
     const imageEnv = (info.Config?.Env ?? []) as string[];
     const imagePath = imageEnv.find((e) => e.startsWith('PATH='))?.slice(5) ?? '/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin';
     this.engineCpus ??= (await this.docker.info().catch(() => ({ NCPU: os.cpus().length })) as { NCPU?: number }).NCPU ?? os.cpus().length;
-    const limits = resourceLimits(spec.config.resource_class, this.engineCpus);
+    const limits = resourceLimits(spec.resourceClass, this.engineCpus);
     const suffix = crypto.randomBytes(3).toString('hex');
     const base = `circlet-${spec.id.replace(/[^A-Za-z0-9_.-]/g, '_').slice(0, 40)}-${suffix}`;
     const binds = [`${ws.root}:${ws.root}`, ...Object.entries(this.dopts.mounts ?? {}).map(([h, c]) => `${h}:${c}:ro`)];
@@ -257,12 +240,12 @@ export class DockerExecutor extends HostExecutor {
     ws.notes = [
       `Running in Docker containers (engine ${this.dopts.socketPath ?? defaultSocket()}), workspace ${ws.root}`,
       ...images.map((img, i) => `${i === 0 ? 'Primary container' : `Service container${img.name ? ` ${img.name}` : ''}`}: ${img.image} (${pulled[i]})`),
-      `Limits (resource_class ${typeof spec.config.resource_class === 'string' ? spec.config.resource_class : 'medium'}): ${limits.cpus} CPU, ${limits.memoryMiB} MiB; containers started in ${Date.now() - t0} ms`,
+      `Limits (resource_class ${spec.resourceClass}): ${limits.cpus} CPU, ${limits.memoryMiB} MiB; containers started in ${Date.now() - t0} ms`,
     ];
   }
 
   /** A local image is used as is; otherwise it is pulled (with the image's `auth`). */
-  private async ensureImage(img: DockerImageConfig): Promise<string> {
+  private async ensureImage(img: DockerImage): Promise<string> {
     try {
       await this.docker.getImage(img.image).inspect();
       return 'local image';
@@ -270,7 +253,7 @@ export class DockerExecutor extends HostExecutor {
       /* not here: pull */
     }
     const t0 = Date.now();
-    const auth = img.auth?.username ? { username: img.auth.username, password: img.auth.password ?? '' } : undefined;
+    const auth = img.auth ? { username: img.auth.username, password: img.auth.password } : undefined;
     const timeoutMs = this.dopts.pullTimeoutMs ?? 600_000;
     try {
       await new Promise<void>((resolve, reject) => {

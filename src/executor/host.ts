@@ -117,8 +117,8 @@ export class HostExecutor implements Executor {
     baseEnv.TMPDIR = tmp;
     baseEnv.USER ??= os.userInfo().username;
     const notes: string[] = [`Running on the host executor (${os.hostname()}, ${process.platform}/${process.arch}) in ${root}`];
-    if (spec.kind === 'docker') {
-      const images = Array.isArray(spec.config.docker) ? (spec.config.docker as { image?: unknown }[]).map((d) => String(d?.image ?? '')).filter(Boolean) : [];
+    if (spec.executor.kind === 'docker') {
+      const images = spec.executor.images.map((d) => d.image).filter(Boolean);
       notes.push(`Docker image${images.length === 1 ? '' : 's'} ${images.join(', ') || '(none)'} not used: this agent maps docker jobs to the host (--docker-on-host).`);
       if (images.length > 1) notes.push('Service containers (docker images after the first) are not started on the host executor.');
     }

@@ -3,15 +3,16 @@
 // kill, clean up. Implementations: host (this machine); docker comes later and must pass
 // the same contract suite (test/executor/contract.ts).
 import type { Readable } from 'node:stream';
+import type { JobExecutor } from '../config/compiled.ts';
 
 /** What an executor needs to know to set a job up. */
 export interface JobSpec {
   /** Unique per job run (the task id); names the workspace. */
   id: string;
-  /** docker | machine | macos | windows. */
-  kind: string;
-  /** The compiled job config (its `docker`, `machine`, `shell`, ... keys). */
-  config: Record<string, unknown>;
+  /** The compiled job's executor: docker (with its images) | machine | macos | windows. */
+  executor: JobExecutor;
+  /** The compiled job's resource class (`medium` when the config gives none). */
+  resourceClass: string;
   /** Files to install, executable, into the workspace's bin dir (on PATH): name → content. */
   tools?: Record<string, string>;
 }

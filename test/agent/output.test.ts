@@ -1,7 +1,8 @@
 // Output on its way to the server: masking (also across chunk boundaries), batching, seq.
 import { describe, expect, it } from 'vitest';
 import { Masker, StepOutput, type Chunk } from '../../src/agent/output.ts';
-import { composeEnv, envFrom } from '../../src/agent/env.ts';
+import { composeEnv } from '../../src/agent/env.ts';
+import { readEnvironment } from '../../src/config/read-compiled.ts';
 import { parseDuration, splitShell } from '../../src/agent/steps/types.ts';
 
 function collector(masker: Masker, opts: { flushMs?: number; maxBytes?: number; partialMs?: number } = {}) {
@@ -117,8 +118,8 @@ describe('StepOutput', () => {
 
 describe('environment and step helpers', () => {
   it('reads config environments as maps or lists', () => {
-    expect(envFrom({ A: 1, B: true, C: null })).toEqual({ A: '1', B: 'true', C: '' });
-    expect(envFrom([{ A: 'x' }, 'B=y=z'])).toEqual({ A: 'x', B: 'y=z' });
+    expect(readEnvironment({ A: 1, B: true, C: null })).toEqual({ A: '1', B: 'true', C: '' });
+    expect(readEnvironment([{ A: 'x' }, 'B=y=z'])).toEqual({ A: 'x', B: 'y=z' });
   });
 
   it('orders layers as CircleCI does', () => {

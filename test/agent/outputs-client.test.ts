@@ -8,6 +8,7 @@ import { LeaseLostError, RunnerClient } from '../../src/agent/client.ts';
 import { compress, decompress, OutputsClient } from '../../src/agent/outputs-client.ts';
 import { HostExecutor } from '../../src/executor/host.ts';
 import { createRunnerToken } from '../../src/storage/runner-tokens.ts';
+import { jobSpec } from '../executor/contract.ts';
 import { databaseKinds, tempDir } from '../helpers/databases.ts';
 import { makeRepo } from '../helpers/git.ts';
 import { ScriptedAgent, type ClaimedTask } from '../helpers/scripted-agent.ts';
@@ -67,7 +68,7 @@ describe('host executor files and tar', () => {
   const exec = new HostExecutor({ workDir: tempDir('circlet-tar-') });
 
   it('archives what exists, extracts over what is there, lists and streams files', async () => {
-    const ws = await exec.prepare({ id: `tar-${Date.now()}`, kind: 'machine', config: {} });
+    const ws = await exec.prepare(jobSpec(`tar-${Date.now()}`, { machine: true }));
     const src = path.join(ws.home, 'src');
     fs.mkdirSync(path.join(src, 'd/e'), { recursive: true });
     fs.writeFileSync(path.join(src, 'a.txt'), 'A');

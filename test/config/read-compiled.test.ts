@@ -30,6 +30,7 @@ describe('readStep', () => {
     [{ store_test_results: { path: 'results' } }, { kind: 'store_test_results', when: 'on_success', path: 'results' }],
     [{ add_ssh_keys: { fingerprints: ['aa:bb', 7] } }, { kind: 'add_ssh_keys', when: 'on_success', fingerprints: ['aa:bb', '7'] }],
     ['add_ssh_keys', { kind: 'add_ssh_keys', when: 'on_success', fingerprints: [] }],
+    [{ add_ssh_keys: { fingerprints: 'SHA256:abc' } }, { kind: 'add_ssh_keys', when: 'on_success', fingerprints: ['SHA256:abc'] }],
     [{ setup_remote_docker: { version: 'default', docker_layer_caching: true } }, { kind: 'setup_remote_docker', when: 'on_success', version: 'default', docker_layer_caching: true }],
     ['install_signing_bundle', { kind: 'install_signing_bundle', when: 'on_success' }],
     [{ 'orb/cmd': { name: 'Mine', when: 'always' } }, { kind: 'unknown', type: 'orb/cmd', source: { 'orb/cmd': { name: 'Mine', when: 'always' } }, name: 'Mine', when: 'always' }],

@@ -1,13 +1,19 @@
 // The executor contract: what every executor (host now, docker later) must do. Run it
 // from a test file with a factory: `executorContract('host', async () => new HostExecutor(...))`.
 import { afterEach, describe, expect, it } from 'vitest';
-import type { ExecOptions, Executor, ExitStatus, Workspace } from '../../src/executor/types.ts';
+import { readBuildJob } from '../../src/config/read-compiled.ts';
+import type { ExecOptions, Executor, ExitStatus, JobSpec, Workspace } from '../../src/executor/types.ts';
+
+/** The spec of a job given as its compiled document (`{machine: true}`, `{docker: [...]}`). */
+export function jobSpec(id: string, config: Record<string, unknown>, tools?: Record<string, string>): JobSpec {
+  const job = readBuildJob(config);
+  return { id, executor: job.executor, resourceClass: job.resource_class, ...(tools ? { tools } : {}) };
+}
 
 export interface ContractSubject {
   executor: Executor;
-  /** The job kind to prepare (machine for host, docker for docker). */
-  kind: string;
-  config?: Record<string, unknown>;
+  /** The compiled job to prepare (`{machine: true}` for host, `{docker: [...]}` for docker). */
+  config: Record<string, unknown>;
   dispose?(): Promise<void>;
 }
 
@@ -46,7 +52,7 @@ export function executorContract(name: string, make: () => Promise<ContractSubje
 
     async function setup(tools?: Record<string, string>): Promise<{ ex: Executor; ws: Workspace }> {
       const subject = await make();
-      const ws = await subject.executor.prepare({ id: `contract-${process.pid}-${++counter}`, kind: subject.kind, config: subject.config ?? {}, tools });
+      const ws = await subject.executor.prepare(jobSpec(`contract-${process.pid}-${++counter}`, subject.config, tools));
       cleanups.push(async () => {
         await subject.executor.cleanup(ws);
         await subject.dispose?.();

@@ -6,7 +6,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { chooseExecutor, DockerExecutor, LABEL, resourceLimits } from '../../src/executor/docker.ts';
 import { BASE_IMAGE, dockerUnavailable, imageExists, testImage } from './docker-helpers.ts';
 import { tempDir } from '../helpers/databases.ts';
-import { executorContract, run } from './contract.ts';
+import { executorContract, jobSpec, run } from './contract.ts';
 
 const why = await dockerUnavailable();
 if (why) console.log(`docker executor tests skipped: ${why}`);
@@ -39,11 +39,11 @@ describe.skipIf(why)('docker executor', () => {
   afterAll(() => fs.rmSync(root, { recursive: true, force: true }));
   const config = { docker: [{ image: BASE_IMAGE }], resource_class: 'small' };
 
-  executorContract('docker', async () => ({ executor: new DockerExecutor({ workDir: root }), kind: 'docker', config }));
+  executorContract('docker', async () => ({ executor: new DockerExecutor({ workDir: root }), config }));
 
   it('runs in a container with limits and labels, files outside the workspace inside it, and removes it on cleanup', async () => {
     const ex = new DockerExecutor({ workDir: root });
-    const ws = await ex.prepare({ id: 'docker-specific', kind: 'docker', config });
+    const ws = await ex.prepare(jobSpec('docker-specific', config));
     const r = await run(ex, ws, "grep -c '^VERSION_CODENAME=bookworm' /etc/os-release; cat /sys/fs/cgroup/memory/memory.limit_in_bytes 2>/dev/null || cat /sys/fs/cgroup/memory.max\n");
     expect(r.code).toBe(0);
     expect(r.out.split('\n').slice(0, 2)).toEqual(['1', String(2048 * 1024 * 1024)]);
@@ -63,7 +63,7 @@ describe.skipIf(why)('docker executor', () => {
 
   it('setup_remote_docker: docker build and run inside the job reach the engine, and what the job started is removed with it', async () => {
     const ex = new DockerExecutor({ workDir: root });
-    const ws = await ex.prepare({ id: 'remote-docker', kind: 'docker', config });
+    const ws = await ex.prepare(jobSpec('remote-docker', config));
     const built = testImage('built');
     try {
       const notes = await ex.setupRemoteDocker(ws);
@@ -93,27 +93,27 @@ describe.skipIf(why)('docker executor', () => {
 
   it('runs machine jobs in a container of the machine image when configured, else on the host', async () => {
     const ex = new DockerExecutor({ workDir: root, machineImage: BASE_IMAGE });
-    const ws = await ex.prepare({ id: 'machine-in-container', kind: 'machine', config: { machine: true } });
+    const ws = await ex.prepare(jobSpec('machine-in-container', { machine: true }));
     expect(ws.notes[0]).toMatch(/machine image/);
     const r = await run(ex, ws, "grep -c '^VERSION_CODENAME=bookworm' /etc/os-release; cat /proc/1/cgroup | grep -c docker\n");
     expect(r.out.split('\n')[0]).toBe('1');
     expect(Number(r.out.split('\n')[1])).toBeGreaterThan(0);
     await ex.cleanup(ws);
     const host = new DockerExecutor({ workDir: root });
-    const hws = await host.prepare({ id: 'machine-on-host', kind: 'machine', config: { machine: true } });
+    const hws = await host.prepare(jobSpec('machine-on-host', { machine: true }));
     expect(hws.notes[0]).toMatch(/host executor/);
     await host.cleanup(hws);
   });
 
   it('fails to set up with a message naming an image that cannot be pulled, leaving nothing behind', async () => {
     const ex = new DockerExecutor({ workDir: root, pullTimeoutMs: 30_000 });
-    await expect(ex.prepare({ id: 'bad-image', kind: 'docker', config: { docker: [{ image: 'circlet-test/no-such-image:1' }] } })).rejects.toThrow(/circlet-test\/no-such-image:1/);
+    await expect(ex.prepare(jobSpec('bad-image', { docker: [{ image: 'circlet-test/no-such-image:1' }] }))).rejects.toThrow(/circlet-test\/no-such-image:1/);
   });
 
   it('sweeps containers an agent that died left behind', async () => {
     const dir = tempDir('circlet-docker-sweep-');
     const dead = new DockerExecutor({ workDir: dir });
-    const ws = await dead.prepare({ id: 'orphan', kind: 'docker', config });
+    const ws = await dead.prepare(jobSpec('orphan', config));
     fs.writeFileSync(`${ws.internalDir}/agent.pid`, '999999999');
     const other = new DockerExecutor({ workDir: dir });
     // Its workspace names a dead agent; its container names this process but is not the sweeper's.

@@ -5,12 +5,12 @@ import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { HostExecutor, hostKinds } from '../../src/executor/host.ts';
 import { tempDir } from '../helpers/databases.ts';
-import { executorContract, run } from './contract.ts';
+import { executorContract, jobSpec, run } from './contract.ts';
 
 const root = tempDir('circlet-host-exec-');
 afterAll(() => fs.rmSync(root, { recursive: true, force: true }));
 
-executorContract('host', async () => ({ executor: new HostExecutor({ workDir: root }), kind: 'machine' }));
+executorContract('host', async () => ({ executor: new HostExecutor({ workDir: root }), config: { machine: true } }));
 
 describe('host executor', () => {
   it('advertises machine, and docker only when mapping images to the host', () => {
@@ -22,13 +22,13 @@ describe('host executor', () => {
   it('sweeps what a dead agent left behind, leaving live workspaces alone', async () => {
     const dir = tempDir('circlet-sweep-');
     const dead = new HostExecutor({ workDir: dir });
-    const ws = await dead.prepare({ id: 'orphaned', kind: 'machine', config: {} });
+    const ws = await dead.prepare(jobSpec('orphaned', { machine: true }));
     const r = await run(dead, ws, 'nohup sleep 600 >/dev/null 2>&1 &\necho $!\n');
     const pid = Number(r.out.trim());
     // Pretend its agent died: the owner file names a process that does not exist.
     fs.writeFileSync(path.join(ws.internalDir, 'agent.pid'), '999999999');
     const other = new HostExecutor({ workDir: dir });
-    const live = await other.prepare({ id: 'live', kind: 'machine', config: {} });
+    const live = await other.prepare(jobSpec('live', { machine: true }));
     expect(await other.sweep()).toBe(1);
     expect(fs.existsSync(ws.root)).toBe(false);
     expect(fs.existsSync(live.root)).toBe(true);
@@ -49,7 +49,7 @@ describe('host executor', () => {
   it('does not leak the agent environment into jobs, and removes the workspace on cleanup', async () => {
     process.env.CIRCLET_TEST_LEAK = 'leaked';
     const ex = new HostExecutor({ workDir: root, dockerOnHost: true });
-    const ws = await ex.prepare({ id: 'leak-test', kind: 'docker', config: { docker: [{ image: 'cimg/node:20.0' }] } });
+    const ws = await ex.prepare(jobSpec('leak-test', { docker: [{ image: 'cimg/node:20.0' }] }));
     delete process.env.CIRCLET_TEST_LEAK;
     expect(ws.notes.join('\n')).toMatch(/cimg\/node:20.0 not used/);
     const r = await run(ex, ws, 'echo "${CIRCLET_TEST_LEAK:-clean}"\n');

@@ -7,7 +7,8 @@
 // git host. An agent started with --checkout-from-origin fetches from the project's URL
 // instead, over SSH with the project's checkout key when the URL needs it.
 import { execFile } from 'node:child_process';
-import { str, type StepContext, type StepModule, type StepOutcome } from './types.ts';
+import type { CheckoutStep } from '../../config/compiled.ts';
+import type { StepContext, StepOutcome } from './types.ts';
 
 export function needsSsh(url: string): boolean {
   return /^ssh:\/\//.test(url) || /^[\w.-]+@[^:/]+:/.test(url);
@@ -93,53 +94,49 @@ if [ -n "$CIRCLET_CO_ORIGIN" ]; then git remote set-url origin "$CIRCLET_CO_ORIG
 echo "HEAD is now at $(git log -1 --format='%h %s')"
 `;
 
-export const checkoutStep: StepModule = {
-  type: 'checkout',
-  displayName: () => 'Checkout code',
-  async run(ctx: StepContext, args: Record<string, unknown>): Promise<StepOutcome> {
-    const { project, pipeline } = ctx.payload;
-    const dir = ctx.executor.resolvePath(ctx.ws, str(args.path) ?? '.', ctx.workingDirectory);
-    const env: Record<string, string> = {
-      CIRCLET_CO_URL: project.vcs_url,
-      CIRCLET_CO_DIR: dir,
-      CIRCLET_CO_REVISION: pipeline.revision ?? '',
-      CIRCLET_CO_BRANCH: pipeline.tag ? '' : (pipeline.branch ?? ''),
-      CIRCLET_CO_TAG: pipeline.tag ?? '',
-      GIT_TERMINAL_PROMPT: '0',
-    };
-    if (ctx.checkoutFrom === 'server') {
-      const bare = `${ctx.ws.internalDir}/checkout.git`;
-      const failed = await fetchFromServer(ctx, bare);
-      if (failed) {
-        ctx.log(`circlet: ${failed}\n`);
-        return { status: 'failed', exitCode: 1 };
-      }
-      // Makes the copy the job's user's (docker images that run as another user).
-      await ctx.executor.mkdir(ctx.ws, bare);
-      Object.assign(env, {
-        CIRCLET_CO_URL: bare,
-        CIRCLET_CO_SHOWN_URL: project.vcs_url,
-        // The job's clone names the project's own URL as origin, as on CircleCI.
-        CIRCLET_CO_ORIGIN: project.vcs_url,
-        // The copy may belong to another user than the job's; the exact revision may be on no ref.
-        ...gitConfigEnv({ 'safe.directory': '*', 'uploadpack.allowAnySHA1InWant': 'true' }),
-      });
-      return ctx.runCommand({ script: SCRIPT, shell: ['/bin/sh'], env, noOutputTimeoutMs: 10 * 60_000 });
+export async function checkout(ctx: StepContext, step: CheckoutStep): Promise<StepOutcome> {
+  const { project, pipeline } = ctx.payload;
+  const dir = ctx.executor.resolvePath(ctx.ws, step.path ?? '.', ctx.workingDirectory);
+  const env: Record<string, string> = {
+    CIRCLET_CO_URL: project.vcs_url,
+    CIRCLET_CO_DIR: dir,
+    CIRCLET_CO_REVISION: pipeline.revision ?? '',
+    CIRCLET_CO_BRANCH: pipeline.tag ? '' : (pipeline.branch ?? ''),
+    CIRCLET_CO_TAG: pipeline.tag ?? '',
+    GIT_TERMINAL_PROMPT: '0',
+  };
+  if (ctx.checkoutFrom === 'server') {
+    const bare = `${ctx.ws.internalDir}/checkout.git`;
+    const failed = await fetchFromServer(ctx, bare);
+    if (failed) {
+      ctx.log(`circlet: ${failed}\n`);
+      return { status: 'failed', exitCode: 1 };
     }
-    if (needsSsh(project.vcs_url)) {
-      const knownHosts = ctx.executor.resolvePath(ctx.ws, '~/.ssh/known_hosts');
-      let ssh = `ssh -o StrictHostKeyChecking=accept-new -o UserKnownHostsFile=${knownHosts}`;
-      if (ctx.secrets.checkout_key) {
-        const key = `${ctx.ws.internalDir}/checkout-key`;
-        await ctx.executor.writeFile(ctx.ws, key, ctx.secrets.checkout_key.endsWith('\n') ? ctx.secrets.checkout_key : ctx.secrets.checkout_key + '\n', 0o600);
-        ssh += ` -i ${key} -o IdentitiesOnly=yes`;
-        ctx.log('Using the project\'s checkout key\n');
-      } else {
-        ctx.log('circlet: this project has no checkout key; trying SSH without one\n');
-      }
-      await ctx.executor.mkdir(ctx.ws, '~/.ssh');
-      env.GIT_SSH_COMMAND = ssh;
-    }
+    // Makes the copy the job's user's (docker images that run as another user).
+    await ctx.executor.mkdir(ctx.ws, bare);
+    Object.assign(env, {
+      CIRCLET_CO_URL: bare,
+      CIRCLET_CO_SHOWN_URL: project.vcs_url,
+      // The job's clone names the project's own URL as origin, as on CircleCI.
+      CIRCLET_CO_ORIGIN: project.vcs_url,
+      // The copy may belong to another user than the job's; the exact revision may be on no ref.
+      ...gitConfigEnv({ 'safe.directory': '*', 'uploadpack.allowAnySHA1InWant': 'true' }),
+    });
     return ctx.runCommand({ script: SCRIPT, shell: ['/bin/sh'], env, noOutputTimeoutMs: 10 * 60_000 });
-  },
-};
+  }
+  if (needsSsh(project.vcs_url)) {
+    const knownHosts = ctx.executor.resolvePath(ctx.ws, '~/.ssh/known_hosts');
+    let ssh = `ssh -o StrictHostKeyChecking=accept-new -o UserKnownHostsFile=${knownHosts}`;
+    if (ctx.secrets.checkout_key) {
+      const key = `${ctx.ws.internalDir}/checkout-key`;
+      await ctx.executor.writeFile(ctx.ws, key, ctx.secrets.checkout_key.endsWith('\n') ? ctx.secrets.checkout_key : ctx.secrets.checkout_key + '\n', 0o600);
+      ssh += ` -i ${key} -o IdentitiesOnly=yes`;
+      ctx.log('Using the project\'s checkout key\n');
+    } else {
+      ctx.log('circlet: this project has no checkout key; trying SSH without one\n');
+    }
+    await ctx.executor.mkdir(ctx.ws, '~/.ssh');
+    env.GIT_SSH_COMMAND = ssh;
+  }
+  return ctx.runCommand({ script: SCRIPT, shell: ['/bin/sh'], env, noOutputTimeoutMs: 10 * 60_000 });
+}

@@ -1,9 +1,9 @@
 // `persist_to_workspace`: `paths` (globs relative to `root`) as one tar.gz layer of the
 // workflow's workspace; downstream jobs attach it with `attach_workspace`.
 import path from 'node:path';
+import type { PersistToWorkspaceStep } from '../../config/compiled.ts';
 import { compress, formatBytes, OutputsClient } from '../outputs-client.ts';
-import { stringList } from './save-cache.ts';
-import { str, type StepContext, type StepModule, type StepOutcome } from './types.ts';
+import type { StepContext, StepOutcome } from './types.ts';
 
 const MAGIC = /[*?[]/;
 
@@ -51,48 +51,44 @@ export function withoutNested(paths: string[]): string[] {
   return out;
 }
 
-export const persistToWorkspaceStep: StepModule = {
-  type: 'persist_to_workspace',
-  displayName: () => 'Persisting to Workspace',
-  async run(ctx: StepContext, args: Record<string, unknown>): Promise<StepOutcome> {
-    const rootArg = str(args.root);
-    const patterns = stringList(args.paths);
-    if (!rootArg || patterns.length === 0) {
-      ctx.log('circlet: persist_to_workspace needs root and paths\n');
+export async function persistToWorkspace(ctx: StepContext, step: PersistToWorkspaceStep): Promise<StepOutcome> {
+  const rootArg = step.root;
+  const patterns = step.paths;
+  if (!rootArg || patterns.length === 0) {
+    ctx.log('circlet: persist_to_workspace needs root and paths\n');
+    return { status: 'failed', exitCode: null };
+  }
+  const root = ctx.executor.resolvePath(ctx.ws, rootArg, ctx.workingDirectory);
+  const chosen: string[] = [];
+  let listing: string[] | undefined;
+  for (const pattern of patterns) {
+    const clean = cleanRelative(pattern.startsWith(root + '/') ? path.relative(root, pattern) : pattern);
+    if (clean === undefined) {
+      ctx.log(`circlet: ${pattern} is not inside the workspace root ${root}\n`);
       return { status: 'failed', exitCode: null };
     }
-    const root = ctx.executor.resolvePath(ctx.ws, rootArg, ctx.workingDirectory);
-    const chosen: string[] = [];
-    let listing: string[] | undefined;
-    for (const pattern of patterns) {
-      const clean = cleanRelative(pattern.startsWith(root + '/') ? path.relative(root, pattern) : pattern);
-      if (clean === undefined) {
-        ctx.log(`circlet: ${pattern} is not inside the workspace root ${root}\n`);
-        return { status: 'failed', exitCode: null };
-      }
-      if (!MAGIC.test(clean)) {
-        chosen.push(clean);
-        continue;
-      }
-      listing ??= (await ctx.executor.listFiles(ctx.ws, root)).map((e) => path.relative(root, e.path)).filter((p) => p !== '');
-      const re = globRegExp(clean);
-      const hits = listing.filter((p) => re.test(p));
-      if (hits.length === 0) {
-        ctx.log(`The specified paths did not match any files in ${root}: ${pattern}\n`);
-        return { status: 'failed', exitCode: null };
-      }
-      chosen.push(...hits);
+    if (!MAGIC.test(clean)) {
+      chosen.push(clean);
+      continue;
     }
-    const tar = await ctx.executor.exportTar(ctx.ws, root, withoutNested(chosen));
-    if (tar.missing.length > 0) {
-      tar.stream.resume();
-      ctx.log(`The specified paths did not match any files in ${root}: ${tar.missing.join(', ')}\n`);
+    listing ??= (await ctx.executor.listFiles(ctx.ws, root)).map((e) => path.relative(root, e.path)).filter((p) => p !== '');
+    const re = globRegExp(clean);
+    const hits = listing.filter((p) => re.test(p));
+    if (hits.length === 0) {
+      ctx.log(`The specified paths did not match any files in ${root}: ${pattern}\n`);
       return { status: 'failed', exitCode: null };
     }
-    ctx.log(`Creating workspace archive of ${root}:\n${tar.included.map((p) => `  ${p}`).join('\n')}\n`);
-    const counter = { bytes: 0 };
-    await new OutputsClient(ctx.client, ctx.payload.task.id, ctx.signal).uploadWorkspaceLayer(compress(tar.stream, counter));
-    ctx.log(`Uploaded the workspace layer: ${formatBytes(counter.bytes)}\n`);
-    return { status: 'success', exitCode: 0 };
-  },
-};
+    chosen.push(...hits);
+  }
+  const tar = await ctx.executor.exportTar(ctx.ws, root, withoutNested(chosen));
+  if (tar.missing.length > 0) {
+    tar.stream.resume();
+    ctx.log(`The specified paths did not match any files in ${root}: ${tar.missing.join(', ')}\n`);
+    return { status: 'failed', exitCode: null };
+  }
+  ctx.log(`Creating workspace archive of ${root}:\n${tar.included.map((p) => `  ${p}`).join('\n')}\n`);
+  const counter = { bytes: 0 };
+  await new OutputsClient(ctx.client, ctx.payload.task.id, ctx.signal).uploadWorkspaceLayer(compress(tar.stream, counter));
+  ctx.log(`Uploaded the workspace layer: ${formatBytes(counter.bytes)}\n`);
+  return { status: 'success', exitCode: 0 };
+}

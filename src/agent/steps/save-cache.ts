@@ -9,15 +9,9 @@
 import crypto from 'node:crypto';
 import path from 'node:path';
 import { archValue, CacheKeyError, checksumFiles, renderCacheKey } from '../cache-key.ts';
+import type { SaveCacheStep } from '../../config/compiled.ts';
 import { compress, formatBytes, OutputsClient } from '../outputs-client.ts';
-import { str, type StepContext, type StepModule, type StepOutcome } from './types.ts';
-
-/** A value of a string-or-list argument (`paths`, `keys`) as a list. */
-export function stringList(v: unknown): string[] {
-  if (Array.isArray(v)) return v.map(str).filter((s): s is string => s !== undefined && s !== '');
-  const s = str(v);
-  return s ? [s] : [];
-}
+import type { StepContext, StepOutcome } from './types.ts';
 
 async function checksumOf(ctx: StepContext, file: string): Promise<string | undefined> {
   const stream = await ctx.executor.readStream(ctx.ws, ctx.executor.resolvePath(ctx.ws, file, ctx.workingDirectory));
@@ -72,52 +66,48 @@ export function cacheArchiveName(home: string, abs: string): string {
   return `root/${path.relative('/', abs).split(path.sep).join('/')}`;
 }
 
-export const saveCacheStep: StepModule = {
-  type: 'save_cache',
-  displayName: () => 'Saving cache',
-  async run(ctx: StepContext, args: Record<string, unknown>): Promise<StepOutcome> {
-    const template = str(args.key);
-    const paths = stringList(args.paths);
-    if (!template) {
-      ctx.log('circlet: save_cache needs a key\n');
-      return { status: 'failed', exitCode: null };
-    }
-    if (paths.length === 0) {
-      ctx.log('circlet: save_cache needs paths\n');
-      return { status: 'failed', exitCode: null };
-    }
-    let key: string;
-    try {
-      key = await renderKey(ctx, template);
-    } catch (err) {
-      if (!(err instanceof CacheKeyError)) throw err;
-      ctx.log(`error computing cache key: ${err.message}\n`);
-      return { status: 'failed', exitCode: null };
-    }
-    if (key.length > 900) {
-      ctx.log(`circlet: the cache key is too long (${key.length} characters; at most 900)\n`);
-      return { status: 'failed', exitCode: null };
-    }
-    const out = new OutputsClient(ctx.client, ctx.payload.task.id, ctx.signal);
-    if ((await out.lookupCache([key]))?.key === key) {
-      ctx.log(`Skipping cache generation, cache already exists for key: ${key}\n`);
-      return { status: 'success', exitCode: 0 };
-    }
-    const abs = paths.map((p) => ctx.executor.resolvePath(ctx.ws, p, ctx.workingDirectory));
-    ctx.log(`Creating cache archive for key ${key}\n${abs.map((p) => `  ${p}`).join('\n')}\n`);
-    const names = new Map(abs.map((p) => [cacheArchiveName(ctx.ws.home, p), p]));
-    const tar = await ctx.executor.exportTar(ctx.ws, await cacheRoots(ctx), [...names.keys()]);
-    for (const m of tar.missing) ctx.log(`Warning: could not find ${names.get(m)}: no such file or directory; skipping\n`);
-    if (tar.included.length === 0) {
-      tar.stream.resume();
-      ctx.log('No files found to cache; nothing was saved\n');
-      return { status: 'success', exitCode: 0 };
-    }
-    const counter = { bytes: 0 };
-    const started = Date.now();
-    const result = await out.saveCache(key, compress(tar.stream, counter));
-    if (result === 'exists') ctx.log(`Skipping cache generation, cache already exists for key: ${key}\n`);
-    else ctx.log(`Stored cache to ${key}\n  ${formatBytes(counter.bytes)} uploaded in ${((Date.now() - started) / 1000).toFixed(1)}s\n`);
+export async function saveCache(ctx: StepContext, step: SaveCacheStep): Promise<StepOutcome> {
+  const template = step.key;
+  const paths = step.paths;
+  if (!template) {
+    ctx.log('circlet: save_cache needs a key\n');
+    return { status: 'failed', exitCode: null };
+  }
+  if (paths.length === 0) {
+    ctx.log('circlet: save_cache needs paths\n');
+    return { status: 'failed', exitCode: null };
+  }
+  let key: string;
+  try {
+    key = await renderKey(ctx, template);
+  } catch (err) {
+    if (!(err instanceof CacheKeyError)) throw err;
+    ctx.log(`error computing cache key: ${err.message}\n`);
+    return { status: 'failed', exitCode: null };
+  }
+  if (key.length > 900) {
+    ctx.log(`circlet: the cache key is too long (${key.length} characters; at most 900)\n`);
+    return { status: 'failed', exitCode: null };
+  }
+  const out = new OutputsClient(ctx.client, ctx.payload.task.id, ctx.signal);
+  if ((await out.lookupCache([key]))?.key === key) {
+    ctx.log(`Skipping cache generation, cache already exists for key: ${key}\n`);
     return { status: 'success', exitCode: 0 };
-  },
-};
+  }
+  const abs = paths.map((p) => ctx.executor.resolvePath(ctx.ws, p, ctx.workingDirectory));
+  ctx.log(`Creating cache archive for key ${key}\n${abs.map((p) => `  ${p}`).join('\n')}\n`);
+  const names = new Map(abs.map((p) => [cacheArchiveName(ctx.ws.home, p), p]));
+  const tar = await ctx.executor.exportTar(ctx.ws, await cacheRoots(ctx), [...names.keys()]);
+  for (const m of tar.missing) ctx.log(`Warning: could not find ${names.get(m)}: no such file or directory; skipping\n`);
+  if (tar.included.length === 0) {
+    tar.stream.resume();
+    ctx.log('No files found to cache; nothing was saved\n');
+    return { status: 'success', exitCode: 0 };
+  }
+  const counter = { bytes: 0 };
+  const started = Date.now();
+  const result = await out.saveCache(key, compress(tar.stream, counter));
+  if (result === 'exists') ctx.log(`Skipping cache generation, cache already exists for key: ${key}\n`);
+  else ctx.log(`Stored cache to ${key}\n  ${formatBytes(counter.bytes)} uploaded in ${((Date.now() - started) / 1000).toFixed(1)}s\n`);
+  return { status: 'success', exitCode: 0 };
+}

@@ -2,23 +2,19 @@
 // engine through a per-job proxy socket (docs/docker.md). There is no remote Docker engine on
 // the host executor; jobs use the machine's own engine, if it has one.
 import { DockerExecutor } from '../../executor/docker.ts';
-import type { StepContext, StepModule, StepOutcome } from './types.ts';
+import type { StepContext, StepOutcome } from './types.ts';
 
-export const setupRemoteDockerStep: StepModule = {
-  type: 'setup_remote_docker',
-  displayName: () => 'Setup a remote Docker engine',
-  async run(ctx: StepContext): Promise<StepOutcome> {
-    if (ctx.executor instanceof DockerExecutor) {
-      const notes = await ctx.executor.setupRemoteDocker(ctx.ws);
-      if (notes) {
-        ctx.log(notes.join('\n') + '\n');
-        return { status: 'success', exitCode: 0 };
-      }
+export async function setupRemoteDocker(ctx: StepContext): Promise<StepOutcome> {
+  if (ctx.executor instanceof DockerExecutor) {
+    const notes = await ctx.executor.setupRemoteDocker(ctx.ws);
+    if (notes) {
+      ctx.log(notes.join('\n') + '\n');
+      return { status: 'success', exitCode: 0 };
     }
-    ctx.log(
-      'circlet: setup_remote_docker does nothing on the host executor: there is no remote Docker engine.\n' +
-        'Docker commands in this job talk to this machine\'s own Docker engine, if it has one (DOCKER_HOST is passed through).\n',
-    );
-    return { status: 'success', exitCode: 0 };
-  },
-};
+  }
+  ctx.log(
+    'circlet: setup_remote_docker does nothing on the host executor: there is no remote Docker engine.\n' +
+      'Docker commands in this job talk to this machine\'s own Docker engine, if it has one (DOCKER_HOST is passed through).\n',
+  );
+  return { status: 'success', exitCode: 0 };
+}

@@ -1,8 +1,9 @@
 // `store_artifacts`: a file, or every file below a directory, uploaded one by one
 // (streamed from disk) under `destination` (default: `path` as written, made relative).
 import path from 'node:path';
+import type { StoreArtifactsStep } from '../../config/compiled.ts';
 import { formatBytes, OutputsClient } from '../outputs-client.ts';
-import { str, type StepContext, type StepModule, type StepOutcome } from './types.ts';
+import type { StepContext, StepOutcome } from './types.ts';
 
 /** An artifact path prefix from a config path or destination: no leading `/`, `./`, `~/`, no `..`. */
 export function artifactPrefix(p: string): string {
@@ -13,52 +14,48 @@ export function artifactPrefix(p: string): string {
     .join('/');
 }
 
-export const storeArtifactsStep: StepModule = {
-  type: 'store_artifacts',
-  displayName: () => 'Uploading artifacts',
-  async run(ctx: StepContext, args: Record<string, unknown>): Promise<StepOutcome> {
-    const p = str(args.path);
-    if (!p) {
-      ctx.log('circlet: store_artifacts needs a path\n');
-      return { status: 'failed', exitCode: null };
-    }
-    const abs = ctx.executor.resolvePath(ctx.ws, p, ctx.workingDirectory);
-    const dest = artifactPrefix(str(args.destination) ?? p);
-    const entries = await ctx.executor.listFiles(ctx.ws, abs);
-    const files = entries.filter((e) => e.type === 'file');
-    if (files.length === 0) {
-      ctx.log(`No artifact files found at ${abs}\n`);
-      return { status: 'success', exitCode: 0 };
-    }
-    const single = entries[0]!.type === 'file';
-    ctx.log(`Uploading ${abs} to ${dest || '(the artifacts root)'}\n`);
-    const out = new OutputsClient(ctx.client, ctx.payload.task.id, ctx.signal);
-    let failed = 0;
-    let total = 0;
-    for (const f of files) {
-      const target = single ? dest || path.basename(f.path) : [dest, path.relative(abs, f.path).split(path.sep).join('/')].filter(Boolean).join('/');
-      const body = await ctx.executor.readStream(ctx.ws, f.path);
-      if (!body) {
-        ctx.log(`  ${f.path}: vanished before upload\n`);
-        failed++;
-        continue;
-      }
-      try {
-        const r = await out.uploadArtifact(target, body);
-        total += r.size;
-        ctx.log(`  ${target} (${formatBytes(r.size)})\n`);
-      } catch (err) {
-        body.destroy();
-        if (ctx.signal.aborted) throw err;
-        ctx.log(`  ${target}: upload failed: ${err instanceof Error ? err.message : String(err)}\n`);
-        failed++;
-      }
-    }
-    ctx.log(`Uploaded ${files.length - failed} artifact${files.length - failed === 1 ? '' : 's'} (${formatBytes(total)})\n`);
-    if (failed > 0) {
-      ctx.log(`${failed} artifact${failed === 1 ? '' : 's'} could not be uploaded\n`);
-      return { status: 'failed', exitCode: null };
-    }
+export async function storeArtifacts(ctx: StepContext, step: StoreArtifactsStep): Promise<StepOutcome> {
+  const p = step.path;
+  if (!p) {
+    ctx.log('circlet: store_artifacts needs a path\n');
+    return { status: 'failed', exitCode: null };
+  }
+  const abs = ctx.executor.resolvePath(ctx.ws, p, ctx.workingDirectory);
+  const dest = artifactPrefix(step.destination ?? p);
+  const entries = await ctx.executor.listFiles(ctx.ws, abs);
+  const files = entries.filter((e) => e.type === 'file');
+  if (files.length === 0) {
+    ctx.log(`No artifact files found at ${abs}\n`);
     return { status: 'success', exitCode: 0 };
-  },
-};
+  }
+  const single = entries[0]!.type === 'file';
+  ctx.log(`Uploading ${abs} to ${dest || '(the artifacts root)'}\n`);
+  const out = new OutputsClient(ctx.client, ctx.payload.task.id, ctx.signal);
+  let failed = 0;
+  let total = 0;
+  for (const f of files) {
+    const target = single ? dest || path.basename(f.path) : [dest, path.relative(abs, f.path).split(path.sep).join('/')].filter(Boolean).join('/');
+    const body = await ctx.executor.readStream(ctx.ws, f.path);
+    if (!body) {
+      ctx.log(`  ${f.path}: vanished before upload\n`);
+      failed++;
+      continue;
+    }
+    try {
+      const r = await out.uploadArtifact(target, body);
+      total += r.size;
+      ctx.log(`  ${target} (${formatBytes(r.size)})\n`);
+    } catch (err) {
+      body.destroy();
+      if (ctx.signal.aborted) throw err;
+      ctx.log(`  ${target}: upload failed: ${err instanceof Error ? err.message : String(err)}\n`);
+      failed++;
+    }
+  }
+  ctx.log(`Uploaded ${files.length - failed} artifact${files.length - failed === 1 ? '' : 's'} (${formatBytes(total)})\n`);
+  if (failed > 0) {
+    ctx.log(`${failed} artifact${failed === 1 ? '' : 's'} could not be uploaded\n`);
+    return { status: 'failed', exitCode: null };
+  }
+  return { status: 'success', exitCode: 0 };
+}

@@ -2,49 +2,46 @@
 // parsed into test cases and stored with the job (the tests API, timings for splitting).
 // Files that are not JUnit XML are reported and skipped; they do not fail the step.
 import path from 'node:path';
+import type { StoreTestResultsStep } from '../../config/compiled.ts';
 import { JUnitError, parseJUnit } from '../junit.ts';
 import { OutputsClient, type TestCaseResult } from '../outputs-client.ts';
-import { str, type StepContext, type StepModule, type StepOutcome } from './types.ts';
+import type { StepContext, StepOutcome } from './types.ts';
 
-export const storeTestResultsStep: StepModule = {
-  type: 'store_test_results',
-  displayName: () => 'Uploading test results',
-  async run(ctx: StepContext, args: Record<string, unknown>): Promise<StepOutcome> {
-    const p = str(args.path);
-    if (!p) {
-      ctx.log('circlet: store_test_results needs a path\n');
-      return { status: 'failed', exitCode: null };
-    }
-    const abs = ctx.executor.resolvePath(ctx.ws, p, ctx.workingDirectory);
-    const entries = await ctx.executor.listFiles(ctx.ws, abs);
-    const single = entries[0]?.type === 'file';
-    const files = entries.filter((e) => e.type === 'file' && (single || /\.xml$/i.test(e.path)));
-    if (files.length === 0) {
-      ctx.log(`No test results found at ${abs}\n`);
-      return { status: 'success', exitCode: 0 };
-    }
-    const tests: TestCaseResult[] = [];
-    for (const f of files) {
-      const rel = single ? path.basename(f.path) : path.relative(abs, f.path).split(path.sep).join('/');
-      const text = await ctx.executor.readFile(ctx.ws, f.path);
-      if (text === undefined) {
-        ctx.log(`  ${rel}: could not be read\n`);
-        continue;
-      }
-      // CircleCI names the source of results by their subdirectory (e.g. `mocha/` → mocha).
-      const source = rel.includes('/') ? rel.split('/')[0]! : '';
-      try {
-        const parsed = parseJUnit(text, source);
-        tests.push(...parsed);
-        ctx.log(`  ${rel}: ${parsed.length} test${parsed.length === 1 ? '' : 's'}\n`);
-      } catch (err) {
-        if (!(err instanceof JUnitError)) throw err;
-        ctx.log(`  ${rel}: skipped, ${err.message}\n`);
-      }
-    }
-    const count = (r: string) => tests.filter((t) => t.result === r).length;
-    const stored = await new OutputsClient(ctx.client, ctx.payload.task.id, ctx.signal).storeTestResults(tests);
-    ctx.log(`Stored ${stored} test result${stored === 1 ? '' : 's'}: ${count('success')} passed, ${count('failure')} failed, ${count('error')} errors, ${count('skipped')} skipped\n`);
+export async function storeTestResults(ctx: StepContext, step: StoreTestResultsStep): Promise<StepOutcome> {
+  const p = step.path;
+  if (!p) {
+    ctx.log('circlet: store_test_results needs a path\n');
+    return { status: 'failed', exitCode: null };
+  }
+  const abs = ctx.executor.resolvePath(ctx.ws, p, ctx.workingDirectory);
+  const entries = await ctx.executor.listFiles(ctx.ws, abs);
+  const single = entries[0]?.type === 'file';
+  const files = entries.filter((e) => e.type === 'file' && (single || /\.xml$/i.test(e.path)));
+  if (files.length === 0) {
+    ctx.log(`No test results found at ${abs}\n`);
     return { status: 'success', exitCode: 0 };
-  },
-};
+  }
+  const tests: TestCaseResult[] = [];
+  for (const f of files) {
+    const rel = single ? path.basename(f.path) : path.relative(abs, f.path).split(path.sep).join('/');
+    const text = await ctx.executor.readFile(ctx.ws, f.path);
+    if (text === undefined) {
+      ctx.log(`  ${rel}: could not be read\n`);
+      continue;
+    }
+    // CircleCI names the source of results by their subdirectory (e.g. `mocha/` → mocha).
+    const source = rel.includes('/') ? rel.split('/')[0]! : '';
+    try {
+      const parsed = parseJUnit(text, source);
+      tests.push(...parsed);
+      ctx.log(`  ${rel}: ${parsed.length} test${parsed.length === 1 ? '' : 's'}\n`);
+    } catch (err) {
+      if (!(err instanceof JUnitError)) throw err;
+      ctx.log(`  ${rel}: skipped, ${err.message}\n`);
+    }
+  }
+  const count = (r: string) => tests.filter((t) => t.result === r).length;
+  const stored = await new OutputsClient(ctx.client, ctx.payload.task.id, ctx.signal).storeTestResults(tests);
+  ctx.log(`Stored ${stored} test result${stored === 1 ? '' : 's'}: ${count('success')} passed, ${count('failure')} failed, ${count('error')} errors, ${count('skipped')} skipped\n`);
+  return { status: 'success', exitCode: 0 };
+}

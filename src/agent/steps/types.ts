@@ -1,7 +1,6 @@
-// The step dispatcher's contract: one module per step type. A module gets the step's
-// arguments and a context with everything a step may touch (the executor, the job's
-// environment, output); it returns how the step ended. save_cache/restore_cache,
-// workspaces, artifacts and test results plug in here as further modules.
+// What a step gets and gives back. Each step type is a function of the context and its typed step
+// (config/compiled.ts); steps/index.ts dispatches on `step.kind`. The context has everything a
+// step may touch (the executor, the job's environment, output); a step returns how it ended.
 import type { Executor, Workspace } from '../../executor/types.ts';
 import type { RunnerClient, StepStatus, TaskPayload, TaskSecrets } from '../client.ts';
 
@@ -40,20 +39,10 @@ export interface StepContext {
   readonly signal: AbortSignal;
   /** Writes a line (or more) to the step's output (masked like command output). */
   log(text: string): void;
+  /** The same, on the step's error stream. */
+  logError(text: string): void;
   /** Runs a command in the executor with the step's output, cancellation and timeouts. */
   runCommand(opts: CommandOptions): Promise<StepOutcome>;
-}
-
-export interface StepModule {
-  /** The step's key in config: run, checkout, ... */
-  readonly type: string;
-  /** What the step is called in the UI when it has no `name`. */
-  displayName(args: Record<string, unknown>): string;
-  run(ctx: StepContext, args: Record<string, unknown>): Promise<StepOutcome>;
-}
-
-export function str(v: unknown): string | undefined {
-  return typeof v === 'string' ? v : typeof v === 'number' || typeof v === 'boolean' ? String(v) : undefined;
 }
 
 /** `shell: /bin/bash -eo pipefail` → argv (whitespace-separated, simple quotes honoured). */
