@@ -8,7 +8,7 @@
 //   readCompiled(document) / readJob(body) / readBuildJob(body) / readStep(raw): the typed compiled
 //     form of a stored `version: 2` document, job body or step (read-compiled.ts).
 //   isFilteredIn(filters: unknown, ref: {branch?, tag?}, pipelineValues?, pipelineParameters?): boolean
-//   selectWorkflows(compiled, ref: {branch?, tag?}, opts?: {pipelineValues?, pipelineParameters?, includeScheduled?}): SelectedWorkflow[]
+//   selectWorkflows(config: CompiledConfig, ref: {branch?, tag?}, opts?: {pipelineValues?, pipelineParameters?, includeScheduled?}): SelectedWorkflow[]
 //   evaluateCondition(statement, {pipelineValues?, pipelineParameters?}): {value, diagnostics}
 //   checkContinuation({setupSource, continuationSource, passed, trigger}): Diagnostic[]
 //   (DirectoryOrbSource is in ./orbs/directory.ts — import it from there; it reads files.)
@@ -23,7 +23,7 @@ export { isFilteredIn, type GitRef } from './filters.ts';
 export { selectWorkflows, type SelectedJob, type SelectedWorkflow, type SelectOptions } from './select.ts';
 export { evaluateCondition } from './condition.ts';
 export { checkContinuation, type ContinuationInput } from './continuation.ts';
-export { readBuildJob, readCompiled, readJob, readStep } from './read-compiled.ts';
+export { readBuildJob, readCompiled, readJob, readRequirement, readStep } from './read-compiled.ts';
 export * from './compiled.ts';
 export type { TaskPayload } from './task-payload.ts';
 export * from './types.ts';

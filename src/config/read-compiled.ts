@@ -197,16 +197,23 @@ function readWorkflows(document: CompiledDocument): CompiledWorkflow[] {
 }
 
 function readWorkflowJob(name: string, entry: Obj): WorkflowJob {
-  const requires: Requirement[] = (Array.isArray(entry.requires) ? entry.requires : []).map((r) => {
-    if (isObj(r)) {
-      const [n, s] = Object.entries(r)[0] ?? ['', undefined];
-      return { name: n, statuses: (Array.isArray(s) ? s : s === undefined || s === null ? [] : [s]).map(String) };
-    }
-    return { name: String(r), statuses: [] };
-  });
-  const context = entry.context;
-  const contexts = (context === undefined || context === null ? [] : Array.isArray(context) ? context : [context]).map(String).filter((s) => s !== '');
-  return { name, ...optional('type', str(entry.type)), requires, contexts, ...optional('filters', entry.filters) };
+  const requires = (Array.isArray(entry.requires) ? entry.requires : []).map(readRequirement);
+  return { name, ...optional('type', typeof entry.type === 'string' ? entry.type : undefined), requires, contexts: readContexts(entry.context), ...optional('filters', entry.filters) };
+}
+
+/** A `requires` entry: `name` or `{name: status | [statuses]}`. */
+export function readRequirement(r: unknown): Requirement {
+  if (isObj(r)) {
+    const [name, s] = Object.entries(r)[0] ?? ['', undefined];
+    return { name, statuses: (Array.isArray(s) ? s : s === undefined ? [] : [s]).map(String) };
+  }
+  return { name: String(r), statuses: [] };
+}
+
+/** A job's `context`: a name or a list of names (empty names dropped). */
+export function readContexts(v: unknown): string[] {
+  if (v === undefined || v === null) return [];
+  return (Array.isArray(v) ? v : [v]).map(String).filter((s) => s !== '');
 }
 
 function str(v: unknown): string | undefined {

@@ -1,19 +1,17 @@
 // Which compiled workflows and jobs run for a branch or tag (applied by the pipeline engine).
+import type { CompiledConfig, Requirement } from './compiled.ts';
 import { isFilteredIn, type GitRef } from './filters.ts';
 import type { PipelineValues } from './types.ts';
-import { isObj, splitEntry } from './util.ts';
 
 export interface SelectedJob {
   /** Final job name: a key of the compiled `jobs:` map (approval jobs have no entry there). */
   name: string;
   /** Names of required jobs that also run (filtered-out requirements are dropped). */
   requires: string[];
-  /** Raw requires entries as compiled (`name` or `{name: status}`), for the ones kept. */
-  requiresRaw: unknown[];
+  /** The requirements of `requires`, with their statuses. */
+  requirements: readonly Requirement[];
   type?: string;
-  context?: unknown;
-  /** The whole compiled workflow entry of this job (requires, context, filters, type, ...). */
-  entry: Record<string, unknown>;
+  contexts: readonly string[];
 }
 
 export interface SelectedWorkflow {
@@ -31,61 +29,42 @@ export interface SelectOptions {
 }
 
 /**
- * selectWorkflows(compiled, {branch?, tag?}, {pipelineValues?, pipelineParameters?, includeScheduled?}): SelectedWorkflow[]
+ * selectWorkflows(config, {branch?, tag?}, {pipelineValues?, pipelineParameters?, includeScheduled?}): SelectedWorkflow[]
  *
- * Applies job filters to a compiled (`version: 2`) config for one git ref, in workflow order:
+ * Applies job filters to a compiled config for one git ref, in workflow order:
  * - filters via `isFilteredIn` (a tag pipeline runs only jobs whose `filters.tags` match;
  *   expression filters are evaluated as written);
  * - a job whose requirements were all filtered out does not run either; a filtered-out
  *   requirement is otherwise ignored;
  * - workflows with no job left are omitted; a 2.0 config without workflows runs `build`
- *   as an implicit workflow named `workflow`. Pure: the input is not mutated.
+ *   as an implicit workflow named `workflow` (read-compiled.ts). Pure.
  */
-export function selectWorkflows(compiled: Record<string, unknown>, ref: GitRef, opts: SelectOptions = {}): SelectedWorkflow[] {
+export function selectWorkflows(config: CompiledConfig, ref: GitRef, opts: SelectOptions = {}): SelectedWorkflow[] {
   const out: SelectedWorkflow[] = [];
-  // A 2.0 config without workflows runs its `build` job as an implicit workflow.
-  const implicit = compiled.workflows === undefined && isObj(compiled.jobs) && Object.hasOwn(compiled.jobs, 'build');
-  const workflows = isObj(compiled.workflows) ? compiled.workflows : implicit ? { workflow: { jobs: ['build'] } } : {};
-  for (const [wfName, wf] of Object.entries(workflows)) {
-    if (wfName === 'version' || !isObj(wf) || !Array.isArray(wf.jobs)) continue;
-    if (wf.triggers !== undefined && !opts.includeScheduled) continue;
-    const entries = wf.jobs
-      .map((e) => splitEntry(e))
-      .filter((e): e is [string, unknown] => e !== null)
-      .map(([name, v]) => ({ name, entry: isObj(v) ? v : {} }));
+  for (const wf of config.workflows) {
+    if (wf.scheduled && !opts.includeScheduled) continue;
     const runs = new Map<string, boolean>();
-    for (const e of entries) runs.set(e.name, isFilteredIn(e.entry.filters, ref, opts.pipelineValues, opts.pipelineParameters));
+    for (const e of wf.jobs) runs.set(e.name, isFilteredIn(e.filters, ref, opts.pipelineValues, opts.pipelineParameters));
     // Propagate "all requirements filtered out" until stable.
     for (let changed = true; changed; ) {
       changed = false;
-      for (const e of entries) {
+      for (const e of wf.jobs) {
         if (!runs.get(e.name)) continue;
-        const reqs = reqNames(e.entry.requires);
-        if (reqs.length > 0 && reqs.every((r) => runs.get(r) !== true)) {
+        if (e.requires.length > 0 && e.requires.every((r) => runs.get(r.name) !== true)) {
           runs.set(e.name, false);
           changed = true;
         }
       }
     }
     const jobs: SelectedJob[] = [];
-    for (const e of entries) {
+    for (const e of wf.jobs) {
       if (!runs.get(e.name)) continue;
-      const raw = Array.isArray(e.entry.requires) ? e.entry.requires : [];
-      const kept = raw.filter((r) => runs.get(reqName(r)) === true);
-      const job: SelectedJob = { name: e.name, requires: kept.map(reqName), requiresRaw: kept, entry: e.entry };
-      if (typeof e.entry.type === 'string') job.type = e.entry.type;
-      if (e.entry.context !== undefined) job.context = e.entry.context;
+      const kept = e.requires.filter((r) => runs.get(r.name) === true);
+      const job: SelectedJob = { name: e.name, requires: kept.map((r) => r.name), requirements: kept, contexts: e.contexts };
+      if (e.type !== undefined) job.type = e.type;
       jobs.push(job);
     }
-    if (jobs.length > 0) out.push({ name: wfName, jobs });
+    if (jobs.length > 0) out.push({ name: wf.name, jobs });
   }
   return out;
-}
-
-function reqName(r: unknown): string {
-  return typeof r === 'string' ? r : isObj(r) ? (Object.keys(r)[0] ?? '') : String(r);
-}
-
-function reqNames(v: unknown): string[] {
-  return Array.isArray(v) ? v.map(reqName) : [];
 }

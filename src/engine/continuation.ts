@@ -41,7 +41,7 @@ export async function continuePipeline(deps: EngineDeps, key: string, configurat
       .executeTakeFirst();
     if (!claimed) throw new EngineError('invalid', 'Invalid or expired continuation key');
     const now = nowIso(deps.now());
-    if (errors.length > 0 || !result.compiled) {
+    if (errors.length > 0 || !result.config) {
       await updatePipeline(trx, found.id, { state: 'errored', errors: JSON.stringify(errors), source_config: configuration, updated_at: now });
       return;
     }
@@ -53,7 +53,7 @@ export async function continuePipeline(deps: EngineDeps, key: string, configurat
       updated_at: now,
     });
     const pipeline = (await getPipeline(trx, found.id))!;
-    const plans = planWorkflows(result.compiled, { branch: pipeline.branch ?? undefined, tag: pipeline.tag ?? undefined }, values);
+    const plans = planWorkflows(result.config, { branch: pipeline.branch ?? undefined, tag: pipeline.tag ?? undefined }, values);
     queued = await startWorkflows(deps, trx, pipeline, plans, { tag: null, startedBy: pipeline.trigger_actor_id });
   });
   if (queued > 0) deps.events.emit('tasks');

@@ -116,7 +116,7 @@ export async function triggerPipeline(deps: EngineDeps, req: TriggerRequest): Pr
   if (errors.length === 0) {
     const result = await compileSafely(source, values, req.parameters ?? {}, deps);
     errors.push(...configErrors(result));
-    if (errors.length === 0 && result.compiled) {
+    if (errors.length === 0 && result.config) {
       if (result.setup) {
         row.setup_config = source;
         row.compiled_setup_config = result.compiledYaml ?? '';
@@ -128,7 +128,7 @@ export async function triggerPipeline(deps: EngineDeps, req: TriggerRequest): Pr
       } else {
         row.compiled_config = result.compiledYaml ?? '';
       }
-      plans = planWorkflows(result.compiled, { branch, tag }, values);
+      plans = planWorkflows(result.config, { branch, tag }, values);
     }
   }
   if (errors.length > 0) {

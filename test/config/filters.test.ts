@@ -1,6 +1,6 @@
 // Filters and workflow selection for a branch or tag.
 import { describe, expect, it } from 'vitest';
-import { isFilteredIn, selectWorkflows } from '../../src/config/index.ts';
+import { isFilteredIn, readCompiled, selectWorkflows } from '../../src/config/index.ts';
 import { compile, compiled, messages, yml } from './helpers.ts';
 
 describe('isFilteredIn', () => {
@@ -80,29 +80,29 @@ describe('selectWorkflows', () => {
   `;
   it('selects jobs for a branch push (tag-only jobs and scheduled workflows left out)', async () => {
     const c = await compiled(src);
-    const sel = selectWorkflows(c, { branch: 'main' });
+    const sel = selectWorkflows(readCompiled(c), { branch: 'main' });
     expect(sel.map((w) => [w.name, w.jobs.map((j) => j.name)])).toEqual([['ci', ['build', 'test']]]);
     expect(sel[0].jobs[1].requires).toEqual(['build']);
   });
   it('applies the tag default: only jobs with matching tag filters run for a tag', async () => {
     const c = await compiled(src);
-    const sel = selectWorkflows(c, { tag: 'v1.0.0' });
+    const sel = selectWorkflows(readCompiled(c), { tag: 'v1.0.0' });
     expect(sel[0].jobs.map((j) => [j.name, j.requires, j.type])).toEqual([
       ['build', [], undefined],
       ['hold', ['build'], 'approval'],
       ['deploy', ['hold'], undefined],
     ]);
-    expect(selectWorkflows(c, { tag: 'nightly-1' })[0].jobs.map((j) => j.name)).toEqual(['build']);
+    expect(selectWorkflows(readCompiled(c), { tag: 'nightly-1' })[0].jobs.map((j) => j.name)).toEqual(['build']);
   });
   it('drops a job whose requirements were all filtered out, and includes scheduled workflows on request', async () => {
     const c = await compiled(src.replace('- build: {filters: {tags: {only: /.*/}}}', '- build: {filters: {branches: {only: main}}}'));
-    expect(selectWorkflows(c, { branch: 'dev' })).toEqual([]);
-    expect(selectWorkflows(c, { branch: 'main' }, { includeScheduled: true }).map((w) => w.name)).toEqual(['ci', 'nightly']);
+    expect(selectWorkflows(readCompiled(c), { branch: 'dev' })).toEqual([]);
+    expect(selectWorkflows(readCompiled(c), { branch: 'main' }, { includeScheduled: true }).map((w) => w.name)).toEqual(['ci', 'nightly']);
   });
   it('does not mutate the compiled config', async () => {
     const c = await compiled(src);
     const before = JSON.stringify(c);
-    selectWorkflows(c, { tag: 'v1' });
+    selectWorkflows(readCompiled(c), { tag: 'v1' });
     expect(JSON.stringify(c)).toBe(before);
   });
 });
@@ -110,8 +110,8 @@ describe('selectWorkflows', () => {
 describe('selectWorkflows on 2.0 configs', () => {
   it('runs a lone build job as an implicit workflow', async () => {
     const c = await compiled('version: 2\njobs:\n  build: {docker: [{image: x}], steps: [checkout]}\n');
-    expect(selectWorkflows(c, { branch: 'main' }).map((w) => [w.name, w.jobs.map((j) => j.name)])).toEqual([['workflow', ['build']]]);
-    expect(selectWorkflows(c, { tag: 'v1' })).toEqual([]);
+    expect(selectWorkflows(readCompiled(c), { branch: 'main' }).map((w) => [w.name, w.jobs.map((j) => j.name)])).toEqual([['workflow', ['build']]]);
+    expect(selectWorkflows(readCompiled(c), { tag: 'v1' })).toEqual([]);
   });
 });
 

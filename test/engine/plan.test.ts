@@ -1,6 +1,8 @@
 // Table tests for the pure planning helpers.
 import { describe, expect, it } from 'vitest';
-import { contextNames, executorKind, parseRequirement } from '../../src/engine/plan.ts';
+import { compileConfig, readRequirement } from '../../src/config/index.ts';
+import { readContexts } from '../../src/config/read-compiled.ts';
+import { parseRequirement, planWorkflows } from '../../src/engine/plan.ts';
 
 describe('parseRequirement', () => {
   const all = ['success', 'failed', 'canceled', 'unauthorized', 'not_run'];
@@ -18,24 +20,42 @@ describe('parseRequirement', () => {
     [{ build: [] }, { name: 'build', statuses: ['success'] }],
     [{ build: null }, { name: 'build', statuses: ['success'] }],
   ];
-  it.each(table)('%j', (input, expected) => expect(parseRequirement(input)).toEqual(expected));
+  it.each(table)('%j', (input, expected) => expect(parseRequirement(readRequirement(input))).toEqual(expected));
 });
 
-describe('executorKind', () => {
-  const table: [Record<string, unknown>, string][] = [
-    [{ docker: [{ image: 'cimg/base:stable' }] }, 'docker'],
-    [{ machine: true }, 'machine'],
-    [{ machine: { image: 'ubuntu-2204:current' } }, 'machine'],
-    [{ machine: false }, 'none'],
-    [{ macos: { xcode: '15.0.0' } }, 'macos'],
-    [{ windows: { name: 'win' } }, 'windows'],
-    [{ steps: [] }, 'none'],
-    [{}, 'none'],
-  ];
-  it.each(table)('%j → %s', (config, kind) => expect(executorKind(config)).toBe(kind));
+describe('planWorkflows', () => {
+  it('plans jobs from the typed compiled config: kinds, executors, resource classes, parallelism, contexts', async () => {
+    const r = await compileConfig(
+      [
+        'version: 2.1',
+        'jobs:',
+        '  build: {docker: [{image: cimg/base:stable}], resource_class: large, parallelism: 3, steps: [checkout]}',
+        '  mac: {macos: {xcode: 15.0.0}, steps: [checkout]}',
+        '  skip: {type: no-op}',
+        'workflows:',
+        '  ci:',
+        '    jobs:',
+        '      - build: {context: [org]}',
+        '      - hold: {type: approval, requires: [build]}',
+        '      - mac: {requires: [{hold: [success, failed]}]}',
+        '      - skip',
+        '',
+      ].join('\n'),
+    );
+    const plans = planWorkflows(r.config!, { branch: 'main' }, {});
+    expect(plans.map((w) => w.name)).toEqual(['ci']);
+    expect(plans[0]!.jobs.map(({ config: _, ...j }) => j)).toEqual([
+      { name: 'build', type: 'build', requires: [], contexts: ['org'], executor: 'docker', resourceClass: 'large', parallelism: 3 },
+      { name: 'hold', type: 'approval', requires: [{ name: 'build', statuses: ['success'] }], contexts: [], executor: 'none', resourceClass: 'medium', parallelism: 1 },
+      { name: 'mac', type: 'build', requires: [{ name: 'hold', statuses: ['success', 'failed'] }], contexts: [], executor: 'macos', resourceClass: 'medium', parallelism: 1 },
+      { name: 'skip', type: 'no-op', requires: [], contexts: [], executor: 'none', resourceClass: 'medium', parallelism: 1 },
+    ]);
+    // The stored config is the job's compiled document.
+    expect(plans[0]!.jobs[0]!.config).toBe((r.compiled!.jobs as Record<string, unknown>).build);
+  });
 });
 
-describe('contextNames', () => {
+describe('readContexts', () => {
   const table: [unknown, string[]][] = [
     [undefined, []],
     [null, []],
@@ -43,5 +63,5 @@ describe('contextNames', () => {
     [['a', 'b'], ['a', 'b']],
     [['a', ''], ['a']],
   ];
-  it.each(table)('%j', (v, names) => expect(contextNames(v)).toEqual(names));
+  it.each(table)('%j', (v, names) => expect(readContexts(v)).toEqual(names));
 });

@@ -1,5 +1,7 @@
 // A scripted agent speaking the runner protocol over HTTP: it claims tasks and reports
 // the outcome a test chose for each job name, without running anything.
+import type { BuildJob } from '../../src/config/compiled.ts';
+
 export type Outcome = 'success' | 'failed' | 'infrastructure_fail' | 'timedout' | 'canceled' | 'hang';
 
 export interface ScriptedAgentOptions {
@@ -13,7 +15,7 @@ export interface ScriptedAgentOptions {
 
 export interface ClaimedTask {
   task: { id: string; node_index: number; parallelism: number; lease_ms: number };
-  job: { id: string; number: number; name: string; config: Record<string, unknown>; executor: string; resource_class: string; ssh_enabled: boolean };
+  job: { id: string; number: number; name: string; config: BuildJob; executor: string; resource_class: string; ssh_enabled: boolean };
   workflow: { id: string; name: string };
   pipeline: { id: string };
   environment: Record<string, string>;
