@@ -1,8 +1,8 @@
 // Reads the compiled `version: 2` document into the typed compiled form (compiled.ts). Total and
 // pure: the compiler has already reported what is wrong, so anything unreadable here becomes a
 // default (an empty environment, a `none` executor, an `unknown` step) for the agent to report
-// when the job runs. The engine stores each job's document; the task payload carries `readBuildJob`
-// of it.
+// when the job runs. Optional fields a config does not give are undefined (absent in JSON). The
+// engine stores each job's document; the task payload carries `readBuildJob` of it.
 import type {
   BuildJob,
   CompiledConfig,
@@ -36,19 +36,16 @@ export function readJob(body: unknown): CompiledJob {
 export function readBuildJob(body: unknown): BuildJob {
   const b = isObj(body) ? body : {};
   const parallelism = Number(b.parallelism ?? 1);
-  const job: { -readonly [K in keyof BuildJob]: BuildJob[K] } = {
+  return {
     kind: 'build',
     executor: readExecutor(b),
     environment: readEnvironment(b.environment),
     parallelism: Number.isInteger(parallelism) && parallelism >= 1 ? parallelism : 1,
     resource_class: typeof b.resource_class === 'string' && b.resource_class !== '' ? b.resource_class : 'medium',
+    working_directory: str(b.working_directory),
+    shell: str(b.shell) || undefined,
     steps: Array.isArray(b.steps) ? b.steps.map(readStep) : [],
   };
-  const wd = str(b.working_directory);
-  if (wd !== undefined) job.working_directory = wd;
-  const shell = str(b.shell);
-  if (shell) job.shell = shell;
-  return job;
 }
 
 function readExecutor(b: Obj): JobExecutor {
@@ -58,9 +55,9 @@ function readExecutor(b: Obj): JobExecutor {
   }
   if (b.machine !== undefined && b.machine !== false) {
     const m = isObj(b.machine) ? b.machine : {};
-    return { kind: 'machine', ...optional('image', str(m.image)), docker_layer_caching: m.docker_layer_caching === true };
+    return { kind: 'machine', image: str(m.image), docker_layer_caching: m.docker_layer_caching === true };
   }
-  if (b.macos !== undefined && b.macos !== false) return { kind: 'macos', ...optional('xcode', isObj(b.macos) ? str(b.macos.xcode) : undefined) };
+  if (b.macos !== undefined && b.macos !== false) return { kind: 'macos', xcode: isObj(b.macos) ? str(b.macos.xcode) : undefined };
   if (b.windows !== undefined && b.windows !== false) return { kind: 'windows' };
   return { kind: 'none' };
 }
@@ -70,20 +67,13 @@ function readImage(d: Obj): DockerImage {
   const aws = isObj(d.aws_auth) ? d.aws_auth : undefined;
   return {
     image: d.image as string,
-    ...optional('name', str(d.name)),
-    ...optional('entrypoint', argv(d.entrypoint)),
-    ...optional('command', argv(d.command)),
-    ...optional('user', str(d.user)),
+    name: str(d.name),
+    entrypoint: argv(d.entrypoint),
+    command: argv(d.command),
+    user: str(d.user),
     environment: readEnvironment(d.environment),
-    ...optional('auth', auth),
-    ...optional(
-      'aws_auth',
-      aws && {
-        ...optional('aws_access_key_id', str(aws.aws_access_key_id)),
-        ...optional('aws_secret_access_key', str(aws.aws_secret_access_key)),
-        ...optional('oidc_role_arn', str(aws.oidc_role_arn)),
-      },
-    ),
+    auth,
+    aws_auth: aws && { aws_access_key_id: str(aws.aws_access_key_id), aws_secret_access_key: str(aws.aws_secret_access_key), oidc_role_arn: str(aws.oidc_role_arn) },
   };
 }
 
@@ -120,17 +110,19 @@ const KNOWN = new Set<string>([
 export function readStep(raw: unknown): Step {
   let type: string;
   let args: Obj;
+  const keys = isObj(raw) ? Object.keys(raw) : null;
   if (typeof raw === 'string') {
     type = raw;
     args = {};
-  } else if (isObj(raw) && Object.keys(raw).length === 1) {
-    const [k, v] = Object.entries(raw)[0]!;
+  } else if (keys?.length === 1) {
+    const k = keys[0]!;
+    const v = (raw as Obj)[k];
     type = k;
     args = typeof v === 'string' ? (k === 'run' || k === 'deploy' ? { command: v } : {}) : isObj(v) ? v : {};
   } else {
     return { kind: 'unknown', type: 'unknown', source: raw, when: 'on_success' };
   }
-  const base = { ...optional('name', str(args.name)), when: readWhen(args.when) };
+  const base = { name: str(args.name), when: readWhen(args.when) };
   if (!KNOWN.has(type)) return { kind: 'unknown', type, source: raw, ...base };
   switch (type as Exclude<Step['kind'], 'unknown'>) {
     case 'run':
@@ -139,28 +131,28 @@ export function readStep(raw: unknown): Step {
         kind: type as 'run' | 'deploy',
         ...base,
         command: str(args.command) ?? '',
-        ...optional('shell', str(args.shell)),
-        ...optional('working_directory', str(args.working_directory)),
+        shell: str(args.shell),
+        working_directory: str(args.working_directory),
         environment: readEnvironment(args.environment),
         background: args.background === true,
-        ...optional('no_output_timeout', timeout(args.no_output_timeout)),
+        no_output_timeout: timeout(args.no_output_timeout),
       };
     case 'checkout':
-      return { kind: 'checkout', ...base, ...optional('path', str(args.path)) };
+      return { kind: 'checkout', ...base, path: str(args.path) };
     case 'setup_remote_docker':
-      return { kind: 'setup_remote_docker', ...base, ...optional('version', str(args.version)), docker_layer_caching: args.docker_layer_caching === true };
+      return { kind: 'setup_remote_docker', ...base, version: str(args.version), docker_layer_caching: args.docker_layer_caching === true };
     case 'save_cache':
-      return { kind: 'save_cache', ...base, ...optional('key', str(args.key)), paths: stringList(args.paths) };
+      return { kind: 'save_cache', ...base, key: str(args.key), paths: stringList(args.paths) };
     case 'restore_cache':
       return { kind: 'restore_cache', ...base, keys: [...stringList(args.keys), ...stringList(args.key)] };
     case 'persist_to_workspace':
-      return { kind: 'persist_to_workspace', ...base, ...optional('root', str(args.root)), paths: stringList(args.paths) };
+      return { kind: 'persist_to_workspace', ...base, root: str(args.root), paths: stringList(args.paths) };
     case 'attach_workspace':
-      return { kind: 'attach_workspace', ...base, ...optional('at', str(args.at)) };
+      return { kind: 'attach_workspace', ...base, at: str(args.at) };
     case 'store_artifacts':
-      return { kind: 'store_artifacts', ...base, ...optional('path', str(args.path)), ...optional('destination', str(args.destination)) };
+      return { kind: 'store_artifacts', ...base, path: str(args.path), destination: str(args.destination) };
     case 'store_test_results':
-      return { kind: 'store_test_results', ...base, ...optional('path', str(args.path)) };
+      return { kind: 'store_test_results', ...base, path: str(args.path) };
     case 'add_ssh_keys':
       return { kind: 'add_ssh_keys', ...base, fingerprints: Array.isArray(args.fingerprints) ? args.fingerprints.map(String) : typeof args.fingerprints === 'string' ? [args.fingerprints] : [] };
     case 'install_signing_bundle':
@@ -198,7 +190,7 @@ function readWorkflows(document: CompiledDocument): CompiledWorkflow[] {
 
 function readWorkflowJob(name: string, entry: Obj): WorkflowJob {
   const requires = (Array.isArray(entry.requires) ? entry.requires : []).map(readRequirement);
-  return { name, ...optional('type', typeof entry.type === 'string' ? entry.type : undefined), requires, contexts: readContexts(entry.context), ...optional('filters', entry.filters) };
+  return { name, type: typeof entry.type === 'string' ? entry.type : undefined, requires, contexts: readContexts(entry.context), filters: entry.filters };
 }
 
 /** A `requires` entry: `name` or `{name: status | [statuses]}`. */
@@ -225,9 +217,4 @@ function stringList(v: unknown): string[] {
   if (Array.isArray(v)) return v.map(str).filter((s): s is string => s !== undefined && s !== '');
   const s = str(v);
   return s ? [s] : [];
-}
-
-/** `{key: value}` when the value is there, `{}` when not: optional fields stay absent, not undefined. */
-function optional<K extends string, V>(key: K, value: V | undefined): { [P in K]?: V } {
-  return (value === undefined ? {} : { [key]: value }) as { [P in K]?: V };
 }
