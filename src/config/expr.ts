@@ -1,5 +1,6 @@
 // CircleCI expressions: `pipeline.git.branch == "main" and 10 or 1`, `x starts-with "v"`, `x matches /re/`.
 // Pure tokenizer, recursive-descent parser and evaluator. Operands: literals and dotted references.
+import { compileFullMatch, type FullMatcher } from './regex.ts';
 
 export type ExprValue = string | number | boolean | null | unknown;
 
@@ -170,16 +171,12 @@ export function truthy(v: unknown): boolean {
 
 export class ExprError extends Error {}
 
-/** Compiles a regex written for CircleCI (full match). Throws ExprError for unsupported syntax. */
-export function fullMatchRegex(src: string): RegExp {
+/** Compiles a regex written for CircleCI (full match, RE2 syntax). Throws ExprError for unsupported syntax. */
+export function fullMatchRegex(src: string): FullMatcher {
   try {
-    return new RegExp(`^(?:${src})$`, 'u');
-  } catch {
-    try {
-      return new RegExp(`^(?:${src})$`);
-    } catch {
-      throw new ExprError(`Invalid regular expression: ${src}: Invalid pattern`);
-    }
+    return compileFullMatch(src);
+  } catch (err) {
+    throw new ExprError(err instanceof Error ? err.message : String(err));
   }
 }
 

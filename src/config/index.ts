@@ -26,4 +26,5 @@ export { checkContinuation, type ContinuationInput } from './continuation.ts';
 export { readBuildJob, readCompiled, readJob, readRequirement, readStep } from './read-compiled.ts';
 export * from './compiled.ts';
 export type { TaskPayload } from './task-payload.ts';
+export { compileFullMatch, FullMatcher, RegexSyntaxError } from './regex.ts';
 export * from './types.ts';

@@ -9,6 +9,7 @@
 // /regex/ (only as the right operand of `matches`, circlet's extension shared with config
 // filter expressions). Variables are dotted names: pipeline values (`pipeline.*`) and
 // job values (`job.ssh.enabled`).
+import { compileFullMatch, FullMatcher } from '../config/index.ts';
 
 export type ContextExprValue = string | number | boolean;
 
@@ -92,7 +93,7 @@ function tokenize(src: string): Tok[] {
         i++;
       }
       try {
-        new RegExp(s);
+        compileFullMatch(s);
       } catch {
         throw new ContextExpressionSyntaxError(`invalid regular expression /${s}/`, at);
       }
@@ -272,11 +273,11 @@ function truthy(v: ContextExprValue): boolean {
   return v !== false;
 }
 
-function typeName(v: ContextExprValue | RegExp): string {
-  return v instanceof RegExp ? 'regular expression' : typeof v;
+function typeName(v: ContextExprValue | FullMatcher): string {
+  return v instanceof FullMatcher ? 'regular expression' : typeof v;
 }
 
-function evaluate(e: ContextExpr, lookup: ContextVariableLookup): ContextExprValue | RegExp {
+function evaluate(e: ContextExpr, lookup: ContextVariableLookup): ContextExprValue | FullMatcher {
   switch (e.k) {
     case 'lit':
       return e.v;
@@ -305,7 +306,7 @@ function evaluate(e: ContextExpr, lookup: ContextVariableLookup): ContextExprVal
           return l.startsWith(r);
         case 'matches': {
           if (typeof l !== 'string') throw new EvalError(`matches needs a string on its left, got ${typeName(l)}`);
-          const re = r instanceof RegExp ? r : typeof r === 'string' ? fullMatch(r) : undefined;
+          const re = r instanceof FullMatcher ? r : typeof r === 'string' ? fullMatch(r) : undefined;
           if (!re) throw new EvalError(`matches needs a regular expression on its right, got ${typeName(r)}`);
           return re.test(l);
         }
@@ -321,14 +322,14 @@ function evaluate(e: ContextExpr, lookup: ContextVariableLookup): ContextExprVal
   }
 }
 
-function scalar(v: ContextExprValue | RegExp): ContextExprValue {
-  if (v instanceof RegExp) throw new EvalError('a regular expression is not a value');
+function scalar(v: ContextExprValue | FullMatcher): ContextExprValue {
+  if (v instanceof FullMatcher) throw new EvalError('a regular expression is not a value');
   return v;
 }
 
-function fullMatch(source: string): RegExp {
+function fullMatch(source: string): FullMatcher {
   try {
-    return new RegExp(`^(?:${source})$`);
+    return compileFullMatch(source);
   } catch {
     throw new EvalError(`invalid regular expression /${source}/`);
   }

@@ -53,7 +53,7 @@ describe('filters in configs', () => {
   it('reports invalid filter regexes and keys', async () => {
     const base = 'version: 2.1\njobs: {a: {docker: [{image: x}], steps: [checkout]}}\nworkflows: {w: {jobs: [{a: {filters: FILTERS}}]}}\n';
     const m = messages(await compile(base.replace('FILTERS', '{branches: {only: "/(/"}}')));
-    expect(m).toEqual(['Invalid regular expression: (: Invalid pattern']);
+    expect(m).toEqual(['Invalid regular expression: (: Invalid pattern (missing closing ): `(`; patterns use RE2 syntax: no lookaround, no backreferences)']);
     const k = messages(await compile(base.replace('FILTERS', '{branch: {only: main}}')));
     expect(k).toHaveLength(1);
     expect(k[0]).toMatch(/branch/);

@@ -40,7 +40,7 @@ describe('logic statements', () => {
     expect(ev({ and: [] })).toEqual({ v: false, errors: ["Logic statement 'and' requires a non-empty list of statements"] });
     expect(ev({ or: [] }).errors).toEqual(["Logic statement 'or' requires a non-empty list of statements"]);
     expect(ev({ matches: { pattern: 'x' } }).errors).toEqual(["Logic statement 'matches' requires 'pattern' and 'value'"]);
-    expect(ev({ matches: { pattern: '(', value: 'x' } }).errors).toEqual(['Invalid regular expression: (: Invalid pattern']);
+    expect(ev({ matches: { pattern: '(', value: 'x' } }).errors).toEqual(['Invalid regular expression: (: Invalid pattern (missing closing ): `(`; patterns use RE2 syntax: no lookaround, no backreferences)']);
   });
   it('limits nesting depth to 100', () => {
     let s: unknown = true;
