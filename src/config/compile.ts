@@ -1,6 +1,7 @@
 // The compile pipeline: parse → pipeline parameters → orbs stanza → (async) orb fetch →
 // synchronous, pure compile of a 2.1 config; 2.0 configs pass through.
 import type { Ctx } from './context.ts';
+import { checkDocumentLimits, exceedsSize, LIMITS, mb, sourceTooLarge } from './limits.ts';
 import { buildNamespace, fetchOrbs, type OrbTable } from './orbs.ts';
 import { formatPath, parseYaml } from './parse.ts';
 import { resolvePipelineParams } from './pipeline-params.ts';
@@ -14,11 +15,18 @@ import { Diags, isObj, type RawDiagnostic } from './util.ts';
 import { compileWorkflows } from './workflows.ts';
 
 function result(diags: Diagnostic[], setup: boolean, orbs: { ref: string; resolved: string }[], compiled: Record<string, unknown> | null): CompileResult {
-  const config = compiled !== null && !diags.some((d) => d.severity === 'error') ? readCompiled(compiled) : null;
+  let ok = compiled !== null && !diags.some((d) => d.severity === 'error');
+  if (ok && exceedsSize(compiled, LIMITS.expandedBytes)) {
+    diags.push({ severity: 'error', message: `The compiled config is larger than ${mb(LIMITS.expandedBytes)} (CircleCI's limit on the compiled config)`, path: '' });
+    ok = false;
+  }
+  const config = ok && compiled !== null ? readCompiled(compiled) : null;
   return { config, compiled: config?.document ?? null, compiledYaml: config ? renderCompiled(config, orbs) : null, diagnostics: diags, setup, orbs };
 }
 
 export async function compileConfig(source: string, options: CompileOptions = {}): Promise<CompileResult> {
+  const tooLarge = sourceTooLarge(source);
+  if (tooLarge) return result([{ severity: 'error', message: tooLarge, path: '' }], false, [], null);
   const parsed = parseYaml(source);
   if (parsed.diagnostics.length > 0) return result(parsed.diagnostics, false, [], null);
   const doc = parsed.value;
@@ -39,6 +47,9 @@ export async function compileConfig(source: string, options: CompileOptions = {}
     diags.error(version === undefined ? [] : ['version'], version === undefined ? "The config is missing required key 'version'" : `Unsupported config version '${String(version)}': expected 2.1 (or 2 / 2.0)`);
     return finish(null, setup, []);
   }
+
+  // Counts first: a config with 50,000 jobs stops here, before any per-job work.
+  if (!checkDocumentLimits(doc, diags)) return finish(null, setup, []);
 
   // Structural (schema) checks; positions are attached from the path by the locator.
   try {

@@ -3,6 +3,7 @@
 import { callerHooks, defaultHooks, expandSteps } from './commands.ts';
 import { scopeFor, type Ctx } from './context.ts';
 import { EXECUTOR_TYPES, resolveExecutor } from './executors.ts';
+import { checkParallelism, LIMITS } from './limits.ts';
 import type { Namespace } from './orbs.ts';
 import { bindArgs, readDecls } from './params.ts';
 import type { Path } from './parse.ts';
@@ -50,11 +51,13 @@ export function compileJob(inv: JobInvocation, ctx: Ctx): Record<string, unknown
     ctx.diags.error(defPath, `Job ${inv.jobName} has no executor: one of docker, machine, macos or executor is required`);
   }
   if (body.steps === undefined) ctx.diags.error(defPath, `Job ${inv.jobName} has no steps`);
+  checkParallelism(body.parallelism, [...defPath, 'parallelism'], ctx.diags);
 
   // pre/post-steps were substituted with the rest of the invocation, in the workflow scope.
   const pre = expandSteps(inv.preSteps ?? [], callerNs, ctx, [...inv.path, 'pre-steps']);
   const post = expandSteps(inv.postSteps ?? [], callerNs, ctx, [...inv.path, 'post-steps']);
   const steps = [...pre, ...expandSteps(body.steps, defNs, ctx, [...defPath, 'steps']), ...post];
+  if (steps.length > LIMITS.stepsPerJob && !ctx.stepBudget?.reported) ctx.diags.error([...defPath, 'steps'], `Job ${inv.jobName} expands to ${steps.length} steps; at most ${LIMITS.stepsPerJob} are allowed per job`);
 
   const out: Record<string, unknown> = {};
   const exBody = executor?.body ?? {};

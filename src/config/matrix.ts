@@ -1,9 +1,10 @@
 // Matrix jobs: cartesian product minus excludes, default instance names, aliases.
+import { LIMITS } from './limits.ts';
 import type { Path } from './parse.ts';
 import { deepEqual, isObj, scalarString, type Diags } from './util.ts';
 
-/** Upper bound on instances of one matrix (before excludes). */
-export const MAX_INSTANCES = 1000;
+/** Upper bound on instances of one matrix (before excludes): as many as a workflow may hold (limits.ts). */
+export const MAX_INSTANCES = LIMITS.jobsPerWorkflow;
 
 export interface MatrixExpansion {
   instances: Record<string, unknown>[];

@@ -1,5 +1,6 @@
 // Orb import: resolving registry references through an OrbSource (async, before compile), nested
 // orbs, inline orbs, and the namespace tree used to look up `orb/element` names (sync).
+import { LIMITS, mb } from './limits.ts';
 import { formatPath, parseYaml, type Path } from './parse.ts';
 import type { OrbRef, OrbSource } from './types.ts';
 import { isObj, type Diags } from './util.ts';
@@ -110,6 +111,14 @@ export async function fetchOrbs(
     if (!got) {
       diags.error(p, `Cannot find orb ${key}: the orb or version does not exist`);
       continue;
+    }
+    if (got.source.length > LIMITS.orbBytes) {
+      diags.error(p, `Orb ${key} is ${mb(got.source.length)}; at most ${mb(LIMITS.orbBytes)} is allowed per orb`);
+      continue;
+    }
+    if (table.size >= LIMITS.orbs) {
+      diags.error(p, `The config imports more than ${LIMITS.orbs} orbs (counting orbs imported by orbs); at most ${LIMITS.orbs} are allowed`);
+      return { table, imported };
     }
     const parsed = parseOrbSource(got.source);
     if (typeof parsed === 'string') {

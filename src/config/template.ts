@@ -1,5 +1,6 @@
 // `<< … >>` template syntax: references, expressions, `\<<` escapes and `<<# x >>…<</ x >>` / `<<^ x >>` sections.
 import { ExprError, evalExpr, parseExpr, truthy } from './expr.ts';
+import { ExpansionMeter, LIMITS } from './limits.ts';
 import type { Path, PathSeg } from './parse.ts';
 import type { Diags } from './util.ts';
 import { scalarString } from './util.ts';
@@ -139,16 +140,23 @@ const WHOLE = /^<<(?![#^/])((?:(?!>>|<<).)*)>>$/s;
 /** Substitutes a string. A string that is exactly one reference returns the typed value. */
 export function interpolate(s: string, scope: Scope, diags: Diags, path: Path): unknown {
   if (!s.includes('<<')) return s;
+  const meter = (diags.meter ??= new ExpansionMeter());
+  if (meter.exceeded) return '';
   // The regex only for strings that can match it (it would scan long scripts otherwise).
   const whole = s.startsWith('<<') && s.endsWith('>>') ? WHOLE.exec(s) : null;
   if (whole && !s.includes('\\<<')) {
     const r = evalContent(whole[1], scope, diags, path);
-    if (r.ok) return r.value;
+    if (r.ok) {
+      if (typeof r.value === 'string' && !meter.add(r.value.length, path, diags)) return '';
+      return r.value;
+    }
   }
-  return renderTemplate(parseTemplate(s), scope, diags, path);
+  const out = renderTemplate(parseTemplate(s), scope, diags, path, meter);
+  return meter.add(out.length, path, diags) ? out : '';
 }
 
-function renderTemplate(nodes: TNode[], scope: Scope, diags: Diags, path: Path): string {
+/** Renders a parsed template; stops (returns what it has) once the output would pass the expansion limit. */
+function renderTemplate(nodes: TNode[], scope: Scope, diags: Diags, path: Path, meter: ExpansionMeter): string {
   let out = '';
   for (const n of nodes) {
     if (n.k === 'text') out += n.v;
@@ -157,8 +165,9 @@ function renderTemplate(nodes: TNode[], scope: Scope, diags: Diags, path: Path):
       out += r.ok ? scalarString(r.value) : n.raw;
     } else {
       const v = truthy(lookupRef(n.ref, scope, diags, path));
-      if (v !== n.inv) out += renderTemplate(n.body, scope, diags, path);
+      if (v !== n.inv) out += renderTemplate(n.body, scope, diags, path, meter);
     }
+    if (meter.used + out.length > LIMITS.expandedBytes) return out;
   }
   return out;
 }

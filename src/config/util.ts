@@ -1,5 +1,6 @@
 // Small shared helpers: value predicates, diagnostics collection, deep equality.
 import { formatPath, type Path } from './parse.ts';
+import type { ExpansionMeter } from './limits.ts';
 import type { Diagnostic } from './types.ts';
 
 export type Obj = Record<string, unknown>;
@@ -21,6 +22,8 @@ export class Diags {
   readonly items: RawDiagnostic[] = [];
   private seen = new Set<string>();
   private trail: string[] = [];
+  /** Bytes produced by `<< >>` substitution in this compile (see limits.ts); set by template.ts. */
+  meter?: ExpansionMeter;
   /** Runs `fn` inside a call-chain frame (`Error calling job: 'x'`) recorded on its diagnostics. */
   within<T>(frame: string, fn: () => T): T {
     this.trail.push(frame);

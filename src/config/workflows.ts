@@ -5,6 +5,7 @@ import { checkFilters } from './filters.ts';
 import { expandJobGroups } from './job-groups.ts';
 import { compileJob } from './jobs.ts';
 import { evalLogic } from './logic.ts';
+import { LIMITS, tooManyJobs, tooManyPipelineJobs } from './limits.ts';
 import { expandMatrix, matrixInstanceName } from './matrix.ts';
 import { lookup, type Namespace } from './orbs.ts';
 import { readDecls, RESERVED_JOB_KEYS } from './params.ts';
@@ -51,6 +52,7 @@ export function compileWorkflows(doc: Record<string, unknown>, ns: Namespace, ct
   const wfScope: Scope = { params: null, pipelineParams: ctx.pipelineParams, pipelineValues: ctx.pipelineValues, matrix: null };
   const kept: { name: string; wf: Record<string, unknown>; invs: Invocation[] }[] = [];
   let total = 0;
+  let jobCount = 0;
   for (const [wfName, wf] of Object.entries(workflows)) {
     if (wfName === 'version') continue;
     total++;
@@ -68,7 +70,16 @@ export function compileWorkflows(doc: Record<string, unknown>, ns: Namespace, ct
       const invs: Invocation[] = [];
       for (const e of expandJobGroups(wf.jobs, doc['job-groups'], wp, ctx.diags)) {
         for (const inv of readInvocation(e.entry, e.path, ns, wfScope, ctx, e.group)) invs.push({ ...inv, workflow: wfName });
+        if (invs.length > LIMITS.jobsPerWorkflow) {
+          ctx.diags.error([...wp, 'jobs'], tooManyJobs(wfName, invs.length));
+          return;
+        }
+        if (jobCount + invs.length > LIMITS.jobsPerPipeline) {
+          ctx.diags.error([...wp, 'jobs'], tooManyPipelineJobs(jobCount + invs.length));
+          return;
+        }
       }
+      jobCount += invs.length;
       kept.push({ name: wfName, wf, invs });
     });
   }

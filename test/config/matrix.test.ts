@@ -77,10 +77,10 @@ describe('matrix', () => {
 });
 
 describe('matrix size', () => {
-  it('rejects a matrix of more than 1000 instances', () => {
+  it('rejects a matrix of more than 500 instances (the per-workflow job limit)', () => {
     const d = new Diags();
     const ten = [0, 1, 2, 3, 4, 5, 6, 7, 8, 9];
     expect(expandMatrix({ parameters: { a: ten, b: ten, c: ten, d: ten } }, [], d).instances).toEqual([]);
-    expect(d.items.map((i) => i.message)).toEqual(['matrix expands to 10000 jobs; at most 1000 are allowed']);
+    expect(d.items.map((i) => i.message)).toEqual(['matrix expands to 10000 jobs; at most 500 are allowed']);
   });
 });
