@@ -65,11 +65,16 @@ export function parseYaml(source: string): ParsedYaml {
       ],
     });
   } catch (err) {
-    return { value: null, diagnostics: [{ severity: 'error', message: `YAML: ${String(err)}`, path: '' }], locate: noLocator };
+    return { value: null, diagnostics: [dataError(err, lineCounter)], locate: noLocator };
   }
   const diagnostics: Diagnostic[] = [];
   for (const e of doc.errors) {
     const pos = lineCounter.linePos(e.pos[0]);
+    // The parser recurses per nesting level: a document nested thousands deep overflows its stack.
+    if (/Maximum call stack size exceeded/.test(e.message)) {
+      if (!diagnostics.some((d) => d.message === TOO_DEEP)) diagnostics.push({ severity: 'error', message: TOO_DEEP, path: '', line: pos.line, column: pos.col });
+      continue;
+    }
     diagnostics.push({ severity: 'error', message: `YAML syntax error: ${firstLine(e.message)}`, path: '', line: pos.line, column: pos.col });
   }
   if (diagnostics.length > 0) return { value: null, diagnostics, locate: noLocator };
@@ -80,7 +85,7 @@ export function parseYaml(source: string): ParsedYaml {
     // Real configs alias heavily (ethereum/solidity needs > 100); the limit still stops alias bombs.
     value = toData(doc, MAX_ALIAS_COUNT);
   } catch (err) {
-    return { value: null, diagnostics: [{ severity: 'error', message: `YAML: ${String(err)}`, path: '' }], locate: noLocator };
+    return { value: null, diagnostics: [dataError(err, lineCounter)], locate: noLocator };
   }
   const locate: Locator = (path) => {
     const node = findNode(doc, doc.contents as Node | null, path);
@@ -111,6 +116,48 @@ function keepKeyText(node: unknown): void {
 
 const MAX_ALIAS_COUNT = 10_000;
 
+/** Deepest nesting of maps and lists a config may have (docs/limits.md). */
+export const MAX_NESTING = 500;
+const TOO_DEEP = `The YAML nests maps and lists too deeply here: at most ${MAX_NESTING} levels are allowed`;
+
+/** A problem found while turning the YAML into data, at a source offset. */
+class YamlDataError extends Error {
+  constructor(
+    message: string,
+    readonly offset: number | undefined,
+  ) {
+    super(message);
+  }
+}
+
+/** The diagnostic for an error thrown while reading the YAML, in the user's words and located. */
+function dataError(err: unknown, lines: LineCounter): Diagnostic {
+  if (err instanceof YamlDataError) {
+    const d: Diagnostic = { severity: 'error', message: err.message, path: '' };
+    if (err.offset !== undefined) {
+      const pos = lines.linePos(err.offset);
+      d.line = pos.line;
+      d.column = pos.col;
+    }
+    return d;
+  }
+  const text = err instanceof Error ? err.message : String(err);
+  if (err instanceof RangeError && /call stack/.test(text)) return { severity: 'error', message: TOO_DEEP.replace(' here', ''), path: '' };
+  if (/Excessive alias count/.test(text)) return { severity: 'error', message: aliasBomb(undefined), path: '' };
+  const unresolved = /Unresolved alias[^:]*: (.*)$/.exec(text);
+  if (unresolved) return { severity: 'error', message: noAnchor(unresolved[1]!), path: '' };
+  return { severity: 'error', message: `YAML: ${text}`, path: '' };
+}
+
+function aliasBomb(anchor: string | undefined): string {
+  const which = anchor === undefined ? 'An anchor' : `The anchor &${anchor}`;
+  return `${which} is expanded too many times through aliases: the document would grow past ${MAX_ALIAS_COUNT} alias expansions (nested aliases multiply, as in a "billion laughs" attack)`;
+}
+
+function noAnchor(name: string): string {
+  return `The alias *${name} refers to no anchor: define &${name} before the alias uses it`;
+}
+
 /**
  * `doc.toJS({ maxAliasCount })`, the same values and the same errors, without its cost for
  * aliases: to count the aliases inside an anchor, `yaml` walks the whole document once per
@@ -129,9 +176,6 @@ interface AnchorData {
   res: unknown;
 }
 
-/** Nesting deeper than this is left to `yaml` (its recursion, its limits). */
-const MAX_DEPTH = 1000;
-
 class ToData {
   /** Anchored nodes converted so far (as `ctx.anchors` in yaml's toJS). */
   private readonly anchors = new Map<unknown, AnchorData>();
@@ -147,7 +191,8 @@ class ToData {
    */
   prepare(node: unknown, depth: number): boolean {
     if (node === null || node === undefined) return true;
-    if (depth > MAX_DEPTH || !isNode(node)) return false;
+    if (depth > MAX_NESTING) throw new YamlDataError(TOO_DEEP, (node as Node).range?.[0]);
+    if (!isNode(node)) return false;
     if (node instanceof Alias) {
       if (node.constructor !== Alias) return false;
       this.targets.set(node, this.lastAnchored.get(node.source));
@@ -204,7 +249,7 @@ class ToData {
     // An alias (yaml's Alias.toJSON).
     const alias = node as Alias;
     const source = this.resolve(alias);
-    if (!source) throw new ReferenceError(`Unresolved alias (the anchor must be set before the alias): ${alias.source}`);
+    if (!source) throw new YamlDataError(noAnchor(alias.source), alias.range?.[0]);
     return this.anchors.get(source)?.res;
   }
 
@@ -265,7 +310,7 @@ class ToData {
       if (this.maxAliasCount >= 0) {
         data.count += 1;
         if (data.aliasCount === 0) data.aliasCount = this.aliasCount(found);
-        if (data.count * data.aliasCount > this.maxAliasCount) throw new ReferenceError('Excessive alias count indicates a resource exhaustion attack');
+        if (data.count * data.aliasCount > this.maxAliasCount) throw new YamlDataError(aliasBomb(alias.source), alias.range?.[0]);
       }
     }
     return found;

@@ -35,13 +35,13 @@ describe('parseYaml', () => {
       try {
         const doc = parseDocument(src, { schema: 'core', merge: true, uniqueKeys: false });
         return doc.errors.length > 0 ? 'syntax' : doc.toJS({ maxAliasCount: 10_000 });
-      } catch (err) {
-        return `YAML: ${String(err)}`;
+      } catch {
+        return 'error';
       }
     };
     const ours = (src: string): unknown => {
       const r = parseYaml(src);
-      return r.diagnostics.length > 0 ? (r.diagnostics[0].message.startsWith('YAML syntax') ? 'syntax' : r.diagnostics[0].message) : r.value;
+      return r.diagnostics.length > 0 ? (r.diagnostics[0].message.startsWith('YAML syntax') ? 'syntax' : 'error') : r.value;
     };
     const reuse = (n: number): string => {
       let s = 'b: &b {v: 1}\n';
@@ -63,7 +63,8 @@ describe('parseYaml', () => {
     for (const src of cases) expect(ours(src)).toEqual(ref(src));
     const shared = parseYaml('a: &a {x: [1]}\nb: *a\n').value as Record<string, unknown>;
     expect(shared.b).toBe(shared.a);
-    expect(ours(reuse(100))).toMatch(/Excessive alias count/);
+    expect(parseYaml(reuse(100)).diagnostics[0].message).toMatch(/^The anchor &a is expanded too many times through aliases/);
+    expect(parseYaml("a: &a 1\nb: {<<: *a}\n").diagnostics[0].message).toBe('YAML: Merge sources must be maps or map aliases');
   });
   it('locates paths (1-based line/column), through aliases', () => {
     const r = parseYaml('jobs:\n  build:\n    steps:\n      - checkout\n      - run: make\n');
