@@ -10,7 +10,7 @@ import { readFileSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { join } from 'node:path';
 import { Command, Option } from 'commander';
-import { compileConfig } from '../config/index.ts';
+import { compileIsolated } from '../engine/compile-worker.ts';
 import type { CompileResult, Diagnostic, OrbSource, PipelineValues } from '../config/types.ts';
 import { chainOrbSources } from '../config/orbs/chain.ts';
 import { DirectoryOrbSource } from '../config/orbs/directory.ts';
@@ -95,7 +95,8 @@ async function compileFile(file: string, flags: CompileFlags): Promise<CompileRe
   }
   const pipelineValues = localPipelineValues({ branch: flags.branch, tag: flags.tag });
   try {
-    return await compileConfig(source, { pipelineValues, pipelineParameters, orbSource: orbSourceFor(flags) });
+    // In a worker thread with the compile time and memory limits, as the server compiles.
+    return await compileIsolated(source, { pipelineValues, pipelineParameters, orbSource: orbSourceFor(flags) });
   } catch (err) {
     // The compiler reports bad input as diagnostics; what escapes is a transport failure (registry).
     return fail(`cannot compile ${file}: ${errorMessage(err)}`);

@@ -1,7 +1,8 @@
 // A trigger becomes a pipeline: fetch the config from git at the branch or tag, compile
 // it with the pipeline's values and parameters, and start its workflows. Every failure is
 // a pipeline in state `errored` with CircleCI's error types, never an exception.
-import { compileConfig, type CompileResult, type PipelineValues } from '../config/index.ts';
+import type { CompileResult, PipelineValues } from '../config/index.ts';
+import { compileIsolated } from './compile-worker.ts';
 import { newId, nowIso } from '../domain/clock.ts';
 import { generateToken, hashToken } from '../domain/tokens.ts';
 import { preferredPrivateKey } from '../storage/checkout-keys.ts';
@@ -145,10 +146,13 @@ export async function triggerPipeline(deps: EngineDeps, req: TriggerRequest): Pr
   return { pipeline: row, queuedTasks };
 }
 
-/** Compiles; an unexpected compiler failure becomes a `config` error, never an exception. */
+/**
+ * Compiles in a worker thread (compile-worker.ts: time and heap limits, off the event loop); an
+ * unexpected compiler failure becomes a `config` error, never an exception.
+ */
 export async function compileSafely(source: string, values: PipelineValues, parameters: Record<string, unknown>, deps: EngineDeps): Promise<CompileResult> {
   try {
-    return await compileConfig(source, { pipelineValues: values, pipelineParameters: parameters, orbSource: deps.orbSource });
+    return await compileIsolated(source, { pipelineValues: values, pipelineParameters: parameters, orbSource: deps.orbSource });
   } catch (err) {
     const message = `Config could not be compiled: ${err instanceof Error ? err.message : String(err)}`;
     return { config: null, compiled: null, compiledYaml: null, setup: false, orbs: [], diagnostics: [{ severity: 'error', path: '', message }] };

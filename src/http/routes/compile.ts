@@ -1,7 +1,8 @@
 // `POST /api/v2/compile-config-with-defaults`: what `circleci config validate|process`
 // calls. Not in the published v2 spec; shapes follow CircleCI's CLI.
 import type { FastifyInstance } from 'fastify';
-import { compileConfig, type PipelineValues } from '../../config/index.ts';
+import type { PipelineValues } from '../../config/index.ts';
+import { compileIsolated } from '../../engine/compile-worker.ts';
 import type { HttpDeps } from '../deps.ts';
 
 interface CompileBody {
@@ -47,7 +48,8 @@ export function compileRoutes(app: FastifyInstance, deps: HttpDeps): void {
     },
     async (req) => {
       const opts = req.body.options ?? {};
-      const result = await compileConfig(req.body.config_yaml, {
+      // Off the event loop, with the compile time and memory limits (engine/compile-worker.ts).
+      const result = await compileIsolated(req.body.config_yaml, {
         pipelineValues: normalizeValues(opts.pipeline_values),
         pipelineParameters: opts.pipeline_parameters ?? {},
         orbSource: deps.engine.deps.orbSource,
