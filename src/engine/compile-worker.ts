@@ -112,7 +112,11 @@ export class CompileWorkers {
   /** Workers keep the process alive only while a compile waits or runs. */
   private updateRefs(): void {
     const busy = this.queue.length > 0 || this.slots.some((s) => s.job !== null);
-    for (const s of this.slots) if (!s.dead) (busy ? s.worker.ref() : s.worker.unref());
+    for (const s of this.slots) {
+      if (s.dead) continue;
+      if (busy) s.worker.ref();
+      else s.worker.unref();
+    }
   }
 
   async close(): Promise<void> {

@@ -430,6 +430,14 @@ export class DockerExecutor extends HostExecutor {
     });
   }
 
+  override async realPath(ws: Workspace, p: string): Promise<string | undefined> {
+    const abs = this.resolvePath(ws, p);
+    const job = this.jobs.get(ws.id);
+    if (!job || within(ws.root, abs)) return super.realPath(ws, p);
+    const r = await this.capture(job, ['readlink', '-e', '--', abs]).catch(() => undefined);
+    return r && r.code === 0 ? r.out.trim() : undefined;
+  }
+
   override async readStream(ws: Workspace, p: string): Promise<Readable | undefined> {
     const abs = this.resolvePath(ws, p);
     const job = this.jobs.get(ws.id);

@@ -228,6 +228,10 @@ export class HostExecutor implements Executor {
     return out;
   }
 
+  async realPath(ws: Workspace, p: string): Promise<string | undefined> {
+    return fs.promises.realpath(this.resolvePath(ws, p)).catch(() => undefined);
+  }
+
   async readStream(ws: Workspace, p: string): Promise<Readable | undefined> {
     const abs = this.resolvePath(ws, p);
     const st = await fs.promises.stat(abs).catch(() => undefined);

@@ -92,6 +92,8 @@ export interface Executor {
   mkdir(ws: Workspace, path: string): Promise<void>;
   /** `path` itself and everything below it (directories recursively; symlinks below `path` not followed); [] when missing. */
   listFiles(ws: Workspace, path: string): Promise<FileEntry[]>;
+  /** `path` with every symbolic link resolved (as realpath); undefined when it does not exist. */
+  realPath(ws: Workspace, path: string): Promise<string | undefined>;
   /** The bytes of a regular file; undefined when it is not one. */
   readStream(ws: Workspace, path: string): Promise<Readable | undefined>;
   /** Streams a tar archive of `paths` (relative to the absolute `cwd`); missing paths are left out. */

@@ -3,6 +3,7 @@
 import path from 'node:path';
 import type { StoreArtifactsStep } from '../../config/compiled.ts';
 import { formatBytes, OutputsClient } from '../outputs-client.ts';
+import { storableFiles } from './links.ts';
 import type { StepContext, StepOutcome } from './types.ts';
 
 /** An artifact path prefix from a config path or destination: no leading `/`, `./`, `~/`, no `..`. */
@@ -22,13 +23,12 @@ export async function storeArtifacts(ctx: StepContext, step: StoreArtifactsStep)
   }
   const abs = ctx.executor.resolvePath(ctx.ws, p, ctx.workingDirectory);
   const dest = artifactPrefix(step.destination ?? p);
-  const entries = await ctx.executor.listFiles(ctx.ws, abs);
-  const files = entries.filter((e) => e.type === 'file');
+  // Links are never followed out of the working directory (links.ts).
+  const { files, single } = await storableFiles(ctx, abs);
   if (files.length === 0) {
     ctx.log(`No artifact files found at ${abs}\n`);
     return { status: 'success', exitCode: 0 };
   }
-  const single = entries[0]!.type === 'file';
   ctx.log(`Uploading ${abs} to ${dest || '(the artifacts root)'}\n`);
   const out = new OutputsClient(ctx.client, ctx.payload.task.id, ctx.signal);
   let failed = 0;

@@ -5,6 +5,7 @@ import path from 'node:path';
 import type { StoreTestResultsStep } from '../../config/compiled.ts';
 import { JUnitError, parseJUnit } from '../junit.ts';
 import { OutputsClient, type TestCaseResult } from '../outputs-client.ts';
+import { storableFiles } from './links.ts';
 import type { StepContext, StepOutcome } from './types.ts';
 
 export async function storeTestResults(ctx: StepContext, step: StoreTestResultsStep): Promise<StepOutcome> {
@@ -14,9 +15,10 @@ export async function storeTestResults(ctx: StepContext, step: StoreTestResultsS
     return { status: 'failed', exitCode: null };
   }
   const abs = ctx.executor.resolvePath(ctx.ws, p, ctx.workingDirectory);
-  const entries = await ctx.executor.listFiles(ctx.ws, abs);
-  const single = entries[0]?.type === 'file';
-  const files = entries.filter((e) => e.type === 'file' && (single || /\.xml$/i.test(e.path)));
+  // Links are never followed out of the working directory (links.ts).
+  const found = await storableFiles(ctx, abs);
+  const single = found.single;
+  const files = found.files.filter((e) => single || /\.xml$/i.test(e.path));
   if (files.length === 0) {
     ctx.log(`No test results found at ${abs}\n`);
     return { status: 'success', exitCode: 0 };
