@@ -5,11 +5,14 @@ import { BadPageToken } from '../domain/paging.ts';
 import { registerAuth } from './auth.ts';
 import type { HttpDeps } from './deps.ts';
 import { ApiError } from './errors.ts';
+import { guardConnections, LISTENER_LIMITS, serverOptions, type ListenerLimits } from './listener.ts';
 import { routeModules } from './routes/index.ts';
 
 export interface AppOptions {
   /** A pino logger; none logs nothing. */
   logger?: FastifyBaseLogger;
+  /** Listener timeouts and connection cap (listener.ts); defaults in LISTENER_LIMITS. */
+  listener?: Partial<ListenerLimits>;
 }
 
 /** `%2F`-encoded project slugs become plain paths before routing. */
@@ -39,8 +42,14 @@ export function validationMessage(where: string, first: FastifySchemaValidationE
 }
 
 export async function buildApp(deps: HttpDeps, options: AppOptions = {}): Promise<FastifyInstance> {
+  const limits: ListenerLimits = { ...LISTENER_LIMITS, ...options.listener };
   const app = Fastify({
     ...(options.logger ? { loggerInstance: options.logger } : { logger: false }),
+    http: serverOptions(limits),
+    // Fastify applies these to the server itself (and would otherwise apply its own defaults).
+    keepAliveTimeout: limits.keepAliveTimeoutMs,
+    requestTimeout: limits.requestTimeoutMs,
+    connectionTimeout: limits.idleTimeoutMs,
     bodyLimit: 1024 * 1024,
     // Agents long-poll, heartbeat and stream output all the time: their requests are not
     // logged (errors still are), so an idle server's log stays quiet.
@@ -49,6 +58,8 @@ export async function buildApp(deps: HttpDeps, options: AppOptions = {}): Promis
     ajv: { customOptions: { coerceTypes: 'array', removeAdditional: false, allErrors: false } },
     routerOptions: { ignoreTrailingSlash: true },
   });
+
+  guardConnections(app.server, limits);
 
   // JSON bodies: an empty body is no body; any content type holding JSON is accepted, as
   // scripts often post JSON without the header.

@@ -180,7 +180,9 @@ for (const kind of databaseKinds()) {
     it('an unknown repository or project is a 404', async () => {
       const body = JSON.stringify({ ref: 'refs/heads/main', after: 'abc', repository: { clone_url: 'https://github.com/nobody/nothing.git' } });
       expect((await post('/hooks/github', body, { 'x-github-event': 'push', 'x-hub-signature-256': `sha256=${hmac(secret, body)}` })).status).toBe(404);
-      expect((await post('/hooks/github?project=gh/acme/missing', body, { 'x-github-event': 'push' })).status).toBe(404);
+      expect((await post('/hooks/github?project=gh/acme/missing', body, { 'x-github-event': 'push', 'x-hub-signature-256': 'sha256=00' })).status).toBe(404);
+      // No signature header at all: refused before the body is read, whatever the project.
+      expect((await post('/hooks/github?project=gh/acme/missing', body, { 'x-github-event': 'push' })).status).toBe(401);
     });
 
     it('the shipped post-receive hook triggers pipelines for pushed branches and tags', async () => {

@@ -32,6 +32,18 @@ import { errorResponses, projectSlugParams } from '../schemas/common.ts';
 import { projectSlugOf } from '../presenters/pipeline.ts';
 
 const MAX_BODY = 5 * 1024 * 1024;
+/** Largest delivery parsed before its signature is checked (one without ?project=). */
+const UNSIGNED_PARSE_MAX = 1024 * 1024;
+
+/**
+ * Refuses a delivery that carries none of its route's credential headers before its body is
+ * read: an anonymous 5 MB post costs the server nothing.
+ */
+const requireCredential =
+  (...names: string[]) =>
+  async (req: FastifyRequest): Promise<void> => {
+    if (!names.some((n) => header(req, n) !== undefined)) throw new ApiError(401, `Missing webhook signature: expected a ${names.join(' or ')} header`);
+  };
 
 /** Checks a delivery's credential against one project's secret. */
 type Verify = (secret: string, raw: Buffer, req: FastifyRequest) => boolean;
@@ -90,10 +102,18 @@ async function candidates(deps: HttpDeps, slug: string | undefined, urls: string
 
 async function handle(deps: HttpDeps, req: FastifyRequest, reply: FastifyReply, parse: (raw: Buffer) => ForgeEvent, verify: Verify, needsSlug = false) {
   const raw = Buffer.isBuffer(req.body) ? req.body : Buffer.alloc(0);
-  const slug = (req.query as { project?: string }).project;
+  const query = (req.query as { project?: unknown }).project;
+  if (query !== undefined && typeof query !== 'string') throw new ApiError(400, "Query field 'project' must be given once");
+  const slug = query;
   if (needsSlug && !slug) throw new ApiError(400, "Missing query field 'project'");
-  const event = parse(raw);
-  const projects = await candidates(deps, slug, event.repositoryUrls);
+  // With ?project= the signature is checked on the raw bytes before anything parses them.
+  // Without it the project is found from the payload's repository URL, so the payload is
+  // parsed first, and only when it is small.
+  if (!slug && raw.length > UNSIGNED_PARSE_MAX) {
+    throw new ApiError(413, `A delivery over ${UNSIGNED_PARSE_MAX / 1024 / 1024} MB needs ?project=<slug> in the webhook URL, so its signature is checked before the body is read`);
+  }
+  let event = slug ? undefined : parse(raw);
+  const projects = await candidates(deps, slug, event?.repositoryUrls ?? []);
   if (projects.length === 0) throw notFound(slug ? 'Project not found' : 'No project matches this repository; add ?project=<slug> to the webhook URL');
   let project: ProjectWithOrg | undefined;
   for (const p of projects) {
@@ -103,6 +123,7 @@ async function handle(deps: HttpDeps, req: FastifyRequest, reply: FastifyReply, 
     }
   }
   if (!project) throw new ApiError(401, 'Invalid webhook signature');
+  event ??= parse(raw);
   if (event.kind === 'ignored') return reply.status(200).send({ message: `Nothing triggered: ${event.reason}`, pipelines: [] });
   const triggers = event.triggers.filter((t) => !(t.message && CI_SKIP.test(t.message)));
   if (triggers.length === 0) return reply.status(200).send({ message: 'Nothing triggered: ignoring pipeline due to CI skip in the commit', pipelines: [] });
@@ -140,11 +161,12 @@ export function forgeHookRoutes(app: FastifyInstance, deps: HttpDeps): void {
   app.removeAllContentTypeParsers();
   app.addContentTypeParser('*', { parseAs: 'buffer', bodyLimit: MAX_BODY }, (_req, body, done) => done(null, body));
   const opts = { schema: { hide: true }, bodyLimit: MAX_BODY };
+  const signed = (...names: string[]) => ({ ...opts, onRequest: requireCredential(...names) });
 
-  app.post('/hooks/github', opts, async (req, reply) =>
+  app.post('/hooks/github', signed('x-hub-signature-256'), async (req, reply) =>
     handle(deps, req, reply, (raw) => parseGithubLike(header(req, 'x-github-event') ?? '', jsonOf(raw, req)), verifyHubSignature),
   );
-  app.post('/hooks/gitea', opts, async (req, reply) =>
+  app.post('/hooks/gitea', signed('x-gitea-signature', 'x-forgejo-signature', 'x-gogs-signature', 'x-hub-signature-256'), async (req, reply) =>
     handle(
       deps,
       req,
@@ -153,8 +175,8 @@ export function forgeHookRoutes(app: FastifyInstance, deps: HttpDeps): void {
       verifyGitea,
     ),
   );
-  app.post('/hooks/gitlab', opts, async (req, reply) => handle(deps, req, reply, (raw) => parseGitlab(jsonOf(raw, req)), verifyToken('x-gitlab-token')));
-  app.post('/hooks/git', opts, async (req, reply) => handle(deps, req, reply, (raw) => parsePostReceive(raw.toString('utf8')), verifyToken('x-circlet-secret'), true));
+  app.post('/hooks/gitlab', signed('x-gitlab-token'), async (req, reply) => handle(deps, req, reply, (raw) => parseGitlab(jsonOf(raw, req)), verifyToken('x-gitlab-token')));
+  app.post('/hooks/git', signed('x-circlet-secret'), async (req, reply) => handle(deps, req, reply, (raw) => parsePostReceive(raw.toString('utf8')), verifyToken('x-circlet-secret'), true));
 
   app.get<{ Params: SlugParams }>(
     '/api/v2/project/:provider/:organization/:project/incoming-webhooks',

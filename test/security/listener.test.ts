@@ -1,0 +1,137 @@
+// Attacks on the HTTP listener (issue 18, item 3): slowloris headers, connection floods from
+// one address, and large unauthenticated webhook bodies. Real server on loopback, SQLite.
+import net from 'node:net';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createSecretBox } from '../../src/domain/secret-box.ts';
+import { Engine } from '../../src/engine/engine.ts';
+import { buildApp } from '../../src/http/app.ts';
+import { createProject } from '../../src/storage/projects.ts';
+import { ensureOrganization } from '../../src/storage/organizations.ts';
+import { databaseKinds, tempDir } from '../helpers/databases.ts';
+import crypto from 'node:crypto';
+import type { FastifyInstance } from 'fastify';
+
+const kind = databaseKinds()[0]!;
+
+function connect(port: number): Promise<net.Socket> {
+  return new Promise((resolve, reject) => {
+    const s = net.connect(port, '127.0.0.1', () => resolve(s));
+    s.once('error', reject);
+  });
+}
+
+/** Resolves with what the server sent when the socket closes (or after `ms`, with null). */
+function closed(s: net.Socket, ms: number): Promise<{ data: string; afterMs: number } | null> {
+  const t0 = performance.now();
+  let data = '';
+  s.on('data', (d) => (data += d.toString()));
+  return new Promise((resolve) => {
+    const timer = setTimeout(() => resolve(null), ms);
+    s.once('close', () => {
+      clearTimeout(timer);
+      resolve({ data, afterMs: performance.now() - t0 });
+    });
+  });
+}
+
+describe(`listener limits (${kind.name})`, () => {
+  let app: FastifyInstance;
+  let port: number;
+  let dispose: () => Promise<void>;
+  let engine: Engine;
+  beforeAll(async () => {
+    const created = await kind.create();
+    dispose = created.dispose;
+    const secrets = createSecretBox(crypto.randomBytes(32));
+    engine = new Engine({ database: created.database, secrets, dataDir: tempDir('circlet-data-') });
+    app = await buildApp(
+      { database: created.database, secrets, engine },
+      { listener: { headersTimeoutMs: 800, checkIntervalMs: 200, connectionsPerAddress: 5, keepAliveTimeoutMs: 1000 } },
+    );
+    await app.listen({ host: '127.0.0.1', port: 0 });
+    port = (app.server.address() as net.AddressInfo).port;
+    const org = await ensureOrganization(created.database, 'github', 'acme');
+    await createProject(created.database, org, { name: 'demo', vcsUrl: '/nonexistent', defaultBranch: 'main' });
+  });
+  afterAll(async () => {
+    app.server.closeAllConnections();
+    await app.close();
+    await dispose();
+  });
+
+  it('a slowloris connection (a header line every 300 ms) is closed after the header timeout', async () => {
+    const s = await connect(port);
+    const done = closed(s, 10_000);
+    s.write('GET /healthz HTTP/1.1\r\nHost: x\r\n');
+    const trickle = setInterval(() => {
+      if (!s.destroyed) s.write(`X-Slow-${Date.now()}: 1\r\n`);
+    }, 300);
+    const r = await done;
+    clearInterval(trickle);
+    expect(r).not.toBeNull();
+    expect(r!.afterMs).toBeLessThan(5000);
+    expect(r!.data).toMatch(/^HTTP\/1\.1 408|^$/);
+  });
+
+  it('connections over the per-address cap are refused; the ones within it still answer', async () => {
+    const held = await Promise.all(Array.from({ length: 5 }, () => connect(port)));
+    const extra = await connect(port);
+    const refused = await closed(extra, 3000);
+    expect(refused).not.toBeNull();
+    expect(refused!.data).toBe('');
+    const answer = new Promise<string>((resolve) => {
+      let data = '';
+      held[0]!.on('data', (d) => {
+        data += d.toString();
+        if (data.includes('"status":"ok"')) resolve(data);
+      });
+    });
+    held[0]!.write('GET /healthz HTTP/1.1\r\nHost: x\r\n\r\n');
+    expect(await answer).toMatch(/^HTTP\/1\.1 200/);
+    for (const s of held) s.destroy();
+    await new Promise((r) => setTimeout(r, 100));
+    const res = await fetch(`http://127.0.0.1:${port}/healthz`, { headers: { connection: 'close' } });
+    expect(res.status).toBe(200);
+  });
+
+  it('a 5 MB unauthenticated hook body is refused before it is read', async () => {
+    const s = await connect(port);
+    const done = closed(s, 5000);
+    let first = '';
+    const got = new Promise<string>((resolve) => s.once('data', (d) => resolve((first = d.toString()))));
+    // Headers announce 5 MB; not one byte of the body is sent, and the answer comes anyway.
+    s.write(`POST /hooks/github?project=gh/acme/demo HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nX-GitHub-Event: push\r\nContent-Length: ${5 * 1024 * 1024}\r\n\r\n`);
+    await Promise.race([got, done]);
+    expect(first).toMatch(/^HTTP\/1\.1 401/);
+    expect(first).toContain('Missing webhook signature');
+    s.destroy();
+  });
+
+  it('a signed-looking delivery is verified on the raw bytes before any JSON parse', async () => {
+    const res = await fetch(`http://127.0.0.1:${port}/hooks/github?project=gh/acme/demo`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', 'x-github-event': 'push', 'x-hub-signature-256': 'sha256=00', connection: 'close' },
+      body: '{not json',
+    });
+    expect(res.status).toBe(401);
+    expect(await res.json()).toEqual({ message: 'Invalid webhook signature' });
+  });
+
+  it('without ?project= a delivery over 1 MB is not parsed', async () => {
+    const res = await fetch(`http://127.0.0.1:${port}/hooks/github`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', 'x-github-event': 'push', 'x-hub-signature-256': 'sha256=00', connection: 'close' },
+      body: JSON.stringify({ pad: 'x'.repeat(2 * 1024 * 1024) }),
+    });
+    expect(res.status).toBe(413);
+    expect((await res.json()).message).toMatch(/needs \?project=<slug>/);
+  });
+
+  it('hook bodies over 5 MB are refused from Content-Length', async () => {
+    const s = await connect(port);
+    const got = new Promise<string>((resolve) => s.once('data', (d) => resolve(d.toString())));
+    s.write(`POST /hooks/github?project=gh/acme/demo HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nX-Hub-Signature-256: sha256=00\r\nContent-Length: ${50 * 1024 * 1024}\r\n\r\n`);
+    expect(await got).toMatch(/^HTTP\/1\.1 413/);
+    s.destroy();
+  });
+});
