@@ -225,8 +225,19 @@ export async function reapExpiredLeases(deps: EngineDeps): Promise<number> {
     }))
     .where('status', '=', 'running')
     .where('lease_expires_at', '<', now)
-    .returning(['job_id'])
+    .returning(['id', 'job_id', 'status'])
     .execute();
+  // Steps the lost agent left open end with their task (canceled, or failed), not `running` forever.
+  for (const ended of ['canceled', 'infrastructure_fail'] as const) {
+    const ids = rows.filter((r) => r.status === ended).map((r) => r.id);
+    if (ids.length === 0) continue;
+    await deps.database.db
+      .updateTable('steps')
+      .set({ status: ended === 'canceled' ? 'canceled' : 'failed', stopped_at: now })
+      .where('task_id', 'in', ids)
+      .where('status', '=', 'running')
+      .execute();
+  }
   for (const jobId of new Set(rows.map((r) => r.job_id))) await finishJobOf(deps, jobId);
   return rows.length;
 }

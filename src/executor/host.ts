@@ -79,6 +79,45 @@ async function killMarked(root: string): Promise<void> {
   }
 }
 
+const GROUPS_FILE = 'process-groups';
+
+/** Linux: a process's start time (clock ticks since boot), which tells a reused pid apart. */
+function startTime(pid: number): string | undefined {
+  if (process.platform !== 'linux') return undefined;
+  try {
+    const stat = fs.readFileSync(`/proc/${pid}/stat`, 'utf8');
+    return stat.slice(stat.lastIndexOf(')') + 2).split(' ')[19];
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * Records a job's process group on disk (`internal/process-groups`: pgid and start time per
+ * line), so an agent started after this one died can end the group even when its processes
+ * dropped the CIRCLET_WORKSPACE marker from their environment.
+ */
+function recordGroup(internalDir: string, pgid: number): void {
+  try {
+    fs.appendFileSync(path.join(internalDir, GROUPS_FILE), `${pgid} ${startTime(pgid) ?? '-'}\n`);
+  } catch {
+    /* the workspace is being removed */
+  }
+}
+
+/** SIGKILLs the recorded groups of a dead agent's workspace whose leader is still the same process. */
+async function killRecordedGroups(root: string): Promise<void> {
+  const text = await fs.promises.readFile(path.join(root, 'internal', GROUPS_FILE), 'utf8').catch(() => '');
+  for (const line of text.split('\n')) {
+    const [pgidText, started] = line.split(' ');
+    const pgid = Number(pgidText);
+    if (!Number.isInteger(pgid) || pgid <= 1) continue;
+    // A leader that exited (or a pid now used by another process) is left to the marker scan.
+    if (started === undefined || started === '-' || startTime(pgid) !== started) continue;
+    signalGroup(pgid, 'SIGKILL');
+  }
+}
+
 function signalGroup(pgid: number, signal: NodeJS.Signals | 0): boolean {
   try {
     process.kill(-pgid, signal);
@@ -139,7 +178,10 @@ export class HostExecutor implements Executor {
       const [file, ...args] = opts.shell;
       child = spawn(file!, [...args, script], { cwd: opts.cwd, env: opts.env, detached: true, stdio: ['ignore', 'pipe', 'pipe'] });
       pid = child.pid ?? -1;
-      if (pid > 0) t.groups.add(pid);
+      if (pid > 0) {
+        t.groups.add(pid);
+        recordGroup(ws.internalDir, pid);
+      }
     } catch (err) {
       spawnError = err as Error;
     }
@@ -331,6 +373,7 @@ export class HostExecutor implements Executor {
       const owner = Number((await fs.promises.readFile(path.join(dir, 'internal', OWNER_FILE), 'utf8').catch(() => '')).trim());
       if (!Number.isInteger(owner) || owner <= 0) continue; // not a workspace of ours
       if (owner !== process.pid && processAlive(owner)) continue; // a live agent's
+      await killRecordedGroups(dir);
       await killMarked(dir);
       await fs.promises.rm(dir, { recursive: true, force: true }).catch(() => undefined);
       removed++;

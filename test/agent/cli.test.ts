@@ -167,6 +167,8 @@ workflows: {main: {jobs: [doomed, sibling]}}
       const jobs = await h.jobs(id);
       expect(jobs.doomed!.status).toBe('infrastructure_fail');
       expect(jobs.doomed!.tasks[0]!.message).toMatch(/lease expired/);
+      // The step the dead agent left open ends with its task instead of staying `running`.
+      expect(jobs.doomed!.tasks[0]!.steps.find((s) => s.name === 'hang')!.status).toBe('failed');
       expect(Date.now() - killedAt).toBeGreaterThanOrEqual(1_000);
       expect(jobs.sibling!.status, JSON.stringify(jobs.sibling)).toBe('success');
       expect(Harness.step(jobs.sibling!, 'ok').output).toBe('sibling ok\n');

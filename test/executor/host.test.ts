@@ -46,6 +46,31 @@ describe('host executor', () => {
     fs.rmSync(dir, { recursive: true, force: true });
   });
 
+  it.runIf(process.platform === 'linux')('sweeps the recorded process groups of a dead agent, even processes that dropped the workspace marker', async () => {
+    const dir = tempDir('circlet-sweep-groups-');
+    const dead = new HostExecutor({ workDir: dir });
+    const ws = await dead.prepare({ id: 'orphaned', kind: 'machine', config: {} });
+    // `env -i` clears CIRCLET_WORKSPACE: only the recorded process group finds this sleep.
+    const cmd = dead.exec(ws, { script: 'echo $$\nexec env -i sleep 30\n', shell: ['/bin/sh'], cwd: ws.home, env: ws.baseEnv, onOutput: () => undefined });
+    await new Promise((res) => setTimeout(res, 300));
+    const alive = (pid: number) => {
+      try {
+        const stat = execFileSync('ps', ['-o', 'stat=', '-p', String(pid)], { stdio: ['ignore', 'pipe', 'ignore'] }).toString().trim();
+        return stat !== '' && !stat.startsWith('Z');
+      } catch {
+        return false;
+      }
+    };
+    expect(alive(cmd.pid)).toBe(true);
+    expect(fs.readFileSync(path.join(ws.internalDir, 'process-groups'), 'utf8')).toMatch(new RegExp(`^${cmd.pid} \\d+\n`));
+    fs.writeFileSync(path.join(ws.internalDir, 'agent.pid'), '999999999');
+    const successor = new HostExecutor({ workDir: dir });
+    expect(await successor.sweep()).toBe(1);
+    await cmd.exited;
+    expect(alive(cmd.pid)).toBe(false);
+    fs.rmSync(dir, { recursive: true, force: true });
+  });
+
   it('does not leak the agent environment into jobs, and removes the workspace on cleanup', async () => {
     process.env.CIRCLET_TEST_LEAK = 'leaked';
     const ex = new HostExecutor({ workDir: root, dockerOnHost: true });

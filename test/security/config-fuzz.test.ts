@@ -51,7 +51,9 @@ const lineOps = fc.oneof(
   fc.record({ op: fc.constant('swap' as const), at: fc.nat(), with: fc.nat() }),
 );
 
-function mutate(source: string, ops: fc.Infer<typeof lineOps>[]): string {
+type LineOp = typeof lineOps extends fc.Arbitrary<infer T> ? T : never;
+
+function mutate(source: string, ops: LineOp[]): string {
   const lines = source.split('\n');
   for (const o of ops) {
     const at = o.at % Math.max(1, lines.length);

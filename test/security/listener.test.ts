@@ -124,7 +124,7 @@ describe(`listener limits (${kind.name})`, () => {
       body: JSON.stringify({ pad: 'x'.repeat(2 * 1024 * 1024) }),
     });
     expect(res.status).toBe(413);
-    expect((await res.json()).message).toMatch(/needs \?project=<slug>/);
+    expect(((await res.json()) as { message: string }).message).toMatch(/needs \?project=<slug>/);
   });
 
   it('hook bodies over 5 MB are refused from Content-Length', async () => {
