@@ -182,6 +182,8 @@ class ToData {
   /** What each alias resolves to: the last node before it with its anchor, in document order. */
   private readonly targets = new Map<Alias, Node | undefined>();
   private readonly lastAnchored = new Map<string, Node>();
+  /** Anchored nodes being converted: an alias to one of them would make the data a cycle. */
+  private readonly open = new Set<unknown>();
 
   constructor(private readonly maxAliasCount: number) {}
 
@@ -224,7 +226,12 @@ class ToData {
     if ((isScalar(node) || isCollection(node)) && node.anchor) {
       const data: AnchorData = { aliasCount: 0, count: 1, res: undefined };
       this.anchors.set(node, data);
-      return this.convert(node, data);
+      this.open.add(node);
+      try {
+        return this.convert(node, data);
+      } finally {
+        this.open.delete(node);
+      }
     }
     return this.convert(node, null);
   }
@@ -300,6 +307,9 @@ class ToData {
   /** yaml's Alias.resolve(doc, ctx): the target, counted against the alias limit. */
   private resolve(alias: Alias): Node | undefined {
     const found = this.targets.get(alias);
+    if (found && this.open.has(found)) {
+      throw new YamlDataError(`The alias *${alias.source} is inside its own anchor &${alias.source}: the value would contain itself`, alias.range?.[0]);
+    }
     if (found) {
       let data = this.anchors.get(found);
       if (!data) {

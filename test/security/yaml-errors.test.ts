@@ -33,6 +33,12 @@ e: [*d, *d, *d, *d, *d, *d, *d, *d, *d, *d]
     const d = await only('version: 2.1\nx: *later\ny: &later 1\n');
     expect(d).toMatchObject({ message: expect.stringContaining('*later refers to no anchor'), line: 2, column: 4 });
   });
+  it('an alias inside its own anchor (a cycle) is located at the alias', async () => {
+    const d = await only('version: 2.1\njobs:\n  build: &a {docker: [{image: x}], steps: [*a]}\nworkflows: {w: {jobs: [build]}}\n');
+    expect(d).toMatchObject({ message: 'The alias *a is inside its own anchor &a: the value would contain itself', line: 3 });
+    const m = await only('version: 2.1\nx: &a [*a]\n');
+    expect(m.message).toMatch(/inside its own anchor/);
+  });
   it('nesting deep enough to overflow the parser is a located nesting error', async () => {
     const d = await only(`version: 2.1\nx: ${'['.repeat(20000)}${']'.repeat(20000)}\n`);
     expect(d.message).toMatch(/nests maps and lists too deeply/);
