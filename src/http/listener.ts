@@ -22,7 +22,8 @@ export interface ListenerLimits {
 export const LISTENER_LIMITS: ListenerLimits = {
   headersTimeoutMs: 10_000,
   requestTimeoutMs: 300_000,
-  keepAliveTimeoutMs: 10_000,
+  // Fastify's own default: agents reuse keep-alive connections between long polls.
+  keepAliveTimeoutMs: 72_000,
   idleTimeoutMs: 120_000,
   checkIntervalMs: 2_000,
   connectionsPerAddress: 256,

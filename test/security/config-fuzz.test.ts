@@ -9,11 +9,12 @@ import { describe, expect, it } from 'vitest';
 import { compileConfig, type CompileResult } from '../../src/config/index.ts';
 import { DirectoryOrbSource } from '../../src/config/orbs/directory.ts';
 import { COMPILE_TIMEOUT_MS } from '../../src/engine/compile-worker.ts';
-import { ORB_DIR, PIPELINE_VALUES, TESTDATA } from '../config/helpers.ts';
+import { ORB_DIR, PIPELINE_VALUES } from '../config/helpers.ts';
+import { CONFIGS_DIR } from '../fixtures/index.ts';
 
 const RUNS = Number(process.env.FUZZ_RUNS ?? 40);
 const SEED = process.env.FUZZ_SEED === undefined ? undefined : Number(process.env.FUZZ_SEED);
-const corpusDir = path.join(TESTDATA, 'configs');
+const corpusDir = CONFIGS_DIR;
 const corpus = readdirSync(corpusDir)
   .filter((f) => f.endsWith('.yml'))
   .sort()
