@@ -21,12 +21,15 @@ import type { FromWorker, ToWorker } from './compile-protocol.ts';
 export const COMPILE_TIMEOUT_MS = 10_000;
 /** Old-generation heap of one compile worker, in MB (docs/limits.md). */
 export const COMPILE_HEAP_MB = 256;
+/** Workers idle this long are ended (their memory returned); the next compile starts them again. */
+export const COMPILE_IDLE_MS = 120_000;
 
 export interface CompileWorkersOptions {
   /** Workers kept (default: 2, or 1 on a single core). */
   size?: number;
   timeoutMs?: number;
   heapMb?: number;
+  idleMs?: number;
 }
 
 interface Job {
@@ -82,6 +85,8 @@ export class CompileWorkers {
   private readonly size: number;
   private readonly timeoutMs: number;
   private readonly heapMb: number;
+  private readonly idleMs: number;
+  private idleTimer: NodeJS.Timeout | null = null;
   private nextId = 0;
   private closed = false;
   /** Workers in a row that ended before they were ready; past a few, queued compiles fail. */
@@ -91,6 +96,7 @@ export class CompileWorkers {
     this.size = Math.max(1, opts.size ?? Math.min(2, availableParallelism()));
     this.timeoutMs = opts.timeoutMs ?? COMPILE_TIMEOUT_MS;
     this.heapMb = opts.heapMb ?? COMPILE_HEAP_MB;
+    this.idleMs = opts.idleMs ?? COMPILE_IDLE_MS;
   }
 
   /** Starts the workers now, so the first compile does not pay for their start-up. */
@@ -112,6 +118,16 @@ export class CompileWorkers {
   /** Workers keep the process alive only while a compile waits or runs. */
   private updateRefs(): void {
     const busy = this.queue.length > 0 || this.slots.some((s) => s.job !== null);
+    if (this.idleTimer) clearTimeout(this.idleTimer);
+    this.idleTimer = null;
+    if (!busy && this.slots.length > 0 && !this.closed) {
+      this.idleTimer = setTimeout(() => {
+        this.idleTimer = null;
+        if (this.queue.length > 0 || this.slots.some((s) => s.job !== null)) return;
+        for (const slot of this.slots.splice(0)) void this.retire(slot, 'idle');
+      }, this.idleMs);
+      this.idleTimer.unref();
+    }
     for (const s of this.slots) {
       if (s.dead) continue;
       if (busy) s.worker.ref();
@@ -121,6 +137,7 @@ export class CompileWorkers {
 
   async close(): Promise<void> {
     this.closed = true;
+    if (this.idleTimer) clearTimeout(this.idleTimer);
     for (const job of this.queue.splice(0)) job.resolve(failedCompile('The compiler is shutting down'));
     await Promise.all(this.slots.splice(0).map((s) => this.retire(s, 'The compiler is shutting down')));
   }

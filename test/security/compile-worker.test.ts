@@ -13,6 +13,20 @@ workflows: {w: {jobs: [build]}}
 const orb = 'version: 2.1\ncommands: {hello: {steps: [{run: echo hi}]}}\n';
 
 describe('compile workers', () => {
+  it('idle workers are ended and started again by the next compile', async () => {
+    const pool = new CompileWorkers({ size: 1, idleMs: 100 });
+    try {
+      const src = 'version: 2.1\njobs: {a: {docker: [{image: x}], steps: [checkout]}}\nworkflows: {w: {jobs: [a]}}\n';
+      expect((await pool.compile(src)).compiled).not.toBeNull();
+      expect((pool as unknown as { slots: unknown[] }).slots).toHaveLength(1);
+      await new Promise((r) => setTimeout(r, 400));
+      expect((pool as unknown as { slots: unknown[] }).slots).toHaveLength(0);
+      expect((await pool.compile(src)).compiled).not.toBeNull();
+    } finally {
+      await pool.close();
+    }
+  });
+
   const pool = new CompileWorkers({ size: 1, timeoutMs: 1500, heapMb: 64 });
   afterAll(() => pool.close());
 
