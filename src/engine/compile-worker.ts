@@ -50,7 +50,7 @@ interface Slot {
 
 /** A compile that did not finish: a config error, as the compiler reports any other problem. */
 export function failedCompile(message: string): CompileResult {
-  return { compiled: null, compiledYaml: null, setup: false, orbs: [], diagnostics: [{ severity: 'error', path: '', message }] };
+  return { config: null, compiled: null, compiledYaml: null, setup: false, orbs: [], diagnostics: [{ severity: 'error', path: '', message }] };
 }
 
 // Under TS sources the worker is started from this script: register tsx, then import the entry.

@@ -49,7 +49,7 @@ describe('host executor', () => {
   it.runIf(process.platform === 'linux')('sweeps the recorded process groups of a dead agent, even processes that dropped the workspace marker', async () => {
     const dir = tempDir('circlet-sweep-groups-');
     const dead = new HostExecutor({ workDir: dir });
-    const ws = await dead.prepare({ id: 'orphaned', kind: 'machine', config: {} });
+    const ws = await dead.prepare(jobSpec('orphaned', { machine: true }));
     // `env -i` clears CIRCLET_WORKSPACE: only the recorded process group finds this sleep.
     const cmd = dead.exec(ws, { script: 'echo $$\nexec env -i sleep 30\n', shell: ['/bin/sh'], cwd: ws.home, env: ws.baseEnv, onOutput: () => undefined });
     await new Promise((res) => setTimeout(res, 300));
