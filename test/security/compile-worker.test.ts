@@ -43,10 +43,10 @@ describe('compile workers', () => {
     expect(r.diagnostics[0]!.message).toContain('registry down');
   });
   it('a compile past the time limit ends in a config error while the event loop keeps answering, and the next compile works', async () => {
-    // 500 jobs, each a 1,000-step expansion: seconds of pure CPU in the worker.
-    const cmds = 'commands:\n  ten: {steps: [checkout, checkout, checkout, checkout, checkout, checkout, checkout, checkout, checkout, checkout]}\n  hundred: {steps: [ten, ten, ten, ten, ten, ten, ten, ten, ten, ten]}\n  thousand: {steps: [hundred, hundred, hundred, hundred, hundred, hundred, hundred, hundred, hundred, hundred]}\n';
-    const jobs = Array.from({ length: 500 }, (_, i) => `      - build: {name: b${i}, p: "${i}"}`).join('\n');
-    const slow = `version: 2.1\n${cmds}jobs:\n  build:\n    parameters: {p: {type: string}}\n    docker: [{image: x}]\n    steps: [{run: "<< parameters.p >>"}, thousand]\nworkflows:\n  w:\n    jobs:\n${jobs}\n`;
+    // ~1.9 MB of YAML (under the 2 MB source limit): well over 200 ms of parsing in the worker.
+    const junk = Array.from({ length: 60_000 }, (_, i) => `  - {k: v${i}, n: [1, 2, 3]}`).join('\n');
+    const slow = `version: 2.1\nx-junk:\n${junk}\njobs: {a: {docker: [{image: x}], steps: [checkout]}}\nworkflows: {w: {jobs: [a]}}\n`;
+    expect(slow.length).toBeLessThan(2 * 1024 * 1024);
     const fast = new CompileWorkers({ size: 1, timeoutMs: 200 });
     try {
       let ticks = 0;

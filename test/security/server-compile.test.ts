@@ -38,8 +38,8 @@ describe(`compiles requested over HTTP (${kind.name})`, () => {
     expect(r.body['output-yaml']).not.toContain('\n  w:');
   });
   it('/healthz answers while a slow config compiles', async () => {
-    // ~500 KB of YAML: a second or more of parsing in the compile worker, none on the event loop.
-    const junk = Array.from({ length: 15_000 }, (_, i) => `  - {k: v${i}, n: [1, 2, 3]}`).join('\n');
+    // ~1 MB of YAML: a second or more of parsing in the compile worker, none on the event loop.
+    const junk = Array.from({ length: 30_000 }, (_, i) => `  - {k: v${i}, n: [1, 2, 3]}`).join('\n');
     const config = `version: 2.1\nx-junk:\n${junk}\njobs: {a: {machine: true, steps: [checkout]}}\nworkflows: {w: {jobs: [a]}}\n`;
     expect(config.length).toBeLessThan(2 * 1024 * 1024);
     let done = false;
@@ -47,17 +47,18 @@ describe(`compiles requested over HTTP (${kind.name})`, () => {
       done = true;
       return r;
     });
-    await new Promise((r) => setTimeout(r, 150));
+    await new Promise((r) => setTimeout(r, 50));
     const latencies: number[] = [];
     while (!done && latencies.length < 50) {
       const t0 = performance.now();
       expect((await server.call('GET', '/healthz')).status).toBe(200);
-      latencies.push(performance.now() - t0);
+      // Only answers given while the compile was still running count.
+      if (!done) latencies.push(performance.now() - t0);
       await new Promise((r) => setTimeout(r, 20));
     }
     const r = await compile;
     expect(r.body.valid).toBe(true);
-    expect(latencies.length).toBeGreaterThan(2);
+    expect(latencies.length).toBeGreaterThan(0);
     expect(Math.max(...latencies)).toBeLessThan(500);
   });
 });
