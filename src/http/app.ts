@@ -7,12 +7,15 @@ import type { HttpDeps } from './deps.ts';
 import { ApiError } from './errors.ts';
 import { guardConnections, LISTENER_LIMITS, serverOptions, type ListenerLimits } from './listener.ts';
 import { routeModules } from './routes/index.ts';
+import { webPlugin, type WebOptions } from './web/plugin.ts';
 
 export interface AppOptions {
   /** A pino logger; none logs nothing. */
   logger?: FastifyBaseLogger;
   /** Listener timeouts and connection cap (listener.ts); defaults in LISTENER_LIMITS. */
   listener?: Partial<ListenerLimits>;
+  /** The dashboard's built files (default dist/web). */
+  web?: WebOptions;
 }
 
 /** `%2F`-encoded project slugs become plain paths before routing. */
@@ -133,6 +136,8 @@ export async function buildApp(deps: HttpDeps, options: AppOptions = {}): Promis
   });
 
   for (const register of routeModules) await app.register(async (scope) => register(scope, deps));
+
+  await app.register(async (scope) => webPlugin(scope, deps, options.web));
 
   app.get('/api/v2/openapi.json', { schema: { hide: true } }, async () => app.swagger());
   return app;

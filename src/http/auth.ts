@@ -1,11 +1,12 @@
 // Authentication: `Circle-Token` header, HTTP Basic with the token as username, or the
-// `circle-token` query parameter.
+// `circle-token` query parameter; without any of them, the dashboard's session cookie.
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { TtlCache } from '../domain/ttl-cache.ts';
 import { hashToken } from '../domain/tokens.ts';
 import { userForToken, type User } from '../storage/users.ts';
 import type { HttpDeps } from './deps.ts';
 import { unauthorized } from './errors.ts';
+import { sessionUser } from './web/session-auth.ts';
 
 export function tokenOf(req: FastifyRequest): string | undefined {
   const header = req.headers['circle-token'];
@@ -45,7 +46,13 @@ export function registerAuth(app: FastifyInstance, deps: HttpDeps, cache: TokenC
     if (path === undefined || !path.startsWith('/api/') || path.startsWith('/api/runner/') || PUBLIC.has(path)) return;
     if (req.routeOptions.config?.public === true) return;
     const token = tokenOf(req);
-    if (!token) throw unauthorized();
+    if (!token) {
+      // The dashboard's session cookie (with its CSRF rule) stands in for a token.
+      const user = await sessionUser(deps, req);
+      if (!user) throw unauthorized();
+      req.user = user;
+      return;
+    }
     const key = hashToken(token);
     let user = cache.get(key);
     if (!user) {

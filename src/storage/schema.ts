@@ -16,6 +16,14 @@ export interface ApiTokensTable {
   created_at: string;
 }
 
+/** A dashboard session: the SHA-256 of the cookie's secret, never the secret. */
+export interface WebSessionsTable {
+  id_hash: string;
+  user_id: string;
+  created_at: string;
+  expires_at: string;
+}
+
 export interface OrganizationsTable {
   id: string;
   /** 'github' | 'bitbucket' | 'circleci' */
@@ -342,6 +350,7 @@ export interface SchedulesTable {
 export interface Schema {
   users: UsersTable;
   api_tokens: ApiTokensTable;
+  web_sessions: WebSessionsTable;
   organizations: OrganizationsTable;
   memberships: MembershipsTable;
   projects: ProjectsTable;

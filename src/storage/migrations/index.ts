@@ -7,6 +7,7 @@ import * as m0004 from './0004_job_outputs.ts';
 import * as m0006 from './0006_webhooks.ts';
 import * as m0007 from './0007_schedules.ts';
 import * as m0008 from './0008_insights.ts';
+import * as m0009 from './0009_web_sessions.ts';
 
 export const migrations: Record<string, Migration> = {
   '0001_foundation': m0001,
@@ -16,4 +17,5 @@ export const migrations: Record<string, Migration> = {
   '0006_webhooks': m0006,
   '0007_schedules': m0007,
   '0008_insights': m0008,
+  '0009_web_sessions': m0009,
 };

@@ -1,0 +1,84 @@
+// The dashboard: its built files at `/`, the single-page app for every page path (the URLs
+// the API hands out as `web_url`), and the sign-in / sign-out routes that turn a personal API
+// token into a session cookie. The pages talk to circlet only through the public API.
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import { userForToken } from '../../storage/users.ts';
+import { createWebSession, deleteWebSession, userForWebSession } from '../../storage/web-sessions.ts';
+import type { HttpDeps } from '../deps.ts';
+import { ApiError, badRequest, unauthorized } from '../errors.ts';
+import { defaultWebDir, loadAssets, type Asset } from './assets.ts';
+import { CSRF_HEADER, SESSION_COOKIE, SESSION_TTL_MS, cookieValue, csrfOk, csrfTokenOf, sameOrigin, sessionCookie } from './session.ts';
+
+/** Page paths the single-page app answers (each one's first segment). */
+export const PAGE_ROOTS = ['pipelines', 'projects', 'settings', 'organization', 'insights', 'sign-in', 'account'];
+
+export interface WebOptions {
+  /** The built dashboard; defaults to dist/web. */
+  dir?: string;
+}
+
+function send(req: FastifyRequest, reply: FastifyReply, asset: Asset) {
+  const gzip = asset.gzip && /\bgzip\b/.test(String(req.headers['accept-encoding'] ?? ''));
+  reply
+    .header('content-type', asset.type)
+    .header('cache-control', asset.immutable ? 'public, max-age=31536000, immutable' : 'no-cache')
+    .header('vary', 'accept-encoding')
+    .header('x-content-type-options', 'nosniff');
+  if (gzip) reply.header('content-encoding', 'gzip');
+  return reply.send(gzip ? asset.gzip : asset.body);
+}
+
+const isTls = (req: FastifyRequest) => req.protocol === 'https';
+
+export async function webPlugin(app: FastifyInstance, deps: HttpDeps, opts: WebOptions = {}): Promise<void> {
+  const assets = loadAssets(opts.dir ?? defaultWebDir());
+  const index = assets.get('/index.html');
+
+  const page = async (req: FastifyRequest, reply: FastifyReply) => {
+    if (!index) return reply.status(503).send({ message: 'The dashboard is not built: run `npm run build`' });
+    return send(req, reply, index).header('x-frame-options', 'DENY').header('referrer-policy', 'same-origin');
+  };
+  app.get('/', { schema: { hide: true } }, page);
+  for (const root of PAGE_ROOTS) {
+    app.get(`/${root}`, { schema: { hide: true } }, page);
+    app.get(`/${root}/*`, { schema: { hide: true } }, page);
+  }
+  app.get<{ Params: { '*': string } }>('/assets/*', { schema: { hide: true } }, async (req, reply) => {
+    const asset = assets.get(`/assets/${req.params['*']}`);
+    if (!asset) return reply.status(404).send({ message: `Route not found: GET /assets/${req.params['*']}` });
+    return send(req, reply, asset);
+  });
+  for (const [p, asset] of assets) {
+    if (p !== '/index.html' && !p.startsWith('/assets/')) app.get(p, { schema: { hide: true } }, (req, reply) => send(req, reply, asset));
+  }
+
+  // Who is signed in, and the CSRF token the page sends with every state-changing request.
+  app.get('/auth/session', { schema: { hide: true } }, async (req, reply) => {
+    reply.header('cache-control', 'no-store');
+    const secret = cookieValue(req.headers.cookie, SESSION_COOKIE);
+    const user = secret ? await userForWebSession(deps.database, secret) : undefined;
+    if (!secret || !user) throw unauthorized();
+    return { user: { id: user.id, login: user.login, name: user.name }, csrf_token: csrfTokenOf(secret) };
+  });
+
+  app.post<{ Body: { token?: unknown } | undefined }>('/auth/sign-in', { schema: { hide: true } }, async (req, reply) => {
+    if (!sameOrigin(req.headers as Record<string, string>)) throw new ApiError(403, 'Sign-in must come from this server’s own page');
+    const token = req.body && typeof req.body === 'object' ? req.body.token : undefined;
+    if (typeof token !== 'string' || token.trim() === '') throw badRequest("Missing body field 'token'");
+    const user = await userForToken(deps.database, token.trim());
+    if (!user) throw unauthorized('Invalid token provided.');
+    const secret = await createWebSession(deps.database, user.id, SESSION_TTL_MS);
+    reply.header('set-cookie', sessionCookie(secret, { secure: isTls(req) })).header('cache-control', 'no-store');
+    return { user: { id: user.id, login: user.login, name: user.name }, csrf_token: csrfTokenOf(secret) };
+  });
+
+  app.post('/auth/sign-out', { schema: { hide: true } }, async (req, reply) => {
+    const secret = cookieValue(req.headers.cookie, SESSION_COOKIE);
+    if (secret) {
+      if (!csrfOk(req.method, secret, req.headers[CSRF_HEADER])) throw new ApiError(403, `Missing or wrong ${CSRF_HEADER} header`);
+      await deleteWebSession(deps.database, secret);
+    }
+    reply.header('set-cookie', sessionCookie(null, { secure: isTls(req) }));
+    return reply.status(204).send();
+  });
+}
