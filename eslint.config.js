@@ -40,4 +40,11 @@ export default tseslint.config(
     },
   },
   ...boundaryConfigs,
+  // The dashboard is one more API client: it talks to circlet over HTTP only.
+  {
+    files: ['web/**/*.ts', 'web/**/*.tsx'],
+    rules: {
+      'no-restricted-imports': ['error', { patterns: [{ group: ['**/src/**', '../../src/*'], message: 'web/ talks to circlet only through the public API' }] }],
+    },
+  },
 );

@@ -1,6 +1,7 @@
 #!/usr/bin/env node
 // Builds circlet into dist/: the TypeScript sources through tsc (tsconfig.build.json, which
-// rewrites the `.ts` import specifiers to `.js`), then the files that are not TypeScript.
+// rewrites the `.ts` import specifiers to `.js`), then the files that are not TypeScript,
+// then the dashboard (web/, through Vite) into dist/web.
 //   node scripts/build.mjs        (npm run build; npm install runs it as `prepare`)
 import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
@@ -27,3 +28,13 @@ copyAssets(path.join(root, 'src'));
 // The build info of an incremental build lets the next one skip unchanged files; its mtime
 // tells the test set-up whether dist/ is older than the sources.
 fs.utimesSync(path.join(root, 'dist', '.tsbuildinfo'), new Date(), new Date());
+
+// The dashboard. Vite is a dev dependency: an install without them (`--omit=dev`) keeps the
+// dist/web it was shipped with.
+let vite;
+try {
+  vite = await import('vite');
+} catch {
+  console.warn('circlet build: vite is not installed; the dashboard (dist/web) was not rebuilt');
+}
+if (vite) await vite.build({ configFile: path.join(root, 'web', 'vite.config.ts'), logLevel: 'warn' });

@@ -1,5 +1,5 @@
 // Vitest global set-up: the CLI tests run the real program (bin/circlet.js → dist/), so dist/
-// is rebuilt first whenever a source file is newer than the last build.
+// (with the dashboard, dist/web) is rebuilt first whenever a source file is newer than the last build.
 import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
@@ -19,6 +19,6 @@ function newestMtime(dir: string): number {
 export default function setup(): void {
   const info = path.join(ROOT, 'dist', '.tsbuildinfo');
   const built = fs.existsSync(info) ? fs.statSync(info).mtimeMs : 0;
-  const sources = Math.max(newestMtime(path.join(ROOT, 'src')), fs.statSync(path.join(ROOT, 'tsconfig.build.json')).mtimeMs);
+  const sources = Math.max(newestMtime(path.join(ROOT, 'src')), newestMtime(path.join(ROOT, 'web')), fs.statSync(path.join(ROOT, 'tsconfig.build.json')).mtimeMs);
   if (sources > built) execFileSync(process.execPath, [path.join(ROOT, 'scripts', 'build.mjs')], { stdio: 'inherit', cwd: ROOT });
 }

@@ -1,0 +1,91 @@
+// Project settings: environment variables (values masked), add and delete; checkout keys,
+// webhooks and schedules listed.
+import { useState } from 'preact/hooks';
+import { ActionButton, Crumbs, Empty, ErrorNote, Loading } from '../components/ui.tsx';
+import { api, v2 } from '../lib/api.ts';
+import { links } from '../lib/router.ts';
+import { useApi, type Page } from '../lib/use-api.ts';
+
+export function SettingsPage({ slug }: { slug: string }) {
+  return (
+    <section>
+      <Crumbs items={[[slug, links.pipelines(slug)], ['Project settings', undefined]]} />
+      <h1>Project settings</h1>
+      <EnvVars slug={slug} />
+      <Listed title="Checkout keys" path={v2(`/project/${slug}/checkout-key`)} empty="No checkout keys — add one with the API or the CLI." show={(k: { type: string; fingerprint: string }) => `${k.type} ${k.fingerprint}`} />
+      <Listed title="Schedules" path={v2(`/project/${slug}/schedule`)} empty="No schedules — create one to run pipelines on a timetable." show={(s: { name: string; description: string | null }) => `${s.name}${s.description ? ` — ${s.description}` : ''}`} />
+    </section>
+  );
+}
+
+function EnvVars({ slug }: { slug: string }) {
+  const list = useApi<Page<{ name: string; value: string }>>(v2(`/project/${slug}/envvar`));
+  const [error, setError] = useState<string>();
+  return (
+    <div class="card">
+      <h2>Environment variables</h2>
+      <ErrorNote error={list.error} />
+      {!list.data ? null : list.data.items.length === 0 ? (
+        <Empty>No environment variables — add one below; jobs of this project see it.</Empty>
+      ) : (
+        <table class="list envvars">
+          <thead>
+            <tr><th>Name</th><th>Value</th><th></th></tr>
+          </thead>
+          <tbody>
+            {list.data.items.map((v) => (
+              <tr key={v.name}>
+                <td><code>{v.name}</code></td>
+                <td><code>{v.value}</code></td>
+                <td><ActionButton label={`Delete ${v.name}`} run={() => api.del(v2(`/project/${slug}/envvar/${encodeURIComponent(v.name)}`)).then(list.reload)} /></td>
+              </tr>
+            ))}
+          </tbody>
+        </table>
+      )}
+      <form
+        class="inline"
+        onSubmit={async (e) => {
+          e.preventDefault();
+          const form = e.currentTarget;
+          const f = new FormData(form);
+          try {
+            await api.post(v2(`/project/${slug}/envvar`), { name: String(f.get('name')).trim(), value: String(f.get('value')) });
+            form.reset();
+            setError(undefined);
+            list.reload();
+          } catch (err) {
+            setError((err as Error).message);
+          }
+        }}
+      >
+        <label>
+          Name <input name="name" required pattern="[A-Za-z_][A-Za-z0-9_]*" />
+        </label>
+        <label>
+          Value <input name="value" type="password" required autoComplete="off" />
+        </label>
+        <button type="submit" class="primary">Add variable</button>
+        <ErrorNote error={error} />
+      </form>
+    </div>
+  );
+}
+
+function Listed<T>({ title, path, empty, show }: { title: string; path: string; empty: string; show: (item: T) => string }) {
+  const r = useApi<Page<T> | T[]>(path);
+  const items = Array.isArray(r.data) ? r.data : (r.data?.items ?? []);
+  return (
+    <div class="card">
+      <h2>{title}</h2>
+      <ErrorNote error={r.error} />
+      {!r.data && !r.error ? <Loading what={title.toLowerCase()} /> : null}
+      {r.data && items.length === 0 ? <Empty>{empty}</Empty> : null}
+      <ul>
+        {items.map((it, i) => (
+          <li key={i}>{show(it)}</li>
+        ))}
+      </ul>
+    </div>
+  );
+}
