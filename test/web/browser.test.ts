@@ -1,0 +1,183 @@
+// The dashboard end to end in a real browser (Debian's chromium through playwright-core):
+// a real server, a real git repository, the embedded agent and a real pipeline; then sign
+// in, open a job from the API's web_url and watch its log arrive live, read a failed test,
+// download an artifact, approve a hold, rerun from failed, add and delete an env var, see the
+// insights chart, sign out. Screenshots go to a folder named for this run (printed).
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { chromium, type BrowserContext, type Page } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { silentLogger } from '../../src/agent/logger.ts';
+import { startEmbeddedAgent, type EmbeddedAgent } from '../../src/server/embedded-agent.ts';
+import { Harness } from '../agent/harness.ts';
+import { databaseKinds, tempDir } from '../helpers/databases.ts';
+
+export const CHROMIUM = '/usr/bin/chromium';
+export const CHROMIUM_ARGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run'];
+
+/** A fresh browser with an empty profile. */
+export async function launchBrowser(): Promise<{ context: BrowserContext; close: () => Promise<void> }> {
+  const profile = tempDir('circlet-chromium-');
+  const context = await chromium.launchPersistentContext(profile, { executablePath: CHROMIUM, headless: true, args: CHROMIUM_ARGS, acceptDownloads: true, viewport: { width: 1280, height: 860 } });
+  return {
+    context,
+    close: async () => {
+      await context.close();
+      fs.rmSync(profile, { recursive: true, force: true });
+    },
+  };
+}
+
+const CONFIG = `
+version: 2.1
+jobs:
+  slow:
+    machine: true
+    steps:
+      - run:
+          name: count slowly
+          command: |
+            mkdir -p out && echo "artifact body" > out/report.txt
+            for i in 1 2 3 4 5 6 7 8 9 10 11 12; do printf '\\033[32mline %s\\033[0m\\n' "$i"; sleep 0.4; done
+      - store_artifacts: {path: out/report.txt, destination: report.txt}
+  unit:
+    machine: true
+    steps:
+      - run:
+          name: tests
+          command: |
+            mkdir -p reports
+            cat > reports/junit.xml <<'XML'
+            <?xml version="1.0"?>
+            <testsuite name="suite"><testcase classname="Math" name="adds" time="0.1"/><testcase classname="Math" name="divides" file="test/math.test.js" time="0.2"><failure message="expected 1 to equal 2">at math.test.js:3</failure></testcase></testsuite>
+            XML
+      - store_test_results: {path: reports}
+      - run: {name: fail, command: 'echo failing on purpose; exit 1'}
+  deploy:
+    machine: true
+    steps: [{run: {name: ship, command: 'echo shipped'}}]
+workflows:
+  main:
+    jobs:
+      - slow
+      - unit
+      - hold: {type: approval, requires: [slow]}
+      - deploy: {requires: [hold]}
+`;
+
+const haveChromium = fs.existsSync(CHROMIUM);
+if (!haveChromium) console.log(`test/web/browser.test.ts: skipped, ${CHROMIUM} is not installed (apt-get install chromium)`);
+const kind = databaseKinds()[0]!;
+
+describe.skipIf(!haveChromium)('dashboard in chromium', () => {
+  let h: Harness;
+  let agent: EmbeddedAgent;
+  let browser: Awaited<ReturnType<typeof launchBrowser>>;
+  const shots = path.join(os.tmpdir(), `circlet-screenshots-${new Date().toISOString().replace(/[:.]/g, '-')}`);
+  const shot = (page: Page, name: string) => page.screenshot({ path: path.join(shots, `${name}.png`), fullPage: true });
+
+  beforeAll(async () => {
+    fs.mkdirSync(shots, { recursive: true });
+    console.log(`dashboard screenshots: ${shots}`);
+    h = await Harness.start(kind);
+    agent = await startEmbeddedAgent({ database: h.server.database, url: h.server.url, dataDir: h.server.dataDir, concurrency: 3, logger: silentLogger });
+    browser = await launchBrowser();
+  });
+  afterAll(async () => {
+    await browser?.close();
+    await agent?.stop(0);
+    await h?.close();
+  });
+
+  it('signs in, follows a live job log, reads tests and artifacts, approves, reruns, edits settings, shows insights', async () => {
+    const { slug } = await h.project(CONFIG);
+    const pipelineId = await h.trigger(slug);
+    const api = (p: string) => h.server.call('GET', p, h.token).then((r) => r.body);
+    const wf = await h.waitFor(async () => (await h.workflows(pipelineId))[0], 15_000, 'workflow');
+    const jobs = async () => (await api(`/api/v2/workflow/${wf.id}/job`)).items as { name: string; status: string; job_number?: number }[];
+    const slow = await h.waitFor(async () => (await jobs()).find((j) => j.name === 'slow' && j.status === 'running' && j.job_number), 20_000, 'slow job running');
+    const details = await api(`/api/v2/project/${slug}/job/${slow.job_number}`);
+    const webUrl = new URL(details.web_url as string);
+
+    // An unsigned visit lands on sign-in and comes back to the page after.
+    const page = browser.context.pages()[0] ?? (await browser.context.newPage());
+    await page.goto(webUrl.href);
+    await page.waitForURL(/\/sign-in\?next=/);
+    await shot(page, 'sign-in');
+    await page.getByLabel('API token', { exact: true }).fill(h.token);
+    await page.getByRole('button', { name: 'Sign in' }).click();
+    await page.waitForURL(webUrl.href);
+
+    // Live output: a line appears while the job is still running, later lines follow.
+    const log = page.getByRole('log');
+    await log.getByText('line 2', { exact: true }).waitFor({ timeout: 15_000 });
+    expect((await api(`/api/v2/project/${slug}/job/${slow.job_number}`)).status).toBe('running');
+    await log.getByText('line 12', { exact: true }).waitFor({ timeout: 20_000 });
+    expect(await log.locator('.ansi-green-fg').first().textContent()).toMatch(/^line \d+$/);
+    await page.locator('h1 .status.s-success').waitFor({ timeout: 15_000 });
+    await shot(page, 'job');
+
+    // The token is kept nowhere in the page.
+    expect(await page.evaluate(() => JSON.stringify({ ...localStorage }) + JSON.stringify({ ...sessionStorage }) + document.cookie)).not.toContain(h.token);
+
+    // Artifacts download.
+    await page.getByRole('tab', { name: 'Artifacts' }).click();
+    const [download] = await Promise.all([page.waitForEvent('download'), page.getByRole('link', { name: 'report.txt' }).click()]);
+    expect(fs.readFileSync((await download.path())!, 'utf8')).toBe('artifact body\n');
+
+    // The failed test with its message, failures first.
+    await h.waitFor(async () => (await jobs()).find((j) => j.name === 'unit' && j.status === 'failed'), 20_000, 'unit failed');
+    const unit = (await jobs()).find((j) => j.name === 'unit')!;
+    await page.goto(`${h.server.url}/pipelines/${slug}/1/workflows/${wf.id}/jobs/${unit.job_number}`);
+    await page.getByRole('button', { name: /fail/ }).first().waitFor();
+    await page.getByText('exit 1').waitFor();
+    await page.getByRole('tab', { name: 'Tests' }).click();
+    await page.getByText('expected 1 to equal 2').waitFor();
+    expect(await page.locator('table.tests tbody tr').first().textContent()).toContain('divides');
+    await shot(page, 'tests');
+
+    // Approve the hold on the workflow graph; deploy then runs.
+    await page.goto(`${h.server.url}/pipelines/${slug}/1/workflows/${wf.id}`);
+    await page.locator('.node[data-job="hold"]').waitFor();
+    await shot(page, 'workflow');
+    await page.getByRole('button', { name: 'Approve hold' }).click();
+    await h.waitFor(async () => (await jobs()).find((j) => j.name === 'deploy' && j.status === 'success'), 30_000, 'deploy success');
+    await page.locator('.node.n-success[data-job="deploy"]').waitFor({ timeout: 10_000 });
+
+    // Rerun from failed makes a new workflow and opens it.
+    await page.getByRole('button', { name: 'Rerun from failed' }).click();
+    await page.waitForURL((u) => u.pathname.includes('/workflows/') && !u.pathname.endsWith(wf.id));
+    const rerunId = page.url().split('/workflows/')[1]!;
+    expect((await api(`/api/v2/workflow/${rerunId}`)).name).toBe('main');
+    await page.locator('.node[data-job="unit"]').waitFor();
+
+    // Project settings: add an env var (masked), then delete it.
+    await page.goto(`${h.server.url}/settings/project/${slug}`);
+    await page.getByLabel('Name').fill('DEPLOY_KEY');
+    await page.getByLabel('Value').fill('s3cr3t-value');
+    await page.getByRole('button', { name: 'Add variable' }).click();
+    await page.getByRole('cell', { name: 'DEPLOY_KEY', exact: true }).waitFor();
+    expect(await page.content()).not.toContain('s3cr3t-value');
+    expect((await api(`/api/v2/project/${slug}/envvar`)).items.map((v: { name: string }) => v.name)).toEqual(['DEPLOY_KEY']);
+    await shot(page, 'settings');
+    await page.getByRole('button', { name: 'Delete DEPLOY_KEY' }).click();
+    await page.getByText('No environment variables').waitFor();
+    expect((await api(`/api/v2/project/${slug}/envvar`)).items).toEqual([]);
+
+    // Insights: the chart of the finished workflow.
+    await page.goto(`${h.server.url}/insights/${slug}`);
+    await page.locator('.chart canvas').first().waitFor({ timeout: 15_000 });
+    await shot(page, 'insights');
+
+    // The pipeline list, then sign out: the old cookie no longer opens the API.
+    await page.goto(`${h.server.url}/pipelines/${slug}`);
+    await page.locator('tr.pipeline-row').first().waitFor();
+    await shot(page, 'pipelines');
+    const cookie = (await browser.context.cookies()).find((c) => c.name === 'circlet_session')!;
+    expect(cookie).toMatchObject({ httpOnly: true, sameSite: 'Strict' });
+    await page.getByRole('button', { name: 'Sign out' }).click();
+    await page.waitForURL(/\/sign-in/);
+    expect((await h.server.call('GET', '/api/v2/me', undefined, undefined, { cookie: `circlet_session=${cookie.value}` })).status).toBe(401);
+  });
+});
