@@ -119,7 +119,7 @@ describe.skipIf(!haveChromium)('dashboard in chromium', () => {
     await shot(page, 'job');
 
     // The token is kept nowhere in the page.
-    expect(await page.evaluate(() => JSON.stringify({ ...localStorage }) + JSON.stringify({ ...sessionStorage }) + document.cookie)).not.toContain(h.token);
+    expect(((await page.evaluate('JSON.stringify({ ...localStorage }) + JSON.stringify({ ...sessionStorage }) + document.cookie')) as string)).not.toContain(h.token);
 
     // Artifacts download.
     await page.getByRole('tab', { name: 'Artifacts' }).click();
