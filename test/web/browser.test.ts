@@ -1,6 +1,7 @@
 // The dashboard end to end in a real browser (Debian's chromium through playwright-core):
 // a real server, a real git repository, the embedded agent and a real pipeline; then sign
-// in, open a job from the API's web_url and watch its log arrive live, read a failed test,
+// in, open a job from the API's web_url and watch its log arrive live, see a parallel run's
+// tab with its secret masked, read a failed test,
 // download an artifact, approve a hold, rerun from failed, add and delete an env var, see the
 // insights chart, sign out. Screenshots go to a folder named for this run (printed).
 import fs from 'node:fs';
@@ -43,6 +44,7 @@ jobs:
       - store_artifacts: {path: out/report.txt, destination: report.txt}
   unit:
     machine: true
+    parallelism: 2
     steps:
       - run:
           name: tests
@@ -53,7 +55,7 @@ jobs:
             <testsuite name="suite"><testcase classname="Math" name="adds" time="0.1"/><testcase classname="Math" name="divides" file="test/math.test.js" time="0.2"><failure message="expected 1 to equal 2">at math.test.js:3</failure></testcase></testsuite>
             XML
       - store_test_results: {path: reports}
-      - run: {name: fail, command: 'echo failing on purpose; exit 1'}
+      - run: {name: fail, command: 'echo "failing on purpose on node $CIRCLE_NODE_INDEX with $DEPLOY_TOKEN"; exit 1'}
   deploy:
     machine: true
     steps: [{run: {name: ship, command: 'echo shipped'}}]
@@ -91,7 +93,7 @@ describe.skipIf(!haveChromium)('dashboard in chromium', () => {
   });
 
   it('signs in, follows a live job log, reads tests and artifacts, approves, reruns, edits settings, shows insights', async () => {
-    const { slug } = await h.project(CONFIG);
+    const { slug } = await h.project(CONFIG, { env: { DEPLOY_TOKEN: 'hunter2-very-secret' } });
     const pipelineId = await h.trigger(slug);
     const api = (p: string) => h.server.call('GET', p, h.token).then((r) => r.body);
     const wf = await h.waitFor(async () => (await h.workflows(pipelineId))[0], 15_000, 'workflow');
@@ -132,8 +134,12 @@ describe.skipIf(!haveChromium)('dashboard in chromium', () => {
     await page.goto(`${h.server.url}/pipelines/${slug}/1/workflows/${wf.id}/jobs/${unit.job_number}`);
     await page.getByRole('button', { name: /fail/ }).first().waitFor();
     await page.getByText('exit 1').waitFor();
+    // One tab per parallel run; the secret in the output stays masked.
+    await page.getByRole('tab', { name: 'Node 1' }).click();
+    await page.getByText('failing on purpose on node 1 with').waitFor();
+    expect(await page.content()).not.toContain('hunter2-very-secret');
     await page.getByRole('tab', { name: 'Tests' }).click();
-    await page.getByText('expected 1 to equal 2').waitFor();
+    await page.getByText('expected 1 to equal 2').first().waitFor();
     expect(await page.locator('table.tests tbody tr').first().textContent()).toContain('divides');
     await shot(page, 'tests');
 
@@ -159,11 +165,11 @@ describe.skipIf(!haveChromium)('dashboard in chromium', () => {
     await page.getByRole('button', { name: 'Add variable' }).click();
     await page.getByRole('cell', { name: 'DEPLOY_KEY', exact: true }).waitFor();
     expect(await page.content()).not.toContain('s3cr3t-value');
-    expect((await api(`/api/v2/project/${slug}/envvar`)).items.map((v: { name: string }) => v.name)).toEqual(['DEPLOY_KEY']);
+    expect((await api(`/api/v2/project/${slug}/envvar`)).items.map((v: { name: string }) => v.name)).toEqual(['DEPLOY_KEY', 'DEPLOY_TOKEN']);
     await shot(page, 'settings');
     await page.getByRole('button', { name: 'Delete DEPLOY_KEY' }).click();
-    await page.getByText('No environment variables').waitFor();
-    expect((await api(`/api/v2/project/${slug}/envvar`)).items).toEqual([]);
+    await page.getByRole('cell', { name: 'DEPLOY_KEY', exact: true }).waitFor({ state: 'detached' });
+    expect((await api(`/api/v2/project/${slug}/envvar`)).items.map((v: { name: string }) => v.name)).toEqual(['DEPLOY_TOKEN']);
 
     // Insights: the chart of the finished workflow.
     await page.goto(`${h.server.url}/insights/${slug}`);
