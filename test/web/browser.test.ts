@@ -2,7 +2,7 @@
 // a real server, a real git repository, the embedded agent and a real pipeline; then sign
 // in, open a job from the API's web_url and watch its log arrive live, see a parallel run's
 // tab with its secret masked, read a failed test,
-// download an artifact, approve a hold, rerun from failed, add and delete an env var, see the
+// download an artifact, approve a hold, rerun from failed, add and delete an env var and a webhook, see the
 // insights chart, sign out. Screenshots go to a folder named for this run (printed).
 import fs from 'node:fs';
 import os from 'node:os';
@@ -160,8 +160,8 @@ describe.skipIf(!haveChromium)('dashboard in chromium', () => {
 
     // Project settings: add an env var (masked), then delete it.
     await page.goto(`${h.server.url}/settings/project/${slug}`);
-    await page.getByLabel('Name').fill('DEPLOY_KEY');
-    await page.getByLabel('Value').fill('s3cr3t-value');
+    await page.getByLabel('Name', { exact: true }).fill('DEPLOY_KEY');
+    await page.getByLabel('Value', { exact: true }).fill('s3cr3t-value');
     await page.getByRole('button', { name: 'Add variable' }).click();
     await page.getByRole('cell', { name: 'DEPLOY_KEY', exact: true }).waitFor();
     expect(await page.content()).not.toContain('s3cr3t-value');
@@ -170,6 +170,13 @@ describe.skipIf(!haveChromium)('dashboard in chromium', () => {
     await page.getByRole('button', { name: 'Delete DEPLOY_KEY' }).click();
     await page.getByRole('cell', { name: 'DEPLOY_KEY', exact: true }).waitFor({ state: 'detached' });
     expect((await api(`/api/v2/project/${slug}/envvar`)).items.map((v: { name: string }) => v.name)).toEqual(['DEPLOY_TOKEN']);
+
+    // An outbound webhook, added and deleted.
+    await page.getByLabel('Webhook name').fill('chat');
+    await page.getByLabel('URL').fill('http://127.0.0.1:9/hook');
+    await page.getByRole('button', { name: 'Add webhook' }).click();
+    await page.getByRole('button', { name: 'Delete webhook chat' }).click();
+    await page.getByText('No webhooks').waitFor();
 
     // Insights: the chart of the finished workflow.
     await page.goto(`${h.server.url}/insights/${slug}`);

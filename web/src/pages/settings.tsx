@@ -1,10 +1,11 @@
-// Project settings: environment variables (values masked), add and delete; checkout keys,
-// webhooks and schedules listed.
+// Project settings: environment variables (values masked) and outbound webhooks, added and
+// deleted; checkout keys and schedules listed.
 import { useState } from 'preact/hooks';
 import { ActionButton, Crumbs, Empty, ErrorNote, Loading } from '../components/ui.tsx';
 import { api, v2 } from '../lib/api.ts';
 import { links } from '../lib/router.ts';
 import { useApi, type Page } from '../lib/use-api.ts';
+import { Webhooks } from './webhooks.tsx';
 
 export function SettingsPage({ slug }: { slug: string }) {
   return (
@@ -12,6 +13,7 @@ export function SettingsPage({ slug }: { slug: string }) {
       <Crumbs items={[[slug, links.pipelines(slug)], ['Project settings', undefined]]} />
       <h1>Project settings</h1>
       <EnvVars slug={slug} />
+      <Webhooks slug={slug} />
       <Listed title="Checkout keys" path={v2(`/project/${slug}/checkout-key`)} empty="No checkout keys — add one with the API or the CLI." show={(k: { type: string; fingerprint: string }) => `${k.type} ${k.fingerprint}`} />
       <Listed title="Schedules" path={v2(`/project/${slug}/schedule`)} empty="No schedules — create one to run pipelines on a timetable." show={(s: { name: string; description: string | null }) => `${s.name}${s.description ? ` — ${s.description}` : ''}`} />
     </section>
