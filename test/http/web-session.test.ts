@@ -76,6 +76,16 @@ for (const kind of databaseKinds()) {
       expect((await s.call('DELETE', '/api/v2/project/gh/acme/app/envvar/FOO', undefined, undefined, { cookie, 'x-csrf-token': csrf })).status).toBe(200);
     });
 
+    it('marks the cookie Secure when the server is reached over https (TLS ended by a proxy)', async () => {
+      s.engine.setBaseUrl('https://ci.example');
+      try {
+        const r = await s.call('POST', '/auth/sign-in', undefined, { token });
+        expect(r.headers.get('set-cookie')).toMatch(/; HttpOnly; SameSite=Strict; Max-Age=\d+; Secure$/);
+      } finally {
+        s.engine.setBaseUrl(s.url);
+      }
+    });
+
     it('rejects bad tokens and cross-site sign-in with a message', async () => {
       const bad = await s.call('POST', '/auth/sign-in', undefined, { token: 'nope' });
       expect(bad.status).toBe(401);

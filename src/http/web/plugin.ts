@@ -28,10 +28,12 @@ function send(req: FastifyRequest, reply: FastifyReply, asset: Asset) {
   return reply.send(gzip ? asset.gzip : asset.body);
 }
 
-const isTls = (req: FastifyRequest) => req.protocol === 'https';
 
 export async function webPlugin(app: FastifyInstance, deps: HttpDeps, opts: WebOptions = {}): Promise<void> {
   const assets = loadAssets(opts.dir ?? defaultWebDir());
+  // Secure cookies when this request came over TLS, or the server's public URL is https (TLS
+  // ended by a proxy in front of it).
+  const isTls = (req: FastifyRequest) => req.protocol === 'https' || (deps.baseUrl ?? deps.engine.deps.baseUrl ?? '').startsWith('https:');
   const index = assets.get('/index.html');
 
   const page = async (req: FastifyRequest, reply: FastifyReply) => {
