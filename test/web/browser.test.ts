@@ -2,7 +2,7 @@
 // a real server, a real git repository, the embedded agent and a real pipeline; then sign
 // in, open a job from the API's web_url and watch its log arrive live, see a parallel run's
 // tab with its secret masked, read a failed test,
-// download an artifact, approve a hold, rerun from failed, add and delete an env var and a webhook, see the
+// download an artifact, approve a hold, rerun from failed, add and delete an env var, a webhook and a context variable, trigger a pipeline, see the
 // insights chart, sign out. Screenshots go to a folder named for this run (printed).
 import fs from 'node:fs';
 import os from 'node:os';
@@ -183,10 +183,32 @@ describe.skipIf(!haveChromium)('dashboard in chromium', () => {
     await page.locator('.chart canvas').first().waitFor({ timeout: 15_000 });
     await shot(page, 'insights');
 
-    // The pipeline list, then sign out: the old cookie no longer opens the API.
+    // Organization contexts: create one, add a variable, delete it.
+    await page.goto(`${h.server.url}/organization/gh/acme/contexts`);
+    await page.getByText('No contexts').waitFor();
+    await page.getByLabel('Context name').fill('deploy');
+    await page.getByRole('button', { name: 'Create context' }).click();
+    await page.getByRole('heading', { name: /deploy/ }).waitFor();
+    await page.getByLabel('Name', { exact: true }).fill('AWS_KEY');
+    await page.getByLabel('Value', { exact: true }).fill('ctx-secret');
+    await page.getByRole('button', { name: 'Add variable' }).click();
+    await page.getByRole('button', { name: 'Delete AWS_KEY' }).waitFor();
+    expect(await page.content()).not.toContain('ctx-secret');
+    await page.getByRole('button', { name: 'Delete AWS_KEY' }).click();
+    await page.getByText('No variables in this context yet.').waitFor();
+
+    // The pipeline list; Trigger pipeline with a branch opens the new pipeline.
     await page.goto(`${h.server.url}/pipelines/${slug}`);
     await page.locator('tr.pipeline-row').first().waitFor();
     await shot(page, 'pipelines');
+    await page.getByRole('button', { name: 'Trigger pipeline' }).click();
+    await page.locator('form.trigger').getByLabel('Branch').fill('main');
+    await page.getByRole('button', { name: 'Run pipeline' }).click();
+    await page.waitForURL(`${h.server.url}/pipelines/${slug}/2`);
+    await page.getByRole('heading', { name: 'Pipeline 2' }).waitFor();
+    expect((await api(`/api/v2/project/${slug}/pipeline/2`)).vcs.branch).toBe('main');
+
+    // Sign out: the old cookie no longer opens the API.
     const cookie = (await browser.context.cookies()).find((c) => c.name === 'circlet_session')!;
     expect(cookie).toMatchObject({ httpOnly: true, sameSite: 'Strict' });
     await page.getByRole('button', { name: 'Sign out' }).click();
