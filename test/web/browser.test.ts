@@ -208,6 +208,12 @@ describe.skipIf(!haveChromium)('dashboard in chromium', () => {
     await page.getByRole('heading', { name: 'Pipeline 2' }).waitFor();
     expect((await api(`/api/v2/project/${slug}/pipeline/2`)).vcs.branch).toBe('main');
 
+    // Projects: the project with its default branch's latest pipeline.
+    await page.goto(`${h.server.url}/`);
+    const row = page.locator('ul.projects li', { has: page.getByRole('link', { name: slug.split('/').slice(1).join('/') }) });
+    await row.getByText('#2 main').waitFor();
+    await shot(page, 'projects');
+
     // Sign out: the old cookie no longer opens the API.
     const cookie = (await browser.context.cookies()).find((c) => c.name === 'circlet_session')!;
     expect(cookie).toMatchObject({ httpOnly: true, sameSite: 'Strict' });

@@ -1,5 +1,5 @@
 // The user's projects (from their organizations' recent pipelines), each with the latest
-// pipeline of its default branch and that pipeline's status.
+// pipeline of its default branch (the latest of any branch when none ran there) and its status.
 import { useState } from 'preact/hooks';
 import { Empty, ErrorNote, Loading, Status } from '../components/ui.tsx';
 import { v2 } from '../lib/api.ts';
@@ -47,29 +47,33 @@ export function ProjectsPage() {
 
 function OrgProjects({ org }: { org: Org }) {
   const list = useApi<Page<Pipeline>>(v2(`/pipeline?org-slug=${encodeURIComponent(org.slug)}`));
-  const latest = new Map<string, Pipeline>();
-  for (const p of list.data?.items ?? []) if (!latest.has(p.project_slug)) latest.set(p.project_slug, p);
+  const byProject = new Map<string, Pipeline[]>();
+  for (const p of list.data?.items ?? []) (byProject.get(p.project_slug) ?? byProject.set(p.project_slug, []).get(p.project_slug)!).push(p);
   return (
     <div class="org">
       <h2>
         {org.name} <a href={links.contexts(org.slug)}>Contexts</a>
       </h2>
       <ErrorNote error={list.error} />
-      {list.data && latest.size === 0 ? <Empty>No pipelines in {org.name} yet — push to a project's repository or trigger one.</Empty> : null}
+      {list.data && byProject.size === 0 ? <Empty>No pipelines in {org.name} yet — push to a project's repository or trigger one.</Empty> : null}
       <ul class="projects">
-        {[...latest.values()].map((p) => (
-          <ProjectRow key={p.project_slug} p={p} />
+        {[...byProject.entries()].map(([slug, pipelines]) => (
+          <ProjectRow key={slug} slug={slug} pipelines={pipelines} />
         ))}
       </ul>
     </div>
   );
 }
 
-function ProjectRow({ p }: { p: Pipeline }) {
+/** A project with the latest pipeline of its default branch (newest first in `pipelines`). */
+function ProjectRow({ slug, pipelines }: { slug: string; pipelines: Pipeline[] }) {
+  const project = useApi<{ vcs_info: { default_branch: string } }>(v2(`/project/${slug}`));
+  const branch = project.data?.vcs_info.default_branch;
+  const p = pipelines.find((x) => x.vcs.branch === branch) ?? pipelines[0]!;
   const wfs = useApi<Page<Workflow>>(v2(`/pipeline/${p.id}/workflow`));
   return (
     <li>
-      <a href={links.pipelines(p.project_slug)}>{p.project_slug.split('/').slice(1).join('/')}</a>
+      <a href={links.pipelines(slug)}>{slug.split('/').slice(1).join('/')}</a>
       {(wfs.data?.items ?? []).map((w) => (
         <Status key={w.id} status={w.status} />
       ))}
