@@ -21,7 +21,7 @@ export function Chart({ title, x, series, height = 220 }: { title: string; x: nu
         width,
         height,
         // A day either side, so a window with one day of runs is not stretched over years.
-        scales: { x: { time: true, range: (_u, min, max) => [min - 86_400, max + 86_400] } },
+        scales: { x: { time: true, auto: false, range: [Math.min(...x) - 86_400, Math.max(...x) + 86_400] } },
         series: [{}, ...series.map((s) => ({ label: s.label, stroke: s.color, width: 2, scale: s.scale ?? 'y', points: { show: true } }))],
         axes: [{}, { scale: 'y' }, ...(series.some((s) => s.scale && s.scale !== 'y') ? [{ scale: series.find((s) => s.scale && s.scale !== 'y')!.scale, side: 1 }] : [])],
       },
