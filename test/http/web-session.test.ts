@@ -1,9 +1,10 @@
 // The dashboard's sign-in, session cookie and CSRF rule over real HTTP, on SQLite and
 // PostgreSQL; and the static files and page paths the server answers.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { buildApp } from '../../src/http/app.ts';
 import { PAGE_ROOTS } from '../../src/http/web/plugin.ts';
 import { cookieValue, csrfOk, csrfTokenOf, sameOrigin, sessionCookie } from '../../src/http/web/session.ts';
-import { databaseKinds } from '../helpers/databases.ts';
+import { databaseKinds, tempDir } from '../helpers/databases.ts';
 import { startTestServer, type TestServer } from '../helpers/server.ts';
 
 describe('session rules', () => {
@@ -122,6 +123,14 @@ for (const kind of databaseKinds()) {
       expect(js.headers.get('content-encoding')).toBe('gzip');
       expect((await fetch(`${s.url}/assets/missing.js`)).status).toBe(404);
       expect((await s.call('GET', '/api/v2/nothing')).body.message).toBe('Route not found: GET /api/v2/nothing');
+    });
+
+    it('says how to build the dashboard when its files are missing', async () => {
+      const app = await buildApp({ database: s.database, secrets: s.secrets, engine: s.engine }, { web: { dir: tempDir('circlet-no-web-') } });
+      const r = await app.inject({ method: 'GET', url: '/pipelines/gh/acme/app' });
+      expect(r.statusCode).toBe(503);
+      expect(r.json()).toEqual({ message: 'The dashboard is not built: run `npm run build`' });
+      await app.close();
     });
   });
 }

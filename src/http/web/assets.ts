@@ -22,10 +22,19 @@ export function defaultWebDir(): string {
   return candidates.find((d) => fs.existsSync(path.join(d, 'index.html'))) ?? candidates[0]!;
 }
 
-/** Every file under `dir` keyed by its URL path (`/assets/app-1a2b.js`); empty when not built. */
+const loaded = new Map<string, { mtimeMs: number; assets: Map<string, Asset> }>();
+
+/**
+ * Every file under `dir` keyed by its URL path (`/assets/app-1a2b.js`); empty when not built.
+ * Read once per build (index.html's mtime), however many apps a process builds.
+ */
 export function loadAssets(dir: string): Map<string, Asset> {
+  const index = path.join(dir, 'index.html');
+  if (!fs.existsSync(index)) return new Map();
+  const mtimeMs = fs.statSync(index).mtimeMs;
+  const cached = loaded.get(dir);
+  if (cached && cached.mtimeMs === mtimeMs) return cached.assets;
   const out = new Map<string, Asset>();
-  if (!fs.existsSync(path.join(dir, 'index.html'))) return out;
   const walk = (d: string) => {
     for (const entry of fs.readdirSync(d, { withFileTypes: true })) {
       const p = path.join(d, entry.name);
@@ -40,5 +49,6 @@ export function loadAssets(dir: string): Map<string, Asset> {
     }
   };
   walk(dir);
+  loaded.set(dir, { mtimeMs, assets: out });
   return out;
 }
