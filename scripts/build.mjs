@@ -31,6 +31,8 @@ fs.utimesSync(path.join(root, 'dist', '.tsbuildinfo'), new Date(), new Date());
 
 // The dashboard. Vite is a dev dependency: an install without them (`--omit=dev`) keeps the
 // dist/web it was shipped with.
+// Always a production bundle, also when run from a test set-up that has NODE_ENV=test.
+process.env.NODE_ENV = 'production';
 let vite;
 try {
   vite = await import('vite');
