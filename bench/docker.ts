@@ -159,12 +159,12 @@ async function workflowRuns(workDir: string, rawRun: number, image: string): Pro
   let running: Promise<void> | undefined;
   try {
     const database = server.database;
-    const user = await ensureUser(database, 'bench');
-    const org = await ensureOrganization(database, 'github', 'bench');
-    await addMember(database, org.id, user.id);
-    const token = await createApiToken(database, user.id, 'bench');
-    await createProject(database, org, { name: 'chain', vcsUrl: repo, defaultBranch: 'main' });
-    agent = new Agent({ url: server.url, token: await createRunnerToken(database, 'bench'), executor, logger: silentLogger });
+    const user = await ensureUser(database.db, 'bench');
+    const org = await ensureOrganization(database.db, 'github', 'bench');
+    await addMember(database.db, org.id, user.id);
+    const token = await createApiToken(database.db, user.id, 'bench');
+    await createProject(database.db, org, { name: 'chain', vcsUrl: repo, defaultBranch: 'main' });
+    agent = new Agent({ url: server.url, token: await createRunnerToken(database.db, 'bench'), executor, logger: silentLogger });
     running = agent.start();
     const call = async (method: string, p: string, body?: unknown) => {
       const r = await fetch(server.url + p, { method, headers: { 'circle-token': token, 'content-type': 'application/json' }, body: body === undefined ? undefined : JSON.stringify(body) });

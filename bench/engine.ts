@@ -111,12 +111,12 @@ async function benchDatabase(name: 'sqlite' | 'postgres', url: string, repoDir: 
   const base = `http://127.0.0.1:${typeof addr === 'object' && addr ? addr.port : 0}`;
   engine.setBaseUrl(base);
   try {
-    const user = await ensureUser(database, 'bench');
-    const org = await ensureOrganization(database, 'github', 'bench');
-    await addMember(database, org.id, user.id);
-    const token = await createApiToken(database, user.id, 'bench');
-    await createProject(database, org, { name: 'app', vcsUrl: repoDir, defaultBranch: 'main' });
-    const runnerToken = await createRunnerToken(database, 'bench');
+    const user = await ensureUser(database.db, 'bench');
+    const org = await ensureOrganization(database.db, 'github', 'bench');
+    await addMember(database.db, org.id, user.id);
+    const token = await createApiToken(database.db, user.id, 'bench');
+    await createProject(database.db, org, { name: 'app', vcsUrl: repoDir, defaultBranch: 'main' });
+    const runnerToken = await createRunnerToken(database.db, 'bench');
     const floor = await roundTripFloor(database);
 
     const post = async (p: string, body: unknown, auth: Record<string, string>) => {

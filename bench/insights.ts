@@ -222,11 +222,11 @@ async function benchDatabase(name: 'sqlite' | 'postgres', url: string): Promise<
   const engine = new Engine({ database, secrets, dataDir });
   const app = await buildApp({ database, secrets, engine });
   try {
-    const user = await ensureUser(database, 'bench');
-    const org = await ensureOrganization(database, 'github', 'bench');
-    await addMember(database, org.id, user.id);
-    const token = await createApiToken(database, user.id, 'bench');
-    const project = await createProject(database, org, { name: 'app', vcsUrl: '/nonexistent', defaultBranch: 'main' });
+    const user = await ensureUser(database.db, 'bench');
+    const org = await ensureOrganization(database.db, 'github', 'bench');
+    await addMember(database.db, org.id, user.id);
+    const token = await createApiToken(database.db, user.id, 'bench');
+    const project = await createProject(database.db, org, { name: 'app', vcsUrl: '/nonexistent', defaultBranch: 'main' });
 
     let t0 = performance.now();
     await seed(database, project.id, 0, PHASE1);

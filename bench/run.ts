@@ -222,11 +222,11 @@ async function benchDatabase(name: 'sqlite' | 'postgres', databaseUrl: string, r
   const server = await startServer({ dataDir, databaseUrl, port: 0, agents: 1, logLevel: process.env.CIRCLET_LOG_LEVEL ?? 'silent' });
   try {
     const database = server.database;
-    const user = await ensureUser(database, 'bench');
-    const org = await ensureOrganization(database, 'github', 'bench');
-    await addMember(database, org.id, user.id);
-    const ctx: Ctx = { server, token: await createApiToken(database, user.id, 'bench') };
-    for (const [p, dir] of Object.entries(repos)) await createProject(database, org, { name: p, vcsUrl: dir, defaultBranch: 'main' });
+    const user = await ensureUser(database.db, 'bench');
+    const org = await ensureOrganization(database.db, 'github', 'bench');
+    await addMember(database.db, org.id, user.id);
+    const ctx: Ctx = { server, token: await createApiToken(database.db, user.id, 'bench') };
+    for (const [p, dir] of Object.entries(repos)) await createProject(database.db, org, { name: p, vcsUrl: dir, defaultBranch: 'main' });
     console.log(`\n${name} (${REPS} repetitions, ${LOG_REPS} for the log; load ${loadAverage()})`);
     console.log(`  ${'figure'.padEnd(44)} ${'median'.padStart(12)}  ${'floor (same run)'.padEnd(34)} ${'target'.padEnd(10)} ${''.padEnd(6)} CPU`);
 

@@ -13,7 +13,7 @@ type DataOpts = { dataDir?: string; databaseUrl?: string };
 
 /** The user a login names; an unknown login is an error saying how to create it. */
 async function existingUser(d: Database, login: string): Promise<User> {
-  const user = await findUserByLogin(d, login);
+  const user = await findUserByLogin(d.db, login);
   if (!user) throw new Error(`no user '${login}': create it first with \`circlet token create --login ${login}\``);
   return user;
 }
@@ -25,7 +25,7 @@ function parseSlug(slugText: string) {
 }
 
 async function existingProject(d: Database, slugText: string): Promise<ProjectWithOrg> {
-  const project = await findProjectBySlug(d, parseSlug(slugText));
+  const project = await findProjectBySlug(d.db, parseSlug(slugText));
   if (!project) throw new Error(`no project ${slugText}: add it with \`circlet project add ${slugText} --repo <url-or-path>\``);
   return project;
 }
@@ -52,13 +52,13 @@ function addCommand(): Command {
     action(async (slugText: string, opts: DataOpts & { repo: string; defaultBranch: string; owner: string }) => {
       const slug = parseSlug(slugText);
       await withData(opts, async (d) => {
-        if (await findProjectBySlug(d, slug)) throw new Error(`project ${slugText} already exists (add members with \`circlet project member add ${slugText} LOGIN\`)`);
+        if (await findProjectBySlug(d.db, slug)) throw new Error(`project ${slugText} already exists (add members with \`circlet project member add ${slugText} LOGIN\`)`);
         // `admin` is the user `circlet serve` makes on its first start (made here if that has
         // not happened yet); any other owner must exist already.
-        const owner = opts.owner === 'admin' ? await ensureUser(d, 'admin', 'Administrator') : await existingUser(d, opts.owner);
-        const org = await ensureOrganization(d, slug.vcs, slug.org);
-        const created = await createProject(d, org, { name: slug.project, vcsUrl: normalizeRepo(opts.repo), defaultBranch: opts.defaultBranch });
-        await addMember(d, org.id, owner.id, 'admin');
+        const owner = opts.owner === 'admin' ? await ensureUser(d.db, 'admin', 'Administrator') : await existingUser(d, opts.owner);
+        const org = await ensureOrganization(d.db, slug.vcs, slug.org);
+        const created = await createProject(d.db, org, { name: slug.project, vcsUrl: normalizeRepo(opts.repo), defaultBranch: opts.defaultBranch });
+        await addMember(d.db, org.id, owner.id, 'admin');
         process.stdout.write(created.id + '\n');
       });
     }),
@@ -71,13 +71,13 @@ function listCommand(): Command {
   return list.action(
     action(async (opts: DataOpts) => {
       await withData(opts, async (d) => {
-        const projects = await listAllProjects(d);
+        const projects = await listAllProjects(d.db);
         if (projects.length === 0) {
           process.stdout.write('no projects yet: add one with `circlet project add gh/<org>/<repo> --repo <url-or-path>`\n');
           return;
         }
         for (const p of projects) {
-          const members = await memberLogins(d, p.organization_id);
+          const members = await memberLogins(d.db, p.organization_id);
           process.stdout.write(`${slugOfProject(p)}\t${p.id}\t${p.vcs_url}\tmembers: ${members.join(',') || '(none)'}\n`);
         }
       });
@@ -95,7 +95,7 @@ function memberCommand(): Command {
       await withData(opts, async (d) => {
         const project = await existingProject(d, slugText);
         const user = await existingUser(d, login);
-        await addMember(d, project.organization_id, user.id, opts.role as 'admin' | 'member');
+        await addMember(d.db, project.organization_id, user.id, opts.role as 'admin' | 'member');
         process.stdout.write(`${login} is a member of ${project.vcs_type}/${project.org_name}\n`);
       });
     }),
@@ -107,7 +107,7 @@ function memberCommand(): Command {
       await withData(opts, async (d) => {
         const project = await existingProject(d, slugText);
         const user = await existingUser(d, login);
-        if (!(await removeMember(d, project.organization_id, user.id))) throw new Error(`${login} is not a member of ${project.vcs_type}/${project.org_name}`);
+        if (!(await removeMember(d.db, project.organization_id, user.id))) throw new Error(`${login} is not a member of ${project.vcs_type}/${project.org_name}`);
         process.stdout.write(`${login} is no longer a member of ${project.vcs_type}/${project.org_name}\n`);
       });
     }),

@@ -18,7 +18,7 @@ export function runnerCommand(): Command {
       }
       const data = await openData(opts);
       try {
-        process.stdout.write((await createRunnerToken(data.database, opts.name, opts.resourceClass ?? '')) + '\n');
+        process.stdout.write((await createRunnerToken(data.database.db, opts.name, opts.resourceClass ?? '')) + '\n');
       } finally {
         await data.database.close();
       }

@@ -15,8 +15,8 @@ export function tokenCommand(): Command {
     action(async (opts: { login: string; name: string; dataDir?: string; databaseUrl?: string }) => {
       const data = await openData(opts);
       try {
-        const user = await ensureUser(data.database, opts.login);
-        process.stdout.write((await createApiToken(data.database, user.id, opts.name)) + '\n');
+        const user = await ensureUser(data.database.db, opts.login);
+        process.stdout.write((await createApiToken(data.database.db, user.id, opts.name)) + '\n');
       } finally {
         await data.database.close();
       }

@@ -2,7 +2,6 @@
 // met, marks jobs that can never run, queues runnable jobs as tasks, and derives the
 // workflow's status. Runs inside a transaction holding the workflow's lock.
 import { newId, nowIso } from '../domain/clock.ts';
-import type { Database } from '../storage/db.ts';
 import type { Db } from '../storage/executor.ts';
 import { insertTasks, jobsOfWorkflow, tasksOfJobs, updateJob, type Job, type Task } from '../storage/jobs.ts';
 import { getPipeline, updatePipeline, type Pipeline } from '../storage/pipelines.ts';
@@ -75,7 +74,7 @@ export async function advanceWorkflow(deps: EngineDeps, trx: Db, workflowId: str
   }
 
   let pipelineCtx: Awaited<ReturnType<typeof loadPipelineContext>> | undefined = known
-    ? { pipeline: known.pipeline, project: known.project, scoped: { ...deps.database, db: trx } }
+    ? { pipeline: known.pipeline, project: known.project, scoped: trx }
     : undefined;
   for (let changed = true; changed; ) {
     changed = false;
@@ -119,9 +118,8 @@ export async function advanceWorkflow(deps: EngineDeps, trx: Db, workflowId: str
 
 async function loadPipelineContext(deps: EngineDeps, trx: Db, pipelineId: string) {
   const pipeline = (await getPipeline(trx, pipelineId))!;
-  const scoped: Database = { ...deps.database, db: trx };
-  const project = (await getProject(scoped, pipeline.project_id))!;
-  return { pipeline, project, scoped };
+  const project = (await getProject(trx, pipeline.project_id))!;
+  return { pipeline, project, scoped: trx };
 }
 
 /** A runnable build job: checks its contexts, numbers it, and creates its parallel runs. */

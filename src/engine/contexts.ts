@@ -4,7 +4,7 @@
 // the contexts' variables are the job's context environment.
 import type { SecretBox } from '../domain/secret-box.ts';
 import { contextEnvironment, findContextByName, listContextRestrictions } from '../storage/contexts.ts';
-import type { Database } from '../storage/db.ts';
+import type { Db } from '../storage/executor.ts';
 import { isMember } from '../storage/organizations.ts';
 import { evaluateContextExpression, pipelineValueLookup } from './context-expression.ts';
 
@@ -38,18 +38,18 @@ export const contextMessages = {
  * environment (contexts applied in order, later ones override earlier ones) and the ids of
  * the contexts used; otherwise the first reason it may not, as a message for the job.
  */
-export async function authorizeContexts(database: Database, secrets: SecretBox, input: AuthorizeContextsInput): Promise<AuthorizeContextsResult> {
+export async function authorizeContexts(db: Db, secrets: SecretBox, input: AuthorizeContextsInput): Promise<AuthorizeContextsResult> {
   const names = [...new Set(input.contextNames)];
   if (names.length === 0) return { ok: true, environment: {}, contextIds: [] };
-  if (input.userId !== null && !(await isMember(database, input.organizationId, input.userId))) {
+  if (input.userId !== null && !(await isMember(db, input.organizationId, input.userId))) {
     return { ok: false, message: contextMessages.notMember(names[0]!) };
   }
   const lookup = pipelineValueLookup(input.pipelineValues);
   const contextIds: string[] = [];
   for (const name of names) {
-    const context = await findContextByName(database, input.organizationId, name);
+    const context = await findContextByName(db, input.organizationId, name);
     if (!context) return { ok: false, message: contextMessages.notFound(name) };
-    const restrictions = await listContextRestrictions(database, context.id);
+    const restrictions = await listContextRestrictions(db, context.id);
     const projects = restrictions.filter((r) => r.restriction_type === 'project');
     if (projects.length > 0 && !projects.some((r) => r.restriction_value === input.projectId)) {
       return { ok: false, message: contextMessages.projectRestricted(name) };
@@ -62,5 +62,5 @@ export async function authorizeContexts(database: Database, secrets: SecretBox, 
     }
     contextIds.push(context.id);
   }
-  return { ok: true, environment: await contextEnvironment(database, secrets, contextIds), contextIds };
+  return { ok: true, environment: await contextEnvironment(db, secrets, contextIds), contextIds };
 }

@@ -34,7 +34,7 @@ export function scheduleTrigger(parameters: Record<string, unknown>): { branch?:
 
 /** Triggers one schedule's pipeline, as its attribution says. */
 async function triggerSchedule(deps: EngineDeps, schedule: Schedule): Promise<void> {
-  const project = await getProject(deps.database, schedule.project_id);
+  const project = await getProject(deps.database.db, schedule.project_id);
   if (!project) return;
   const { branch, tag, parameters } = scheduleTrigger(JSON.parse(schedule.parameters) as Record<string, unknown>);
   await triggerPipeline(deps, {
@@ -56,12 +56,12 @@ export async function runDueSchedules(deps: EngineDeps): Promise<number> {
   const now = deps.now();
   let triggered = 0;
   for (;;) {
-    const due = await dueSchedules(deps.database, nowIso(now), BATCH);
+    const due = await dueSchedules(deps.database.db, nowIso(now), BATCH);
     let claimedAny = false;
     for (const schedule of due) {
       const timetable = JSON.parse(schedule.timetable) as Timetable;
       const next = nextRunAt(timetable, now, schedule.id);
-      if (!(await claimScheduleRun(deps.database, schedule.id, schedule.next_run_at!, next))) continue;
+      if (!(await claimScheduleRun(deps.database.db, schedule.id, schedule.next_run_at!, next))) continue;
       claimedAny = true;
       try {
         await triggerSchedule(deps, schedule);

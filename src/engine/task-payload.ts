@@ -99,16 +99,16 @@ export async function taskSecrets(deps: EngineDeps, task: Task): Promise<TaskSec
   const d = deps.database;
   const job = (await getJob(d.db, task.job_id))!;
   const pipeline = (await getPipeline(d.db, job.pipeline_id))!;
-  const project = (await getProject(d, job.project_id))!;
+  const project = (await getProject(d.db, job.project_id))!;
   const environment: Record<string, string> = {};
   const names = await d.db.selectFrom('project_env_vars').select('name').where('project_id', '=', project.id).orderBy('name').execute();
   for (const { name } of names) {
-    const v = await getEnvVar(d, deps.secrets, project.id, name);
+    const v = await getEnvVar(d.db, deps.secrets, project.id, name);
     if (v) environment[name] = v.value;
   }
   const contexts = JSON.parse(job.contexts) as string[];
   if (contexts.length > 0) {
-    const auth = await authorizeContexts(d, deps.secrets, {
+    const auth = await authorizeContexts(d.db, deps.secrets, {
       organizationId: project.organization_id,
       projectId: project.id,
       contextNames: contexts,
@@ -117,10 +117,10 @@ export async function taskSecrets(deps: EngineDeps, task: Task): Promise<TaskSec
     });
     if (auth.ok) Object.assign(environment, auth.environment);
   }
-  const keys = await listCheckoutKeys(d, project.id);
+  const keys = await listCheckoutKeys(d.db, project.id);
   return {
     environment,
-    checkout_key: keys.length > 0 ? ((await preferredPrivateKey(d, deps.secrets, project.id)) ?? null) : null,
+    checkout_key: keys.length > 0 ? ((await preferredPrivateKey(d.db, deps.secrets, project.id)) ?? null) : null,
     checkout_credential: checkoutCredential(deps.secrets, task.id),
   };
 }

@@ -61,7 +61,7 @@ export async function triggerPipeline(deps: EngineDeps, req: TriggerRequest): Pr
   let source = req.configContent ?? '';
   try {
     // The checkout key is only read for SSH remotes.
-    const key = needsSsh(project.vcs_url) ? await preferredPrivateKey(deps.database, deps.secrets, project.id) : undefined;
+    const key = needsSsh(project.vcs_url) ? await preferredPrivateKey(deps.database.db, deps.secrets, project.id) : undefined;
     const resolved = await deps.mirrors.resolve(project.id, project.vcs_url, { branch, tag, revision: req.revision }, CONFIG_PATH, key ?? undefined);
     commit = resolved.commit;
     if (req.configContent === undefined) {

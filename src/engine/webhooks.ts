@@ -120,7 +120,7 @@ export async function recordCompletions(deps: EngineDeps, trx: Db, workflowId: s
   if (!workflow) return 0;
   const webhooks = await listWebhooks(trx, deps.secrets, workflow.project_id);
   if (webhooks.length === 0) return 0;
-  const project = await getProject({ ...deps.database, db: trx }, workflow.project_id);
+  const project = await getProject(trx, workflow.project_id);
   const pipeline = await getPipeline(trx, workflow.pipeline_id);
   if (!project || !pipeline) return 0;
   const ctx: EventContext = { project, pipeline, workflow, baseUrl: deps.baseUrl };
@@ -322,7 +322,7 @@ export class WebhookWorker {
       try {
         const now = this.deps.now();
         // A claim outlives the attempt's timeout: only a dead worker's claim lapses.
-        d = await claimDelivery(this.deps.database, nowIso(now), nowIso(new Date(now.getTime() + this.opts.timeoutMs * 3 + 5_000)));
+        d = await claimDelivery(this.deps.database.db, nowIso(now), nowIso(new Date(now.getTime() + this.opts.timeoutMs * 3 + 5_000)));
       } catch {
         return; // the database may be briefly unavailable; the next tick tries again
       }

@@ -56,7 +56,7 @@ export function registerAuth(app: FastifyInstance, deps: HttpDeps, cache: TokenC
     const key = hashToken(token);
     let user = cache.get(key);
     if (!user) {
-      user = await userForToken(deps.database, token);
+      user = await userForToken(deps.database.db, token);
       if (!user) throw unauthorized('Invalid token provided.');
       cache.set(key, user);
     }

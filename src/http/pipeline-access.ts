@@ -12,8 +12,8 @@ import { notFound } from './errors.ts';
 import { requireProject, type SlugParams } from './project-access.ts';
 
 async function visibleProject(deps: HttpDeps, req: FastifyRequest, projectId: string): Promise<ProjectWithOrg | undefined> {
-  const project = await getProject(deps.database, projectId);
-  if (!project || !(await isMember(deps.database, project.organization_id, req.user.id))) return undefined;
+  const project = await getProject(deps.database.db, projectId);
+  if (!project || !(await isMember(deps.database.db, project.organization_id, req.user.id))) return undefined;
   return project;
 }
 

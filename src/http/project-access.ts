@@ -15,7 +15,7 @@ export interface SlugParams {
 export async function requireProject(deps: HttpDeps, req: FastifyRequest, params: SlugParams): Promise<ProjectWithOrg> {
   const slug = fromSegments(params.provider, params.organization, params.project);
   if (!slug) throw notFound(PROJECT_NOT_FOUND);
-  const project = await findVisibleProjectBySlug(deps.database, slug, req.user.id);
+  const project = await findVisibleProjectBySlug(deps.database.db, slug, req.user.id);
   if (!project) throw notFound(PROJECT_NOT_FOUND);
   return project;
 }

@@ -18,7 +18,7 @@ export async function runnerAuth(database: Database, req: FastifyRequest): Promi
   const key = hashToken(token);
   const cached = cache.get(key);
   if (cached) return cached;
-  const found = await findRunnerToken(database, token);
+  const found = await findRunnerToken(database.db, token);
   if (!found) throw unauthorized('Invalid runner token');
   cache.set(key, found);
   return found;

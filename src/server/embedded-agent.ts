@@ -46,11 +46,11 @@ export async function embeddedToken(database: Database, dataDir: string): Promis
   const file = path.join(dataDir, 'agent-token');
   try {
     const saved = fs.readFileSync(file, 'utf8').trim();
-    if (saved && (await findRunnerToken(database, saved))) return saved;
+    if (saved && (await findRunnerToken(database.db, saved))) return saved;
   } catch (err) {
     if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw err;
   }
-  const token = await createRunnerToken(database, EMBEDDED_TOKEN_NAME);
+  const token = await createRunnerToken(database.db, EMBEDDED_TOKEN_NAME);
   fs.writeFileSync(file, token + '\n', { mode: 0o600 });
   return token;
 }

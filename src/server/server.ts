@@ -44,10 +44,10 @@ export interface RunningServer {
 async function bootstrapAdmin(database: Database, dataDir: string): Promise<string | undefined> {
   const file = path.join(dataDir, 'admin-token');
   if (fs.existsSync(file)) return undefined;
-  const admin = await ensureUser(database, 'admin', 'Administrator');
-  const org = await ensureOrganization(database, 'github', 'admin');
-  await addMember(database, org.id, admin.id, 'admin');
-  const token = await createApiToken(database, admin.id, 'admin (first start)');
+  const admin = await ensureUser(database.db, 'admin', 'Administrator');
+  const org = await ensureOrganization(database.db, 'github', 'admin');
+  await addMember(database.db, org.id, admin.id, 'admin');
+  const token = await createApiToken(database.db, admin.id, 'admin (first start)');
   try {
     fs.writeFileSync(file, token + '\n', { mode: 0o600, flag: 'wx' });
   } catch (err) {

@@ -2,14 +2,14 @@
 import { newId, nowIso } from '../domain/clock.ts';
 import type { SecretBox } from '../domain/secret-box.ts';
 import { generateSshKeyPair } from '../domain/ssh-keys.ts';
-import type { Database } from './db.ts';
+import type { Db } from './executor.ts';
 import type { CheckoutKeysTable } from './schema.ts';
 
 export type CheckoutKey = Omit<CheckoutKeysTable, 'private_key_sealed'>;
 
 const columns = ['id', 'project_id', 'type', 'public_key', 'fingerprint_md5', 'fingerprint_sha256', 'created_at'] as const;
 
-export async function createCheckoutKey(d: Database, box: SecretBox, projectId: string, type: 'deploy-key' | 'user-key'): Promise<CheckoutKey> {
+export async function createCheckoutKey(db: Db, box: SecretBox, projectId: string, type: 'deploy-key' | 'user-key'): Promise<CheckoutKey> {
   const pair = generateSshKeyPair(`circlet-${type}`);
   const row: CheckoutKeysTable = {
     id: newId(),
@@ -21,14 +21,14 @@ export async function createCheckoutKey(d: Database, box: SecretBox, projectId: 
     fingerprint_sha256: pair.fingerprintSha256,
     created_at: nowIso(),
   };
-  await d.db.insertInto('checkout_keys').values(row).execute();
+  await db.insertInto('checkout_keys').values(row).execute();
   const { private_key_sealed: _sealed, ...key } = row;
   return key;
 }
 
 /** All keys of a project, newest first. */
-export async function listCheckoutKeys(d: Database, projectId: string): Promise<CheckoutKey[]> {
-  return d.db
+export async function listCheckoutKeys(db: Db, projectId: string): Promise<CheckoutKey[]> {
+  return db
     .selectFrom('checkout_keys')
     .select(columns)
     .where('project_id', '=', projectId)
@@ -37,8 +37,8 @@ export async function listCheckoutKeys(d: Database, projectId: string): Promise<
     .execute();
 }
 
-export async function findCheckoutKey(d: Database, projectId: string, fingerprint: string): Promise<CheckoutKey | undefined> {
-  return d.db
+export async function findCheckoutKey(db: Db, projectId: string, fingerprint: string): Promise<CheckoutKey | undefined> {
+  return db
     .selectFrom('checkout_keys')
     .select(columns)
     .where('project_id', '=', projectId)
@@ -46,8 +46,8 @@ export async function findCheckoutKey(d: Database, projectId: string, fingerprin
     .executeTakeFirst();
 }
 
-export async function deleteCheckoutKey(d: Database, id: string): Promise<void> {
-  await d.db.deleteFrom('checkout_keys').where('id', '=', id).execute();
+export async function deleteCheckoutKey(db: Db, id: string): Promise<void> {
+  await db.deleteFrom('checkout_keys').where('id', '=', id).execute();
 }
 
 /**
@@ -61,11 +61,11 @@ export function preferredKeyId(keys: CheckoutKey[]): string | undefined {
 }
 
 /** The private key of the preferred checkout key, for a runner doing a checkout. */
-export async function preferredPrivateKey(d: Database, box: SecretBox, projectId: string): Promise<string | undefined> {
-  const keys = await listCheckoutKeys(d, projectId);
+export async function preferredPrivateKey(db: Db, box: SecretBox, projectId: string): Promise<string | undefined> {
+  const keys = await listCheckoutKeys(db, projectId);
   const id = preferredKeyId(keys);
   if (!id) return undefined;
-  const row = await d.db.selectFrom('checkout_keys').select('private_key_sealed').where('id', '=', id).executeTakeFirst();
+  const row = await db.selectFrom('checkout_keys').select('private_key_sealed').where('id', '=', id).executeTakeFirst();
   return row && box.open(row.private_key_sealed);
 }
 
@@ -73,8 +73,8 @@ export async function preferredPrivateKey(d: Database, box: SecretBox, projectId
  * A page of a project's keys, newest first, after the key `(created_at, id)` of the last
  * row of the previous page. Fetches `limit + 1` rows.
  */
-export async function listCheckoutKeysPage(d: Database, projectId: string, limit: number, after?: { created_at: string; id: string }): Promise<CheckoutKey[]> {
-  let q = d.db.selectFrom('checkout_keys').select(columns).where('project_id', '=', projectId);
+export async function listCheckoutKeysPage(db: Db, projectId: string, limit: number, after?: { created_at: string; id: string }): Promise<CheckoutKey[]> {
+  let q = db.selectFrom('checkout_keys').select(columns).where('project_id', '=', projectId);
   if (after) {
     q = q.where((eb) => eb.or([eb('created_at', '<', after.created_at), eb.and([eb('created_at', '=', after.created_at), eb('id', '<', after.id)])]));
   }
@@ -82,9 +82,9 @@ export async function listCheckoutKeysPage(d: Database, projectId: string, limit
 }
 
 /** The id of the preferred key (see preferredKeyId) without loading every key. */
-export async function preferredCheckoutKeyId(d: Database, projectId: string): Promise<string | undefined> {
+export async function preferredCheckoutKeyId(db: Db, projectId: string): Promise<string | undefined> {
   for (const type of ['user-key', undefined]) {
-    let q = d.db.selectFrom('checkout_keys').select('id').where('project_id', '=', projectId);
+    let q = db.selectFrom('checkout_keys').select('id').where('project_id', '=', projectId);
     if (type) q = q.where('type', '=', type);
     const row = await q.orderBy('created_at', 'desc').orderBy('id', 'desc').limit(1).executeTakeFirst();
     if (row) return row.id;

@@ -2,7 +2,7 @@
 // restrictions (project, expression) that decide where they may be used.
 import { newId, nowIso } from '../domain/clock.ts';
 import type { SecretBox } from '../domain/secret-box.ts';
-import type { Database } from './db.ts';
+import type { Db } from './executor.ts';
 import type { ContextRestrictionsTable, ContextsTable } from './schema.ts';
 
 export type Context = ContextsTable;
@@ -23,15 +23,15 @@ export const MAX_ENV_VARS_PER_CONTEXT = 100;
 export type CreateContextResult = { ok: true; context: Context } | { ok: false; reason: 'exists' | 'limit' };
 
 /** Creates a context; names are unique per organization. */
-export async function createContext(d: Database, organizationId: string, name: string): Promise<CreateContextResult> {
-  const count = await d.db
+export async function createContext(db: Db, organizationId: string, name: string): Promise<CreateContextResult> {
+  const count = await db
     .selectFrom('contexts')
     .select((eb) => eb.fn.countAll<number | string | bigint>().as('n'))
     .where('organization_id', '=', organizationId)
     .executeTakeFirstOrThrow();
   if (Number(count.n) >= MAX_CONTEXTS_PER_ORGANIZATION) return { ok: false, reason: 'limit' };
   const context: Context = { id: newId(), organization_id: organizationId, name, created_at: nowIso() };
-  const res = await d.db
+  const res = await db
     .insertInto('contexts')
     .values(context)
     .onConflict((oc) => oc.columns(['organization_id', 'name']).doNothing())
@@ -40,20 +40,20 @@ export async function createContext(d: Database, organizationId: string, name: s
   return { ok: true, context };
 }
 
-export async function getContext(d: Database, id: string): Promise<Context | undefined> {
-  return d.db.selectFrom('contexts').selectAll().where('id', '=', id).executeTakeFirst();
+export async function getContext(db: Db, id: string): Promise<Context | undefined> {
+  return db.selectFrom('contexts').selectAll().where('id', '=', id).executeTakeFirst();
 }
 
-export async function findContextByName(d: Database, organizationId: string, name: string): Promise<Context | undefined> {
-  return d.db.selectFrom('contexts').selectAll().where('organization_id', '=', organizationId).where('name', '=', name).executeTakeFirst();
+export async function findContextByName(db: Db, organizationId: string, name: string): Promise<Context | undefined> {
+  return db.selectFrom('contexts').selectAll().where('organization_id', '=', organizationId).where('name', '=', name).executeTakeFirst();
 }
 
 /**
  * A page of an organization's contexts ordered by name (then id), starting after the key
  * `after` = [name, id]. Fetches `limit + 1` rows so the caller can tell whether more follow.
  */
-export async function listContexts(d: Database, organizationId: string, limit: number, after?: [string, string]): Promise<Context[]> {
-  let q = d.db.selectFrom('contexts').selectAll().where('organization_id', '=', organizationId);
+export async function listContexts(db: Db, organizationId: string, limit: number, after?: [string, string]): Promise<Context[]> {
+  let q = db.selectFrom('contexts').selectAll().where('organization_id', '=', organizationId);
   if (after) {
     const [name, id] = after;
     q = q.where((eb) => eb.or([eb('name', '>', name), eb.and([eb('name', '=', name), eb('id', '>', id)])]));
@@ -62,8 +62,8 @@ export async function listContexts(d: Database, organizationId: string, limit: n
 }
 
 /** Deletes a context with its variables and restrictions. */
-export async function deleteContext(d: Database, id: string): Promise<boolean> {
-  return d.db.transaction().execute(async (tx) => {
+export async function deleteContext(db: Db, id: string): Promise<boolean> {
+  return db.transaction().execute(async (tx) => {
     await tx.deleteFrom('context_env_vars').where('context_id', '=', id).execute();
     await tx.deleteFrom('context_restrictions').where('context_id', '=', id).execute();
     const res = await tx.deleteFrom('contexts').where('id', '=', id).executeTakeFirst();
@@ -74,29 +74,29 @@ export async function deleteContext(d: Database, id: string): Promise<boolean> {
 export type PutContextEnvVarResult = { ok: true; envVar: ContextEnvVar; created: boolean } | { ok: false; reason: 'limit' };
 
 /** Creates or replaces a variable; the value is sealed, `created_at` survives updates. */
-export async function putContextEnvVar(d: Database, box: SecretBox, contextId: string, name: string, value: string): Promise<PutContextEnvVarResult> {
+export async function putContextEnvVar(db: Db, box: SecretBox, contextId: string, name: string, value: string): Promise<PutContextEnvVarResult> {
   const value_sealed = box.seal(value);
   const now = nowIso();
-  const existing = await d.db
+  const existing = await db
     .selectFrom('context_env_vars')
     .select('created_at')
     .where('context_id', '=', contextId)
     .where('name', '=', name)
     .executeTakeFirst();
   if (!existing) {
-    const count = await d.db
+    const count = await db
       .selectFrom('context_env_vars')
       .select((eb) => eb.fn.countAll<number | string | bigint>().as('n'))
       .where('context_id', '=', contextId)
       .executeTakeFirstOrThrow();
     if (Number(count.n) >= MAX_ENV_VARS_PER_CONTEXT) return { ok: false, reason: 'limit' };
   }
-  await d.db
+  await db
     .insertInto('context_env_vars')
     .values({ context_id: contextId, name, value_sealed, created_at: now, updated_at: now })
     .onConflict((oc) => oc.columns(['context_id', 'name']).doUpdateSet({ value_sealed, updated_at: now }))
     .execute();
-  const row = await d.db
+  const row = await db
     .selectFrom('context_env_vars')
     .select(['context_id', 'name', 'created_at', 'updated_at'])
     .where('context_id', '=', contextId)
@@ -106,14 +106,14 @@ export async function putContextEnvVar(d: Database, box: SecretBox, contextId: s
 }
 
 /** A page of a context's variables ordered by name, after `after`. Fetches `limit + 1` rows. */
-export async function listContextEnvVars(d: Database, contextId: string, limit: number, after?: string): Promise<ContextEnvVar[]> {
-  let q = d.db.selectFrom('context_env_vars').select(['context_id', 'name', 'created_at', 'updated_at']).where('context_id', '=', contextId);
+export async function listContextEnvVars(db: Db, contextId: string, limit: number, after?: string): Promise<ContextEnvVar[]> {
+  let q = db.selectFrom('context_env_vars').select(['context_id', 'name', 'created_at', 'updated_at']).where('context_id', '=', contextId);
   if (after !== undefined) q = q.where('name', '>', after);
   return q.orderBy('name').limit(limit + 1).execute();
 }
 
-export async function deleteContextEnvVar(d: Database, contextId: string, name: string): Promise<boolean> {
-  const res = await d.db.deleteFrom('context_env_vars').where('context_id', '=', contextId).where('name', '=', name).executeTakeFirst();
+export async function deleteContextEnvVar(db: Db, contextId: string, name: string): Promise<boolean> {
+  const res = await db.deleteFrom('context_env_vars').where('context_id', '=', contextId).where('name', '=', name).executeTakeFirst();
   return Number(res.numDeletedRows) > 0;
 }
 
@@ -128,8 +128,8 @@ export interface NewContextRestriction {
 export type CreateRestrictionResult = { ok: true; restriction: ContextRestriction } | { ok: false; reason: 'exists' };
 
 /** Adds a restriction; the same type and value twice on one context is refused. */
-export async function createContextRestriction(d: Database, contextId: string, r: NewContextRestriction): Promise<CreateRestrictionResult> {
-  return d.db.transaction().execute(async (tx) => {
+export async function createContextRestriction(db: Db, contextId: string, r: NewContextRestriction): Promise<CreateRestrictionResult> {
+  return db.transaction().execute(async (tx) => {
     const dup = await tx
       .selectFrom('context_restrictions')
       .select('id')
@@ -163,16 +163,16 @@ export async function createContextRestriction(d: Database, contextId: string, r
 }
 
 /** All restrictions of a context, in the order they were added. */
-export async function listContextRestrictions(d: Database, contextId: string): Promise<ContextRestriction[]> {
-  return d.db.selectFrom('context_restrictions').selectAll().where('context_id', '=', contextId).orderBy('created_at').orderBy('id').execute();
+export async function listContextRestrictions(db: Db, contextId: string): Promise<ContextRestriction[]> {
+  return db.selectFrom('context_restrictions').selectAll().where('context_id', '=', contextId).orderBy('created_at').orderBy('id').execute();
 }
 
-export async function getContextRestriction(d: Database, contextId: string, id: string): Promise<ContextRestriction | undefined> {
-  return d.db.selectFrom('context_restrictions').selectAll().where('context_id', '=', contextId).where('id', '=', id).executeTakeFirst();
+export async function getContextRestriction(db: Db, contextId: string, id: string): Promise<ContextRestriction | undefined> {
+  return db.selectFrom('context_restrictions').selectAll().where('context_id', '=', contextId).where('id', '=', id).executeTakeFirst();
 }
 
-export async function deleteContextRestriction(d: Database, contextId: string, id: string): Promise<boolean> {
-  const res = await d.db.deleteFrom('context_restrictions').where('context_id', '=', contextId).where('id', '=', id).executeTakeFirst();
+export async function deleteContextRestriction(db: Db, contextId: string, id: string): Promise<boolean> {
+  const res = await db.deleteFrom('context_restrictions').where('context_id', '=', contextId).where('id', '=', id).executeTakeFirst();
   return Number(res.numDeletedRows) > 0;
 }
 
@@ -180,10 +180,10 @@ export async function deleteContextRestriction(d: Database, contextId: string, i
  * The decrypted variables of the given contexts, for a job's environment. Contexts are
  * applied in the order given, so on a name clash the later context wins (CircleCI's rule).
  */
-export async function contextEnvironment(d: Database, box: SecretBox, contextIds: readonly string[]): Promise<Record<string, string>> {
+export async function contextEnvironment(db: Db, box: SecretBox, contextIds: readonly string[]): Promise<Record<string, string>> {
   const env: Record<string, string> = {};
   if (contextIds.length === 0) return env;
-  const rows = await d.db
+  const rows = await db
     .selectFrom('context_env_vars')
     .select(['context_id', 'name', 'value_sealed'])
     .where('context_id', 'in', [...new Set(contextIds)])

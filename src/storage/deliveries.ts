@@ -3,8 +3,7 @@
 // atomically, so each attempt is made by one worker and a restart loses none.
 import { sql } from 'kysely';
 import { newId } from '../domain/clock.ts';
-import type { Database } from './db.ts';
-import type { Db } from './executor.ts';
+import { isPostgres, type Db } from './executor.ts';
 import type { WebhookDeliveriesTable } from './schema.ts';
 
 export type Delivery = WebhookDeliveriesTable;
@@ -43,8 +42,8 @@ export async function enqueueDelivery(db: Db, d: NewDelivery, now: string): Prom
  * Claims one due delivery: a pending one whose time has come, or a delivering one whose
  * claim lapsed (its worker died). The claim lasts until `claimUntil`.
  */
-export async function claimDelivery(d: Database, now: string, claimUntil: string): Promise<Delivery | undefined> {
-  if (d.dialect === 'postgres') {
+export async function claimDelivery(db: Db, now: string, claimUntil: string): Promise<Delivery | undefined> {
+  if (isPostgres(db)) {
     const { rows } = await sql<Delivery>`
       update webhook_deliveries set status = 'delivering', attempts = attempts + 1, next_attempt_at = ${claimUntil}, updated_at = ${now}
       where id = (
@@ -52,10 +51,10 @@ export async function claimDelivery(d: Database, now: string, claimUntil: string
         where status in ('pending', 'delivering') and next_attempt_at <= ${now}
         order by next_attempt_at, id limit 1 for update skip locked
       ) and status in ('pending', 'delivering') and next_attempt_at <= ${now}
-      returning *`.execute(d.db);
+      returning *`.execute(db);
     return rows[0];
   }
-  const pick = d.db
+  const pick = db
     .selectFrom('webhook_deliveries')
     .select('id')
     .where('status', 'in', ['pending', 'delivering'])
@@ -63,7 +62,7 @@ export async function claimDelivery(d: Database, now: string, claimUntil: string
     .orderBy('next_attempt_at')
     .orderBy('id')
     .limit(1);
-  return d.db
+  return db
     .updateTable('webhook_deliveries')
     .set((eb) => ({ status: 'delivering', attempts: eb('attempts', '+', 1), next_attempt_at: claimUntil, updated_at: now }))
     .where('id', '=', (eb) => eb.selectFrom(pick.as('p')).select('p.id'))

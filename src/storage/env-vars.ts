@@ -1,7 +1,7 @@
 // Project environment variables, sealed at rest.
 import { nowIso } from '../domain/clock.ts';
 import type { SecretBox } from '../domain/secret-box.ts';
-import type { Database } from './db.ts';
+import type { Db } from './executor.ts';
 
 export interface EnvVar {
   name: string;
@@ -10,10 +10,10 @@ export interface EnvVar {
 }
 
 /** Creates or replaces a variable. */
-export async function putEnvVar(d: Database, box: SecretBox, projectId: string, name: string, value: string): Promise<EnvVar> {
+export async function putEnvVar(db: Db, box: SecretBox, projectId: string, name: string, value: string): Promise<EnvVar> {
   const created_at = nowIso();
   const value_sealed = box.seal(value);
-  await d.db
+  await db
     .insertInto('project_env_vars')
     .values({ project_id: projectId, name, value_sealed, created_at })
     .onConflict((oc) => oc.columns(['project_id', 'name']).doUpdateSet({ value_sealed, created_at }))
@@ -21,8 +21,8 @@ export async function putEnvVar(d: Database, box: SecretBox, projectId: string, 
   return { name, value, created_at };
 }
 
-export async function getEnvVar(d: Database, box: SecretBox, projectId: string, name: string): Promise<EnvVar | undefined> {
-  const row = await d.db
+export async function getEnvVar(db: Db, box: SecretBox, projectId: string, name: string): Promise<EnvVar | undefined> {
+  const row = await db
     .selectFrom('project_env_vars')
     .selectAll()
     .where('project_id', '=', projectId)
@@ -32,14 +32,14 @@ export async function getEnvVar(d: Database, box: SecretBox, projectId: string, 
 }
 
 /** A page of variables ordered by name, starting after `after`. Fetches `limit + 1` rows. */
-export async function listEnvVars(d: Database, box: SecretBox, projectId: string, limit: number, after?: string): Promise<EnvVar[]> {
-  let q = d.db.selectFrom('project_env_vars').selectAll().where('project_id', '=', projectId);
+export async function listEnvVars(db: Db, box: SecretBox, projectId: string, limit: number, after?: string): Promise<EnvVar[]> {
+  let q = db.selectFrom('project_env_vars').selectAll().where('project_id', '=', projectId);
   if (after !== undefined) q = q.where('name', '>', after);
   const rows = await q.orderBy('name').limit(limit + 1).execute();
   return rows.map((r) => ({ name: r.name, value: box.open(r.value_sealed), created_at: r.created_at }));
 }
 
-export async function deleteEnvVar(d: Database, projectId: string, name: string): Promise<boolean> {
-  const res = await d.db.deleteFrom('project_env_vars').where('project_id', '=', projectId).where('name', '=', name).executeTakeFirst();
+export async function deleteEnvVar(db: Db, projectId: string, name: string): Promise<boolean> {
+  const res = await db.deleteFrom('project_env_vars').where('project_id', '=', projectId).where('name', '=', name).executeTakeFirst();
   return Number(res.numDeletedRows) > 0;
 }

@@ -1,5 +1,16 @@
-// A query executor: the database itself or an open transaction.
-import type { Kysely } from 'kysely';
+// The one handle every storage function takes first: the database's Kysely instance or an
+// open transaction (a transaction is a Kysely too, so a function never cares which).
+import { PostgresAdapter, type Kysely } from 'kysely';
 import type { Schema } from './schema.ts';
 
 export type Db = Kysely<Schema>;
+
+/** True on PostgreSQL (row locks, `any(...)`), false on SQLite. */
+export function isPostgres(db: Db): boolean {
+  return db.getExecutor().adapter instanceof PostgresAdapter;
+}
+
+/** Runs `fn` in one transaction: committed when it resolves, rolled back when it throws. */
+export function inTransaction<T>(db: Db, fn: (trx: Db) => Promise<T>): Promise<T> {
+  return db.transaction().execute(fn);
+}

@@ -1,31 +1,31 @@
 // Organizations and memberships.
 import { newId, nowIso } from '../domain/clock.ts';
-import type { Database } from './db.ts';
+import type { Db } from './executor.ts';
 import type { OrganizationsTable } from './schema.ts';
 
 export type Organization = OrganizationsTable;
 
-export async function getOrganization(d: Database, id: string): Promise<Organization | undefined> {
-  return d.db.selectFrom('organizations').selectAll().where('id', '=', id).executeTakeFirst();
+export async function getOrganization(db: Db, id: string): Promise<Organization | undefined> {
+  return db.selectFrom('organizations').selectAll().where('id', '=', id).executeTakeFirst();
 }
 
-export async function findOrganization(d: Database, vcsType: string, name: string): Promise<Organization | undefined> {
-  return d.db.selectFrom('organizations').selectAll().where('vcs_type', '=', vcsType).where('name', '=', name).executeTakeFirst();
+export async function findOrganization(db: Db, vcsType: string, name: string): Promise<Organization | undefined> {
+  return db.selectFrom('organizations').selectAll().where('vcs_type', '=', vcsType).where('name', '=', name).executeTakeFirst();
 }
 
-export async function ensureOrganization(d: Database, vcsType: string, name: string): Promise<Organization> {
-  const existing = await findOrganization(d, vcsType, name);
+export async function ensureOrganization(db: Db, vcsType: string, name: string): Promise<Organization> {
+  const existing = await findOrganization(db, vcsType, name);
   if (existing) return existing;
-  await d.db
+  await db
     .insertInto('organizations')
     .values({ id: newId(), vcs_type: vcsType, name, created_at: nowIso() })
     .onConflict((oc) => oc.columns(['vcs_type', 'name']).doNothing())
     .execute();
-  return (await findOrganization(d, vcsType, name))!;
+  return (await findOrganization(db, vcsType, name))!;
 }
 
-export async function addMember(d: Database, organizationId: string, userId: string, role: 'admin' | 'member' = 'admin'): Promise<void> {
-  await d.db
+export async function addMember(db: Db, organizationId: string, userId: string, role: 'admin' | 'member' = 'admin'): Promise<void> {
+  await db
     .insertInto('memberships')
     .values({ organization_id: organizationId, user_id: userId, role, created_at: nowIso() })
     .onConflict((oc) => oc.columns(['organization_id', 'user_id']).doNothing())
@@ -33,8 +33,8 @@ export async function addMember(d: Database, organizationId: string, userId: str
 }
 
 /** The user's role in the organization ('admin' | 'member'), or undefined for a non-member. */
-export async function membershipRole(d: Database, organizationId: string, userId: string): Promise<string | undefined> {
-  const row = await d.db
+export async function membershipRole(db: Db, organizationId: string, userId: string): Promise<string | undefined> {
+  const row = await db
     .selectFrom('memberships')
     .select('role')
     .where('organization_id', '=', organizationId)
@@ -43,12 +43,12 @@ export async function membershipRole(d: Database, organizationId: string, userId
   return row?.role;
 }
 
-export async function isMember(d: Database, organizationId: string, userId: string): Promise<boolean> {
-  return (await membershipRole(d, organizationId, userId)) !== undefined;
+export async function isMember(db: Db, organizationId: string, userId: string): Promise<boolean> {
+  return (await membershipRole(db, organizationId, userId)) !== undefined;
 }
 
-export async function organizationsOfUser(d: Database, userId: string): Promise<Organization[]> {
-  return d.db
+export async function organizationsOfUser(db: Db, userId: string): Promise<Organization[]> {
+  return db
     .selectFrom('memberships')
     .innerJoin('organizations', 'organizations.id', 'memberships.organization_id')
     .selectAll('organizations')
@@ -58,19 +58,19 @@ export async function organizationsOfUser(d: Database, userId: string): Promise<
     .execute();
 }
 
-export async function deleteOrganization(d: Database, id: string): Promise<void> {
-  await d.db.deleteFrom('organizations').where('id', '=', id).execute();
+export async function deleteOrganization(db: Db, id: string): Promise<void> {
+  await db.deleteFrom('organizations').where('id', '=', id).execute();
 }
 
 /** Ends a membership; true when there was one. */
-export async function removeMember(d: Database, organizationId: string, userId: string): Promise<boolean> {
-  const res = await d.db.deleteFrom('memberships').where('organization_id', '=', organizationId).where('user_id', '=', userId).executeTakeFirst();
+export async function removeMember(db: Db, organizationId: string, userId: string): Promise<boolean> {
+  const res = await db.deleteFrom('memberships').where('organization_id', '=', organizationId).where('user_id', '=', userId).executeTakeFirst();
   return Number(res.numDeletedRows) > 0;
 }
 
 /** The logins of an organization's members, in order. */
-export async function memberLogins(d: Database, organizationId: string): Promise<string[]> {
-  const rows = await d.db
+export async function memberLogins(db: Db, organizationId: string): Promise<string[]> {
+  const rows = await db
     .selectFrom('memberships')
     .innerJoin('users', 'users.id', 'memberships.user_id')
     .select('users.login')

@@ -1,7 +1,7 @@
 // Projects: repository URL, default branch and settings, addressed by slug.
 import { newId, nowIso, UUID_RE } from '../domain/clock.ts';
 import type { ProjectSlug } from '../domain/slug.ts';
-import type { Database } from './db.ts';
+import { isPostgres, type Db } from './executor.ts';
 import type { Organization } from './organizations.ts';
 import type { ProjectsTable } from './schema.ts';
 
@@ -11,30 +11,30 @@ export interface ProjectWithOrg extends Project {
   vcs_type: string;
 }
 
-function withOrg(d: Database) {
-  return d.db
+function withOrg(db: Db) {
+  return db
     .selectFrom('projects')
     .innerJoin('organizations', 'organizations.id', 'projects.organization_id')
     .selectAll('projects')
     .select(['organizations.name as org_name', 'organizations.vcs_type as vcs_type']);
 }
 
-export async function getProject(d: Database, id: string): Promise<ProjectWithOrg | undefined> {
-  return withOrg(d).where('projects.id', '=', id).executeTakeFirst();
+export async function getProject(db: Db, id: string): Promise<ProjectWithOrg | undefined> {
+  return withOrg(db).where('projects.id', '=', id).executeTakeFirst();
 }
 
 /** Finds the project a slug names: by org and repo names, or `circleci/<org-id>/<project-id>`. */
-export async function findProjectBySlug(d: Database, slug: ProjectSlug): Promise<ProjectWithOrg | undefined> {
-  return findProject(d, slug);
+export async function findProjectBySlug(db: Db, slug: ProjectSlug): Promise<ProjectWithOrg | undefined> {
+  return findProject(db, slug);
 }
 
 /** The project a slug names, only when `userId` is a member of its organization (one query). */
-export async function findVisibleProjectBySlug(d: Database, slug: ProjectSlug, userId: string): Promise<ProjectWithOrg | undefined> {
-  return findProject(d, slug, userId);
+export async function findVisibleProjectBySlug(db: Db, slug: ProjectSlug, userId: string): Promise<ProjectWithOrg | undefined> {
+  return findProject(db, slug, userId);
 }
 
-async function findProject(d: Database, slug: ProjectSlug, memberId?: string): Promise<ProjectWithOrg | undefined> {
-  let q = withOrg(d);
+async function findProject(db: Db, slug: ProjectSlug, memberId?: string): Promise<ProjectWithOrg | undefined> {
+  let q = withOrg(db);
   if (memberId !== undefined) {
     q = q
       .innerJoin('memberships', (j) => j.onRef('memberships.organization_id', '=', 'projects.organization_id'))
@@ -53,7 +53,7 @@ export interface NewProject {
   defaultBranch?: string;
 }
 
-export async function createProject(d: Database, org: Organization, p: NewProject): Promise<ProjectWithOrg> {
+export async function createProject(db: Db, org: Organization, p: NewProject): Promise<ProjectWithOrg> {
   const row: Project = {
     id: newId(),
     organization_id: org.id,
@@ -63,16 +63,16 @@ export async function createProject(d: Database, org: Organization, p: NewProjec
     settings: '{}',
     created_at: nowIso(),
   };
-  await d.db.insertInto('projects').values(row).execute();
+  await db.insertInto('projects').values(row).execute();
   return { ...row, org_name: org.name, vcs_type: org.vcs_type };
 }
 
-export async function deleteProject(d: Database, id: string): Promise<void> {
-  await d.db.deleteFrom('projects').where('id', '=', id).execute();
+export async function deleteProject(db: Db, id: string): Promise<void> {
+  await db.deleteFrom('projects').where('id', '=', id).execute();
 }
 
-export async function updateProject(d: Database, id: string, changes: Partial<Pick<Project, 'settings' | 'default_branch' | 'vcs_url'>>): Promise<void> {
-  await d.db.updateTable('projects').set(changes).where('id', '=', id).execute();
+export async function updateProject(db: Db, id: string, changes: Partial<Pick<Project, 'settings' | 'default_branch' | 'vcs_url'>>): Promise<void> {
+  await db.updateTable('projects').set(changes).where('id', '=', id).execute();
 }
 
 /** The advanced settings (CircleCI's names) circlet stores in `projects.settings`. */
@@ -133,10 +133,10 @@ export function projectSettings(p: Pick<Project, 'settings'>): ProjectSettings {
  * the write share a transaction (the row locked on PostgreSQL), so concurrent patches of
  * different settings do not lose each other.
  */
-export async function patchProjectSettings(d: Database, id: string, changes: Partial<AdvancedSettings>): Promise<ProjectSettings | undefined> {
-  return d.db.transaction().execute(async (trx) => {
+export async function patchProjectSettings(db: Db, id: string, changes: Partial<AdvancedSettings>): Promise<ProjectSettings | undefined> {
+  return db.transaction().execute(async (trx) => {
     let q = trx.selectFrom('projects').select('settings').where('id', '=', id);
-    if (d.dialect === 'postgres') q = q.forUpdate();
+    if (isPostgres(db)) q = q.forUpdate();
     const row = await q.executeTakeFirst();
     if (!row) return undefined;
     const current = projectSettings(row);
@@ -148,11 +148,11 @@ export async function patchProjectSettings(d: Database, id: string, changes: Par
 }
 
 /** The project named `name` in an organization. */
-export async function findProjectInOrganization(d: Database, organizationId: string, name: string): Promise<ProjectWithOrg | undefined> {
-  return withOrg(d).where('projects.organization_id', '=', organizationId).where('projects.name', '=', name).executeTakeFirst();
+export async function findProjectInOrganization(db: Db, organizationId: string, name: string): Promise<ProjectWithOrg | undefined> {
+  return withOrg(db).where('projects.organization_id', '=', organizationId).where('projects.name', '=', name).executeTakeFirst();
 }
 
 /** Every project with its organization, ordered by organization then name (for the CLI). */
-export async function listAllProjects(d: Database): Promise<ProjectWithOrg[]> {
-  return withOrg(d).orderBy('organizations.vcs_type').orderBy('organizations.name').orderBy('projects.name').execute();
+export async function listAllProjects(db: Db): Promise<ProjectWithOrg[]> {
+  return withOrg(db).orderBy('organizations.vcs_type').orderBy('organizations.name').orderBy('projects.name').execute();
 }

@@ -1,18 +1,18 @@
 // Runner tokens: what an agent presents to claim jobs; stored only as SHA-256.
 import { newId, nowIso } from '../domain/clock.ts';
 import { generateToken, hashToken } from '../domain/tokens.ts';
-import type { Database } from './db.ts';
+import type { Db } from './executor.ts';
 import type { RunnerTokensTable } from './schema.ts';
 
 export type RunnerToken = RunnerTokensTable;
 
 /** Creates a token; `resourceClass` '' means CircleCI's cloud classes. Returns the plaintext once. */
-export async function createRunnerToken(d: Database, name: string, resourceClass = ''): Promise<string> {
+export async function createRunnerToken(db: Db, name: string, resourceClass = ''): Promise<string> {
   const token = generateToken();
-  await d.db.insertInto('runner_tokens').values({ id: newId(), token_hash: hashToken(token), name, resource_class: resourceClass, created_at: nowIso() }).execute();
+  await db.insertInto('runner_tokens').values({ id: newId(), token_hash: hashToken(token), name, resource_class: resourceClass, created_at: nowIso() }).execute();
   return token;
 }
 
-export async function findRunnerToken(d: Database, token: string): Promise<RunnerToken | undefined> {
-  return d.db.selectFrom('runner_tokens').selectAll().where('token_hash', '=', hashToken(token)).executeTakeFirst();
+export async function findRunnerToken(db: Db, token: string): Promise<RunnerToken | undefined> {
+  return db.selectFrom('runner_tokens').selectAll().where('token_hash', '=', hashToken(token)).executeTakeFirst();
 }

@@ -2,8 +2,7 @@
 // signing secret is sealed at rest.
 import { newId, nowIso } from '../domain/clock.ts';
 import type { SecretBox } from '../domain/secret-box.ts';
-import type { Database } from './db.ts';
-import type { Db } from './executor.ts';
+import { isPostgres, type Db } from './executor.ts';
 import type { WebhooksTable } from './schema.ts';
 
 export type WebhookRow = WebhooksTable;
@@ -50,9 +49,9 @@ export interface NewWebhook {
 }
 
 /** Creates a webhook unless the project has its maximum already (checked under a lock on PostgreSQL). */
-export async function createWebhook(d: Database, secrets: SecretBox, w: NewWebhook): Promise<{ ok: true; webhook: Webhook } | { ok: false }> {
-  return d.db.transaction().execute(async (trx) => {
-    if (d.dialect === 'postgres') await trx.selectFrom('projects').select('id').where('id', '=', w.projectId).forUpdate().execute();
+export async function createWebhook(db: Db, secrets: SecretBox, w: NewWebhook): Promise<{ ok: true; webhook: Webhook } | { ok: false }> {
+  return db.transaction().execute(async (trx) => {
+    if (isPostgres(db)) await trx.selectFrom('projects').select('id').where('id', '=', w.projectId).forUpdate().execute();
     const count = await trx.selectFrom('webhooks').select((eb) => eb.fn.countAll<string | number>().as('n')).where('project_id', '=', w.projectId).executeTakeFirst();
     if (Number(count?.n ?? 0) >= MAX_WEBHOOKS_PER_PROJECT) return { ok: false as const };
     const now = nowIso();
@@ -117,11 +116,11 @@ export async function deleteWebhook(db: Db, id: string): Promise<boolean> {
  * The secret a project's incoming git-forge webhooks are checked against, made on first
  * use (40 hex characters). Two callers racing both get the one stored.
  */
-export async function projectHookSecret(d: Database, secrets: SecretBox, projectId: string, generate: () => string): Promise<string> {
-  const read = () => d.db.selectFrom('project_hook_secrets').select('secret_sealed').where('project_id', '=', projectId).executeTakeFirst();
+export async function projectHookSecret(db: Db, secrets: SecretBox, projectId: string, generate: () => string): Promise<string> {
+  const read = () => db.selectFrom('project_hook_secrets').select('secret_sealed').where('project_id', '=', projectId).executeTakeFirst();
   let row = await read();
   if (!row) {
-    await d.db
+    await db
       .insertInto('project_hook_secrets')
       .values({ project_id: projectId, secret_sealed: secrets.seal(generate()), created_at: nowIso() })
       .onConflict((oc) => oc.column('project_id').doNothing())
@@ -132,8 +131,8 @@ export async function projectHookSecret(d: Database, secrets: SecretBox, project
 }
 
 /** Replaces a project's incoming-webhook secret. */
-export async function rotateProjectHookSecret(d: Database, secrets: SecretBox, projectId: string, secret: string): Promise<void> {
-  await d.db
+export async function rotateProjectHookSecret(db: Db, secrets: SecretBox, projectId: string, secret: string): Promise<void> {
+  await db
     .insertInto('project_hook_secrets')
     .values({ project_id: projectId, secret_sealed: secrets.seal(secret), created_at: nowIso() })
     .onConflict((oc) => oc.column('project_id').doUpdateSet({ secret_sealed: secrets.seal(secret), created_at: nowIso() }))

@@ -263,8 +263,8 @@ workflows: {main: {jobs: [build]}}
         repo.commit({ 'hello.txt': 'over ssh\n' });
         const slug = `gh/acme/ssh-${Date.now().toString(36)}`;
         const project = await h.server.project(slug, `git@fakehost:${repo.dir}`);
-        await createCheckoutKey(h.server.database, h.server.secrets, project.id, 'deploy-key');
-        const token = await createRunnerToken(h.server.database, 'from origin', 'acme/from-origin');
+        await createCheckoutKey(h.server.database.db, h.server.secrets, project.id, 'deploy-key');
+        const token = await createRunnerToken(h.server.database.db, 'from origin', 'acme/from-origin');
         const agent = new Agent({ url: h.server.url, token, resourceClasses: ['acme/from-origin'], checkoutFromOrigin: true, logger: silentLogger, claimWaitMs: 1_000 });
         const running = agent.start();
         const id = await h.trigger(slug);

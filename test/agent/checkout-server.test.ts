@@ -51,7 +51,7 @@ for (const kind of databaseKinds()) {
       // The server fetched the commit into its mirror at the trigger; the origin then goes away.
       const origin = repo.dir;
       fs.renameSync(origin, `${origin}-gone`);
-      const token = await createRunnerToken(h.server.database, 'server checkout', rc);
+      const token = await createRunnerToken(h.server.database.db, 'server checkout', rc);
       const agent = new Agent({ url: h.server.url, token, resourceClasses: [rc], executor: new HostExecutor({ workDir: tempDir('circlet-co-work-') }), logger: silentLogger, claimWaitMs: 1_000 });
       const running = agent.start();
       try {
@@ -76,7 +76,7 @@ for (const kind of databaseKinds()) {
       await h.trigger(other.slug);
       const projectId = async (slug: string) => (await h.server.call('GET', `/api/v2/project/${slug}`, h.token)).body.id as string;
       const [mineId, otherId] = [await projectId(mine.slug), await projectId(other.slug)];
-      const token = await createRunnerToken(h.server.database, 'scripted', rc);
+      const token = await createRunnerToken(h.server.database.db, 'scripted', rc);
       const scripted = new ScriptedAgent({ url: h.server.url, token, executors: ['machine'] });
       const task = await h.waitFor(() => scripted.claim(1_000), 15_000, 'a claim');
       const secrets = await scripted.call(`/tasks/${task.task.id}/secrets`, {});

@@ -155,7 +155,7 @@ jobs:
       - run: {name: ok, command: 'sleep 1; echo sibling ok'}
 workflows: {main: {jobs: [doomed, sibling]}}
 `);
-      const doomedToken = await createRunnerToken(h.server.database, 'doomed', 'acme/doomed');
+      const doomedToken = await createRunnerToken(h.server.database.db, 'doomed', 'acme/doomed');
       const workDir = tempDir('circlet-doomed-work-');
       const agent = await startAgent(h.server.url, doomedToken, ['--work-dir', workDir]);
       inProcess = await startEmbeddedAgent({ database: h.server.database, url: h.server.url, dataDir: h.server.dataDir, concurrency: 1, logger: silentLogger });

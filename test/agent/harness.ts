@@ -43,7 +43,7 @@ export class Harness {
     const h = new Harness();
     h.server = await startTestServer(kind, { leaseMs: opts.leaseMs ?? 30_000 });
     h.token = (await h.server.user('alice', 'acme')).token;
-    h.runnerToken = await createRunnerToken(h.server.database, 'test agent');
+    h.runnerToken = await createRunnerToken(h.server.database.db, 'test agent');
     return h;
   }
 
@@ -58,11 +58,11 @@ export class Harness {
     const repo = makeRepo(config);
     const slug = `gh/acme/p${++this.n}-${Date.now().toString(36)}`;
     const project = await this.server.project(slug, repo.dir);
-    for (const [k, v] of Object.entries(opts.env ?? {})) await putEnvVar(this.server.database, this.server.secrets, project.id, k, v);
+    for (const [k, v] of Object.entries(opts.env ?? {})) await putEnvVar(this.server.database.db, this.server.secrets, project.id, k, v);
     if (opts.context) {
-      const created = await createContext(this.server.database, project.organization_id, opts.context.name);
+      const created = await createContext(this.server.database.db, project.organization_id, opts.context.name);
       if (!created.ok) throw new Error(`context: ${created.reason}`);
-      for (const [k, v] of Object.entries(opts.context.env)) await putContextEnvVar(this.server.database, this.server.secrets, created.context.id, k, v);
+      for (const [k, v] of Object.entries(opts.context.env)) await putContextEnvVar(this.server.database.db, this.server.secrets, created.context.id, k, v);
     }
     return { slug, repo };
   }

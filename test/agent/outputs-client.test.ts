@@ -29,7 +29,7 @@ for (const kind of databaseKinds()) {
     beforeAll(async () => {
       server = await startTestServer(kind);
       const token = (await server.user('alice', 'acme')).token;
-      runnerToken = await createRunnerToken(server.database, 'test');
+      runnerToken = await createRunnerToken(server.database.db, 'test');
       await server.project('gh/acme/oc', makeRepo('version: 2.1\njobs:\n  a: {machine: true, steps: [{run: echo a}]}\nworkflows: {w: {jobs: [a]}}\n').dir);
       expect((await server.call('POST', '/api/v2/project/gh/acme/oc/pipeline', token, {})).status).toBe(201);
       agent = new ScriptedAgent({ url: server.url, token: runnerToken });

@@ -40,7 +40,7 @@ for (const kind of databaseKinds()) {
       const { token: otherToken } = await server.user('mallory', 'other');
       await server.project('gh/acme/app', repo);
       await server.project('gh/other/secret', repo);
-      const runnerToken = await createRunnerToken(server.database, 'conformance', 'conformance/runner');
+      const runnerToken = await createRunnerToken(server.database.db, 'conformance', 'conformance/runner');
       ctx = { server, token, otherToken, projectSlug: 'gh/acme/app', repo, runnerToken };
       collectRoutes(server, routes);
     });

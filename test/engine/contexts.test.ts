@@ -32,9 +32,9 @@ for (const kind of databaseKinds()) {
     });
 
     async function context(name: string, vars: Record<string, string>): Promise<Context> {
-      const r = await createContext(d, orgId, name);
+      const r = await createContext(d.db, orgId, name);
       if (!r.ok) throw new Error('create failed');
-      for (const [k, v] of Object.entries(vars)) await putContextEnvVar(d, box, r.context.id, k, v);
+      for (const [k, v] of Object.entries(vars)) await putContextEnvVar(d.db, box, r.context.id, k, v);
       contexts[name] = r.context;
       return r.context;
     }
@@ -43,37 +43,37 @@ for (const kind of databaseKinds()) {
       const made = await kind.create();
       d = made.database;
       dispose = made.dispose;
-      const org = await ensureOrganization(d, 'github', 'acme');
-      const other = await ensureOrganization(d, 'github', 'other');
+      const org = await ensureOrganization(d.db, 'github', 'acme');
+      const other = await ensureOrganization(d.db, 'github', 'other');
       orgId = org.id;
-      projectId = (await createProject(d, org, { name: 'app', vcsUrl: '/nonexistent' })).id;
-      otherProjectId = (await createProject(d, org, { name: 'lib', vcsUrl: '/nonexistent' })).id;
-      const member = await ensureUser(d, 'alice');
-      await addMember(d, orgId, member.id, 'member');
+      projectId = (await createProject(d.db, org, { name: 'app', vcsUrl: '/nonexistent' })).id;
+      otherProjectId = (await createProject(d.db, org, { name: 'lib', vcsUrl: '/nonexistent' })).id;
+      const member = await ensureUser(d.db, 'alice');
+      await addMember(d.db, orgId, member.id, 'member');
       memberId = member.id;
-      const outsider = await ensureUser(d, 'mallory');
-      await addMember(d, other.id, outsider.id);
+      const outsider = await ensureUser(d.db, 'mallory');
+      await addMember(d.db, other.id, outsider.id);
       outsiderId = outsider.id;
 
       await context('org-global', { SHARED: 'global', GLOBAL_ONLY: 'g' });
       await context('deploy', { SHARED: 'deploy', DEPLOY_KEY: 'k' });
       const app = await context('app-only', { APP: '1' });
-      await createContextRestriction(d, app.id, { type: 'project', value: projectId, name: 'app' });
+      await createContextRestriction(d.db, app.id, { type: 'project', value: projectId, name: 'app' });
       const lib = await context('lib-only', { LIB: '1' });
-      await createContextRestriction(d, lib.id, { type: 'project', value: otherProjectId, name: 'lib' });
+      await createContextRestriction(d.db, lib.id, { type: 'project', value: otherProjectId, name: 'lib' });
       const both = await context('app-or-lib', { BOTH: '1' });
-      await createContextRestriction(d, both.id, { type: 'project', value: otherProjectId, name: 'lib' });
-      await createContextRestriction(d, both.id, { type: 'project', value: projectId, name: 'app' });
+      await createContextRestriction(d.db, both.id, { type: 'project', value: otherProjectId, name: 'lib' });
+      await createContextRestriction(d.db, both.id, { type: 'project', value: projectId, name: 'app' });
       const mainOnly = await context('main-only', { PROD: 'p' });
-      await createContextRestriction(d, mainOnly.id, { type: 'expression', value: 'pipeline.git.branch == "main" and not job.ssh.enabled' });
+      await createContextRestriction(d.db, mainOnly.id, { type: 'expression', value: 'pipeline.git.branch == "main" and not job.ssh.enabled' });
       const two = await context('two-rules', { TWO: '2' });
-      await createContextRestriction(d, two.id, { type: 'expression', value: 'pipeline.git.branch == "main"' });
-      await createContextRestriction(d, two.id, { type: 'expression', value: 'pipeline.number > 10' });
+      await createContextRestriction(d.db, two.id, { type: 'expression', value: 'pipeline.git.branch == "main"' });
+      await createContextRestriction(d.db, two.id, { type: 'expression', value: 'pipeline.number > 10' });
       const sched = await context('needs-schedule', {});
-      await createContextRestriction(d, sched.id, { type: 'expression', value: 'pipeline.schedule.name == "nightly"' });
+      await createContextRestriction(d.db, sched.id, { type: 'expression', value: 'pipeline.schedule.name == "nightly"' });
       const mixed = await context('app-main', { MIXED: 'm' });
-      await createContextRestriction(d, mixed.id, { type: 'project', value: projectId, name: 'app' });
-      await createContextRestriction(d, mixed.id, { type: 'expression', value: 'pipeline.git.branch starts-with "release/"' });
+      await createContextRestriction(d.db, mixed.id, { type: 'project', value: projectId, name: 'app' });
+      await createContextRestriction(d.db, mixed.id, { type: 'expression', value: 'pipeline.git.branch starts-with "release/"' });
       const grouped = await context('grouped', {});
       await d.db
         .insertInto('context_restrictions')
@@ -85,74 +85,74 @@ for (const kind of databaseKinds()) {
     });
 
     it('no contexts: ok with an empty environment', async () => {
-      expect(await authorizeContexts(d, box, base())).toEqual({ ok: true, environment: {}, contextIds: [] });
+      expect(await authorizeContexts(d.db, box, base())).toEqual({ ok: true, environment: {}, contextIds: [] });
     });
 
     it('merges contexts in list order; later contexts win', async () => {
-      const r = await authorizeContexts(d, box, base({ contextNames: ['org-global', 'deploy'] }));
+      const r = await authorizeContexts(d.db, box, base({ contextNames: ['org-global', 'deploy'] }));
       expect(r).toEqual({
         ok: true,
         environment: { SHARED: 'deploy', GLOBAL_ONLY: 'g', DEPLOY_KEY: 'k' },
         contextIds: [contexts['org-global']!.id, contexts['deploy']!.id],
       });
-      const reversed = await authorizeContexts(d, box, base({ contextNames: ['deploy', 'org-global'] }));
+      const reversed = await authorizeContexts(d.db, box, base({ contextNames: ['deploy', 'org-global'] }));
       expect(reversed.ok && reversed.environment.SHARED).toBe('global');
     });
 
     it('a name listed twice is used once', async () => {
-      const r = await authorizeContexts(d, box, base({ contextNames: ['deploy', 'deploy'] }));
+      const r = await authorizeContexts(d.db, box, base({ contextNames: ['deploy', 'deploy'] }));
       expect(r.ok && r.contextIds).toEqual([contexts['deploy']!.id]);
     });
 
     it('a missing context is not ok', async () => {
-      expect(await authorizeContexts(d, box, base({ contextNames: ['org-global', 'nope'] }))).toEqual({ ok: false, message: contextMessages.notFound('nope') });
+      expect(await authorizeContexts(d.db, box, base({ contextNames: ['org-global', 'nope'] }))).toEqual({ ok: false, message: contextMessages.notFound('nope') });
     });
 
     it("a context of another organization is not found in the project's organization", async () => {
-      const other = await ensureOrganization(d, 'github', 'other');
-      await createContext(d, other.id, 'theirs');
-      expect(await authorizeContexts(d, box, base({ contextNames: ['theirs'] }))).toEqual({ ok: false, message: contextMessages.notFound('theirs') });
+      const other = await ensureOrganization(d.db, 'github', 'other');
+      await createContext(d.db, other.id, 'theirs');
+      expect(await authorizeContexts(d.db, box, base({ contextNames: ['theirs'] }))).toEqual({ ok: false, message: contextMessages.notFound('theirs') });
     });
 
     it('a deleted context is not found', async () => {
       const gone = await context('short-lived', { A: 'a' });
-      await deleteContext(d, gone.id);
-      expect((await authorizeContexts(d, box, base({ contextNames: ['short-lived'] }))).ok).toBe(false);
+      await deleteContext(d.db, gone.id);
+      expect((await authorizeContexts(d.db, box, base({ contextNames: ['short-lived'] }))).ok).toBe(false);
     });
 
     it('the triggering user must be a member of the organization', async () => {
-      expect(await authorizeContexts(d, box, base({ contextNames: ['org-global'], userId: outsiderId }))).toEqual({
+      expect(await authorizeContexts(d.db, box, base({ contextNames: ['org-global'], userId: outsiderId }))).toEqual({
         ok: false,
         message: contextMessages.notMember('org-global'),
       });
-      expect((await authorizeContexts(d, box, base({ contextNames: ['org-global'], userId: crypto.randomUUID() }))).ok).toBe(false);
+      expect((await authorizeContexts(d.db, box, base({ contextNames: ['org-global'], userId: crypto.randomUUID() }))).ok).toBe(false);
     });
 
     it('the system actor (userId null) may use contexts', async () => {
-      const r = await authorizeContexts(d, box, base({ contextNames: ['org-global'], userId: null }));
+      const r = await authorizeContexts(d.db, box, base({ contextNames: ['org-global'], userId: null }));
       expect(r.ok).toBe(true);
     });
 
     it('project restrictions: the project must be one of them', async () => {
-      expect((await authorizeContexts(d, box, base({ contextNames: ['app-only'] }))).ok).toBe(true);
-      expect((await authorizeContexts(d, box, base({ contextNames: ['app-or-lib'] }))).ok).toBe(true);
-      expect(await authorizeContexts(d, box, base({ contextNames: ['lib-only'] }))).toEqual({ ok: false, message: contextMessages.projectRestricted('lib-only') });
+      expect((await authorizeContexts(d.db, box, base({ contextNames: ['app-only'] }))).ok).toBe(true);
+      expect((await authorizeContexts(d.db, box, base({ contextNames: ['app-or-lib'] }))).ok).toBe(true);
+      expect(await authorizeContexts(d.db, box, base({ contextNames: ['lib-only'] }))).toEqual({ ok: false, message: contextMessages.projectRestricted('lib-only') });
     });
 
     it('expression restrictions must all hold', async () => {
-      expect((await authorizeContexts(d, box, base({ contextNames: ['main-only'] }))).ok).toBe(true);
-      const dev = await authorizeContexts(d, box, base({ contextNames: ['main-only'], pipelineValues: { 'git.branch': 'dev' } }));
+      expect((await authorizeContexts(d.db, box, base({ contextNames: ['main-only'] }))).ok).toBe(true);
+      const dev = await authorizeContexts(d.db, box, base({ contextNames: ['main-only'], pipelineValues: { 'git.branch': 'dev' } }));
       expect(dev).toEqual({ ok: false, message: contextMessages.expressionRestricted('main-only', 'pipeline.git.branch == "main" and not job.ssh.enabled') });
-      const ssh = await authorizeContexts(d, box, base({ contextNames: ['main-only'], pipelineValues: { 'git.branch': 'main', 'job.ssh.enabled': true } }));
+      const ssh = await authorizeContexts(d.db, box, base({ contextNames: ['main-only'], pipelineValues: { 'git.branch': 'main', 'job.ssh.enabled': true } }));
       expect(ssh.ok).toBe(false);
-      const prefixed = await authorizeContexts(d, box, base({ contextNames: ['main-only'], pipelineValues: { 'pipeline.git.branch': 'main' } }));
+      const prefixed = await authorizeContexts(d.db, box, base({ contextNames: ['main-only'], pipelineValues: { 'pipeline.git.branch': 'main' } }));
       expect(prefixed.ok).toBe(true);
-      expect((await authorizeContexts(d, box, base({ contextNames: ['two-rules'] }))).ok).toBe(false);
-      expect((await authorizeContexts(d, box, base({ contextNames: ['two-rules'], pipelineValues: { 'git.branch': 'main', number: 11 } }))).ok).toBe(true);
+      expect((await authorizeContexts(d.db, box, base({ contextNames: ['two-rules'] }))).ok).toBe(false);
+      expect((await authorizeContexts(d.db, box, base({ contextNames: ['two-rules'], pipelineValues: { 'git.branch': 'main', number: 11 } }))).ok).toBe(true);
     });
 
     it('an expression over a value the pipeline lacks fails closed, saying why', async () => {
-      const r = await authorizeContexts(d, box, base({ contextNames: ['needs-schedule'] }));
+      const r = await authorizeContexts(d.db, box, base({ contextNames: ['needs-schedule'] }));
       expect(r).toEqual({
         ok: false,
         message: contextMessages.expressionRestricted('needs-schedule', 'pipeline.schedule.name == "nightly"', 'pipeline.schedule.name has no value in this pipeline'),
@@ -161,17 +161,17 @@ for (const kind of databaseKinds()) {
 
     it('project and expression restrictions both apply', async () => {
       const release = { 'git.branch': 'release/1.0' };
-      expect((await authorizeContexts(d, box, base({ contextNames: ['app-main'], pipelineValues: release }))).ok).toBe(true);
-      expect((await authorizeContexts(d, box, base({ contextNames: ['app-main'], pipelineValues: release, projectId: otherProjectId }))).ok).toBe(false);
-      expect((await authorizeContexts(d, box, base({ contextNames: ['app-main'] }))).ok).toBe(false);
+      expect((await authorizeContexts(d.db, box, base({ contextNames: ['app-main'], pipelineValues: release }))).ok).toBe(true);
+      expect((await authorizeContexts(d.db, box, base({ contextNames: ['app-main'], pipelineValues: release, projectId: otherProjectId }))).ok).toBe(false);
+      expect((await authorizeContexts(d.db, box, base({ contextNames: ['app-main'] }))).ok).toBe(false);
     });
 
     it('a restriction circlet cannot evaluate fails closed', async () => {
-      expect(await authorizeContexts(d, box, base({ contextNames: ['grouped'] }))).toEqual({ ok: false, message: contextMessages.unsupportedRestriction('grouped', 'group') });
+      expect(await authorizeContexts(d.db, box, base({ contextNames: ['grouped'] }))).toEqual({ ok: false, message: contextMessages.unsupportedRestriction('grouped', 'group') });
     });
 
     it('one unauthorized context fails the whole set, with the first reason', async () => {
-      const r = await authorizeContexts(d, box, base({ contextNames: ['org-global', 'lib-only', 'nope'] }));
+      const r = await authorizeContexts(d.db, box, base({ contextNames: ['org-global', 'lib-only', 'nope'] }));
       expect(r).toEqual({ ok: false, message: contextMessages.projectRestricted('lib-only') });
     });
   });

@@ -47,7 +47,7 @@ for (const kind of databaseKinds()) {
       const alice = await server.user('alice', 'acme');
       token = alice.token;
       aliceId = alice.user.id;
-      runnerToken = await createRunnerToken(server.database, 'test');
+      runnerToken = await createRunnerToken(server.database.db, 'test');
     });
     afterAll(async () => server?.close());
 

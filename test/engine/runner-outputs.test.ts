@@ -26,7 +26,7 @@ for (const kind of databaseKinds()) {
     beforeAll(async () => {
       server = await startTestServer(kind);
       token = (await server.user('alice', 'acme')).token;
-      runnerToken = await createRunnerToken(server.database, 'test');
+      runnerToken = await createRunnerToken(server.database.db, 'test');
       await server.project('gh/acme/out', makeRepo(CONFIG).dir);
     });
     afterAll(async () => server?.close());

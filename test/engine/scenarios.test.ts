@@ -38,7 +38,7 @@ for (const kind of databaseKinds()) {
       const alice = await server.user('alice', 'acme');
       token = alice.token;
       aliceId = alice.user.id;
-      runnerToken = await createRunnerToken(server.database, 'test');
+      runnerToken = await createRunnerToken(server.database.db, 'test');
     });
     afterAll(async () => server?.close());
 
@@ -429,10 +429,10 @@ workflows:
     });
 
     it('gives a job its contexts; a context that does not exist makes it unauthorized with a message', async () => {
-      const org = (await findOrganization(server.database, 'github', 'acme'))!;
-      const ctx = await createContext(server.database, org.id, `creds-${kind.name}`);
+      const org = (await findOrganization(server.database.db, 'github', 'acme'))!;
+      const ctx = await createContext(server.database.db, org.id, `creds-${kind.name}`);
       if (!ctx.ok) throw new Error('context');
-      await putContextEnvVar(server.database, server.secrets, ctx.context.id, 'DEPLOY_TOKEN', 's3cret');
+      await putContextEnvVar(server.database.db, server.secrets, ctx.context.id, 'DEPLOY_TOKEN', 's3cret');
       const config = `version: 2.1
 jobs:
 ${machine('deploy')}${machine('missing')}${machine('later')}
@@ -477,9 +477,9 @@ workflows:
       const { slug } = await project(config);
       const id = await trigger(slug);
       expect(await agent().claim(0)).toBeUndefined();
-      const otherClass = await createRunnerToken(server.database, 'other', 'acme/cpu');
+      const otherClass = await createRunnerToken(server.database.db, 'other', 'acme/cpu');
       expect(await agent({ token: otherClass }).claim(0)).toBeUndefined();
-      const gpuToken = await createRunnerToken(server.database, 'gpu', 'acme/gpu');
+      const gpuToken = await createRunnerToken(server.database.db, 'gpu', 'acme/gpu');
       expect(await agent({ token: gpuToken, executors: ['docker'] }).claim(0)).toBeUndefined();
       const gpu = agent({ token: gpuToken, executors: ['machine'] });
       const t = (await gpu.claim(0))!;

@@ -126,7 +126,7 @@ for (const kind of databaseKinds()) {
       expect(await tick()).toBe(1);
       expect(await tick()).toBe(0);
       expect(await pipelines()).toHaveLength(3);
-      const stored = await getSchedule(server.database, schedule.id);
+      const stored = await getSchedule(server.database.db, schedule.id);
       expect(Date.parse(stored!.next_run_at!)).toBeGreaterThan(clock.getTime());
 
       // Run as the system, on a tag.

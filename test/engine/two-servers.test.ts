@@ -70,7 +70,7 @@ describe.skipIf(!process.env.CIRCLET_TEST_DATABASE_URL)('two engine processes on
     const token = login.stdout.trim();
     const added = await runCli(['project', 'add', 'gh/acme/multi', '--repo', repo.dir, '--owner', 'alice', '--database-url', url, '--data-dir', dirs[0]!], { env });
     expect(added.code, added.stderr).toBe(0);
-    const runnerToken = await createRunnerToken(database, 'replicas');
+    const runnerToken = await createRunnerToken(database.db, 'replicas');
 
     const agents = [0, 1, 2, 3].map((i) => new ScriptedAgent({ url: servers[i % 2]!.url, token: runnerToken, agentId: `agent-${i}` }));
     const running = agents.map((a) => a.run());

@@ -136,7 +136,7 @@ for (const kind of databaseKinds()) {
     beforeAll(async () => {
       server = await startTestServer(kind, { webhookDelivery: { retryBaseMs: 100, pollMs: 50, timeoutMs: 2_000 } });
       token = (await server.user('alice', 'acme')).token;
-      runnerToken = await createRunnerToken(server.database, 'test');
+      runnerToken = await createRunnerToken(server.database.db, 'test');
     });
     afterEach(async () => {
       while (closers.length) await closers.pop()!();
@@ -245,7 +245,7 @@ for (const kind of databaseKinds()) {
       const hook = await other.call('POST', '/api/v2/webhook', t, { name: 'r', events: ['workflow-completed'], url: rx.url, 'verify-tls': false, 'signing-secret': 's', scope: { id: project.id, type: 'project' } });
       expect(hook.status, hook.text).toBe(201);
       await other.call('POST', '/api/v2/project/gh/acme/flaky/pipeline', t, {});
-      await new ScriptedAgent({ url: other.url, token: await createRunnerToken(other.database, 'x') }).drain();
+      await new ScriptedAgent({ url: other.url, token: await createRunnerToken(other.database.db, 'x') }).drain();
       const log = await until(
         async () => (await other.call('GET', `/api/v2/webhook/${hook.body.id}/deliveries`, t)).body.items,
         (items: any[]) => items.length === 1 && items[0].status === 'failed',
@@ -275,12 +275,12 @@ for (const kind of databaseKinds()) {
       let second: Engine | undefined;
       let third: Engine | undefined;
       try {
-        const user = await ensureUser(database, 'carol');
-        const org = await ensureOrganization(database, 'github', 'acme');
-        await addMember(database, org.id, user.id);
-        const tok = await createApiToken(database, user.id, 't');
+        const user = await ensureUser(database.db, 'carol');
+        const org = await ensureOrganization(database.db, 'github', 'acme');
+        await addMember(database.db, org.id, user.id);
+        const tok = await createApiToken(database.db, user.id, 't');
         const repo = makeRepo(CONFIG);
-        const project = await createProject(database, org, { name: 'restart', vcsUrl: repo.dir });
+        const project = await createProject(database.db, org, { name: 'restart', vcsUrl: repo.dir });
         const call = async (method: string, path: string, body?: unknown) => {
           const res = await fetch(url + path, { method, headers: { 'circle-token': tok, 'content-type': 'application/json' }, body: body === undefined ? undefined : JSON.stringify(body) });
           return { status: res.status, body: (await res.json()) as any };
@@ -288,7 +288,7 @@ for (const kind of databaseKinds()) {
         const hook = await call('POST', '/api/v2/webhook', { name: 'r', events: ['workflow-completed', 'job-completed'], url: rx.url, 'verify-tls': true, 'signing-secret': 's', scope: { id: project.id, type: 'project' } });
         expect(hook.status).toBe(201);
         expect((await call('POST', '/api/v2/project/gh/acme/restart/pipeline', {})).status).toBe(201);
-        await new ScriptedAgent({ url, token: await createRunnerToken(database, 'x') }).drain();
+        await new ScriptedAgent({ url, token: await createRunnerToken(database.db, 'x') }).drain();
         const pending = (await call('GET', `/api/v2/webhook/${hook.body.id}/deliveries`)).body.items;
         expect(pending.map((d: any) => d.status)).toEqual(['pending', 'pending', 'pending']);
         first.stop();

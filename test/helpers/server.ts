@@ -51,15 +51,15 @@ export async function startTestServer(kind: TestDatabaseKind, engineOptions: Par
       fs.rmSync(dataDir, { recursive: true, force: true });
     },
     async user(login, org) {
-      const user = await ensureUser(database, login);
-      if (org) await addMember(database, (await ensureOrganization(database, 'github', org)).id, user.id);
-      return { user, token: await createApiToken(database, user.id, 'test') };
+      const user = await ensureUser(database.db, login);
+      if (org) await addMember(database.db, (await ensureOrganization(database.db, 'github', org)).id, user.id);
+      return { user, token: await createApiToken(database.db, user.id, 'test') };
     },
     async project(slug, repo = '/nonexistent', defaultBranch = 'main') {
       const [provider, org, name] = slug.split('/');
       const vcs = provider === 'bb' || provider === 'bitbucket' ? 'bitbucket' : 'github';
-      const o = await ensureOrganization(database, vcs, org!);
-      return createProject(database, o, { name: name!, vcsUrl: repo, defaultBranch });
+      const o = await ensureOrganization(database.db, vcs, org!);
+      return createProject(database.db, o, { name: name!, vcsUrl: repo, defaultBranch });
     },
     async call(method, path, token, body, headers = {}) {
       const res = await fetch(url + path, {

@@ -138,7 +138,7 @@ for (const kind of databaseKinds()) {
       const p = (await server.call('GET', `/api/v2/pipeline/${res.body.pipelines[0].id}`, token)).body;
       expect(p.trigger.type).toBe('webhook');
       expect(p.vcs).toMatchObject({ branch: 'pr-branch', revision: sha, review_id: '42', review_url: url });
-      const agent = new ScriptedAgent({ url: server.url, token: await createRunnerToken(server.database, 'pr') });
+      const agent = new ScriptedAgent({ url: server.url, token: await createRunnerToken(server.database.db, 'pr') });
       const ran = await agent.drain();
       const mine = ran.find((t) => t.pipeline.id === p.id)!;
       expect(mine.environment.CIRCLE_PULL_REQUEST).toBe(url);

@@ -17,8 +17,8 @@ for (const kind of databaseKinds()) {
     let newProject: () => Promise<Project>;
     beforeAll(async () => {
       ({ database: d, dispose } = await kind.create());
-      const org = await ensureOrganization(d, 'github', 'acme');
-      newProject = () => createProject(d, org, { name: `p-${crypto.randomBytes(4).toString('hex')}`, vcsUrl: '/r' });
+      const org = await ensureOrganization(d.db, 'github', 'acme');
+      newProject = () => createProject(d.db, org, { name: `p-${crypto.randomBytes(4).toString('hex')}`, vcsUrl: '/r' });
     });
     afterAll(async () => {
       await dispose?.();
@@ -27,40 +27,40 @@ for (const kind of databaseKinds()) {
     it('values are sealed at rest: the column never holds the plaintext', async () => {
       const p = await newProject();
       const secret = 'super-secret-value-1234';
-      await putEnvVar(d, box, p.id, 'SECRET', secret);
+      await putEnvVar(d.db, box, p.id, 'SECRET', secret);
       const row = await d.db.selectFrom('project_env_vars').selectAll().where('project_id', '=', p.id).executeTakeFirstOrThrow();
       for (const value of Object.values(row)) expect(String(value)).not.toContain(secret);
       expect(row.value_sealed).toMatch(/^v1:/);
       expect(box.open(row.value_sealed)).toBe(secret);
-      expect((await getEnvVar(d, box, p.id, 'SECRET'))?.value).toBe(secret);
+      expect((await getEnvVar(d.db, box, p.id, 'SECRET'))?.value).toBe(secret);
     });
 
     it('putting an existing name replaces its value', async () => {
       const p = await newProject();
-      await putEnvVar(d, box, p.id, 'X', 'one');
-      const replaced = await putEnvVar(d, box, p.id, 'X', 'two');
+      await putEnvVar(d.db, box, p.id, 'X', 'one');
+      const replaced = await putEnvVar(d.db, box, p.id, 'X', 'two');
       expect(replaced.value).toBe('two');
-      expect((await getEnvVar(d, box, p.id, 'X'))?.value).toBe('two');
+      expect((await getEnvVar(d.db, box, p.id, 'X'))?.value).toBe('two');
       expect(await d.db.selectFrom('project_env_vars').select('name').where('project_id', '=', p.id).execute()).toHaveLength(1);
     });
 
     it('variables belong to their project', async () => {
       const a = await newProject();
       const b = await newProject();
-      await putEnvVar(d, box, a.id, 'ONLY_A', 'v');
-      expect(await getEnvVar(d, box, b.id, 'ONLY_A')).toBeUndefined();
-      expect(await deleteEnvVar(d, b.id, 'ONLY_A')).toBe(false);
-      expect(await listEnvVars(d, box, b.id, 10)).toEqual([]);
+      await putEnvVar(d.db, box, a.id, 'ONLY_A', 'v');
+      expect(await getEnvVar(d.db, box, b.id, 'ONLY_A')).toBeUndefined();
+      expect(await deleteEnvVar(d.db, b.id, 'ONLY_A')).toBe(false);
+      expect(await listEnvVars(d.db, box, b.id, 10)).toEqual([]);
     });
 
     it('lists by name in keyset pages that cover every variable once', async () => {
       const p = await newProject();
       const names = Array.from({ length: 23 }, (_, i) => `V_${String(i).padStart(2, '0')}`);
-      for (const n of [...names].reverse()) await putEnvVar(d, box, p.id, n, `value-${n}`);
+      for (const n of [...names].reverse()) await putEnvVar(d.db, box, p.id, n, `value-${n}`);
       const seen: string[] = [];
       let after: string | undefined;
       for (let pages = 0; pages < 10; pages++) {
-        const rows = await listEnvVars(d, box, p.id, 5, after);
+        const rows = await listEnvVars(d.db, box, p.id, 5, after);
         const page = pageOf(rows, 5, (r) => [r.name]);
         seen.push(...page.items.map((r) => r.name));
         for (const r of page.items) expect(r.value).toBe(`value-${r.name}`);
@@ -72,10 +72,10 @@ for (const kind of databaseKinds()) {
 
     it('deletes', async () => {
       const p = await newProject();
-      await putEnvVar(d, box, p.id, 'GONE', 'v');
-      expect(await deleteEnvVar(d, p.id, 'GONE')).toBe(true);
-      expect(await deleteEnvVar(d, p.id, 'GONE')).toBe(false);
-      expect(await getEnvVar(d, box, p.id, 'GONE')).toBeUndefined();
+      await putEnvVar(d.db, box, p.id, 'GONE', 'v');
+      expect(await deleteEnvVar(d.db, p.id, 'GONE')).toBe(true);
+      expect(await deleteEnvVar(d.db, p.id, 'GONE')).toBe(false);
+      expect(await getEnvVar(d.db, box, p.id, 'GONE')).toBeUndefined();
     });
   });
 }

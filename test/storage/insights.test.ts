@@ -22,8 +22,8 @@ interface Seeded {
 }
 
 async function seed(d: Database): Promise<Seeded> {
-  const org = await ensureOrganization(d, 'github', 'insights');
-  const project = await createProject(d, org, { name: 'app', vcsUrl: '/r' });
+  const org = await ensureOrganization(d.db, 'github', 'insights');
+  const project = await createProject(d.db, org, { name: 'app', vcsUrl: '/r' });
   const db = d.db;
   let number = 0;
   const wf: Record<string, string> = {};

@@ -17,19 +17,19 @@ for (const kind of databaseKinds()) {
     });
 
     it('ensureUser creates once, even when raced', async () => {
-      const users = await Promise.all([ensureUser(d, 'racer'), ensureUser(d, 'racer'), ensureUser(d, 'racer')]);
+      const users = await Promise.all([ensureUser(d.db, 'racer'), ensureUser(d.db, 'racer'), ensureUser(d.db, 'racer')]);
       expect(new Set(users.map((u) => u.id)).size).toBe(1);
-      expect((await getUser(d, users[0]!.id))?.login).toBe('racer');
-      expect((await findUserByLogin(d, 'racer'))?.id).toBe(users[0]!.id);
+      expect((await getUser(d.db, users[0]!.id))?.login).toBe('racer');
+      expect((await findUserByLogin(d.db, 'racer'))?.id).toBe(users[0]!.id);
       const rows = await d.db.selectFrom('users').select('id').where('login', '=', 'racer').execute();
       expect(rows).toHaveLength(1);
     });
 
     it('a token finds its user and is stored only as its SHA-256', async () => {
-      const user = await ensureUser(d, 'tokens');
-      const token = await createApiToken(d, user.id, 'laptop');
+      const user = await ensureUser(d.db, 'tokens');
+      const token = await createApiToken(d.db, user.id, 'laptop');
       expect(token).toMatch(/^[0-9a-f]{40}$/);
-      expect((await userForToken(d, token))?.id).toBe(user.id);
+      expect((await userForToken(d.db, token))?.id).toBe(user.id);
 
       const rows = await d.db.selectFrom('api_tokens').selectAll().where('user_id', '=', user.id).execute();
       expect(rows).toHaveLength(1);
@@ -39,20 +39,20 @@ for (const kind of databaseKinds()) {
     });
 
     it('unknown and near-miss tokens find nobody', async () => {
-      const user = await ensureUser(d, 'nearmiss');
-      const token = await createApiToken(d, user.id, 't');
-      expect(await userForToken(d, 'nope')).toBeUndefined();
-      expect(await userForToken(d, token.slice(0, -1) + (token.endsWith('0') ? '1' : '0'))).toBeUndefined();
-      expect(await userForToken(d, hashToken(token))).toBeUndefined();
+      const user = await ensureUser(d.db, 'nearmiss');
+      const token = await createApiToken(d.db, user.id, 't');
+      expect(await userForToken(d.db, 'nope')).toBeUndefined();
+      expect(await userForToken(d.db, token.slice(0, -1) + (token.endsWith('0') ? '1' : '0'))).toBeUndefined();
+      expect(await userForToken(d.db, hashToken(token))).toBeUndefined();
     });
 
     it('each user has their own tokens', async () => {
-      const a = await ensureUser(d, 'ta');
-      const b = await ensureUser(d, 'tb');
-      const [ta1, ta2, tb] = await Promise.all([createApiToken(d, a.id, '1'), createApiToken(d, a.id, '2'), createApiToken(d, b.id, '1')]);
+      const a = await ensureUser(d.db, 'ta');
+      const b = await ensureUser(d.db, 'tb');
+      const [ta1, ta2, tb] = await Promise.all([createApiToken(d.db, a.id, '1'), createApiToken(d.db, a.id, '2'), createApiToken(d.db, b.id, '1')]);
       expect(new Set([ta1, ta2, tb]).size).toBe(3);
-      expect((await userForToken(d, ta2))?.login).toBe('ta');
-      expect((await userForToken(d, tb))?.login).toBe('tb');
+      expect((await userForToken(d.db, ta2))?.login).toBe('ta');
+      expect((await userForToken(d.db, tb))?.login).toBe('tb');
     });
   });
 }

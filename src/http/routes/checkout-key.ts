@@ -78,9 +78,9 @@ export function checkoutKeyRoutes(app: FastifyInstance, deps: HttpDeps): void {
         if (typeof createdAt !== 'string' || typeof id !== 'string') throw new BadPageToken('Invalid page-token');
         after = { created_at: createdAt, id };
       }
-      const rows = await listCheckoutKeysPage(deps.database, project.id, CHECKOUT_KEY_PAGE_SIZE, after);
+      const rows = await listCheckoutKeysPage(deps.database.db, project.id, CHECKOUT_KEY_PAGE_SIZE, after);
       const page = pageOf(rows, CHECKOUT_KEY_PAGE_SIZE, (k) => [k.created_at, k.id]);
-      const preferredId = await preferredCheckoutKeyId(deps.database, project.id);
+      const preferredId = await preferredCheckoutKeyId(deps.database.db, project.id);
       return { items: page.items.map((k) => checkoutKeyBody(k, preferredId, req.query.digest)), next_page_token: page.next_page_token };
     },
   );
@@ -98,8 +98,8 @@ export function checkoutKeyRoutes(app: FastifyInstance, deps: HttpDeps): void {
     },
     async (req, reply) => {
       const project = await requireProject(deps, req, req.params);
-      const key = await createCheckoutKey(deps.database, deps.secrets, project.id, req.body.type);
-      const preferredId = await preferredCheckoutKeyId(deps.database, project.id);
+      const key = await createCheckoutKey(deps.database.db, deps.secrets, project.id, req.body.type);
+      const preferredId = await preferredCheckoutKeyId(deps.database.db, project.id);
       return reply.status(201).send(checkoutKeyBody(key, preferredId, undefined));
     },
   );
@@ -107,18 +107,18 @@ export function checkoutKeyRoutes(app: FastifyInstance, deps: HttpDeps): void {
   const getOne = async (req: FastifyRequest<{ Params: FingerprintParams; Querystring: DigestQuery }>) => {
     const project = await requireProject(deps, req, req.params);
     const fingerprint = fingerprintOf(req.params);
-    const key = fingerprint ? await findCheckoutKey(deps.database, project.id, fingerprint) : undefined;
+    const key = fingerprint ? await findCheckoutKey(deps.database.db, project.id, fingerprint) : undefined;
     if (!key) throw notFound(KEY_NOT_FOUND);
     // Answer in the digest the key was asked by, unless `digest` says otherwise.
     const digest = req.query.digest ?? (fingerprint.startsWith('SHA256:') ? 'sha256' : 'md5');
-    return checkoutKeyBody(key, await preferredCheckoutKeyId(deps.database, project.id), digest);
+    return checkoutKeyBody(key, await preferredCheckoutKeyId(deps.database.db, project.id), digest);
   };
   const deleteOne = async (req: FastifyRequest<{ Params: FingerprintParams }>) => {
     const project = await requireProject(deps, req, req.params);
     const fingerprint = fingerprintOf(req.params);
-    const key = fingerprint ? await findCheckoutKey(deps.database, project.id, fingerprint) : undefined;
+    const key = fingerprint ? await findCheckoutKey(deps.database.db, project.id, fingerprint) : undefined;
     if (!key) throw notFound(KEY_NOT_FOUND);
-    await deleteCheckoutKey(deps.database, key.id);
+    await deleteCheckoutKey(deps.database.db, key.id);
     return { message: 'Checkout key deleted.' };
   };
 

@@ -209,20 +209,20 @@ async function resolveOwner(deps: HttpDeps, req: FastifyRequest, owner: OwnerRef
   let org: Organization | undefined;
   if (owner.id !== undefined) {
     if (!UUID_RE.test(owner.id)) throw badRequest(`Invalid ${where.id}: must be a UUID`);
-    org = await getOrganization(deps.database, owner.id);
+    org = await getOrganization(deps.database.db, owner.id);
   } else {
     if (owner.type === 'account') throw badRequest(`${where.slug} cannot be used with ${where.type} 'account'; give ${where.id}`);
     const parts = decodeSlashes(owner.slug!).split('/');
     const vcs = parts.length === 2 && parts[1] ? vcsTypeOf(parts[0]!) : undefined;
     if (!vcs) throw badRequest(`Invalid ${where.slug} '${owner.slug}': expected <vcs>/<org>, e.g. gh/my-org`);
     if (vcs === 'circleci') {
-      org = UUID_RE.test(parts[1]!) ? await getOrganization(deps.database, parts[1]!) : undefined;
+      org = UUID_RE.test(parts[1]!) ? await getOrganization(deps.database.db, parts[1]!) : undefined;
       if (org && org.vcs_type !== 'circleci') org = undefined;
     } else {
-      org = await findOrganization(deps.database, vcs, parts[1]!);
+      org = await findOrganization(deps.database.db, vcs, parts[1]!);
     }
   }
-  if (!org || !(await isMember(deps.database, org.id, req.user.id))) throw notFound(ORGANIZATION_NOT_FOUND);
+  if (!org || !(await isMember(deps.database.db, org.id, req.user.id))) throw notFound(ORGANIZATION_NOT_FOUND);
   return org;
 }
 
@@ -233,13 +233,13 @@ async function resolveOwner(deps: HttpDeps, req: FastifyRequest, owner: OwnerRef
  */
 async function requireContext(deps: HttpDeps, req: FastifyRequest, contextId: string, malformed: 400 | 404 = 404): Promise<Context> {
   if (!UUID_RE.test(contextId)) throw malformed === 400 ? badRequest('context_id is invalid.') : notFound(CONTEXT_NOT_FOUND);
-  const context = await getContext(deps.database, contextId);
-  if (!context || !(await isMember(deps.database, context.organization_id, req.user.id))) throw notFound(CONTEXT_NOT_FOUND);
+  const context = await getContext(deps.database.db, contextId);
+  if (!context || !(await isMember(deps.database.db, context.organization_id, req.user.id))) throw notFound(CONTEXT_NOT_FOUND);
   return context;
 }
 
 async function requireAdmin(deps: HttpDeps, req: FastifyRequest, context: Context): Promise<void> {
-  const role = await membershipRole(deps.database, context.organization_id, req.user.id);
+  const role = await membershipRole(deps.database.db, context.organization_id, req.user.id);
   if (role !== 'admin') throw forbidden('Only organization admins can add or remove context restrictions.');
 }
 
@@ -257,7 +257,7 @@ export function contextRoutes(app: FastifyInstance, deps: HttpDeps): void {
       const problem = contextNameProblem(name);
       if (problem) throw badRequest(`Invalid body field 'name': ${problem}`);
       const org = await resolveOwner(deps, req, owner, { id: 'owner.id', slug: 'owner.slug', type: 'owner.type' });
-      const created = await createContext(deps.database, org.id, name);
+      const created = await createContext(deps.database.db, org.id, name);
       if (!created.ok) {
         if (created.reason === 'limit') throw badRequest(`An organization can have at most ${MAX_CONTEXTS_PER_ORGANIZATION} contexts.`);
         throw conflict(`A context named '${name}' already exists in this organization.`);
@@ -279,7 +279,7 @@ export function contextRoutes(app: FastifyInstance, deps: HttpDeps): void {
       );
       const after = q['page-token'] ? (decodePageToken(q['page-token'], 2) as [string, string]) : undefined;
       if (after && (typeof after[0] !== 'string' || typeof after[1] !== 'string')) throw badRequest('Invalid page-token');
-      const rows = await listContexts(deps.database, org.id, PAGE_SIZE, after);
+      const rows = await listContexts(deps.database.db, org.id, PAGE_SIZE, after);
       const page = pageOf(rows, PAGE_SIZE, (c) => [c.name, c.id]);
       return { items: page.items.map(contextBody), next_page_token: page.next_page_token };
     },
@@ -296,7 +296,7 @@ export function contextRoutes(app: FastifyInstance, deps: HttpDeps): void {
     { schema: { tags: ['Context'], operationId: 'deleteContext', params: contextIdParams, response: { 200: messageSchema, ...responses } } },
     async (req) => {
       const context = await requireContext(deps, req, req.params.context_id);
-      await deleteContext(deps.database, context.id);
+      await deleteContext(deps.database.db, context.id);
       return { message: 'Context deleted.' };
     },
   );
@@ -317,7 +317,7 @@ export function contextRoutes(app: FastifyInstance, deps: HttpDeps): void {
       const token = req.query['page-token'];
       const after = token ? decodePageToken(token, 1)[0] : undefined;
       if (after !== undefined && typeof after !== 'string') throw badRequest('Invalid page-token');
-      const rows = await listContextEnvVars(deps.database, context.id, PAGE_SIZE, after);
+      const rows = await listContextEnvVars(deps.database.db, context.id, PAGE_SIZE, after);
       const page = pageOf(rows, PAGE_SIZE, (v) => [v.name]);
       return { items: page.items.map(envVarBody), next_page_token: page.next_page_token };
     },
@@ -341,7 +341,7 @@ export function contextRoutes(app: FastifyInstance, deps: HttpDeps): void {
       const problem = envVarNameProblem(name);
       if (problem) throw badRequest(`Invalid environment variable name '${name.slice(0, 100)}': ${problem}`);
       if (req.body.value.length > MAX_ENV_VAR_VALUE) throw badRequest(`Invalid body field 'value': must be ${MAX_ENV_VAR_VALUE} characters or fewer`);
-      const put = await putContextEnvVar(deps.database, deps.secrets, context.id, name, req.body.value);
+      const put = await putContextEnvVar(deps.database.db, deps.secrets, context.id, name, req.body.value);
       if (!put.ok) throw badRequest(`A context can have at most ${MAX_ENV_VARS_PER_CONTEXT} environment variables.`);
       return envVarBody(put.envVar);
     },
@@ -360,7 +360,7 @@ export function contextRoutes(app: FastifyInstance, deps: HttpDeps): void {
     async (req) => {
       // Idempotent, like CircleCI's: the official CLI relies on a missing variable not being an error.
       const context = await requireContext(deps, req, req.params.context_id);
-      await deleteContextEnvVar(deps.database, context.id, req.params.env_var_name);
+      await deleteContextEnvVar(deps.database.db, context.id, req.params.env_var_name);
       return { message: 'Environment variable deleted.' };
     },
   );
@@ -370,7 +370,7 @@ export function contextRoutes(app: FastifyInstance, deps: HttpDeps): void {
     { schema: { tags: ['Context'], operationId: 'getContextRestrictions', params: contextIdParams, response: { 200: restrictionListSchema, ...responses } } },
     async (req) => {
       const context = await requireContext(deps, req, req.params.context_id, 400);
-      const rows = await listContextRestrictions(deps.database, context.id);
+      const rows = await listContextRestrictions(deps.database.db, context.id);
       return { items: rows.map((r) => ({ context_id: r.context_id, ...restrictionBody(r) })), next_page_token: null };
     },
   );
@@ -395,7 +395,7 @@ export function contextRoutes(app: FastifyInstance, deps: HttpDeps): void {
       if (type === 'group') {
         throw badRequest("Invalid body field 'restriction_type': group restrictions are not supported (circlet has no organization groups)");
       } else if (type === 'project') {
-        const project = UUID_RE.test(value) ? await getProject(deps.database, value) : undefined;
+        const project = UUID_RE.test(value) ? await getProject(deps.database.db, value) : undefined;
         if (!project || project.organization_id !== context.organization_id) throw badRequest(PROJECT_NO_ACCESS);
         name = project.name;
       } else {
@@ -403,7 +403,7 @@ export function contextRoutes(app: FastifyInstance, deps: HttpDeps): void {
         const problem = contextExpressionProblem(value);
         if (problem) throw badRequest(`Invalid body field 'restriction_value': invalid expression: ${problem}`);
       }
-      const created = await createContextRestriction(deps.database, context.id, { type, value, name });
+      const created = await createContextRestriction(deps.database.db, context.id, { type, value, name });
       if (!created.ok) throw conflict("The restriction you're trying to add already exists.");
       return reply.status(201).send(restrictionBody(created.restriction));
     },
@@ -423,7 +423,7 @@ export function contextRoutes(app: FastifyInstance, deps: HttpDeps): void {
       const context = await requireContext(deps, req, req.params.context_id, 400);
       if (!UUID_RE.test(req.params.restriction_id)) throw badRequest('restriction_id is invalid.');
       await requireAdmin(deps, req, context);
-      if (!(await deleteContextRestriction(deps.database, context.id, req.params.restriction_id))) throw notFound('Context restriction not found.');
+      if (!(await deleteContextRestriction(deps.database.db, context.id, req.params.restriction_id))) throw notFound('Context restriction not found.');
       return { message: 'Context restriction deleted.' };
     },
   );

@@ -63,7 +63,7 @@ export function envVarRoutes(app: FastifyInstance, deps: HttpDeps): void {
         if (typeof name !== 'string') throw new BadPageToken('Invalid page-token');
         after = name;
       }
-      const rows = await listEnvVars(deps.database, deps.secrets, project.id, ENV_VAR_PAGE_SIZE, after);
+      const rows = await listEnvVars(deps.database.db, deps.secrets, project.id, ENV_VAR_PAGE_SIZE, after);
       const page = pageOf(rows, ENV_VAR_PAGE_SIZE, (r) => [r.name]);
       return { items: page.items.map(envVarBody), next_page_token: page.next_page_token };
     },
@@ -82,7 +82,7 @@ export function envVarRoutes(app: FastifyInstance, deps: HttpDeps): void {
     },
     async (req, reply) => {
       const project = await requireProject(deps, req, req.params);
-      const v = await putEnvVar(deps.database, deps.secrets, project.id, req.body.name, req.body.value);
+      const v = await putEnvVar(deps.database.db, deps.secrets, project.id, req.body.name, req.body.value);
       return reply.status(201).send(envVarBody(v));
     },
   );
@@ -93,7 +93,7 @@ export function envVarRoutes(app: FastifyInstance, deps: HttpDeps): void {
     async (req) => {
       const project = await requireProject(deps, req, req.params);
       checkName(req.params.name);
-      const v = await getEnvVar(deps.database, deps.secrets, project.id, req.params.name);
+      const v = await getEnvVar(deps.database.db, deps.secrets, project.id, req.params.name);
       if (!v) throw notFound('Environment variable not found');
       return envVarBody(v);
     },
@@ -105,7 +105,7 @@ export function envVarRoutes(app: FastifyInstance, deps: HttpDeps): void {
     async (req) => {
       const project = await requireProject(deps, req, req.params);
       checkName(req.params.name);
-      if (!(await deleteEnvVar(deps.database, project.id, req.params.name))) throw notFound('Environment variable not found');
+      if (!(await deleteEnvVar(deps.database.db, project.id, req.params.name))) throw notFound('Environment variable not found');
       return { message: 'Environment variable deleted.' };
     },
   );

@@ -86,7 +86,7 @@ function jsonOf(raw: Buffer, req: FastifyRequest): unknown {
 async function candidates(deps: HttpDeps, slug: string | undefined, urls: string[]): Promise<ProjectWithOrg[]> {
   if (slug) {
     const parsed = parseProjectSlug(slug);
-    const project = parsed ? await findProjectBySlug(deps.database, parsed) : undefined;
+    const project = parsed ? await findProjectBySlug(deps.database.db, parsed) : undefined;
     return project ? [project] : [];
   }
   const wanted = new Set(urls.map(normalizeRepositoryUrl));
@@ -94,7 +94,7 @@ async function candidates(deps: HttpDeps, slug: string | undefined, urls: string
   const ids = (await projectRepositories(deps.database.db)).filter((p) => wanted.has(normalizeRepositoryUrl(p.vcs_url))).map((p) => p.id);
   const out: ProjectWithOrg[] = [];
   for (const id of ids) {
-    const p = await getProject(deps.database, id);
+    const p = await getProject(deps.database.db, id);
     if (p) out.push(p);
   }
   return out;
@@ -117,7 +117,7 @@ async function handle(deps: HttpDeps, req: FastifyRequest, reply: FastifyReply, 
   if (projects.length === 0) throw notFound(slug ? 'Project not found' : 'No project matches this repository; add ?project=<slug> to the webhook URL');
   let project: ProjectWithOrg | undefined;
   for (const p of projects) {
-    if (verify(await projectHookSecret(deps.database, deps.secrets, p.id, generateToken), raw, req)) {
+    if (verify(await projectHookSecret(deps.database.db, deps.secrets, p.id, generateToken), raw, req)) {
       project = p;
       break;
     }
@@ -183,7 +183,7 @@ export function forgeHookRoutes(app: FastifyInstance, deps: HttpDeps): void {
     { schema: { hide: true, params: projectSlugParams, response: { 200: receiverSchema, ...errorResponses } } },
     async (req) => {
       const project = await requireProject(deps, req, req.params);
-      return receiverInfo(deps, project, await projectHookSecret(deps.database, deps.secrets, project.id, generateToken));
+      return receiverInfo(deps, project, await projectHookSecret(deps.database.db, deps.secrets, project.id, generateToken));
     },
   );
 
@@ -193,7 +193,7 @@ export function forgeHookRoutes(app: FastifyInstance, deps: HttpDeps): void {
     async (req) => {
       const project = await requireProject(deps, req, req.params);
       const secret = generateToken();
-      await rotateProjectHookSecret(deps.database, deps.secrets, project.id, secret);
+      await rotateProjectHookSecret(deps.database.db, deps.secrets, project.id, secret);
       return receiverInfo(deps, project, secret);
     },
   );

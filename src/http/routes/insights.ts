@@ -71,12 +71,12 @@ function listParam(v: unknown): string[] | undefined {
 
 async function requireOrg(deps: HttpDeps, req: FastifyRequest, vcs: string | undefined, orgOrId: string): Promise<Organization> {
   let org: Organization | undefined;
-  if (vcs === undefined) org = UUID_RE.test(orgOrId) ? await getOrganization(deps.database, orgOrId.toLowerCase()) : undefined;
+  if (vcs === undefined) org = UUID_RE.test(orgOrId) ? await getOrganization(deps.database.db, orgOrId.toLowerCase()) : undefined;
   else {
     const type = vcs === 'gh' || vcs === 'github' ? 'github' : vcs === 'bb' || vcs === 'bitbucket' ? 'bitbucket' : undefined;
-    org = type ? await findOrganization(deps.database, type, orgOrId) : undefined;
+    org = type ? await findOrganization(deps.database.db, type, orgOrId) : undefined;
   }
-  if (!org || !(await isMember(deps.database, org.id, req.user.id))) throw notFound('Organization not found');
+  if (!org || !(await isMember(deps.database.db, org.id, req.user.id))) throw notFound('Organization not found');
   return org;
 }
 

@@ -63,8 +63,8 @@ const definitionSchema = {
 const errors = { 400: messageSchema, 401: messageSchema, 404: messageSchema } as const;
 
 async function requireProjectById(deps: HttpDeps, req: FastifyRequest, projectId: string): Promise<ProjectWithOrg> {
-  const project = UUID_RE.test(projectId) ? await getProject(deps.database, projectId) : undefined;
-  if (!project || !(await isMember(deps.database, project.organization_id, req.user.id))) throw notFound(PROJECT_NOT_FOUND);
+  const project = UUID_RE.test(projectId) ? await getProject(deps.database.db, projectId) : undefined;
+  if (!project || !(await isMember(deps.database.db, project.organization_id, req.user.id))) throw notFound(PROJECT_NOT_FOUND);
   return project;
 }
 

@@ -65,7 +65,7 @@ function needsSsh(url: string): boolean {
 
 /** The commit a ref names and the config file in it, or the git error. */
 async function resolveAt(deps: HttpDeps, project: ProjectWithOrg, ref: Ref): Promise<ResolvedRevision | GitError> {
-  const key = needsSsh(project.vcs_url) ? await preferredPrivateKey(deps.database, deps.secrets, project.id) : undefined;
+  const key = needsSsh(project.vcs_url) ? await preferredPrivateKey(deps.database.db, deps.secrets, project.id) : undefined;
   try {
     return await deps.engine.deps.mirrors.resolve(project.id, project.vcs_url, ref, CONFIG_PATH, key);
   } catch (err) {

@@ -31,8 +31,8 @@ export const parametersSchema = {
 const pageQuery = { type: 'object', properties: { 'page-token': { type: 'string' }, branch: { type: 'string' } } } as const;
 
 export async function presentPipeline(deps: HttpDeps, p: Pipeline, project?: ProjectWithOrg) {
-  const proj = project ?? (await getProject(deps.database, p.project_id))!;
-  const actor = p.trigger_actor_id ? await getUser(deps.database, p.trigger_actor_id) : undefined;
+  const proj = project ?? (await getProject(deps.database.db, p.project_id))!;
+  const actor = p.trigger_actor_id ? await getUser(deps.database.db, p.trigger_actor_id) : undefined;
   return pipelineBody(p, proj, actor);
 }
 
@@ -60,7 +60,7 @@ export function pipelineRoutes(app: FastifyInstance, deps: HttpDeps): void {
       },
     },
     async (req) => {
-      let orgs = await organizationsOfUser(deps.database, req.user.id);
+      let orgs = await organizationsOfUser(deps.database.db, req.user.id);
       const slug = req.query['org-slug']?.replace(/%2f/gi, '/');
       if (slug) {
         const [provider, name] = slug.split('/');

@@ -40,12 +40,12 @@ const ORGANIZATION_NOT_FOUND = 'Organization not found';
 async function requireOrganization(deps: HttpDeps, req: FastifyRequest, vcs: string | undefined, orgOrId: string): Promise<Organization> {
   let org: Organization | undefined;
   if (vcs === undefined || vcsTypeOf(vcs) === 'circleci') {
-    org = UUID_RE.test(orgOrId) ? await getOrganization(deps.database, orgOrId.toLowerCase()) : undefined;
+    org = UUID_RE.test(orgOrId) ? await getOrganization(deps.database.db, orgOrId.toLowerCase()) : undefined;
   } else {
     const type = vcsTypeOf(vcs);
-    org = type ? await findOrganization(deps.database, type, orgOrId) : undefined;
+    org = type ? await findOrganization(deps.database.db, type, orgOrId) : undefined;
   }
-  if (!org || !(await isMember(deps.database, org.id, req.user.id))) throw notFound(ORGANIZATION_NOT_FOUND);
+  if (!org || !(await isMember(deps.database.db, org.id, req.user.id))) throw notFound(ORGANIZATION_NOT_FOUND);
   return org;
 }
 
@@ -91,8 +91,8 @@ export function projectRoutes(app: FastifyInstance, deps: HttpDeps): void {
     },
     async (req) => {
       const project = await requireProject(deps, req, req.params);
-      if ((await membershipRole(deps.database, project.organization_id, req.user.id)) !== 'admin') throw forbidden('Permission denied.');
-      await deleteProject(deps.database, project.id);
+      if ((await membershipRole(deps.database.db, project.organization_id, req.user.id)) !== 'admin') throw forbidden('Permission denied.');
+      await deleteProject(deps.database.db, project.id);
       return { message: 'Project deleted.' };
     },
   );
@@ -105,9 +105,9 @@ export function projectRoutes(app: FastifyInstance, deps: HttpDeps): void {
     }
     const vcsUrl = body.vcs_url ?? body.repo_url ?? defaultVcsUrl(org, body.name);
     if (vcsUrl === undefined) throw badRequest("Missing body field 'vcs_url': the repository URL is required for this organization");
-    if (await findProjectInOrganization(deps.database, org.id, body.name)) throw conflict('Project already exists');
+    if (await findProjectInOrganization(deps.database.db, org.id, body.name)) throw conflict('Project already exists');
     try {
-      return projectBody(await createProject(deps.database, org, { name: body.name, vcsUrl, defaultBranch: body.default_branch }));
+      return projectBody(await createProject(deps.database.db, org, { name: body.name, vcsUrl, defaultBranch: body.default_branch }));
     } catch (err) {
       if (isUniqueViolation(err)) throw conflict('Project already exists');
       throw err;
@@ -156,10 +156,10 @@ export function projectRoutes(app: FastifyInstance, deps: HttpDeps): void {
       // `write_settings_requires_admin`, once on, limits changes to organization admins; only
       // admins may turn it on or off.
       const adminOnly = projectSettings(project).advanced.write_settings_requires_admin || advanced.write_settings_requires_admin !== undefined;
-      if (adminOnly && (await membershipRole(deps.database, project.organization_id, req.user.id)) !== 'admin') {
+      if (adminOnly && (await membershipRole(deps.database.db, project.organization_id, req.user.id)) !== 'admin') {
         throw forbidden('Permission denied.');
       }
-      const result = await patchProjectSettings(deps.database, project.id, advanced);
+      const result = await patchProjectSettings(deps.database.db, project.id, advanced);
       if (!result) throw new ApiError(404, 'Project not found');
       return result;
     },

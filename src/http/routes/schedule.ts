@@ -110,7 +110,7 @@ function scheduleBody(s: Schedule, project: ProjectWithOrg, actor: User | undefi
 }
 
 async function present(deps: HttpDeps, s: Schedule, project: ProjectWithOrg) {
-  const actor = s.attribution_actor === 'current' && s.actor_user_id ? await getUser(deps.database, s.actor_user_id) : undefined;
+  const actor = s.attribution_actor === 'current' && s.actor_user_id ? await getUser(deps.database.db, s.actor_user_id) : undefined;
   return scheduleBody(s, project, actor);
 }
 
@@ -145,9 +145,9 @@ function checkTimetable(input: unknown): Timetable {
 }
 
 async function requireSchedule(deps: HttpDeps, req: FastifyRequest, id: string): Promise<{ schedule: Schedule; project: ProjectWithOrg }> {
-  const schedule = UUID_RE.test(id) ? await getSchedule(deps.database, id) : undefined;
-  const project = schedule && (await getProject(deps.database, schedule.project_id));
-  if (!schedule || !project || !(await isMember(deps.database, project.organization_id, req.user.id))) throw notFound(SCHEDULE_NOT_FOUND);
+  const schedule = UUID_RE.test(id) ? await getSchedule(deps.database.db, id) : undefined;
+  const project = schedule && (await getProject(deps.database.db, schedule.project_id));
+  if (!schedule || !project || !(await isMember(deps.database.db, project.organization_id, req.user.id))) throw notFound(SCHEDULE_NOT_FOUND);
   return { schedule, project };
 }
 
@@ -187,7 +187,7 @@ export function scheduleRoutes(app: FastifyInstance, deps: HttpDeps): void {
         created_at: nowIso(at),
         updated_at: nowIso(at),
       };
-      await insertSchedule(deps.database, row);
+      await insertSchedule(deps.database.db, row);
       return reply.status(201).send(scheduleBody(row, project, req.user));
     },
   );
@@ -208,7 +208,7 @@ export function scheduleRoutes(app: FastifyInstance, deps: HttpDeps): void {
       const token = req.query['page-token'];
       const after = token ? (decodePageToken(token, 2) as [string, string]) : undefined;
       if (after && (typeof after[0] !== 'string' || typeof after[1] !== 'string')) throw badRequest('Invalid page-token');
-      const rows = await listSchedules(deps.database, project.id, PAGE_SIZE, after);
+      const rows = await listSchedules(deps.database.db, project.id, PAGE_SIZE, after);
       const page = pageOf(rows, PAGE_SIZE, (s) => [s.created_at, s.id]);
       return { items: await Promise.all(page.items.map((s) => present(deps, s, project))), next_page_token: page.next_page_token };
     },
@@ -255,7 +255,7 @@ export function scheduleRoutes(app: FastifyInstance, deps: HttpDeps): void {
         // `current` means the caller making this request, as on create.
         changes.actor_user_id = req.user.id;
       }
-      await updateSchedule(deps.database, schedule.id, changes);
+      await updateSchedule(deps.database.db, schedule.id, changes);
       return present(deps, { ...schedule, ...changes }, project);
     },
   );
@@ -265,7 +265,7 @@ export function scheduleRoutes(app: FastifyInstance, deps: HttpDeps): void {
     { schema: { tags, operationId: 'deleteScheduleById', params: scheduleIdParams, response: { 200: messageSchema, ...errorResponses } } },
     async (req) => {
       const { schedule } = await requireSchedule(deps, req, req.params.id);
-      await deleteSchedule(deps.database, schedule.id);
+      await deleteSchedule(deps.database.db, schedule.id);
       return { message: 'Schedule deleted.' };
     },
   );

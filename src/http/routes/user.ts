@@ -36,7 +36,7 @@ export function userRoutes(app: FastifyInstance, deps: HttpDeps): void {
     '/api/v2/me/collaborations',
     { schema: { tags: ['User'], operationId: 'getCollaborations', response: { 200: collaborationSchema, ...errorResponses } } },
     async (req) => {
-      const orgs = await organizationsOfUser(deps.database, req.user.id);
+      const orgs = await organizationsOfUser(deps.database.db, req.user.id);
       return orgs.map((o) => ({ id: o.id, 'vcs-type': o.vcs_type, name: o.name, avatar_url: '', slug: formatOrgSlug(o.vcs_type, o.name) }));
     },
   );
@@ -52,7 +52,7 @@ export function userRoutes(app: FastifyInstance, deps: HttpDeps): void {
       },
     },
     async (req) => {
-      const user = UUID_RE.test(req.params.id) ? await getUser(deps.database, req.params.id) : undefined;
+      const user = UUID_RE.test(req.params.id) ? await getUser(deps.database.db, req.params.id) : undefined;
       if (!user) throw notFound('User not found');
       return userBody(user);
     },

@@ -127,7 +127,7 @@ export async function buildContexts(deps: HttpDeps, jobs: Job[]): Promise<BuildC
   );
   const projects = new Map<string, ProjectWithOrg>();
   for (const id of uniq(jobs.map((j) => j.project_id))) {
-    const p = await getProject(deps.database, id);
+    const p = await getProject(deps.database.db, id);
     if (p) projects.set(id, p);
   }
   const userIds = uniq([...workflows.values()].map((w) => w.started_by));
@@ -192,7 +192,7 @@ export function v1BuildRoutes(app: FastifyInstance, deps: HttpDeps): void {
   const summaries = async (rows: Job[]) => (await buildContexts(deps, rows)).map(buildSummary);
 
   app.get<{ Querystring: ListQuery }>('/api/v1.1/recent-builds', { schema: { querystring: listQuery } }, async (req) => {
-    const orgs = await organizationsOfUser(deps.database, req.user.id);
+    const orgs = await organizationsOfUser(deps.database.db, req.user.id);
     if (orgs.length === 0) return [];
     const { limit, offset } = page(req.query);
     const rows = await numberedJobs(deps)

@@ -199,8 +199,8 @@ const uniqueEvents = (events: string[]) => [...new Set(events)] as WebhookEvent[
 /** The project a scope id names, when the caller is a member of its organization. */
 async function visibleProject(deps: HttpDeps, req: FastifyRequest, id: string, field: string): Promise<ProjectWithOrg> {
   if (!UUID_RE.test(id)) throw badRequest(`Invalid ${field}: must be a UUID`);
-  const project = await getProject(deps.database, id);
-  if (!project || !(await isMember(deps.database, project.organization_id, req.user.id))) throw notFound(PROJECT_NOT_FOUND);
+  const project = await getProject(deps.database.db, id);
+  if (!project || !(await isMember(deps.database.db, project.organization_id, req.user.id))) throw notFound(PROJECT_NOT_FOUND);
   return project;
 }
 
@@ -208,8 +208,8 @@ async function requireWebhook(deps: HttpDeps, req: FastifyRequest, id: string): 
   if (!UUID_RE.test(id)) throw notFound(WEBHOOK_NOT_FOUND);
   const w = await getWebhook(deps.database.db, deps.secrets, id);
   if (!w) throw notFound(WEBHOOK_NOT_FOUND);
-  const project = await getProject(deps.database, w.project_id);
-  if (!project || !(await isMember(deps.database, project.organization_id, req.user.id))) throw notFound(WEBHOOK_NOT_FOUND);
+  const project = await getProject(deps.database.db, w.project_id);
+  if (!project || !(await isMember(deps.database.db, project.organization_id, req.user.id))) throw notFound(WEBHOOK_NOT_FOUND);
   return w;
 }
 
@@ -226,7 +226,7 @@ export function webhookRoutes(app: FastifyInstance, deps: HttpDeps): void {
       const b = req.body;
       checkFields(b);
       const project = await visibleProject(deps, req, b.scope.id, "body field 'scope.id'");
-      const created = await createWebhook(deps.database, deps.secrets, {
+      const created = await createWebhook(deps.database.db, deps.secrets, {
         projectId: project.id,
         name: b.name,
         url: b.url,

@@ -37,9 +37,9 @@ async function acmeId({ server, token }: CaseContext): Promise<string> {
 
 /** A plain (non-admin) member of acme, with a token. */
 async function memberToken({ server }: CaseContext): Promise<string> {
-  const user = await ensureUser(server.database, `member-${suffix()}`);
-  await addMember(server.database, (await ensureOrganization(server.database, 'github', 'acme')).id, user.id, 'member');
-  return createApiToken(server.database, user.id, 'test');
+  const user = await ensureUser(server.database.db, `member-${suffix()}`);
+  await addMember(server.database.db, (await ensureOrganization(server.database.db, 'github', 'acme')).id, user.id, 'member');
+  return createApiToken(server.database.db, user.id, 'test');
 }
 
 async function addRestriction(ctx: CaseContext, id: string, type: string, value: string): Promise<string> {
@@ -210,9 +210,9 @@ export const cases: ConformanceCase[] = [
     call: async ({ server }) => {
       const org = `pager-${suffix()}`;
       const { token } = await server.user(`pager-${suffix()}`, org);
-      const o = await ensureOrganization(server.database, 'github', org);
+      const o = await ensureOrganization(server.database.db, 'github', org);
       pagedNames = Array.from({ length: 25 }, (_, i) => `c-${String(i).padStart(2, '0')}`);
-      for (const n of [...pagedNames].reverse()) await createContext(server.database, o.id, n);
+      for (const n of [...pagedNames].reverse()) await createContext(server.database.db, o.id, n);
       pagedOwner = `gh/${org}`;
       pagedToken = token;
       return { method: 'GET', path: `/api/v2/context?owner-slug=${pagedOwner}`, token };

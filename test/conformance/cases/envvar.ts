@@ -86,7 +86,7 @@ export const cases: ConformanceCase[] = [
     call: async (ctx) => {
       const p = await fresh(ctx);
       const project = (await ctx.server.call('GET', p, ctx.token)).body;
-      for (let i = 0; i < 101; i++) await putEnvVar(ctx.server.database, ctx.server.secrets, project.id, `VAR_${String(i).padStart(3, '0')}`, `value-${i}`);
+      for (let i = 0; i < 101; i++) await putEnvVar(ctx.server.database.db, ctx.server.secrets, project.id, `VAR_${String(i).padStart(3, '0')}`, `value-${i}`);
       pagedPath = `${p}/envvar`;
       return { method: 'GET', path: pagedPath, token: ctx.token };
     },

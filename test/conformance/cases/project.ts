@@ -21,9 +21,9 @@ async function acmeId({ server, token }: CaseContext): Promise<string> {
 
 /** A plain (non-admin) member of acme, with a token. */
 async function memberToken({ server }: CaseContext): Promise<string> {
-  const user = await ensureUser(server.database, 'plain-member');
-  await addMember(server.database, (await ensureOrganization(server.database, 'github', 'acme')).id, user.id, 'member');
-  return createApiToken(server.database, user.id, 'test');
+  const user = await ensureUser(server.database.db, 'plain-member');
+  await addMember(server.database.db, (await ensureOrganization(server.database.db, 'github', 'acme')).id, user.id, 'member');
+  return createApiToken(server.database.db, user.id, 'test');
 }
 
 async function otherOrgId(ctx: CaseContext): Promise<string> {
