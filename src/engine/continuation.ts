@@ -2,13 +2,14 @@
 import { checkContinuation } from '../config/index.ts';
 import { nowIso } from '../domain/clock.ts';
 import { hashToken } from '../domain/tokens.ts';
-import { findPipelineByContinuationKey, getPipeline, updatePipeline } from '../storage/pipelines.ts';
+import { findPipelineByContinuationKey, getPipeline, updatePipeline, useContinuation } from '../storage/pipelines.ts';
 import { workflowsOfPipeline } from '../storage/workflows.ts';
 import { EngineError } from './control.ts';
 import type { EngineDeps } from './deps.ts';
 import { planWorkflows } from './plan.ts';
 import { TERMINAL_WORKFLOW } from './status.ts';
 import { compileSafely, configErrors, startWorkflows } from './trigger.ts';
+import { inTransaction } from '../storage/executor.ts';
 
 /**
  * Continues a setup pipeline. The key works once, and only while the pipeline's setup
@@ -31,15 +32,8 @@ export async function continuePipeline(deps: EngineDeps, key: string, configurat
   for (const d of checkContinuation(input)) if (d.severity === 'error' && d.path !== 'setup') errors.push({ type: 'config', message: d.message });
 
   let queued = 0;
-  await db.transaction().execute(async (trx) => {
-    const claimed = await trx
-      .updateTable('pipelines')
-      .set({ continuation_state: 'used' })
-      .where('id', '=', found.id)
-      .where('continuation_state', '=', 'pending')
-      .returning('id')
-      .executeTakeFirst();
-    if (!claimed) throw new EngineError('invalid', 'Invalid or expired continuation key');
+  await inTransaction(db, async (trx) => {
+    if (!(await useContinuation(trx, found.id))) throw new EngineError('invalid', 'Invalid or expired continuation key');
     const now = nowIso(deps.now());
     if (errors.length > 0 || !result.config) {
       await updatePipeline(trx, found.id, { state: 'errored', errors: JSON.stringify(errors), source_config: configuration, updated_at: now });

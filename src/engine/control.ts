@@ -1,12 +1,13 @@
 // User actions on running work: cancel a workflow or a job, approve an approval job.
 import { nowIso } from '../domain/clock.ts';
-import type { Db } from '../storage/executor.ts';
+import { type Db, inTransaction } from '../storage/executor.ts';
 import { getJob, jobsOfWorkflow, updateJob, type Job } from '../storage/jobs.ts';
 import { getWorkflow, lockWorkflow, updateWorkflow } from '../storage/workflows.ts';
 import { advanceWorkflow } from './advance.ts';
 import type { EngineDeps } from './deps.ts';
 import { isTerminalJob } from './status.ts';
 import { recordCompletions, WEBHOOKS_EVENT } from './webhooks.ts';
+import { cancelTasksOfJob } from '../storage/tasks.ts';
 
 export class EngineError extends Error {
   constructor(
@@ -28,8 +29,7 @@ async function cancelJobRecord(deps: EngineDeps, trx: Db, job: Job, userId: stri
   if (isTerminalJob(job.status)) return false;
   if (job.status === 'blocked' && !blockedToo) return false;
   const now = nowIso(deps.now());
-  await trx.updateTable('tasks').set({ status: 'canceled', stopped_at: now }).where('job_id', '=', job.id).where('status', '=', 'queued').execute();
-  const running = await trx.updateTable('tasks').set({ cancel_requested: 1 }).where('job_id', '=', job.id).where('status', '=', 'running').returning('id').execute();
+  const running = await cancelTasksOfJob(trx, job.id, now);
   const changes: Partial<Job> = { canceled_by: userId };
   if (running.length === 0) Object.assign(changes, { status: 'canceled', stopped_at: now });
   await updateJob(trx, job.id, changes);
@@ -39,7 +39,7 @@ async function cancelJobRecord(deps: EngineDeps, trx: Db, job: Job, userId: stri
 export async function cancelWorkflow(deps: EngineDeps, workflowId: string, userId: string | null): Promise<void> {
   let signal = false;
   let hooks = 0;
-  await deps.database.db.transaction().execute(async (trx) => {
+  await inTransaction(deps.database.db, async (trx) => {
     const wf = await lockWorkflow(trx, workflowId);
     if (!wf) throw new EngineError('not_found', 'Workflow not found');
     const jobs = await jobsOfWorkflow(trx, workflowId);
@@ -58,7 +58,7 @@ export async function cancelJob(deps: EngineDeps, jobId: string, userId: string 
   let signal = false;
   let queued = 0;
   let hooks = 0;
-  await deps.database.db.transaction().execute(async (trx) => {
+  await inTransaction(deps.database.db, async (trx) => {
     const found = await getJob(trx, jobId);
     if (!found) throw new EngineError('not_found', 'Job not found');
     await lockWorkflow(trx, found.workflow_id);
@@ -76,7 +76,7 @@ export async function cancelJob(deps: EngineDeps, jobId: string, userId: string 
 export async function approveJob(deps: EngineDeps, workflowId: string, approvalRequestId: string, userId: string): Promise<void> {
   let queued = 0;
   let hooks = 0;
-  await deps.database.db.transaction().execute(async (trx) => {
+  await inTransaction(deps.database.db, async (trx) => {
     const wf = await getWorkflow(trx, workflowId);
     if (!wf) throw new EngineError('not_found', 'Workflow not found');
     await lockWorkflow(trx, workflowId);

@@ -7,7 +7,7 @@ import { cacheExists, insertCache, newestCacheWithPrefix, deleteCaches } from '.
 import { getJob, jobsOfWorkflow, type Job, type Task } from '../storage/jobs.ts';
 import { insertTestResults, recentTimings } from '../storage/test-results.ts';
 import { getWorkflow } from '../storage/workflows.ts';
-import { insertWorkspaceLayer, layersOfJobs } from '../storage/workspaces.ts';
+import { insertWorkspaceLayer, jobsWithLayers, layersOfJobs } from '../storage/workspaces.ts';
 import type { Requirement } from './advance.ts';
 import type { EngineDeps } from './deps.ts';
 
@@ -153,8 +153,7 @@ export async function workspaceLayersFor(deps: EngineDeps, task: Task): Promise<
   const workspaceId = await workspaceIdOf(deps, job);
   const names = upstreamNames(await jobsOfWorkflow(db, job.workflow_id), job.id);
   if (names.size === 0) return [];
-  const candidates = await db.selectFrom('workspace_layers').select('job_id').distinct().where('workspace_id', '=', workspaceId).where('job_name', 'in', [...names]).execute();
-  return layersOfJobs(db, workspaceId, candidates.map((c) => c.job_id));
+  return layersOfJobs(db, workspaceId, await jobsWithLayers(db, workspaceId, [...names]));
 }
 
 /** Stored timings for `circleci tests split --split-by=timings`. */

@@ -7,6 +7,7 @@ import { advanceWorkflow, type Requirement } from './advance.ts';
 import { EngineError } from './control.ts';
 import type { EngineDeps } from './deps.ts';
 import { isTerminalJob } from './status.ts';
+import { inTransaction } from '../storage/executor.ts';
 
 export interface RerunOptions {
   fromFailed?: boolean;
@@ -47,7 +48,7 @@ export async function rerunWorkflow(deps: EngineDeps, workflowId: string, opts: 
   if (opts.sparseTree && !opts.jobs) throw new EngineError('invalid', 'sparse_tree requires jobs');
   const newWorkflowId = newId();
   let queued = 0;
-  await deps.database.db.transaction().execute(async (trx) => {
+  await inTransaction(deps.database.db, async (trx) => {
     const wf = await getWorkflow(trx, workflowId);
     if (!wf) throw new EngineError('not_found', 'Workflow not found');
     const jobs = await jobsOfWorkflow(trx, workflowId);

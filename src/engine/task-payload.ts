@@ -2,8 +2,8 @@
 // CircleCI's built-in environment. Secrets travel separately (taskSecrets).
 import { readBuildJob, type TaskPayload } from '../config/index.ts';
 import { slugOfProject } from '../domain/slug.ts';
-import { listCheckoutKeys, preferredPrivateKey } from '../storage/checkout-keys.ts';
-import { getEnvVar } from '../storage/env-vars.ts';
+import { preferredPrivateKey } from '../storage/checkout-keys.ts';
+import { envVarsOfProject } from '../storage/env-vars.ts';
 import { getJob, type Task } from '../storage/jobs.ts';
 import { getPipeline } from '../storage/pipelines.ts';
 import { getProject } from '../storage/projects.ts';
@@ -13,37 +13,13 @@ import type { EngineDeps } from './deps.ts';
 import { ENABLE_SSH_FIELD } from './rerun.ts';
 import { CONTINUATION_KEY_FIELD } from './trigger.ts';
 import type { TaskSecrets } from '../domain/runner-protocol.ts';
+import { jobWithOwners } from '../storage/tasks.ts';
 
 export type { TaskPayload, TaskSecrets };
 
 export async function taskPayload(deps: EngineDeps, task: Task): Promise<TaskPayload> {
   // One query for the job and what it belongs to: this runs on every claim.
-  const row = await deps.database.db
-    .selectFrom('jobs as j')
-    .innerJoin('workflows as w', 'w.id', 'j.workflow_id')
-    .innerJoin('pipelines as p', 'p.id', 'j.pipeline_id')
-    .innerJoin('projects as pr', 'pr.id', 'j.project_id')
-    .innerJoin('organizations as o', 'o.id', 'pr.organization_id')
-    .leftJoin('users as u', 'u.id', 'p.trigger_actor_id')
-    .selectAll('j')
-    .select([
-      'w.name as wf_name',
-      'w.rerun_of as wf_rerun_of',
-      'p.number as p_number',
-      'p.branch as p_branch',
-      'p.tag as p_tag',
-      'p.revision as p_revision',
-      'p.pipeline_values as p_values',
-      'p.vcs as p_vcs',
-      'pr.name as pr_name',
-      'pr.vcs_url as pr_vcs_url',
-      'pr.organization_id as pr_org_id',
-      'o.name as org_name',
-      'o.vcs_type as org_vcs_type',
-      'u.login as actor_login',
-    ])
-    .where('j.id', '=', task.job_id)
-    .executeTakeFirstOrThrow();
+  const row = await jobWithOwners(deps.database.db, task.job_id);
   const job = row;
   const workflow = { id: row.workflow_id, name: row.wf_name, rerun_of: row.wf_rerun_of };
   const pipeline = { id: row.pipeline_id, number: Number(row.p_number), branch: row.p_branch, tag: row.p_tag, revision: row.p_revision, pipeline_values: row.p_values, vcs: row.p_vcs };
@@ -100,12 +76,7 @@ export async function taskSecrets(deps: EngineDeps, task: Task): Promise<TaskSec
   const job = (await getJob(d.db, task.job_id))!;
   const pipeline = (await getPipeline(d.db, job.pipeline_id))!;
   const project = (await getProject(d.db, job.project_id))!;
-  const environment: Record<string, string> = {};
-  const names = await d.db.selectFrom('project_env_vars').select('name').where('project_id', '=', project.id).orderBy('name').execute();
-  for (const { name } of names) {
-    const v = await getEnvVar(d.db, deps.secrets, project.id, name);
-    if (v) environment[name] = v.value;
-  }
+  const environment = await envVarsOfProject(d.db, deps.secrets, project.id);
   const contexts = JSON.parse(job.contexts) as string[];
   if (contexts.length > 0) {
     const auth = await authorizeContexts(d.db, deps.secrets, {
@@ -117,10 +88,9 @@ export async function taskSecrets(deps: EngineDeps, task: Task): Promise<TaskSec
     });
     if (auth.ok) Object.assign(environment, auth.environment);
   }
-  const keys = await listCheckoutKeys(d.db, project.id);
   return {
     environment,
-    checkout_key: keys.length > 0 ? ((await preferredPrivateKey(d.db, deps.secrets, project.id)) ?? null) : null,
+    checkout_key: (await preferredPrivateKey(d.db, deps.secrets, project.id)) ?? null,
     checkout_credential: checkoutCredential(deps.secrets, task.id),
   };
 }

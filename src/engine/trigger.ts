@@ -10,8 +10,8 @@ import { nextPipelineNumber } from '../storage/counters.ts';
 import { insertJobs, type Job } from '../storage/jobs.ts';
 import { insertPipeline, type Pipeline } from '../storage/pipelines.ts';
 import type { ProjectWithOrg } from '../storage/projects.ts';
-import type { Workflow } from '../storage/workflows.ts';
-import type { Db } from '../storage/executor.ts';
+import { insertWorkflows, type Workflow } from '../storage/workflows.ts';
+import { type Db, inTransaction } from '../storage/executor.ts';
 import { advanceWorkflow } from './advance.ts';
 import type { EngineDeps } from './deps.ts';
 import { GitError, type CommitInfo } from './git-mirror.ts';
@@ -138,7 +138,7 @@ export async function triggerPipeline(deps: EngineDeps, req: TriggerRequest): Pr
   }
 
   let queuedTasks = 0;
-  await db.transaction().execute(async (trx) => {
+  await inTransaction(db, async (trx) => {
     await insertPipeline(trx, row);
     queuedTasks = await startWorkflows(deps, trx, row, plans, { tag: continuationKey ? 'setup' : null, startedBy: req.actorId, continuationKey, project });
   });
@@ -241,7 +241,7 @@ export async function startWorkflows(
     return { workflow, jobs };
   });
   // All rows in as few statements as the databases' parameter limits allow.
-  if (created.length > 0) await trx.insertInto('workflows').values(created.map((c) => c.workflow)).execute();
+  await insertWorkflows(trx, created.map((c) => c.workflow));
   const allJobs = created.flatMap((c) => c.jobs);
   for (let i = 0; i < allJobs.length; i += 500) await insertJobs(trx, allJobs.slice(i, i + 500));
   let queued = 0;

@@ -8,6 +8,7 @@ import { ApiError } from './errors.ts';
 import { guardConnections, LISTENER_LIMITS, serverOptions, type ListenerLimits } from './listener.ts';
 import { routeModules } from './routes/index.ts';
 import { webPlugin, type WebOptions } from './web/plugin.ts';
+import { databaseAnswers } from '../storage/users.ts';
 
 export interface AppOptions {
   /** A pino logger; none logs nothing. */
@@ -127,12 +128,8 @@ export async function buildApp(deps: HttpDeps, options: AppOptions = {}): Promis
 
   app.get('/healthz', { schema: { hide: true } }, async () => ({ status: 'ok' }));
   app.get('/readyz', { schema: { hide: true } }, async (_req, reply) => {
-    try {
-      await deps.database.db.selectFrom('users').select('id').limit(1).execute();
-      return { status: 'ok' };
-    } catch {
-      return reply.status(503).send({ message: 'database unreachable' });
-    }
+    if (await databaseAnswers(deps.database.db)) return { status: 'ok' };
+    return reply.status(503).send({ message: 'database unreachable' });
   });
 
   for (const register of routeModules) await app.register(async (scope) => register(scope, deps));

@@ -50,20 +50,9 @@ export async function deleteCheckoutKey(db: Db, id: string): Promise<void> {
   await db.deleteFrom('checkout_keys').where('id', '=', id).execute();
 }
 
-/**
- * The preferred key, as CircleCI defines it: a user key wins over deploy keys; among keys
- * of one type the newest wins.
- */
-export function preferredKeyId(keys: CheckoutKey[]): string | undefined {
-  const users = keys.filter((k) => k.type === 'user-key');
-  const pool = users.length > 0 ? users : keys;
-  return [...pool].sort((a, b) => (a.created_at < b.created_at ? 1 : a.created_at > b.created_at ? -1 : a.id < b.id ? 1 : -1))[0]?.id;
-}
-
-/** The private key of the preferred checkout key, for a runner doing a checkout. */
+/** The private key of the preferred checkout key (see preferredCheckoutKeyId), for a runner doing a checkout. */
 export async function preferredPrivateKey(db: Db, box: SecretBox, projectId: string): Promise<string | undefined> {
-  const keys = await listCheckoutKeys(db, projectId);
-  const id = preferredKeyId(keys);
+  const id = await preferredCheckoutKeyId(db, projectId);
   if (!id) return undefined;
   const row = await db.selectFrom('checkout_keys').select('private_key_sealed').where('id', '=', id).executeTakeFirst();
   return row && box.open(row.private_key_sealed);
@@ -81,7 +70,10 @@ export async function listCheckoutKeysPage(db: Db, projectId: string, limit: num
   return q.orderBy('created_at', 'desc').orderBy('id', 'desc').limit(limit + 1).execute();
 }
 
-/** The id of the preferred key (see preferredKeyId) without loading every key. */
+/**
+ * The id of the preferred key, as CircleCI defines it: a user key wins over deploy keys;
+ * among keys of one type the newest wins.
+ */
 export async function preferredCheckoutKeyId(db: Db, projectId: string): Promise<string | undefined> {
   for (const type of ['user-key', undefined]) {
     let q = db.selectFrom('checkout_keys').select('id').where('project_id', '=', projectId);

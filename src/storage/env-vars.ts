@@ -43,3 +43,9 @@ export async function deleteEnvVar(db: Db, projectId: string, name: string): Pro
   const res = await db.deleteFrom('project_env_vars').where('project_id', '=', projectId).where('name', '=', name).executeTakeFirst();
   return Number(res.numDeletedRows) > 0;
 }
+
+/** Every variable of a project, opened, by name. */
+export async function envVarsOfProject(db: Db, box: SecretBox, projectId: string): Promise<Record<string, string>> {
+  const rows = await db.selectFrom('project_env_vars').select(['name', 'value_sealed']).where('project_id', '=', projectId).orderBy('name').execute();
+  return Object.fromEntries(rows.map((r) => [r.name, box.open(r.value_sealed)]));
+}

@@ -67,3 +67,13 @@ export async function tasksOfJobs(db: Db, jobIds: string[]): Promise<Task[]> {
   if (jobIds.length === 0) return [];
   return db.selectFrom('tasks').selectAll().where('job_id', 'in', jobIds).orderBy('node_index').execute();
 }
+
+/** The job of a workflow with this name (the first, for a matrix of one name). */
+export async function jobOfWorkflowNamed(db: Db, workflowId: string, name: string): Promise<Job | undefined> {
+  return db.selectFrom('jobs').selectAll().where('workflow_id', '=', workflowId).where('name', '=', name).executeTakeFirst();
+}
+
+/** The parallel run `nodeIndex` of a job. */
+export async function taskOfJobNode(db: Db, jobId: string, nodeIndex: number): Promise<Task | undefined> {
+  return db.selectFrom('tasks').selectAll().where('job_id', '=', jobId).where('node_index', '=', nodeIndex).executeTakeFirst();
+}

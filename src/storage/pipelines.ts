@@ -45,3 +45,20 @@ export async function listPipelines(db: Db, q: PipelineListQuery): Promise<Pipel
 export async function findPipelineByContinuationKey(db: Db, keyHash: string): Promise<Pipeline | undefined> {
   return db.selectFrom('pipelines').selectAll().where('continuation_key_hash', '=', keyHash).executeTakeFirst();
 }
+
+/** Marks a pending continuation used; false when it was not pending (used or expired meanwhile). */
+export async function useContinuation(db: Db, pipelineId: string): Promise<boolean> {
+  const row = await db
+    .updateTable('pipelines')
+    .set({ continuation_state: 'used' })
+    .where('id', '=', pipelineId)
+    .where('continuation_state', '=', 'pending')
+    .returning('id')
+    .executeTakeFirst();
+  return row !== undefined;
+}
+
+export async function pipelinesByIds(db: Db, ids: string[]): Promise<Pipeline[]> {
+  if (ids.length === 0) return [];
+  return db.selectFrom('pipelines').selectAll().where('id', 'in', ids).execute();
+}

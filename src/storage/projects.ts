@@ -156,3 +156,9 @@ export async function findProjectInOrganization(db: Db, organizationId: string, 
 export async function listAllProjects(db: Db): Promise<ProjectWithOrg[]> {
   return withOrg(db).orderBy('organizations.vcs_type').orderBy('organizations.name').orderBy('projects.name').execute();
 }
+
+/** Ids and names of the projects of these organizations, by name. */
+export async function projectsOfOrganizations(db: Db, organizationIds: string[]): Promise<{ id: string; name: string }[]> {
+  if (organizationIds.length === 0) return [];
+  return db.selectFrom('projects').select(['id', 'name']).where('organization_id', 'in', organizationIds).orderBy('name').execute();
+}

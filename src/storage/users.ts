@@ -41,3 +41,19 @@ export async function userForToken(db: Db, token: string): Promise<User | undefi
     .where('api_tokens.token_hash', '=', hashToken(token))
     .executeTakeFirst();
 }
+
+/** Users by id (unknown ids are left out). */
+export async function usersByIds(db: Db, ids: string[]): Promise<User[]> {
+  if (ids.length === 0) return [];
+  return db.selectFrom('users').selectAll().where('id', 'in', ids).execute();
+}
+
+/** Any query at all: true when the database answers. */
+export async function databaseAnswers(db: Db): Promise<boolean> {
+  try {
+    await db.selectFrom('users').select('id').limit(1).execute();
+    return true;
+  } catch {
+    return false;
+  }
+}

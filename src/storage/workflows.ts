@@ -28,3 +28,12 @@ export async function updateWorkflow(db: Db, id: string, changes: Partial<Workfl
 export async function workflowsOfPipeline(db: Db, pipelineId: string): Promise<Workflow[]> {
   return db.selectFrom('workflows').selectAll().where('pipeline_id', '=', pipelineId).orderBy('created_at').orderBy('id').execute();
 }
+
+export async function insertWorkflows(db: Db, rows: Workflow[]): Promise<void> {
+  if (rows.length > 0) await db.insertInto('workflows').values(rows).execute();
+}
+
+export async function workflowsByIds(db: Db, ids: string[]): Promise<Workflow[]> {
+  if (ids.length === 0) return [];
+  return db.selectFrom('workflows').selectAll().where('id', 'in', ids).execute();
+}

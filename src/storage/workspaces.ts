@@ -20,3 +20,10 @@ export async function layersOfJobs(db: Db, workspaceId: string, jobIds: string[]
     .orderBy('id')
     .execute();
 }
+
+/** The jobs among `jobNames` that saved a layer to this workspace. */
+export async function jobsWithLayers(db: Db, workspaceId: string, jobNames: string[]): Promise<string[]> {
+  if (jobNames.length === 0) return [];
+  const rows = await db.selectFrom('workspace_layers').select('job_id').distinct().where('workspace_id', '=', workspaceId).where('job_name', 'in', jobNames).execute();
+  return rows.map((r) => r.job_id);
+}

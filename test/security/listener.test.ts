@@ -50,8 +50,8 @@ describe(`listener limits (${kind.name})`, () => {
     );
     await app.listen({ host: '127.0.0.1', port: 0 });
     port = (app.server.address() as net.AddressInfo).port;
-    const org = await ensureOrganization(created.database, 'github', 'acme');
-    await createProject(created.database, org, { name: 'demo', vcsUrl: '/nonexistent', defaultBranch: 'main' });
+    const org = await ensureOrganization(created.database.db, 'github', 'acme');
+    await createProject(created.database.db, org, { name: 'demo', vcsUrl: '/nonexistent', defaultBranch: 'main' });
   });
   afterAll(async () => {
     app.server.closeAllConnections();

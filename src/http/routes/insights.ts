@@ -6,7 +6,7 @@ import { flakyTests, jobMetrics, jobTimeseries, orgSummary, projectPageData, wor
 import { REPORTING_WINDOWS, secondsBetween, type ReportingWindow } from '../../engine/insights-metrics.ts';
 import { insightsBranches, testRunsOfRecentWorkflows, workflowRunPage } from '../../storage/insights.ts';
 import { findOrganization, getOrganization, isMember, type Organization } from '../../storage/organizations.ts';
-import type { ProjectWithOrg } from '../../storage/projects.ts';
+import { projectsOfOrganizations, type ProjectWithOrg } from '../../storage/projects.ts';
 import { UUID_RE } from '../../domain/clock.ts';
 import type { HttpDeps } from '../deps.ts';
 import { badRequest, notFound } from '../errors.ts';
@@ -236,7 +236,7 @@ export function insightsRoutes(app: FastifyInstance, deps: HttpDeps): void {
   const orgSummaryOf = async (req: FastifyRequest<{ Querystring: WindowQuery & { 'project-names'?: unknown } }>, vcs: string | undefined, orgOrId: string) => {
     const org = await requireOrg(deps, req, vcs, orgOrId);
     const names = listParam(req.query['project-names']);
-    const projects = await db().selectFrom('projects').select(['id', 'name']).where('organization_id', '=', org.id).orderBy('name').execute();
+    const projects = await projectsOfOrganizations(db(), [org.id]);
     const wanted = names ? projects.filter((p) => names.includes(p.name)) : projects;
     const summary = await orgSummary(db(), wanted, req.query['reporting-window'] ?? 'last-90-days');
     return { ...summary, all_projects: projects.map((p) => p.name) };

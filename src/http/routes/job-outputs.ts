@@ -4,7 +4,7 @@ import type { FastifyInstance, FastifyRequest } from 'fastify';
 import mime from 'mime-types';
 import { decodePageToken, encodePageToken } from '../../domain/paging.ts';
 import { artifactsOfJob, getArtifact } from '../../storage/artifacts.ts';
-import { tasksOfJob, type Job } from '../../storage/jobs.ts';
+import { getJob, type Job, tasksOfJob } from '../../storage/jobs.ts';
 import { stepsOfTasks, outputOfStep } from '../../storage/steps.ts';
 import { testResultsOfJob } from '../../storage/test-results.ts';
 import type { HttpDeps } from '../deps.ts';
@@ -110,7 +110,7 @@ export function jobOutputRoutes(app: FastifyInstance, deps: HttpDeps): void {
           st.status = s.status;
         }
       }
-      const current = await db.selectFrom('jobs').select('status').where('id', '=', job.id).executeTakeFirst();
+      const current = await getJob(db, job.id);
       if (!current || isTerminalJob(current.status)) {
         send('end', { status: current?.status ?? 'unknown' });
         break;

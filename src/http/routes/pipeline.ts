@@ -6,7 +6,7 @@ import { triggerPipeline } from '../../engine/trigger.ts';
 import { decodePageToken, pageOf } from '../../domain/paging.ts';
 import { organizationsOfUser } from '../../storage/organizations.ts';
 import { getPipelineByNumber, listPipelines, type Pipeline } from '../../storage/pipelines.ts';
-import { getProject, type ProjectWithOrg } from '../../storage/projects.ts';
+import { getProject, projectsOfOrganizations, type ProjectWithOrg } from '../../storage/projects.ts';
 import { getUser } from '../../storage/users.ts';
 import { workflowsOfPipeline } from '../../storage/workflows.ts';
 import type { HttpDeps } from '../deps.ts';
@@ -67,9 +67,7 @@ export function pipelineRoutes(app: FastifyInstance, deps: HttpDeps): void {
         const vcs = provider === 'gh' || provider === 'github' ? 'github' : provider === 'bb' || provider === 'bitbucket' ? 'bitbucket' : provider;
         orgs = orgs.filter((o) => o.vcs_type === vcs && o.name === name);
       }
-      const projects = orgs.length
-        ? await deps.database.db.selectFrom('projects').select('id').where('organization_id', 'in', orgs.map((o) => o.id)).execute()
-        : [];
+      const projects = await projectsOfOrganizations(deps.database.db, orgs.map((o) => o.id));
       const rows = await listPipelines(deps.database.db, {
         projectIds: projects.map((p) => p.id),
         actorId: req.query.mine ? req.user.id : undefined,

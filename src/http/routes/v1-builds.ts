@@ -1,16 +1,15 @@
 // API v1.1 builds: recent builds (all projects, one project, one branch), one build, and
 // cancel / retry of a build. A v1.1 build is one numbered job of a workflow.
 import type { FastifyInstance, FastifyRequest } from 'fastify';
-import type { ExpressionBuilder, SelectQueryBuilder } from 'kysely';
 import { cancelJob } from '../../engine/control.ts';
 import { rerunWorkflow } from '../../engine/rerun.ts';
-import type { Job } from '../../storage/jobs.ts';
+import { getJob, jobOfWorkflowNamed, type Job } from '../../storage/jobs.ts';
+import { buildByNumber as buildByNumberRow, previousBuild as previousBuildRow, projectBuilds as projectBuildRows, recentBuilds, retriedBuildNumber } from '../../storage/builds.ts';
 import { organizationsOfUser } from '../../storage/organizations.ts';
-import type { Pipeline } from '../../storage/pipelines.ts';
+import { pipelinesByIds, type Pipeline } from '../../storage/pipelines.ts';
 import { getProject, type ProjectWithOrg } from '../../storage/projects.ts';
-import type { Schema } from '../../storage/schema.ts';
-import type { User } from '../../storage/users.ts';
-import type { Workflow } from '../../storage/workflows.ts';
+import { getUser, usersByIds, type User } from '../../storage/users.ts';
+import { workflowsByIds, type Workflow } from '../../storage/workflows.ts';
 import type { HttpDeps } from '../deps.ts';
 import { engineCall } from '../engine-errors.ts';
 import { notFound, PROJECT_NOT_FOUND } from '../errors.ts';
@@ -46,37 +45,11 @@ const buildParams = {
 
 const BUILD_NOT_FOUND = 'Build not found';
 
-type JobsQuery = SelectQueryBuilder<Schema, 'jobs' | 'pipelines', Job>;
-
-/**
- * Numbered jobs, each once: a workflow rerun copies the jobs it does not run again with
- * their numbers, so a number may appear on several rows; the first row is the build.
- */
-function numberedJobs(deps: HttpDeps): JobsQuery {
-  return deps.database.db
-    .selectFrom('jobs')
-    .innerJoin('pipelines', 'pipelines.id', 'jobs.pipeline_id')
-    .selectAll('jobs')
-    .where('jobs.number', 'is not', null)
-    .where((eb: ExpressionBuilder<Schema, 'jobs' | 'pipelines'>) =>
-      eb.not(
-        eb.exists(
-          eb
-            .selectFrom('jobs as o')
-            .select('o.id')
-            .whereRef('o.project_id', '=', 'jobs.project_id')
-            .whereRef('o.number', '=', 'jobs.number')
-            .where((o) => o.or([o('o.created_at', '<', o.ref('jobs.created_at')), o.and([o('o.created_at', '=', o.ref('jobs.created_at')), o('o.id', '<', o.ref('jobs.id'))])])),
-        ),
-      ),
-    ) as JobsQuery;
-}
-
 export async function buildByNumber(deps: HttpDeps, project: ProjectWithOrg, raw: string): Promise<Job> {
   const n = Number(raw);
   const job =
     /^\d+$/.test(raw) && Number.isSafeInteger(n) && n > 0
-      ? await numberedJobs(deps).where('jobs.project_id', '=', project.id).where('jobs.number', '=', n).executeTakeFirst()
+      ? await buildByNumberRow(deps.database.db, project.id, n)
       : undefined;
   if (!job) throw notFound(BUILD_NOT_FOUND);
   return job;
@@ -84,13 +57,7 @@ export async function buildByNumber(deps: HttpDeps, project: ProjectWithOrg, raw
 
 /** The latest build of the same job on the same branch before `job` (optionally a successful one). */
 async function previousBuild(deps: HttpDeps, job: Job, branch: string | null, successOnly = false): Promise<BuildContext['previous']> {
-  let q = numberedJobs(deps)
-    .where('jobs.project_id', '=', job.project_id)
-    .where('jobs.name', '=', job.name)
-    .where('jobs.number', '<', job.number!)
-    .where('pipelines.branch', branch === null ? 'is' : '=', branch);
-  if (successOnly) q = q.where('jobs.status', '=', 'success');
-  const prev = await q.orderBy('jobs.number', 'desc').limit(1).executeTakeFirst();
+  const prev = await previousBuildRow(deps.database.db, job, branch, successOnly);
   if (!prev) return null;
   const millis = prev.started_at && prev.stopped_at ? Date.parse(prev.stopped_at) - Date.parse(prev.started_at) : null;
   return { build_num: prev.number!, status: v1Status(prev.status).status, build_time_millis: millis };
@@ -99,19 +66,8 @@ async function previousBuild(deps: HttpDeps, job: Job, branch: string | null, su
 /** The build a rerun job retried: the same job in the previous run of its workflow. */
 async function retriedBuild(deps: HttpDeps, job: Job, workflow: Workflow): Promise<number | null> {
   if (workflow.rerun_of === null) return null;
-  const row = await deps.database.db
-    .selectFrom('jobs')
-    .innerJoin('workflows', 'workflows.id', 'jobs.workflow_id')
-    .select('jobs.number')
-    .where('workflows.pipeline_id', '=', workflow.pipeline_id)
-    .where('workflows.name', '=', workflow.name)
-    .where('workflows.created_at', '<', workflow.created_at)
-    .where('jobs.name', '=', job.name)
-    .where('jobs.number', 'is not', null)
-    .orderBy('workflows.created_at', 'desc')
-    .limit(1)
-    .executeTakeFirst();
-  return row?.number !== undefined && row.number !== job.number ? row.number : null;
+  const number = await retriedBuildNumber(deps.database.db, job, workflow);
+  return number !== null && number !== job.number ? number : null;
 }
 
 /** What the presenters need for each job, loaded in a few queries. */
@@ -120,10 +76,10 @@ export async function buildContexts(deps: HttpDeps, jobs: Job[]): Promise<BuildC
   const db = deps.database.db;
   const uniq = (xs: string[]) => [...new Set(xs)];
   const workflows = new Map(
-    (await db.selectFrom('workflows').selectAll().where('id', 'in', uniq(jobs.map((j) => j.workflow_id))).execute()).map((w) => [w.id, w] as [string, Workflow]),
+    (await workflowsByIds(db, uniq(jobs.map((j) => j.workflow_id)))).map((w) => [w.id, w] as [string, Workflow]),
   );
   const pipelines = new Map(
-    (await db.selectFrom('pipelines').selectAll().where('id', 'in', uniq(jobs.map((j) => j.pipeline_id))).execute()).map((p) => [p.id, p] as [string, Pipeline]),
+    (await pipelinesByIds(db, uniq(jobs.map((j) => j.pipeline_id)))).map((p) => [p.id, p] as [string, Pipeline]),
   );
   const projects = new Map<string, ProjectWithOrg>();
   for (const id of uniq(jobs.map((j) => j.project_id))) {
@@ -131,7 +87,7 @@ export async function buildContexts(deps: HttpDeps, jobs: Job[]): Promise<BuildC
     if (p) projects.set(id, p);
   }
   const userIds = uniq([...workflows.values()].map((w) => w.started_by));
-  const users = new Map((await db.selectFrom('users').selectAll().where('id', 'in', userIds).execute()).map((u) => [u.id, u] as [string, User]));
+  const users = new Map((await usersByIds(db, userIds)).map((u) => [u.id, u] as [string, User]));
   return Promise.all(
     jobs.map(async (job) => {
       const workflow = workflows.get(job.workflow_id)!;
@@ -157,7 +113,7 @@ export async function presentSummary(deps: HttpDeps, job: Job) {
 
 export async function presentDetail(deps: HttpDeps, job: Job) {
   const [ctx] = await buildContexts(deps, [job]);
-  const canceler = job.canceled_by ? await deps.database.db.selectFrom('users').select(['login', 'name']).where('id', '=', job.canceled_by).executeTakeFirst() : undefined;
+  const canceler = job.canceled_by ? await getUser(deps.database.db, job.canceled_by) : undefined;
   return buildDetail(ctx!, { canceler, previousSuccessful: await previousBuild(deps, job, ctx!.pipeline.branch, true), steps: await v1BuildSteps(deps, job) });
 }
 
@@ -194,23 +150,11 @@ export function v1BuildRoutes(app: FastifyInstance, deps: HttpDeps): void {
   app.get<{ Querystring: ListQuery }>('/api/v1.1/recent-builds', { schema: { querystring: listQuery } }, async (req) => {
     const orgs = await organizationsOfUser(deps.database.db, req.user.id);
     if (orgs.length === 0) return [];
-    const { limit, offset } = page(req.query);
-    const rows = await numberedJobs(deps)
-      .where('jobs.project_id', 'in', (eb) => eb.selectFrom('projects').select('projects.id').where('projects.organization_id', 'in', orgs.map((o) => o.id)))
-      .orderBy('jobs.queued_at', 'desc')
-      .orderBy('jobs.number', 'desc')
-      .limit(limit)
-      .offset(offset)
-      .execute();
-    return summaries(rows);
+    return summaries(await recentBuilds(deps.database.db, orgs.map((o) => o.id), page(req.query)));
   });
 
   const projectBuilds = async (project: ProjectWithOrg, q: ListQuery, branch?: string) => {
-    const { limit, offset } = page(q);
-    let sel = numberedJobs(deps).where('jobs.project_id', '=', project.id);
-    if (branch !== undefined) sel = sel.where('pipelines.branch', '=', branch);
-    if (q.filter) sel = sel.where('jobs.status', 'in', FILTERS[q.filter]!);
-    return summaries(await sel.orderBy('jobs.number', 'desc').limit(limit).offset(offset).execute());
+    return summaries(await projectBuildRows(deps.database.db, project.id, { ...page(q), branch, statuses: q.filter ? FILTERS[q.filter] : undefined }));
   };
 
   app.get<{ Params: V1Params; Querystring: ListQuery }>(
@@ -235,14 +179,15 @@ export function v1BuildRoutes(app: FastifyInstance, deps: HttpDeps): void {
     const project = await requireV1Project(deps, req, req.params);
     const job = await buildByNumber(deps, project, req.params.build_num);
     await engineCall(() => cancelJob(deps.engine.deps, job.id, req.user.id));
-    return presentSummary(deps, (await deps.database.db.selectFrom('jobs').selectAll().where('id', '=', job.id).executeTakeFirst())!);
+    return presentSummary(deps, (await getJob(deps.database.db, job.id))!);
   });
 
   app.post<{ Params: V1Params & { build_num: string } }>('/api/v1.1/project/:vcs/:org/:repo/:build_num/retry', { schema: { params: buildParams } }, async (req) => {
     const project = await requireV1Project(deps, req, req.params);
     const job = await buildByNumber(deps, project, req.params.build_num);
     const workflowId = await engineCall(() => rerunWorkflow(deps.engine.deps, job.workflow_id, { jobs: [job.id] }, req.user.id));
-    const retried = await deps.database.db.selectFrom('jobs').selectAll().where('workflow_id', '=', workflowId).where('name', '=', job.name).executeTakeFirstOrThrow();
+    const retried = await jobOfWorkflowNamed(deps.database.db, workflowId, job.name);
+    if (!retried) throw new Error(`the rerun workflow ${workflowId} holds no job ${job.name}`);
     return presentSummary(deps, retried);
   });
 }

@@ -3,8 +3,7 @@
 import crypto from 'node:crypto';
 import type { FastifyInstance } from 'fastify';
 import { artifactsOfJob } from '../../storage/artifacts.ts';
-import type { Job } from '../../storage/jobs.ts';
-import { getTask } from '../../storage/jobs.ts';
+import { type Job, taskOfJobNode } from '../../storage/jobs.ts';
 import { outputOfStep } from '../../storage/steps.ts';
 import { testResultsOfJob } from '../../storage/test-results.ts';
 import type { HttpDeps } from '../deps.ts';
@@ -12,6 +11,7 @@ import { ApiError, badRequest, notFound } from '../errors.ts';
 import { requireProject } from '../project-access.ts';
 import { signOutput } from '../step-output.ts';
 import { artifactUrl, jobByNumber } from './job-outputs.ts';
+import { latestNumberedJob } from '../../storage/builds.ts';
 
 interface V1Params {
   vcs: string;
@@ -41,18 +41,10 @@ export function v1OutputRoutes(app: FastifyInstance, deps: HttpDeps): void {
     { schema: { hide: true, querystring: { type: 'object', properties: { branch: { type: 'string' }, filter: { type: 'string', enum: ['completed', 'successful', 'failed'] } } } } },
     async (req) => {
       const project = await requireProject(deps, req, slug(req.params));
-      let q = deps.database.db
-        .selectFrom('jobs')
-        .innerJoin('pipelines', 'pipelines.id', 'jobs.pipeline_id')
-        .selectAll('jobs')
-        .where('jobs.project_id', '=', project.id)
-        .where('jobs.number', 'is not', null);
-      if (req.query.branch) q = q.where('pipelines.branch', '=', req.query.branch);
       const filter = req.query.filter ?? 'completed';
-      if (filter === 'successful') q = q.where('jobs.status', '=', 'success');
-      else if (filter === 'failed') q = q.where('jobs.status', 'in', ['failed', 'infrastructure_fail', 'timedout']);
-      else q = q.where('jobs.status', 'in', ['success', 'failed', 'infrastructure_fail', 'timedout', 'canceled']);
-      const job = await q.orderBy('jobs.number', 'desc').limit(1).executeTakeFirst();
+      const statuses =
+        filter === 'successful' ? ['success'] : filter === 'failed' ? ['failed', 'infrastructure_fail', 'timedout'] : ['success', 'failed', 'infrastructure_fail', 'timedout', 'canceled'];
+      const job = await latestNumberedJob(deps.database.db, project.id, { branch: req.query.branch || undefined, statuses });
       if (!job) return [];
       return artifactsBody(job, await artifactsOfJob(deps.database.db, job.id));
     },
@@ -80,8 +72,8 @@ export function v1OutputRoutes(app: FastifyInstance, deps: HttpDeps): void {
     const node = Number(req.params.index);
     const step = Number(req.params.step);
     if (!Number.isInteger(node) || !Number.isInteger(step)) throw badRequest('index and step must be integers');
-    const task = await deps.database.db.selectFrom('tasks').select('id').where('job_id', '=', job.id).where('node_index', '=', node).executeTakeFirst();
-    if (!task || !(await getTask(deps.database.db, task.id))) throw notFound('Output not found');
+    const task = await taskOfJobNode(deps.database.db, job.id, node);
+    if (!task) throw notFound('Output not found');
     const rows = await outputOfStep(deps.database.db, task.id, step, -1, 1_000_000);
     return rows.filter((r) => r.stream === stream).map((r) => r.data).join('');
   };

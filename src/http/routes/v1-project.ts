@@ -4,7 +4,6 @@
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { clearProjectCaches } from '../../engine/outputs.ts';
 import { triggerPipeline } from '../../engine/trigger.ts';
-import type { Job } from '../../storage/jobs.ts';
 import type { Pipeline } from '../../storage/pipelines.ts';
 import type { ProjectWithOrg } from '../../storage/projects.ts';
 import type { HttpDeps } from '../deps.ts';
@@ -12,6 +11,7 @@ import { badRequest } from '../errors.ts';
 import { strictBodyValidator } from '../schemas/validation.ts';
 import { parametersSchema } from './pipeline.ts';
 import { presentSummary, requireV1Project, v1ProjectParams, type V1Params } from './v1-builds.ts';
+import { numberedJobsOfPipeline } from '../../storage/builds.ts';
 
 /** Deletes a project's saved dependency caches (records and blobs); returns how many. */
 export async function deleteProjectCaches(deps: HttpDeps, projectId: string): Promise<number> {
@@ -68,13 +68,7 @@ async function trigger(deps: HttpDeps, req: Req, project: ProjectWithOrg, body: 
  * approvals first) answers a build without a number, `dont_build` saying why.
  */
 async function triggeredBuild(deps: HttpDeps, project: ProjectWithOrg, pipeline: Pipeline, jobName: string | undefined) {
-  const numbered = (await deps.database.db
-    .selectFrom('jobs')
-    .selectAll()
-    .where('pipeline_id', '=', pipeline.id)
-    .where('number', 'is not', null)
-    .orderBy('number')
-    .execute()) as Job[];
+  const numbered = await numberedJobsOfPipeline(deps.database.db, pipeline.id);
   const job = numbered.find((j) => j.name === jobName) ?? numbered[0];
   if (job) return presentSummary(deps, job);
   const errors = JSON.parse(pipeline.errors) as { message: string }[];

@@ -1,0 +1,250 @@
+// The runner side of tasks: atomic claims, leases, step records and output, completion,
+// and reaping tasks whose lease lapsed.
+import { sql, type Expression } from 'kysely';
+import { isPostgres, type Db } from './executor.ts';
+import type { Task } from './jobs.ts';
+
+/** Which queued tasks an agent may take. */
+export interface ClaimFilter {
+  agentId: string;
+  executors: readonly string[];
+  /** Self-hosted resource classes (`ns/name`); null = CircleCI's cloud classes (no `/`). */
+  resourceClasses: readonly string[] | null;
+}
+
+/**
+ * Claims the oldest queued task the agent can run and starts its job, or returns undefined.
+ * PostgreSQL picks the row with `FOR UPDATE SKIP LOCKED` in one statement; SQLite runs each
+ * statement atomically under its single writer. A task is never given to two agents.
+ */
+export async function claimQueuedTask(db: Db, agent: ClaimFilter, now: string, leaseUntil: string): Promise<Task | undefined> {
+  if (agent.executors.length === 0) return undefined;
+  const executors = [...agent.executors];
+  if (isPostgres(db)) {
+    // One statement, one commit: the claim and the job's start as data-modifying CTEs. Raw
+    // SQL: this is the hottest statement, and building it costs next to nothing this way.
+    // SKIP LOCKED on the job row too: when another claimer holds it, that one starts the job.
+    const classes =
+      agent.resourceClasses === null
+        ? sql`t.resource_class not like '%/%'`
+        : agent.resourceClasses.length > 0
+          ? sql`t.resource_class = any(${[...agent.resourceClasses]})`
+          : sql`false`;
+    const { rows } = await sql<Task>`
+      with c as (
+        update tasks set status = 'running', agent_id = ${agent.agentId}, lease_expires_at = ${leaseUntil}, started_at = ${now}
+        where id = (
+          select t.id from tasks t
+          where t.status = 'queued' and t.executor = any(${executors}) and ${classes}
+          order by t.queued_at, t.id limit 1 for update skip locked
+        ) and status = 'queued'
+        returning *
+      ), j as (
+        update jobs set status = 'running', started_at = coalesce(started_at, ${now})
+        where id = (select id from jobs where id = (select job_id from c) and status = 'queued' for update skip locked)
+        returning id
+      )
+      select * from c`.execute(db);
+    return rows[0];
+  }
+  const resourceClasses = agent.resourceClasses === null ? null : [...agent.resourceClasses];
+  const pick = db
+    .selectFrom('tasks')
+    .select('id')
+    .where('status', '=', 'queued')
+    .where('executor', 'in', executors)
+    .where((eb) =>
+      resourceClasses === null ? eb('resource_class', 'not like', '%/%') : resourceClasses.length > 0 ? eb('resource_class', 'in', resourceClasses) : sql<boolean>`1 = 0`,
+    )
+    .orderBy('queued_at')
+    .orderBy('id')
+    .limit(1);
+  const claimed = await db
+    .updateTable('tasks')
+    .set({ status: 'running', agent_id: agent.agentId, lease_expires_at: leaseUntil, started_at: now })
+    .where('id', '=', (eb) => eb.selectFrom(pick.as('p')).select('p.id'))
+    .where('status', '=', 'queued')
+    .returningAll()
+    .executeTakeFirst();
+  // The job starts running with its first claimed run; the guard on `queued` leaves a job
+  // canceled meanwhile alone.
+  if (claimed) await startQueuedJob(db, claimed.job_id, now);
+  return claimed;
+}
+
+async function startQueuedJob(db: Db, jobId: string | Expression<string>, now: string): Promise<void> {
+  await db
+    .updateTable('jobs')
+    .set((eb) => ({ status: 'running', started_at: eb.fn.coalesce('started_at', eb.val(now)) }))
+    .where('id', '=', jobId)
+    .where('status', '=', 'queued')
+    .execute();
+}
+
+/**
+ * Extends the lease of a task running on this agent to `until`, unless a cancel was
+ * requested (then the lease is left to run out). Undefined when the task is not running there.
+ */
+export async function extendLease(db: Db, taskId: string, agentId: string, until: string): Promise<{ cancel: boolean; leaseExpiresAt: string } | undefined> {
+  const row = await db
+    .updateTable('tasks')
+    .set((eb) => ({ lease_expires_at: eb.case().when('cancel_requested', '=', 1).then(eb.ref('lease_expires_at')).else(until).end() }))
+    .where('id', '=', taskId)
+    .where('agent_id', '=', agentId)
+    .where('status', '=', 'running')
+    .returning(['cancel_requested', 'lease_expires_at'])
+    .executeTakeFirst();
+  return row && { cancel: Number(row.cancel_requested) === 1, leaseExpiresAt: row.lease_expires_at ?? until };
+}
+
+/** Records that a step started (once: a retried report changes nothing). */
+export async function insertRunningStep(db: Db, taskId: string, step: { index: number; name: string; type: string }, now: string): Promise<void> {
+  await db
+    .insertInto('steps')
+    .values({ task_id: taskId, step_index: step.index, name: step.name, type: step.type, status: 'running', exit_code: null, started_at: now, stopped_at: null, output_bytes: 0, truncated: 0 })
+    .onConflict((oc) => oc.columns(['task_id', 'step_index']).doNothing())
+    .execute();
+}
+
+/** How much output a step holds so far; undefined when the step was never started. */
+export async function stepOutputSize(db: Db, taskId: string, index: number): Promise<{ bytes: number; truncated: boolean } | undefined> {
+  const step = await db.selectFrom('steps').select(['output_bytes', 'truncated']).where('task_id', '=', taskId).where('step_index', '=', index).executeTakeFirst();
+  return step && { bytes: Number(step.output_bytes), truncated: Number(step.truncated) === 1 };
+}
+
+/**
+ * Stores one chunk of step output and counts its bytes on the step; a chunk whose `seq` is
+ * already stored (a retried request) is ignored. `truncated` marks the step full.
+ */
+export async function appendStepOutput(
+  db: Db,
+  chunk: { taskId: string; index: number; seq: number; stream: 'out' | 'err'; data: string; at: string },
+  counted: { bytes: number; truncated: boolean },
+): Promise<void> {
+  const inserted = await db
+    .insertInto('step_output')
+    .values({ task_id: chunk.taskId, step_index: chunk.index, seq: chunk.seq, stream: chunk.stream, data: chunk.data, at: chunk.at })
+    .onConflict((oc) => oc.columns(['task_id', 'step_index', 'seq']).doNothing())
+    .executeTakeFirst();
+  if (Number(inserted.numInsertedOrUpdatedRows ?? 1n) === 0) return;
+  await db
+    .updateTable('steps')
+    .set((eb) => ({ output_bytes: eb('output_bytes', '+', counted.bytes), truncated: counted.truncated ? 1 : 0 }))
+    .where('task_id', '=', chunk.taskId)
+    .where('step_index', '=', chunk.index)
+    .execute();
+}
+
+export async function finishStep(db: Db, taskId: string, step: { index: number; status: string; exitCode: number | null }, now: string): Promise<void> {
+  await db
+    .updateTable('steps')
+    .set({ status: step.status, exit_code: step.exitCode, stopped_at: now })
+    .where('task_id', '=', taskId)
+    .where('step_index', '=', step.index)
+    .execute();
+}
+
+/** Ends a task running on this agent with `result`; returns its job id, or undefined when it was not running there. */
+export async function finishRunningTask(db: Db, taskId: string, agentId: string, result: string, message: string | null, now: string): Promise<string | undefined> {
+  const task = await db
+    .updateTable('tasks')
+    .set({ status: result, stopped_at: now, message, lease_expires_at: null })
+    .where('id', '=', taskId)
+    .where('agent_id', '=', agentId)
+    .where('status', '=', 'running')
+    .returning(['job_id'])
+    .executeTakeFirst();
+  return task?.job_id;
+}
+
+/**
+ * Ends running tasks whose lease lapsed before `now`: `canceled` with `messages.canceled`
+ * when a cancel had been requested, else `infrastructure_fail` with `messages.lapsed`.
+ * Returns the tasks ended, with their jobs and new status.
+ */
+export async function endLapsedTasks(db: Db, now: string, messages: { lapsed: string; canceled: string }): Promise<{ id: string; job_id: string; status: string }[]> {
+  const rows = await db
+    .updateTable('tasks')
+    .set((eb) => ({
+      status: eb.case().when('cancel_requested', '=', 1).then('canceled').else('infrastructure_fail').end(),
+      stopped_at: now,
+      message: eb.case().when('cancel_requested', '=', 1).then(messages.canceled).else(messages.lapsed).end(),
+    }))
+    .where('status', '=', 'running')
+    .where('lease_expires_at', '<', now)
+    .returning(['id', 'job_id', 'status'])
+    .execute();
+  return rows;
+}
+
+/** Ends the steps of these tasks still marked running with `status`. */
+export async function endRunningSteps(db: Db, taskIds: string[], status: string, now: string): Promise<void> {
+  if (taskIds.length === 0) return;
+  await db.updateTable('steps').set({ status, stopped_at: now }).where('task_id', 'in', taskIds).where('status', '=', 'running').execute();
+}
+
+/** Ends the queued tasks of a job and asks its running ones to stop; returns the ids of those running. */
+export async function cancelTasksOfJob(db: Db, jobId: string, now: string): Promise<string[]> {
+  await db.updateTable('tasks').set({ status: 'canceled', stopped_at: now }).where('job_id', '=', jobId).where('status', '=', 'queued').execute();
+  const running = await db.updateTable('tasks').set({ cancel_requested: 1 }).where('job_id', '=', jobId).where('status', '=', 'running').returning('id').execute();
+  return running.map((r) => r.id);
+}
+
+/** Jobs with a queued docker task whose messages do not yet contain `note` (at most `limit`). */
+export async function queuedDockerJobsWithout(db: Db, note: string, limit: number): Promise<{ id: string; messages: string }[]> {
+  return db
+    .selectFrom('tasks')
+    .innerJoin('jobs', 'jobs.id', 'tasks.job_id')
+    .select(['jobs.id', 'jobs.messages'])
+    .distinct()
+    .where('tasks.status', '=', 'queued')
+    .where('tasks.executor', '=', 'docker')
+    .where('jobs.messages', 'not like', `%${note}%`)
+    .limit(limit)
+    .execute();
+}
+
+/** Replaces a job's messages unless they already contain `note` (another replica wrote it). */
+export async function setJobMessagesUnlessNoted(db: Db, jobId: string, messages: string, note: string): Promise<void> {
+  await db.updateTable('jobs').set({ messages }).where('id', '=', jobId).where('messages', 'not like', `%${note}%`).execute();
+}
+
+/** A job with what an agent is told of its workflow, pipeline, project, organization and actor: one query, run on every claim. */
+export async function jobWithOwners(db: Db, jobId: string) {
+  return db
+    .selectFrom('jobs as j')
+    .innerJoin('workflows as w', 'w.id', 'j.workflow_id')
+    .innerJoin('pipelines as p', 'p.id', 'j.pipeline_id')
+    .innerJoin('projects as pr', 'pr.id', 'j.project_id')
+    .innerJoin('organizations as o', 'o.id', 'pr.organization_id')
+    .leftJoin('users as u', 'u.id', 'p.trigger_actor_id')
+    .selectAll('j')
+    .select([
+      'w.name as wf_name',
+      'w.rerun_of as wf_rerun_of',
+      'p.number as p_number',
+      'p.branch as p_branch',
+      'p.tag as p_tag',
+      'p.revision as p_revision',
+      'p.pipeline_values as p_values',
+      'p.vcs as p_vcs',
+      'pr.name as pr_name',
+      'pr.vcs_url as pr_vcs_url',
+      'pr.organization_id as pr_org_id',
+      'o.name as org_name',
+      'o.vcs_type as org_vcs_type',
+      'u.login as actor_login',
+    ])
+    .where('j.id', '=', jobId)
+    .executeTakeFirstOrThrow();
+}
+
+/** A job's messages when they contain `note`, else undefined. */
+export async function jobMessagesNoting(db: Db, jobId: string, note: string): Promise<string | undefined> {
+  const job = await db.selectFrom('jobs').select('messages').where('id', '=', jobId).where('messages', 'like', `%${note}%`).executeTakeFirst();
+  return job?.messages;
+}
+
+export async function setJobMessages(db: Db, jobId: string, messages: string): Promise<void> {
+  await db.updateTable('jobs').set({ messages }).where('id', '=', jobId).execute();
+}
