@@ -27,7 +27,7 @@ import { sql } from 'kysely';
 import pg from 'pg';
 import { createSecretBox } from '../src/domain/secret-box.ts';
 import { newId, nowIso } from '../src/domain/clock.ts';
-import { claimTask } from '../src/engine/claims.ts';
+import { claimTask } from '../src/engine/runner/claims.ts';
 import { Engine } from '../src/engine/engine.ts';
 import { buildApp } from '../src/http/app.ts';
 import { openAndMigrate, type Database } from '../src/storage/db.ts';

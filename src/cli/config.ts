@@ -10,7 +10,7 @@ import { readFileSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { join } from 'node:path';
 import { Command, Option } from 'commander';
-import { compileIsolated } from '../engine/compile-worker.ts';
+import { compileIsolated } from '../engine/services/compile-worker.ts';
 import type { CompileResult, Diagnostic, OrbSource, PipelineValues } from '../config/types.ts';
 import { chainOrbSources } from '../config/orbs/chain.ts';
 import { DirectoryOrbSource } from '../config/orbs/directory.ts';

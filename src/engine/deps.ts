@@ -4,7 +4,7 @@ import type { OrbSource } from '../config/index.ts';
 import type { SecretBox } from '../domain/secret-box.ts';
 import type { BlobStore } from '../storage/blob-store.ts';
 import type { Database } from '../storage/db.ts';
-import type { GitMirrors } from './git-mirror.ts';
+import type { GitMirrors } from './services/git-mirror.ts';
 
 export interface EngineDeps {
   database: Database;

@@ -4,12 +4,12 @@ import type { OrbSource } from '../config/index.ts';
 import type { SecretBox } from '../domain/secret-box.ts';
 import { FileBlobStore, type BlobStore } from '../storage/blob-store.ts';
 import type { Database } from '../storage/db.ts';
-import { claimTask, clearDockerWaitNote, noteJobsWaitingForDocker, reapExpiredLeases, type AgentCapabilities } from './claims.ts';
+import { claimTask, clearDockerWaitNote, noteJobsWaitingForDocker, reapExpiredLeases, type AgentCapabilities } from './runner/claims.ts';
 import { createEvents, type EngineDeps } from './deps.ts';
-import { GitMirrors } from './git-mirror.ts';
-import { runDueSchedules } from './scheduler.ts';
+import { GitMirrors } from './services/git-mirror.ts';
+import { runDueSchedules } from './services/scheduler.ts';
 import type { Task } from '../storage/jobs.ts';
-import { DEFAULT_DELIVERY_OPTIONS, WebhookWorker, type DeliveryOptions } from './webhooks.ts';
+import { DEFAULT_DELIVERY_OPTIONS, WebhookWorker, type DeliveryOptions } from './services/webhooks.ts';
 
 export interface EngineOptions {
   database: Database;

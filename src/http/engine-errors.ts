@@ -1,5 +1,5 @@
 // Maps engine errors to API errors.
-import { EngineError } from '../engine/control.ts';
+import { EngineError } from '../engine/pipeline/control.ts';
 import { ApiError } from './errors.ts';
 
 export async function engineCall<T>(fn: () => Promise<T>): Promise<T> {

@@ -1,7 +1,7 @@
 import crypto from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createSecretBox } from '../../src/domain/secret-box.ts';
-import { authorizeContexts, contextMessages, type AuthorizeContextsInput } from '../../src/engine/contexts.ts';
+import { authorizeContexts, contextMessages, type AuthorizeContextsInput } from '../../src/engine/pipeline/contexts.ts';
 import { createContext, createContextRestriction, deleteContext, putContextEnvVar, type Context } from '../../src/storage/contexts.ts';
 import type { Database } from '../../src/storage/db.ts';
 import { addMember, ensureOrganization } from '../../src/storage/organizations.ts';

@@ -1,6 +1,6 @@
 // A docker job that no agent can run says why it waits.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { DOCKER_WAIT_NOTE } from '../../src/engine/claims.ts';
+import { DOCKER_WAIT_NOTE } from '../../src/engine/runner/claims.ts';
 import { createRunnerToken } from '../../src/storage/runner-tokens.ts';
 import { databaseKinds } from '../helpers/databases.ts';
 import { makeRepo } from '../helpers/git.ts';

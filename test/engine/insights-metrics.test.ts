@@ -13,7 +13,7 @@ import {
   throughput,
   trend,
   type RunSample,
-} from '../../src/engine/insights-metrics.ts';
+} from '../../src/engine/insights/metrics.ts';
 
 const at = (s: number) => new Date(Date.UTC(2026, 0, 1) + s * 1000).toISOString();
 const run = (status: string, start: number, stop: number, series = 'main'): RunSample => ({ status, started_at: at(start), stopped_at: at(stop), series });

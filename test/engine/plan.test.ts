@@ -2,7 +2,7 @@
 import { describe, expect, it } from 'vitest';
 import { compileConfig, readRequirement } from '../../src/config/index.ts';
 import { readContexts } from '../../src/config/read-compiled.ts';
-import { parseRequirement, planWorkflows } from '../../src/engine/plan.ts';
+import { parseRequirement, planWorkflows } from '../../src/engine/pipeline/plan.ts';
 
 describe('parseRequirement', () => {
   const all = ['success', 'failed', 'canceled', 'unauthorized', 'not_run'];

@@ -1,6 +1,6 @@
 // Table tests for which jobs a rerun runs again.
 import { describe, expect, it } from 'vitest';
-import { rerunSet, type RerunOptions } from '../../src/engine/rerun.ts';
+import { rerunSet, type RerunOptions } from '../../src/engine/pipeline/rerun.ts';
 
 // build → test, lint → deploy; docs is a separate subgraph; hold → release after deploy.
 function graph(status: Record<string, string>) {

@@ -5,8 +5,8 @@
 import fs from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Engine } from '../../src/engine/engine.ts';
-import { runDueSchedules } from '../../src/engine/scheduler.ts';
-import { nextRuns, type Timetable } from '../../src/engine/timetable.ts';
+import { runDueSchedules } from '../../src/engine/services/scheduler.ts';
+import { nextRuns, type Timetable } from '../../src/domain/timetable.ts';
 import { openAndMigrate, type Database } from '../../src/storage/db.ts';
 import { getSchedule } from '../../src/storage/schedules.ts';
 import { databaseKinds, tempDir, type TestDatabaseKind } from '../helpers/databases.ts';

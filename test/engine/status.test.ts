@@ -1,7 +1,7 @@
 // Table tests for the pure status rules: a job from its parallel runs, a dependency's
 // readiness, and the workflow status derived from its jobs.
 import { describe, expect, it } from 'vitest';
-import { isTerminalJob, jobStatusFromTasks, readiness, requiredStatusOf, workflowStatus, type RequiredStatus } from '../../src/engine/status.ts';
+import { isTerminalJob, jobStatusFromTasks, readiness, requiredStatusOf, workflowStatus, type RequiredStatus } from '../../src/engine/pipeline/status.ts';
 
 describe('jobStatusFromTasks', () => {
   const table: [string[], string][] = [

@@ -6,7 +6,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { normalizeRepositoryUrl, parseGithubLike, parseGitlab, parsePostReceive, refTrigger } from '../../src/engine/webhooks-forge.ts';
+import { normalizeRepositoryUrl, parseGithubLike, parseGitlab, parsePostReceive, refTrigger } from '../../src/engine/pipeline/forge-events.ts';
 import { createRunnerToken } from '../../src/storage/runner-tokens.ts';
 import { databaseKinds, tempDir } from '../helpers/databases.ts';
 import { makeRepo, type TestRepo } from '../helpers/git.ts';

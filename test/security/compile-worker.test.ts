@@ -1,7 +1,7 @@
 // Attack: a pathological config compiled on the server's event loop freezes every request
 // (issue 18, item 2). Compiles run in worker threads with a time and a heap limit.
 import { afterAll, describe, expect, it } from 'vitest';
-import { CompileWorkers } from '../../src/engine/compile-worker.ts';
+import { CompileWorkers } from '../../src/engine/services/compile-worker.ts';
 import { compileConfig } from '../../src/config/index.ts';
 import { MapOrbSource } from '../config/helpers.ts';
 

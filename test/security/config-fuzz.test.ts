@@ -8,7 +8,7 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { compileConfig, type CompileResult } from '../../src/config/index.ts';
 import { DirectoryOrbSource } from '../../src/config/orbs/directory.ts';
-import { COMPILE_TIMEOUT_MS } from '../../src/engine/compile-worker.ts';
+import { COMPILE_TIMEOUT_MS } from '../../src/engine/services/compile-worker.ts';
 import { ORB_DIR, PIPELINE_VALUES } from '../config/helpers.ts';
 import { CONFIGS_DIR } from '../fixtures/index.ts';
 

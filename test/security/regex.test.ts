@@ -3,7 +3,7 @@
 // `matches`, context restrictions — uses RE2 (linear time, Go's syntax).
 import { describe, expect, it } from 'vitest';
 import { evaluateCondition, isFilteredIn } from '../../src/config/index.ts';
-import { parseContextExpression, evaluateContextExpression } from '../../src/engine/context-expression.ts';
+import { parseContextExpression, evaluateContextExpression } from '../../src/config/context-expression.ts';
 import { compile, messages } from '../config/helpers.ts';
 
 const evil = `${'a'.repeat(5000)}!`;

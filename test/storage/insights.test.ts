@@ -2,8 +2,8 @@
 // SQLite and PostgreSQL.
 import crypto from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { flakyTests, jobMetrics, jobTimeseries, orgSummary, projectPageData, workflowMetrics, workflowSummary } from '../../src/engine/insights.ts';
-import { testMetrics } from '../../src/engine/insights-tests.ts';
+import { flakyTests, jobMetrics, jobTimeseries, orgSummary, projectPageData, workflowMetrics, workflowSummary } from '../../src/engine/insights/insights.ts';
+import { testMetrics } from '../../src/engine/insights/tests.ts';
 import type { Database } from '../../src/storage/db.ts';
 import { insightsBranches, insightsWorkflowNames, testRunsOfRecentWorkflows, workflowRunPage } from '../../src/storage/insights.ts';
 import { ensureOrganization } from '../../src/storage/organizations.ts';

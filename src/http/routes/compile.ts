@@ -2,7 +2,7 @@
 // calls. Not in the published v2 spec; shapes follow CircleCI's CLI.
 import type { FastifyInstance } from 'fastify';
 import type { PipelineValues } from '../../config/index.ts';
-import { compileIsolated } from '../../engine/compile-worker.ts';
+import { compileIsolated } from '../../engine/services/compile-worker.ts';
 import type { HttpDeps } from '../deps.ts';
 
 interface CompileBody {

@@ -5,7 +5,7 @@ import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { UUID_RE } from '../../domain/clock.ts';
 import { decodePageToken, pageOf } from '../../domain/paging.ts';
 import { decodeSlashes, vcsTypeOf } from '../../domain/slug.ts';
-import { contextExpressionProblem, MAX_EXPRESSION_LENGTH } from '../../engine/context-expression.ts';
+import { contextExpressionProblem, MAX_EXPRESSION_LENGTH } from '../../config/context-expression.ts';
 import {
   createContext,
   createContextRestriction,

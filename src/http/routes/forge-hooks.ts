@@ -22,7 +22,7 @@ import {
   safeEqual,
   triggerForgeEvent,
   type ForgeEvent,
-} from '../../engine/webhooks-forge.ts';
+} from '../../engine/pipeline/forge-events.ts';
 import { findProjectBySlug, getProject, type ProjectWithOrg } from '../../storage/projects.ts';
 import { projectHookSecret, projectRepositories, rotateProjectHookSecret } from '../../storage/webhooks.ts';
 import type { HttpDeps } from '../deps.ts';

@@ -4,8 +4,8 @@
 // and only for its own project. An agent therefore needs no access to the project's git host.
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { UUID_RE } from '../../domain/clock.ts';
-import { checkoutAllowed } from '../../engine/checkout-credential.ts';
-import { gitHttpBackend } from '../../engine/git-http-backend.ts';
+import { checkoutAllowed } from '../../engine/runner/checkout-credential.ts';
+import { gitHttpBackend } from '../../engine/services/git-http-backend.ts';
 import type { HttpDeps } from '../deps.ts';
 
 const REALM = 'Basic realm="circlet git"';

@@ -2,8 +2,8 @@
 // engine/insights.ts for the definitions). circlet bills nothing: every credit figure is 0.
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { decodePageToken, encodePageToken } from '../../domain/paging.ts';
-import { flakyTests, jobMetrics, jobTimeseries, orgSummary, projectPageData, workflowMetrics, workflowSummary } from '../../engine/insights.ts';
-import { REPORTING_WINDOWS, secondsBetween, type ReportingWindow } from '../../engine/insights-metrics.ts';
+import { flakyTests, jobMetrics, jobTimeseries, orgSummary, projectPageData, workflowMetrics, workflowSummary } from '../../engine/insights/insights.ts';
+import { REPORTING_WINDOWS, secondsBetween, type ReportingWindow } from '../../engine/insights/metrics.ts';
 import { insightsBranches, testRunsOfRecentWorkflows, workflowRunPage } from '../../storage/insights.ts';
 import { findOrganization, getOrganization, isMember, type Organization } from '../../storage/organizations.ts';
 import { projectsOfOrganizations, type ProjectWithOrg } from '../../storage/projects.ts';
@@ -12,7 +12,7 @@ import type { HttpDeps } from '../deps.ts';
 import { badRequest, notFound } from '../errors.ts';
 import { requireProject, type SlugParams } from '../project-access.ts';
 import { projectSlugParams } from '../schemas/common.ts';
-import { testMetrics } from '../../engine/insights-tests.ts';
+import { testMetrics } from '../../engine/insights/tests.ts';
 
 const RUNS_PAGE = 100;
 const DAY = 86_400_000;

@@ -11,7 +11,7 @@ import type { HttpDeps } from '../deps.ts';
 import { badRequest, notFound } from '../errors.ts';
 import { requireJob, requireJobByNumber } from '../pipeline-access.ts';
 import type { SlugParams } from '../project-access.ts';
-import { isTerminalJob } from '../../engine/status.ts';
+import { isTerminalJob } from '../../engine/pipeline/status.ts';
 
 const PAGE = 1000;
 

@@ -1,6 +1,6 @@
 // Job tag: job details and cancel (by number or id).
 import type { FastifyInstance, FastifyRequest } from 'fastify';
-import { cancelJob } from '../../engine/control.ts';
+import { cancelJob } from '../../engine/pipeline/control.ts';
 import { latestWorkflowIdOfJobNumber, tasksOfJob } from '../../storage/jobs.ts';
 import { getPipeline } from '../../storage/pipelines.ts';
 import { getWorkflow } from '../../storage/workflows.ts';

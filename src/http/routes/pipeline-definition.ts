@@ -4,7 +4,7 @@
 import crypto from 'node:crypto';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { UUID_RE } from '../../domain/clock.ts';
-import { CONFIG_PATH } from '../../engine/trigger.ts';
+import { CONFIG_PATH } from '../../engine/pipeline/trigger.ts';
 import { isMember } from '../../storage/organizations.ts';
 import { getProject, type ProjectWithOrg } from '../../storage/projects.ts';
 import type { HttpDeps } from '../deps.ts';

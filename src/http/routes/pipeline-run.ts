@@ -2,8 +2,8 @@
 // pipeline"): like triggerPipeline, but the ref the config is read from (`config`) and the
 // ref that is checked out (`checkout`) are named apart, and the config may be given inline.
 import type { FastifyInstance } from 'fastify';
-import { GitError, type ResolvedRevision } from '../../engine/git-mirror.ts';
-import { CONFIG_PATH, triggerPipeline } from '../../engine/trigger.ts';
+import { GitError, type ResolvedRevision } from '../../engine/services/git-mirror.ts';
+import { CONFIG_PATH, triggerPipeline } from '../../engine/pipeline/trigger.ts';
 import { preferredPrivateKey } from '../../storage/checkout-keys.ts';
 import type { ProjectWithOrg } from '../../storage/projects.ts';
 import type { HttpDeps } from '../deps.ts';

@@ -1,8 +1,8 @@
 // Pipeline tag: trigger, list and read pipelines, their config, values and workflows,
 // and continue a setup pipeline.
 import type { FastifyInstance } from 'fastify';
-import { continuePipeline } from '../../engine/continuation.ts';
-import { triggerPipeline } from '../../engine/trigger.ts';
+import { continuePipeline } from '../../engine/pipeline/continuation.ts';
+import { triggerPipeline } from '../../engine/pipeline/trigger.ts';
 import { decodePageToken, pageOf } from '../../domain/paging.ts';
 import { organizationsOfUser } from '../../storage/organizations.ts';
 import { getPipelineByNumber, listPipelines, type Pipeline } from '../../storage/pipelines.ts';

@@ -2,7 +2,7 @@
 // timings of a running task. Uploads are raw `application/octet-stream` bodies.
 import { Stream, type Readable } from 'node:stream';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
-import { cleanArtifactPath, findCache, saveArtifact, saveCache, saveTestResults, saveWorkspaceLayer, timingsFor, workspaceLayersFor, type TestCase } from '../../engine/outputs.ts';
+import { cleanArtifactPath, findCache, saveArtifact, saveCache, saveTestResults, saveWorkspaceLayer, timingsFor, workspaceLayersFor, type TestCase } from '../../engine/runner/outputs.ts';
 import { getTask, type Task } from '../../storage/jobs.ts';
 import { runnerAuth } from '../runner-auth.ts';
 import type { HttpDeps } from '../deps.ts';

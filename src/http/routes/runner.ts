@@ -2,8 +2,8 @@
 // results. Authenticated by runner tokens (`Authorization: Bearer <token>`). See
 // docs/runner-protocol.md.
 import type { FastifyInstance, FastifyRequest } from 'fastify';
-import { appendOutput, completeTask, endStep, heartbeat, LeaseLost, startStep, TASK_RESULTS, type TaskResult } from '../../engine/claims.ts';
-import { taskPayload, taskSecrets } from '../../engine/task-payload.ts';
+import { appendOutput, completeTask, endStep, heartbeat, LeaseLost, startStep, TASK_RESULTS, type TaskResult } from '../../engine/runner/claims.ts';
+import { taskPayload, taskSecrets } from '../../engine/runner/task-payload.ts';
 import { getTask } from '../../storage/jobs.ts';
 import type { RunnerToken } from '../../storage/runner-tokens.ts';
 import { runnerAuth } from '../runner-auth.ts';

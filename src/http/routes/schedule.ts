@@ -5,8 +5,8 @@
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { newId, nowIso, UUID_RE } from '../../domain/clock.ts';
 import { decodePageToken, pageOf } from '../../domain/paging.ts';
-import { nextRunAt } from '../../engine/scheduler.ts';
-import { mergeTimetable, validateTimetable, type Timetable } from '../../engine/timetable.ts';
+import { nextRunAt } from '../../engine/services/scheduler.ts';
+import { mergeTimetable, validateTimetable, type Timetable } from '../../domain/timetable.ts';
 import { isMember } from '../../storage/organizations.ts';
 import { getProject, type ProjectWithOrg } from '../../storage/projects.ts';
 import { deleteSchedule, getSchedule, insertSchedule, listSchedules, updateSchedule, type Schedule, type ScheduleChanges } from '../../storage/schedules.ts';

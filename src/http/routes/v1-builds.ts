@@ -1,8 +1,8 @@
 // API v1.1 builds: recent builds (all projects, one project, one branch), one build, and
 // cancel / retry of a build. A v1.1 build is one numbered job of a workflow.
 import type { FastifyInstance, FastifyRequest } from 'fastify';
-import { cancelJob } from '../../engine/control.ts';
-import { rerunWorkflow } from '../../engine/rerun.ts';
+import { cancelJob } from '../../engine/pipeline/control.ts';
+import { rerunWorkflow } from '../../engine/pipeline/rerun.ts';
 import { getJob, jobOfWorkflowNamed, type Job } from '../../storage/jobs.ts';
 import { buildByNumber as buildByNumberRow, previousBuild as previousBuildRow, projectBuilds as projectBuildRows, recentBuilds, retriedBuildNumber } from '../../storage/builds.ts';
 import { organizationsOfUser } from '../../storage/organizations.ts';

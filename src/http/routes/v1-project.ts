@@ -2,8 +2,8 @@
 // `…/build`) and clearing the dependency caches (`DELETE …/build-cache`). Every trigger
 // starts a pipeline (all its workflows), as v2's triggerPipeline does.
 import type { FastifyInstance, FastifyRequest } from 'fastify';
-import { clearProjectCaches } from '../../engine/outputs.ts';
-import { triggerPipeline } from '../../engine/trigger.ts';
+import { clearProjectCaches } from '../../engine/runner/outputs.ts';
+import { triggerPipeline } from '../../engine/pipeline/trigger.ts';
 import type { Pipeline } from '../../storage/pipelines.ts';
 import type { ProjectWithOrg } from '../../storage/projects.ts';
 import type { HttpDeps } from '../deps.ts';

@@ -1,7 +1,7 @@
 // Workflow tag: read a workflow and its jobs; cancel, approve, rerun.
 import type { FastifyInstance } from 'fastify';
-import { approveJob, cancelWorkflow } from '../../engine/control.ts';
-import { rerunWorkflow } from '../../engine/rerun.ts';
+import { approveJob, cancelWorkflow } from '../../engine/pipeline/control.ts';
+import { rerunWorkflow } from '../../engine/pipeline/rerun.ts';
 import { UUID_RE } from '../../domain/clock.ts';
 import { decodePageToken } from '../../domain/paging.ts';
 import { jobsOfWorkflow } from '../../storage/jobs.ts';

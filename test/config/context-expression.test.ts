@@ -4,7 +4,7 @@ import {
   evaluateContextExpression,
   parseContextExpression,
   pipelineValueLookup,
-} from '../../src/engine/context-expression.ts';
+} from '../../src/config/context-expression.ts';
 
 const values = {
   'git.branch': 'main',

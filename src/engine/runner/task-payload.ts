@@ -1,19 +1,19 @@
 // What an agent receives for a claimed task: the compiled job, where to check out, and
 // CircleCI's built-in environment. Secrets travel separately (taskSecrets).
-import { readBuildJob, type TaskPayload } from '../config/index.ts';
-import { slugOfProject } from '../domain/slug.ts';
-import { preferredPrivateKey } from '../storage/checkout-keys.ts';
-import { envVarsOfProject } from '../storage/env-vars.ts';
-import { getJob, type Task } from '../storage/jobs.ts';
-import { getPipeline } from '../storage/pipelines.ts';
-import { getProject } from '../storage/projects.ts';
+import { readBuildJob, type TaskPayload } from '../../config/index.ts';
+import { slugOfProject } from '../../domain/slug.ts';
+import { preferredPrivateKey } from '../../storage/checkout-keys.ts';
+import { envVarsOfProject } from '../../storage/env-vars.ts';
+import { getJob, type Task } from '../../storage/jobs.ts';
+import { getPipeline } from '../../storage/pipelines.ts';
+import { getProject } from '../../storage/projects.ts';
 import { checkoutCredential } from './checkout-credential.ts';
-import { authorizeContexts } from './contexts.ts';
-import type { EngineDeps } from './deps.ts';
-import { ENABLE_SSH_FIELD } from './rerun.ts';
-import { CONTINUATION_KEY_FIELD } from './trigger.ts';
-import type { TaskSecrets } from '../domain/runner-protocol.ts';
-import { jobWithOwners } from '../storage/tasks.ts';
+import { authorizeContexts } from '../pipeline/contexts.ts';
+import type { EngineDeps } from '../deps.ts';
+import { ENABLE_SSH_FIELD } from '../pipeline/rerun.ts';
+import { CONTINUATION_KEY_FIELD } from '../pipeline/trigger.ts';
+import type { TaskSecrets } from '../../domain/runner-protocol.ts';
+import { jobWithOwners } from '../../storage/tasks.ts';
 
 export type { TaskPayload, TaskSecrets };
 

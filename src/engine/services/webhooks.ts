@@ -3,17 +3,17 @@
 import crypto from 'node:crypto';
 import http from 'node:http';
 import https from 'node:https';
-import { nowIso } from '../domain/clock.ts';
-import { slugOfProject } from '../domain/slug.ts';
-import { claimDelivery, enqueueDelivery, pruneDeliveries, recordAttempt, type Delivery } from '../storage/deliveries.ts';
-import type { Db } from '../storage/executor.ts';
-import { getJob, type Job } from '../storage/jobs.ts';
-import { getPipeline, type Pipeline } from '../storage/pipelines.ts';
-import { getProject, type ProjectWithOrg } from '../storage/projects.ts';
-import { getWebhook, listWebhooks, type Webhook, type WebhookEvent } from '../storage/webhooks.ts';
-import { getWorkflow, type Workflow } from '../storage/workflows.ts';
-import type { EngineDeps } from './deps.ts';
-import { isTerminalJob } from './status.ts';
+import { nowIso } from '../../domain/clock.ts';
+import { slugOfProject } from '../../domain/slug.ts';
+import { claimDelivery, enqueueDelivery, pruneDeliveries, recordAttempt, type Delivery } from '../../storage/deliveries.ts';
+import type { Db } from '../../storage/executor.ts';
+import { getJob, type Job } from '../../storage/jobs.ts';
+import { getPipeline, type Pipeline } from '../../storage/pipelines.ts';
+import { getProject, type ProjectWithOrg } from '../../storage/projects.ts';
+import { getWebhook, listWebhooks, type Webhook, type WebhookEvent } from '../../storage/webhooks.ts';
+import { getWorkflow, type Workflow } from '../../storage/workflows.ts';
+import type { EngineDeps } from '../deps.ts';
+import { isTerminalJob } from '../pipeline/status.ts';
 
 /** The event the delivery worker listens to, emitted after deliveries are queued. */
 export const WEBHOOKS_EVENT = 'webhooks';

@@ -1,6 +1,6 @@
 // The pipeline values (`<< pipeline.* >>`) of a pipeline, from its project and trigger.
-import type { PipelineValues } from '../config/index.ts';
-import { formatProjectSlug } from '../domain/slug.ts';
+import type { PipelineValues } from '../../config/index.ts';
+import { formatProjectSlug } from '../../domain/slug.ts';
 
 export interface PipelineValueInput {
   id: string;

@@ -14,7 +14,7 @@ import path from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { createRequire } from 'node:module';
 import { Worker } from 'node:worker_threads';
-import type { CompileOptions, CompileResult } from '../config/types.ts';
+import type { CompileOptions, CompileResult } from '../../config/types.ts';
 import type { FromWorker, ToWorker } from './compile-protocol.ts';
 
 /** Wall-clock limit of one compile (docs/limits.md). */

@@ -9,7 +9,7 @@
 // /regex/ (only as the right operand of `matches`, circlet's extension shared with config
 // filter expressions). Variables are dotted names: pipeline values (`pipeline.*`) and
 // job values (`job.ssh.enabled`).
-import { compileFullMatch, FullMatcher } from '../config/index.ts';
+import { compileFullMatch, FullMatcher } from './index.ts';
 
 export type ContextExprValue = string | number | boolean;
 

@@ -1,8 +1,8 @@
 // The server side of the runner protocol: atomic claims, leases, step results and output,
 // task completion, and reaping tasks whose agent went silent.
-import { nowIso } from '../domain/clock.ts';
-import { inTransaction, type Db } from '../storage/executor.ts';
-import { getJob, getTask, type Task } from '../storage/jobs.ts';
+import { nowIso } from '../../domain/clock.ts';
+import { inTransaction, type Db } from '../../storage/executor.ts';
+import { getJob, getTask, type Task } from '../../storage/jobs.ts';
 import {
   appendStepOutput,
   claimQueuedTask,
@@ -17,10 +17,10 @@ import {
   setJobMessages,
   setJobMessagesUnlessNoted,
   stepOutputSize,
-} from '../storage/tasks.ts';
-import { advanceWorkflow } from './advance.ts';
-import type { EngineDeps } from './deps.ts';
-import { recordCompletions, WEBHOOKS_EVENT } from './webhooks.ts';
+} from '../../storage/tasks.ts';
+import { advanceWorkflow } from '../pipeline/advance.ts';
+import type { EngineDeps } from '../deps.ts';
+import { recordCompletions, WEBHOOKS_EVENT } from '../services/webhooks.ts';
 
 export interface AgentCapabilities {
   agentId: string;

@@ -2,9 +2,9 @@
 // `post-receive` ref updates become triggers. Parsing is pure; `triggerForgeEvent` starts
 // the pipelines with `trigger.type = webhook`.
 import crypto from 'node:crypto';
-import type { Pipeline } from '../storage/pipelines.ts';
-import type { ProjectWithOrg } from '../storage/projects.ts';
-import type { EngineDeps } from './deps.ts';
+import type { Pipeline } from '../../storage/pipelines.ts';
+import type { ProjectWithOrg } from '../../storage/projects.ts';
+import type { EngineDeps } from '../deps.ts';
 import { triggerPipeline } from './trigger.ts';
 
 const ZERO_SHA = /^0+$/;

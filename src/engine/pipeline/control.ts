@@ -1,13 +1,13 @@
 // User actions on running work: cancel a workflow or a job, approve an approval job.
-import { nowIso } from '../domain/clock.ts';
-import { type Db, inTransaction } from '../storage/executor.ts';
-import { getJob, jobsOfWorkflow, updateJob, type Job } from '../storage/jobs.ts';
-import { getWorkflow, lockWorkflow, updateWorkflow } from '../storage/workflows.ts';
+import { nowIso } from '../../domain/clock.ts';
+import { type Db, inTransaction } from '../../storage/executor.ts';
+import { getJob, jobsOfWorkflow, updateJob, type Job } from '../../storage/jobs.ts';
+import { getWorkflow, lockWorkflow, updateWorkflow } from '../../storage/workflows.ts';
 import { advanceWorkflow } from './advance.ts';
-import type { EngineDeps } from './deps.ts';
+import type { EngineDeps } from '../deps.ts';
 import { isTerminalJob } from './status.ts';
-import { recordCompletions, WEBHOOKS_EVENT } from './webhooks.ts';
-import { cancelTasksOfJob } from '../storage/tasks.ts';
+import { recordCompletions, WEBHOOKS_EVENT } from '../services/webhooks.ts';
+import { cancelTasksOfJob } from '../../storage/tasks.ts';
 
 export class EngineError extends Error {
   constructor(

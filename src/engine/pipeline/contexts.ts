@@ -2,11 +2,11 @@
 // project's organization, the triggering user must belong to that organization, and the
 // context's restrictions (projects, expressions) must admit this pipeline. When they do,
 // the contexts' variables are the job's context environment.
-import type { SecretBox } from '../domain/secret-box.ts';
-import { contextEnvironment, findContextByName, listContextRestrictions } from '../storage/contexts.ts';
-import type { Db } from '../storage/executor.ts';
-import { isMember } from '../storage/organizations.ts';
-import { evaluateContextExpression, pipelineValueLookup } from './context-expression.ts';
+import type { SecretBox } from '../../domain/secret-box.ts';
+import { contextEnvironment, findContextByName, listContextRestrictions } from '../../storage/contexts.ts';
+import type { Db } from '../../storage/executor.ts';
+import { isMember } from '../../storage/organizations.ts';
+import { evaluateContextExpression, pipelineValueLookup } from '../../config/context-expression.ts';
 
 export interface AuthorizeContextsInput {
   organizationId: string;

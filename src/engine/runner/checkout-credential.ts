@@ -2,9 +2,9 @@
 // task (and so to its project), signed with the server's secret key, and valid only while that
 // task runs. Nothing is stored: the task's row says whether it is still running.
 import crypto from 'node:crypto';
-import type { SecretBox } from '../domain/secret-box.ts';
-import type { Database } from '../storage/db.ts';
-import { getJob, getTask } from '../storage/jobs.ts';
+import type { SecretBox } from '../../domain/secret-box.ts';
+import type { Database } from '../../storage/db.ts';
+import { getJob, getTask } from '../../storage/jobs.ts';
 
 const PURPOSE = 'git-checkout';
 

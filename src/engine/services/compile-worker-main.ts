@@ -1,8 +1,8 @@
 // The body of a compile worker thread (see compile-worker.ts): compiles one config at a time and
 // asks the parent thread for orbs, since the orb source (registry, directory) lives there.
 import { parentPort } from 'node:worker_threads';
-import { compileConfig } from '../config/index.ts';
-import type { OrbRef, OrbSource } from '../config/types.ts';
+import { compileConfig } from '../../config/index.ts';
+import type { OrbRef, OrbSource } from '../../config/types.ts';
 import type { FromWorker, ToWorker } from './compile-protocol.ts';
 
 const port = parentPort;

@@ -1,5 +1,5 @@
 // Messages between the server and its compile worker threads (compile-worker.ts).
-import type { CompileOptions, CompileResult, OrbRef, OrbSource } from '../config/types.ts';
+import type { CompileOptions, CompileResult, OrbRef, OrbSource } from '../../config/types.ts';
 
 export type ToWorker =
   | { t: 'compile'; id: number; source: string; options: Omit<CompileOptions, 'orbSource'>; hasOrbSource: boolean }

@@ -7,12 +7,12 @@
 // clock, not from the due time, so a server that was down across several due times triggers
 // once when it comes back, not once per missed run. A replica that dies between the claim and
 // the trigger loses that one run (at most once, never twice).
-import { nowIso } from '../domain/clock.ts';
-import { getProject } from '../storage/projects.ts';
-import { claimScheduleRun, dueSchedules, type Schedule } from '../storage/schedules.ts';
-import type { EngineDeps } from './deps.ts';
-import { nextRun, type Timetable } from './timetable.ts';
-import { triggerPipeline } from './trigger.ts';
+import { nowIso } from '../../domain/clock.ts';
+import { getProject } from '../../storage/projects.ts';
+import { claimScheduleRun, dueSchedules, type Schedule } from '../../storage/schedules.ts';
+import type { EngineDeps } from '../deps.ts';
+import { nextRun, type Timetable } from '../../domain/timetable.ts';
+import { triggerPipeline } from '../pipeline/trigger.ts';
 
 const BATCH = 50;
 

@@ -1,15 +1,15 @@
 // What a running task leaves behind: artifacts, test results, caches and workspace
 // layers. Bytes go to the blob store; rows index them.
 import type { Readable } from 'node:stream';
-import { newId, nowIso } from '../domain/clock.ts';
-import { putArtifact } from '../storage/artifacts.ts';
-import { cacheExists, insertCache, newestCacheWithPrefix, deleteCaches } from '../storage/caches.ts';
-import { getJob, jobsOfWorkflow, type Job, type Task } from '../storage/jobs.ts';
-import { insertTestResults, recentTimings } from '../storage/test-results.ts';
-import { getWorkflow } from '../storage/workflows.ts';
-import { insertWorkspaceLayer, jobsWithLayers, layersOfJobs } from '../storage/workspaces.ts';
-import type { Requirement } from './advance.ts';
-import type { EngineDeps } from './deps.ts';
+import { newId, nowIso } from '../../domain/clock.ts';
+import { putArtifact } from '../../storage/artifacts.ts';
+import { cacheExists, insertCache, newestCacheWithPrefix, deleteCaches } from '../../storage/caches.ts';
+import { getJob, jobsOfWorkflow, type Job, type Task } from '../../storage/jobs.ts';
+import { insertTestResults, recentTimings } from '../../storage/test-results.ts';
+import { getWorkflow } from '../../storage/workflows.ts';
+import { insertWorkspaceLayer, jobsWithLayers, layersOfJobs } from '../../storage/workspaces.ts';
+import type { Requirement } from '../pipeline/advance.ts';
+import type { EngineDeps } from '../deps.ts';
 
 export interface TestCase {
   name: string;

@@ -1,15 +1,15 @@
 // Dynamic config: a setup workflow continues its pipeline with a generated configuration.
-import { checkContinuation } from '../config/index.ts';
-import { nowIso } from '../domain/clock.ts';
-import { hashToken } from '../domain/tokens.ts';
-import { findPipelineByContinuationKey, getPipeline, updatePipeline, useContinuation } from '../storage/pipelines.ts';
-import { workflowsOfPipeline } from '../storage/workflows.ts';
+import { checkContinuation } from '../../config/index.ts';
+import { nowIso } from '../../domain/clock.ts';
+import { hashToken } from '../../domain/tokens.ts';
+import { findPipelineByContinuationKey, getPipeline, updatePipeline, useContinuation } from '../../storage/pipelines.ts';
+import { workflowsOfPipeline } from '../../storage/workflows.ts';
 import { EngineError } from './control.ts';
-import type { EngineDeps } from './deps.ts';
+import type { EngineDeps } from '../deps.ts';
 import { planWorkflows } from './plan.ts';
 import { TERMINAL_WORKFLOW } from './status.ts';
 import { compileSafely, configErrors, startWorkflows } from './trigger.ts';
-import { inTransaction } from '../storage/executor.ts';
+import { inTransaction } from '../../storage/executor.ts';
 
 /**
  * Continues a setup pipeline. The key works once, and only while the pipeline's setup

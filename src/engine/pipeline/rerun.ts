@@ -1,13 +1,13 @@
 // Rerunning a workflow: a new workflow of the same name in the same pipeline.
-import { newId, nowIso } from '../domain/clock.ts';
-import { insertJobs, jobsOfWorkflow, type Job } from '../storage/jobs.ts';
-import { insertWorkflow, getWorkflow } from '../storage/workflows.ts';
-import { updatePipeline } from '../storage/pipelines.ts';
+import { newId, nowIso } from '../../domain/clock.ts';
+import { insertJobs, jobsOfWorkflow, type Job } from '../../storage/jobs.ts';
+import { insertWorkflow, getWorkflow } from '../../storage/workflows.ts';
+import { updatePipeline } from '../../storage/pipelines.ts';
 import { advanceWorkflow, type Requirement } from './advance.ts';
 import { EngineError } from './control.ts';
-import type { EngineDeps } from './deps.ts';
+import type { EngineDeps } from '../deps.ts';
 import { isTerminalJob } from './status.ts';
-import { inTransaction } from '../storage/executor.ts';
+import { inTransaction } from '../../storage/executor.ts';
 
 export interface RerunOptions {
   fromFailed?: boolean;

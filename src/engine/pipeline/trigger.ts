@@ -1,23 +1,23 @@
 // A trigger becomes a pipeline: fetch the config from git at the branch or tag, compile
 // it with the pipeline's values and parameters, and start its workflows. Every failure is
 // a pipeline in state `errored` with CircleCI's error types, never an exception.
-import type { CompileResult, PipelineValues } from '../config/index.ts';
-import { compileIsolated } from './compile-worker.ts';
-import { newId, nowIso } from '../domain/clock.ts';
-import { generateToken, hashToken } from '../domain/tokens.ts';
-import { preferredPrivateKey } from '../storage/checkout-keys.ts';
-import { nextPipelineNumber } from '../storage/counters.ts';
-import { insertJobs, type Job } from '../storage/jobs.ts';
-import { insertPipeline, type Pipeline } from '../storage/pipelines.ts';
-import type { ProjectWithOrg } from '../storage/projects.ts';
-import { insertWorkflows, type Workflow } from '../storage/workflows.ts';
-import { type Db, inTransaction } from '../storage/executor.ts';
+import type { CompileResult, PipelineValues } from '../../config/index.ts';
+import { compileIsolated } from '../services/compile-worker.ts';
+import { newId, nowIso } from '../../domain/clock.ts';
+import { generateToken, hashToken } from '../../domain/tokens.ts';
+import { preferredPrivateKey } from '../../storage/checkout-keys.ts';
+import { nextPipelineNumber } from '../../storage/counters.ts';
+import { insertJobs, type Job } from '../../storage/jobs.ts';
+import { insertPipeline, type Pipeline } from '../../storage/pipelines.ts';
+import type { ProjectWithOrg } from '../../storage/projects.ts';
+import { insertWorkflows, type Workflow } from '../../storage/workflows.ts';
+import { type Db, inTransaction } from '../../storage/executor.ts';
 import { advanceWorkflow } from './advance.ts';
-import type { EngineDeps } from './deps.ts';
-import { GitError, type CommitInfo } from './git-mirror.ts';
+import type { EngineDeps } from '../deps.ts';
+import { GitError, type CommitInfo } from '../services/git-mirror.ts';
 import { pipelineValues } from './pipeline-values.ts';
 import { planWorkflows, type PlannedWorkflow } from './plan.ts';
-import { recordCompletions } from './webhooks.ts';
+import { recordCompletions } from '../services/webhooks.ts';
 
 export const CONFIG_PATH = '.circleci/config.yml';
 

@@ -1,7 +1,7 @@
 // Test metrics of a workflow's recent runs (CircleCI computes them over the 10 newest):
 // most failed tests, slowest tests (by p95 run time) and per-run test counts. Pure.
-import type { TestRunRow, WorkflowRunRow } from '../storage/insights.ts';
-import { nearestRank } from './insights-metrics.ts';
+import type { TestRunRow, WorkflowRunRow } from '../../storage/insights.ts';
+import { nearestRank } from './metrics.ts';
 
 const TOP = 10;
 const FAILED = new Set(['failure', 'error']);

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { hourOffsetSeconds, mergeTimetable, minuteSlots, nextRun, nextRuns, validateTimetable, type Timetable } from '../../src/engine/timetable.ts';
+import { hourOffsetSeconds, mergeTimetable, minuteSlots, nextRun, nextRuns, validateTimetable, type Timetable } from '../../src/domain/timetable.ts';
 
 const ID = '6f1c1f0e-2b7a-4c3e-9a51-0d2f4b8e7c11';
 const base = { 'per-hour': 1, 'hours-of-day': [3], 'days-of-week': ['MON'] };

@@ -1,15 +1,15 @@
 // Moves a workflow forward after something changed: unblocks jobs whose requirements are
 // met, marks jobs that can never run, queues runnable jobs as tasks, and derives the
 // workflow's status. Runs inside a transaction holding the workflow's lock.
-import { newId, nowIso } from '../domain/clock.ts';
-import type { Db } from '../storage/executor.ts';
-import { insertTasks, jobsOfWorkflow, tasksOfJobs, updateJob, type Job, type Task } from '../storage/jobs.ts';
-import { getPipeline, updatePipeline, type Pipeline } from '../storage/pipelines.ts';
-import { getProject, type ProjectWithOrg } from '../storage/projects.ts';
-import { lockWorkflow, updateWorkflow, type Workflow } from '../storage/workflows.ts';
-import { reserveJobNumbers } from '../storage/counters.ts';
+import { newId, nowIso } from '../../domain/clock.ts';
+import type { Db } from '../../storage/executor.ts';
+import { insertTasks, jobsOfWorkflow, tasksOfJobs, updateJob, type Job, type Task } from '../../storage/jobs.ts';
+import { getPipeline, updatePipeline, type Pipeline } from '../../storage/pipelines.ts';
+import { getProject, type ProjectWithOrg } from '../../storage/projects.ts';
+import { lockWorkflow, updateWorkflow, type Workflow } from '../../storage/workflows.ts';
+import { reserveJobNumbers } from '../../storage/counters.ts';
 import { authorizeContexts } from './contexts.ts';
-import type { EngineDeps } from './deps.ts';
+import type { EngineDeps } from '../deps.ts';
 import { isTerminalJob, jobStatusFromTasks, readiness, TERMINAL_WORKFLOW, workflowStatus, type RequiredStatus } from './status.ts';
 
 export interface AdvanceResult {

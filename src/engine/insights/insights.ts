@@ -24,9 +24,9 @@
 // - Flaky: a test (job, classname, name, file) that passed and failed on one revision in the
 //   last 14 days; times_flaked counts those failures. Answered with snake_case keys as
 //   CircleCI does (its spec documents kebab-case).
-import type { Db } from '../storage/executor.ts';
-import { finishedJobRuns, finishedWorkflowRuns, insightsWorkflowNames, testRunsOfProject, type JobRunRow, type TestRunRow, type WorkflowRunRow } from '../storage/insights.ts';
-import { bucketStart, durationStats, reportingWindow, runMetrics, successRate, trend, type ReportingWindow, type RunSample, type Window } from './insights-metrics.ts';
+import type { Db } from '../../storage/executor.ts';
+import { finishedJobRuns, finishedWorkflowRuns, insightsWorkflowNames, testRunsOfProject, type JobRunRow, type TestRunRow, type WorkflowRunRow } from '../../storage/insights.ts';
+import { bucketStart, durationStats, reportingWindow, runMetrics, successRate, trend, type ReportingWindow, type RunSample, type Window } from './metrics.ts';
 
 export const workflowSample = (r: WorkflowRunRow): RunSample => ({ status: r.status, started_at: r.created_at, stopped_at: r.stopped_at, series: `${r.name}\u0000${r.branch ?? ''}` });
 export const jobSample = (r: JobRunRow): RunSample => ({

@@ -1,5 +1,5 @@
 // Turns a compiled config into the workflow and job records a pipeline starts with. Pure.
-import { readBuildJob, selectWorkflows, type CompiledConfig, type GitRef, type PipelineValues, type Requirement } from '../config/index.ts';
+import { readBuildJob, selectWorkflows, type CompiledConfig, type GitRef, type PipelineValues, type Requirement } from '../../config/index.ts';
 import { REQUIRED_STATUSES, type RequiredStatus } from './status.ts';
 
 export interface PlannedJob {
