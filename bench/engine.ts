@@ -28,8 +28,8 @@ import pg from 'pg';
 import { createSecretBox } from '../src/domain/secret-box.ts';
 import { newId, nowIso } from '../src/domain/clock.ts';
 import { claimTask } from '../src/engine/runner/claims.ts';
-import { Engine } from '../src/engine/engine.ts';
-import { buildApp } from '../src/http/app.ts';
+import type { Engine } from '../src/engine/engine.ts';
+import { createInstance } from '../src/server/instance.ts';
 import { openAndMigrate, type Database } from '../src/storage/db.ts';
 import { addMember, ensureOrganization } from '../src/storage/organizations.ts';
 import { createProject } from '../src/storage/projects.ts';
@@ -104,12 +104,8 @@ async function benchDatabase(name: 'sqlite' | 'postgres', url: string, repoDir: 
   const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'circlet-bench-data-'));
   const database = await openAndMigrate(url);
   const secrets = createSecretBox(crypto.randomBytes(32));
-  const engine = new Engine({ database, secrets, dataDir, leaseMs: 60_000 });
-  const app = await buildApp({ database, secrets, engine });
-  await app.listen({ host: '127.0.0.1', port: 0 });
-  const addr = app.server.address();
-  const base = `http://127.0.0.1:${typeof addr === 'object' && addr ? addr.port : 0}`;
-  engine.setBaseUrl(base);
+  const instance = await createInstance({ database, secrets, dataDir, engine: { leaseMs: 60_000 }, start: false });
+  const { engine, url: base } = instance;
   try {
     const user = await ensureUser(database.db, 'bench');
     const org = await ensureOrganization(database.db, 'github', 'bench');
@@ -196,8 +192,7 @@ async function benchDatabase(name: 'sqlite' | 'postgres', url: string, repoDir: 
 
     if (name === 'postgres') await claimThroughput(engine, database, url, base, runnerToken, floor);
   } finally {
-    engine.stop();
-    await app.close();
+    await instance.close();
     await database.close();
     fs.rmSync(dataDir, { recursive: true, force: true });
   }

@@ -18,8 +18,8 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { createSecretBox } from '../src/domain/secret-box.ts';
-import { Engine } from '../src/engine/engine.ts';
-import { buildApp } from '../src/http/app.ts';
+import type { FastifyInstance } from 'fastify';
+import { createInstance } from '../src/server/instance.ts';
 import { openAndMigrate, type Database } from '../src/storage/db.ts';
 import { addMember, ensureOrganization } from '../src/storage/organizations.ts';
 import { createProject } from '../src/storage/projects.ts';
@@ -197,7 +197,7 @@ function operations(): [string, string][] {
   ];
 }
 
-async function measure(name: string, phase: string, app: Awaited<ReturnType<typeof buildApp>>, token: string): Promise<void> {
+async function measure(name: string, phase: string, app: FastifyInstance, token: string): Promise<void> {
   for (const [op, url] of operations()) {
     const times: number[] = [];
     for (let i = 0; i < WARMUP + ITERATIONS; i++) {
@@ -219,8 +219,8 @@ async function benchDatabase(name: 'sqlite' | 'postgres', url: string): Promise<
   const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'circlet-bench-data-'));
   const database = await openAndMigrate(url);
   const secrets = createSecretBox(crypto.randomBytes(32));
-  const engine = new Engine({ database, secrets, dataDir });
-  const app = await buildApp({ database, secrets, engine });
+  const instance = await createInstance({ database, secrets, dataDir, start: false });
+  const { app } = instance;
   try {
     const user = await ensureUser(database.db, 'bench');
     const org = await ensureOrganization(database.db, 'github', 'bench');
@@ -238,7 +238,7 @@ async function benchDatabase(name: 'sqlite' | 'postgres', url: string): Promise<
     console.log(`  seeded ${RUNS - PHASE1} older workflow runs, ${(RUNS - PHASE1) * JOBS} job runs in ${((performance.now() - t0) / 1000).toFixed(1)} s`);
     await measure(name, `${RUNS} runs`, app, token);
   } finally {
-    await app.close();
+    await instance.close();
     await database.close();
     fs.rmSync(dataDir, { recursive: true, force: true });
   }

@@ -1,24 +1,35 @@
-// The engine facade: one object the HTTP layer and the server use.
-import path from 'node:path';
+// The engine: the one object the HTTP layer and the server use. Its methods are the
+// pipeline operations (trigger, continue, cancel, approve, rerun); `runner` is the part the
+// runner protocol calls; start() and stop() run the background services.
 import type { OrbSource } from '../config/index.ts';
 import type { SecretBox } from '../domain/secret-box.ts';
-import { FileBlobStore, type BlobStore } from '../storage/blob-store.ts';
+import type { BlobStore } from '../storage/blob-store.ts';
 import type { Database } from '../storage/db.ts';
-import { claimTask, clearDockerWaitNote, noteJobsWaitingForDocker, reapExpiredLeases, type AgentCapabilities } from './runner/claims.ts';
+import type { ProjectWithOrg } from '../storage/projects.ts';
+import type { Pipeline } from '../storage/pipelines.ts';
 import { createEvents, type EngineDeps } from './deps.ts';
-import { GitMirrors } from './services/git-mirror.ts';
+import { continuePipeline } from './pipeline/continuation.ts';
+import { approveJob, cancelJob, cancelWorkflow } from './pipeline/control.ts';
+import { triggerForgeEvent, type ForgeTrigger } from './pipeline/forge-events.ts';
+import { rerunWorkflow, type RerunOptions } from './pipeline/rerun.ts';
+import { resolveRevision, triggerPipeline, type TriggerRequest } from './pipeline/trigger.ts';
+import { reapExpiredLeases } from './runner/claims.ts';
+import { clearProjectCaches } from './runner/outputs.ts';
+import { RunnerSide } from './runner/runner-side.ts';
+import type { GitMirrors, GitRefRequest, ResolvedRevision } from './services/git-mirror.ts';
 import { runDueSchedules } from './services/scheduler.ts';
-import type { Task } from '../storage/jobs.ts';
 import { DEFAULT_DELIVERY_OPTIONS, WebhookWorker, type DeliveryOptions } from './services/webhooks.ts';
 
 export interface EngineOptions {
   database: Database;
   secrets: SecretBox;
-  dataDir: string;
+  /** Git mirrors of project repositories. */
+  mirrors: GitMirrors;
+  /** Artifacts, caches and workspace layers. */
+  blobs: BlobStore;
   orbSource?: OrbSource;
-  /** Default: files under `<dataDir>/blobs`. */
-  blobs?: BlobStore;
-  baseUrl?: string;
+  /** Public base URL of the server, for links (CIRCLE_BUILD_URL, webhook payloads). */
+  baseUrl: string;
   leaseMs?: number;
   reapIntervalMs?: number;
   now?: () => Date;
@@ -29,10 +40,11 @@ export interface EngineOptions {
 }
 
 export class Engine {
+  /** What the engine's modules are given; for the engine's own tests. */
   readonly deps: EngineDeps;
+  /** The runner protocol's side: claims, leases, step reports, job outputs. */
+  readonly runner: RunnerSide;
   private reaper?: NodeJS.Timeout;
-  /** When each agent without docker last had waiting docker jobs noted (throttle). */
-  private readonly dockerNotes = new Map<string, number>();
   private readonly reapIntervalMs: number;
   private readonly webhooks: WebhookWorker;
   private scheduler?: NodeJS.Timeout;
@@ -42,17 +54,79 @@ export class Engine {
     this.deps = {
       database: opts.database,
       secrets: opts.secrets,
-      mirrors: new GitMirrors(path.join(opts.dataDir, 'mirrors')),
-      blobs: opts.blobs ?? new FileBlobStore(path.join(opts.dataDir, 'blobs')),
+      mirrors: opts.mirrors,
+      blobs: opts.blobs,
       orbSource: opts.orbSource,
-      baseUrl: opts.baseUrl ?? 'http://127.0.0.1',
+      baseUrl: opts.baseUrl,
       leaseMs: opts.leaseMs ?? 30_000,
       now: opts.now ?? (() => new Date()),
       events: createEvents(),
     };
+    this.runner = new RunnerSide(this.deps);
     this.webhooks = new WebhookWorker(this.deps, { ...DEFAULT_DELIVERY_OPTIONS, ...opts.webhookDelivery });
     this.reapIntervalMs = opts.reapIntervalMs ?? Math.max(250, Math.min(5_000, Math.floor(this.deps.leaseMs / 3)));
     this.scheduleIntervalMs = opts.scheduleIntervalMs ?? 5_000;
+  }
+
+  get baseUrl(): string {
+    return this.deps.baseUrl;
+  }
+
+  get blobs(): BlobStore {
+    return this.deps.blobs;
+  }
+
+  get orbSource(): OrbSource | undefined {
+    return this.deps.orbSource;
+  }
+
+  /** Where the git mirrors live (served read-only to jobs over git smart HTTP). */
+  get mirrorRoot(): string {
+    return this.deps.mirrors.root;
+  }
+
+  now(): Date {
+    return this.deps.now();
+  }
+
+  trigger(req: TriggerRequest): Promise<{ pipeline: Pipeline; queuedTasks: number }> {
+    return triggerPipeline(this.deps, req);
+  }
+
+  /** One pipeline per pushed ref of a forge event. */
+  triggerForgeEvent(project: ProjectWithOrg, triggers: ForgeTrigger[]): Promise<Pipeline[]> {
+    return triggerForgeEvent(this.deps, project, triggers);
+  }
+
+  /** The commit a ref names and the config file in it. */
+  resolveRevision(project: ProjectWithOrg, ref: GitRefRequest): Promise<ResolvedRevision> {
+    return resolveRevision(this.deps, project, ref);
+  }
+
+  continue(key: string, configuration: string, parameters: Record<string, unknown>): Promise<void> {
+    return continuePipeline(this.deps, key, configuration, parameters);
+  }
+
+  cancelWorkflow(workflowId: string, userId: string | null): Promise<void> {
+    return cancelWorkflow(this.deps, workflowId, userId);
+  }
+
+  cancelJob(jobId: string, userId: string | null): Promise<void> {
+    return cancelJob(this.deps, jobId, userId);
+  }
+
+  approve(workflowId: string, approvalRequestId: string, userId: string): Promise<void> {
+    return approveJob(this.deps, workflowId, approvalRequestId, userId);
+  }
+
+  /** Reruns a workflow; returns the new workflow's id. */
+  rerun(workflowId: string, opts: RerunOptions, userId: string): Promise<string> {
+    return rerunWorkflow(this.deps, workflowId, opts, userId);
+  }
+
+  /** Deletes a project's caches; returns how many. */
+  clearCaches(projectId: string): Promise<number> {
+    return clearProjectCaches(this.deps, projectId);
   }
 
   /** Starts background duties: reaping tasks whose lease lapsed, triggering due schedules, delivering outbound webhooks. */
@@ -95,48 +169,5 @@ export class Engine {
     };
     this.scheduler = setTimeout(tick, this.scheduleIntervalMs);
     this.scheduler.unref();
-  }
-
-  setBaseUrl(url: string): void {
-    this.deps.baseUrl = url;
-  }
-
-  /**
-   * Long-polls for a task: claims at once when one is queued, else waits for new tasks
-   * (signalled in-process, and re-checked every `pollMs` for other replicas) up to `waitMs`.
-   */
-  async claim(agent: AgentCapabilities, waitMs: number, signal?: AbortSignal, pollMs = 500): Promise<Task | undefined> {
-    const deadline = Date.now() + waitMs;
-    const last = this.dockerNotes.get(agent.agentId) ?? 0;
-    if (!agent.executors.includes('docker') && Date.now() - last > 5_000) {
-      if (this.dockerNotes.size > 1_000) this.dockerNotes.clear();
-      this.dockerNotes.set(agent.agentId, Date.now());
-      await noteJobsWaitingForDocker(this.deps, agent).catch(() => 0);
-    }
-    for (;;) {
-      const task = await claimTask(this.deps, agent);
-      if (task) {
-        if (task.executor === 'docker') await clearDockerWaitNote(this.deps, task.job_id);
-        return task;
-      }
-      const left = deadline - Date.now();
-      if (left <= 0 || signal?.aborted) return undefined;
-      await this.waitFor('tasks', Math.min(left, pollMs), signal);
-    }
-  }
-
-  /** Resolves on the event, after `ms`, or on abort, whichever is first. */
-  waitFor(event: 'tasks' | 'cancel', ms: number, signal?: AbortSignal): Promise<void> {
-    return new Promise((resolve) => {
-      const done = () => {
-        clearTimeout(timer);
-        this.deps.events.off(event, done);
-        signal?.removeEventListener('abort', done);
-        resolve();
-      };
-      const timer = setTimeout(done, ms);
-      this.deps.events.on(event, done);
-      signal?.addEventListener('abort', done);
-    });
   }
 }

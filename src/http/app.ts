@@ -1,4 +1,5 @@
 // Builds the Fastify application: parsers, error mapping, auth, OpenAPI, and the routes.
+import type { IncomingMessage, Server, ServerResponse } from 'node:http';
 import swagger from '@fastify/swagger';
 import Fastify, { LogController, type FastifyBaseLogger, type FastifyError, type FastifyInstance, type FastifySchemaValidationError } from 'fastify';
 import { BadPageToken } from '../domain/paging.ts';
@@ -17,6 +18,8 @@ export interface AppOptions {
   listener?: Partial<ListenerLimits>;
   /** The dashboard's built files (default dist/web). */
   web?: WebOptions;
+  /** Serve on this (already listening) server instead of one the app creates on listen(). */
+  server?: Server;
 }
 
 /** `%2F`-encoded project slugs become plain paths before routing. */
@@ -45,6 +48,18 @@ export function validationMessage(where: string, first: FastifySchemaValidationE
   return path ? `Invalid ${where} field '${path}': ${detail}` : `Invalid ${where}: ${detail}`;
 }
 
+/** Serve on a server created (and listening) elsewhere, with the listener's timeouts applied to it. */
+function serveOn(server: Server, limits: ListenerLimits) {
+  return (handler: (req: IncomingMessage, res: ServerResponse) => void) => {
+    server.headersTimeout = limits.headersTimeoutMs;
+    server.requestTimeout = limits.requestTimeoutMs;
+    server.keepAliveTimeout = limits.keepAliveTimeoutMs;
+    server.setTimeout(limits.idleTimeoutMs);
+    server.on('request', handler);
+    return server;
+  };
+}
+
 export async function buildApp(deps: HttpDeps, options: AppOptions = {}): Promise<FastifyInstance> {
   const limits: ListenerLimits = { ...LISTENER_LIMITS, ...options.listener };
   const app = Fastify({
@@ -61,6 +76,7 @@ export async function buildApp(deps: HttpDeps, options: AppOptions = {}): Promis
     rewriteUrl: (req) => rewriteUrl(req.url ?? '/'),
     ajv: { customOptions: { coerceTypes: 'array', removeAdditional: false, allErrors: false } },
     routerOptions: { ignoreTrailingSlash: true },
+    ...(options.server ? { serverFactory: serveOn(options.server, limits) } : {}),
   });
 
   guardConnections(app.server, limits);

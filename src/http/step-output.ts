@@ -14,7 +14,7 @@ export function signOutput(deps: HttpDeps, taskId: string, step: number, expires
 
 export function outputUrl(deps: HttpDeps, task: Task, step: number, now = Date.now()): string {
   const expires = now + OUTPUT_URL_TTL_MS;
-  return `${deps.engine.deps.baseUrl}/api/v1.1/step-output/${task.id}/${step}?expires=${expires}&sig=${signOutput(deps, task.id, step, expires)}`;
+  return `${deps.engine.baseUrl}/api/v1.1/step-output/${task.id}/${step}?expires=${expires}&sig=${signOutput(deps, task.id, step, expires)}`;
 }
 
 /** The v1.1 `steps` of a build (job), one action per parallel run. */

@@ -4,14 +4,15 @@ import path from 'node:path';
 import type { FastifyInstance } from 'fastify';
 import pino from 'pino';
 import { createSecretBox, loadSecretKey } from '../domain/secret-box.ts';
-import { Engine } from '../engine/engine.ts';
-import { buildApp, redactUrl } from '../http/app.ts';
+import type { Engine } from '../engine/engine.ts';
+import { redactUrl } from '../http/app.ts';
 import { openAndMigrate, type Database } from '../storage/db.ts';
 import { ensureOrganization, addMember } from '../storage/organizations.ts';
 import { createApiToken, ensureUser } from '../storage/users.ts';
 import { resolveDataLocation } from './data-dir.ts';
 import { serverOrbSource } from './orb-source.ts';
 import { startEmbeddedAgent, type EmbeddedAgent } from './embedded-agent.ts';
+import { createInstance } from './instance.ts';
 
 export interface ServeOptions {
   host?: string;
@@ -57,12 +58,6 @@ async function bootstrapAdmin(database: Database, dataDir: string): Promise<stri
   return token;
 }
 
-/** The URL clients use to reach `host:port` (a wildcard address is reached on loopback). */
-export function urlFor(host: string, port: number): string {
-  const reachable = host === '0.0.0.0' ? '127.0.0.1' : host === '::' ? '::1' : host;
-  return `http://${reachable.includes(':') ? `[${reachable}]` : reachable}:${port}`;
-}
-
 export async function startServer(opts: ServeOptions = {}): Promise<RunningServer> {
   const { dataDir, databaseUrl } = resolveDataLocation(opts);
   fs.mkdirSync(dataDir, { recursive: true });
@@ -71,8 +66,6 @@ export async function startServer(opts: ServeOptions = {}): Promise<RunningServe
     const where = databaseUrl.replace(/:[^:@/]*@/, ':***@');
     throw new Error(`cannot open the database ${where}: ${err instanceof Error ? err.message : String(err)}`);
   });
-  const engine = new Engine({ database, secrets, dataDir, orbSource: serverOrbSource(dataDir) });
-  let app: FastifyInstance | undefined;
   try {
     const logger = pino(
       {
@@ -84,41 +77,36 @@ export async function startServer(opts: ServeOptions = {}): Promise<RunningServe
       },
       pino.destination(2),
     );
-    const host = opts.host ?? '127.0.0.1';
-    app = await buildApp({ database, secrets, engine }, { logger });
-    await app.listen({ host, port: opts.port ?? 0 });
-    const address = app.server.address();
-    const port = typeof address === 'object' && address ? address.port : (opts.port ?? 0);
-    const url = urlFor(host, port);
-    engine.setBaseUrl(url);
-    engine.start();
-    // Only once the port is ours: a start that fails to listen creates no admin token.
-    const adminToken = await bootstrapAdmin(database, dataDir);
-    const agents = opts.agents ?? 1;
-    const embedded: EmbeddedAgent | undefined =
-      agents > 0 ? await startEmbeddedAgent({ database, url, dataDir, concurrency: agents, dockerOnHost: opts.dockerOnHost, logger: logger.child({ component: 'agent' }) }) : undefined;
-    const running = app;
-    return {
-      app: running,
-      database,
-      engine,
-      url,
-      dataDir,
-      adminToken,
-      async close() {
-        await embedded?.stop().catch(() => undefined);
-        engine.stop();
-        try {
-          await running.close();
-        } finally {
-          await database.close();
-        }
-      },
-    };
+    const instance = await createInstance({ database, secrets, dataDir, orbSource: serverOrbSource(dataDir), host: opts.host, port: opts.port, logger });
+    const { app, engine, url } = instance;
+    try {
+      // Only once the port is ours: a start that fails to listen creates no admin token.
+      const adminToken = await bootstrapAdmin(database, dataDir);
+      const agents = opts.agents ?? 1;
+      const embedded: EmbeddedAgent | undefined =
+        agents > 0 ? await startEmbeddedAgent({ database, url, dataDir, concurrency: agents, dockerOnHost: opts.dockerOnHost, logger: logger.child({ component: 'agent' }) }) : undefined;
+      return {
+        app,
+        database,
+        engine,
+        url,
+        dataDir,
+        adminToken,
+        async close() {
+          await embedded?.stop().catch(() => undefined);
+          try {
+            await instance.close();
+          } finally {
+            await database.close();
+          }
+        },
+      };
+    } catch (err) {
+      await instance.close().catch(() => undefined);
+      throw err;
+    }
   } catch (err) {
-    engine.stop();
     // Leave nothing open (a PostgreSQL pool would keep the process alive).
-    await app?.close().catch(() => undefined);
     await database.close().catch(() => undefined);
     throw err;
   }

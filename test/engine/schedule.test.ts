@@ -4,7 +4,7 @@
 // downtime; the pipelines carry `scheduled_pipeline` and the `pipeline.schedule.*` values.
 import fs from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { Engine } from '../../src/engine/engine.ts';
+import { createEngine } from '../../src/server/instance.ts';
 import { runDueSchedules } from '../../src/engine/services/scheduler.ts';
 import { nextRuns, type Timetable } from '../../src/domain/timetable.ts';
 import { openAndMigrate, type Database } from '../../src/storage/db.ts';
@@ -157,7 +157,7 @@ for (const kind of databaseKinds()) {
 
       const otherDb: Database = await openAndMigrate(url);
       const otherDir = tempDir('circlet-replica-');
-      const other = new Engine({ database: otherDb, secrets: server.secrets, dataDir: otherDir, now: () => clock, scheduleIntervalMs: 3_600_000 });
+      const other = createEngine({ database: otherDb, secrets: server.secrets, dataDir: otherDir, baseUrl: server.url, engine: { now: () => clock, scheduleIntervalMs: 3_600_000 } });
       try {
         const MINUTES = 5;
         let triggered = 0;

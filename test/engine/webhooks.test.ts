@@ -8,8 +8,8 @@ import https from 'node:https';
 import path from 'node:path';
 import type { AddressInfo } from 'node:net';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { buildApp } from '../../src/http/app.ts';
-import { Engine } from '../../src/engine/engine.ts';
+import type { Engine } from '../../src/engine/engine.ts';
+import { createEngine, createInstance } from '../../src/server/instance.ts';
 import { cancelWorkflow } from '../../src/engine/pipeline/control.ts';
 import { pruneDeliveries } from '../../src/storage/deliveries.ts';
 import { postWebhook, retryDelayMs, stableEventId, webhookSignature } from '../../src/engine/services/webhooks.ts';
@@ -267,11 +267,8 @@ for (const kind of databaseKinds()) {
       const dataDir = tempDir('circlet-data-');
       // The first engine serves the API but never delivers (as if it stopped right after
       // queuing): its deliveries stay pending in the database.
-      const first = new Engine({ database, secrets, dataDir });
-      const app = await buildApp({ database, secrets, engine: first });
-      await app.listen({ host: '127.0.0.1', port: 0 });
-      const url = `http://127.0.0.1:${(app.server.address() as AddressInfo).port}`;
-      first.setBaseUrl(url);
+      const firstInstance = await createInstance({ database, secrets, dataDir, start: false });
+      const { engine: first, url } = firstInstance;
       let second: Engine | undefined;
       let third: Engine | undefined;
       try {
@@ -295,8 +292,8 @@ for (const kind of databaseKinds()) {
         expect(rx.got).toHaveLength(0);
 
         // Two replicas start on the database together: each delivery is sent by one of them.
-        second = new Engine({ database, secrets, dataDir, webhookDelivery: { pollMs: 20 } });
-        third = new Engine({ database, secrets, dataDir, webhookDelivery: { pollMs: 20 } });
+        second = createEngine({ database, secrets, dataDir, baseUrl: url, engine: { webhookDelivery: { pollMs: 20 } } });
+        third = createEngine({ database, secrets, dataDir, baseUrl: url, engine: { webhookDelivery: { pollMs: 20 } } });
         second.start();
         third.start();
         await until(() => rx.got.length, (n) => n >= 3);
@@ -312,7 +309,7 @@ for (const kind of databaseKinds()) {
       } finally {
         second?.stop();
         third?.stop();
-        await app.close();
+        await firstInstance.close();
         await rx.close();
         await dispose();
       }

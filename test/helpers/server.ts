@@ -1,8 +1,8 @@
 // A real circlet server on loopback for HTTP tests, on the given database kind.
 import fs from 'node:fs';
 import { createSecretBox } from '../../src/domain/secret-box.ts';
-import { buildApp } from '../../src/http/app.ts';
-import { Engine, type EngineOptions } from '../../src/engine/engine.ts';
+import type { Engine } from '../../src/engine/engine.ts';
+import { createInstance, type EngineTuning } from '../../src/server/instance.ts';
 import type { Database } from '../../src/storage/db.ts';
 import { addMember, ensureOrganization } from '../../src/storage/organizations.ts';
 import { createProject, type ProjectWithOrg } from '../../src/storage/projects.ts';
@@ -26,17 +26,11 @@ export interface TestServer {
   call(method: string, path: string, token?: string, body?: unknown, headers?: Record<string, string>): Promise<{ status: number; body: any; text: string; headers: Headers }>;
 }
 
-export async function startTestServer(kind: TestDatabaseKind, engineOptions: Partial<EngineOptions> = {}): Promise<TestServer> {
+export async function startTestServer(kind: TestDatabaseKind, engineOptions: EngineTuning = {}): Promise<TestServer> {
   const { database, dispose } = await kind.create();
   const dataDir = tempDir('circlet-data-');
   const secrets = createSecretBox(crypto.randomBytes(32));
-  const engine = new Engine({ database, secrets, dataDir, ...engineOptions });
-  const app = await buildApp({ database, secrets, engine });
-  await app.listen({ host: '127.0.0.1', port: 0 });
-  const addr = app.server.address();
-  const url = `http://127.0.0.1:${typeof addr === 'object' && addr ? addr.port : 0}`;
-  engine.setBaseUrl(url);
-  engine.start();
+  const { app, engine, url, close } = await createInstance({ database, secrets, dataDir, engine: engineOptions });
   return {
     app,
     database,
@@ -45,8 +39,7 @@ export async function startTestServer(kind: TestDatabaseKind, engineOptions: Par
     secrets,
     engine,
     async close() {
-      engine.stop();
-      await app.close();
+      await close();
       await dispose();
       fs.rmSync(dataDir, { recursive: true, force: true });
     },

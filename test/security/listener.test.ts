@@ -3,7 +3,8 @@
 import net from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createSecretBox } from '../../src/domain/secret-box.ts';
-import { Engine } from '../../src/engine/engine.ts';
+import type { Engine } from '../../src/engine/engine.ts';
+import { createEngine } from '../../src/server/instance.ts';
 import { buildApp } from '../../src/http/app.ts';
 import { createProject } from '../../src/storage/projects.ts';
 import { ensureOrganization } from '../../src/storage/organizations.ts';
@@ -43,7 +44,8 @@ describe(`listener limits (${kind.name})`, () => {
     const created = await kind.create();
     dispose = created.dispose;
     const secrets = createSecretBox(crypto.randomBytes(32));
-    engine = new Engine({ database: created.database, secrets, dataDir: tempDir('circlet-data-') });
+    // The app is built here (not by createInstance) to give it its own listener limits.
+    engine = createEngine({ database: created.database, secrets, dataDir: tempDir('circlet-data-'), baseUrl: 'http://127.0.0.1' });
     app = await buildApp(
       { database: created.database, secrets, engine },
       { listener: { headersTimeoutMs: 800, checkIntervalMs: 200, connectionsPerAddress: 5, keepAliveTimeoutMs: 1000 } },

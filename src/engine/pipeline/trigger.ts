@@ -14,7 +14,7 @@ import { insertWorkflows, type Workflow } from '../../storage/workflows.ts';
 import { type Db, inTransaction } from '../../storage/executor.ts';
 import { advanceWorkflow } from './advance.ts';
 import type { EngineDeps } from '../deps.ts';
-import { GitError, type CommitInfo } from '../services/git-mirror.ts';
+import { GitError, type CommitInfo, type GitRefRequest, type ResolvedRevision } from '../services/git-mirror.ts';
 import { pipelineValues } from './pipeline-values.ts';
 import { planWorkflows, type PlannedWorkflow } from './plan.ts';
 import { recordCompletions } from '../services/webhooks.ts';
@@ -47,6 +47,12 @@ export function configErrors(result: CompileResult): PipelineError[] {
   return result.diagnostics.filter((d) => d.severity === 'error').map((d) => ({ type: 'config', message: d.path ? `${d.path}: ${d.message}` : d.message }));
 }
 
+/** The commit a ref names and the config file in it (the checkout key is only read for SSH remotes). */
+export async function resolveRevision(deps: EngineDeps, project: ProjectWithOrg, ref: GitRefRequest): Promise<ResolvedRevision> {
+  const key = needsSsh(project.vcs_url) ? await preferredPrivateKey(deps.database.db, deps.secrets, project.id) : undefined;
+  return deps.mirrors.resolve(project.id, project.vcs_url, ref, CONFIG_PATH, key);
+}
+
 export async function triggerPipeline(deps: EngineDeps, req: TriggerRequest): Promise<{ pipeline: Pipeline; queuedTasks: number }> {
   const { project } = req;
   const db = deps.database.db;
@@ -60,9 +66,7 @@ export async function triggerPipeline(deps: EngineDeps, req: TriggerRequest): Pr
   let commit: CommitInfo | undefined;
   let source = req.configContent ?? '';
   try {
-    // The checkout key is only read for SSH remotes.
-    const key = needsSsh(project.vcs_url) ? await preferredPrivateKey(deps.database.db, deps.secrets, project.id) : undefined;
-    const resolved = await deps.mirrors.resolve(project.id, project.vcs_url, { branch, tag, revision: req.revision }, CONFIG_PATH, key ?? undefined);
+    const resolved = await resolveRevision(deps, project, { branch, tag, revision: req.revision });
     commit = resolved.commit;
     if (req.configContent === undefined) {
       if (resolved.file === null) errors.push({ type: 'config-fetch', message: `Unable to find ${CONFIG_PATH} at revision ${resolved.commit.revision.slice(0, 7)}` });

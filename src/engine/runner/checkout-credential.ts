@@ -3,7 +3,7 @@
 // task runs. Nothing is stored: the task's row says whether it is still running.
 import crypto from 'node:crypto';
 import type { SecretBox } from '../../domain/secret-box.ts';
-import type { Database } from '../../storage/db.ts';
+import type { Db } from '../../storage/executor.ts';
 import { getJob, getTask } from '../../storage/jobs.ts';
 
 const PURPOSE = 'git-checkout';
@@ -13,15 +13,15 @@ export function checkoutCredential(secrets: SecretBox, taskId: string): string {
 }
 
 /** True when `credential` is a running task's and that task's job belongs to `projectId`. */
-export async function checkoutAllowed(d: Database, secrets: SecretBox, credential: string, projectId: string): Promise<boolean> {
+export async function checkoutAllowed(db: Db, secrets: SecretBox, credential: string, projectId: string): Promise<boolean> {
   const dot = credential.lastIndexOf('.');
   if (dot <= 0) return false;
   const taskId = credential.slice(0, dot);
   const want = Buffer.from(secrets.mac(`${PURPOSE}:${taskId}`));
   const got = Buffer.from(credential.slice(dot + 1));
   if (got.length !== want.length || !crypto.timingSafeEqual(got, want)) return false;
-  const task = await getTask(d.db, taskId);
+  const task = await getTask(db, taskId);
   if (!task || task.status !== 'running') return false;
-  const job = await getJob(d.db, task.job_id);
+  const job = await getJob(db, task.job_id);
   return job?.project_id === projectId;
 }

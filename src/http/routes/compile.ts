@@ -52,7 +52,7 @@ export function compileRoutes(app: FastifyInstance, deps: HttpDeps): void {
       const result = await compileIsolated(req.body.config_yaml, {
         pipelineValues: normalizeValues(opts.pipeline_values),
         pipelineParameters: opts.pipeline_parameters ?? {},
-        orbSource: deps.engine.deps.orbSource,
+        orbSource: deps.engine.orbSource,
       });
       const errors = result.diagnostics
         .filter((d) => d.severity === 'error')

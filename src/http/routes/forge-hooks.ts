@@ -20,7 +20,6 @@ import {
   parseGitlab,
   parsePostReceive,
   safeEqual,
-  triggerForgeEvent,
   type ForgeEvent,
 } from '../../engine/pipeline/forge-events.ts';
 import { findProjectBySlug, getProject, type ProjectWithOrg } from '../../storage/projects.ts';
@@ -127,7 +126,7 @@ async function handle(deps: HttpDeps, req: FastifyRequest, reply: FastifyReply, 
   if (event.kind === 'ignored') return reply.status(200).send({ message: `Nothing triggered: ${event.reason}`, pipelines: [] });
   const triggers = event.triggers.filter((t) => !(t.message && CI_SKIP.test(t.message)));
   if (triggers.length === 0) return reply.status(200).send({ message: 'Nothing triggered: ignoring pipeline due to CI skip in the commit', pipelines: [] });
-  const pipelines = await triggerForgeEvent(deps.engine.deps, project, triggers);
+  const pipelines = await deps.engine.triggerForgeEvent(project, triggers);
   return reply.status(201).send({
     message: `Triggered ${pipelines.length} pipeline${pipelines.length === 1 ? '' : 's'}`,
     pipelines: pipelines.map((p) => ({ id: p.id, number: p.number, state: p.state, project_slug: projectSlugOf(project) })),
@@ -135,7 +134,7 @@ async function handle(deps: HttpDeps, req: FastifyRequest, reply: FastifyReply, 
 }
 
 function receiverInfo(deps: HttpDeps, project: ProjectWithOrg, secret: string) {
-  const base = (deps.baseUrl ?? deps.engine.deps.baseUrl).replace(/\/+$/, '');
+  const base = (deps.baseUrl ?? deps.engine.baseUrl).replace(/\/+$/, '');
   const q = `?project=${encodeURIComponent(projectSlugOf(project))}`;
   return {
     secret,

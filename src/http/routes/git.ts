@@ -4,7 +4,6 @@
 // and only for its own project. An agent therefore needs no access to the project's git host.
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { UUID_RE } from '../../domain/clock.ts';
-import { checkoutAllowed } from '../../engine/runner/checkout-credential.ts';
 import { gitHttpBackend } from '../../engine/services/git-http-backend.ts';
 import type { HttpDeps } from '../deps.ts';
 
@@ -28,7 +27,7 @@ export async function gitRoutes(app: FastifyInstance, deps: HttpDeps): Promise<v
       const projectId = match?.[1];
       const password = basicPassword(req);
       // One answer for every refusal: a wrong credential tells nothing about which projects exist.
-      if (!projectId || !UUID_RE.test(projectId) || !password || !(await checkoutAllowed(deps.database, deps.secrets, password, projectId))) {
+      if (!projectId || !UUID_RE.test(projectId) || !password || !(await deps.engine.runner.checkoutAllowed(password, projectId))) {
         return reply.status(401).header('www-authenticate', REALM).send({ message: 'A running job’s checkout credential is required.' });
       }
       const query = req.url.includes('?') ? req.url.slice(req.url.indexOf('?') + 1) : '';
@@ -36,7 +35,7 @@ export async function gitRoutes(app: FastifyInstance, deps: HttpDeps): Promise<v
         return reply.status(403).send({ message: 'Only fetching (git-upload-pack) is served.' });
       }
       const res = await gitHttpBackend({
-        root: deps.engine.deps.mirrors.root,
+        root: deps.engine.mirrorRoot,
         pathInfo: `/${projectId}.git/${pathTail}`,
         method: req.method === 'POST' ? 'POST' : 'GET',
         query,

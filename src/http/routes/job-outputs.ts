@@ -42,7 +42,7 @@ export function jobOutputRoutes(app: FastifyInstance, deps: HttpDeps): void {
       const all = await artifactsOfJob(deps.database.db, job.id);
       const start = offsetOf(req.query['page-token']);
       return {
-        items: all.slice(start, start + PAGE).map((a) => ({ path: a.path, node_index: a.node_index, url: artifactUrl(deps.engine.deps.baseUrl, job.id, a.node_index, a.path) })),
+        items: all.slice(start, start + PAGE).map((a) => ({ path: a.path, node_index: a.node_index, url: artifactUrl(deps.engine.baseUrl, job.id, a.node_index, a.path) })),
         next_page_token: start + PAGE < all.length ? encodePageToken([start + PAGE]) : null,
       };
     },
@@ -69,7 +69,7 @@ export function jobOutputRoutes(app: FastifyInstance, deps: HttpDeps): void {
     const node = Number(req.params.node);
     const artifact = Number.isInteger(node) ? await getArtifact(deps.database.db, job.id, node, req.params['*']) : undefined;
     if (!artifact) throw notFound('Artifact not found');
-    const blob = await deps.engine.deps.blobs.get(artifact.blob_key);
+    const blob = await deps.engine.blobs.get(artifact.blob_key);
     if (!blob) throw notFound('Artifact not found');
     return reply
       .header('content-type', mime.contentType(mime.lookup(artifact.path) || 'application/octet-stream') || 'application/octet-stream')

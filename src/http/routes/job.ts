@@ -1,6 +1,5 @@
 // Job tag: job details and cancel (by number or id).
 import type { FastifyInstance, FastifyRequest } from 'fastify';
-import { cancelJob } from '../../engine/pipeline/control.ts';
 import { latestWorkflowIdOfJobNumber, tasksOfJob } from '../../storage/jobs.ts';
 import { getPipeline } from '../../storage/pipelines.ts';
 import { getWorkflow } from '../../storage/workflows.ts';
@@ -23,7 +22,7 @@ export function jobRoutes(app: FastifyInstance, deps: HttpDeps): void {
       const latest = (await latestWorkflowIdOfJobNumber(deps.database.db, project.id, job.number!)) ?? job.workflow_id;
       const workflow = (await getWorkflow(deps.database.db, latest))!;
       const pipeline = (await getPipeline(deps.database.db, job.pipeline_id))!;
-      return jobDetailsBody(job, await tasksOfJob(deps.database.db, job.id), workflow, project, deps.engine.deps.baseUrl, pipeline.number);
+      return jobDetailsBody(job, await tasksOfJob(deps.database.db, job.id), workflow, project, deps.engine.baseUrl, pipeline.number);
     },
   );
 
@@ -32,14 +31,14 @@ export function jobRoutes(app: FastifyInstance, deps: HttpDeps): void {
     { schema: { tags, operationId: 'cancelJobByJobNumber' } },
     async (req) => {
       const { job } = await byNumber(req, req.params);
-      await engineCall(() => cancelJob(deps.engine.deps, job.id, req.user.id));
+      await engineCall(() => deps.engine.cancelJob(job.id, req.user.id));
       return { message: 'Accepted.' };
     },
   );
 
   app.post<{ Params: { id: string } }>('/api/v2/jobs/:id/cancel', { schema: { tags, operationId: 'cancelJobByJobID' } }, async (req) => {
     const { job } = await requireJob(deps, req, req.params.id);
-    await engineCall(() => cancelJob(deps.engine.deps, job.id, req.user.id));
+    await engineCall(() => deps.engine.cancelJob(job.id, req.user.id));
     return { message: 'Accepted.' };
   });
 }

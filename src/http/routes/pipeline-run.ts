@@ -3,8 +3,7 @@
 // ref that is checked out (`checkout`) are named apart, and the config may be given inline.
 import type { FastifyInstance } from 'fastify';
 import { GitError, type ResolvedRevision } from '../../engine/services/git-mirror.ts';
-import { CONFIG_PATH, triggerPipeline } from '../../engine/pipeline/trigger.ts';
-import { preferredPrivateKey } from '../../storage/checkout-keys.ts';
+import { CONFIG_PATH } from '../../engine/pipeline/trigger.ts';
 import type { ProjectWithOrg } from '../../storage/projects.ts';
 import type { HttpDeps } from '../deps.ts';
 import { badRequest, notFound } from '../errors.ts';
@@ -59,15 +58,10 @@ function refOf(r: Ref | undefined, what: string): Ref | undefined {
 const sameRef = (a: Ref, b: Ref) => a.branch === b.branch && a.tag === b.tag;
 const describeRef = (r: Ref) => (r.tag !== undefined ? `tag '${r.tag}'` : `branch '${r.branch}'`);
 
-function needsSsh(url: string): boolean {
-  return /^ssh:\/\//.test(url) || /^[^/]+@[^:]+:/.test(url);
-}
-
 /** The commit a ref names and the config file in it, or the git error. */
 async function resolveAt(deps: HttpDeps, project: ProjectWithOrg, ref: Ref): Promise<ResolvedRevision | GitError> {
-  const key = needsSsh(project.vcs_url) ? await preferredPrivateKey(deps.database.db, deps.secrets, project.id) : undefined;
   try {
-    return await deps.engine.deps.mirrors.resolve(project.id, project.vcs_url, ref, CONFIG_PATH, key);
+    return await deps.engine.resolveRevision(project, ref);
   } catch (err) {
     if (err instanceof GitError) return err;
     throw err;
@@ -117,7 +111,7 @@ export function pipelineRunRoutes(app: FastifyInstance, deps: HttpDeps): void {
       }
       let configContent = body.config?.content;
       if (configContent === undefined && !sameRef(configFrom, checkout)) configContent = await configAt(deps, project, configFrom);
-      const { pipeline } = await triggerPipeline(deps.engine.deps, {
+      const { pipeline } = await deps.engine.trigger({
         project,
         actorId: req.user.id,
         triggerType: 'api',

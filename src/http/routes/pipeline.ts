@@ -1,8 +1,6 @@
 // Pipeline tag: trigger, list and read pipelines, their config, values and workflows,
 // and continue a setup pipeline.
 import type { FastifyInstance } from 'fastify';
-import { continuePipeline } from '../../engine/pipeline/continuation.ts';
-import { triggerPipeline } from '../../engine/pipeline/trigger.ts';
 import { decodePageToken, pageOf } from '../../domain/paging.ts';
 import { organizationsOfUser } from '../../storage/organizations.ts';
 import { getPipelineByNumber, listPipelines, type Pipeline } from '../../storage/pipelines.ts';
@@ -127,7 +125,7 @@ export function pipelineRoutes(app: FastifyInstance, deps: HttpDeps): void {
       },
     },
     async (req) => {
-      await engineCall(() => continuePipeline(deps.engine.deps, req.body['continuation-key'], req.body.configuration, req.body.parameters ?? {}));
+      await engineCall(() => deps.engine.continue(req.body['continuation-key'], req.body.configuration, req.body.parameters ?? {}));
       return { message: 'Pipeline continued.' };
     },
   );
@@ -182,7 +180,7 @@ export function pipelineRoutes(app: FastifyInstance, deps: HttpDeps): void {
       const project = await requireProject(deps, req, req.params);
       const body = req.body ?? {};
       if (body.branch !== undefined && body.tag !== undefined) throw badRequest('You cannot specify both branch and tag');
-      const { pipeline } = await triggerPipeline(deps.engine.deps, {
+      const { pipeline } = await deps.engine.trigger({
         project,
         actorId: req.user.id,
         triggerType: 'api',

@@ -2,8 +2,9 @@
 // timings of a running task. Uploads are raw `application/octet-stream` bodies.
 import { Stream, type Readable } from 'node:stream';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
-import { cleanArtifactPath, findCache, saveArtifact, saveCache, saveTestResults, saveWorkspaceLayer, timingsFor, workspaceLayersFor, type TestCase } from '../../engine/runner/outputs.ts';
-import { getTask, type Task } from '../../storage/jobs.ts';
+import { LeaseLost } from '../../engine/runner/claims.ts';
+import { cleanArtifactPath, type TestCase } from '../../engine/runner/outputs.ts';
+import type { Task } from '../../storage/jobs.ts';
 import { runnerAuth } from '../runner-auth.ts';
 import type { HttpDeps } from '../deps.ts';
 import { ApiError, badRequest, notFound } from '../errors.ts';
@@ -18,20 +19,23 @@ function uploadBody(body: unknown): Readable {
 }
 
 export function runnerOutputRoutes(app: FastifyInstance, deps: HttpDeps): void {
-  const engine = deps.engine;
+  const runner = deps.engine.runner;
   app.addContentTypeParser('application/octet-stream', (_req, payload, done) => done(null, payload));
 
   /** The running task named in the URL, when the caller's runner token and agent id own it. */
   async function ownedTask(req: FastifyRequest<{ Params: { id: string } }>): Promise<Task> {
     await runnerAuth(deps.database, req);
     const agentId = req.headers['x-circlet-agent'];
-    const task = await getTask(deps.database.db, req.params.id);
-    if (!task || task.status !== 'running' || task.agent_id !== agentId) throw new ApiError(409, 'task is not running on this agent');
-    return task;
+    try {
+      return await runner.ownTask(req.params.id, typeof agentId === 'string' ? agentId : undefined);
+    } catch (err) {
+      if (err instanceof LeaseLost) throw new ApiError(409, err.message);
+      throw err;
+    }
   }
 
   const sendBlob = async (reply: FastifyReply, blobKey: string) => {
-    const blob = await engine.deps.blobs.get(blobKey);
+    const blob = await deps.engine.blobs.get(blobKey);
     if (!blob) throw notFound('blob missing');
     return reply.header('content-type', 'application/octet-stream').header('content-length', String(blob.size)).send(blob.body);
   };
@@ -42,7 +46,7 @@ export function runnerOutputRoutes(app: FastifyInstance, deps: HttpDeps): void {
     async (req) => {
       const task = await ownedTask(req);
       if (!cleanArtifactPath(req.query.path)) throw badRequest(`invalid artifact path: ${req.query.path}`);
-      return saveArtifact(engine.deps, task, req.query.path, uploadBody(req.body));
+      return runner.saveArtifact(task, req.query.path, uploadBody(req.body));
     },
   );
 
@@ -76,14 +80,14 @@ export function runnerOutputRoutes(app: FastifyInstance, deps: HttpDeps): void {
         },
       },
     },
-    async (req) => ({ stored: await saveTestResults(engine.deps, await ownedTask(req), req.body.tests) }),
+    async (req) => ({ stored: await runner.saveTestResults(await ownedTask(req), req.body.tests) }),
   );
 
   app.post<{ Params: { id: string }; Body: { keys: string[] } }>(
     `${PREFIX}/caches/lookup`,
     { schema: { hide: true, body: { type: 'object', properties: { keys: { type: 'array', items: { type: 'string' }, maxItems: 100 } }, required: ['keys'] } } },
     async (req) => {
-      const found = await findCache(engine.deps, await ownedTask(req), req.body.keys);
+      const found = await runner.findCache(await ownedTask(req), req.body.keys);
       return found ? { key: found.key, size: found.size } : { key: null };
     },
   );
@@ -92,7 +96,7 @@ export function runnerOutputRoutes(app: FastifyInstance, deps: HttpDeps): void {
     `${PREFIX}/caches/blob`,
     { schema: { hide: true, querystring: { type: 'object', properties: { key: { type: 'string' } }, required: ['key'] } } },
     async (req, reply) => {
-      const found = await findCache(engine.deps, await ownedTask(req), [req.query.key]);
+      const found = await runner.findCache(await ownedTask(req), [req.query.key]);
       if (!found || found.key !== req.query.key) throw notFound(`No cache with key ${req.query.key}`);
       return sendBlob(reply, found.blob_key);
     },
@@ -101,24 +105,24 @@ export function runnerOutputRoutes(app: FastifyInstance, deps: HttpDeps): void {
   app.put<{ Params: { id: string }; Querystring: { key: string } }>(
     `${PREFIX}/caches/blob`,
     { bodyLimit: UPLOAD_LIMIT, schema: { hide: true, querystring: { type: 'object', properties: { key: { type: 'string', minLength: 1, maxLength: 900 } }, required: ['key'] } } },
-    async (req) => ({ result: await saveCache(engine.deps, await ownedTask(req), req.query.key, uploadBody(req.body)) }),
+    async (req) => ({ result: await runner.saveCache(await ownedTask(req), req.query.key, uploadBody(req.body)) }),
   );
 
   app.put<{ Params: { id: string } }>(`${PREFIX}/workspace`, { bodyLimit: UPLOAD_LIMIT, schema: { hide: true } }, async (req) => ({
-    size: await saveWorkspaceLayer(engine.deps, await ownedTask(req), uploadBody(req.body)),
+    size: await runner.saveWorkspaceLayer(await ownedTask(req), uploadBody(req.body)),
   }));
 
   app.get<{ Params: { id: string } }>(`${PREFIX}/workspace`, { schema: { hide: true } }, async (req) => {
-    const layers = await workspaceLayersFor(engine.deps, await ownedTask(req));
+    const layers = await runner.workspaceLayers(await ownedTask(req));
     return { layers: layers.map((l) => ({ id: l.id, job_name: l.job_name, size: l.size })) };
   });
 
   app.get<{ Params: { id: string; layer: string } }>(`${PREFIX}/workspace/:layer`, { schema: { hide: true } }, async (req, reply) => {
-    const layers = await workspaceLayersFor(engine.deps, await ownedTask(req));
+    const layers = await runner.workspaceLayers(await ownedTask(req));
     const layer = layers.find((l) => l.id === req.params.layer);
     if (!layer) throw notFound('No such workspace layer for this job');
     return sendBlob(reply, layer.blob_key);
   });
 
-  app.get<{ Params: { id: string } }>(`${PREFIX}/timings`, { schema: { hide: true } }, async (req) => ({ tests: await timingsFor(engine.deps, await ownedTask(req)) }));
+  app.get<{ Params: { id: string } }>(`${PREFIX}/timings`, { schema: { hide: true } }, async (req) => ({ tests: await runner.timings(await ownedTask(req)) }));
 }

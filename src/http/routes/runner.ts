@@ -2,9 +2,7 @@
 // results. Authenticated by runner tokens (`Authorization: Bearer <token>`). See
 // docs/runner-protocol.md.
 import type { FastifyInstance, FastifyRequest } from 'fastify';
-import { appendOutput, completeTask, endStep, heartbeat, LeaseLost, startStep, TASK_RESULTS, type TaskResult } from '../../engine/runner/claims.ts';
-import { taskPayload, taskSecrets } from '../../engine/runner/task-payload.ts';
-import { getTask } from '../../storage/jobs.ts';
+import { LeaseLost, TASK_RESULTS, type TaskResult } from '../../engine/runner/claims.ts';
 import type { RunnerToken } from '../../storage/runner-tokens.ts';
 import { runnerAuth } from '../runner-auth.ts';
 import type { HttpDeps } from '../deps.ts';
@@ -38,7 +36,7 @@ async function guard<T>(fn: () => Promise<T>): Promise<T> {
 }
 
 export function runnerRoutes(app: FastifyInstance, deps: HttpDeps): void {
-  const engine = deps.engine;
+  const runner = deps.engine.runner;
   app.addHook('preHandler', async (req) => {
     if (req.routeOptions.url?.startsWith(PREFIX)) (req as FastifyRequest & { runner: RunnerToken }).runner = await runnerAuth(deps.database, req);
   });
@@ -61,25 +59,25 @@ export function runnerRoutes(app: FastifyInstance, deps: HttpDeps): void {
       },
     },
     async (req, reply) => {
-      const runner = (req as FastifyRequest & { runner: RunnerToken }).runner;
-      const classes = runner.resource_class ? [runner.resource_class] : (req.body.resource_classes ?? null);
+      const token = (req as FastifyRequest & { runner: RunnerToken }).runner;
+      const classes = token.resource_class ? [token.resource_class] : (req.body.resource_classes ?? null);
       const abort = new AbortController();
       // The response's 'close' before we answered = the agent went away (the request's own
       // 'close' has already fired once its body was read).
       reply.raw.on('close', () => abort.abort());
-      const task = await engine.claim(
+      const task = await runner.claim(
         { agentId: req.body.agent_id, executors: req.body.executors ?? ['machine'], resourceClasses: classes && classes.length > 0 ? classes : null },
         req.body.wait_ms ?? 25_000,
         abort.signal,
       );
       if (!task) return reply.status(204).send();
-      return taskPayload(engine.deps, task);
+      return runner.payload(task);
     },
   );
 
   app.post<{ Params: { id: string }; Body: { agent_id: string } }>(`${PREFIX}/tasks/:id/heartbeat`, { schema: { hide: true, params: taskParams, body: agentBody } }, async (req) =>
     guard(async () => {
-      const r = await heartbeat(engine.deps, req.params.id, req.body.agent_id);
+      const r = await runner.heartbeat(req.params.id, req.body.agent_id);
       return { cancel: r.cancel, lease_expires_at: r.leaseExpiresAt };
     }),
   );
@@ -94,19 +92,17 @@ export function runnerRoutes(app: FastifyInstance, deps: HttpDeps): void {
         // Stop heartbeating as soon as the agent hangs up: a dead agent must not keep its lease.
         reply.raw.on('close', () => abort.abort());
         for (;;) {
-          const r = await heartbeat(engine.deps, req.params.id, req.body.agent_id);
+          const r = await runner.heartbeat(req.params.id, req.body.agent_id);
           const left = deadline - Date.now();
           if (r.cancel || left <= 0 || abort.signal.aborted) return { cancel: r.cancel, lease_expires_at: r.leaseExpiresAt };
-          await engine.waitFor('cancel', Math.min(left, 500), abort.signal);
+          await runner.waitFor('cancel', Math.min(left, 500), abort.signal);
         }
       }),
   );
 
   app.post<{ Params: { id: string }; Body: { agent_id: string } }>(`${PREFIX}/tasks/:id/secrets`, { schema: { hide: true, params: taskParams, body: agentBody } }, async (req) =>
     guard(async () => {
-      const task = await getTask(engine.deps.database.db, req.params.id);
-      if (!task || task.agent_id !== req.body.agent_id || task.status !== 'running') throw new LeaseLost('task is not running on this agent');
-      return taskSecrets(engine.deps, task);
+      return runner.secrets(req.params.id, req.body.agent_id);
     }),
   );
 
@@ -125,7 +121,7 @@ export function runnerRoutes(app: FastifyInstance, deps: HttpDeps): void {
     },
     async (req) =>
       guard(async () => {
-        await startStep(engine.deps, req.params.id, req.body.agent_id, req.body);
+        await runner.startStep(req.params.id, req.body.agent_id, req.body);
         return { ok: true };
       }),
   );
@@ -146,7 +142,7 @@ export function runnerRoutes(app: FastifyInstance, deps: HttpDeps): void {
     },
     async (req) =>
       guard(async () => {
-        await appendOutput(engine.deps, req.params.id, req.body.agent_id, { index: req.params.index, seq: req.body.seq, stream: req.body.stream ?? 'out', data: req.body.data });
+        await runner.appendOutput(req.params.id, req.body.agent_id, { index: req.params.index, seq: req.body.seq, stream: req.body.stream ?? 'out', data: req.body.data });
         return { ok: true };
       }),
   );
@@ -170,7 +166,7 @@ export function runnerRoutes(app: FastifyInstance, deps: HttpDeps): void {
     },
     async (req) =>
       guard(async () => {
-        await endStep(engine.deps, req.params.id, req.body.agent_id, { index: req.params.index, status: req.body.status, exitCode: req.body.exit_code ?? null });
+        await runner.endStep(req.params.id, req.body.agent_id, { index: req.params.index, status: req.body.status, exitCode: req.body.exit_code ?? null });
         return { ok: true };
       }),
   );
@@ -190,7 +186,7 @@ export function runnerRoutes(app: FastifyInstance, deps: HttpDeps): void {
     },
     async (req) =>
       guard(async () => {
-        await completeTask(engine.deps, req.params.id, req.body.agent_id, req.body.status, req.body.message);
+        await runner.complete(req.params.id, req.body.agent_id, req.body.status, req.body.message);
         return { ok: true };
       }),
   );

@@ -155,7 +155,7 @@ async function requireSchedule(deps: HttpDeps, req: FastifyRequest, id: string):
 
 export function scheduleRoutes(app: FastifyInstance, deps: HttpDeps): void {
   const tags = ['Schedule'];
-  const now = () => deps.engine.deps.now();
+  const now = () => deps.engine.now();
 
   app.post<{ Params: SlugParams; Body: ScheduleBody }>(
     '/api/v2/project/:provider/:organization/:project/schedule',

@@ -1,8 +1,6 @@
 // API v1.1 builds: recent builds (all projects, one project, one branch), one build, and
 // cancel / retry of a build. A v1.1 build is one numbered job of a workflow.
 import type { FastifyInstance, FastifyRequest } from 'fastify';
-import { cancelJob } from '../../engine/pipeline/control.ts';
-import { rerunWorkflow } from '../../engine/pipeline/rerun.ts';
 import { getJob, jobOfWorkflowNamed, type Job } from '../../storage/jobs.ts';
 import { buildByNumber as buildByNumberRow, previousBuild as previousBuildRow, projectBuilds as projectBuildRows, recentBuilds, retriedBuildNumber } from '../../storage/builds.ts';
 import { organizationsOfUser } from '../../storage/organizations.ts';
@@ -100,7 +98,7 @@ export async function buildContexts(deps: HttpDeps, jobs: Job[]): Promise<BuildC
         user: users.get(workflow.started_by),
         previous: await previousBuild(deps, job, pipeline.branch),
         retryOf: await retriedBuild(deps, job, workflow),
-        baseUrl: deps.engine.deps.baseUrl,
+        baseUrl: deps.engine.baseUrl,
       };
     }),
   );
@@ -178,14 +176,14 @@ export function v1BuildRoutes(app: FastifyInstance, deps: HttpDeps): void {
   app.post<{ Params: V1Params & { build_num: string } }>('/api/v1.1/project/:vcs/:org/:repo/:build_num/cancel', { schema: { params: buildParams } }, async (req) => {
     const project = await requireV1Project(deps, req, req.params);
     const job = await buildByNumber(deps, project, req.params.build_num);
-    await engineCall(() => cancelJob(deps.engine.deps, job.id, req.user.id));
+    await engineCall(() => deps.engine.cancelJob(job.id, req.user.id));
     return presentSummary(deps, (await getJob(deps.database.db, job.id))!);
   });
 
   app.post<{ Params: V1Params & { build_num: string } }>('/api/v1.1/project/:vcs/:org/:repo/:build_num/retry', { schema: { params: buildParams } }, async (req) => {
     const project = await requireV1Project(deps, req, req.params);
     const job = await buildByNumber(deps, project, req.params.build_num);
-    const workflowId = await engineCall(() => rerunWorkflow(deps.engine.deps, job.workflow_id, { jobs: [job.id] }, req.user.id));
+    const workflowId = await engineCall(() => deps.engine.rerun(job.workflow_id, { jobs: [job.id] }, req.user.id));
     const retried = await jobOfWorkflowNamed(deps.database.db, workflowId, job.name);
     if (!retried) throw new Error(`the rerun workflow ${workflowId} holds no job ${job.name}`);
     return presentSummary(deps, retried);

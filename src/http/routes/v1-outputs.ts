@@ -23,7 +23,7 @@ const slug = (p: V1Params) => ({ provider: p.vcs, organization: p.org, project: 
 
 export function v1OutputRoutes(app: FastifyInstance, deps: HttpDeps): void {
   const artifactsBody = (job: Job, rows: Awaited<ReturnType<typeof artifactsOfJob>>) =>
-    rows.map((a) => ({ path: a.path, pretty_path: a.path, node_index: a.node_index, url: artifactUrl(deps.engine.deps.baseUrl, job.id, a.node_index, a.path) }));
+    rows.map((a) => ({ path: a.path, pretty_path: a.path, node_index: a.node_index, url: artifactUrl(deps.engine.baseUrl, job.id, a.node_index, a.path) }));
 
   app.get<{ Params: V1Params & { build_num: string } }>('/api/v1.1/project/:vcs/:org/:repo/:build_num/artifacts', { schema: { hide: true } }, async (req) => {
     const job = await jobByNumber(deps, req, { ...slug(req.params), number: req.params.build_num });

@@ -2,8 +2,6 @@
 // `…/build`) and clearing the dependency caches (`DELETE …/build-cache`). Every trigger
 // starts a pipeline (all its workflows), as v2's triggerPipeline does.
 import type { FastifyInstance, FastifyRequest } from 'fastify';
-import { clearProjectCaches } from '../../engine/runner/outputs.ts';
-import { triggerPipeline } from '../../engine/pipeline/trigger.ts';
 import type { Pipeline } from '../../storage/pipelines.ts';
 import type { ProjectWithOrg } from '../../storage/projects.ts';
 import type { HttpDeps } from '../deps.ts';
@@ -15,7 +13,7 @@ import { numberedJobsOfPipeline } from '../../storage/builds.ts';
 
 /** Deletes a project's saved dependency caches (records and blobs); returns how many. */
 export async function deleteProjectCaches(deps: HttpDeps, projectId: string): Promise<number> {
-  return clearProjectCaches(deps.engine.deps, projectId);
+  return deps.engine.clearCaches(projectId);
 }
 
 interface TriggerBody {
@@ -50,7 +48,7 @@ type Req = FastifyRequest<{ Params: V1Params; Body: TriggerBody | null | undefin
 async function trigger(deps: HttpDeps, req: Req, project: ProjectWithOrg, body: TriggerBody): Promise<Pipeline> {
   if (body.tag !== undefined && body.revision !== undefined) throw badRequest('Cannot specify both tag and revision');
   if (body.tag !== undefined && body.branch !== undefined) throw badRequest('Cannot specify both tag and branch');
-  const { pipeline } = await triggerPipeline(deps.engine.deps, {
+  const { pipeline } = await deps.engine.trigger({
     project,
     actorId: req.user.id,
     triggerType: 'api',

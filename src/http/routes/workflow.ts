@@ -1,7 +1,5 @@
 // Workflow tag: read a workflow and its jobs; cancel, approve, rerun.
 import type { FastifyInstance } from 'fastify';
-import { approveJob, cancelWorkflow } from '../../engine/pipeline/control.ts';
-import { rerunWorkflow } from '../../engine/pipeline/rerun.ts';
 import { UUID_RE } from '../../domain/clock.ts';
 import { decodePageToken } from '../../domain/paging.ts';
 import { jobsOfWorkflow } from '../../storage/jobs.ts';
@@ -44,7 +42,7 @@ export function workflowRoutes(app: FastifyInstance, deps: HttpDeps): void {
 
   app.post<{ Params: { id: string } }>('/api/v2/workflow/:id/cancel', { schema: { tags, operationId: 'cancelWorkflow', params: idParams } }, async (req, reply) => {
     const { workflow } = await requireWorkflow(deps, req, req.params.id);
-    await engineCall(() => cancelWorkflow(deps.engine.deps, workflow.id, req.user.id));
+    await engineCall(() => deps.engine.cancelWorkflow(workflow.id, req.user.id));
     return reply.status(202).send({ message: 'Accepted.' });
   });
 
@@ -54,7 +52,7 @@ export function workflowRoutes(app: FastifyInstance, deps: HttpDeps): void {
     async (req, reply) => {
       const { workflow } = await requireWorkflow(deps, req, req.params.id);
       if (!UUID_RE.test(req.params.approval_request_id)) throw badRequest('approval_request_id must be a UUID');
-      await engineCall(() => approveJob(deps.engine.deps, workflow.id, req.params.approval_request_id, req.user.id));
+      await engineCall(() => deps.engine.approve(workflow.id, req.params.approval_request_id, req.user.id));
       return reply.status(202).send({ message: 'Accepted.' });
     },
   );
@@ -83,7 +81,7 @@ export function workflowRoutes(app: FastifyInstance, deps: HttpDeps): void {
       const b = req.body ?? {};
       if (b.enable_ssh && !b.jobs) throw badRequest('enable_ssh requires jobs');
       const id = await engineCall(() =>
-        rerunWorkflow(deps.engine.deps, workflow.id, { fromFailed: b.from_failed, jobs: b.jobs, sparseTree: b.sparse_tree, enableSsh: b.enable_ssh }, req.user.id),
+        deps.engine.rerun(workflow.id, { fromFailed: b.from_failed, jobs: b.jobs, sparseTree: b.sparse_tree, enableSsh: b.enable_ssh }, req.user.id),
       );
       return reply.status(202).send({ workflow_id: id });
     },

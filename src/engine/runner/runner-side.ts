@@ -1,0 +1,126 @@
+// The runner-facing part of the engine: what the runner protocol routes call. Every method
+// takes the agent's id, and fails with LeaseLost when the task is not running on it.
+import type { Readable } from 'node:stream';
+import type { Task } from '../../storage/jobs.ts';
+import { getTask } from '../../storage/jobs.ts';
+import type { EngineDeps } from '../deps.ts';
+import { checkoutAllowed } from './checkout-credential.ts';
+import { appendOutput, claimTask, clearDockerWaitNote, completeTask, endStep, heartbeat, LeaseLost, noteJobsWaitingForDocker, startStep, type AgentCapabilities, type TaskResult } from './claims.ts';
+import { findCache, saveArtifact, saveCache, saveTestResults, saveWorkspaceLayer, timingsFor, workspaceLayersFor, type TestCase } from './outputs.ts';
+import { taskPayload, taskSecrets, type TaskPayload, type TaskSecrets } from './task-payload.ts';
+
+export class RunnerSide {
+  /** When each agent without docker last had waiting docker jobs noted (throttle). */
+  private readonly dockerNotes = new Map<string, number>();
+
+  constructor(private readonly deps: EngineDeps) {}
+
+  /**
+   * Long-polls for a task: claims at once when one is queued, else waits for new tasks
+   * (signalled in-process, and re-checked every `pollMs` for other replicas) up to `waitMs`.
+   */
+  async claim(agent: AgentCapabilities, waitMs: number, signal?: AbortSignal, pollMs = 500): Promise<Task | undefined> {
+    const deadline = Date.now() + waitMs;
+    const last = this.dockerNotes.get(agent.agentId) ?? 0;
+    if (!agent.executors.includes('docker') && Date.now() - last > 5_000) {
+      if (this.dockerNotes.size > 1_000) this.dockerNotes.clear();
+      this.dockerNotes.set(agent.agentId, Date.now());
+      await noteJobsWaitingForDocker(this.deps, agent).catch(() => 0);
+    }
+    for (;;) {
+      const task = await claimTask(this.deps, agent);
+      if (task) {
+        if (task.executor === 'docker') await clearDockerWaitNote(this.deps, task.job_id);
+        return task;
+      }
+      const left = deadline - Date.now();
+      if (left <= 0 || signal?.aborted) return undefined;
+      await this.waitFor('tasks', Math.min(left, pollMs), signal);
+    }
+  }
+
+  /** Resolves on the event, after `ms`, or on abort, whichever is first. */
+  waitFor(event: 'tasks' | 'cancel', ms: number, signal?: AbortSignal): Promise<void> {
+    return new Promise((resolve) => {
+      const done = () => {
+        clearTimeout(timer);
+        this.deps.events.off(event, done);
+        signal?.removeEventListener('abort', done);
+        resolve();
+      };
+      const timer = setTimeout(done, ms);
+      this.deps.events.on(event, done);
+      signal?.addEventListener('abort', done);
+    });
+  }
+
+  /** What the agent runs for a task it claimed. */
+  payload(task: Task): Promise<TaskPayload> {
+    return taskPayload(this.deps, task);
+  }
+
+  /** The task's secrets (env vars, contexts, checkout key), for the agent running it. */
+  async secrets(taskId: string, agentId: string): Promise<TaskSecrets> {
+    return taskSecrets(this.deps, await this.ownTask(taskId, agentId));
+  }
+
+  heartbeat(taskId: string, agentId: string): Promise<{ cancel: boolean; leaseExpiresAt: string }> {
+    return heartbeat(this.deps, taskId, agentId);
+  }
+
+  startStep(taskId: string, agentId: string, step: { index: number; name: string; type: string }): Promise<void> {
+    return startStep(this.deps, taskId, agentId, step);
+  }
+
+  appendOutput(taskId: string, agentId: string, chunk: { index: number; seq: number; stream: string; data: string }): Promise<void> {
+    return appendOutput(this.deps, taskId, agentId, chunk);
+  }
+
+  endStep(taskId: string, agentId: string, step: { index: number; status: string; exitCode: number | null }): Promise<void> {
+    return endStep(this.deps, taskId, agentId, step);
+  }
+
+  complete(taskId: string, agentId: string, result: TaskResult, message?: string): Promise<void> {
+    return completeTask(this.deps, taskId, agentId, result, message);
+  }
+
+  /** The task, when it is running on this agent. */
+  async ownTask(taskId: string, agentId: string | undefined): Promise<Task> {
+    const task = await getTask(this.deps.database.db, taskId);
+    if (!task || task.status !== 'running' || task.agent_id !== agentId) throw new LeaseLost('task is not running on this agent');
+    return task;
+  }
+
+  /** True when `credential` is a running task's checkout credential and its job belongs to `projectId`. */
+  checkoutAllowed(credential: string, projectId: string): Promise<boolean> {
+    return checkoutAllowed(this.deps.database.db, this.deps.secrets, credential, projectId);
+  }
+
+  saveArtifact(task: Task, artifactPath: string, body: Readable): Promise<{ path: string; size: number }> {
+    return saveArtifact(this.deps, task, artifactPath, body);
+  }
+
+  saveTestResults(task: Task, tests: TestCase[]): Promise<number> {
+    return saveTestResults(this.deps, task, tests);
+  }
+
+  findCache(task: Task, keys: string[]): Promise<{ key: string; blob_key: string; size: number } | undefined> {
+    return findCache(this.deps, task, keys);
+  }
+
+  saveCache(task: Task, key: string, body: Readable): Promise<'saved' | 'exists'> {
+    return saveCache(this.deps, task, key, body);
+  }
+
+  saveWorkspaceLayer(task: Task, body: Readable): Promise<number> {
+    return saveWorkspaceLayer(this.deps, task, body);
+  }
+
+  workspaceLayers(task: Task): Promise<{ id: string; job_name: string; size: number; blob_key: string }[]> {
+    return workspaceLayersFor(this.deps, task);
+  }
+
+  timings(task: Task): Promise<{ file: string; classname: string; name: string; run_time: number }[]> {
+    return timingsFor(this.deps, task);
+  }
+}

@@ -1,0 +1,122 @@
+// One running circlet instance: the engine and the HTTP app over one database, listening
+// on its port. The only place they are wired together; the server, the test helpers and
+// the benches all build instances here.
+import http from 'node:http';
+import path from 'node:path';
+import type { FastifyBaseLogger, FastifyInstance } from 'fastify';
+import type { OrbSource } from '../config/index.ts';
+import type { SecretBox } from '../domain/secret-box.ts';
+import { Engine, type EngineOptions } from '../engine/engine.ts';
+import { GitMirrors } from '../engine/services/git-mirror.ts';
+import { buildApp } from '../http/app.ts';
+import { LISTENER_LIMITS, serverOptions } from '../http/listener.ts';
+import { FileBlobStore, type BlobStore } from '../storage/blob-store.ts';
+import type { Database } from '../storage/db.ts';
+
+/** Engine settings an instance may change (lease length, clock, intervals, delivery). */
+export type EngineTuning = Partial<Pick<EngineOptions, 'leaseMs' | 'reapIntervalMs' | 'now' | 'scheduleIntervalMs' | 'webhookDelivery'>>;
+
+export interface EngineConfig {
+  database: Database;
+  secrets: SecretBox;
+  /** Git mirrors under `<dataDir>/mirrors`, blobs under `<dataDir>/blobs`. */
+  dataDir: string;
+  baseUrl: string;
+  orbSource?: OrbSource;
+  /** Default: files under `<dataDir>/blobs`. */
+  blobs?: BlobStore;
+  engine?: EngineTuning;
+}
+
+export interface InstanceConfig extends Omit<EngineConfig, 'baseUrl'> {
+  /** Default 127.0.0.1. */
+  host?: string;
+  /** Default 0: any free port. */
+  port?: number;
+  logger?: FastifyBaseLogger;
+  /** Start the engine's background services (default true). */
+  start?: boolean;
+}
+
+export interface Instance {
+  app: FastifyInstance;
+  engine: Engine;
+  /** The URL clients reach it at, e.g. `http://127.0.0.1:8080`. */
+  url: string;
+  /** Stops the engine and the app and closes the port; the database stays open (its owner closes it). */
+  close(): Promise<void>;
+}
+
+/** The URL clients use to reach `host:port` (a wildcard address is reached on loopback). */
+export function urlFor(host: string, port: number): string {
+  const reachable = host === '0.0.0.0' ? '127.0.0.1' : host === '::' ? '::1' : host;
+  return `http://${reachable.includes(':') ? `[${reachable}]` : reachable}:${port}`;
+}
+
+/** An engine with its git mirrors and blob store under `dataDir`. */
+export function createEngine(config: EngineConfig): Engine {
+  return new Engine({
+    database: config.database,
+    secrets: config.secrets,
+    mirrors: new GitMirrors(path.join(config.dataDir, 'mirrors')),
+    blobs: config.blobs ?? new FileBlobStore(path.join(config.dataDir, 'blobs')),
+    orbSource: config.orbSource,
+    baseUrl: config.baseUrl,
+    ...config.engine,
+  });
+}
+
+/** A server with the listener limits (http/listener.ts); the app applies the timeouts again when it takes it over. */
+function httpServer(): http.Server {
+  return http.createServer(serverOptions(LISTENER_LIMITS));
+}
+
+function listen(server: http.Server, host: string, port: number): Promise<number> {
+  return new Promise((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(port, host, () => {
+      server.off('error', reject);
+      const address = server.address();
+      resolve(typeof address === 'object' && address ? address.port : port);
+    });
+  });
+}
+
+/**
+ * Takes the port first, so the engine is built knowing its public URL; then builds the app
+ * on that server and starts the engine.
+ */
+export async function createInstance(config: InstanceConfig): Promise<Instance> {
+  const host = config.host ?? '127.0.0.1';
+  const server = httpServer();
+  const url = urlFor(host, await listen(server, host, config.port ?? 0));
+  const closeServer = () =>
+    new Promise<void>((resolve) => {
+      server.close(() => resolve());
+      server.closeIdleConnections();
+    });
+  const engine = createEngine({ ...config, baseUrl: url });
+  let app: FastifyInstance | undefined;
+  try {
+    app = await buildApp({ database: config.database, secrets: config.secrets, engine }, { logger: config.logger, server });
+    await app.ready();
+  } catch (err) {
+    engine.stop();
+    await app?.close().catch(() => undefined);
+    await closeServer();
+    throw err;
+  }
+  if (config.start !== false) engine.start();
+  const running = app;
+  return {
+    app: running,
+    engine,
+    url,
+    async close() {
+      engine.stop();
+      const closed = closeServer();
+      await running.close();
+      await closed;
+    },
+  };
+}
