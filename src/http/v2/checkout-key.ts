@@ -14,7 +14,7 @@ import type { HttpDeps } from '../deps.ts';
 import { notFound } from '../errors.ts';
 import { requireProject, type SlugParams } from '../project-access.ts';
 import { errorResponses, messageSchema, projectSlugParams } from '../schemas/common.ts';
-import { checkoutKeyListSchema, checkoutKeySchema, createCheckoutKeyBody, digestQuery } from '../schemas/project.ts';
+import { checkoutKeyListSchema, checkoutKeySchema, createCheckoutKeyBody, digestQuery } from './schemas/project.ts';
 import { strictBodyValidator } from '../schemas/validation.ts';
 
 export const CHECKOUT_KEY_PAGE_SIZE = 100;

@@ -28,7 +28,7 @@ import type { HttpDeps } from '../deps.ts';
 import { ApiError, notFound } from '../errors.ts';
 import { requireProject, type SlugParams } from '../project-access.ts';
 import { errorResponses, projectSlugParams } from '../schemas/common.ts';
-import { projectSlugOf } from '../presenters/pipeline.ts';
+import { projectSlugOf } from '../v2/presenters/pipeline.ts';
 
 const MAX_BODY = 5 * 1024 * 1024;
 /** Largest delivery parsed before its signature is checked (one without ?project=). */

@@ -1,6 +1,6 @@
 // JSON schemas of the Project tag: projects, advanced settings, environment variables and
 // checkout keys. Written to match the shapes CircleCI's API v2 answers with.
-import { ADVANCED_BOOLEAN_SETTINGS } from '../../storage/projects.ts';
+import { ADVANCED_BOOLEAN_SETTINGS } from '../../../storage/projects.ts';
 
 export const ENV_VAR_NAME_PATTERN = '^[A-Za-z_][A-Za-z0-9_]*$';
 export const PROJECT_NAME_PATTERN = '^[A-Za-z0-9_.-]+$';

@@ -11,8 +11,8 @@ import { workflowsByIds, type Workflow } from '../../storage/workflows.ts';
 import type { HttpDeps } from '../deps.ts';
 import { engineCall } from '../engine-errors.ts';
 import { notFound, PROJECT_NOT_FOUND } from '../errors.ts';
-import { buildDetail, buildSummary, v1Status, type BuildContext } from '../presenters/v1-build.ts';
-import { v1BuildSteps } from '../step-output.ts';
+import { buildDetail, buildSummary, v1Status, type BuildContext } from './presenters/build.ts';
+import { v1BuildSteps } from './step-output.ts';
 import { requireProject } from '../project-access.ts';
 
 export interface V1Params {

@@ -1,8 +1,8 @@
 // API shapes of pipelines.
-import { slugOfProject } from '../../domain/slug.ts';
-import type { Pipeline } from '../../storage/pipelines.ts';
-import type { ProjectWithOrg } from '../../storage/projects.ts';
-import type { User } from '../../storage/users.ts';
+import { slugOfProject } from '../../../domain/slug.ts';
+import type { Pipeline } from '../../../storage/pipelines.ts';
+import type { ProjectWithOrg } from '../../../storage/projects.ts';
+import type { User } from '../../../storage/users.ts';
 
 export function projectSlugOf(p: Pick<ProjectWithOrg, 'vcs_type' | 'org_name' | 'name' | 'organization_id' | 'id'>): string {
   return slugOfProject(p);

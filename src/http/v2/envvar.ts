@@ -7,7 +7,7 @@ import type { HttpDeps } from '../deps.ts';
 import { badRequest, notFound } from '../errors.ts';
 import { requireProject, type SlugParams } from '../project-access.ts';
 import { errorResponses, messageSchema, pageTokenQuery, projectSlugParams } from '../schemas/common.ts';
-import { createEnvVarBody, ENV_VAR_NAME_PATTERN, envVarListSchema, envVarSchema } from '../schemas/project.ts';
+import { createEnvVarBody, ENV_VAR_NAME_PATTERN, envVarListSchema, envVarSchema } from './schemas/project.ts';
 import { strictBodyValidator } from '../schemas/validation.ts';
 
 export const ENV_VAR_PAGE_SIZE = 100;

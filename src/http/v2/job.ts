@@ -6,7 +6,7 @@ import { getWorkflow } from '../../storage/workflows.ts';
 import type { HttpDeps } from '../deps.ts';
 import { engineCall } from '../engine-errors.ts';
 import { requireJob, requireJobByNumber } from '../pipeline-access.ts';
-import { jobDetailsBody } from '../presenters/job.ts';
+import { jobDetailsBody } from './presenters/job.ts';
 import type { SlugParams } from '../project-access.ts';
 
 export function jobRoutes(app: FastifyInstance, deps: HttpDeps): void {

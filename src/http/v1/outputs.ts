@@ -9,8 +9,8 @@ import { testResultsOfJob } from '../../storage/test-results.ts';
 import type { HttpDeps } from '../deps.ts';
 import { ApiError, badRequest, notFound } from '../errors.ts';
 import { requireProject } from '../project-access.ts';
-import { signOutput } from '../step-output.ts';
-import { artifactUrl, jobByNumber } from './job-outputs.ts';
+import { signOutput } from './step-output.ts';
+import { artifactUrl, jobByNumber } from '../v2/job-outputs.ts';
 import { latestNumberedJob } from '../../storage/builds.ts';
 
 interface V1Params {

@@ -1,7 +1,7 @@
 // API shape of job details (`GET /project/{slug}/job/{number}`).
-import type { Job, Task } from '../../storage/jobs.ts';
-import type { ProjectWithOrg } from '../../storage/projects.ts';
-import type { Workflow } from '../../storage/workflows.ts';
+import type { Job, Task } from '../../../storage/jobs.ts';
+import type { ProjectWithOrg } from '../../../storage/projects.ts';
+import type { Workflow } from '../../../storage/workflows.ts';
 import { projectSlugOf } from './pipeline.ts';
 
 export function jobDetailsBody(job: Job, tasks: Task[], workflow: Workflow, project: ProjectWithOrg, baseUrl: string, pipelineNumber: number) {

@@ -13,7 +13,7 @@ import { deleteSchedule, getSchedule, insertSchedule, listSchedules, updateSched
 import { getUser, type User } from '../../storage/users.ts';
 import type { HttpDeps } from '../deps.ts';
 import { badRequest, notFound } from '../errors.ts';
-import { projectSlugOf } from '../presenters/pipeline.ts';
+import { projectSlugOf } from './presenters/pipeline.ts';
 import { requireProject, type SlugParams } from '../project-access.ts';
 import { errorResponses, messageSchema, projectSlugParams } from '../schemas/common.ts';
 import { strictBodyValidator } from '../schemas/validation.ts';

@@ -1,6 +1,6 @@
 // API shapes of workflows and their jobs.
-import type { Job } from '../../storage/jobs.ts';
-import type { Workflow } from '../../storage/workflows.ts';
+import type { Job } from '../../../storage/jobs.ts';
+import type { Workflow } from '../../../storage/workflows.ts';
 
 export function workflowBody(w: Workflow, pipelineNumber: number, projectSlug: string) {
   return {

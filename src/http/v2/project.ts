@@ -16,7 +16,7 @@ import type { HttpDeps } from '../deps.ts';
 import { ApiError, badRequest, conflict, forbidden, notFound } from '../errors.ts';
 import { requireProject, type SlugParams } from '../project-access.ts';
 import { errorResponses, messageSchema, projectSlugParams } from '../schemas/common.ts';
-import { createProjectBody, orgIdParams, orgSlugParams, projectSchema, projectSettingsSchema } from '../schemas/project.ts';
+import { createProjectBody, orgIdParams, orgSlugParams, projectSchema, projectSettingsSchema } from './schemas/project.ts';
 import { strictBodyValidator } from '../schemas/validation.ts';
 
 const PROVIDER_NAMES: Record<string, 'GitHub' | 'Bitbucket' | 'CircleCI'> = { github: 'GitHub', bitbucket: 'Bitbucket', circleci: 'CircleCI' };

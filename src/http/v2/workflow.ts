@@ -8,8 +8,8 @@ import type { HttpDeps } from '../deps.ts';
 import { engineCall } from '../engine-errors.ts';
 import { badRequest } from '../errors.ts';
 import { requireWorkflow } from '../pipeline-access.ts';
-import { projectSlugOf } from '../presenters/pipeline.ts';
-import { workflowBody, workflowJobBody } from '../presenters/workflow.ts';
+import { projectSlugOf } from './presenters/pipeline.ts';
+import { workflowBody, workflowJobBody } from './presenters/workflow.ts';
 import { strictBodyValidator } from '../schemas/validation.ts';
 
 const PAGE = 100;

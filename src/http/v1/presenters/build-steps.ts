@@ -1,7 +1,7 @@
 // v1.1 `steps[].actions[]` of a build from stored step results: one step per index, one
 // action per parallel run.
-import type { Task } from '../../storage/jobs.ts';
-import type { Step } from '../../storage/steps.ts';
+import type { Task } from '../../../storage/jobs.ts';
+import type { Step } from '../../../storage/steps.ts';
 
 export interface OutputLink {
   (task: Task, stepIndex: number): string;

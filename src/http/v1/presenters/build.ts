@@ -1,11 +1,11 @@
 // API v1.1 "builds": a v1.1 build is one numbered job of a workflow. These pure functions
 // map our job, workflow, pipeline and project records to v1.1's BuildSummary and
 // BuildDetail shapes and its status vocabulary.
-import type { Job } from '../../storage/jobs.ts';
-import type { Pipeline } from '../../storage/pipelines.ts';
-import type { ProjectWithOrg } from '../../storage/projects.ts';
-import type { User } from '../../storage/users.ts';
-import type { Workflow } from '../../storage/workflows.ts';
+import type { Job } from '../../../storage/jobs.ts';
+import type { Pipeline } from '../../../storage/pipelines.ts';
+import type { ProjectWithOrg } from '../../../storage/projects.ts';
+import type { User } from '../../../storage/users.ts';
+import type { Workflow } from '../../../storage/workflows.ts';
 
 export interface V1Status {
   /** queued | not_run | not_running | running | finished */
