@@ -26,19 +26,54 @@ const sqlSyntax = [
   { selector: "CallExpression[callee.property.name=/^(selectFrom|insertInto|updateTable|deleteFrom|replaceInto|mergeInto|transaction)$/]", message: SQL_ONLY_IN_STORAGE },
 ];
 
+/** The HTTP APIs: each folder of src/http is one Fastify plugin (docs/architecture.md). */
+const apis = ['v2', 'v1', 'runner', 'hooks', 'web'];
+
+/**
+ * Inside src/http: an API never imports another API's folder, and a route file (a file
+ * directly in an API folder) never imports another route file; what two share lives in the
+ * folder's presenters/, schemas/ or services/, or in src/http itself.
+ */
+function httpPatterns(api, routeFile) {
+  const others = apis.filter((a) => a !== api);
+  const patterns = [
+    {
+      group: others.flatMap((o) => [`../${o}/*`, `../../${o}/*`, `../../../${o}/*`, `**/http/${o}/*`]),
+      message: `src/http/${api} must not import another API's folder (${others.join(', ')}): share it through src/http (docs/architecture.md)`,
+    },
+  ];
+  if (routeFile) {
+    patterns.push({
+      group: ['./*', '!./presenters', '!./schemas', '!./services'],
+      message: 'route files never import each other: move what they share to presenters/, schemas/ or services/ (docs/architecture.md)',
+    });
+  }
+  return patterns;
+}
+
+function importRule(layer, banned, extra = []) {
+  const message = (b) => `src/${layer} must not depend on src/${b} (docs/architecture.md)`;
+  return [
+    'error',
+    {
+      paths: layer === 'storage' ? [] : sqlImports,
+      patterns: [...banned.map((b) => ({ group: [`**/${b}/**`, `../${b}`, `../../${b}`], message: message(b) })), ...extra],
+    },
+  ];
+}
+
+const httpConfigs = apis.flatMap((api) => [
+  { files: [`src/http/${api}/**/*.ts`], rules: { 'no-restricted-imports': importRule('http', forbidden.http, httpPatterns(api, false)) } },
+  { files: [`src/http/${api}/*.ts`], ignores: [`src/http/${api}/index.ts`], rules: { 'no-restricted-imports': importRule('http', forbidden.http, httpPatterns(api, true)) } },
+]);
+
 const boundaryConfigs = Object.entries(forbidden).map(([layer, banned]) => {
   const message = (b) => `src/${layer} must not depend on src/${b} (docs/architecture.md)`;
   const storage = layer === 'storage';
   return {
     files: sources(layer),
     rules: {
-      'no-restricted-imports': [
-        'error',
-        {
-          paths: storage ? [] : sqlImports,
-          patterns: banned.map((b) => ({ group: [`**/${b}/**`, `../${b}`, `../../${b}`], message: message(b) })),
-        },
-      ],
+      'no-restricted-imports': importRule(layer, banned),
       // import('…') at run time is held to the same boundaries as a static import.
       'no-restricted-syntax': [
         'error',
@@ -60,6 +95,7 @@ export default tseslint.config(
     },
   },
   ...boundaryConfigs,
+  ...httpConfigs,
   // The dashboard is one more API client: it talks to circlet over HTTP only.
   {
     files: ['web/**/*.ts', 'web/**/*.tsx'],

@@ -7,7 +7,7 @@ import { registerAuth } from './auth.ts';
 import type { HttpDeps } from './deps.ts';
 import { ApiError } from './errors.ts';
 import { guardConnections, LISTENER_LIMITS, serverOptions, type ListenerLimits } from './listener.ts';
-import { routeModules } from './routes/index.ts';
+import { apis } from './routes.ts';
 import { webPlugin, type WebOptions } from './web/plugin.ts';
 import { databaseAnswers } from '../storage/users.ts';
 
@@ -148,7 +148,11 @@ export async function buildApp(deps: HttpDeps, options: AppOptions = {}): Promis
     return reply.status(503).send({ message: 'database unreachable' });
   });
 
-  for (const register of routeModules) await app.register(async (scope) => register(scope, deps));
+  for (const api of apis) {
+    await app.register(async (scope) => {
+      for (const register of api.routes) await scope.register(async (routes) => register(routes, deps));
+    });
+  }
 
   await app.register(async (scope) => webPlugin(scope, deps, options.web));
 

@@ -102,7 +102,7 @@ for (const kind of databaseKinds()) {
       // Step output: raw text, and the presigned output URL of the v1.1 steps.
       const rawOut = await server.call('GET', `/api/private/output/raw/github/acme/out/${n}/output/0/0`, token);
       expect(rawOut.text).toBe('running a\n');
-      const { v1BuildSteps } = await import('../../src/http/v1/step-output.ts');
+      const { v1BuildSteps } = await import('../../src/http/v1/services/step-output.ts');
       const { getJob } = await import('../../src/storage/jobs.ts');
       const job = (await getJob(server.database.db, a.job.id))!;
       const steps = await v1BuildSteps({ database: server.database, secrets: server.secrets, engine: server.engine }, job);

@@ -10,7 +10,7 @@
 // URLs are shown to the project's members by the circlet-only (hidden)
 // `GET /api/v2/project/{slug}/incoming-webhooks`.
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
-import { parseProjectSlug } from '../../domain/slug.ts';
+import { parseProjectSlug, slugOfProject as projectSlugOf } from '../../domain/slug.ts';
 import { generateToken } from '../../domain/tokens.ts';
 import {
   CI_SKIP,
@@ -23,12 +23,9 @@ import {
   type ForgeEvent,
 } from '../../engine/pipeline/forge-events.ts';
 import { findProjectBySlug, getProject, type ProjectWithOrg } from '../../storage/projects.ts';
-import { projectHookSecret, projectRepositories, rotateProjectHookSecret } from '../../storage/webhooks.ts';
+import { projectHookSecret, projectRepositories } from '../../storage/webhooks.ts';
 import type { HttpDeps } from '../deps.ts';
 import { ApiError, notFound } from '../errors.ts';
-import { requireProject, type SlugParams } from '../project-access.ts';
-import { errorResponses, projectSlugParams } from '../schemas/common.ts';
-import { projectSlugOf } from '../v2/presenters/pipeline.ts';
 
 const MAX_BODY = 5 * 1024 * 1024;
 /** Largest delivery parsed before its signature is checked (one without ?project=). */
@@ -133,28 +130,6 @@ async function handle(deps: HttpDeps, req: FastifyRequest, reply: FastifyReply, 
   });
 }
 
-function receiverInfo(deps: HttpDeps, project: ProjectWithOrg, secret: string) {
-  const base = (deps.baseUrl ?? deps.engine.baseUrl).replace(/\/+$/, '');
-  const q = `?project=${encodeURIComponent(projectSlugOf(project))}`;
-  return {
-    secret,
-    urls: { github: `${base}/hooks/github${q}`, gitea: `${base}/hooks/gitea${q}`, gitlab: `${base}/hooks/gitlab${q}`, git: `${base}/hooks/git${q}` },
-  };
-}
-
-const receiverSchema = {
-  type: 'object',
-  properties: {
-    secret: { type: 'string' },
-    urls: {
-      type: 'object',
-      properties: { github: { type: 'string' }, gitea: { type: 'string' }, gitlab: { type: 'string' }, git: { type: 'string' } },
-      required: ['github', 'gitea', 'gitlab', 'git'],
-    },
-  },
-  required: ['secret', 'urls'],
-} as const;
-
 export function forgeHookRoutes(app: FastifyInstance, deps: HttpDeps): void {
   // Signatures are over the exact bytes sent: keep bodies raw in this scope.
   app.removeAllContentTypeParsers();
@@ -177,23 +152,4 @@ export function forgeHookRoutes(app: FastifyInstance, deps: HttpDeps): void {
   app.post('/hooks/gitlab', signed('x-gitlab-token'), async (req, reply) => handle(deps, req, reply, (raw) => parseGitlab(jsonOf(raw, req)), verifyToken('x-gitlab-token')));
   app.post('/hooks/git', signed('x-circlet-secret'), async (req, reply) => handle(deps, req, reply, (raw) => parsePostReceive(raw.toString('utf8')), verifyToken('x-circlet-secret'), true));
 
-  app.get<{ Params: SlugParams }>(
-    '/api/v2/project/:provider/:organization/:project/incoming-webhooks',
-    { schema: { hide: true, params: projectSlugParams, response: { 200: receiverSchema, ...errorResponses } } },
-    async (req) => {
-      const project = await requireProject(deps, req, req.params);
-      return receiverInfo(deps, project, await projectHookSecret(deps.database.db, deps.secrets, project.id, generateToken));
-    },
-  );
-
-  app.post<{ Params: SlugParams }>(
-    '/api/v2/project/:provider/:organization/:project/incoming-webhooks/rotate',
-    { schema: { hide: true, params: projectSlugParams, response: { 200: receiverSchema, ...errorResponses } } },
-    async (req) => {
-      const project = await requireProject(deps, req, req.params);
-      const secret = generateToken();
-      await rotateProjectHookSecret(deps.database.db, deps.secrets, project.id, secret);
-      return receiverInfo(deps, project, secret);
-    },
-  );
 }

@@ -5,7 +5,7 @@ import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { LeaseLost } from '../../engine/runner/claims.ts';
 import { cleanArtifactPath, type TestCase } from '../../engine/runner/outputs.ts';
 import type { Task } from '../../storage/jobs.ts';
-import { runnerAuth } from './auth.ts';
+import { runnerAuth } from './services/auth.ts';
 import type { HttpDeps } from '../deps.ts';
 import { ApiError, badRequest, notFound } from '../errors.ts';
 

@@ -4,7 +4,7 @@
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { LeaseLost, TASK_RESULTS, type TaskResult } from '../../engine/runner/claims.ts';
 import type { RunnerToken } from '../../storage/runner-tokens.ts';
-import { runnerAuth } from './auth.ts';
+import { runnerAuth } from './services/auth.ts';
 import type { HttpDeps } from '../deps.ts';
 import { ApiError } from '../errors.ts';
 

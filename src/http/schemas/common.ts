@@ -41,3 +41,11 @@ export const projectSlugParams = {
   },
   required: ['provider', 'organization', 'project'],
 } as const;
+
+/** Pipeline parameters: names to strings, numbers or booleans. */
+export const parametersSchema = {
+  type: 'object',
+  maxProperties: 100,
+  propertyNames: { maxLength: 128 },
+  additionalProperties: { anyOf: [{ type: 'integer' }, { type: 'string', maxLength: 512 }, { type: 'boolean' }] },
+} as const;

@@ -9,8 +9,9 @@ import { testResultsOfJob } from '../../storage/test-results.ts';
 import type { HttpDeps } from '../deps.ts';
 import { ApiError, badRequest, notFound } from '../errors.ts';
 import { requireProject } from '../project-access.ts';
-import { signOutput } from './step-output.ts';
-import { artifactUrl, jobByNumber } from '../v2/job-outputs.ts';
+import { signOutput } from './services/step-output.ts';
+import { artifactUrl } from '../artifacts.ts';
+import { requireJobByNumber } from '../pipeline-access.ts';
 import { latestNumberedJob } from '../../storage/builds.ts';
 
 interface V1Params {
@@ -26,12 +27,12 @@ export function v1OutputRoutes(app: FastifyInstance, deps: HttpDeps): void {
     rows.map((a) => ({ path: a.path, pretty_path: a.path, node_index: a.node_index, url: artifactUrl(deps.engine.baseUrl, job.id, a.node_index, a.path) }));
 
   app.get<{ Params: V1Params & { build_num: string } }>('/api/v1.1/project/:vcs/:org/:repo/:build_num/artifacts', { schema: { hide: true } }, async (req) => {
-    const job = await jobByNumber(deps, req, { ...slug(req.params), number: req.params.build_num });
+    const { job } = await requireJobByNumber(deps, req, { ...slug(req.params), number: req.params.build_num });
     return artifactsBody(job, await artifactsOfJob(deps.database.db, job.id));
   });
 
   app.get<{ Params: V1Params & { build_num: string } }>('/api/v1.1/project/:vcs/:org/:repo/:build_num/tests', { schema: { hide: true } }, async (req) => {
-    const job = await jobByNumber(deps, req, { ...slug(req.params), number: req.params.build_num });
+    const { job } = await requireJobByNumber(deps, req, { ...slug(req.params), number: req.params.build_num });
     const rows = await testResultsOfJob(deps.database.db, job.id, 100_000);
     return { tests: rows.map((t) => ({ message: t.message || null, file: t.file, source: t.source, run_time: t.run_time, result: t.result, name: t.name, classname: t.classname })) };
   });
@@ -68,7 +69,7 @@ export function v1OutputRoutes(app: FastifyInstance, deps: HttpDeps): void {
   );
 
   const raw = (stream: 'out' | 'err') => async (req: { params: V1Params & { job_number: string; index: string; step: string } } & Parameters<typeof requireProject>[1]) => {
-    const job = await jobByNumber(deps, req, { ...slug(req.params), number: req.params.job_number });
+    const { job } = await requireJobByNumber(deps, req, { ...slug(req.params), number: req.params.job_number });
     const node = Number(req.params.index);
     const step = Number(req.params.step);
     if (!Number.isInteger(node) || !Number.isInteger(step)) throw badRequest('index and step must be integers');

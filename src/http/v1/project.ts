@@ -7,8 +7,8 @@ import type { ProjectWithOrg } from '../../storage/projects.ts';
 import type { HttpDeps } from '../deps.ts';
 import { badRequest } from '../errors.ts';
 import { strictBodyValidator } from '../schemas/validation.ts';
-import { parametersSchema } from '../v2/pipeline.ts';
-import { presentSummary, requireV1Project, v1ProjectParams, type V1Params } from './builds.ts';
+import { parametersSchema } from '../schemas/common.ts';
+import { presentSummary, requireV1Project, v1ProjectParams, type V1Params } from './services/builds.ts';
 import { numberedJobsOfPipeline } from '../../storage/builds.ts';
 
 /** Deletes a project's saved dependency caches (records and blobs); returns how many. */

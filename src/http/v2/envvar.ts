@@ -9,6 +9,7 @@ import { requireProject, type SlugParams } from '../project-access.ts';
 import { errorResponses, messageSchema, pageTokenQuery, projectSlugParams } from '../schemas/common.ts';
 import { createEnvVarBody, ENV_VAR_NAME_PATTERN, envVarListSchema, envVarSchema } from './schemas/project.ts';
 import { strictBodyValidator } from '../schemas/validation.ts';
+import { maskEnvValue } from './presenters/env-var.ts';
 
 export const ENV_VAR_PAGE_SIZE = 100;
 const NAME_RE = new RegExp(ENV_VAR_NAME_PATTERN);
@@ -17,10 +18,6 @@ const NAME_RE = new RegExp(ENV_VAR_NAME_PATTERN);
  * Masks a value the way CircleCI does: `xxxx` and the last four characters; values of four
  * characters or fewer are masked entirely (`xxxx`).
  */
-export function maskEnvValue(value: string): string {
-  const chars = [...value];
-  return chars.length > 4 ? 'xxxx' + chars.slice(-4).join('') : 'xxxx';
-}
 
 function envVarBody(v: EnvVar) {
   return { name: v.name, value: maskEnvValue(v.value), 'created-at': v.created_at };

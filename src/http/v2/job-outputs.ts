@@ -1,10 +1,10 @@
 // What a job produced, through API v2: artifacts (listed and downloaded), test results,
 // and a live stream of its step output (server-sent events, for the dashboard).
-import type { FastifyInstance, FastifyRequest } from 'fastify';
+import type { FastifyInstance } from 'fastify';
 import mime from 'mime-types';
 import { decodePageToken, encodePageToken } from '../../domain/paging.ts';
 import { artifactsOfJob, getArtifact } from '../../storage/artifacts.ts';
-import { getJob, type Job, tasksOfJob } from '../../storage/jobs.ts';
+import { getJob, tasksOfJob } from '../../storage/jobs.ts';
 import { stepsOfTasks, outputOfStep } from '../../storage/steps.ts';
 import { testResultsOfJob } from '../../storage/test-results.ts';
 import type { HttpDeps } from '../deps.ts';
@@ -12,16 +12,9 @@ import { badRequest, notFound } from '../errors.ts';
 import { requireJob, requireJobByNumber } from '../pipeline-access.ts';
 import type { SlugParams } from '../project-access.ts';
 import { isTerminalJob } from '../../engine/pipeline/status.ts';
+import { artifactUrl } from '../artifacts.ts';
 
 const PAGE = 1000;
-
-export function artifactUrl(baseUrl: string, jobId: string, nodeIndex: number, path: string): string {
-  return `${baseUrl}/api/v2/output/job/${jobId}/artifacts/${nodeIndex}/${path.split('/').map(encodeURIComponent).join('/')}`;
-}
-
-export async function jobByNumber(deps: HttpDeps, req: FastifyRequest, params: SlugParams & { number: string }): Promise<Job> {
-  return (await requireJobByNumber(deps, req, params)).job;
-}
 
 function offsetOf(token: string | undefined): number {
   if (token === undefined) return 0;
@@ -38,7 +31,7 @@ export function jobOutputRoutes(app: FastifyInstance, deps: HttpDeps): void {
     '/api/v2/project/:provider/:organization/:project/:number/artifacts',
     { schema: { tags, operationId: 'getJobArtifacts', querystring: pageQuery } },
     async (req) => {
-      const job = await jobByNumber(deps, req, req.params);
+      const { job } = await requireJobByNumber(deps, req, req.params);
       const all = await artifactsOfJob(deps.database.db, job.id);
       const start = offsetOf(req.query['page-token']);
       return {
@@ -52,7 +45,7 @@ export function jobOutputRoutes(app: FastifyInstance, deps: HttpDeps): void {
     '/api/v2/project/:provider/:organization/:project/:number/tests',
     { schema: { tags, operationId: 'getTests', querystring: pageQuery } },
     async (req) => {
-      const job = await jobByNumber(deps, req, req.params);
+      const { job } = await requireJobByNumber(deps, req, req.params);
       const start = offsetOf(req.query['page-token']);
       const rows = await testResultsOfJob(deps.database.db, job.id, PAGE, start);
       return {

@@ -10,8 +10,8 @@ import { badRequest, notFound } from '../errors.ts';
 import { requireProject, type SlugParams } from '../project-access.ts';
 import { messageSchema, projectSlugParams } from '../schemas/common.ts';
 import { strictBodyValidator } from '../schemas/validation.ts';
-import { defaultDefinitionId } from './pipeline-definition.ts';
-import { parametersSchema } from './pipeline.ts';
+import { defaultDefinitionId } from './presenters/definition.ts';
+import { parametersSchema } from '../schemas/common.ts';
 
 interface Ref {
   branch?: string;

@@ -14,17 +14,11 @@ import { requirePipeline } from '../pipeline-access.ts';
 import { pipelineBody, pipelineConfigBody, pipelineValuesBody, projectSlugOf } from './presenters/pipeline.ts';
 import { workflowBody } from './presenters/workflow.ts';
 import { requireProject, type SlugParams } from '../project-access.ts';
-import { projectSlugParams } from '../schemas/common.ts';
+import { parametersSchema, projectSlugParams } from '../schemas/common.ts';
 import { strictBodyValidator } from '../schemas/validation.ts';
 
 const PAGE = 20;
 
-export const parametersSchema = {
-  type: 'object',
-  maxProperties: 100,
-  propertyNames: { maxLength: 128 },
-  additionalProperties: { anyOf: [{ type: 'integer' }, { type: 'string', maxLength: 512 }, { type: 'boolean' }] },
-} as const;
 
 const pageQuery = { type: 'object', properties: { 'page-token': { type: 'string' }, branch: { type: 'string' } } } as const;
 

@@ -17,7 +17,7 @@ import { projectSlugOf } from './presenters/pipeline.ts';
 import { requireProject, type SlugParams } from '../project-access.ts';
 import { errorResponses, messageSchema, projectSlugParams } from '../schemas/common.ts';
 import { strictBodyValidator } from '../schemas/validation.ts';
-import { parametersSchema } from './pipeline.ts';
+import { parametersSchema } from '../schemas/common.ts';
 
 export const SCHEDULE_NOT_FOUND = 'Schedule not found.';
 const PAGE_SIZE = 20;

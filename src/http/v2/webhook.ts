@@ -23,7 +23,7 @@ import type { HttpDeps } from '../deps.ts';
 import { badRequest, notFound } from '../errors.ts';
 import { errorResponses, messageSchema } from '../schemas/common.ts';
 import { strictBodyValidator } from '../schemas/validation.ts';
-import { maskEnvValue } from './envvar.ts';
+import { maskEnvValue } from './presenters/env-var.ts';
 
 export const WEBHOOK_NOT_FOUND = 'Webhook not found';
 const PROJECT_NOT_FOUND = 'Project not found';

@@ -1,11 +1,11 @@
 // Runner-token authentication for the runner protocol (`Authorization: Bearer <token>`).
 // Valid tokens are remembered for a few seconds so each step report costs no token query.
 import type { FastifyRequest } from 'fastify';
-import { hashToken } from '../../domain/tokens.ts';
-import { TtlCache } from '../../domain/ttl-cache.ts';
-import type { Database } from '../../storage/db.ts';
-import { findRunnerToken, type RunnerToken } from '../../storage/runner-tokens.ts';
-import { unauthorized } from '../errors.ts';
+import { hashToken } from '../../../domain/tokens.ts';
+import { TtlCache } from '../../../domain/ttl-cache.ts';
+import type { Database } from '../../../storage/db.ts';
+import { findRunnerToken, type RunnerToken } from '../../../storage/runner-tokens.ts';
+import { unauthorized } from '../../errors.ts';
 
 const caches = new WeakMap<Database, TtlCache<RunnerToken>>();
 

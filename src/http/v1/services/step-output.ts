@@ -1,9 +1,9 @@
 // Step output for v1.1 clients: presigned `output_url`s and the build's `steps` array.
-import type { Job, Task } from '../../storage/jobs.ts';
-import { tasksOfJob } from '../../storage/jobs.ts';
-import { stepsOfTasks } from '../../storage/steps.ts';
-import type { HttpDeps } from '../deps.ts';
-import { buildSteps } from './presenters/build-steps.ts';
+import type { Job, Task } from '../../../storage/jobs.ts';
+import { tasksOfJob } from '../../../storage/jobs.ts';
+import { stepsOfTasks } from '../../../storage/steps.ts';
+import type { HttpDeps } from '../../deps.ts';
+import { buildSteps } from '../presenters/build-steps.ts';
 
 /** How long a presigned output URL stays valid. */
 export const OUTPUT_URL_TTL_MS = 15 * 60 * 1000;

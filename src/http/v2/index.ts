@@ -1,0 +1,37 @@
+// API v2 (CircleCI's current API): one route file per OpenAPI tag, presenters/ and schemas/ beside them.
+import type { RouteModule } from '../routes.ts';
+import { checkoutKeyRoutes } from './checkout-key.ts';
+import { compileRoutes } from './compile.ts';
+import { contextRoutes } from './context.ts';
+import { envVarRoutes } from './envvar.ts';
+import { incomingWebhookRoutes } from './incoming-webhooks.ts';
+import { insightsRoutes } from './insights.ts';
+import { jobOutputRoutes } from './job-outputs.ts';
+import { jobRoutes } from './job.ts';
+import { pipelineDefinitionRoutes } from './pipeline-definition.ts';
+import { pipelineRunRoutes } from './pipeline-run.ts';
+import { pipelineRoutes } from './pipeline.ts';
+import { projectRoutes } from './project.ts';
+import { scheduleRoutes } from './schedule.ts';
+import { userRoutes } from './user.ts';
+import { webhookRoutes } from './webhook.ts';
+import { workflowRoutes } from './workflow.ts';
+
+export const v2Routes: RouteModule[] = [
+  userRoutes,
+  projectRoutes,
+  envVarRoutes,
+  checkoutKeyRoutes,
+  contextRoutes,
+  pipelineRoutes,
+  workflowRoutes,
+  jobRoutes,
+  pipelineRunRoutes,
+  pipelineDefinitionRoutes,
+  jobOutputRoutes,
+  compileRoutes,
+  scheduleRoutes,
+  webhookRoutes,
+  incomingWebhookRoutes,
+  insightsRoutes,
+];
