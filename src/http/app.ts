@@ -3,7 +3,6 @@ import type { IncomingMessage, Server, ServerResponse } from 'node:http';
 import swagger from '@fastify/swagger';
 import Fastify, { LogController, type FastifyBaseLogger, type FastifyError, type FastifyInstance, type FastifySchemaValidationError } from 'fastify';
 import { BadPageToken } from '../domain/paging.ts';
-import { registerAuth } from './auth.ts';
 import type { HttpDeps } from './deps.ts';
 import { ApiError } from './errors.ts';
 import { guardConnections, LISTENER_LIMITS, serverOptions, type ListenerLimits } from './listener.ts';
@@ -131,7 +130,8 @@ export async function buildApp(deps: HttpDeps, options: AppOptions = {}): Promis
     transform: ({ schema, url }) => ({ schema: url.startsWith('/api/v2/') ? schema : { ...schema, hide: true }, url }),
   });
 
-  registerAuth(app, deps);
+  // The authenticated user; set by the token hook of each API that takes user tokens (auth.ts).
+  app.decorateRequest('user', null as never);
 
   // The API routes this app serves, for the conformance suite and the OpenAPI document.
   const apiRoutes: string[] = [];
@@ -148,14 +148,8 @@ export async function buildApp(deps: HttpDeps, options: AppOptions = {}): Promis
     return reply.status(503).send({ message: 'database unreachable' });
   });
 
-  for (const api of apis) {
-    await app.register(async (scope) => {
-      for (const register of api.routes) await scope.register(async (routes) => register(routes, deps));
-    });
-  }
+  for (const api of apis) await app.register(async (scope) => api.plugin(scope, deps), { prefix: api.prefix });
 
   await app.register(async (scope) => webPlugin(scope, deps, options.web));
-
-  app.get('/api/v2/openapi.json', { schema: { hide: true } }, async () => app.swagger());
   return app;
 }

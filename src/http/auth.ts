@@ -1,6 +1,6 @@
 // Authentication: `Circle-Token` header, HTTP Basic with the token as username, or the
 // `circle-token` query parameter; without any of them, the dashboard's session cookie.
-import type { FastifyInstance, FastifyRequest } from 'fastify';
+import type { FastifyRequest } from 'fastify';
 import { TtlCache } from '../domain/ttl-cache.ts';
 import { hashToken } from '../domain/tokens.ts';
 import { userForToken, type User } from '../storage/users.ts';
@@ -27,23 +27,24 @@ export function tokenOf(req: FastifyRequest): string | undefined {
 }
 
 /**
- * Paths under /api that need no token. `POST /pipeline/continue` is authenticated by its
- * continuation key, as in CircleCI (the setup job calls it without a token).
- */
-const PUBLIC = new Set(['/api/v2/openapi.json', '/api/v2/pipeline/continue']);
-
-/**
  * Token hash → user, so a busy client does not cost a database query per request. Entries
  * live `ttlMs` at most: a token deleted or a user renamed elsewhere (another replica, the
  * CLI) is seen within that time. Only valid tokens are cached.
  */
 export class TokenCache extends TtlCache<User> {}
 
-export function registerAuth(app: FastifyInstance, deps: HttpDeps, cache: TokenCache = new TokenCache()): void {
-  app.decorateRequest('user', null as never);
-  app.addHook('onRequest', async (req) => {
-    const path = req.routeOptions.url;
-    if (path === undefined || !path.startsWith('/api/') || path.startsWith('/api/runner/') || PUBLIC.has(path)) return;
+const caches = new WeakMap<HttpDeps, TokenCache>();
+
+/**
+ * The token check of the APIs users call (v2, v1.1, private): an onRequest hook each API
+ * plugin adds for its own routes. A route with `config: { public: true }` checks its own
+ * credential instead (a continuation key, a presigned URL) or needs none.
+ */
+export function tokenAuth(deps: HttpDeps): (req: FastifyRequest) => Promise<void> {
+  let cache = caches.get(deps);
+  if (!cache) caches.set(deps, (cache = new TokenCache()));
+  const tokens = cache;
+  return async (req) => {
     if (req.routeOptions.config?.public === true) return;
     const token = tokenOf(req);
     if (!token) {
@@ -54,12 +55,12 @@ export function registerAuth(app: FastifyInstance, deps: HttpDeps, cache: TokenC
       return;
     }
     const key = hashToken(token);
-    let user = cache.get(key);
+    let user = tokens.get(key);
     if (!user) {
       user = await userForToken(deps.database.db, token);
       if (!user) throw unauthorized('Invalid token provided.');
-      cache.set(key, user);
+      tokens.set(key, user);
     }
     req.user = user;
-  });
+  };
 }

@@ -1,16 +1,21 @@
-// The APIs the app serves, each a folder of route modules registered as its own plugin.
+// The APIs the app serves: each a Fastify plugin registered with its prefix, adding its own
+// authentication hook for its own routes.
 import type { FastifyInstance } from 'fastify';
 import type { HttpDeps } from './deps.ts';
-import { hookRoutes } from './hooks/index.ts';
-import { runnerApiRoutes } from './runner/index.ts';
-import { v1Routes } from './v1/index.ts';
-import { v2Routes } from './v2/index.ts';
+import { hooksApi } from './hooks/index.ts';
+import { gitApi, runnerApi } from './runner/index.ts';
+import { privateApi, v1Api } from './v1/index.ts';
+import { v2Api } from './v2/index.ts';
 
 export type RouteModule = (app: FastifyInstance, deps: HttpDeps) => void | Promise<void>;
 
-export const apis: { name: string; routes: RouteModule[] }[] = [
-  { name: 'v2', routes: v2Routes },
-  { name: 'v1', routes: v1Routes },
-  { name: 'runner', routes: runnerApiRoutes },
-  { name: 'hooks', routes: hookRoutes },
+export type ApiPlugin = (app: FastifyInstance, deps: HttpDeps) => Promise<void>;
+
+export const apis: { prefix: string; plugin: ApiPlugin }[] = [
+  { prefix: '/api/v2', plugin: v2Api },
+  { prefix: '/api/v1.1', plugin: v1Api },
+  { prefix: '/api/private', plugin: privateApi },
+  { prefix: '/api/runner/v1', plugin: runnerApi },
+  { prefix: '/git', plugin: gitApi },
+  { prefix: '/hooks', plugin: hooksApi },
 ];

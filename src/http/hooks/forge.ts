@@ -137,10 +137,10 @@ export function forgeHookRoutes(app: FastifyInstance, deps: HttpDeps): void {
   const opts = { schema: { hide: true }, bodyLimit: MAX_BODY };
   const signed = (...names: string[]) => ({ ...opts, onRequest: requireCredential(...names) });
 
-  app.post('/hooks/github', signed('x-hub-signature-256'), async (req, reply) =>
+  app.post('/github', signed('x-hub-signature-256'), async (req, reply) =>
     handle(deps, req, reply, (raw) => parseGithubLike(header(req, 'x-github-event') ?? '', jsonOf(raw, req)), verifyHubSignature),
   );
-  app.post('/hooks/gitea', signed('x-gitea-signature', 'x-forgejo-signature', 'x-gogs-signature', 'x-hub-signature-256'), async (req, reply) =>
+  app.post('/gitea', signed('x-gitea-signature', 'x-forgejo-signature', 'x-gogs-signature', 'x-hub-signature-256'), async (req, reply) =>
     handle(
       deps,
       req,
@@ -149,7 +149,6 @@ export function forgeHookRoutes(app: FastifyInstance, deps: HttpDeps): void {
       verifyGitea,
     ),
   );
-  app.post('/hooks/gitlab', signed('x-gitlab-token'), async (req, reply) => handle(deps, req, reply, (raw) => parseGitlab(jsonOf(raw, req)), verifyToken('x-gitlab-token')));
-  app.post('/hooks/git', signed('x-circlet-secret'), async (req, reply) => handle(deps, req, reply, (raw) => parsePostReceive(raw.toString('utf8')), verifyToken('x-circlet-secret'), true));
-
+  app.post('/gitlab', signed('x-gitlab-token'), async (req, reply) => handle(deps, req, reply, (raw) => parseGitlab(jsonOf(raw, req)), verifyToken('x-gitlab-token')));
+  app.post('/git', signed('x-circlet-secret'), async (req, reply) => handle(deps, req, reply, (raw) => parsePostReceive(raw.toString('utf8')), verifyToken('x-circlet-secret'), true));
 }

@@ -51,7 +51,7 @@ export async function gitRoutes(app: FastifyInstance, deps: HttpDeps): Promise<v
     }
 
     const opts = { schema: { hide: true }, logLevel: 'warn' as const, bodyLimit: 64 * 1024 * 1024 };
-    git.get<{ Params: { repo: string } }>('/git/:repo/info/refs', opts, (req, reply) => serve(req, reply, 'info/refs'));
-    git.post<{ Params: { repo: string } }>('/git/:repo/git-upload-pack', opts, (req, reply) => serve(req, reply, 'git-upload-pack'));
+    git.get<{ Params: { repo: string } }>('/:repo/info/refs', opts, (req, reply) => serve(req, reply, 'info/refs'));
+    git.post<{ Params: { repo: string } }>('/:repo/git-upload-pack', opts, (req, reply) => serve(req, reply, 'git-upload-pack'));
   });
 }

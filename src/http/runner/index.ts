@@ -1,8 +1,23 @@
-// The runner protocol (docs/runner-protocol.md): what agents call, with runner tokens; and
-// checkouts of project mirrors over git smart HTTP, with task-scoped credentials.
-import type { RouteModule } from '../routes.ts';
+// The runner protocol (docs/runner-protocol.md) under /api/runner/v1, authenticated by runner
+// tokens; and checkouts of project mirrors over git smart HTTP under /git, authenticated by
+// task-scoped checkout credentials.
+import type { FastifyInstance, FastifyRequest } from 'fastify';
+import type { RunnerToken } from '../../storage/runner-tokens.ts';
+import type { HttpDeps } from '../deps.ts';
 import { gitRoutes } from './git.ts';
 import { runnerOutputRoutes } from './outputs.ts';
 import { runnerRoutes } from './protocol.ts';
+import { runnerAuth } from './services/auth.ts';
 
-export const runnerApiRoutes: RouteModule[] = [runnerRoutes, runnerOutputRoutes, gitRoutes];
+export async function runnerApi(app: FastifyInstance, deps: HttpDeps): Promise<void> {
+  app.addHook('preHandler', async (req) => {
+    (req as FastifyRequest & { runner: RunnerToken }).runner = await runnerAuth(deps.database, req);
+  });
+  await app.register(async (scope) => runnerRoutes(scope, deps));
+  await app.register(async (scope) => runnerOutputRoutes(scope, deps));
+}
+
+/** Each request checks its own checkout credential (git.ts). */
+export async function gitApi(app: FastifyInstance, deps: HttpDeps): Promise<void> {
+  await gitRoutes(app, deps);
+}

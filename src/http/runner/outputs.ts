@@ -5,11 +5,10 @@ import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { LeaseLost } from '../../engine/runner/claims.ts';
 import { cleanArtifactPath, type TestCase } from '../../engine/runner/outputs.ts';
 import type { Task } from '../../storage/jobs.ts';
-import { runnerAuth } from './services/auth.ts';
 import type { HttpDeps } from '../deps.ts';
 import { ApiError, badRequest, notFound } from '../errors.ts';
 
-const PREFIX = '/api/runner/v1/tasks/:id';
+const PREFIX = '/tasks/:id';
 const UPLOAD_LIMIT = 10 * 1024 * 1024 * 1024;
 
 /** An upload's raw body; anything but `application/octet-stream` is refused with a 415. */
@@ -24,7 +23,6 @@ export function runnerOutputRoutes(app: FastifyInstance, deps: HttpDeps): void {
 
   /** The running task named in the URL, when the caller's runner token and agent id own it. */
   async function ownedTask(req: FastifyRequest<{ Params: { id: string } }>): Promise<Task> {
-    await runnerAuth(deps.database, req);
     const agentId = req.headers['x-circlet-agent'];
     try {
       return await runner.ownTask(req.params.id, typeof agentId === 'string' ? agentId : undefined);

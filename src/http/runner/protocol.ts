@@ -4,11 +4,9 @@
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { LeaseLost, TASK_RESULTS, type TaskResult } from '../../engine/runner/claims.ts';
 import type { RunnerToken } from '../../storage/runner-tokens.ts';
-import { runnerAuth } from './services/auth.ts';
 import type { HttpDeps } from '../deps.ts';
 import { ApiError } from '../errors.ts';
 
-const PREFIX = '/api/runner/v1';
 const EXECUTORS = ['docker', 'machine', 'macos', 'windows'];
 
 const agentBody = {
@@ -37,12 +35,8 @@ async function guard<T>(fn: () => Promise<T>): Promise<T> {
 
 export function runnerRoutes(app: FastifyInstance, deps: HttpDeps): void {
   const runner = deps.engine.runner;
-  app.addHook('preHandler', async (req) => {
-    if (req.routeOptions.url?.startsWith(PREFIX)) (req as FastifyRequest & { runner: RunnerToken }).runner = await runnerAuth(deps.database, req);
-  });
-
   app.post<{ Body: { agent_id: string; executors?: string[]; resource_classes?: string[]; wait_ms?: number } }>(
-    `${PREFIX}/claim`,
+    `/claim`,
     {
       schema: {
         hide: true,
@@ -75,7 +69,7 @@ export function runnerRoutes(app: FastifyInstance, deps: HttpDeps): void {
     },
   );
 
-  app.post<{ Params: { id: string }; Body: { agent_id: string } }>(`${PREFIX}/tasks/:id/heartbeat`, { schema: { hide: true, params: taskParams, body: agentBody } }, async (req) =>
+  app.post<{ Params: { id: string }; Body: { agent_id: string } }>(`/tasks/:id/heartbeat`, { schema: { hide: true, params: taskParams, body: agentBody } }, async (req) =>
     guard(async () => {
       const r = await runner.heartbeat(req.params.id, req.body.agent_id);
       return { cancel: r.cancel, lease_expires_at: r.leaseExpiresAt };
@@ -83,7 +77,7 @@ export function runnerRoutes(app: FastifyInstance, deps: HttpDeps): void {
   );
 
   app.post<{ Params: { id: string }; Body: { agent_id: string; wait_ms?: number } }>(
-    `${PREFIX}/tasks/:id/cancellation`,
+    `/tasks/:id/cancellation`,
     { schema: { hide: true, params: taskParams, body: { ...agentBody, properties: { ...agentBody.properties, wait_ms: { type: 'integer', minimum: 0, maximum: 60_000 } } } } },
     async (req, reply) =>
       guard(async () => {
@@ -100,14 +94,14 @@ export function runnerRoutes(app: FastifyInstance, deps: HttpDeps): void {
       }),
   );
 
-  app.post<{ Params: { id: string }; Body: { agent_id: string } }>(`${PREFIX}/tasks/:id/secrets`, { schema: { hide: true, params: taskParams, body: agentBody } }, async (req) =>
+  app.post<{ Params: { id: string }; Body: { agent_id: string } }>(`/tasks/:id/secrets`, { schema: { hide: true, params: taskParams, body: agentBody } }, async (req) =>
     guard(async () => {
       return runner.secrets(req.params.id, req.body.agent_id);
     }),
   );
 
   app.post<{ Params: { id: string }; Body: { agent_id: string; index: number; name: string; type: string } }>(
-    `${PREFIX}/tasks/:id/steps`,
+    `/tasks/:id/steps`,
     {
       schema: {
         hide: true,
@@ -127,7 +121,7 @@ export function runnerRoutes(app: FastifyInstance, deps: HttpDeps): void {
   );
 
   app.post<{ Params: { id: string; index: number }; Body: { agent_id: string; seq: number; stream?: string; data: string } }>(
-    `${PREFIX}/tasks/:id/steps/:index/output`,
+    `/tasks/:id/steps/:index/output`,
     {
       bodyLimit: 8 * 1024 * 1024,
       schema: {
@@ -148,7 +142,7 @@ export function runnerRoutes(app: FastifyInstance, deps: HttpDeps): void {
   );
 
   app.post<{ Params: { id: string; index: number }; Body: { agent_id: string; status: string; exit_code?: number | null } }>(
-    `${PREFIX}/tasks/:id/steps/:index/end`,
+    `/tasks/:id/steps/:index/end`,
     {
       schema: {
         hide: true,
@@ -172,7 +166,7 @@ export function runnerRoutes(app: FastifyInstance, deps: HttpDeps): void {
   );
 
   app.post<{ Params: { id: string }; Body: { agent_id: string; status: TaskResult; message?: string } }>(
-    `${PREFIX}/tasks/:id/complete`,
+    `/tasks/:id/complete`,
     {
       schema: {
         hide: true,

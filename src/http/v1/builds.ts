@@ -48,7 +48,7 @@ const page = (q: ListQuery) => ({ limit: Math.min(q.limit ?? 30, 100), offset: q
 export function v1BuildRoutes(app: FastifyInstance, deps: HttpDeps): void {
   const summaries = async (rows: Job[]) => (await buildContexts(deps, rows)).map(buildSummary);
 
-  app.get<{ Querystring: ListQuery }>('/api/v1.1/recent-builds', { schema: { querystring: listQuery } }, async (req) => {
+  app.get<{ Querystring: ListQuery }>('/recent-builds', { schema: { querystring: listQuery } }, async (req) => {
     const orgs = await organizationsOfUser(deps.database.db, req.user.id);
     if (orgs.length === 0) return [];
     return summaries(await recentBuilds(deps.database.db, orgs.map((o) => o.id), page(req.query)));
@@ -59,31 +59,31 @@ export function v1BuildRoutes(app: FastifyInstance, deps: HttpDeps): void {
   };
 
   app.get<{ Params: V1Params; Querystring: ListQuery }>(
-    '/api/v1.1/project/:vcs/:org/:repo',
+    '/project/:vcs/:org/:repo',
     { schema: { params: v1ProjectParams, querystring: listQuery } },
     async (req) => projectBuilds(await requireV1Project(deps, req, req.params), req.query),
   );
 
   // The branch may contain slashes, url-encoded or not.
   app.get<{ Params: V1Params & { '*': string }; Querystring: ListQuery }>(
-    '/api/v1.1/project/:vcs/:org/:repo/tree/*',
+    '/project/:vcs/:org/:repo/tree/*',
     { schema: { querystring: listQuery } },
     async (req) => projectBuilds(await requireV1Project(deps, req, req.params), req.query, decodeURIComponent(req.params['*'])),
   );
 
-  app.get<{ Params: V1Params & { build_num: string } }>('/api/v1.1/project/:vcs/:org/:repo/:build_num', { schema: { params: buildParams } }, async (req) => {
+  app.get<{ Params: V1Params & { build_num: string } }>('/project/:vcs/:org/:repo/:build_num', { schema: { params: buildParams } }, async (req) => {
     const project = await requireV1Project(deps, req, req.params);
     return presentDetail(deps, await buildByNumber(deps, project, req.params.build_num));
   });
 
-  app.post<{ Params: V1Params & { build_num: string } }>('/api/v1.1/project/:vcs/:org/:repo/:build_num/cancel', { schema: { params: buildParams } }, async (req) => {
+  app.post<{ Params: V1Params & { build_num: string } }>('/project/:vcs/:org/:repo/:build_num/cancel', { schema: { params: buildParams } }, async (req) => {
     const project = await requireV1Project(deps, req, req.params);
     const job = await buildByNumber(deps, project, req.params.build_num);
     await engineCall(() => deps.engine.cancelJob(job.id, req.user.id));
     return presentSummary(deps, (await getJob(deps.database.db, job.id))!);
   });
 
-  app.post<{ Params: V1Params & { build_num: string } }>('/api/v1.1/project/:vcs/:org/:repo/:build_num/retry', { schema: { params: buildParams } }, async (req) => {
+  app.post<{ Params: V1Params & { build_num: string } }>('/project/:vcs/:org/:repo/:build_num/retry', { schema: { params: buildParams } }, async (req) => {
     const project = await requireV1Project(deps, req, req.params);
     const job = await buildByNumber(deps, project, req.params.build_num);
     const workflowId = await engineCall(() => deps.engine.rerun(job.workflow_id, { jobs: [job.id] }, req.user.id));

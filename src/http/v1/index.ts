@@ -1,7 +1,21 @@
-// API v1.1 (CircleCI's legacy API): builds, project triggers and caches, build outputs.
+// API v1.1 (CircleCI's legacy API) under /api/v1.1: builds, project triggers and caches,
+// build outputs; and CircleCI's private plain-text output under /api/private.
+import type { FastifyInstance } from 'fastify';
+import { tokenAuth } from '../auth.ts';
+import type { HttpDeps } from '../deps.ts';
 import type { RouteModule } from '../routes.ts';
 import { v1BuildRoutes } from './builds.ts';
 import { v1OutputRoutes } from './outputs.ts';
+import { privateOutputRoutes } from './private-output.ts';
 import { v1ProjectRoutes } from './project.ts';
 
-export const v1Routes: RouteModule[] = [v1BuildRoutes, v1ProjectRoutes, v1OutputRoutes];
+function withTokens(routes: RouteModule[]) {
+  return async (app: FastifyInstance, deps: HttpDeps): Promise<void> => {
+    app.addHook('onRequest', tokenAuth(deps));
+    for (const r of routes) await app.register(async (scope) => r(scope, deps));
+  };
+}
+
+/** Every route needs a user's token unless it is marked public (presigned step output). */
+export const v1Api = withTokens([v1BuildRoutes, v1ProjectRoutes, v1OutputRoutes]);
+export const privateApi = withTokens([privateOutputRoutes]);

@@ -1,13 +1,12 @@
-// v1.1 build outputs: artifacts, tests, latest artifacts, presigned step output, and the
-// private plain-text output endpoints.
+// v1.1 build outputs: artifacts, tests, latest artifacts, presigned step output.
 import crypto from 'node:crypto';
 import type { FastifyInstance } from 'fastify';
 import { artifactsOfJob } from '../../storage/artifacts.ts';
-import { type Job, taskOfJobNode } from '../../storage/jobs.ts';
+import type { Job } from '../../storage/jobs.ts';
 import { outputOfStep } from '../../storage/steps.ts';
 import { testResultsOfJob } from '../../storage/test-results.ts';
 import type { HttpDeps } from '../deps.ts';
-import { ApiError, badRequest, notFound } from '../errors.ts';
+import { ApiError } from '../errors.ts';
 import { requireProject } from '../project-access.ts';
 import { signOutput } from './services/step-output.ts';
 import { artifactUrl } from '../artifacts.ts';
@@ -26,19 +25,19 @@ export function v1OutputRoutes(app: FastifyInstance, deps: HttpDeps): void {
   const artifactsBody = (job: Job, rows: Awaited<ReturnType<typeof artifactsOfJob>>) =>
     rows.map((a) => ({ path: a.path, pretty_path: a.path, node_index: a.node_index, url: artifactUrl(deps.engine.baseUrl, job.id, a.node_index, a.path) }));
 
-  app.get<{ Params: V1Params & { build_num: string } }>('/api/v1.1/project/:vcs/:org/:repo/:build_num/artifacts', { schema: { hide: true } }, async (req) => {
+  app.get<{ Params: V1Params & { build_num: string } }>('/project/:vcs/:org/:repo/:build_num/artifacts', { schema: { hide: true } }, async (req) => {
     const { job } = await requireJobByNumber(deps, req, { ...slug(req.params), number: req.params.build_num });
     return artifactsBody(job, await artifactsOfJob(deps.database.db, job.id));
   });
 
-  app.get<{ Params: V1Params & { build_num: string } }>('/api/v1.1/project/:vcs/:org/:repo/:build_num/tests', { schema: { hide: true } }, async (req) => {
+  app.get<{ Params: V1Params & { build_num: string } }>('/project/:vcs/:org/:repo/:build_num/tests', { schema: { hide: true } }, async (req) => {
     const { job } = await requireJobByNumber(deps, req, { ...slug(req.params), number: req.params.build_num });
     const rows = await testResultsOfJob(deps.database.db, job.id, 100_000);
     return { tests: rows.map((t) => ({ message: t.message || null, file: t.file, source: t.source, run_time: t.run_time, result: t.result, name: t.name, classname: t.classname })) };
   });
 
   app.get<{ Params: V1Params; Querystring: { branch?: string; filter?: string } }>(
-    '/api/v1.1/project/:vcs/:org/:repo/latest/artifacts',
+    '/project/:vcs/:org/:repo/latest/artifacts',
     { schema: { hide: true, querystring: { type: 'object', properties: { branch: { type: 'string' }, filter: { type: 'string', enum: ['completed', 'successful', 'failed'] } } } } },
     async (req) => {
       const project = await requireProject(deps, req, slug(req.params));
@@ -53,7 +52,7 @@ export function v1OutputRoutes(app: FastifyInstance, deps: HttpDeps): void {
 
   // The target of `steps[].actions[].output_url`: presigned, so it needs no token.
   app.get<{ Params: { taskId: string; step: string }; Querystring: { expires?: string; sig?: string } }>(
-    '/api/v1.1/step-output/:taskId/:step',
+    '/step-output/:taskId/:step',
     { config: { public: true }, schema: { hide: true } },
     async (req) => {
       const step = Number(req.params.step);
@@ -66,23 +65,5 @@ export function v1OutputRoutes(app: FastifyInstance, deps: HttpDeps): void {
       const rows = await outputOfStep(deps.database.db, req.params.taskId, step, -1, 1_000_000);
       return rows.map((r) => ({ type: r.stream, time: r.at, message: r.data }));
     },
-  );
-
-  const raw = (stream: 'out' | 'err') => async (req: { params: V1Params & { job_number: string; index: string; step: string } } & Parameters<typeof requireProject>[1]) => {
-    const { job } = await requireJobByNumber(deps, req, { ...slug(req.params), number: req.params.job_number });
-    const node = Number(req.params.index);
-    const step = Number(req.params.step);
-    if (!Number.isInteger(node) || !Number.isInteger(step)) throw badRequest('index and step must be integers');
-    const task = await taskOfJobNode(deps.database.db, job.id, node);
-    if (!task) throw notFound('Output not found');
-    const rows = await outputOfStep(deps.database.db, task.id, step, -1, 1_000_000);
-    return rows.filter((r) => r.stream === stream).map((r) => r.data).join('');
-  };
-
-  app.get('/api/private/output/raw/:vcs/:org/:repo/:job_number/output/:index/:step', { schema: { hide: true } }, async (req, reply) =>
-    reply.type('text/plain; charset=utf-8').send(await raw('out')(req as never)),
-  );
-  app.get('/api/private/output/raw/:vcs/:org/:repo/:job_number/error/:index/:step', { schema: { hide: true } }, async (req, reply) =>
-    reply.type('text/plain; charset=utf-8').send(await raw('err')(req as never)),
   );
 }

@@ -98,7 +98,7 @@ export function v1ProjectRoutes(app: FastifyInstance, deps: HttpDeps): void {
   const jobOf = (b: TriggerBody) => b.job ?? (typeof b.build_parameters?.CIRCLE_JOB === 'string' ? b.build_parameters.CIRCLE_JOB : undefined);
 
   app.post<{ Params: V1Params; Body: TriggerBody | null | undefined }>(
-    '/api/v1.1/project/:vcs/:org/:repo',
+    '/project/:vcs/:org/:repo',
     { validatorCompiler: strictBodyValidator, schema: { params: v1ProjectParams, body: triggerBody } },
     async (req) => {
       const project = await requireV1Project(deps, req, req.params);
@@ -110,7 +110,7 @@ export function v1ProjectRoutes(app: FastifyInstance, deps: HttpDeps): void {
 
   // The branch may contain slashes, url-encoded or not.
   app.post<{ Params: V1Params & { '*': string }; Body: TriggerBody | null | undefined }>(
-    '/api/v1.1/project/:vcs/:org/:repo/tree/*',
+    '/project/:vcs/:org/:repo/tree/*',
     { validatorCompiler: strictBodyValidator, schema: { body: triggerBody } },
     async (req) => {
       const project = await requireV1Project(deps, req, req.params);
@@ -124,7 +124,7 @@ export function v1ProjectRoutes(app: FastifyInstance, deps: HttpDeps): void {
   );
 
   app.post<{ Params: V1Params; Body: Pick<TriggerBody, 'branch' | 'tag' | 'revision' | 'parameters'> | null | undefined }>(
-    '/api/v1.1/project/:vcs/:org/:repo/build',
+    '/project/:vcs/:org/:repo/build',
     {
       validatorCompiler: strictBodyValidator,
       schema: {
@@ -144,7 +144,7 @@ export function v1ProjectRoutes(app: FastifyInstance, deps: HttpDeps): void {
     },
   );
 
-  app.delete<{ Params: V1Params }>('/api/v1.1/project/:vcs/:org/:repo/build-cache', { schema: { params: v1ProjectParams } }, async (req) => {
+  app.delete<{ Params: V1Params }>('/project/:vcs/:org/:repo/build-cache', { schema: { params: v1ProjectParams } }, async (req) => {
     const project = await requireV1Project(deps, req, req.params);
     await deleteProjectCaches(deps, project.id);
     return { status: 'build dependency caches deleted' };

@@ -53,7 +53,7 @@ const wildcardParams = {
 type FingerprintParams = SlugParams & { fingerprint?: string; '*'?: string };
 const fingerprintOf = (p: FingerprintParams): string => p.fingerprint ?? p['*'] ?? '';
 
-const base = '/api/v2/project/:provider/:organization/:project/checkout-key';
+const base = '/project/:provider/:organization/:project/checkout-key';
 
 export function checkoutKeyRoutes(app: FastifyInstance, deps: HttpDeps): void {
   app.setValidatorCompiler(strictBodyValidator);

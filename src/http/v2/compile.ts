@@ -23,7 +23,7 @@ export function normalizeValues(values: Record<string, unknown> = {}): PipelineV
 
 export function compileRoutes(app: FastifyInstance, deps: HttpDeps): void {
   app.post<{ Body: CompileBody }>(
-    '/api/v2/compile-config-with-defaults',
+    '/compile-config-with-defaults',
     {
       schema: {
         tags: ['Config'],

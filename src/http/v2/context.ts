@@ -247,7 +247,7 @@ async function requireAdmin(deps: HttpDeps, req: FastifyRequest, context: Contex
 
 export function contextRoutes(app: FastifyInstance, deps: HttpDeps): void {
   app.post<{ Body: { name: string; owner: OwnerRef } }>(
-    '/api/v2/context',
+    '/context',
     {
       schema: { tags: ['Context'], operationId: 'createContext', body: createContextBody, response: { 200: contextSchema, ...responses } },
       validatorCompiler: strictBodyValidator,
@@ -267,7 +267,7 @@ export function contextRoutes(app: FastifyInstance, deps: HttpDeps): void {
   );
 
   app.get<{ Querystring: { 'owner-id'?: string; 'owner-slug'?: string; 'owner-type'?: string; 'page-token'?: string } }>(
-    '/api/v2/context',
+    '/context',
     { schema: { tags: ['Context'], operationId: 'listContexts', querystring: listContextsQuery, response: { 200: contextListSchema, ...responses } } },
     async (req) => {
       const q = req.query;
@@ -286,13 +286,13 @@ export function contextRoutes(app: FastifyInstance, deps: HttpDeps): void {
   );
 
   app.get<{ Params: { context_id: string } }>(
-    '/api/v2/context/:context_id',
+    '/context/:context_id',
     { schema: { tags: ['Context'], operationId: 'getContext', params: contextIdParams, response: { 200: contextSchema, ...responses } } },
     async (req) => contextBody(await requireContext(deps, req, req.params.context_id)),
   );
 
   app.delete<{ Params: { context_id: string } }>(
-    '/api/v2/context/:context_id',
+    '/context/:context_id',
     { schema: { tags: ['Context'], operationId: 'deleteContext', params: contextIdParams, response: { 200: messageSchema, ...responses } } },
     async (req) => {
       const context = await requireContext(deps, req, req.params.context_id);
@@ -302,7 +302,7 @@ export function contextRoutes(app: FastifyInstance, deps: HttpDeps): void {
   );
 
   app.get<{ Params: { context_id: string }; Querystring: { 'page-token'?: string } }>(
-    '/api/v2/context/:context_id/environment-variable',
+    '/context/:context_id/environment-variable',
     {
       schema: {
         tags: ['Context'],
@@ -324,7 +324,7 @@ export function contextRoutes(app: FastifyInstance, deps: HttpDeps): void {
   );
 
   app.put<{ Params: { context_id: string; env_var_name: string }; Body: { value: string } }>(
-    '/api/v2/context/:context_id/environment-variable/:env_var_name',
+    '/context/:context_id/environment-variable/:env_var_name',
     {
       schema: {
         tags: ['Context'],
@@ -348,7 +348,7 @@ export function contextRoutes(app: FastifyInstance, deps: HttpDeps): void {
   );
 
   app.delete<{ Params: { context_id: string; env_var_name: string } }>(
-    '/api/v2/context/:context_id/environment-variable/:env_var_name',
+    '/context/:context_id/environment-variable/:env_var_name',
     {
       schema: {
         tags: ['Context'],
@@ -366,7 +366,7 @@ export function contextRoutes(app: FastifyInstance, deps: HttpDeps): void {
   );
 
   app.get<{ Params: { context_id: string } }>(
-    '/api/v2/context/:context_id/restrictions',
+    '/context/:context_id/restrictions',
     { schema: { tags: ['Context'], operationId: 'getContextRestrictions', params: contextIdParams, response: { 200: restrictionListSchema, ...responses } } },
     async (req) => {
       const context = await requireContext(deps, req, req.params.context_id, 400);
@@ -376,7 +376,7 @@ export function contextRoutes(app: FastifyInstance, deps: HttpDeps): void {
   );
 
   app.post<{ Params: { context_id: string }; Body: { restriction_type: string; restriction_value: string } }>(
-    '/api/v2/context/:context_id/restrictions',
+    '/context/:context_id/restrictions',
     {
       schema: {
         tags: ['Context'],
@@ -410,7 +410,7 @@ export function contextRoutes(app: FastifyInstance, deps: HttpDeps): void {
   );
 
   app.delete<{ Params: { context_id: string; restriction_id: string } }>(
-    '/api/v2/context/:context_id/restrictions/:restriction_id',
+    '/context/:context_id/restrictions/:restriction_id',
     {
       schema: {
         tags: ['Context'],

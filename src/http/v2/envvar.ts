@@ -35,7 +35,7 @@ const nameParams = {
   required: [...projectSlugParams.required, 'name'],
 } as const;
 
-const base = '/api/v2/project/:provider/:organization/:project/envvar';
+const base = '/project/:provider/:organization/:project/envvar';
 
 export function envVarRoutes(app: FastifyInstance, deps: HttpDeps): void {
   app.setValidatorCompiler(strictBodyValidator);

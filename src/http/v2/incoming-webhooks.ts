@@ -33,7 +33,7 @@ const receiverSchema = {
 
 export function incomingWebhookRoutes(app: FastifyInstance, deps: HttpDeps): void {
   app.get<{ Params: SlugParams }>(
-    '/api/v2/project/:provider/:organization/:project/incoming-webhooks',
+    '/project/:provider/:organization/:project/incoming-webhooks',
     { schema: { hide: true, params: projectSlugParams, response: { 200: receiverSchema, ...errorResponses } } },
     async (req) => {
       const project = await requireProject(deps, req, req.params);
@@ -42,7 +42,7 @@ export function incomingWebhookRoutes(app: FastifyInstance, deps: HttpDeps): voi
   );
 
   app.post<{ Params: SlugParams }>(
-    '/api/v2/project/:provider/:organization/:project/incoming-webhooks/rotate',
+    '/project/:provider/:organization/:project/incoming-webhooks/rotate',
     { schema: { hide: true, params: projectSlugParams, response: { 200: receiverSchema, ...errorResponses } } },
     async (req) => {
       const project = await requireProject(deps, req, req.params);

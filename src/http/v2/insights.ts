@@ -83,7 +83,7 @@ async function requireOrg(deps: HttpDeps, req: FastifyRequest, vcs: string | und
 export function insightsRoutes(app: FastifyInstance, deps: HttpDeps): void {
   const tags = ['Insights'];
   const db = () => deps.database.db;
-  const base = '/api/v2/insights/:provider/:organization/:project';
+  const base = '/insights/:provider/:organization/:project';
 
   app.get<{ Params: SlugParams; Querystring: BranchQuery & WindowQuery & { 'page-token'?: string } }>(
     `${base}/workflows`,
@@ -191,7 +191,7 @@ export function insightsRoutes(app: FastifyInstance, deps: HttpDeps): void {
   );
 
   app.get<{ Params: SlugParams & { workflowName: string }; Querystring: { branch?: string; granularity?: 'daily' | 'hourly'; 'start-date'?: string; 'end-date'?: string } }>(
-    '/api/v2/insights/time-series/:provider/:organization/:project/workflows/:workflowName/jobs',
+    '/insights/time-series/:provider/:organization/:project/workflows/:workflowName/jobs',
     {
       schema: {
         tags,
@@ -213,7 +213,7 @@ export function insightsRoutes(app: FastifyInstance, deps: HttpDeps): void {
   );
 
   app.get<{ Params: SlugParams; Querystring: WindowQuery & { branches?: unknown; 'workflow-names'?: unknown } }>(
-    '/api/v2/insights/pages/:provider/:organization/:project/summary',
+    '/insights/pages/:provider/:organization/:project/summary',
     {
       schema: {
         tags,
@@ -243,12 +243,12 @@ export function insightsRoutes(app: FastifyInstance, deps: HttpDeps): void {
   };
   const orgQuery = { type: 'object', properties: { ...windowProp, 'project-names': {} } } as const;
   app.get<{ Params: { vcs: string; org: string }; Querystring: WindowQuery & { 'project-names'?: unknown } }>(
-    '/api/v2/insights/:vcs/:org/summary',
+    '/insights/:vcs/:org/summary',
     { schema: { tags, operationId: 'getOrgSummaryDataByOrgSlug', querystring: orgQuery } },
     async (req) => orgSummaryOf(req, req.params.vcs, req.params.org),
   );
   app.get<{ Params: { id: string }; Querystring: WindowQuery & { 'project-names'?: unknown } }>(
-    '/api/v2/insights/:id/summary',
+    '/insights/:id/summary',
     { schema: { tags, operationId: 'getOrgSummaryData', querystring: orgQuery } },
     async (req) => orgSummaryOf(req, undefined, req.params.id),
   );

@@ -28,7 +28,7 @@ export function jobOutputRoutes(app: FastifyInstance, deps: HttpDeps): void {
   const pageQuery = { type: 'object', properties: { 'page-token': { type: 'string' } } } as const;
 
   app.get<{ Params: SlugParams & { number: string }; Querystring: { 'page-token'?: string } }>(
-    '/api/v2/project/:provider/:organization/:project/:number/artifacts',
+    '/project/:provider/:organization/:project/:number/artifacts',
     { schema: { tags, operationId: 'getJobArtifacts', querystring: pageQuery } },
     async (req) => {
       const { job } = await requireJobByNumber(deps, req, req.params);
@@ -42,7 +42,7 @@ export function jobOutputRoutes(app: FastifyInstance, deps: HttpDeps): void {
   );
 
   app.get<{ Params: SlugParams & { number: string }; Querystring: { 'page-token'?: string } }>(
-    '/api/v2/project/:provider/:organization/:project/:number/tests',
+    '/project/:provider/:organization/:project/:number/tests',
     { schema: { tags, operationId: 'getTests', querystring: pageQuery } },
     async (req) => {
       const { job } = await requireJobByNumber(deps, req, req.params);
@@ -57,7 +57,7 @@ export function jobOutputRoutes(app: FastifyInstance, deps: HttpDeps): void {
 
   // Artifact download: token-authenticated, streamed, typed by extension; only paths the
   // job stored can be named, so nothing outside its artifacts is reachable.
-  app.get<{ Params: { jobId: string; node: string; '*': string } }>('/api/v2/output/job/:jobId/artifacts/:node/*', { schema: { hide: true } }, async (req, reply) => {
+  app.get<{ Params: { jobId: string; node: string; '*': string } }>('/output/job/:jobId/artifacts/:node/*', { schema: { hide: true } }, async (req, reply) => {
     const { job } = await requireJob(deps, req, req.params.jobId);
     const node = Number(req.params.node);
     const artifact = Number.isInteger(node) ? await getArtifact(deps.database.db, job.id, node, req.params['*']) : undefined;
@@ -72,7 +72,7 @@ export function jobOutputRoutes(app: FastifyInstance, deps: HttpDeps): void {
 
   // Live step output as server-sent events: `step` (start/end), `output` chunks, and a
   // final `end` when the job is finished.
-  app.get<{ Params: { jobId: string } }>('/api/v2/jobs/:jobId/output/stream', { schema: { hide: true } }, async (req, reply) => {
+  app.get<{ Params: { jobId: string } }>('/jobs/:jobId/output/stream', { schema: { hide: true } }, async (req, reply) => {
     const { job } = await requireJob(deps, req, req.params.jobId);
     reply.hijack();
     const res = reply.raw;

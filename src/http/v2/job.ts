@@ -15,7 +15,7 @@ export function jobRoutes(app: FastifyInstance, deps: HttpDeps): void {
   const byNumber = (req: FastifyRequest, params: SlugParams & { number: string }) => requireJobByNumber(deps, req, params);
 
   app.get<{ Params: SlugParams & { number: string } }>(
-    '/api/v2/project/:provider/:organization/:project/job/:number',
+    '/project/:provider/:organization/:project/job/:number',
     { schema: { tags, operationId: 'getJobDetails' } },
     async (req) => {
       const { project, job } = await byNumber(req, req.params);
@@ -27,7 +27,7 @@ export function jobRoutes(app: FastifyInstance, deps: HttpDeps): void {
   );
 
   app.post<{ Params: SlugParams & { number: string } }>(
-    '/api/v2/project/:provider/:organization/:project/job/:number/cancel',
+    '/project/:provider/:organization/:project/job/:number/cancel',
     { schema: { tags, operationId: 'cancelJobByJobNumber' } },
     async (req) => {
       const { job } = await byNumber(req, req.params);
@@ -36,7 +36,7 @@ export function jobRoutes(app: FastifyInstance, deps: HttpDeps): void {
     },
   );
 
-  app.post<{ Params: { id: string } }>('/api/v2/jobs/:id/cancel', { schema: { tags, operationId: 'cancelJobByJobID' } }, async (req) => {
+  app.post<{ Params: { id: string } }>('/jobs/:id/cancel', { schema: { tags, operationId: 'cancelJobByJobID' } }, async (req) => {
     const { job } = await requireJob(deps, req, req.params.id);
     await engineCall(() => deps.engine.cancelJob(job.id, req.user.id));
     return { message: 'Accepted.' };

@@ -53,7 +53,7 @@ export function pipelineDefinitionRoutes(app: FastifyInstance, deps: HttpDeps): 
   const tags = ['Pipeline Definition'];
 
   app.get<{ Params: { project_id: string } }>(
-    '/api/v2/projects/:project_id/pipeline-definitions',
+    '/projects/:project_id/pipeline-definitions',
     {
       schema: {
         tags,
@@ -66,7 +66,7 @@ export function pipelineDefinitionRoutes(app: FastifyInstance, deps: HttpDeps): 
   );
 
   app.get<{ Params: { project_id: string; pipeline_definition_id: string } }>(
-    '/api/v2/projects/:project_id/pipeline-definitions/:pipeline_definition_id',
+    '/projects/:project_id/pipeline-definitions/:pipeline_definition_id',
     {
       schema: {
         tags,

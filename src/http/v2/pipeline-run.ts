@@ -81,7 +81,7 @@ const CI_SKIP = /\[(ci skip|skip ci)\]/i;
 
 export function pipelineRunRoutes(app: FastifyInstance, deps: HttpDeps): void {
   app.post<{ Params: SlugParams; Body: RunBody | null | undefined }>(
-    '/api/v2/project/:provider/:organization/:project/pipeline/run',
+    '/project/:provider/:organization/:project/pipeline/run',
     {
       validatorCompiler: strictBodyValidator,
       schema: {

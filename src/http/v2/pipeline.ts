@@ -43,7 +43,7 @@ export function pipelineRoutes(app: FastifyInstance, deps: HttpDeps): void {
   const tags = ['Pipeline'];
 
   app.get<{ Querystring: { 'org-slug'?: string; mine?: boolean; 'page-token'?: string } }>(
-    '/api/v2/pipeline',
+    '/pipeline',
     {
       schema: {
         tags,
@@ -71,7 +71,7 @@ export function pipelineRoutes(app: FastifyInstance, deps: HttpDeps): void {
   );
 
   app.get<{ Params: { id: string } }>(
-    '/api/v2/pipeline/:id',
+    '/pipeline/:id',
     { schema: { tags, operationId: 'getPipelineById', params: { type: 'object', properties: { id: { type: 'string' } } } } },
     async (req) => {
       const { pipeline, project } = await requirePipeline(deps, req, req.params.id);
@@ -79,18 +79,18 @@ export function pipelineRoutes(app: FastifyInstance, deps: HttpDeps): void {
     },
   );
 
-  app.get<{ Params: { id: string } }>('/api/v2/pipeline/:id/config', { schema: { tags, operationId: 'getPipelineConfigById' } }, async (req) => {
+  app.get<{ Params: { id: string } }>('/pipeline/:id/config', { schema: { tags, operationId: 'getPipelineConfigById' } }, async (req) => {
     const { pipeline } = await requirePipeline(deps, req, req.params.id);
     return pipelineConfigBody(pipeline);
   });
 
-  app.get<{ Params: { id: string } }>('/api/v2/pipeline/:id/values', { schema: { tags, operationId: 'getPipelineValuesById' } }, async (req) => {
+  app.get<{ Params: { id: string } }>('/pipeline/:id/values', { schema: { tags, operationId: 'getPipelineValuesById' } }, async (req) => {
     const { pipeline } = await requirePipeline(deps, req, req.params.id);
     return pipelineValuesBody(pipeline);
   });
 
   app.get<{ Params: { id: string }; Querystring: { 'page-token'?: string } }>(
-    '/api/v2/pipeline/:id/workflow',
+    '/pipeline/:id/workflow',
     { schema: { tags, operationId: 'listWorkflowsByPipelineId', querystring: pageQuery } },
     async (req) => {
       const { pipeline, project } = await requirePipeline(deps, req, req.params.id);
@@ -105,8 +105,10 @@ export function pipelineRoutes(app: FastifyInstance, deps: HttpDeps): void {
   );
 
   app.post<{ Body: { 'continuation-key': string; configuration: string; parameters?: Record<string, unknown> } }>(
-    '/api/v2/pipeline/continue',
+    '/pipeline/continue',
     {
+      // Authenticated by its continuation key, as in CircleCI (the setup job calls it without a token).
+      config: { public: true },
       validatorCompiler: strictBodyValidator,
       schema: {
         tags,
@@ -125,7 +127,7 @@ export function pipelineRoutes(app: FastifyInstance, deps: HttpDeps): void {
   );
 
   app.get<{ Params: SlugParams; Querystring: { branch?: string; 'page-token'?: string } }>(
-    '/api/v2/project/:provider/:organization/:project/pipeline',
+    '/project/:provider/:organization/:project/pipeline',
     { schema: { tags, operationId: 'listPipelinesForProject', params: projectSlugParams, querystring: pageQuery } },
     async (req) => {
       const project = await requireProject(deps, req, req.params);
@@ -135,7 +137,7 @@ export function pipelineRoutes(app: FastifyInstance, deps: HttpDeps): void {
   );
 
   app.get<{ Params: SlugParams; Querystring: { 'page-token'?: string } }>(
-    '/api/v2/project/:provider/:organization/:project/pipeline/mine',
+    '/project/:provider/:organization/:project/pipeline/mine',
     { schema: { tags, operationId: 'listMyPipelines', params: projectSlugParams, querystring: pageQuery } },
     async (req) => {
       const project = await requireProject(deps, req, req.params);
@@ -145,7 +147,7 @@ export function pipelineRoutes(app: FastifyInstance, deps: HttpDeps): void {
   );
 
   app.get<{ Params: SlugParams & { number: string } }>(
-    '/api/v2/project/:provider/:organization/:project/pipeline/:number',
+    '/project/:provider/:organization/:project/pipeline/:number',
     { schema: { tags, operationId: 'getPipelineByNumber' } },
     async (req) => {
       const project = await requireProject(deps, req, req.params);
@@ -157,7 +159,7 @@ export function pipelineRoutes(app: FastifyInstance, deps: HttpDeps): void {
   );
 
   app.post<{ Params: SlugParams; Body: { branch?: string; tag?: string; parameters?: Record<string, unknown> } | undefined }>(
-    '/api/v2/project/:provider/:organization/:project/pipeline',
+    '/project/:provider/:organization/:project/pipeline',
     {
       validatorCompiler: strictBodyValidator,
       schema: {

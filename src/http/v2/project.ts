@@ -67,7 +67,7 @@ function defaultVcsUrl(org: Organization, name: string): string | undefined {
   return undefined;
 }
 
-const slugRoute = '/api/v2/project/:provider/:organization/:project';
+const slugRoute = '/project/:provider/:organization/:project';
 
 export function projectRoutes(app: FastifyInstance, deps: HttpDeps): void {
   app.setValidatorCompiler(strictBodyValidator);
@@ -121,11 +121,11 @@ export function projectRoutes(app: FastifyInstance, deps: HttpDeps): void {
     response: { 200: projectSchema, ...errorResponses, 409: messageSchema },
   });
   app.post<{ Params: { vcs: string; org: string }; Body: CreateProjectBody }>(
-    '/api/v2/organization/:vcs/:org/project',
+    '/organization/:vcs/:org/project',
     { schema: { ...createSchema(orgSlugParams), operationId: 'createProjectByOrgSlug' } },
     async (req) => create(req, req.params.vcs, req.params.org),
   );
-  app.post<{ Params: { id: string }; Body: CreateProjectBody }>('/api/v2/organization/:id/project', { schema: createSchema(orgIdParams) }, async (req) =>
+  app.post<{ Params: { id: string }; Body: CreateProjectBody }>('/organization/:id/project', { schema: createSchema(orgIdParams) }, async (req) =>
     create(req, undefined, req.params.id),
   );
 

@@ -158,7 +158,7 @@ export function scheduleRoutes(app: FastifyInstance, deps: HttpDeps): void {
   const now = () => deps.engine.now();
 
   app.post<{ Params: SlugParams; Body: ScheduleBody }>(
-    '/api/v2/project/:provider/:organization/:project/schedule',
+    '/project/:provider/:organization/:project/schedule',
     {
       schema: { tags, operationId: 'createSchedule', params: projectSlugParams, body: createBody, response: { 201: scheduleSchema, ...errorResponses } },
       validatorCompiler: strictBodyValidator,
@@ -193,7 +193,7 @@ export function scheduleRoutes(app: FastifyInstance, deps: HttpDeps): void {
   );
 
   app.get<{ Params: SlugParams; Querystring: { 'page-token'?: string } }>(
-    '/api/v2/project/:provider/:organization/:project/schedule',
+    '/project/:provider/:organization/:project/schedule',
     {
       schema: {
         tags,
@@ -215,7 +215,7 @@ export function scheduleRoutes(app: FastifyInstance, deps: HttpDeps): void {
   );
 
   app.get<{ Params: { id: string } }>(
-    '/api/v2/schedule/:id',
+    '/schedule/:id',
     { schema: { tags, operationId: 'getScheduleById', params: scheduleIdParams, response: { 200: scheduleSchema, ...errorResponses } } },
     async (req) => {
       const { schedule, project } = await requireSchedule(deps, req, req.params.id);
@@ -224,7 +224,7 @@ export function scheduleRoutes(app: FastifyInstance, deps: HttpDeps): void {
   );
 
   app.patch<{ Params: { id: string }; Body: ScheduleBody | null | undefined }>(
-    '/api/v2/schedule/:id',
+    '/schedule/:id',
     {
       schema: { tags, operationId: 'updateSchedule', params: scheduleIdParams, body: updateBody, response: { 200: scheduleSchema, ...errorResponses } },
       validatorCompiler: strictBodyValidator,
@@ -261,7 +261,7 @@ export function scheduleRoutes(app: FastifyInstance, deps: HttpDeps): void {
   );
 
   app.delete<{ Params: { id: string } }>(
-    '/api/v2/schedule/:id',
+    '/schedule/:id',
     { schema: { tags, operationId: 'deleteScheduleById', params: scheduleIdParams, response: { 200: messageSchema, ...errorResponses } } },
     async (req) => {
       const { schedule } = await requireSchedule(deps, req, req.params.id);

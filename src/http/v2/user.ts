@@ -28,12 +28,12 @@ export function userBody(u: User) {
 }
 
 export function userRoutes(app: FastifyInstance, deps: HttpDeps): void {
-  app.get('/api/v2/me', { schema: { tags: ['User'], operationId: 'getCurrentUser', response: { 200: userSchema, ...errorResponses } } }, async (req) =>
+  app.get('/me', { schema: { tags: ['User'], operationId: 'getCurrentUser', response: { 200: userSchema, ...errorResponses } } }, async (req) =>
     userBody(req.user),
   );
 
   app.get(
-    '/api/v2/me/collaborations',
+    '/me/collaborations',
     { schema: { tags: ['User'], operationId: 'getCollaborations', response: { 200: collaborationSchema, ...errorResponses } } },
     async (req) => {
       const orgs = await organizationsOfUser(deps.database.db, req.user.id);
@@ -42,7 +42,7 @@ export function userRoutes(app: FastifyInstance, deps: HttpDeps): void {
   );
 
   app.get<{ Params: { id: string } }>(
-    '/api/v2/user/:id',
+    '/user/:id',
     {
       schema: {
         tags: ['User'],

@@ -217,7 +217,7 @@ async function requireWebhook(deps: HttpDeps, req: FastifyRequest, id: string): 
 
 export function webhookRoutes(app: FastifyInstance, deps: HttpDeps): void {
   app.post<{ Body: Required<Fields> & { scope: { id: string; type: string } } }>(
-    '/api/v2/webhook',
+    '/webhook',
     {
       schema: { tags: ['Webhook'], operationId: 'createWebhook', body: createBody, response: { 201: webhookSchema, ...responses } },
       validatorCompiler: strictBodyValidator,
@@ -240,7 +240,7 @@ export function webhookRoutes(app: FastifyInstance, deps: HttpDeps): void {
   );
 
   app.get<{ Querystring: { 'scope-id': string; 'scope-type': string } }>(
-    '/api/v2/webhook',
+    '/webhook',
     { schema: { tags: ['Webhook'], operationId: 'getWebhooks', querystring: listQuery, response: { 200: webhookListSchema, ...responses } } },
     async (req) => {
       const project = await visibleProject(deps, req, req.query['scope-id'], "query field 'scope-id'");
@@ -250,13 +250,13 @@ export function webhookRoutes(app: FastifyInstance, deps: HttpDeps): void {
   );
 
   app.get<{ Params: { webhook_id: string } }>(
-    '/api/v2/webhook/:webhook_id',
+    '/webhook/:webhook_id',
     { schema: { tags: ['Webhook'], operationId: 'getWebhookById', params: idParams, response: { 200: webhookSchema, ...responses } } },
     async (req) => webhookBody(await requireWebhook(deps, req, req.params.webhook_id)),
   );
 
   app.put<{ Params: { webhook_id: string }; Body: Fields | undefined }>(
-    '/api/v2/webhook/:webhook_id',
+    '/webhook/:webhook_id',
     {
       schema: { tags: ['Webhook'], operationId: 'updateWebhook', params: idParams, body: updateBody, response: { 200: webhookSchema, ...responses } },
       validatorCompiler: strictBodyValidator,
@@ -278,7 +278,7 @@ export function webhookRoutes(app: FastifyInstance, deps: HttpDeps): void {
   );
 
   app.delete<{ Params: { webhook_id: string } }>(
-    '/api/v2/webhook/:webhook_id',
+    '/webhook/:webhook_id',
     { schema: { tags: ['Webhook'], operationId: 'deleteWebhook', params: idParams, response: { 200: messageSchema, ...responses } } },
     async (req) => {
       const w = await requireWebhook(deps, req, req.params.webhook_id);
@@ -288,7 +288,7 @@ export function webhookRoutes(app: FastifyInstance, deps: HttpDeps): void {
   );
 
   app.get<{ Params: { webhook_id: string }; Querystring: { 'page-token'?: string } }>(
-    '/api/v2/webhook/:webhook_id/deliveries',
+    '/webhook/:webhook_id/deliveries',
     {
       schema: {
         hide: true,

@@ -18,14 +18,14 @@ const idParams = { type: 'object', properties: { id: { type: 'string' } }, requi
 export function workflowRoutes(app: FastifyInstance, deps: HttpDeps): void {
   const tags = ['Workflow'];
 
-  app.get<{ Params: { id: string } }>('/api/v2/workflow/:id', { schema: { tags, operationId: 'getWorkflowById', params: idParams } }, async (req) => {
+  app.get<{ Params: { id: string } }>('/workflow/:id', { schema: { tags, operationId: 'getWorkflowById', params: idParams } }, async (req) => {
     const { workflow, project } = await requireWorkflow(deps, req, req.params.id);
     const pipeline = (await getPipeline(deps.database.db, workflow.pipeline_id))!;
     return workflowBody(workflow, pipeline.number, projectSlugOf(project));
   });
 
   app.get<{ Params: { id: string }; Querystring: { 'page-token'?: string } }>(
-    '/api/v2/workflow/:id/job',
+    '/workflow/:id/job',
     { schema: { tags, operationId: 'listWorkflowJobs', params: idParams, querystring: { type: 'object', properties: { 'page-token': { type: 'string' } } } } },
     async (req) => {
       const { workflow, project } = await requireWorkflow(deps, req, req.params.id);
@@ -40,14 +40,14 @@ export function workflowRoutes(app: FastifyInstance, deps: HttpDeps): void {
     },
   );
 
-  app.post<{ Params: { id: string } }>('/api/v2/workflow/:id/cancel', { schema: { tags, operationId: 'cancelWorkflow', params: idParams } }, async (req, reply) => {
+  app.post<{ Params: { id: string } }>('/workflow/:id/cancel', { schema: { tags, operationId: 'cancelWorkflow', params: idParams } }, async (req, reply) => {
     const { workflow } = await requireWorkflow(deps, req, req.params.id);
     await engineCall(() => deps.engine.cancelWorkflow(workflow.id, req.user.id));
     return reply.status(202).send({ message: 'Accepted.' });
   });
 
   app.post<{ Params: { id: string; approval_request_id: string } }>(
-    '/api/v2/workflow/:id/approve/:approval_request_id',
+    '/workflow/:id/approve/:approval_request_id',
     { schema: { tags, operationId: 'approvePendingApprovalJobById' } },
     async (req, reply) => {
       const { workflow } = await requireWorkflow(deps, req, req.params.id);
@@ -58,7 +58,7 @@ export function workflowRoutes(app: FastifyInstance, deps: HttpDeps): void {
   );
 
   app.post<{ Params: { id: string }; Body: { from_failed?: boolean; jobs?: string[]; sparse_tree?: boolean; enable_ssh?: boolean } | undefined }>(
-    '/api/v2/workflow/:id/rerun',
+    '/workflow/:id/rerun',
     {
       validatorCompiler: strictBodyValidator,
       schema: {
