@@ -14,11 +14,11 @@ export interface HttpDeps {
 
 declare module 'fastify' {
   interface FastifyContextConfig {
-    /** A route under /api that needs no token (it checks its own signature). */
+    /** A route of a token-authenticated API that needs no user token (it checks its own credential). */
     public?: boolean;
   }
   interface FastifyRequest {
-    /** The authenticated user; set by the auth hook on every /api route. */
+    /** The authenticated user; set by the token hook of the v2, v1.1 and private APIs (auth.ts). */
     user: User;
   }
 }
