@@ -18,9 +18,8 @@ import zlib from 'node:zlib';
 import { chromium, type BrowserContext } from 'playwright-core';
 import { silentLogger } from '../src/agent/logger.ts';
 import { createSecretBox } from '../src/domain/secret-box.ts';
-import { Engine } from '../src/engine/engine.ts';
-import { buildApp } from '../src/http/app.ts';
 import { startEmbeddedAgent } from '../src/server/embedded-agent.ts';
+import { createInstance } from '../src/server/instance.ts';
 import { openAndMigrate } from '../src/storage/db.ts';
 import { addMember, ensureOrganization } from '../src/storage/organizations.ts';
 import { createProject } from '../src/storage/projects.ts';
@@ -59,14 +58,15 @@ async function main(): Promise<void> {
   const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'circlet-bench-ui-'));
   const database = await openAndMigrate(`sqlite:${path.join(tmp, 'circlet.db')}`);
   const secrets = createSecretBox(crypto.randomBytes(32));
-  const engine = new Engine({ database, secrets, dataDir: tmp });
-  const app = await buildApp({ database, secrets, engine });
-  app.get('/bench/empty', { schema: { hide: true } }, async (_req, reply) => reply.type('text/html').send('<!doctype html><title>empty</title><p>empty</p>'));
-  await app.listen({ host: '127.0.0.1', port: 0 });
-  const addr = app.server.address();
-  const url = `http://127.0.0.1:${typeof addr === 'object' && addr ? addr.port : 0}`;
-  engine.setBaseUrl(url);
-  engine.start();
+  const { url, close } = await createInstance({
+    database,
+    secrets,
+    dataDir: tmp,
+    // The floor: an empty static page from the same server.
+    extend: (app) => {
+      app.get('/bench/empty', { schema: { hide: true } }, async (_req, reply) => reply.type('text/html').send('<!doctype html><title>empty</title><p>empty</p>'));
+    },
+  });
   const agent = await startEmbeddedAgent({ database, url, dataDir: tmp, concurrency: 1, logger: silentLogger });
 
   const repo = path.join(tmp, 'repo');
@@ -76,11 +76,11 @@ async function main(): Promise<void> {
   git('init', '-q', '-b', 'main');
   git('add', '-A');
   git('commit', '-q', '-m', 'Bench the dashboard');
-  const user = await ensureUser(database, 'bench');
-  const org = await ensureOrganization(database, 'github', 'bench');
-  await addMember(database, org.id, user.id);
-  await createProject(database, org, { name: 'app', vcsUrl: repo, defaultBranch: 'main' });
-  const token = await createApiToken(database, user.id, 'bench');
+  const user = await ensureUser(database.db, 'bench');
+  const org = await ensureOrganization(database.db, 'github', 'bench');
+  await addMember(database.db, org.id, user.id);
+  await createProject(database.db, org, { name: 'app', vcsUrl: repo, defaultBranch: 'main' });
+  const token = await createApiToken(database.db, user.id, 'bench');
   const call = async (method: string, p: string, body?: unknown) =>
     (await fetch(url + p, { method, headers: { 'circle-token': token, 'content-type': 'application/json' }, body: body === undefined ? undefined : JSON.stringify(body) })).json() as Promise<any>;
   const pipeline = await call('POST', '/api/v2/project/gh/bench/app/pipeline', {});
@@ -138,8 +138,7 @@ async function main(): Promise<void> {
   console.log(`  JS+CSS total ${(raw / 1024).toFixed(1)} KB, gzip ${(gz / 1024).toFixed(1)} KB (target < 300 KB)`);
   const coldList = median(times['pipeline list, first row']!.cold);
   await agent.stop(0);
-  engine.stop();
-  await app.close();
+  await close();
   await database.close();
   fs.rmSync(tmp, { recursive: true, force: true });
   const ok = coldList < 1000 && gz < 300 * 1024;

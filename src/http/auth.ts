@@ -6,7 +6,7 @@ import { hashToken } from '../domain/tokens.ts';
 import { userForToken, type User } from '../storage/users.ts';
 import type { HttpDeps } from './deps.ts';
 import { unauthorized } from './errors.ts';
-import { sessionUser } from './web/session-auth.ts';
+import { sessionUser } from './web/services/session-auth.ts';
 
 export function tokenOf(req: FastifyRequest): string | undefined {
   const header = req.headers['circle-token'];

@@ -36,6 +36,8 @@ export interface InstanceConfig extends Omit<EngineConfig, 'baseUrl'> {
   logger?: FastifyBaseLogger;
   /** Start the engine's background services (default true). */
   start?: boolean;
+  /** Adds routes of the caller's own before the app is ready (benches: a reference page). */
+  extend?: (app: FastifyInstance) => void | Promise<void>;
 }
 
 export interface Instance {
@@ -99,6 +101,7 @@ export async function createInstance(config: InstanceConfig): Promise<Instance> 
   let app: FastifyInstance | undefined;
   try {
     app = await buildApp({ database: config.database, secrets: config.secrets, engine }, { logger: config.logger, server });
+    await config.extend?.(app);
     await app.ready();
   } catch (err) {
     engine.stop();

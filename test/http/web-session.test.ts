@@ -3,7 +3,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildApp } from '../../src/http/app.ts';
 import { PAGE_ROOTS } from '../../src/http/web/plugin.ts';
-import { cookieValue, csrfOk, csrfTokenOf, sameOrigin, sessionCookie } from '../../src/http/web/session.ts';
+import { cookieValue, csrfOk, csrfTokenOf, sameOrigin, sessionCookie } from '../../src/http/web/services/session.ts';
 import { databaseKinds, tempDir } from '../helpers/databases.ts';
 import { startTestServer, type TestServer } from '../helpers/server.ts';
 
@@ -78,12 +78,12 @@ for (const kind of databaseKinds()) {
     });
 
     it('marks the cookie Secure when the server is reached over https (TLS ended by a proxy)', async () => {
-      s.engine.setBaseUrl('https://ci.example');
+      const app = await buildApp({ database: s.database, secrets: s.secrets, engine: s.engine, baseUrl: 'https://ci.example' });
       try {
-        const r = await s.call('POST', '/auth/sign-in', undefined, { token });
-        expect(r.headers.get('set-cookie')).toMatch(/; HttpOnly; SameSite=Strict; Max-Age=\d+; Secure$/);
+        const r = await app.inject({ method: 'POST', url: '/auth/sign-in', payload: { token } });
+        expect(r.headers['set-cookie']).toMatch(/; HttpOnly; SameSite=Strict; Max-Age=\d+; Secure$/);
       } finally {
-        s.engine.setBaseUrl(s.url);
+        await app.close();
       }
     });
 

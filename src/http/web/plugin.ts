@@ -6,8 +6,8 @@ import { userForToken } from '../../storage/users.ts';
 import { createWebSession, deleteWebSession, userForWebSession } from '../../storage/web-sessions.ts';
 import type { HttpDeps } from '../deps.ts';
 import { ApiError, badRequest, unauthorized } from '../errors.ts';
-import { defaultWebDir, loadAssets, type Asset } from './assets.ts';
-import { CSRF_HEADER, SESSION_COOKIE, SESSION_TTL_MS, cookieValue, csrfOk, csrfTokenOf, sameOrigin, sessionCookie } from './session.ts';
+import { defaultWebDir, loadAssets, type Asset } from './services/assets.ts';
+import { CSRF_HEADER, SESSION_COOKIE, SESSION_TTL_MS, cookieValue, csrfOk, csrfTokenOf, sameOrigin, sessionCookie } from './services/session.ts';
 
 /** Page paths the single-page app answers (each one's first segment). */
 export const PAGE_ROOTS = ['pipelines', 'projects', 'settings', 'organization', 'insights', 'sign-in', 'account'];
@@ -33,7 +33,7 @@ export async function webPlugin(app: FastifyInstance, deps: HttpDeps, opts: WebO
   const assets = loadAssets(opts.dir ?? defaultWebDir());
   // Secure cookies when this request came over TLS, or the server's public URL is https (TLS
   // ended by a proxy in front of it).
-  const isTls = (req: FastifyRequest) => req.protocol === 'https' || (deps.baseUrl ?? deps.engine.deps.baseUrl ?? '').startsWith('https:');
+  const isTls = (req: FastifyRequest) => req.protocol === 'https' || (deps.baseUrl ?? deps.engine.baseUrl ?? '').startsWith('https:');
   const index = assets.get('/index.html');
 
   const page = async (req: FastifyRequest, reply: FastifyReply) => {
@@ -58,7 +58,7 @@ export async function webPlugin(app: FastifyInstance, deps: HttpDeps, opts: WebO
   app.get('/auth/session', { schema: { hide: true } }, async (req, reply) => {
     reply.header('cache-control', 'no-store');
     const secret = cookieValue(req.headers.cookie, SESSION_COOKIE);
-    const user = secret ? await userForWebSession(deps.database, secret) : undefined;
+    const user = secret ? await userForWebSession(deps.database.db, secret) : undefined;
     if (!secret || !user) throw unauthorized();
     return { user: { id: user.id, login: user.login, name: user.name }, csrf_token: csrfTokenOf(secret) };
   });
@@ -67,9 +67,9 @@ export async function webPlugin(app: FastifyInstance, deps: HttpDeps, opts: WebO
     if (!sameOrigin(req.headers as Record<string, string>)) throw new ApiError(403, 'Sign-in must come from this server’s own page');
     const token = req.body && typeof req.body === 'object' ? req.body.token : undefined;
     if (typeof token !== 'string' || token.trim() === '') throw badRequest("Missing body field 'token'");
-    const user = await userForToken(deps.database, token.trim());
+    const user = await userForToken(deps.database.db, token.trim());
     if (!user) throw unauthorized('Invalid token provided.');
-    const secret = await createWebSession(deps.database, user.id, SESSION_TTL_MS);
+    const secret = await createWebSession(deps.database.db, user.id, SESSION_TTL_MS);
     reply.header('set-cookie', sessionCookie(secret, { secure: isTls(req) })).header('cache-control', 'no-store');
     return { user: { id: user.id, login: user.login, name: user.name }, csrf_token: csrfTokenOf(secret) };
   });
@@ -78,7 +78,7 @@ export async function webPlugin(app: FastifyInstance, deps: HttpDeps, opts: WebO
     const secret = cookieValue(req.headers.cookie, SESSION_COOKIE);
     if (secret) {
       if (!csrfOk(req.method, secret, req.headers[CSRF_HEADER])) throw new ApiError(403, `Missing or wrong ${CSRF_HEADER} header`);
-      await deleteWebSession(deps.database, secret);
+      await deleteWebSession(deps.database.db, secret);
     }
     reply.header('set-cookie', sessionCookie(null, { secure: isTls(req) }));
     return reply.status(204).send();

@@ -18,7 +18,7 @@ const here = path.dirname(fileURLToPath(import.meta.url));
 
 /** Where the built dashboard is: beside the compiled server (dist/web) or, from src/, in dist/web. */
 export function defaultWebDir(): string {
-  const candidates = [path.resolve(here, '../../web'), path.resolve(here, '../../../dist/web')];
+  const candidates = [path.resolve(here, '../../../web'), path.resolve(here, '../../../../dist/web')];
   return candidates.find((d) => fs.existsSync(path.join(d, 'index.html'))) ?? candidates[0]!;
 }
 
