@@ -6,6 +6,7 @@ import { BadPageToken } from '../domain/paging.ts';
 import type { HttpDeps } from './deps.ts';
 import { ApiError } from './errors.ts';
 import { guardConnections, LISTENER_LIMITS, serverOptions, type ListenerLimits } from './listener.ts';
+import { rewriteBareProjectId } from './project-access.ts';
 import { apis } from './routes.ts';
 import { webPlugin, type WebOptions } from './web/plugin.ts';
 import { databaseAnswers } from '../storage/users.ts';
@@ -21,12 +22,13 @@ export interface AppOptions {
   server?: Server;
 }
 
-/** `%2F`-encoded project slugs become plain paths before routing. */
+/** `%2F`-encoded project slugs become plain paths, and bare project ids slugs, before routing. */
 export function rewriteUrl(url: string): string {
   const q = url.indexOf('?');
   const path = q === -1 ? url : url.slice(0, q);
-  if (!/%2f/i.test(path)) return url;
-  return path.replace(/%2f/gi, '/') + (q === -1 ? '' : url.slice(q));
+  const plain = rewriteBareProjectId(/%2f/i.test(path) ? path.replace(/%2f/gi, '/') : path);
+  if (plain === path) return url;
+  return plain + (q === -1 ? '' : url.slice(q));
 }
 
 /** Removes the `circle-token` query value from a URL before it is logged. */

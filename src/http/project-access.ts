@@ -1,8 +1,10 @@
 // Resolves a project named in a request and checks the caller may see it. A project the
 // caller may not see answers exactly like one that does not exist.
 import type { FastifyRequest } from 'fastify';
+import { UUID_RE } from '../domain/clock.ts';
 import { fromSegments } from '../domain/slug.ts';
-import { findVisibleProjectBySlug, type ProjectWithOrg } from '../storage/projects.ts';
+import { isMember } from '../storage/organizations.ts';
+import { findVisibleProjectBySlug, getProject, type ProjectWithOrg } from '../storage/projects.ts';
 import type { HttpDeps } from './deps.ts';
 import { notFound, PROJECT_NOT_FOUND } from './errors.ts';
 
@@ -12,10 +14,32 @@ export interface SlugParams {
   project: string;
 }
 
+/**
+ * The organization segment a bare project id is routed with: `/api/v2/project/<id>/…` is
+ * served as `/api/v2/project/circleci/-/<id>/…` (real clients pass the project id where a
+ * slug goes, and CircleCI accepts it). No organization id is `-`, so nothing else reaches it.
+ */
+export const ANY_ORGANIZATION = '-';
+
+// Only under /project/: `/insights/<uuid>/summary` names an organization, not a project.
+const BARE_ID = /^(\/api\/v2\/project)\/([0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12})(?=\/|$)/i;
+
+/** A path naming a project by its bare id, rewritten to the slug form routes match. */
+export function rewriteBareProjectId(path: string): string {
+  return path.replace(BARE_ID, (_m, base: string, id: string) => `${base}/circleci/${ANY_ORGANIZATION}/${id}`);
+}
+
 export async function requireProject(deps: HttpDeps, req: FastifyRequest, params: SlugParams): Promise<ProjectWithOrg> {
+  if (params.provider === 'circleci' && params.organization === ANY_ORGANIZATION) return requireProjectById(deps, req, params.project);
   const slug = fromSegments(params.provider, params.organization, params.project);
   if (!slug) throw notFound(PROJECT_NOT_FOUND);
   const project = await findVisibleProjectBySlug(deps.database.db, slug, req.user.id);
   if (!project) throw notFound(PROJECT_NOT_FOUND);
+  return project;
+}
+
+async function requireProjectById(deps: HttpDeps, req: FastifyRequest, id: string): Promise<ProjectWithOrg> {
+  const project = UUID_RE.test(id) ? await getProject(deps.database.db, id) : undefined;
+  if (!project || !(await isMember(deps.database.db, project.organization_id, req.user.id))) throw notFound(PROJECT_NOT_FOUND);
   return project;
 }

@@ -18,6 +18,12 @@ const buildParams = {
   required: ['vcs', 'org', 'repo', 'build_num'],
 } as const;
 
+/** Only a number reaches a build route: `…/envvar`, `…/checkout-key` and the like never do. */
+const BUILD = '/project/:vcs/:org/:repo/:build_num(^\\d+$)';
+
+/** A build whose agent has not yet heard of its cancel. */
+const STOPPING = new Set(['queued', 'running']);
+
 const FILTERS: Record<string, string[]> = {
   completed: ['success', 'failed', 'infrastructure_fail', 'timedout', 'canceled'],
   successful: ['success'],
@@ -71,19 +77,21 @@ export function v1BuildRoutes(app: FastifyInstance, deps: HttpDeps): void {
     async (req) => projectBuilds(await requireV1Project(deps, req, req.params), req.query, decodeURIComponent(req.params['*'])),
   );
 
-  app.get<{ Params: V1Params & { build_num: string } }>('/project/:vcs/:org/:repo/:build_num', { schema: { params: buildParams } }, async (req) => {
+  app.get<{ Params: V1Params & { build_num: string } }>(BUILD, { schema: { params: buildParams } }, async (req) => {
     const project = await requireV1Project(deps, req, req.params);
     return presentDetail(deps, await buildByNumber(deps, project, req.params.build_num));
   });
 
-  app.post<{ Params: V1Params & { build_num: string } }>('/project/:vcs/:org/:repo/:build_num/cancel', { schema: { params: buildParams } }, async (req) => {
+  app.post<{ Params: V1Params & { build_num: string } }>(`${BUILD}/cancel`, { schema: { params: buildParams } }, async (req) => {
     const project = await requireV1Project(deps, req, req.params);
     const job = await buildByNumber(deps, project, req.params.build_num);
     await engineCall(() => deps.engine.cancelJob(job.id, req.user.id));
-    return presentSummary(deps, (await getJob(deps.database.db, job.id))!);
+    const after = (await getJob(deps.database.db, job.id))!;
+    // A running build stops when its agent hears; CircleCI answers it as canceled at once.
+    return presentSummary(deps, STOPPING.has(after.status) ? { ...after, status: 'canceled' } : after);
   });
 
-  app.post<{ Params: V1Params & { build_num: string } }>('/project/:vcs/:org/:repo/:build_num/retry', { schema: { params: buildParams } }, async (req) => {
+  app.post<{ Params: V1Params & { build_num: string } }>(`${BUILD}/retry`, { schema: { params: buildParams } }, async (req) => {
     const project = await requireV1Project(deps, req, req.params);
     const job = await buildByNumber(deps, project, req.params.build_num);
     const workflowId = await engineCall(() => deps.engine.rerun(job.workflow_id, { jobs: [job.id] }, req.user.id));

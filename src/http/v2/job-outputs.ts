@@ -49,7 +49,7 @@ export function jobOutputRoutes(app: FastifyInstance, deps: HttpDeps): void {
       const start = offsetOf(req.query['page-token']);
       const rows = await testResultsOfJob(deps.database.db, job.id, PAGE, start);
       return {
-        items: rows.slice(0, PAGE).map((t) => ({ message: t.message || null, source: t.source, run_time: t.run_time, file: t.file, result: t.result, name: t.name, classname: t.classname })),
+        items: rows.slice(0, PAGE).map((t) => ({ message: t.message ?? '', source: t.source, run_time: t.run_time, file: t.file, result: t.result, name: t.name, classname: t.classname })),
         next_page_token: rows.length > PAGE ? encodePageToken([start + PAGE]) : null,
       };
     },

@@ -12,6 +12,7 @@ import { messageSchema, projectSlugParams } from '../schemas/common.ts';
 import { strictBodyValidator } from '../schemas/validation.ts';
 import { defaultDefinitionId } from './presenters/definition.ts';
 import { parametersSchema } from '../schemas/common.ts';
+import { given, optionalText } from '../schemas/optional.ts';
 
 interface Ref {
   branch?: string;
@@ -25,14 +26,14 @@ interface RunBody {
   parameters?: Record<string, unknown>;
 }
 
-const refProperties = { branch: { type: 'string', minLength: 1 }, tag: { type: 'string', minLength: 1 } } as const;
+const refProperties = { branch: optionalText, tag: optionalText } as const;
 
 const runBody = {
   type: ['object', 'null'],
   additionalProperties: false,
   properties: {
-    definition_id: { type: 'string', format: 'uuid' },
-    config: { type: 'object', additionalProperties: false, properties: { ...refProperties, content: { type: 'string', minLength: 1 } } },
+    definition_id: { anyOf: [{ type: 'string', format: 'uuid' }, { const: '' }] },
+    config: { type: 'object', additionalProperties: false, properties: { ...refProperties, content: optionalText } },
     checkout: { type: 'object', additionalProperties: false, properties: refProperties },
     parameters: parametersSchema,
   },
@@ -49,8 +50,10 @@ const createdSchema = {
   required: ['id', 'state', 'number', 'created_at'],
 } as const;
 
-function refOf(r: Ref | undefined, what: string): Ref | undefined {
-  if (!r || (r.branch === undefined && r.tag === undefined)) return undefined;
+/** The ref given; an empty branch or tag is not given. */
+function refOf(given_: Ref | undefined, what: string): Ref | undefined {
+  const r = { branch: given(given_?.branch), tag: given(given_?.tag) };
+  if (r.branch === undefined && r.tag === undefined) return undefined;
   if (r.branch !== undefined && r.tag !== undefined) throw badRequest(`${what}.branch and ${what}.tag are mutually exclusive`);
   return r.tag !== undefined ? { tag: r.tag } : { branch: r.branch };
 }
@@ -95,7 +98,8 @@ export function pipelineRunRoutes(app: FastifyInstance, deps: HttpDeps): void {
     async (req, reply) => {
       const project = await requireProject(deps, req, req.params);
       const body = req.body ?? {};
-      if (body.definition_id !== undefined && body.definition_id.toLowerCase() !== defaultDefinitionId(project.id)) {
+      const definitionId = given(body.definition_id);
+      if (definitionId !== undefined && definitionId.toLowerCase() !== defaultDefinitionId(project.id)) {
         throw notFound('Pipeline definition not found');
       }
       const configRef = refOf(body.config, 'config');
@@ -109,7 +113,8 @@ export function pipelineRunRoutes(app: FastifyInstance, deps: HttpDeps): void {
       if (!(head instanceof GitError) && CI_SKIP.test(`${head.commit.subject}\n${head.commit.body}`)) {
         return reply.status(200).send({ message: 'Ignoring pipeline due to CI skip in the commit' });
       }
-      let configContent = body.config?.content;
+      // An empty `content` is no override: the config is read from the ref.
+      let configContent = given(body.config?.content);
       if (configContent === undefined && !sameRef(configFrom, checkout)) configContent = await configAt(deps, project, configFrom);
       const { pipeline } = await deps.engine.trigger({
         project,

@@ -14,6 +14,7 @@ import { requirePipeline } from '../pipeline-access.ts';
 import { pipelineBody, pipelineConfigBody, pipelineValuesBody, projectSlugOf } from './presenters/pipeline.ts';
 import { workflowBody } from './presenters/workflow.ts';
 import { requireProject, type SlugParams } from '../project-access.ts';
+import { given, optionalText } from '../schemas/optional.ts';
 import { parametersSchema, projectSlugParams } from '../schemas/common.ts';
 import { strictBodyValidator } from '../schemas/validation.ts';
 
@@ -168,13 +169,14 @@ export function pipelineRoutes(app: FastifyInstance, deps: HttpDeps): void {
         params: projectSlugParams,
         body: {
           type: ['object', 'null'],
-          properties: { branch: { type: 'string', minLength: 1 }, tag: { type: 'string', minLength: 1 }, parameters: parametersSchema },
+          properties: { branch: optionalText, tag: optionalText, parameters: parametersSchema },
         },
       },
     },
     async (req, reply) => {
       const project = await requireProject(deps, req, req.params);
-      const body = req.body ?? {};
+      // An empty branch or tag is not given (clients send `""` when the user named none).
+      const body = { ...req.body, branch: given(req.body?.branch), tag: given(req.body?.tag) };
       if (body.branch !== undefined && body.tag !== undefined) throw badRequest('You cannot specify both branch and tag');
       const { pipeline } = await deps.engine.trigger({
         project,

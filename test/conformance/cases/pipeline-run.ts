@@ -143,6 +143,25 @@ export const cases: ConformanceCase[] = [
   },
   {
     route: RUN,
+    name: 'an empty config.content (what clients send when the user gave none) is no override',
+    status: 201,
+    call: run({ config: { branch: 'main', content: '' } }),
+    expect: async (b, ctx) => {
+      const p = await pipelineOf(ctx, b.id);
+      expect(p.state).not.toBe('errored');
+      expect(p.vcs.branch).toBe('main');
+      expect(p.workflows).not.toContain('inline');
+    },
+  },
+  {
+    route: RUN,
+    name: 'empty branch, tag and definition_id are not given: the default branch',
+    status: 201,
+    call: run({ definition_id: '', config: { branch: '', tag: '' }, checkout: { branch: '', tag: '' } }),
+    expect: async (b, ctx) => expect((await pipelineOf(ctx, b.id)).vcs.branch).toBe('main'),
+  },
+  {
+    route: RUN,
     name: 'an undeclared parameter gives an errored pipeline',
     status: 201,
     call: run({ parameters: { nope: true } }),

@@ -348,6 +348,17 @@ export const cases: ConformanceCase[] = [
   },
   {
     route: TRIGGER,
+    name: 'an empty branch and tag (as clients send them) are not given: the default branch',
+    status: 201,
+    call: ({ token }) => ({ method: 'POST', path: '/api/v2/project/gh/acme/app/pipeline', token, body: { branch: '', tag: '' } }),
+    expect: async (b, { server, token }) => {
+      const p = await server.call('GET', `/api/v2/pipeline/${b.id}`, token);
+      expect(p.body.vcs.branch).toBe('main');
+      expect(p.body.state).not.toBe('errored');
+    },
+  },
+  {
+    route: TRIGGER,
     name: 'no body triggers on the default branch',
     status: 201,
     call: ({ token }) => ({ method: 'POST', path: '/api/v2/project/gh/acme/app/pipeline', token }),

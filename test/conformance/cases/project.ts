@@ -77,6 +77,55 @@ export const cases: ConformanceCase[] = [
   },
   {
     route: P,
+    name: 'a bare project id (as real clients pass it) names the same project',
+    spec: 'none', // the spec's path template has three segments; the body is checked in expect
+    status: 200,
+    call: async ({ server, token }) => {
+      const p = (await server.call('GET', '/api/v2/project/gh/acme/app', token)).body;
+      return { method: 'GET', path: `/api/v2/project/${p.id}`, token };
+    },
+    expect: (b) => {
+      expect(b.slug).toBe('gh/acme/app');
+      expect(specV2().check('GET', '/api/v2/project/gh/acme/app', 200, b)).toEqual([]);
+    },
+  },
+  {
+    route: 'GET /api/v2/project/:provider/:organization/:project/pipeline',
+    name: 'a bare project id is accepted wherever a slug is (pipelines of the project)',
+    spec: 'none', // the spec's path template has three segments; the body is checked in expect
+    status: 200,
+    call: async ({ server, token }) => {
+      const p = (await server.call('GET', '/api/v2/project/gh/acme/app', token)).body;
+      await server.call('POST', `/api/v2/project/${p.id}/pipeline`, token, {});
+      return { method: 'GET', path: `/api/v2/project/${p.id}/pipeline`, token };
+    },
+    expect: (b) => {
+      expect(b.items.length).toBeGreaterThan(0);
+      for (const p of b.items) expect(p.project_slug).toBe('gh/acme/app');
+      expect(specV2().check('GET', '/api/v2/project/gh/acme/app/pipeline', 200, b)).toEqual([]);
+    },
+  },
+  {
+    route: P,
+    name: "another organization's project by bare id is 404 like a missing one",
+    spec: 'none', // the spec's path template has three segments; the body is checked in expect
+    status: 404,
+    call: async ({ server, otherToken, token }) => {
+      const p = (await server.call('GET', '/api/v2/project/gh/other/secret', otherToken)).body;
+      return { method: 'GET', path: `/api/v2/project/${p.id}`, token };
+    },
+    expect: (b) => expect(b).toEqual({ message: 'Project not found' }),
+  },
+  {
+    route: P,
+    name: 'an unknown bare project id is 404',
+    spec: 'none', // the spec's path template has three segments; the body is checked in expect
+    status: 404,
+    call: ({ token }) => ({ method: 'GET', path: `/api/v2/project/${crypto.randomUUID()}`, token }),
+    expect: (b) => expect(b).toEqual({ message: 'Project not found' }),
+  },
+  {
+    route: P,
     name: "another organization's project is 404 like a missing one",
     status: 404,
     call: ({ token }) => ({ method: 'GET', path: '/api/v2/project/gh/other/secret', token }),
