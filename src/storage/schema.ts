@@ -347,8 +347,15 @@ export interface SchedulesTable {
   updated_at: string;
 }
 
+export interface ProjectFollowsTable {
+  user_id: string;
+  project_id: string;
+  created_at: string;
+}
+
 export interface Schema {
   users: UsersTable;
+  project_follows: ProjectFollowsTable;
   api_tokens: ApiTokensTable;
   web_sessions: WebSessionsTable;
   organizations: OrganizationsTable;

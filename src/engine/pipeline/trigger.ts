@@ -7,6 +7,7 @@ import { newId, nowIso } from '../../domain/clock.ts';
 import { generateToken, hashToken } from '../../domain/tokens.ts';
 import { preferredPrivateKey } from '../../storage/checkout-keys.ts';
 import { nextPipelineNumber } from '../../storage/counters.ts';
+import { followProject } from '../../storage/follows.ts';
 import { insertJobs, type Job } from '../../storage/jobs.ts';
 import { insertPipeline, type Pipeline } from '../../storage/pipelines.ts';
 import type { ProjectWithOrg } from '../../storage/projects.ts';
@@ -144,6 +145,8 @@ export async function triggerPipeline(deps: EngineDeps, req: TriggerRequest): Pr
   let queuedTasks = 0;
   await inTransaction(db, async (trx) => {
     await insertPipeline(trx, row);
+    // The user who triggers a project follows it, as in CircleCI.
+    if (req.actorId) await followProject(trx, req.actorId, project.id);
     queuedTasks = await startWorkflows(deps, trx, row, plans, { tag: continuationKey ? 'setup' : null, startedBy: req.actorId, continuationKey, project });
   });
   if (queuedTasks > 0) deps.events.emit('tasks');

@@ -5,9 +5,12 @@ import { tokenAuth } from '../auth.ts';
 import type { HttpDeps } from '../deps.ts';
 import type { RouteModule } from '../routes.ts';
 import { v1BuildRoutes } from './builds.ts';
+import { followedProjectRoutes } from './followed-projects.ts';
 import { v1OutputRoutes } from './outputs.ts';
 import { privateOutputRoutes } from './private-output.ts';
 import { v1ProjectRoutes } from './project.ts';
+import { v1SettingsRoutes } from './settings.ts';
+import { v1UserRoutes } from './user.ts';
 
 function withTokens(routes: RouteModule[]) {
   return async (app: FastifyInstance, deps: HttpDeps): Promise<void> => {
@@ -17,5 +20,5 @@ function withTokens(routes: RouteModule[]) {
 }
 
 /** Every route needs a user's token unless it is marked public (presigned step output). */
-export const v1Api = withTokens([v1BuildRoutes, v1ProjectRoutes, v1OutputRoutes]);
-export const privateApi = withTokens([privateOutputRoutes]);
+export const v1Api = withTokens([v1BuildRoutes, v1ProjectRoutes, v1OutputRoutes, v1SettingsRoutes, v1UserRoutes]);
+export const privateApi = withTokens([privateOutputRoutes, followedProjectRoutes]);

@@ -12,6 +12,7 @@ import {
   type AdvancedSettings,
   type ProjectWithOrg,
 } from '../../storage/projects.ts';
+import { followProject } from '../../storage/follows.ts';
 import type { HttpDeps } from '../deps.ts';
 import { ApiError, badRequest, conflict, forbidden, notFound } from '../errors.ts';
 import { requireProject, type SlugParams } from '../project-access.ts';
@@ -107,7 +108,9 @@ export function projectRoutes(app: FastifyInstance, deps: HttpDeps): void {
     if (vcsUrl === undefined) throw badRequest("Missing body field 'vcs_url': the repository URL is required for this organization");
     if (await findProjectInOrganization(deps.database.db, org.id, body.name)) throw conflict('Project already exists');
     try {
-      return projectBody(await createProject(deps.database.db, org, { name: body.name, vcsUrl, defaultBranch: body.default_branch }));
+      const project = await createProject(deps.database.db, org, { name: body.name, vcsUrl, defaultBranch: body.default_branch });
+      await followProject(deps.database.db, req.user.id, project.id); // its creator follows it
+      return projectBody(project);
     } catch (err) {
       if (isUniqueViolation(err)) throw conflict('Project already exists');
       throw err;

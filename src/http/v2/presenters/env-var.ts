@@ -1,5 +1,2 @@
-// How variable values are shown: masked to their last four characters.
-export function maskEnvValue(value: string): string {
-  const chars = [...value];
-  return chars.length > 4 ? 'xxxx' + chars.slice(-4).join('') : 'xxxx';
-}
+// How variable values are shown: masked to their last four characters (shared with v1.1).
+export { maskEnvValue } from '../../../domain/env-mask.ts';

@@ -1,0 +1,111 @@
+// API v1.1 project settings: environment variables and checkout keys, in v1.1's shapes. They
+// are the same records v2's envvar and checkout-key routes show: a variable made through one
+// API is seen through the other.
+import type { FastifyInstance } from 'fastify';
+import { maskEnvValue } from '../../domain/env-mask.ts';
+import { createCheckoutKey, deleteCheckoutKey, findCheckoutKey, listCheckoutKeys, preferredCheckoutKeyId, type CheckoutKey } from '../../storage/checkout-keys.ts';
+import { deleteEnvVar, getEnvVar, listEnvVars, putEnvVar, type EnvVar } from '../../storage/env-vars.ts';
+import type { HttpDeps } from '../deps.ts';
+import { notFound } from '../errors.ts';
+import { strictBodyValidator } from '../schemas/validation.ts';
+import { requireV1Project, v1ProjectParams, type V1Params } from './services/builds.ts';
+
+/** v1.1 lists every variable at once; circlet reads them in pages of this size. */
+const ALL = 10_000;
+const NAME = '^[A-Za-z_][A-Za-z0-9_]*$';
+
+const envVarBody = (v: EnvVar) => ({ name: v.name, value: maskEnvValue(v.value) });
+
+function checkoutKeyBody(k: CheckoutKey, preferredId: string | undefined) {
+  return {
+    public_key: k.public_key,
+    type: k.type === 'user-key' ? 'github-user-key' : 'deploy-key',
+    fingerprint: k.fingerprint_md5,
+    preferred: k.id === preferredId,
+    time: k.created_at,
+  };
+}
+
+const withParam = (name: string) =>
+  ({ type: 'object', properties: { ...v1ProjectParams.properties, [name]: { type: 'string' } }, required: [...v1ProjectParams.required, name] }) as const;
+
+export function v1SettingsRoutes(app: FastifyInstance, deps: HttpDeps): void {
+  app.setValidatorCompiler(strictBodyValidator);
+  const base = '/project/:vcs/:org/:repo';
+
+  app.get<{ Params: V1Params }>(`${base}/envvar`, { schema: { params: v1ProjectParams } }, async (req) => {
+    const project = await requireV1Project(deps, req, req.params);
+    return (await listEnvVars(deps.database.db, deps.secrets, project.id, ALL)).map(envVarBody);
+  });
+
+  app.post<{ Params: V1Params; Body: { name: string; value: string } }>(
+    `${base}/envvar`,
+    {
+      schema: {
+        params: v1ProjectParams,
+        body: {
+          type: 'object',
+          properties: { name: { type: 'string', minLength: 1, maxLength: 256, pattern: NAME }, value: { type: 'string', maxLength: 65536 } },
+          required: ['name', 'value'],
+          additionalProperties: false,
+        },
+      },
+    },
+    async (req) => {
+      const project = await requireV1Project(deps, req, req.params);
+      return envVarBody(await putEnvVar(deps.database.db, deps.secrets, project.id, req.body.name, req.body.value));
+    },
+  );
+
+  app.get<{ Params: V1Params & { name: string } }>(`${base}/envvar/:name`, { schema: { params: withParam('name') } }, async (req) => {
+    const project = await requireV1Project(deps, req, req.params);
+    const v = await getEnvVar(deps.database.db, deps.secrets, project.id, req.params.name);
+    if (!v) throw notFound('Environment variable not found');
+    return envVarBody(v);
+  });
+
+  app.delete<{ Params: V1Params & { name: string } }>(`${base}/envvar/:name`, { schema: { params: withParam('name') } }, async (req) => {
+    const project = await requireV1Project(deps, req, req.params);
+    if (!(await deleteEnvVar(deps.database.db, project.id, req.params.name))) throw notFound('Environment variable not found');
+    return { message: 'OK' };
+  });
+
+  app.get<{ Params: V1Params }>(`${base}/checkout-key`, { schema: { params: v1ProjectParams } }, async (req) => {
+    const project = await requireV1Project(deps, req, req.params);
+    const preferredId = await preferredCheckoutKeyId(deps.database.db, project.id);
+    return (await listCheckoutKeys(deps.database.db, project.id)).map((k) => checkoutKeyBody(k, preferredId));
+  });
+
+  app.post<{ Params: V1Params; Body: { type: 'deploy-key' | 'github-user-key' } }>(
+    `${base}/checkout-key`,
+    {
+      schema: {
+        params: v1ProjectParams,
+        body: { type: 'object', properties: { type: { type: 'string', enum: ['deploy-key', 'github-user-key'] } }, required: ['type'], additionalProperties: false },
+      },
+    },
+    async (req) => {
+      const project = await requireV1Project(deps, req, req.params);
+      const key = await createCheckoutKey(deps.database.db, deps.secrets, project.id, req.body.type === 'github-user-key' ? 'user-key' : 'deploy-key');
+      return checkoutKeyBody(key, await preferredCheckoutKeyId(deps.database.db, project.id));
+    },
+  );
+
+  const requireKey = async (req: { params: V1Params & { fingerprint: string } } & Parameters<typeof requireV1Project>[1]) => {
+    const project = await requireV1Project(deps, req, req.params);
+    const key = await findCheckoutKey(deps.database.db, project.id, req.params.fingerprint);
+    if (!key) throw notFound('Checkout key not found');
+    return { project, key };
+  };
+
+  app.get<{ Params: V1Params & { fingerprint: string } }>(`${base}/checkout-key/:fingerprint`, { schema: { params: withParam('fingerprint') } }, async (req) => {
+    const { project, key } = await requireKey(req);
+    return checkoutKeyBody(key, await preferredCheckoutKeyId(deps.database.db, project.id));
+  });
+
+  app.delete<{ Params: V1Params & { fingerprint: string } }>(`${base}/checkout-key/:fingerprint`, { schema: { params: withParam('fingerprint') } }, async (req) => {
+    const { key } = await requireKey(req);
+    await deleteCheckoutKey(deps.database.db, key.id);
+    return { message: 'OK' };
+  });
+}
