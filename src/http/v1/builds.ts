@@ -91,6 +91,13 @@ export function v1BuildRoutes(app: FastifyInstance, deps: HttpDeps): void {
     return presentSummary(deps, STOPPING.has(after.status) ? { ...after, status: 'canceled' } : after);
   });
 
+  // circlet's jobs cannot be entered over SSH: the build is answered (the documented
+  // BuildDetail) and no access is granted (docs/compatibility.md).
+  app.post<{ Params: V1Params & { build_num: string } }>(`${BUILD}/ssh-users`, { schema: { params: buildParams } }, async (req) => {
+    const project = await requireV1Project(deps, req, req.params);
+    return presentDetail(deps, await buildByNumber(deps, project, req.params.build_num));
+  });
+
   app.post<{ Params: V1Params & { build_num: string } }>(`${BUILD}/retry`, { schema: { params: buildParams } }, async (req) => {
     const project = await requireV1Project(deps, req, req.params);
     const job = await buildByNumber(deps, project, req.params.build_num);

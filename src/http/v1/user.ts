@@ -3,6 +3,7 @@
 import type { FastifyInstance } from 'fastify';
 import { followedProjects, followProject, unfollowProject } from '../../storage/follows.ts';
 import type { HttpDeps } from '../deps.ts';
+import { strictBodyValidator } from '../schemas/validation.ts';
 import { v1ProjectBody } from './presenters/project.ts';
 import { requireV1Project, v1ProjectParams, type V1Params } from './services/builds.ts';
 
@@ -20,6 +21,14 @@ export function v1UserRoutes(app: FastifyInstance, deps: HttpDeps): void {
     // circlet keeps no user SSH key for GitHub: no fingerprint, as for a user without one.
     user_key_fingerprint: null,
   }));
+
+  // circlet deploys nowhere by itself: a Heroku key is checked for shape and not kept
+  // (docs/compatibility.md); CircleCI answers an empty body.
+  app.post<{ Body: { apikey: string } }>(
+    '/user/heroku-key',
+    { validatorCompiler: strictBodyValidator, schema: { body: { type: 'object', properties: { apikey: { type: 'string', minLength: 1 } }, required: ['apikey'], additionalProperties: false } } },
+    async (_req, reply) => reply.status(200).send(''),
+  );
 
   app.get('/projects', async (req) => (await followedProjects(deps.database.db, req.user.id, ALL)).slice(0, ALL).map((p) => v1ProjectBody(p, true)));
 

@@ -317,3 +317,38 @@ export const cases: ConformanceCase[] = [
     call: () => ({ method: 'GET', path: '/api/private/me/followed-projects' }),
   },
 ];
+
+cases.push(
+  {
+    route: 'POST /api/v1.1/project/:vcs/:org/:repo/:build_num(^\\d+$)/ssh-users',
+    name: 'answers the build (no SSH access is granted by circlet)',
+    spec: 'v1',
+    status: 200,
+    call: async (ctx) => {
+      const builds = (await ctx.server.call('GET', `${P}?limit=1`, ctx.token)).body;
+      return { method: 'POST', path: `${P}/${builds[0].build_num}/ssh-users`, token: ctx.token };
+    },
+    expect: (b) => expect(b).toMatchObject({ reponame: 'app', username: 'acme', build_num: expect.any(Number) }),
+  },
+  {
+    route: 'POST /api/v1.1/project/:vcs/:org/:repo/:build_num(^\\d+$)/ssh-users',
+    name: 'an unknown build is 404',
+    spec: 'none',
+    status: 404,
+    call: ({ token }) => ({ method: 'POST', path: `${P}/999999/ssh-users`, token }),
+  },
+  {
+    route: 'POST /api/v1.1/user/heroku-key',
+    name: 'a Heroku key is accepted (and not kept)',
+    spec: 'none',
+    status: 200,
+    call: ({ token }) => ({ method: 'POST', path: '/api/v1.1/user/heroku-key', token, body: { apikey: 'heroku-api-key' } }),
+  },
+  {
+    route: 'POST /api/v1.1/user/heroku-key',
+    name: 'no apikey is 400',
+    spec: 'none',
+    status: 400,
+    call: ({ token }) => ({ method: 'POST', path: '/api/v1.1/user/heroku-key', token, body: {} }),
+  },
+);
