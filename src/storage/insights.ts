@@ -85,6 +85,7 @@ export async function workflowRunPage(db: Db, f: WorkflowRunFilter, limit: numbe
 }
 
 export interface JobRunRow {
+  id: string;
   name: string;
   status: string;
   branch: string | null;
@@ -112,7 +113,7 @@ export async function finishedJobRuns(db: Db, f: WorkflowRunFilter & { jobName?:
   if (f.branch !== undefined) q = q.where('p.branch', '=', f.branch);
   if (f.jobName !== undefined) q = q.where('j.name', '=', f.jobName);
   const rows = await q
-    .select(['j.name', 'j.status', 'p.branch', 'j.workflow_id', 'j.created_at', 'j.started_at', 'j.stopped_at'])
+    .select(['j.id', 'j.name', 'j.status', 'p.branch', 'j.workflow_id', 'j.created_at', 'j.started_at', 'j.stopped_at'])
     .orderBy('j.created_at')
     .orderBy('j.id')
     .execute();

@@ -4,7 +4,7 @@ import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { decodePageToken, encodePageToken } from '../../domain/paging.ts';
 import { flakyTests, jobMetrics, jobTimeseries, orgSummary, projectPageData, workflowMetrics, workflowSummary } from '../../engine/insights/insights.ts';
 import { REPORTING_WINDOWS, secondsBetween, type ReportingWindow } from '../../engine/insights/metrics.ts';
-import { insightsBranches, testRunsOfRecentWorkflows, workflowRunPage } from '../../storage/insights.ts';
+import { finishedJobRuns, insightsBranches, testRunsOfRecentWorkflows, workflowRunPage } from '../../storage/insights.ts';
 import { findOrganization, getOrganization, isMember, type Organization } from '../../storage/organizations.ts';
 import { projectsOfOrganizations, type ProjectWithOrg } from '../../storage/projects.ts';
 import { UUID_RE } from '../../domain/clock.ts';
@@ -150,6 +150,36 @@ export function insightsRoutes(app: FastifyInstance, deps: HttpDeps): void {
       pageOffset(req.query['page-token']);
       const items = await jobMetrics(db(), project.id, req.params.workflowName, branch, req.query['job-name'], req.query['reporting-window'] ?? 'last-90-days');
       return paged(items, req.query['page-token']);
+    },
+  );
+
+  // The API Developer's Guide's "recent runs of a job" (the current spec names the job with
+  // `?job-name=` on …/jobs instead, which answers its metrics): newest first, paged.
+  app.get<{ Params: SlugParams & { workflowName: string; jobName: string }; Querystring: BranchQuery & { 'page-token'?: string; 'start-date'?: string; 'end-date'?: string } }>(
+    `${base}/workflows/:workflowName/jobs/:jobName`,
+    {
+      schema: {
+        tags,
+        operationId: 'getProjectJobRuns',
+        params: { ...workflowParams, properties: { ...workflowParams.properties, jobName: { type: 'string' } }, required: [...workflowParams.required, 'jobName'] },
+        querystring: { type: 'object', properties: { ...branchProps, ...pageProp, 'start-date': { type: 'string' }, 'end-date': { type: 'string' } } },
+      },
+    },
+    async (req) => {
+      const project = await requireProject(deps, req, req.params);
+      const branch = branchOf(project, req.query);
+      const { from, to } = dateRange(req.query, 90);
+      pageOffset(req.query['page-token']);
+      const runs = await finishedJobRuns(db(), { projectIds: [project.id], name: req.params.workflowName, branch, from, to, jobName: req.params.jobName });
+      const items = runs.reverse().map((r) => ({
+        id: r.id,
+        started_at: r.started_at ?? r.created_at,
+        stopped_at: r.stopped_at,
+        status: r.status,
+        credits_used: 0,
+        duration: secondsBetween(r.started_at ?? r.created_at, r.stopped_at),
+      }));
+      return paged(items, req.query['page-token'], RUNS_PAGE);
     },
   );
 

@@ -11,6 +11,7 @@ const W = `${base}/workflows`;
 const R = `${base}/workflows/:workflowName`;
 const J = `${base}/workflows/:workflowName/jobs`;
 const S = `${base}/workflows/:workflowName/summary`;
+const JR = `${base}/workflows/:workflowName/jobs/:jobName`;
 const B = `${base}/branches`;
 const F = `${base}/flaky-tests`;
 const T = `${base}/workflows/:workflowName/test-metrics`;
@@ -194,6 +195,41 @@ export const cases: ConformanceCase[] = [
     expect: (b) => expect(b.items.map((i: any) => i.name)).toEqual(['build']),
   },
   unknownProject(J, '/workflows/main/jobs'),
+
+  // The API Developer's Guide's recent runs of one job (no longer in the spec)
+  {
+    route: JR,
+    name: "the guide's path form: recent runs of one job of one workflow, newest first",
+    spec: 'none',
+    status: 200,
+    call: async (ctx) => ({ method: 'GET', path: `/api/v2/insights/${await slugOf(ctx)}/workflows/main/jobs/test`, token: ctx.token }),
+    expect: async (b, ctx) => {
+      const { ok, failed } = await history(ctx);
+      expect(b.next_page_token).toBeNull();
+      expect(b.items.map((i: any) => i.id)).toEqual([failed.workflows.main!.jobs.test!.id, ok.workflows.main!.jobs.test!.id]);
+      expect(b.items.map((i: any) => i.status)).toEqual(['failed', 'success']);
+      for (const i of b.items) {
+        expect(i.duration).toBeGreaterThanOrEqual(0);
+        expect(i.credits_used).toBe(0);
+        expect(Date.parse(i.stopped_at)).toBeGreaterThanOrEqual(Date.parse(i.started_at));
+      }
+    },
+  },
+  {
+    route: JR,
+    name: 'an unknown job has no runs',
+    spec: 'none',
+    status: 200,
+    call: async (ctx) => ({ method: 'GET', path: `/api/v2/insights/${await slugOf(ctx)}/workflows/main/jobs/nope`, token: ctx.token }),
+    expect: (b) => expect(b).toEqual({ items: [], next_page_token: null }),
+  },
+  {
+    route: JR,
+    name: 'an unknown project is 404',
+    spec: 'none',
+    status: 404,
+    call: ({ token }) => ({ method: 'GET', path: '/api/v2/insights/gh/acme/nope/workflows/main/jobs/test', token }),
+  },
   badWindow(J, async (ctx) => `/api/v2/insights/${await slugOf(ctx)}/workflows/main/jobs`),
 
   // getWorkflowSummary
