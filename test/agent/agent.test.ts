@@ -56,7 +56,7 @@ jobs:
       - run: {name: copy, command: 'ls copy; test -d copy/.git'}
       - run: {name: secret, command: 'echo "the secret is $PROJ_SECRET and $CTX_SECRET"; printf "%s" "$PROJ_SECRET" | head -c 5; sleep 0.3; printf "%s\\n" "$PROJ_SECRET" | tail -c +6'}
       - run: {name: bg, background: true, command: 'sleep 0.3; echo bg-finished > bg.txt; echo bg says hi; sleep 600'}
-      - run: {name: wait for bg, command: 'for i in $(seq 100); do [ -f bg.txt ] && break; sleep 0.05; done; cat bg.txt'}
+      - run: {name: wait for bg, command: 'for i in $(seq 400); do [ -s bg.txt ] && break; sleep 0.05; done; cat bg.txt'}
       - setup_remote_docker
       - run: {name: fail, command: 'echo failing; exit 7'}
       - run: {name: skipped, command: echo should not run}
