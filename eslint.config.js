@@ -3,14 +3,15 @@ import tseslint from 'typescript-eslint';
 
 /** Layers and the layers each one must not import (see docs/architecture.md). */
 const forbidden = {
-  domain: ['config', 'storage', 'engine', 'http', 'server', 'cli', 'agent', 'executor'],
-  config: ['domain', 'storage', 'engine', 'http', 'server', 'cli', 'agent', 'executor'],
-  storage: ['config', 'engine', 'http', 'server', 'cli', 'agent', 'executor'],
-  engine: ['http', 'server', 'cli', 'agent', 'executor'],
-  http: ['server', 'cli', 'agent', 'executor'],
-  executor: ['storage', 'engine', 'http', 'server', 'cli', 'agent'],
-  agent: ['storage', 'engine', 'http', 'server', 'cli'],
-  server: ['cli'],
+  domain: ['config', 'storage', 'engine', 'http', 'server', 'run', 'cli', 'agent', 'executor'],
+  config: ['domain', 'storage', 'engine', 'http', 'server', 'run', 'cli', 'agent', 'executor'],
+  storage: ['config', 'engine', 'http', 'server', 'run', 'cli', 'agent', 'executor'],
+  engine: ['http', 'server', 'run', 'cli', 'agent', 'executor'],
+  http: ['server', 'run', 'cli', 'agent', 'executor'],
+  executor: ['storage', 'engine', 'http', 'server', 'run', 'cli', 'agent'],
+  agent: ['storage', 'engine', 'http', 'server', 'run', 'cli'],
+  server: ['run', 'cli'],
+  run: ['cli'],
   cli: [],
 };
 

@@ -14,6 +14,7 @@ const COMMANDS: CommandEntry[] = [
   { name: 'project', description: 'manage projects and their members', load: async () => (await import('./project.ts')).projectCommand() },
   { name: 'config', description: 'validate and process a .circleci/config.yml locally', load: async () => (await import('./config.ts')).configCommand() },
   { name: 'runner', description: 'manage runner agents', load: async () => (await import('./runner.ts')).runnerCommand() },
+  { name: 'run', description: 'run the workflows of the repository you are in, on this machine, from its working tree', load: async () => (await import('./run.ts')).runCommand() },
   { name: 'agent', description: 'run a runner agent: claim jobs from a circlet server and run them on this machine', load: async () => (await import('./agent.ts')).agentCommand() },
 ];
 

@@ -26,12 +26,13 @@ export async function testResultsOfJob(db: Db, jobId: string, limit: number, off
  * Recent timings of a project's tests for `circleci tests split --split-by=timings`:
  * the latest run time of each file and of each classname, from the newest `window` results.
  */
-export async function recentTimings(db: Db, projectId: string, jobName: string | undefined, window = 20_000): Promise<{ file: string; classname: string; name: string; run_time: number }[]> {
+export async function recentTimings(db: Db, projectId: string, jobName: string | undefined, window = 20_000, exceptJobId?: string): Promise<{ file: string; classname: string; name: string; run_time: number }[]> {
   let q = db
     .selectFrom('test_results')
     .innerJoin('jobs', 'jobs.id', 'test_results.job_id')
     .select(['test_results.file', 'test_results.classname', 'test_results.name', 'test_results.run_time'])
     .where('test_results.project_id', '=', projectId);
   if (jobName) q = q.where('jobs.name', '=', jobName);
+  if (exceptJobId) q = q.where('test_results.job_id', '!=', exceptJobId);
   return q.orderBy('test_results.created_at', 'desc').limit(window).execute();
 }

@@ -24,7 +24,8 @@ describe.skipIf(why)('README walk-through', () => {
   const cwd = tempDir('circlet-readme-');
   const home = tempDir('circlet-readme-home-');
   const image = testImage('cimg-base');
-  const untag = tagBaseImage([image]);
+  // The body of a skipped describe still runs: no tagging without an engine.
+  const untag = why ? () => {} : tagBaseImage([image]);
   afterAll(() => {
     killAll();
     untag();

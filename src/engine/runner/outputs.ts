@@ -156,8 +156,12 @@ export async function workspaceLayersFor(deps: EngineDeps, task: Task): Promise<
   return layersOfJobs(db, workspaceId, await jobsWithLayers(db, workspaceId, [...names]));
 }
 
-/** Stored timings for `circleci tests split --split-by=timings`. */
+/**
+ * Stored timings for `circleci tests split --split-by=timings`, without the job's own: nodes
+ * of one job that start at different times must split the same way, and results its
+ * finished nodes just stored would change the split for the later nodes.
+ */
 export async function timingsFor(deps: EngineDeps, task: Task): Promise<{ file: string; classname: string; name: string; run_time: number }[]> {
   const job = (await getJob(deps.database.db, task.job_id))!;
-  return recentTimings(deps.database.db, job.project_id, undefined);
+  return recentTimings(deps.database.db, job.project_id, undefined, undefined, job.id);
 }
