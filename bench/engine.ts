@@ -123,14 +123,15 @@ async function benchDatabase(name: 'sqlite' | 'postgres', url: string, repoDir: 
     const trigger = () => post('/api/v2/project/gh/bench/app/pipeline', {}, { 'Circle-Token': token });
     const runner = { authorization: `Bearer ${runnerToken}` };
     const claim = () => post('/api/runner/v1/claim', { agent_id: 'bench', executors: ['machine'], wait_ms: 0 }, runner);
-    const complete = (id: string) => post(`/api/runner/v1/tasks/${id}/complete`, { agent_id: 'bench', status: 'success' }, runner);
+    const complete = (task: { id: string; credential: string }) =>
+      post(`/api/runner/v1/tasks/${task.id}/complete`, { agent_id: 'bench', status: 'success' }, { ...runner, 'x-circlet-task-credential': task.credential });
     const drain = async () => {
       let n = 0;
       for (;;) {
         const c = await claim();
         if (c.status === 204) return n;
         if (c.status !== 200) throw new Error(`claim: ${c.status}`);
-        await complete(c.body.task.id);
+        await complete(c.body.task);
         n++;
       }
     };
@@ -155,7 +156,7 @@ async function benchDatabase(name: 'sqlite' | 'postgres', url: string, repoDir: 
       const c = await claim();
       firstClaim.push(performance.now() - t0);
       if (t.status !== 201 || c.status !== 200) throw new Error(`trigger ${t.status} / claim ${c.status}`);
-      await complete(c.body.task.id);
+      await complete(c.body.task);
       await drain();
     }
     const p50 = pct(claimable, 50);
@@ -265,7 +266,7 @@ async function claimThroughput(engine: Engine, database: Database, url: string, 
   await Promise.all(
     Array.from({ length: CLAIMERS }, async (_, i) => {
       for (;;) {
-        const task = await claimTask(engine.deps, { agentId: `engine-${i}`, executors: ['machine'], resourceClasses: null });
+        const task = await claimTask(engine.deps, { agentId: `engine-${i}`, executors: ['machine'], resourceClasses: null, runnerTokenId: 'bench' }, 'bench');
         if (!task) return;
         engineIds.push(task.id);
       }

@@ -1,5 +1,6 @@
 // The agent's side of the runner protocol (v1, docs/runner-protocol.md): JSON over HTTP,
-// `Authorization: Bearer <runner token>`, retried on network errors and 5xx.
+// `Authorization: Bearer <runner token>`, retried on network errors and 5xx. Every call for a
+// claimed task also carries the task credential its claim returned (x-circlet-task-credential).
 
 import type { TaskPayload } from '../config/index.ts';
 import type { StepStatus, TaskResult, TaskSecrets } from '../domain/runner-protocol.ts';
@@ -44,6 +45,8 @@ function sleep(ms: number, signal?: AbortSignal): Promise<void> {
 
 export class RunnerClient {
   private readonly base: string;
+  /** Task credentials of the tasks this client claimed and has not finished. */
+  private readonly credentials = new Map<string, string>();
   constructor(readonly opts: ClientOptions) {
     this.base = opts.url.replace(/\/+$/, '') + '/api/runner/v1';
   }
@@ -57,6 +60,12 @@ export class RunnerClient {
     return this.opts.agentId;
   }
 
+  /** The headers that identify this agent for a claimed task's calls. */
+  taskHeaders(taskId: string): Record<string, string> {
+    const credential = this.credentials.get(taskId);
+    return { authorization: `Bearer ${this.opts.token}`, ...(credential ? { 'x-circlet-task-credential': credential } : {}) };
+  }
+
   /** POSTs `body` (plus agent_id); returns status and parsed body. Retries transient failures. */
   async post(path: string, body: Record<string, unknown>, signal?: AbortSignal, attempts = this.opts.attempts ?? 6): Promise<{ status: number; body: any }> {
     let delay = this.opts.retryDelayMs ?? 200;
@@ -66,7 +75,7 @@ export class RunnerClient {
       try {
         const res = await httpRequest(this.base + path, {
           method: 'POST',
-          headers: { authorization: `Bearer ${this.opts.token}`, 'content-type': 'application/json' },
+          headers: { ...this.headersFor(path), 'content-type': 'application/json' },
           body: JSON.stringify({ agent_id: this.opts.agentId, ...body }),
           signal,
         });
@@ -96,6 +105,11 @@ export class RunnerClient {
     throw lastErr instanceof Error ? lastErr : new Error(String(lastErr));
   }
 
+  private headersFor(path: string): Record<string, string> {
+    const task = /^\/tasks\/([^/]+)\//.exec(path);
+    return task ? this.taskHeaders(decodeURIComponent(task[1]!)) : { authorization: `Bearer ${this.opts.token}` };
+  }
+
   /** Long-polls for a task; undefined when none came within `waitMs`. */
   async claim(opts: { executors: readonly string[]; resourceClasses?: readonly string[]; waitMs: number }, signal?: AbortSignal): Promise<TaskPayload | undefined> {
     const res = await this.post(
@@ -104,7 +118,10 @@ export class RunnerClient {
       signal,
       1,
     );
-    return res.status === 204 ? undefined : (res.body as TaskPayload);
+    if (res.status === 204) return undefined;
+    const payload = res.body as TaskPayload;
+    this.hold(payload.task.id, payload.task.credential);
+    return payload;
   }
 
   async cancellation(taskId: string, waitMs: number, signal?: AbortSignal): Promise<{ cancel: boolean }> {
@@ -133,5 +150,16 @@ export class RunnerClient {
 
   async complete(taskId: string, status: TaskResult, message?: string): Promise<void> {
     await this.post(`/tasks/${taskId}/complete`, { status, ...(message ? { message: message.slice(0, 10_000) } : {}) });
+    this.forget(taskId);
+  }
+
+  /** Remembers the credential of a task this agent claimed. */
+  hold(taskId: string, credential: string): void {
+    this.credentials.set(taskId, credential);
+  }
+
+  /** The task is over for this agent: its credential is dropped. */
+  forget(taskId: string): void {
+    this.credentials.delete(taskId);
   }
 }

@@ -1,6 +1,6 @@
 // The agent's side of the runner protocol for what a job leaves behind (artifacts, test
 // results, caches, workspace layers) and the stored test timings. Every call carries the
-// runner token and `x-circlet-agent`; bodies are streamed both ways (node:http, src/agent/http.ts).
+// runner token, the task credential and `x-circlet-agent`; bodies are streamed both ways (node:http, src/agent/http.ts).
 // JSON calls are retried on network errors and 5xx; streamed uploads are not (a stream
 // cannot be replayed), the steps report their failure instead.
 import { pipeline, Readable, Transform } from 'node:stream';
@@ -48,7 +48,7 @@ export class OutputsClient {
   }
 
   private headers(extra: Record<string, string> = {}): Record<string, string> {
-    return { authorization: `Bearer ${this.client.opts.token}`, 'x-circlet-agent': this.client.opts.agentId, ...extra };
+    return { ...this.client.taskHeaders(this.taskId), 'x-circlet-agent': this.client.opts.agentId, ...extra };
   }
 
   private signalWith(timeoutMs?: number): AbortSignal | undefined {

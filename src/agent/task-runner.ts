@@ -119,6 +119,7 @@ export class TaskRun {
     await watcher;
     if (this.stopReason === 'lease') {
       logger.warn({ task: this.id }, 'not reporting: the server gave this task up (lease lost)');
+      client.forget(this.id);
       return undefined;
     }
     try {
@@ -126,6 +127,8 @@ export class TaskRun {
     } catch (err) {
       // A retried completion whose first attempt landed answers 409: the result is stored.
       if (!(err instanceof LeaseLostError)) logger.error({ task: this.id, err: String(err) }, 'could not report the result');
+    } finally {
+      client.forget(this.id);
     }
     logger.info({ task: this.id, job: this.payload.job.name, result }, 'job finished');
     return result;

@@ -5,7 +5,8 @@
 import type { BuildJob } from './compiled.ts';
 
 export interface TaskPayload {
-  task: { id: string; node_index: number; parallelism: number; lease_ms: number };
+  /** `credential`: the task credential every later runner call for this task presents (header `x-circlet-task-credential`). */
+  task: { id: string; node_index: number; parallelism: number; lease_ms: number; credential: string };
   job: {
     id: string;
     number: number | null;

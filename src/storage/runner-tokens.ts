@@ -2,12 +2,20 @@
 import { newId, nowIso } from '../domain/clock.ts';
 import { generateToken, hashToken } from '../domain/tokens.ts';
 import type { Db } from './executor.ts';
+import { findResourceClass } from './resource-classes.ts';
 import type { RunnerTokensTable } from './schema.ts';
 
 export type RunnerToken = RunnerTokensTable;
 
-/** Creates a token; `resourceClass` '' means CircleCI's cloud classes. Returns the plaintext once. */
+/**
+ * Creates a token; `resourceClass` '' means CircleCI's cloud classes, else a self-hosted
+ * class that must exist (it belongs to one organization, so the token serves that one).
+ * Returns the plaintext once.
+ */
 export async function createRunnerToken(db: Db, name: string, resourceClass = ''): Promise<string> {
+  if (resourceClass !== '' && !(await findResourceClass(db, resourceClass))) {
+    throw new Error(`resource class ${resourceClass} does not exist; create it first (circlet runner resource-class create ${resourceClass} --org <org>)`);
+  }
   const token = generateToken();
   await db.insertInto('runner_tokens').values({ id: newId(), token_hash: hashToken(token), name, resource_class: resourceClass, created_at: nowIso() }).execute();
   return token;

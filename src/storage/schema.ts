@@ -176,6 +176,17 @@ export interface TasksTable {
   started_at: string | null;
   stopped_at: string | null;
   message: string | null;
+  /** SHA-256 of the task credential handed out with the claim (null while queued). */
+  credential_hash?: string | null;
+  /** The runner token that claimed the task. */
+  runner_token_id?: string | null;
+}
+
+/** A self-hosted resource class `namespace/name`, owned by the organization that created it. */
+export interface ResourceClassesTable {
+  name: string;
+  organization_id: string;
+  created_at: string;
 }
 
 export interface StepsTable {
@@ -374,6 +385,7 @@ export interface Schema {
   context_env_vars: ContextEnvVarsTable;
   context_restrictions: ContextRestrictionsTable;
   runner_tokens: RunnerTokensTable;
+  resource_classes: ResourceClassesTable;
   artifacts: ArtifactsTable;
   test_results: TestResultsTable;
   caches: CachesTable;

@@ -12,12 +12,18 @@ export interface ClaimFilter {
   resourceClasses: readonly string[] | null;
 }
 
+/** Who holds a claimed task: the runner token that claimed it and its task credential's hash. */
+export interface TaskOwner {
+  runnerTokenId: string;
+  credentialHash: string;
+}
+
 /**
  * Claims the oldest queued task the agent can run and starts its job, or returns undefined.
  * PostgreSQL picks the row with `FOR UPDATE SKIP LOCKED` in one statement; SQLite runs each
  * statement atomically under its single writer. A task is never given to two agents.
  */
-export async function claimQueuedTask(db: Db, agent: ClaimFilter, now: string, leaseUntil: string): Promise<Task | undefined> {
+export async function claimQueuedTask(db: Db, agent: ClaimFilter, now: string, leaseUntil: string, owner: TaskOwner): Promise<Task | undefined> {
   if (agent.executors.length === 0) return undefined;
   const executors = [...agent.executors];
   if (isPostgres(db)) {
@@ -32,7 +38,8 @@ export async function claimQueuedTask(db: Db, agent: ClaimFilter, now: string, l
           : sql`false`;
     const { rows } = await sql<Task>`
       with c as (
-        update tasks set status = 'running', agent_id = ${agent.agentId}, lease_expires_at = ${leaseUntil}, started_at = ${now}
+        update tasks set status = 'running', agent_id = ${agent.agentId}, lease_expires_at = ${leaseUntil}, started_at = ${now},
+          runner_token_id = ${owner.runnerTokenId}, credential_hash = ${owner.credentialHash}
         where id = (
           select t.id from tasks t
           where t.status = 'queued' and t.executor = any(${executors}) and ${classes}
@@ -61,7 +68,7 @@ export async function claimQueuedTask(db: Db, agent: ClaimFilter, now: string, l
     .limit(1);
   const claimed = await db
     .updateTable('tasks')
-    .set({ status: 'running', agent_id: agent.agentId, lease_expires_at: leaseUntil, started_at: now })
+    .set({ status: 'running', agent_id: agent.agentId, lease_expires_at: leaseUntil, started_at: now, runner_token_id: owner.runnerTokenId, credential_hash: owner.credentialHash })
     .where('id', '=', (eb) => eb.selectFrom(pick.as('p')).select('p.id'))
     .where('status', '=', 'queued')
     .returningAll()

@@ -8,7 +8,7 @@ import { startEmbeddedAgent, type EmbeddedAgent } from '../../src/server/embedde
 import { silentLogger } from '../../src/agent/logger.ts';
 import { Agent } from '../../src/agent/agent.ts';
 import { createCheckoutKey } from '../../src/storage/checkout-keys.ts';
-import { createRunnerToken } from '../../src/storage/runner-tokens.ts';
+import { runnerTokenFor } from '../helpers/runner.ts';
 import { makeRepo } from '../helpers/git.ts';
 import { databaseKinds } from '../helpers/databases.ts';
 import { Harness } from './harness.ts';
@@ -264,7 +264,7 @@ workflows: {main: {jobs: [build]}}
         const slug = `gh/acme/ssh-${Date.now().toString(36)}`;
         const project = await h.server.project(slug, `git@fakehost:${repo.dir}`);
         await createCheckoutKey(h.server.database.db, h.server.secrets, project.id, 'deploy-key');
-        const token = await createRunnerToken(h.server.database.db, 'from origin', 'acme/from-origin');
+        const token = await runnerTokenFor(h.server.database.db, 'from origin', 'acme/from-origin');
         const agent = new Agent({ url: h.server.url, token, resourceClasses: ['acme/from-origin'], checkoutFromOrigin: true, logger: silentLogger, claimWaitMs: 1_000 });
         const running = agent.start();
         const id = await h.trigger(slug);

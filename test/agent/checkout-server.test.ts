@@ -7,7 +7,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Agent } from '../../src/agent/agent.ts';
 import { silentLogger } from '../../src/agent/logger.ts';
 import { HostExecutor } from '../../src/executor/host.ts';
-import { createRunnerToken } from '../../src/storage/runner-tokens.ts';
+import { runnerTokenFor } from '../helpers/runner.ts';
 import { databaseKinds, tempDir } from '../helpers/databases.ts';
 import { ScriptedAgent } from '../helpers/scripted-agent.ts';
 import { Harness } from './harness.ts';
@@ -45,13 +45,13 @@ for (const kind of databaseKinds()) {
 
     it('a job checks out through the server when its agent cannot reach the origin', async () => {
       const rc = `acme/server-co-${Date.now().toString(36)}`;
+      const token = await runnerTokenFor(h.server.database.db, 'server checkout', rc);
       const { slug, repo } = await h.project(config(rc));
       repo.commit({ 'hello.txt': 'from the mirror\n' }, 'second commit');
       const id = await h.trigger(slug);
       // The server fetched the commit into its mirror at the trigger; the origin then goes away.
       const origin = repo.dir;
       fs.renameSync(origin, `${origin}-gone`);
-      const token = await createRunnerToken(h.server.database.db, 'server checkout', rc);
       const agent = new Agent({ url: h.server.url, token, resourceClasses: [rc], executor: new HostExecutor({ workDir: tempDir('circlet-co-work-') }), logger: silentLogger, claimWaitMs: 1_000 });
       const running = agent.start();
       try {
@@ -70,13 +70,14 @@ for (const kind of databaseKinds()) {
 
     it("a task's credential fetches its own project while the task runs, and nothing else", async () => {
       const rc = `acme/cred-${Date.now().toString(36)}`;
+      const token = await runnerTokenFor(h.server.database.db, 'scripted', rc);
+      await runnerTokenFor(h.server.database.db, 'scripted other', `${rc}-other`);
       const mine = await h.project(config(rc));
       const other = await h.project(config(`${rc}-other`));
       const myId = await h.trigger(mine.slug);
       await h.trigger(other.slug);
       const projectId = async (slug: string) => (await h.server.call('GET', `/api/v2/project/${slug}`, h.token)).body.id as string;
       const [mineId, otherId] = [await projectId(mine.slug), await projectId(other.slug)];
-      const token = await createRunnerToken(h.server.database.db, 'scripted', rc);
       const scripted = new ScriptedAgent({ url: h.server.url, token, executors: ['machine'] });
       const task = await h.waitFor(() => scripted.claim(1_000), 15_000, 'a claim');
       const secrets = await scripted.call(`/tasks/${task.task.id}/secrets`, {});

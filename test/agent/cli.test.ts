@@ -6,7 +6,7 @@ import path from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { silentLogger } from '../../src/agent/logger.ts';
 import { startEmbeddedAgent, type EmbeddedAgent } from '../../src/server/embedded-agent.ts';
-import { createRunnerToken } from '../../src/storage/runner-tokens.ts';
+import { runnerTokenFor } from '../helpers/runner.ts';
 import { childEnv, getJson, killAll, ROOT, runCli, startServe } from '../cli/child.ts';
 import { databaseKinds, tempDir } from '../helpers/databases.ts';
 import { makeRepo } from '../helpers/git.ts';
@@ -155,7 +155,7 @@ jobs:
       - run: {name: ok, command: 'sleep 1; echo sibling ok'}
 workflows: {main: {jobs: [doomed, sibling]}}
 `);
-      const doomedToken = await createRunnerToken(h.server.database.db, 'doomed', 'acme/doomed');
+      const doomedToken = await runnerTokenFor(h.server.database.db, 'doomed', 'acme/doomed');
       const workDir = tempDir('circlet-doomed-work-');
       const agent = await startAgent(h.server.url, doomedToken, ['--work-dir', workDir]);
       inProcess = await startEmbeddedAgent({ database: h.server.database, url: h.server.url, dataDir: h.server.dataDir, concurrency: 1, logger: silentLogger });

@@ -37,7 +37,11 @@ for (const kind of databaseKinds()) {
     });
     afterAll(async () => server?.close());
 
-    const client = (agentId = agent.agentId) => new OutputsClient(new RunnerClient({ url: server.url, token: runnerToken, agentId }), task.task.id);
+    const client = (agentId = agent.agentId) => {
+      const runner = new RunnerClient({ url: server.url, token: runnerToken, agentId });
+      runner.hold(task.task.id, task.task.credential);
+      return new OutputsClient(runner, task.task.id);
+    };
 
     it('never stores a cache whose upload broke off; stores, keeps and serves a whole one', async () => {
       const broken = new Readable({

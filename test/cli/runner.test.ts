@@ -2,6 +2,7 @@
 import fs from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { tempDir } from '../helpers/databases.ts';
+import { makeRepo } from '../helpers/git.ts';
 import { killAll, runCli, startServe, TOKEN_RE, type ServeProcess } from './child.ts';
 
 async function claim(url: string, token: string, body: Record<string, unknown> = {}) {
@@ -37,7 +38,22 @@ describe('circlet runner token create', () => {
     expect(await claim(server.url, 'f'.repeat(40))).toBe(401);
   });
 
-  it('takes a self-hosted resource class', async () => {
+  it('takes a self-hosted resource class, once the class exists for an organization', async () => {
+    const missing = await runCli(['runner', 'token', 'create', '--data-dir', dir, '--resource-class', 'acme/big-box']);
+    expect(missing.code).not.toBe(0);
+    expect(missing.stdout).toBe('');
+    expect(missing.stderr).toMatch(/resource class acme\/big-box does not exist/);
+    const noOrg = await runCli(['runner', 'resource-class', 'create', 'acme/big-box', '--org', 'gh/acme', '--data-dir', dir]);
+    expect(noOrg.code).not.toBe(0);
+    expect(noOrg.stderr).toMatch(/no organization gh\/acme/);
+    const repo = makeRepo().dir;
+    expect((await runCli(['project', 'add', 'gh/acme/app', '--repo', repo, '--data-dir', dir])).code).toBe(0);
+    const rc = await runCli(['runner', 'resource-class', 'create', 'acme/big-box', '--org', 'gh/acme', '--data-dir', dir]);
+    expect(rc.stderr).toBe('');
+    expect(rc.stdout).toBe('acme/big-box\n');
+    const again = await runCli(['runner', 'resource-class', 'create', 'acme/big-box', '--org', 'gh/acme', '--data-dir', dir]);
+    expect(again.code).not.toBe(0);
+    expect(again.stderr).toMatch(/already exists/);
     const res = await runCli(['runner', 'token', 'create', '--data-dir', dir, '--resource-class', 'acme/big-box']);
     expect(res.code).toBe(0);
     expect(res.stdout.trim()).toMatch(TOKEN_RE);

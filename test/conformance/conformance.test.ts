@@ -4,7 +4,7 @@ import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createRunnerToken } from '../../src/storage/runner-tokens.ts';
+import { runnerTokenFor } from '../helpers/runner.ts';
 import { databaseKinds, tempDir } from '../helpers/databases.ts';
 import { startTestServer, type TestServer } from '../helpers/server.ts';
 import type { CaseContext, ConformanceCase } from './harness.ts';
@@ -40,7 +40,7 @@ for (const kind of databaseKinds()) {
       const { token: otherToken } = await server.user('mallory', 'other');
       await server.project('gh/acme/app', repo);
       await server.project('gh/other/secret', repo);
-      const runnerToken = await createRunnerToken(server.database.db, 'conformance', 'conformance/runner');
+      const runnerToken = await runnerTokenFor(server.database.db, 'conformance', 'conformance/runner');
       ctx = { server, token, otherToken, projectSlug: 'gh/acme/app', repo, runnerToken };
       collectRoutes(server, routes);
     });

@@ -34,7 +34,7 @@ for (const kind of databaseKinds()) {
     const raw = (agent: ScriptedAgent, t: ClaimedTask, method: string, path: string, body?: string, type = 'application/octet-stream') =>
       fetch(`${server.url}/api/runner/v1/tasks/${t.task.id}${path}`, {
         method,
-        headers: { authorization: `Bearer ${runnerToken}`, 'x-circlet-agent': agent.agentId, ...(body !== undefined ? { 'content-type': type } : {}) },
+        headers: { authorization: `Bearer ${runnerToken}`, 'x-circlet-agent': agent.agentId, 'x-circlet-task-credential': t.task.credential, ...(body !== undefined ? { 'content-type': type } : {}) },
         body,
       });
 

@@ -5,6 +5,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createContext, putContextEnvVar } from '../../src/storage/contexts.ts';
 import { findOrganization } from '../../src/storage/organizations.ts';
 import { createRunnerToken } from '../../src/storage/runner-tokens.ts';
+import { runnerTokenFor } from '../helpers/runner.ts';
 import { databaseKinds } from '../helpers/databases.ts';
 import { makeRepo } from '../helpers/git.ts';
 import { ScriptedAgent, type ClaimedTask } from '../helpers/scripted-agent.ts';
@@ -474,12 +475,12 @@ workflows:
   w:
     jobs: [gpu]
 `;
+      const otherClass = await runnerTokenFor(server.database.db, 'other', 'acme/cpu');
+      const gpuToken = await runnerTokenFor(server.database.db, 'gpu', 'acme/gpu');
       const { slug } = await project(config);
       const id = await trigger(slug);
       expect(await agent().claim(0)).toBeUndefined();
-      const otherClass = await createRunnerToken(server.database.db, 'other', 'acme/cpu');
       expect(await agent({ token: otherClass }).claim(0)).toBeUndefined();
-      const gpuToken = await createRunnerToken(server.database.db, 'gpu', 'acme/gpu');
       expect(await agent({ token: gpuToken, executors: ['docker'] }).claim(0)).toBeUndefined();
       const gpu = agent({ token: gpuToken, executors: ['machine'] });
       const t = (await gpu.claim(0))!;
@@ -489,8 +490,9 @@ workflows:
       for (let i = 0; i < 2; i++) expect((await gpu.call(`/tasks/${t.task.id}/steps/0/output`, { seq: 0, data: 'once\n' })).status).toBe(200);
       const rows = await server.database.db.selectFrom('step_output').select('data').where('task_id', '=', t.task.id).execute();
       expect(rows.map((r) => r.data)).toEqual(['once\n']);
-      // Another agent cannot act on the task.
-      expect((await agent({ token: gpuToken }).complete(t, 'success')).status).toBe(409);
+      // Another agent cannot act on the task: without its credential, nor with it.
+      expect((await agent({ token: gpuToken }).complete(t, 'success')).status).toBe(401);
+      expect((await agent({ token: gpuToken }).call(`/tasks/${t.task.id}/complete`, { status: 'success' }, { 'x-circlet-task-credential': t.task.credential })).status).toBe(409);
       expect((await gpu.complete(t, 'success')).status).toBe(200);
       expect((await workflows(id))[0].status).toBe('success');
       const noAuth = await fetch(`${server.url}/api/runner/v1/claim`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{"agent_id":"x"}' });

@@ -14,7 +14,7 @@ export interface ScriptedAgentOptions {
 }
 
 export interface ClaimedTask {
-  task: { id: string; node_index: number; parallelism: number; lease_ms: number };
+  task: { id: string; node_index: number; parallelism: number; lease_ms: number; credential: string };
   job: { id: string; number: number; name: string; config: BuildJob; executor: string; resource_class: string; ssh_enabled: boolean };
   workflow: { id: string; name: string };
   pipeline: { id: string };
@@ -29,10 +29,15 @@ export class ScriptedAgent {
     this.agentId = opts.agentId ?? `scripted-${Math.random().toString(36).slice(2)}`;
   }
 
-  async call(path: string, body: unknown): Promise<{ status: number; body: any }> {
+  /** Task credentials of the claimed tasks, by task id (sent on every /tasks/:id call). */
+  readonly credentials = new Map<string, string>();
+
+  async call(path: string, body: unknown, headers: Record<string, string> = {}): Promise<{ status: number; body: any }> {
+    const task = /^\/tasks\/([^/]+)\//.exec(path);
+    const credential = task ? this.credentials.get(task[1]!) : undefined;
     const res = await fetch(this.opts.url + '/api/runner/v1' + path, {
       method: 'POST',
-      headers: { authorization: `Bearer ${this.opts.token}`, 'content-type': 'application/json' },
+      headers: { authorization: `Bearer ${this.opts.token}`, 'content-type': 'application/json', ...(credential ? { 'x-circlet-task-credential': credential } : {}), ...headers },
       body: JSON.stringify({ agent_id: this.agentId, ...(body as object) }),
     });
     const text = await res.text();
@@ -45,6 +50,7 @@ export class ScriptedAgent {
     if (res.status === 204) return undefined;
     if (res.status !== 200) throw new Error(`claim failed: ${res.status} ${JSON.stringify(res.body)}`);
     this.claimed.push(res.body);
+    this.credentials.set(res.body.task.id, res.body.task.credential);
     return res.body;
   }
 

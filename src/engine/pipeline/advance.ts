@@ -8,6 +8,7 @@ import { getPipeline, updatePipeline, type Pipeline } from '../../storage/pipeli
 import { getProject, type ProjectWithOrg } from '../../storage/projects.ts';
 import { lockWorkflow, updateWorkflow, type Workflow } from '../../storage/workflows.ts';
 import { reserveJobNumbers } from '../../storage/counters.ts';
+import { findResourceClass } from '../../storage/resource-classes.ts';
 import { authorizeContexts } from './contexts.ts';
 import type { EngineDeps } from '../deps.ts';
 import { isTerminalJob, jobStatusFromTasks, readiness, TERMINAL_WORKFLOW, workflowStatus, type RequiredStatus } from './status.ts';
@@ -122,6 +123,11 @@ async function loadPipelineContext(deps: EngineDeps, trx: Db, pipelineId: string
   return { pipeline, project, scoped: trx };
 }
 
+/** Why a job's self-hosted resource class is refused: the same words whether it is unknown or another organization's. */
+export function resourceClassMessage(name: string): string {
+  return `Unauthorized: resource class "${name}" is not a resource class of this organization (create it with: circlet runner resource-class create ${name} --org <org>).`;
+}
+
 /** A runnable build job: checks its contexts, numbers it, and creates its parallel runs. */
 async function queueJob(
   deps: EngineDeps,
@@ -132,6 +138,15 @@ async function queueJob(
 ): Promise<Partial<Job>> {
   // Numbered before the context check, so an unauthorized job can be looked up by number.
   const number = await reserveJobNumbers(trx, job.project_id, 1);
+  const unauthorized = (message: string): Partial<Job> => {
+    const messages = [...JSON.parse(job.messages), { type: 'error', message, reason: 'unauthorized' }];
+    return { status: 'unauthorized', number, stopped_at: now, messages: JSON.stringify(messages) };
+  };
+  // A self-hosted class runs only for the organization that owns it (issue 18 item 5).
+  if (job.resource_class.includes('/')) {
+    const owner = await findResourceClass(trx, job.resource_class);
+    if (owner?.organization_id !== ctx.project.organization_id) return unauthorized(resourceClassMessage(job.resource_class));
+  }
   const names = JSON.parse(job.contexts) as string[];
   if (names.length > 0) {
     const auth = await authorizeContexts(ctx.scoped, deps.secrets, {
@@ -141,10 +156,7 @@ async function queueJob(
       pipelineValues: JSON.parse(ctx.pipeline.pipeline_values),
       userId: ctx.pipeline.trigger_actor_id,
     });
-    if (!auth.ok) {
-      const messages = [...JSON.parse(job.messages), { type: 'error', message: auth.message, reason: 'unauthorized' }];
-      return { status: 'unauthorized', number, stopped_at: now, messages: JSON.stringify(messages) };
-    }
+    if (!auth.ok) return unauthorized(auth.message);
   }
   const tasks: Task[] = [];
   for (let i = 0; i < job.parallelism; i++) {

@@ -28,6 +28,8 @@ export interface AgentCapabilities {
   executors: string[];
   /** Self-hosted resource classes (`ns/name`); null = CircleCI's cloud classes (no `/`). */
   resourceClasses: string[] | null;
+  /** The runner token the agent presented. */
+  runnerTokenId: string;
 }
 
 export const TASK_RESULTS = ['success', 'failed', 'infrastructure_fail', 'timedout', 'canceled'] as const;
@@ -43,8 +45,8 @@ function leaseUntil(deps: EngineDeps): string {
  * Claims the oldest queued task this agent can run, or returns undefined. A task is never
  * given to two agents (see claimQueuedTask).
  */
-export async function claimTask(deps: EngineDeps, agent: AgentCapabilities): Promise<Task | undefined> {
-  return claimQueuedTask(deps.database.db, agent, nowIso(deps.now()), leaseUntil(deps));
+export async function claimTask(deps: EngineDeps, agent: AgentCapabilities, credentialHash: string): Promise<Task | undefined> {
+  return claimQueuedTask(deps.database.db, agent, nowIso(deps.now()), leaseUntil(deps), { runnerTokenId: agent.runnerTokenId, credentialHash });
 }
 
 /**

@@ -7,6 +7,7 @@ import type { EngineDeps } from '../deps.ts';
 import { checkoutAllowed } from './checkout-credential.ts';
 import { appendOutput, claimTask, clearDockerWaitNote, completeTask, endStep, heartbeat, LeaseLost, noteJobsWaitingForDocker, startStep, type AgentCapabilities, type TaskResult } from './claims.ts';
 import { findCache, saveArtifact, saveCache, saveTestResults, saveWorkspaceLayer, timingsFor, workspaceLayersFor, type TestCase } from './outputs.ts';
+import { heldBy, newTaskCredential, type TaskHolder } from './task-credential.ts';
 import { taskPayload, taskSecrets, type TaskPayload, type TaskSecrets } from './task-payload.ts';
 
 export class RunnerSide {
@@ -18,8 +19,10 @@ export class RunnerSide {
   /**
    * Long-polls for a task: claims at once when one is queued, else waits for new tasks
    * (signalled in-process, and re-checked every `pollMs` for other replicas) up to `waitMs`.
+   * A claimed task comes with its task credential (shown here only; see task-credential.ts).
    */
-  async claim(agent: AgentCapabilities, waitMs: number, signal?: AbortSignal, pollMs = 500): Promise<Task | undefined> {
+  async claim(agent: AgentCapabilities, waitMs: number, signal?: AbortSignal, pollMs = 500): Promise<{ task: Task; credential: string } | undefined> {
+    const { credential, hash } = newTaskCredential();
     const deadline = Date.now() + waitMs;
     const last = this.dockerNotes.get(agent.agentId) ?? 0;
     if (!agent.executors.includes('docker') && Date.now() - last > 5_000) {
@@ -28,10 +31,10 @@ export class RunnerSide {
       await noteJobsWaitingForDocker(this.deps, agent).catch(() => 0);
     }
     for (;;) {
-      const task = await claimTask(this.deps, agent);
+      const task = await claimTask(this.deps, agent, hash);
       if (task) {
         if (task.executor === 'docker') await clearDockerWaitNote(this.deps, task.job_id);
-        return task;
+        return { task, credential };
       }
       const left = deadline - Date.now();
       if (left <= 0 || signal?.aborted) return undefined;
@@ -55,8 +58,8 @@ export class RunnerSide {
   }
 
   /** What the agent runs for a task it claimed. */
-  payload(task: Task): Promise<TaskPayload> {
-    return taskPayload(this.deps, task);
+  payload(task: Task, credential: string): Promise<TaskPayload> {
+    return taskPayload(this.deps, task, credential);
   }
 
   /** The task's secrets (env vars, contexts, checkout key), for the agent running it. */
@@ -82,6 +85,11 @@ export class RunnerSide {
 
   complete(taskId: string, agentId: string, result: TaskResult, message?: string): Promise<void> {
     return completeTask(this.deps, taskId, agentId, result, message);
+  }
+
+  /** True when the task is running and held by this runner token, agent and task credential. */
+  async holds(taskId: string, holder: TaskHolder): Promise<boolean> {
+    return heldBy(await getTask(this.deps.database.db, taskId), holder);
   }
 
   /** The task, when it is running on this agent. */

@@ -17,7 +17,7 @@ import { jobWithOwners } from '../../storage/tasks.ts';
 
 export type { TaskPayload, TaskSecrets };
 
-export async function taskPayload(deps: EngineDeps, task: Task): Promise<TaskPayload> {
+export async function taskPayload(deps: EngineDeps, task: Task, credential: string): Promise<TaskPayload> {
   // One query for the job and what it belongs to: this runs on every claim.
   const row = await jobWithOwners(deps.database.db, task.job_id);
   const job = row;
@@ -62,7 +62,7 @@ export async function taskPayload(deps: EngineDeps, task: Task): Promise<TaskPay
   }
   if (typeof sealedKey === 'string') env.CIRCLE_CONTINUATION_KEY = deps.secrets.open(sealedKey);
   return {
-    task: { id: task.id, node_index: task.node_index, parallelism: job.parallelism, lease_ms: deps.leaseMs },
+    task: { id: task.id, node_index: task.node_index, parallelism: job.parallelism, lease_ms: deps.leaseMs, credential },
     job: { id: job.id, number: job.number, name: job.name, config, executor: job.executor, resource_class: job.resource_class, ssh_enabled: sshEnabled },
     workflow: { id: workflow.id, name: workflow.name, workspace_id: workflow.rerun_of ?? workflow.id },
     pipeline: { id: pipeline.id, number: pipeline.number, branch: pipeline.branch, tag: pipeline.tag, revision: pipeline.revision, values: JSON.parse(pipeline.pipeline_values) },

@@ -1,5 +1,5 @@
 // The runner protocol (docs/runner-protocol.md) under /api/runner/v1, authenticated by runner
-// tokens; and checkouts of project mirrors over git smart HTTP under /git, authenticated by
+// tokens, and every route of a claimed task also by its task credential; and checkouts of project mirrors over git smart HTTP under /git, authenticated by
 // task-scoped checkout credentials.
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import type { RunnerToken } from '../../storage/runner-tokens.ts';
@@ -8,10 +8,14 @@ import { gitRoutes } from './git.ts';
 import { runnerOutputRoutes } from './outputs.ts';
 import { runnerRoutes } from './protocol.ts';
 import { runnerAuth } from './services/auth.ts';
+import { taskAuth } from './services/task-auth.ts';
 
 export async function runnerApi(app: FastifyInstance, deps: HttpDeps): Promise<void> {
   app.addHook('preHandler', async (req) => {
-    (req as FastifyRequest & { runner: RunnerToken }).runner = await runnerAuth(deps.database, req);
+    const runner = await runnerAuth(deps.database, req);
+    (req as FastifyRequest & { runner: RunnerToken }).runner = runner;
+    const taskId = (req.params as { id?: unknown } | undefined)?.id;
+    if (typeof taskId === 'string') await taskAuth(deps.engine, runner, req, taskId);
   });
   await app.register(async (scope) => runnerRoutes(scope, deps));
   await app.register(async (scope) => runnerOutputRoutes(scope, deps));

@@ -18,12 +18,6 @@ const agentBody = {
 const taskParams = { type: 'object', properties: { id: { type: 'string' } }, required: ['id'] } as const;
 const stepParams = { type: 'object', properties: { id: { type: 'string' }, index: { type: 'integer', minimum: 0 } }, required: ['id', 'index'] } as const;
 
-/**
- * Valid runner tokens seen recently, so an agent's every call does not cost a lookup. An
- * entry lives 5 s at most: a token deleted elsewhere stops working within that time.
- */
-
-
 async function guard<T>(fn: () => Promise<T>): Promise<T> {
   try {
     return await fn();
@@ -54,18 +48,24 @@ export function runnerRoutes(app: FastifyInstance, deps: HttpDeps): void {
     },
     async (req, reply) => {
       const token = (req as FastifyRequest & { runner: RunnerToken }).runner;
-      const classes = token.resource_class ? [token.resource_class] : (req.body.resource_classes ?? null);
+      // A token serves its own class (self-hosted, of one organization) or the cloud classes;
+      // an agent cannot widen that by naming other classes.
+      const other = (req.body.resource_classes ?? []).find((c) => c !== token.resource_class);
+      if (other !== undefined) {
+        throw new ApiError(403, token.resource_class ? `This runner token serves resource class ${token.resource_class} only, not ${other}` : `This runner token serves cloud resource classes only, not ${other}; create a token for ${other}`);
+      }
+      const classes = token.resource_class ? [token.resource_class] : null;
       const abort = new AbortController();
       // The response's 'close' before we answered = the agent went away (the request's own
       // 'close' has already fired once its body was read).
       reply.raw.on('close', () => abort.abort());
-      const task = await runner.claim(
-        { agentId: req.body.agent_id, executors: req.body.executors ?? ['machine'], resourceClasses: classes && classes.length > 0 ? classes : null },
+      const claimed = await runner.claim(
+        { agentId: req.body.agent_id, executors: req.body.executors ?? ['machine'], resourceClasses: classes, runnerTokenId: token.id },
         req.body.wait_ms ?? 25_000,
         abort.signal,
       );
-      if (!task) return reply.status(204).send();
-      return runner.payload(task);
+      if (!claimed) return reply.status(204).send();
+      return runner.payload(claimed.task, claimed.credential);
     },
   );
 
