@@ -1,7 +1,7 @@
 // Insights tag: workflow, job and test metrics computed from stored history (see
 // engine/insights.ts for the definitions). circlet bills nothing: every credit figure is 0.
 import type { FastifyInstance, FastifyRequest } from 'fastify';
-import { decodePageToken, encodePageToken } from '../../domain/paging.ts';
+import { decodeOffsetToken, decodePageToken, encodePageToken } from '../../domain/paging.ts';
 import { flakyTests, jobMetrics, jobTimeseries, orgSummary, projectPageData, workflowMetrics, workflowSummary } from '../../engine/insights/insights.ts';
 import { REPORTING_WINDOWS, secondsBetween, type ReportingWindow } from '../../engine/insights/metrics.ts';
 import { finishedJobRuns, insightsBranches, testRunsOfRecentWorkflows, workflowRunPage } from '../../storage/insights.ts';
@@ -50,10 +50,7 @@ function dateRange(q: { 'start-date'?: string; 'end-date'?: string }, maxDays: n
 }
 
 function pageOffset(token: string | undefined): number {
-  if (token === undefined) return 0;
-  const n = Number(decodePageToken(token, 1)[0]);
-  if (!Number.isInteger(n) || n < 0) throw badRequest('Invalid page-token');
-  return n;
+  return decodeOffsetToken(token);
 }
 
 /** Offset paging over a computed list. */

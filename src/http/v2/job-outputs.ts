@@ -2,13 +2,13 @@
 // and a live stream of its step output (server-sent events, for the dashboard).
 import type { FastifyInstance } from 'fastify';
 import mime from 'mime-types';
-import { decodePageToken, encodePageToken } from '../../domain/paging.ts';
+import { decodeOffsetToken, encodePageToken } from '../../domain/paging.ts';
 import { artifactsOfJob, getArtifact } from '../../storage/artifacts.ts';
 import { getJob, tasksOfJob } from '../../storage/jobs.ts';
 import { stepsOfTasks, outputOfStep } from '../../storage/steps.ts';
 import { testResultsOfJob } from '../../storage/test-results.ts';
 import type { HttpDeps } from '../deps.ts';
-import { badRequest, notFound } from '../errors.ts';
+import { notFound } from '../errors.ts';
 import { requireJob, requireJobByNumber } from '../pipeline-access.ts';
 import type { SlugParams } from '../project-access.ts';
 import { isTerminalJob } from '../../engine/pipeline/status.ts';
@@ -17,10 +17,7 @@ import { artifactUrl } from '../artifacts.ts';
 const PAGE = 1000;
 
 function offsetOf(token: string | undefined): number {
-  if (token === undefined) return 0;
-  const n = Number(decodePageToken(token, 1)[0]);
-  if (!Number.isInteger(n) || n < 0) throw badRequest('Invalid page-token');
-  return n;
+  return decodeOffsetToken(token);
 }
 
 export function jobOutputRoutes(app: FastifyInstance, deps: HttpDeps): void {

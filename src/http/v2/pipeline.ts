@@ -1,7 +1,7 @@
 // Pipeline tag: trigger, list and read pipelines, their config, values and workflows,
 // and continue a setup pipeline.
 import type { FastifyInstance } from 'fastify';
-import { decodePageToken, pageOf } from '../../domain/paging.ts';
+import { decodeOffsetToken, decodePageToken, pageOf } from '../../domain/paging.ts';
 import { organizationsOfUser } from '../../storage/organizations.ts';
 import { getPipelineByNumber, listPipelines, type Pipeline } from '../../storage/pipelines.ts';
 import { getProject, projectsOfOrganizations, type ProjectWithOrg } from '../../storage/projects.ts';
@@ -96,7 +96,7 @@ export function pipelineRoutes(app: FastifyInstance, deps: HttpDeps): void {
     async (req) => {
       const { pipeline, project } = await requirePipeline(deps, req, req.params.id);
       const all = await workflowsOfPipeline(deps.database.db, pipeline.id);
-      const start = req.query['page-token'] === undefined ? 0 : Number(decodePageToken(req.query['page-token'], 1)[0]);
+      const start = decodeOffsetToken(req.query['page-token']);
       const slice = all.slice(start, start + PAGE);
       return {
         items: slice.map((w) => workflowBody(w, pipeline.number, projectSlugOf(project))),

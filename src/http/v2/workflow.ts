@@ -1,7 +1,7 @@
 // Workflow tag: read a workflow and its jobs; cancel, approve, rerun.
 import type { FastifyInstance } from 'fastify';
 import { UUID_RE } from '../../domain/clock.ts';
-import { decodePageToken } from '../../domain/paging.ts';
+import { decodeOffsetToken } from '../../domain/paging.ts';
 import { jobsOfWorkflow } from '../../storage/jobs.ts';
 import { getPipeline } from '../../storage/pipelines.ts';
 import type { HttpDeps } from '../deps.ts';
@@ -30,8 +30,7 @@ export function workflowRoutes(app: FastifyInstance, deps: HttpDeps): void {
     async (req) => {
       const { workflow, project } = await requireWorkflow(deps, req, req.params.id);
       const jobs = await jobsOfWorkflow(deps.database.db, workflow.id);
-      const start = req.query['page-token'] === undefined ? 0 : Number(decodePageToken(req.query['page-token'], 1)[0]);
-      if (!Number.isInteger(start) || start < 0) throw badRequest('Invalid page-token');
+      const start = decodeOffsetToken(req.query['page-token']);
       const slug = projectSlugOf(project);
       return {
         items: jobs.slice(start, start + PAGE).map((j) => workflowJobBody(j, slug)),
