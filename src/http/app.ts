@@ -4,6 +4,7 @@ import swagger from '@fastify/swagger';
 import Fastify, { LogController, type FastifyBaseLogger, type FastifyError, type FastifyInstance, type FastifySchemaValidationError } from 'fastify';
 import { BadPageToken } from '../domain/paging.ts';
 import type { HttpDeps } from './deps.ts';
+import { rejectInvalidText, rejectOutOfRangeNumbers } from './edge.ts';
 import { ApiError } from './errors.ts';
 import { guardConnections, LISTENER_LIMITS, serverOptions, type ListenerLimits } from './listener.ts';
 import { rewriteBareProjectId } from './project-access.ts';
@@ -149,6 +150,10 @@ export async function buildApp(deps: HttpDeps, options: AppOptions = {}): Promis
     if (await databaseAnswers(deps.database.db)) return { status: 'ok' };
     return reply.status(503).send({ message: 'database unreachable' });
   });
+
+  // Bad text and out-of-range numbers are a 400 at the edge, the same on both databases.
+  app.addHook('preValidation', rejectInvalidText);
+  app.addHook('preHandler', rejectOutOfRangeNumbers);
 
   for (const api of apis) await app.register(async (scope) => api.plugin(scope, deps), { prefix: api.prefix });
 

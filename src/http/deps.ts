@@ -16,6 +16,8 @@ declare module 'fastify' {
   interface FastifyContextConfig {
     /** A route of a token-authenticated API that needs no user token (it checks its own credential). */
     public?: boolean;
+    /** A route whose body text is made storable by its handler instead of refused (step output). */
+    anyBodyText?: boolean;
   }
   interface FastifyRequest {
     /** The authenticated user; set by the token hook of the v2, v1.1 and private APIs (auth.ts). */

@@ -2,6 +2,7 @@
 // caller is not a member of (they answer 404 like missing ones).
 import type { FastifyRequest } from 'fastify';
 import { UUID_RE } from '../domain/clock.ts';
+import { parseNumberSegment } from '../domain/numbers.ts';
 import { getJob, getJobByNumber, type Job } from '../storage/jobs.ts';
 import { isMember } from '../storage/organizations.ts';
 import { getPipeline, type Pipeline } from '../storage/pipelines.ts';
@@ -41,8 +42,8 @@ export async function requireJob(deps: HttpDeps, req: FastifyRequest, id: string
 /** The job run with this number in a project the caller may see. */
 export async function requireJobByNumber(deps: HttpDeps, req: FastifyRequest, params: SlugParams & { number: string }): Promise<{ job: Job; project: ProjectWithOrg }> {
   const project = await requireProject(deps, req, params);
-  const n = Number(params.number);
-  const job = Number.isInteger(n) && n > 0 ? await getJobByNumber(deps.database.db, project.id, n) : undefined;
+  const n = parseNumberSegment(params.number);
+  const job = n !== undefined ? await getJobByNumber(deps.database.db, project.id, n) : undefined;
   if (!job) throw notFound('Job not found');
   return { job, project };
 }

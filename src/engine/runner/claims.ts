@@ -89,6 +89,8 @@ export async function appendOutput(deps: EngineDeps, taskId: string, agentId: st
   await ownTask(db, taskId, agentId);
   const step = await stepOutputSize(db, taskId, chunk.index);
   if (!step || step.truncated) return;
+  // Text both databases store alike: NUL and unpaired surrogates become U+FFFD.
+  chunk = { ...chunk, data: chunk.data.replace(/\u0000|[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/g, '\uFFFD') };
   const bytes = Buffer.byteLength(chunk.data);
   const over = step.bytes + bytes > STEP_OUTPUT_CAP;
   const data = over ? `

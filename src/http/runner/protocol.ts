@@ -2,6 +2,7 @@
 // results. Authenticated by runner tokens (`Authorization: Bearer <token>`). See
 // docs/runner-protocol.md.
 import type { FastifyInstance, FastifyRequest } from 'fastify';
+import { MAX_INT, MIN_INT } from '../../domain/numbers.ts';
 import { LeaseLost, TASK_RESULTS, type TaskResult } from '../../engine/runner/claims.ts';
 import type { RunnerToken } from '../../storage/runner-tokens.ts';
 import type { HttpDeps } from '../deps.ts';
@@ -16,7 +17,7 @@ const agentBody = {
 } as const;
 
 const taskParams = { type: 'object', properties: { id: { type: 'string' } }, required: ['id'] } as const;
-const stepParams = { type: 'object', properties: { id: { type: 'string' }, index: { type: 'integer', minimum: 0 } }, required: ['id', 'index'] } as const;
+const stepParams = { type: 'object', properties: { id: { type: 'string' }, index: { type: 'integer', minimum: 0, maximum: MAX_INT } }, required: ['id', 'index'] } as const;
 
 async function guard<T>(fn: () => Promise<T>): Promise<T> {
   try {
@@ -108,7 +109,7 @@ export function runnerRoutes(app: FastifyInstance, deps: HttpDeps): void {
         params: taskParams,
         body: {
           type: 'object',
-          properties: { agent_id: { type: 'string' }, index: { type: 'integer', minimum: 0 }, name: { type: 'string' }, type: { type: 'string' } },
+          properties: { agent_id: { type: 'string' }, index: { type: 'integer', minimum: 0, maximum: MAX_INT }, name: { type: 'string' }, type: { type: 'string' } },
           required: ['agent_id', 'index', 'name', 'type'],
         },
       },
@@ -124,12 +125,14 @@ export function runnerRoutes(app: FastifyInstance, deps: HttpDeps): void {
     `/tasks/:id/steps/:index/output`,
     {
       bodyLimit: 8 * 1024 * 1024,
+      // A program may print NUL bytes or split characters: stored with U+FFFD (claims.ts), not refused.
+      config: { anyBodyText: true },
       schema: {
         hide: true,
         params: stepParams,
         body: {
           type: 'object',
-          properties: { agent_id: { type: 'string' }, seq: { type: 'integer', minimum: 0 }, stream: { type: 'string', enum: ['out', 'err'] }, data: { type: 'string' } },
+          properties: { agent_id: { type: 'string' }, seq: { type: 'integer', minimum: 0, maximum: MAX_INT }, stream: { type: 'string', enum: ['out', 'err'] }, data: { type: 'string' } },
           required: ['agent_id', 'seq', 'data'],
         },
       },
@@ -152,7 +155,7 @@ export function runnerRoutes(app: FastifyInstance, deps: HttpDeps): void {
           properties: {
             agent_id: { type: 'string' },
             status: { type: 'string', enum: ['success', 'failed', 'canceled', 'timedout'] },
-            exit_code: { type: 'integer', nullable: true },
+            exit_code: { type: 'integer', nullable: true, minimum: MIN_INT, maximum: MAX_INT },
           },
           required: ['agent_id', 'status'],
         },

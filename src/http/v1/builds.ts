@@ -1,5 +1,6 @@
 // API v1.1 builds: recent builds (all projects, one project, one branch), one build, and
 // cancel / retry of a build. A v1.1 build is one numbered job of a workflow.
+import { MAX_INT } from '../../domain/numbers.ts';
 import type { FastifyInstance } from 'fastify';
 import { getJob, jobOfWorkflowNamed, type Job } from '../../storage/jobs.ts';
 import { projectBuilds as projectBuildRows, recentBuilds } from '../../storage/builds.ts';
@@ -41,8 +42,8 @@ interface ListQuery {
 const listQuery = {
   type: 'object',
   properties: {
-    limit: { type: 'integer', minimum: 1 },
-    offset: { type: 'integer', minimum: 0 },
+    limit: { type: 'integer', minimum: 1, maximum: MAX_INT },
+    offset: { type: 'integer', minimum: 0, maximum: MAX_INT },
     filter: { type: 'string', enum: Object.keys(FILTERS) },
     shallow: { type: 'boolean' },
   },

@@ -1,4 +1,5 @@
 // v1.1 build outputs: artifacts, tests, latest artifacts, presigned step output.
+import { parseIndexSegment } from '../../domain/numbers.ts';
 import crypto from 'node:crypto';
 import type { FastifyInstance } from 'fastify';
 import { artifactsOfJob } from '../../storage/artifacts.ts';
@@ -55,12 +56,13 @@ export function v1OutputRoutes(app: FastifyInstance, deps: HttpDeps): void {
     '/step-output/:taskId/:step',
     { config: { public: true }, schema: { hide: true } },
     async (req) => {
-      const step = Number(req.params.step);
+      const step = parseIndexSegment(req.params.step);
       const expires = Number(req.query.expires);
-      const sig = req.query.sig ?? '';
-      const want = Number.isInteger(step) && Number.isFinite(expires) ? signOutput(deps, req.params.taskId, step, expires) : '';
-      const ok = want !== '' && sig.length === want.length && crypto.timingSafeEqual(Buffer.from(sig), Buffer.from(want));
-      if (!ok) throw new ApiError(403, 'Invalid or missing signature');
+      const sig = typeof req.query.sig === 'string' ? req.query.sig : '';
+      const want = step !== undefined && Number.isSafeInteger(expires) ? signOutput(deps, req.params.taskId, step, expires) : '';
+      const [given, wanted] = [Buffer.from(sig), Buffer.from(want)];
+      const ok = want !== '' && given.length === wanted.length && crypto.timingSafeEqual(given, wanted);
+      if (!ok || step === undefined) throw new ApiError(403, 'Invalid or missing signature');
       if (Date.now() > expires) throw new ApiError(403, 'This output URL has expired');
       const rows = await outputOfStep(deps.database.db, req.params.taskId, step, -1, 1_000_000);
       return rows.map((r) => ({ type: r.stream, time: r.at, message: r.data }));

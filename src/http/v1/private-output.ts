@@ -1,4 +1,5 @@
 // CircleCI's private plain-text output endpoints (under /api/private): one step's stdout or stderr.
+import { parseIndexSegment } from '../../domain/numbers.ts';
 import type { FastifyInstance } from 'fastify';
 import { taskOfJobNode } from '../../storage/jobs.ts';
 import { outputOfStep } from '../../storage/steps.ts';
@@ -18,9 +19,9 @@ const slug = (p: V1Params) => ({ provider: p.vcs, organization: p.org, project: 
 export function privateOutputRoutes(app: FastifyInstance, deps: HttpDeps): void {
   const raw = (stream: 'out' | 'err') => async (req: { params: V1Params & { job_number: string; index: string; step: string } } & Parameters<typeof requireProject>[1]) => {
     const { job } = await requireJobByNumber(deps, req, { ...slug(req.params), number: req.params.job_number });
-    const node = Number(req.params.index);
-    const step = Number(req.params.step);
-    if (!Number.isInteger(node) || !Number.isInteger(step)) throw badRequest('index and step must be integers');
+    const node = parseIndexSegment(req.params.index);
+    const step = parseIndexSegment(req.params.step);
+    if (node === undefined || step === undefined) throw badRequest('index and step must be integers from 0 to 2147483647');
     const task = await taskOfJobNode(deps.database.db, job.id, node);
     if (!task) throw notFound('Output not found');
     const rows = await outputOfStep(deps.database.db, task.id, step, -1, 1_000_000);

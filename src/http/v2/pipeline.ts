@@ -1,6 +1,7 @@
 // Pipeline tag: trigger, list and read pipelines, their config, values and workflows,
 // and continue a setup pipeline.
 import type { FastifyInstance } from 'fastify';
+import { parseNumberSegment } from '../../domain/numbers.ts';
 import { decodeOffsetToken, decodePageToken, pageOf } from '../../domain/paging.ts';
 import { organizationsOfUser } from '../../storage/organizations.ts';
 import { getPipelineByNumber, listPipelines, type Pipeline } from '../../storage/pipelines.ts';
@@ -152,8 +153,8 @@ export function pipelineRoutes(app: FastifyInstance, deps: HttpDeps): void {
     { schema: { tags, operationId: 'getPipelineByNumber' } },
     async (req) => {
       const project = await requireProject(deps, req, req.params);
-      const n = Number(req.params.number);
-      const pipeline = Number.isInteger(n) && n > 0 ? await getPipelineByNumber(deps.database.db, project.id, n) : undefined;
+      const n = parseNumberSegment(req.params.number);
+      const pipeline = n !== undefined ? await getPipelineByNumber(deps.database.db, project.id, n) : undefined;
       if (!pipeline) throw notFound('Pipeline not found');
       return presentPipeline(deps, pipeline, project);
     },

@@ -1,5 +1,6 @@
 // v1.1 builds as the API shows them: the project a v1.1 path names, a build by number, and
 // what the presenters need for each build (loaded in a few queries).
+import { parseNumberSegment } from '../../../domain/numbers.ts';
 import type { FastifyRequest } from 'fastify';
 import type { Job } from '../../../storage/jobs.ts';
 import { buildByNumber as buildByNumberRow, previousBuild as previousBuildRow, retriedBuildNumber } from '../../../storage/builds.ts';
@@ -37,11 +38,8 @@ export const v1ProjectParams = {
 const BUILD_NOT_FOUND = 'Build not found';
 
 export async function buildByNumber(deps: HttpDeps, project: ProjectWithOrg, raw: string): Promise<Job> {
-  const n = Number(raw);
-  const job =
-    /^\d+$/.test(raw) && Number.isSafeInteger(n) && n > 0
-      ? await buildByNumberRow(deps.database.db, project.id, n)
-      : undefined;
+  const n = parseNumberSegment(raw);
+  const job = n !== undefined ? await buildByNumberRow(deps.database.db, project.id, n) : undefined;
   if (!job) throw notFound(BUILD_NOT_FOUND);
   return job;
 }

@@ -1,0 +1,62 @@
+// Checks at the edge of every API (issue 18 items 6 and 7): text that a database cannot
+// store the same way on SQLite and PostgreSQL (NUL, unpaired UTF-16 surrogates), in a path,
+// a query or a JSON body, is a 400 naming where it is; so is a number in a path or query
+// that a 32-bit column cannot hold. Routes that take raw bodies (uploads, forge hooks that
+// verify a signature over the bytes) see only their path and query checked here.
+import type { FastifyRequest } from 'fastify';
+import { MAX_INT, MIN_INT } from '../domain/numbers.ts';
+import { isValidText } from '../domain/paging.ts';
+import { badRequest } from './errors.ts';
+
+/** Deep enough for any body circlet takes; deeper nesting is not walked further. */
+const MAX_DEPTH = 64;
+
+/** The path (`a.b[2]`) of the first string or key holding invalid text, or undefined. */
+export function invalidTextAt(value: unknown, path = '', depth = 0): string | undefined {
+  if (typeof value === 'string') return isValidText(value) ? undefined : path || '(value)';
+  if (value === null || typeof value !== 'object' || depth > MAX_DEPTH) return undefined;
+  if (Array.isArray(value)) {
+    for (let i = 0; i < value.length; i++) {
+      const at = invalidTextAt(value[i], `${path}[${i}]`, depth + 1);
+      if (at) return at;
+    }
+    return undefined;
+  }
+  // Raw bodies (buffers, upload streams) are not text.
+  if (ArrayBuffer.isView(value) || typeof (value as { pipe?: unknown }).pipe === 'function') return undefined;
+  for (const [key, v] of Object.entries(value)) {
+    const here = path ? `${path}.${key}` : key;
+    if (!isValidText(key)) return path || '(key)';
+    const at = invalidTextAt(v, here, depth + 1);
+    if (at) return at;
+  }
+  return undefined;
+}
+
+const WHERE = { params: 'path parameter', query: 'query parameter', body: 'body field' } as const;
+
+/** preValidation: invalid text anywhere in params, query or a parsed JSON body. */
+export async function rejectInvalidText(req: FastifyRequest): Promise<void> {
+  if (!isValidText(req.url)) throw badRequest('Invalid text in the URL');
+  for (const part of ['params', 'query', 'body'] as const) {
+    if (part === 'body' && req.routeOptions.config?.anyBodyText === true) continue;
+    const at = invalidTextAt(req[part]);
+    if (at) throw badRequest(`Invalid ${WHERE[part]} '${at}': NUL and unpaired surrogates are not allowed in text`);
+  }
+}
+
+/** preHandler (after schema coercion): numbers in params and query fit a 32-bit integer column. */
+export async function rejectOutOfRangeNumbers(req: FastifyRequest): Promise<void> {
+  for (const part of ['params', 'query'] as const) {
+    const values = req[part];
+    if (!values || typeof values !== 'object') continue;
+    for (const [key, v] of Object.entries(values as Record<string, unknown>)) {
+      for (const n of Array.isArray(v) ? v : [v]) {
+        if (typeof n !== 'number') continue;
+        if (!Number.isFinite(n) || (Number.isInteger(n) && (n > MAX_INT || n < MIN_INT))) {
+          throw badRequest(`Invalid ${WHERE[part]} '${key}': ${String(n)} is out of range`);
+        }
+      }
+    }
+  }
+}
