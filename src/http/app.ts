@@ -10,7 +10,11 @@ import { guardConnections, LISTENER_LIMITS, serverOptions, type ListenerLimits }
 import { rewriteBareProjectId } from './project-access.ts';
 import { apis } from './routes.ts';
 import { webPlugin, type WebOptions } from './web/plugin.ts';
+import { isDatabaseUnavailable } from '../storage/db.ts';
 import { databaseAnswers } from '../storage/users.ts';
+
+/** Seconds a client waits before retrying while the database is unreachable (503). */
+const RETRY_AFTER_S = '5';
 
 export interface AppOptions {
   /** A pino logger; none logs nothing. */
@@ -105,6 +109,10 @@ export async function buildApp(deps: HttpDeps, options: AppOptions = {}): Promis
       const message = fe.code === 'FST_ERR_CTP_BODY_TOO_LARGE' ? 'Request body is too large' : fe.message;
       return reply.status(fe.statusCode).send({ message });
     }
+    if (isDatabaseUnavailable(err)) {
+      req.log.warn({ err: String(err) }, 'database unreachable');
+      return reply.status(503).header('retry-after', RETRY_AFTER_S).send({ message: 'The database is unreachable; retry shortly' });
+    }
     req.log.error({ err }, 'unhandled error');
     return reply.status(500).send({ message: 'Internal server error' });
   });
@@ -148,7 +156,7 @@ export async function buildApp(deps: HttpDeps, options: AppOptions = {}): Promis
   app.get('/healthz', { schema: { hide: true } }, async () => ({ status: 'ok' }));
   app.get('/readyz', { schema: { hide: true } }, async (_req, reply) => {
     if (await databaseAnswers(deps.database.db)) return { status: 'ok' };
-    return reply.status(503).send({ message: 'database unreachable' });
+    return reply.status(503).header('retry-after', RETRY_AFTER_S).send({ message: 'database unreachable' });
   });
 
   // Bad text and out-of-range numbers are a 400 at the edge, the same on both databases.

@@ -25,6 +25,24 @@ export function isPostgresUrl(url: string): boolean {
 }
 
 /** Opens `url`: a postgres:// URL, a `sqlite:` / file path, or ':memory:'. */
+/** Error codes of a database that cannot be reached or is shutting down (not of a bad query). */
+const UNAVAILABLE_CODES = new Set([
+  'ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'EHOSTUNREACH', 'ENETUNREACH', 'ENOTFOUND', 'EPIPE', 'EAI_AGAIN',
+  // PostgreSQL: connection exceptions (08), admin/crash shutdown, cannot connect now, too many connections.
+  '08000', '08001', '08003', '08004', '08006', '57P01', '57P02', '57P03', '53300',
+  // SQLite: still locked after busy_timeout.
+  'SQLITE_BUSY',
+]);
+
+/** True when `err` says the database is unreachable for now (answer 503 and retry), not that a query is wrong. */
+export function isDatabaseUnavailable(err: unknown): boolean {
+  if (!err || typeof err !== 'object') return false;
+  const e = err as { code?: unknown; message?: unknown; errors?: unknown };
+  if (typeof e.code === 'string' && UNAVAILABLE_CODES.has(e.code)) return true;
+  if (typeof e.message === 'string' && /Connection terminated|timeout exceeded when trying to connect|connection error|Connection refused/i.test(e.message)) return true;
+  return Array.isArray(e.errors) && e.errors.some((x) => isDatabaseUnavailable(x));
+}
+
 export function openDatabase(url: string): Database {
   if (isPostgresUrl(url)) {
     const pool = new (requirePg().Pool)({ connectionString: url, max: 10 });
