@@ -36,9 +36,37 @@ export function rewriteUrl(url: string): string {
   return plain + (q === -1 ? '' : url.slice(q));
 }
 
-/** Removes the `circle-token` query value from a URL before it is logged. */
+/** A query key as a server reads it: percent-decoded (`+` is a space), any `[...]` suffix dropped, lower-cased. */
+function queryKey(raw: string): string {
+  let key = raw.replace(/\+/g, ' ');
+  try {
+    key = decodeURIComponent(key);
+  } catch {
+    key = key.replace(/%([0-9a-f]{2})/gi, (_, h: string) => String.fromCharCode(parseInt(h, 16)));
+  }
+  return key.replace(/\[.*$/, '').trim().toLowerCase();
+}
+
+/**
+ * Removes every `circle-token` query value from a URL before it is logged, however the key is
+ * written (`circle%2Dtoken`, `%63ircle-token`, `circle-token[]`, `CIRCLE-TOKEN`, repeated):
+ * keys are compared as parsed, not as text (issue 18 item 11).
+ */
 export function redactUrl(url: string): string {
-  return url.replace(/([?&]circle-token=)[^&]*/gi, '$1[redacted]');
+  const q = url.indexOf('?');
+  if (q === -1) return url;
+  const hash = url.indexOf('#', q);
+  const query = url.slice(q + 1, hash === -1 ? undefined : hash);
+  const redacted = query
+    .split(/([&;])/)
+    .map((part) => {
+      if (part === '&' || part === ';') return part;
+      const eq = part.indexOf('=');
+      const key = eq === -1 ? part : part.slice(0, eq);
+      return queryKey(key) === 'circle-token' ? `${key}=[redacted]` : part;
+    })
+    .join('');
+  return url.slice(0, q + 1) + redacted + (hash === -1 ? '' : url.slice(hash));
 }
 
 /** A 400 message naming the field a request failed validation on. */
