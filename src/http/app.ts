@@ -175,8 +175,12 @@ export async function buildApp(deps: HttpDeps, options: AppOptions = {}): Promis
   // The API routes this app serves, for the conformance suite and the OpenAPI document.
   const apiRoutes: string[] = [];
   app.decorate('circletRoutes', apiRoutes);
+  // Every route, hidden or not (`METHOD /url`), for the HTTP fuzz suite.
+  const allRoutes: string[] = [];
+  app.decorate('circletAllRoutes', allRoutes);
   app.addHook('onRoute', (route) => {
     const methods = Array.isArray(route.method) ? route.method : [route.method];
+    for (const m of methods) if (m !== 'HEAD') allRoutes.push(`${m} ${route.url}`);
     if (!route.url.startsWith('/api/') || (route.schema as { hide?: boolean } | undefined)?.hide) return;
     for (const m of methods) if (m !== 'HEAD') apiRoutes.push(`${m} ${route.url}`);
   });
