@@ -41,6 +41,8 @@ for (const kind of databaseKinds()) {
       await server.project('gh/acme/app', repo);
       await server.project('gh/other/secret', repo);
       const runnerToken = await runnerTokenFor(server.database.db, 'conformance', 'conformance/runner');
+      // A class of acme's that no runner serves: its jobs stay queued.
+      await runnerTokenFor(server.database.db, 'idle', 'conformance/idle');
       ctx = { server, token, otherToken, projectSlug: 'gh/acme/app', repo, runnerToken };
       collectRoutes(server, routes);
     });
