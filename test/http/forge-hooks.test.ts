@@ -177,12 +177,37 @@ for (const kind of databaseKinds()) {
       expect(p.vcs).toMatchObject({ branch: 'mr-branch', revision: sha, review_id: '3' });
     });
 
-    it('an unknown repository or project is a 404', async () => {
-      const body = JSON.stringify({ ref: 'refs/heads/main', after: 'abc', repository: { clone_url: 'https://github.com/nobody/nothing.git' } });
-      expect((await post('/hooks/github', body, { 'x-github-event': 'push', 'x-hub-signature-256': `sha256=${hmac(secret, body)}` })).status).toBe(404);
-      expect((await post('/hooks/github?project=gh/acme/missing', body, { 'x-github-event': 'push', 'x-hub-signature-256': 'sha256=00' })).status).toBe(404);
+    it('an unknown project answers as a registered one with a wrong credential (issue 18 item 12)', async () => {
+      const answer = async (path: string, body: string, headers: Record<string, string>) => {
+        const res = await post(path, body, headers);
+        return `${res.status} ${res.text}`;
+      };
+      const push = (cloneUrl: string) => JSON.stringify({ ref: 'refs/heads/main', after: 'abc', repository: { clone_url: cloneUrl } });
+      const forged = { 'x-github-event': 'push', 'x-hub-signature-256': 'sha256=00' };
+      // By ?project=: a registered slug and an unknown one, each with a forged signature.
+      const known = await answer(`/hooks/github?project=${slug}`, push(repo.dir), forged);
+      expect(known).toMatch(/^401 /);
+      expect(await answer('/hooks/github?project=gh/acme/missing', push(repo.dir), forged)).toBe(known);
+      for (const [route, headers] of [
+        ['gitea', { 'x-gitea-event': 'push', 'x-gitea-signature': '00' }],
+        ['gitlab', { 'x-gitlab-event': 'Push Hook', 'x-gitlab-token': 'x' }],
+        ['git', { 'x-circlet-secret': 'x' }],
+      ] as const) {
+        const body = route === 'git' ? '0 1 refs/heads/main\n' : push(repo.dir);
+        expect(await answer(`/hooks/${route}?project=gh/acme/missing`, body, headers), route).toBe(await answer(`/hooks/${route}?project=${slug}`, body, headers));
+      }
+      // By the payload's clone_url: a registered repository and an unknown one.
+      expect(await answer('/hooks/github', push('https://github.com/nobody/nothing.git'), forged)).toBe(await answer('/hooks/github', push(repo.dir), forged));
       // No signature header at all: refused before the body is read, whatever the project.
-      expect((await post('/hooks/github?project=gh/acme/missing', body, { 'x-github-event': 'push' })).status).toBe(401);
+      expect((await post('/hooks/github?project=gh/acme/missing', push(repo.dir), { 'x-github-event': 'push' })).status).toBe(401);
+    });
+
+    it('a repeated ?project= is a 400 on every receiver, not a 500 (issue 18 item 8)', async () => {
+      for (const route of ['github', 'gitea', 'gitlab', 'git']) {
+        const res = await post(`/hooks/${route}?project=a&project=b`, '{}', { 'x-hub-signature-256': 'sha256=00', 'x-gitea-signature': '00', 'x-gitlab-token': 'x', 'x-circlet-secret': 'x' });
+        expect(res.status, route).toBe(400);
+        expect(res.text).toMatch(/project/);
+      }
     });
 
     it('the shipped post-receive hook triggers pipelines for pushed branches and tags', async () => {

@@ -25,7 +25,7 @@ import {
 import { findProjectBySlug, getProject, type ProjectWithOrg } from '../../storage/projects.ts';
 import { projectHookSecret, projectRepositories } from '../../storage/webhooks.ts';
 import type { HttpDeps } from '../deps.ts';
-import { ApiError, notFound } from '../errors.ts';
+import { ApiError } from '../errors.ts';
 
 const MAX_BODY = 5 * 1024 * 1024;
 /** Largest delivery parsed before its signature is checked (one without ?project=). */
@@ -79,6 +79,8 @@ function jsonOf(raw: Buffer, req: FastifyRequest): unknown {
 }
 
 /** The projects a delivery may be for: the one `?project=` names, else those whose repository URL matches. */
+const INVALID_SIGNATURE = 'Invalid webhook signature (or no project with this ?project= slug or repository URL)';
+
 async function candidates(deps: HttpDeps, slug: string | undefined, urls: string[]): Promise<ProjectWithOrg[]> {
   if (slug) {
     const parsed = parseProjectSlug(slug);
@@ -110,7 +112,8 @@ async function handle(deps: HttpDeps, req: FastifyRequest, reply: FastifyReply, 
   }
   let event = slug ? undefined : parse(raw);
   const projects = await candidates(deps, slug, event?.repositoryUrls ?? []);
-  if (projects.length === 0) throw notFound(slug ? 'Project not found' : 'No project matches this repository; add ?project=<slug> to the webhook URL');
+  // An unknown project answers exactly as a registered one with a wrong credential, so an
+  // anonymous caller cannot learn which slugs or repository URLs exist (issue 18 item 12).
   let project: ProjectWithOrg | undefined;
   for (const p of projects) {
     if (verify(await projectHookSecret(deps.database.db, deps.secrets, p.id, generateToken), raw, req)) {
@@ -118,7 +121,7 @@ async function handle(deps: HttpDeps, req: FastifyRequest, reply: FastifyReply, 
       break;
     }
   }
-  if (!project) throw new ApiError(401, 'Invalid webhook signature');
+  if (!project) throw new ApiError(401, INVALID_SIGNATURE);
   event ??= parse(raw);
   if (event.kind === 'ignored') return reply.status(200).send({ message: `Nothing triggered: ${event.reason}`, pipelines: [] });
   const triggers = event.triggers.filter((t) => !(t.message && CI_SKIP.test(t.message)));
