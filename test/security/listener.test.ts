@@ -116,7 +116,7 @@ describe(`listener limits (${kind.name})`, () => {
       body: '{not json',
     });
     expect(res.status).toBe(401);
-    expect(await res.json()).toEqual({ message: 'Invalid webhook signature' });
+    expect(((await res.json()) as { message: string }).message).toMatch(/^Invalid webhook signature/);
   });
 
   it('without ?project= a delivery over 1 MB is not parsed', async () => {
