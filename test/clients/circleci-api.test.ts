@@ -4,7 +4,6 @@
 // so every response it sees is also checked against CircleCI's v1.1 spec.
 import { CircleCI, GitType } from 'circleci-api';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createRunnerToken } from '../../src/storage/runner-tokens.ts';
 import { FLOW_CONFIG } from '../conformance/flows.ts';
 import { specV1 } from '../conformance/spec.ts';
 import { databaseKinds } from '../helpers/databases.ts';
@@ -12,6 +11,7 @@ import { makeRepo } from '../helpers/git.ts';
 import { ScriptedAgent } from '../helpers/scripted-agent.ts';
 import { startTestServer, type TestServer } from '../helpers/server.ts';
 import { startValidatingProxy, type ValidatingProxy } from './validating-proxy.ts';
+import { runnerTokenFor } from '../helpers/runner.ts';
 
 /**
  * Routes CircleCI's v1.1 reference documents but its OpenAPI document does not (so the
@@ -44,7 +44,7 @@ for (const kind of databaseKinds()) {
       server = await startTestServer(kind);
       const { token } = await server.user('alice', 'acme');
       await server.project('gh/acme/app', makeRepo(FLOW_CONFIG).dir);
-      agent = new ScriptedAgent({ url: server.url, token: await createRunnerToken(server.database.db, 'clients', 'conformance/runner'), executors: ['machine'] });
+      agent = new ScriptedAgent({ url: server.url, token: await runnerTokenFor(server.database.db, 'clients', 'conformance/runner'), executors: ['machine'] });
       proxy = await startValidatingProxy(server.url, specV1());
       api = new CircleCI({ token, vcs: { type: GitType.GITHUB, owner: 'acme', repo: 'app' }, circleHost: `${proxy.url}/api/v1.1` });
     });
