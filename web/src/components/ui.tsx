@@ -72,3 +72,22 @@ export function Crumbs({ items }: { items: [string, string | undefined][] }) {
     </nav>
   );
 }
+
+/**
+ * The submit handler of an inline form: sends the form's fields, then clears the form and the
+ * error and reloads what it changed; a failure shows its message instead.
+ */
+export function submitForm(send: (fields: FormData) => Promise<unknown>, done: () => void, setError: (message: string | undefined) => void) {
+  return async (e: Event) => {
+    e.preventDefault();
+    const form = e.currentTarget as HTMLFormElement;
+    try {
+      await send(new FormData(form));
+      form.reset();
+      setError(undefined);
+      done();
+    } catch (err) {
+      setError((err as Error).message);
+    }
+  };
+}

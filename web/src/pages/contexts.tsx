@@ -1,6 +1,6 @@
 // An organization's contexts and their environment variables: create and delete.
 import { useState } from 'preact/hooks';
-import { ActionButton, Crumbs, Empty, ErrorNote, Loading } from '../components/ui.tsx';
+import { ActionButton, Crumbs, Empty, ErrorNote, Loading, submitForm } from '../components/ui.tsx';
 import { api, v2 } from '../lib/api.ts';
 import { useApi, type Page } from '../lib/use-api.ts';
 
@@ -26,19 +26,7 @@ export function ContextsPage({ org }: { org: string }) {
       )}
       <form
         class="inline card"
-        onSubmit={async (e) => {
-          e.preventDefault();
-          const form = e.currentTarget;
-          const name = String(new FormData(form).get('name')).trim();
-          try {
-            await api.post(v2('/context'), { name, owner: { slug: org, type: 'organization' } });
-            form.reset();
-            setError(undefined);
-            list.reload();
-          } catch (err) {
-            setError((err as Error).message);
-          }
-        }}
+        onSubmit={submitForm((f) => api.post(v2('/context'), { name: String(f.get('name')).trim(), owner: { slug: org, type: 'organization' } }), list.reload, setError)}
       >
         <label>
           Context name <input name="name" required />
@@ -69,19 +57,11 @@ function ContextCard({ c, reload }: { c: Context; reload: () => void }) {
       </ul>
       <form
         class="inline"
-        onSubmit={async (e) => {
-          e.preventDefault();
-          const form = e.currentTarget;
-          const f = new FormData(form);
-          try {
-            await api.put(v2(`/context/${c.id}/environment-variable/${encodeURIComponent(String(f.get('name')).trim())}`), { value: String(f.get('value')) });
-            form.reset();
-            setError(undefined);
-            vars.reload();
-          } catch (err) {
-            setError((err as Error).message);
-          }
-        }}
+        onSubmit={submitForm(
+          (f) => api.put(v2(`/context/${c.id}/environment-variable/${encodeURIComponent(String(f.get('name')).trim())}`), { value: String(f.get('value')) }),
+          vars.reload,
+          setError,
+        )}
       >
         <label>
           Name <input name="name" required />

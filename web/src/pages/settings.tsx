@@ -1,7 +1,7 @@
 // Project settings: environment variables (values masked) and outbound webhooks, added and
 // deleted; checkout keys and schedules listed.
 import { useState } from 'preact/hooks';
-import { ActionButton, Crumbs, Empty, ErrorNote, Loading } from '../components/ui.tsx';
+import { ActionButton, Crumbs, Empty, ErrorNote, Loading, submitForm } from '../components/ui.tsx';
 import { api, v2 } from '../lib/api.ts';
 import { links } from '../lib/router.ts';
 import { useApi, type Page } from '../lib/use-api.ts';
@@ -47,19 +47,7 @@ function EnvVars({ slug }: { slug: string }) {
       )}
       <form
         class="inline"
-        onSubmit={async (e) => {
-          e.preventDefault();
-          const form = e.currentTarget;
-          const f = new FormData(form);
-          try {
-            await api.post(v2(`/project/${slug}/envvar`), { name: String(f.get('name')).trim(), value: String(f.get('value')) });
-            form.reset();
-            setError(undefined);
-            list.reload();
-          } catch (err) {
-            setError((err as Error).message);
-          }
-        }}
+        onSubmit={submitForm((f) => api.post(v2(`/project/${slug}/envvar`), { name: String(f.get('name')).trim(), value: String(f.get('value')) }), list.reload, setError)}
       >
         <label>
           Name <input name="name" required pattern="[A-Za-z_][A-Za-z0-9_]*" />

@@ -1,6 +1,6 @@
 // A project's outbound webhooks: listed, created (name, URL, events) and deleted.
 import { useState } from 'preact/hooks';
-import { ActionButton, Empty, ErrorNote } from '../components/ui.tsx';
+import { ActionButton, Empty, ErrorNote, submitForm } from '../components/ui.tsx';
 import { api, v2 } from '../lib/api.ts';
 import { useApi, type Page } from '../lib/use-api.ts';
 
@@ -31,27 +31,19 @@ export function Webhooks({ slug }: { slug: string }) {
       </ul>
       <form
         class="inline"
-        onSubmit={async (e) => {
-          e.preventDefault();
-          const form = e.currentTarget;
-          const f = new FormData(form);
-          const events = f.getAll('events').map(String);
-          try {
-            await api.post(v2('/webhook'), {
+        onSubmit={submitForm(
+          (f) =>
+            api.post(v2('/webhook'), {
               name: String(f.get('name')).trim(),
               url: String(f.get('url')).trim(),
-              events,
+              events: f.getAll('events').map(String),
               'verify-tls': true,
               'signing-secret': String(f.get('secret') ?? ''),
               scope: { id, type: 'project' },
-            });
-            form.reset();
-            setError(undefined);
-            list.reload();
-          } catch (err) {
-            setError((err as Error).message);
-          }
-        }}
+            }),
+          list.reload,
+          setError,
+        )}
       >
         <label>
           Webhook name <input name="name" required />
