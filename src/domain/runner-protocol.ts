@@ -8,11 +8,6 @@ export interface TaskSecrets {
   environment: Record<string, string>;
   /** The preferred checkout key's private half, when the project has one. */
   checkout_key: string | null;
-  /**
-   * The password (HTTP Basic) for fetching the project from the server's mirror at
-   * `<server>/git/<project id>.git`; valid while the task runs, for its project only.
-   */
-  checkout_credential: string;
 }
 
 /** How a task (one parallel run of a job) ended. */

@@ -12,8 +12,12 @@ import { databaseKinds, tempDir } from '../helpers/databases.ts';
 import { ScriptedAgent } from '../helpers/scripted-agent.ts';
 import { Harness } from './harness.ts';
 
-function lsRemote(url: string, password: string): Promise<{ ok: boolean; out: string }> {
-  const header = `Authorization: Basic ${Buffer.from(`job:${password}`).toString('base64')}`;
+function basic(user: string, password: string): string {
+  return `Basic ${Buffer.from(`${user}:${password}`).toString('base64')}`;
+}
+
+function lsRemote(url: string, user: string, password: string): Promise<{ ok: boolean; out: string }> {
+  const header = `Authorization: ${basic(user, password)}`;
   return new Promise((resolve) => {
     execFile('git', ['-c', `http.extraHeader=${header}`, 'ls-remote', url], { env: { ...process.env, GIT_TERMINAL_PROMPT: '0' } }, (err, stdout, stderr) =>
       resolve({ ok: !err, out: String(stdout) + String(stderr) }),
@@ -68,7 +72,7 @@ for (const kind of databaseKinds()) {
       expect(Harness.step(build, 'show').output).toBe(`from the mirror\n${origin}\nsecond commit\n`);
     });
 
-    it("a task's credential fetches its own project while the task runs, and nothing else", async () => {
+    it("a task's id and credential fetch its own project while the task runs, and nothing else", async () => {
       const rc = `acme/cred-${Date.now().toString(36)}`;
       const token = await runnerTokenFor(h.server.database.db, 'scripted', rc);
       await runnerTokenFor(h.server.database.db, 'scripted other', `${rc}-other`);
@@ -80,31 +84,32 @@ for (const kind of databaseKinds()) {
       const [mineId, otherId] = [await projectId(mine.slug), await projectId(other.slug)];
       const scripted = new ScriptedAgent({ url: h.server.url, token, executors: ['machine'] });
       const task = await h.waitFor(() => scripted.claim(1_000), 15_000, 'a claim');
-      const secrets = await scripted.call(`/tasks/${task.task.id}/secrets`, {});
-      expect(secrets.status).toBe(200);
-      const credential = secrets.body.checkout_credential as string;
-      expect(credential).toMatch(/^[0-9a-f-]{36}\.[0-9a-f]{64}$/);
+      // The task credential of the claim is what a job checks out with, its task id the user name.
+      const { id: taskId, credential } = task.task as { id: string; credential: string };
+      expect(credential).toMatch(/^[A-Za-z0-9_-]{43}$/);
 
       const url = (pid: string) => `${h.server.url}/git/${pid}.git`;
-      const own = await lsRemote(url(mineId), credential);
+      const own = await lsRemote(url(mineId), taskId, credential);
       expect(own.ok, own.out).toBe(true);
       expect(own.out).toMatch(/^[0-9a-f]{40}\trefs\/heads\/main$/m);
-      // Another project, a forged credential, no credential: all refused alike.
-      for (const [pid, pw] of [[otherId, credential], [mineId, credential.replace(/.$/, (c) => (c === '0' ? '1' : '0'))], [mineId, '']] as const) {
-        const res = await lsRemote(url(pid), pw);
+      // Another project, a forged credential, another task's id, no credential: all refused alike.
+      const forged = credential.replace(/.$/, (c) => (c === 'A' ? 'B' : 'A'));
+      const elsewhere = '00000000-0000-4000-8000-000000000000';
+      for (const [pid, user, pw] of [[otherId, taskId, credential], [mineId, taskId, forged], [mineId, elsewhere, credential], [mineId, taskId, '']] as const) {
+        const res = await lsRemote(url(pid), user, pw);
         expect(res.ok).toBe(false);
         expect(res.out).toMatch(/401|Authentication failed|could not read/i);
       }
-      const raw = await fetch(`${url(otherId)}/info/refs?service=git-upload-pack`, { headers: { authorization: `Basic ${Buffer.from(`job:${credential}`).toString('base64')}` } });
+      const raw = await fetch(`${url(otherId)}/info/refs?service=git-upload-pack`, { headers: { authorization: basic(taskId, credential) } });
       expect(raw.status).toBe(401);
       expect(await raw.json()).toEqual({ message: expect.stringMatching(/credential/) });
       // Pushing is never served.
-      const push = await fetch(`${url(mineId)}/info/refs?service=git-receive-pack`, { headers: { authorization: `Basic ${Buffer.from(`job:${credential}`).toString('base64')}` } });
+      const push = await fetch(`${url(mineId)}/info/refs?service=git-receive-pack`, { headers: { authorization: basic(taskId, credential) } });
       expect(push.status).toBe(403);
 
       await scripted.finish(task, 'success');
       await h.waitDone(myId);
-      const after = await lsRemote(url(mineId), credential);
+      const after = await lsRemote(url(mineId), taskId, credential);
       expect(after.ok).toBe(false);
     });
   });

@@ -1,6 +1,6 @@
 // `checkout`: real git at the pipeline's revision into `path` (default: the working
 // directory). By default the code comes from the server's own mirror of the project (git's
-// smart HTTP protocol, authenticated with the task's checkout credential): the agent first
+// smart HTTP protocol, authenticated with the task id and task credential): the agent first
 // fetches it on its own side into a bare repository in the job's internal directory (which a
 // docker job sees at the same path), then the job's checkout script fetches from there. So a
 // docker job on a local-path repository works, and an agent needs no access to the project's
@@ -38,7 +38,8 @@ function git(args: string[], env: Record<string, string>, signal: AbortSignal): 
 async function fetchFromServer(ctx: StepContext, bare: string): Promise<string | undefined> {
   const { project, pipeline } = ctx.payload;
   const url = `${ctx.client.serverUrl}/git/${project.id}.git`;
-  const auth = Buffer.from(`job:${ctx.secrets.checkout_credential}`).toString('base64');
+  // The task's own credential, with its id as the user name (docs/agent.md, "Checkout").
+  const auth = Buffer.from(`${ctx.payload.task.id}:${ctx.payload.task.credential}`).toString('base64');
   const env = { GIT_TERMINAL_PROMPT: '0', ...gitConfigEnv({ 'http.extraHeader': `Authorization: Basic ${auth}` }) };
   const init = await git(['init', '--bare', '--quiet', bare], {}, ctx.signal);
   if (!init.ok) return `git init failed: ${init.stderr}`;

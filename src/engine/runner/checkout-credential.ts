@@ -1,27 +1,18 @@
-// The credential a job checks its code out with from the server's own git mirror: bound to one
-// task (and so to its project), signed with the server's secret key, and valid only while that
-// task runs. Nothing is stored: the task's row says whether it is still running.
+// Checking out from the server's own git mirror: a job authenticates with its task's id and
+// task credential (the one every runner call presents), so the checkout works only while that
+// task runs and only for its own project.
 import crypto from 'node:crypto';
-import type { SecretBox } from '../../domain/secret-box.ts';
+import { hashToken } from '../../domain/tokens.ts';
 import type { Db } from '../../storage/executor.ts';
 import { getJob, getTask } from '../../storage/jobs.ts';
 
-const PURPOSE = 'git-checkout';
-
-export function checkoutCredential(secrets: SecretBox, taskId: string): string {
-  return `${taskId}.${secrets.mac(`${PURPOSE}:${taskId}`)}`;
-}
-
-/** True when `credential` is a running task's and that task's job belongs to `projectId`. */
-export async function checkoutAllowed(db: Db, secrets: SecretBox, credential: string, projectId: string): Promise<boolean> {
-  const dot = credential.lastIndexOf('.');
-  if (dot <= 0) return false;
-  const taskId = credential.slice(0, dot);
-  const want = Buffer.from(secrets.mac(`${PURPOSE}:${taskId}`));
-  const got = Buffer.from(credential.slice(dot + 1));
-  if (got.length !== want.length || !crypto.timingSafeEqual(got, want)) return false;
+/** True when `credential` is the task credential of running task `taskId`, whose job belongs to `projectId`. */
+export async function checkoutAllowed(db: Db, taskId: string, credential: string, projectId: string): Promise<boolean> {
   const task = await getTask(db, taskId);
-  if (!task || task.status !== 'running') return false;
+  if (!task || task.status !== 'running' || !task.credential_hash) return false;
+  const given = Buffer.from(hashToken(credential), 'hex');
+  const stored = Buffer.from(task.credential_hash, 'hex');
+  if (given.length !== stored.length || !crypto.timingSafeEqual(given, stored)) return false;
   const job = await getJob(db, task.job_id);
   return job?.project_id === projectId;
 }

@@ -99,9 +99,9 @@ export class RunnerSide {
     return task;
   }
 
-  /** True when `credential` is a running task's checkout credential and its job belongs to `projectId`. */
-  checkoutAllowed(credential: string, projectId: string): Promise<boolean> {
-    return checkoutAllowed(this.deps.database.db, this.deps.secrets, credential, projectId);
+  /** True when `credential` is running task `taskId`'s task credential and its job belongs to `projectId`. */
+  checkoutAllowed(taskId: string, credential: string, projectId: string): Promise<boolean> {
+    return checkoutAllowed(this.deps.database.db, taskId, credential, projectId);
   }
 
   saveArtifact(task: Task, artifactPath: string, body: Readable): Promise<{ path: string; size: number }> {

@@ -1,7 +1,7 @@
 // Task credentials (issue 18 item 4): a claim hands the agent a random credential for that
 // one task. Every later runner call for the task presents it with the runner token that
 // claimed it and the claiming agent's id; it stops working when the task stops running.
-// Stored as SHA-256 only. (Not the checkout credential, which git presents to /git.)
+// Stored as SHA-256 only. Checkouts from /git present it too, with the task id (checkout-credential.ts).
 import crypto from 'node:crypto';
 import { hashToken } from '../../domain/tokens.ts';
 import type { Task } from '../../storage/jobs.ts';

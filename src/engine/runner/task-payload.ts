@@ -7,7 +7,6 @@ import { envVarsOfProject } from '../../storage/env-vars.ts';
 import { getJob, type Task } from '../../storage/jobs.ts';
 import { getPipeline } from '../../storage/pipelines.ts';
 import { getProject } from '../../storage/projects.ts';
-import { checkoutCredential } from './checkout-credential.ts';
 import { authorizeContexts } from '../pipeline/contexts.ts';
 import type { EngineDeps } from '../deps.ts';
 import { ENABLE_SSH_FIELD } from '../pipeline/rerun.ts';
@@ -91,6 +90,5 @@ export async function taskSecrets(deps: EngineDeps, task: Task): Promise<TaskSec
   return {
     environment,
     checkout_key: (await preferredPrivateKey(d.db, deps.secrets, project.id)) ?? null,
-    checkout_credential: checkoutCredential(deps.secrets, task.id),
   };
 }

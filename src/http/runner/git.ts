@@ -9,12 +9,14 @@ import type { HttpDeps } from '../deps.ts';
 
 const REALM = 'Basic realm="circlet git"';
 
-function basicPassword(req: FastifyRequest): string | undefined {
+/** HTTP Basic: the task id as the user name, the task credential as the password. */
+function basicCredentials(req: FastifyRequest): { taskId: string; credential: string } | undefined {
   const auth = req.headers.authorization;
   if (typeof auth !== 'string' || !/^basic /i.test(auth)) return undefined;
   const decoded = Buffer.from(auth.slice(6).trim(), 'base64').toString('utf8');
   const colon = decoded.indexOf(':');
-  return colon === -1 ? undefined : decoded.slice(colon + 1);
+  if (colon <= 0 || colon === decoded.length - 1) return undefined;
+  return { taskId: decoded.slice(0, colon), credential: decoded.slice(colon + 1) };
 }
 
 export async function gitRoutes(app: FastifyInstance, deps: HttpDeps): Promise<void> {
@@ -25,10 +27,10 @@ export async function gitRoutes(app: FastifyInstance, deps: HttpDeps): Promise<v
     async function serve(req: FastifyRequest<{ Params: { repo: string } }>, reply: FastifyReply, pathTail: string) {
       const match = /^(.+)\.git$/.exec(req.params.repo);
       const projectId = match?.[1];
-      const password = basicPassword(req);
+      const basic = basicCredentials(req);
       // One answer for every refusal: a wrong credential tells nothing about which projects exist.
-      if (!projectId || !UUID_RE.test(projectId) || !password || !(await deps.engine.runner.checkoutAllowed(password, projectId))) {
-        return reply.status(401).header('www-authenticate', REALM).send({ message: 'A running job’s checkout credential is required.' });
+      if (!projectId || !UUID_RE.test(projectId) || !basic || !UUID_RE.test(basic.taskId) || !(await deps.engine.runner.checkoutAllowed(basic.taskId, basic.credential, projectId))) {
+        return reply.status(401).header('www-authenticate', REALM).send({ message: 'A running job’s task id and task credential are required.' });
       }
       const query = req.url.includes('?') ? req.url.slice(req.url.indexOf('?') + 1) : '';
       if (pathTail === 'info/refs' && !/(^|&)service=git-upload-pack(&|$)/.test(query)) {

@@ -1,6 +1,6 @@
 // The runner protocol (docs/runner-protocol.md) under /api/runner/v1, authenticated by runner
-// tokens, and every route of a claimed task also by its task credential; and checkouts of project mirrors over git smart HTTP under /git, authenticated by
-// task-scoped checkout credentials.
+// tokens, and every route of a claimed task also by its task credential; and checkouts of
+// project mirrors over git smart HTTP under /git, authenticated by the task id and credential.
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import type { RunnerToken } from '../../storage/runner-tokens.ts';
 import type { HttpDeps } from '../deps.ts';
@@ -21,7 +21,7 @@ export async function runnerApi(app: FastifyInstance, deps: HttpDeps): Promise<v
   await app.register(async (scope) => runnerOutputRoutes(scope, deps));
 }
 
-/** Each request checks its own checkout credential (git.ts). */
+/** Each request checks the task id and task credential it presents (git.ts). */
 export async function gitApi(app: FastifyInstance, deps: HttpDeps): Promise<void> {
   await gitRoutes(app, deps);
 }
