@@ -9,6 +9,9 @@ export function jobDetailsBody(job: Job, tasks: Task[], workflow: Workflow, proj
   const started = job.started_at ? Date.parse(job.started_at) : undefined;
   const stopped = job.stopped_at ? Date.parse(job.stopped_at) : undefined;
   return {
+    // Not in the spec, but CircleCI sends the job's id here and its own clients (the MCP
+    // server's JobsAPI) require it.
+    id: job.id,
     web_url: `${baseUrl}/pipelines/${slug}/${pipelineNumber}/workflows/${workflow.id}/jobs/${job.number ?? ''}`,
     project: { id: project.id, slug, name: project.name, external_url: project.vcs_url },
     parallel_runs: tasks.map((t) => ({ index: t.node_index, status: t.status })),
