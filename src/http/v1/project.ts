@@ -8,6 +8,7 @@ import type { HttpDeps } from '../deps.ts';
 import { badRequest } from '../errors.ts';
 import { strictBodyValidator } from '../schemas/validation.ts';
 import { parametersSchema } from '../schemas/common.ts';
+import { given } from '../schemas/optional.ts';
 import { presentSummary, requireV1Project, v1ProjectParams, type V1Params } from './services/builds.ts';
 import { numberedJobsOfPipeline } from '../../storage/builds.ts';
 
@@ -29,19 +30,27 @@ interface TriggerBody {
   parameters?: Record<string, unknown>;
 }
 
-const nonEmpty = { type: 'string', minLength: 1 } as const;
+// Clients send the fields the user left out as `""` or `null` (see schemas/optional.ts): both
+// are read as absent.
+const optional = { type: ['string', 'null'] } as const;
 const triggerBody = {
   type: ['object', 'null'],
   properties: {
-    branch: nonEmpty,
-    tag: nonEmpty,
-    revision: { type: 'string', pattern: '^[0-9a-fA-F]{4,40}$' },
-    job: nonEmpty,
+    branch: optional,
+    tag: optional,
+    revision: { type: ['string', 'null'], pattern: '^([0-9a-fA-F]{4,40})?$' },
+    job: optional,
     parallel: { type: ['integer', 'null'], minimum: 1 },
     build_parameters: { type: ['object', 'null'] },
     parameters: parametersSchema,
   },
 } as const;
+
+/** The body with every empty or null text field read as absent. */
+function readBody(raw: TriggerBody | null | undefined): TriggerBody {
+  const b = raw ?? {};
+  return { ...b, branch: given(b.branch), tag: given(b.tag), revision: given(b.revision), job: given(b.job) };
+}
 
 type Req = FastifyRequest<{ Params: V1Params; Body: TriggerBody | null | undefined }>;
 
@@ -102,7 +111,7 @@ export function v1ProjectRoutes(app: FastifyInstance, deps: HttpDeps): void {
     { validatorCompiler: strictBodyValidator, schema: { params: v1ProjectParams, body: triggerBody } },
     async (req) => {
       const project = await requireV1Project(deps, req, req.params);
-      const body = req.body ?? {};
+      const body = readBody(req.body);
       const pipeline = await trigger(deps, req, project, body);
       return triggeredBuild(deps, project, pipeline, jobOf(body));
     },
@@ -114,7 +123,7 @@ export function v1ProjectRoutes(app: FastifyInstance, deps: HttpDeps): void {
     { validatorCompiler: strictBodyValidator, schema: { body: triggerBody } },
     async (req) => {
       const project = await requireV1Project(deps, req, req.params);
-      const body = req.body ?? {};
+      const body = readBody(req.body);
       const branch = decodeURIComponent(req.params['*']);
       if (!branch) throw badRequest('A branch is required');
       if (body.tag !== undefined || body.branch !== undefined) throw badRequest('The branch is given by the path; tag and branch are not accepted here');
@@ -131,13 +140,13 @@ export function v1ProjectRoutes(app: FastifyInstance, deps: HttpDeps): void {
         params: v1ProjectParams,
         body: {
           type: ['object', 'null'],
-          properties: { branch: nonEmpty, tag: nonEmpty, revision: triggerBody.properties.revision, parameters: parametersSchema },
+          properties: { branch: optional, tag: optional, revision: triggerBody.properties.revision, parameters: parametersSchema },
         },
       },
     },
     async (req) => {
       const project = await requireV1Project(deps, req, req.params);
-      const body = req.body ?? {};
+      const body = readBody(req.body);
       if (body.tag !== undefined && (body.branch !== undefined || body.revision !== undefined)) throw badRequest('Cannot specify tag with branch or revision');
       await trigger(deps, req, project, body);
       return { status: 200, body: 'Build created' };

@@ -93,6 +93,22 @@ export const cases: ConformanceCase[] = [
   },
   {
     route: TRIGGER,
+    name: 'empty or null fields a client sends for what the user left out are read as absent',
+    spec: 'none',
+    status: 200,
+    call: async (ctx) => ({
+      method: 'POST',
+      path: `/api/v1.1/project/${v1((await refsProject(ctx)).slug)}`,
+      token: ctx.token,
+      body: { branch: '', tag: null, revision: '', job: '', build_parameters: null },
+    }),
+    expect: async (b, ctx) => {
+      asBuild(b);
+      expect(b).toMatchObject({ branch: 'main', vcs_tag: null, vcs_revision: (await refsProject(ctx)).head, job_name: 'build', lifecycle: 'queued' });
+    },
+  },
+  {
+    route: TRIGGER,
     name: 'tag and revision together are 400',
     spec: 'none',
     status: 400,
@@ -186,6 +202,14 @@ export const cases: ConformanceCase[] = [
     spec: 'none',
     status: 200,
     call: ({ token }) => ({ method: 'POST', path: '/api/v1.1/project/github/acme/app/build', token }),
+    expect: (b) => expect(b).toEqual({ status: 200, body: 'Build created' }),
+  },
+  {
+    route: BUILD,
+    name: 'empty tag and revision with a branch: the branch',
+    spec: 'none',
+    status: 200,
+    call: async (ctx) => ({ method: 'POST', path: `/api/v1.1/project/${v1((await refsProject(ctx)).slug)}/build`, token: ctx.token, body: { branch: 'feature/x', tag: '', revision: '' } }),
     expect: (b) => expect(b).toEqual({ status: 200, body: 'Build created' }),
   },
   {
