@@ -8,6 +8,8 @@ export interface TaskSecrets {
   environment: Record<string, string>;
   /** The preferred checkout key's private half, when the project has one. */
   checkout_key: string | null;
+  /** The project's additional SSH keys (v1.1 `…/ssh-key`), for `add_ssh_keys`; absent from older servers. */
+  ssh_keys?: { hostname: string; fingerprint_md5: string; fingerprint_sha256: string; private_key: string }[];
 }
 
 /** How a task (one parallel run of a job) ended. */

@@ -71,6 +71,16 @@ export interface CheckoutKeysTable {
   created_at: string;
 }
 
+export interface AdditionalSshKeysTable {
+  id: string;
+  project_id: string;
+  hostname: string;
+  fingerprint_md5: string;
+  fingerprint_sha256: string;
+  private_key_sealed: string;
+  created_at: string;
+}
+
 export interface ProjectCountersTable {
   project_id: string;
   pipeline_number: number;
@@ -374,6 +384,7 @@ export interface Schema {
   projects: ProjectsTable;
   project_env_vars: ProjectEnvVarsTable;
   checkout_keys: CheckoutKeysTable;
+  additional_ssh_keys: AdditionalSshKeysTable;
   project_counters: ProjectCountersTable;
   pipelines: PipelinesTable;
   workflows: WorkflowsTable;

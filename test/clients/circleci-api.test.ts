@@ -3,6 +3,7 @@
 // The client reaches circlet through a validating proxy (its documented `circleHost` option),
 // so every response it sees is also checked against CircleCI's v1.1 spec.
 import { CircleCI, GitType } from 'circleci-api';
+import { generateSshKeyPair } from '../../src/domain/ssh-keys.ts';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { FLOW_CONFIG } from '../conformance/flows.ts';
 import { specV1 } from '../conformance/spec.ts';
@@ -121,9 +122,13 @@ for (const kind of databaseKinds()) {
       expect(await api.deleteCheckoutKey(key.fingerprint)).toEqual({ message: 'OK' });
     });
 
-    it('addHerokuKey is accepted; addSSHKey is not served (documented in compatibility.md)', async () => {
+    it('addHerokuKey is accepted; addSSHKey stores an additional SSH key, and refuses what is not one', async () => {
       await expect(api.addHerokuKey({ apikey: 'heroku-key' } as never)).resolves.toBeDefined();
-      await expect(api.addSSHKey({ hostname: 'example.com', private_key: 'x' } as never)).rejects.toThrow(/404/);
+      const pair = generateSshKeyPair();
+      await expect(api.addSSHKey({ hostname: 'example.com', private_key: pair.privateKey } as never)).resolves.toBeDefined();
+      const stored = await server.database.db.selectFrom('additional_ssh_keys').select(['hostname', 'fingerprint_md5']).execute();
+      expect(stored).toContainEqual({ hostname: 'example.com', fingerprint_md5: pair.fingerprintMd5 });
+      await expect(api.addSSHKey({ hostname: 'example.com', private_key: 'x' } as never)).rejects.toThrow(/400/);
     });
 
     it('every response the client saw passes the v1.1 spec (or is a route the spec does not document)', () => {

@@ -3,6 +3,7 @@
 import { readBuildJob, type TaskPayload } from '../../config/index.ts';
 import { slugOfProject } from '../../domain/slug.ts';
 import { preferredPrivateKey } from '../../storage/checkout-keys.ts';
+import { sshKeysForTask } from '../../storage/additional-ssh-keys.ts';
 import { envVarsOfProject } from '../../storage/env-vars.ts';
 import { getJob, type Task } from '../../storage/jobs.ts';
 import { getPipeline } from '../../storage/pipelines.ts';
@@ -90,5 +91,6 @@ export async function taskSecrets(deps: EngineDeps, task: Task): Promise<TaskSec
   return {
     environment,
     checkout_key: (await preferredPrivateKey(d.db, deps.secrets, project.id)) ?? null,
+    ssh_keys: await sshKeysForTask(d.db, deps.secrets, project.id),
   };
 }

@@ -1,4 +1,5 @@
-// API v1.1 project settings: environment variables and checkout keys, in v1.1's shapes. They
+// API v1.1 project settings: environment variables, checkout keys and additional SSH keys, in
+// v1.1's shapes. Env vars and checkout keys
 // are the same records v2's envvar and checkout-key routes show: a variable made through one
 // API is seen through the other.
 import type { FastifyInstance } from 'fastify';
@@ -6,7 +7,9 @@ import { maskEnvValue } from '../../domain/env-mask.ts';
 import { createCheckoutKey, deleteCheckoutKey, findCheckoutKey, listCheckoutKeys, preferredCheckoutKeyId, type CheckoutKey } from '../../storage/checkout-keys.ts';
 import { deleteEnvVar, getEnvVar, listEnvVars, putEnvVar, type EnvVar } from '../../storage/env-vars.ts';
 import type { HttpDeps } from '../deps.ts';
-import { notFound } from '../errors.ts';
+import { BadPrivateKey, privateKeyFingerprints } from '../../domain/ssh-keys.ts';
+import { addSshKey, deleteSshKey } from '../../storage/additional-ssh-keys.ts';
+import { badRequest, notFound } from '../errors.ts';
 import { strictBodyValidator } from '../schemas/validation.ts';
 import { requireV1Project, v1ProjectParams, type V1Params } from './services/builds.ts';
 
@@ -108,4 +111,55 @@ export function v1SettingsRoutes(app: FastifyInstance, deps: HttpDeps): void {
     await deleteCheckoutKey(deps.database.db, key.id);
     return { message: 'OK' };
   });
+
+  // Additional SSH keys: a private key for a host the project's jobs reach over SSH. Both
+  // answer 200 with no body, as CircleCI does; the private key is never answered.
+  const HOSTNAME = '^[A-Za-z0-9*?.:_\\[\\]-]+$';
+  app.post<{ Params: V1Params; Body: { hostname: string; private_key: string } }>(
+    `${base}/ssh-key`,
+    {
+      schema: {
+        params: v1ProjectParams,
+        body: {
+          type: 'object',
+          properties: { hostname: { type: 'string', minLength: 1, maxLength: 255, pattern: HOSTNAME }, private_key: { type: 'string', minLength: 1, maxLength: 65536 } },
+          required: ['hostname', 'private_key'],
+          additionalProperties: false,
+        },
+      },
+    },
+    async (req, reply) => {
+      const project = await requireV1Project(deps, req, req.params);
+      let fp: { md5: string; sha256: string };
+      try {
+        fp = privateKeyFingerprints(req.body.private_key);
+      } catch (err) {
+        if (err instanceof BadPrivateKey) throw badRequest(`private_key: ${err.message}`);
+        throw err;
+      }
+      await addSshKey(deps.database.db, deps.secrets, project.id, { hostname: req.body.hostname, fingerprint_md5: fp.md5, fingerprint_sha256: fp.sha256, privateKey: req.body.private_key });
+      return reply.code(200).send();
+    },
+  );
+
+  app.delete<{ Params: V1Params; Body: { fingerprint: string; hostname?: string } }>(
+    `${base}/ssh-key`,
+    {
+      schema: {
+        params: v1ProjectParams,
+        body: {
+          type: 'object',
+          properties: { fingerprint: { type: 'string', minLength: 1, maxLength: 128 }, hostname: { type: 'string', maxLength: 255 } },
+          required: ['fingerprint'],
+          additionalProperties: false,
+        },
+      },
+    },
+    async (req, reply) => {
+      const project = await requireV1Project(deps, req, req.params);
+      const hostname = req.body.hostname === '' ? undefined : req.body.hostname;
+      if ((await deleteSshKey(deps.database.db, project.id, req.body.fingerprint.replace(/^MD5:/, ''), hostname)) === 0) throw notFound('SSH key not found');
+      return reply.code(200).send();
+    },
+  );
 }

@@ -1,6 +1,7 @@
-// API v1.1 project settings: env vars and checkout keys, one store with v2's; follow/unfollow,
+// API v1.1 project settings: env vars and checkout keys, one store with v2's; additional SSH keys; follow/unfollow,
 // /me, /projects and the private followed-projects list.
 import crypto from 'node:crypto';
+import { generateSshKeyPair } from '../../../src/domain/ssh-keys.ts';
 import { expect } from 'vitest';
 import type { CaseContext, ConformanceCase } from '../harness.ts';
 
@@ -13,6 +14,8 @@ const KEYS = 'GET /api/v1.1/project/:vcs/:org/:repo/checkout-key';
 const KEY_POST = 'POST /api/v1.1/project/:vcs/:org/:repo/checkout-key';
 const KEY_ONE = 'GET /api/v1.1/project/:vcs/:org/:repo/checkout-key/:fingerprint';
 const KEY_DEL = 'DELETE /api/v1.1/project/:vcs/:org/:repo/checkout-key/:fingerprint';
+const SSH_POST = 'POST /api/v1.1/project/:vcs/:org/:repo/ssh-key';
+const SSH_DEL = 'DELETE /api/v1.1/project/:vcs/:org/:repo/ssh-key';
 const ME = 'GET /api/v1.1/me';
 const PROJECTS = 'GET /api/v1.1/projects';
 const FOLLOW = 'POST /api/v1.1/project/:vcs/:org/:repo/follow';
@@ -194,6 +197,58 @@ export const cases: ConformanceCase[] = [
     call: ({ token }) => ({ method: 'DELETE', path: `${P}/checkout-key/00:11`, token }),
   },
 
+  {
+    route: SSH_POST,
+    name: 'adds an SSH key for a host: 200, no body; the key is never answered',
+    spec: 'none',
+    status: 200,
+    call: ({ token }) => ({ method: 'POST', path: `${P}/ssh-key`, token, body: { hostname: 'deploy.example.com', private_key: generateSshKeyPair().privateKey } }),
+    expect: (b) => expect(b).toBeUndefined(),
+  },
+  {
+    route: SSH_POST,
+    name: 'no token is 401',
+    spec: 'none',
+    status: 401,
+    call: () => ({ method: 'POST', path: `${P}/ssh-key`, body: { hostname: 'example.com', private_key: generateSshKeyPair().privateKey } }),
+  },
+  {
+    route: SSH_POST,
+    name: 'what is not a private key is 400, naming why',
+    spec: 'none',
+    status: 400,
+    call: ({ token }) => ({ method: 'POST', path: `${P}/ssh-key`, token, body: { hostname: 'example.com', private_key: 'RSA private key' } }),
+    expect: (b) => expect(b.message).toBe('private_key: not a PEM or OpenSSH private key'),
+  },
+  {
+    route: SSH_POST,
+    name: 'a missing hostname is 400',
+    spec: 'none',
+    status: 400,
+    call: ({ token }) => ({ method: 'POST', path: `${P}/ssh-key`, token, body: { private_key: generateSshKeyPair().privateKey } }),
+    expect: (b) => expect(b.message).toMatch(/hostname/),
+  },
+  {
+    route: SSH_DEL,
+    name: 'deletes a key by fingerprint and hostname: 200, no body',
+    spec: 'none',
+    status: 200,
+    call: async ({ server, token }) => {
+      const pair = generateSshKeyPair();
+      const add = await server.call('POST', `${P}/ssh-key`, token, { hostname: 'gone.example.com', private_key: pair.privateKey });
+      expect(add.status).toBe(200);
+      expect(add.text).toBe('');
+      return { method: 'DELETE', path: `${P}/ssh-key`, token, body: { fingerprint: pair.fingerprintMd5, hostname: 'gone.example.com' } };
+    },
+  },
+  {
+    route: SSH_DEL,
+    name: 'an unknown fingerprint is 404',
+    spec: 'none',
+    status: 404,
+    call: ({ token }) => ({ method: 'DELETE', path: `${P}/ssh-key`, token, body: { fingerprint: '00:11:22', hostname: 'example.com' } }),
+    expect: (b) => expect(b.message).toBe('SSH key not found'),
+  },
   {
     route: ME,
     name: 'the current user',
