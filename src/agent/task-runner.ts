@@ -139,7 +139,7 @@ export class TaskRun {
     const { payload } = this;
     const job = payload.job.config;
     const secrets: TaskSecrets = await client.secrets(this.id);
-    const masker = new Masker([...Object.values(secrets.environment), ...(secrets.checkout_key ? [secrets.checkout_key] : []), this.payload.task.credential]);
+    const masker = new Masker([...Object.values(secrets.environment), ...(secrets.checkout_key ? [secrets.checkout_key] : []), ...(secrets.ssh_keys ?? []).map((k) => k.private_key), this.payload.task.credential]);
     let index = 0;
 
     // Step 0: the environment. Failures here are the agent's, not the job's.
