@@ -9,7 +9,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { chooseExecutor, CONTAINER_NODE } from '../executor/docker.ts';
+import { chooseExecutor, CONTAINER_NODE } from '../executor/choose.ts';
 import { HostExecutor } from '../executor/host.ts';
 import type { Executor } from '../executor/types.ts';
 import { ProtocolError, RunnerClient } from './client.ts';

@@ -18,6 +18,7 @@ import path from 'node:path';
 import { PassThrough, Writable, type Readable } from 'node:stream';
 import Docker from 'dockerode';
 import type { DockerImage, Environment } from '../config/compiled.ts';
+import { defaultSocket } from './choose.ts';
 import { HostExecutor, hostKinds, processAlive, type HostExecutorOptions } from './host.ts';
 import type { ExecOptions, ExitStatus, FileEntry, JobSpec, RunningCommand, TarExport, Workspace } from './types.ts';
 
@@ -26,8 +27,7 @@ export const LABEL = 'io.circlet.workdir';
 const LABEL_OWNER = 'io.circlet.owner';
 const LABEL_JOB = 'io.circlet.job';
 
-/** Where the agent's node binary is mounted (read-only) in primary containers, for the `circleci` helper. */
-export const CONTAINER_NODE = '/opt/circlet/node';
+export { CONTAINER_NODE } from './choose.ts';
 
 /** Where the agent's docker CLI is mounted (read-only) in primary containers, for `setup_remote_docker`. */
 export const CONTAINER_DOCKER_CLI = '/opt/circlet/bin/docker';
@@ -110,10 +110,6 @@ function within(root: string, p: string): boolean {
   return p === root || p.startsWith(root + path.sep);
 }
 
-function defaultSocket(): string {
-  const h = process.env.DOCKER_HOST;
-  return h?.startsWith('unix://') ? h.slice('unix://'.length) : '/var/run/docker.sock';
-}
 
 /** Answers whether an engine is reachable (a ping within `timeoutMs`), and why not. */
 export async function pingDocker(socketPath = defaultSocket(), timeoutMs = 2_000): Promise<{ ok: true; docker: Docker } | { ok: false; reason: string }> {
@@ -612,22 +608,4 @@ function dockerProxy(engine: string, labels: Record<string, string>): net.Server
     socket.on('error', () => up.destroy());
   });
   return server;
-}
-
-export interface ChooseExecutorOptions extends DockerExecutorOptions {
-  /** Run docker jobs on the host instead (no engine needed). */
-  dockerOnHost?: boolean;
-}
-
-/**
- * The executor an agent uses: the docker executor when an engine answers, else the host
- * executor (which then does not advertise `docker` unless `dockerOnHost`). `reason` says why.
- */
-export async function chooseExecutor(opts: ChooseExecutorOptions): Promise<{ executor: HostExecutor; reason: string }> {
-  if (opts.dockerOnHost) return { executor: new HostExecutor(opts), reason: 'docker jobs run on the host (--docker-on-host)' };
-  const socketPath = opts.socketPath ?? defaultSocket();
-  const ping = await pingDocker(socketPath);
-  if (ping.ok) return { executor: new DockerExecutor({ ...opts, socketPath, docker: ping.docker }), reason: `docker jobs run in containers (engine at ${socketPath})` };
-  const machine = opts.machineImage ? `; machine jobs run on the host, not in ${opts.machineImage}` : '';
-  return { executor: new HostExecutor(opts), reason: `docker jobs are not claimed: ${ping.reason}${machine}` };
 }

@@ -1,6 +1,5 @@
 // Builds the Fastify application: parsers, error mapping, auth, OpenAPI, and the routes.
 import type { IncomingMessage, Server, ServerResponse } from 'node:http';
-import swagger from '@fastify/swagger';
 import Fastify, { LogController, type FastifyBaseLogger, type FastifyError, type FastifyInstance, type FastifySchemaValidationError } from 'fastify';
 import { BadPageToken } from '../domain/paging.ts';
 import type { HttpDeps } from './deps.ts';
@@ -9,7 +8,7 @@ import { ApiError } from './errors.ts';
 import { guardConnections, LISTENER_LIMITS, serverOptions, type ListenerLimits } from './listener.ts';
 import { rewriteBareProjectId } from './project-access.ts';
 import { apis } from './routes.ts';
-import { webPlugin, type WebOptions } from './web/plugin.ts';
+import type { WebOptions } from './web/plugin.ts';
 import { isDatabaseUnavailable } from '../storage/db.ts';
 import { databaseAnswers } from '../storage/users.ts';
 
@@ -25,6 +24,12 @@ export interface AppOptions {
   web?: WebOptions;
   /** Serve on this (already listening) server instead of one the app creates on listen(). */
   server?: Server;
+  /**
+   * Only these APIs (by prefix, e.g. `/api/runner/v1`, `/git`), without the dashboard and the
+   * OpenAPI document: a local run serves just what its agent calls, and skips compiling the
+   * public API's schemas. Default: every API and the dashboard.
+   */
+  only?: readonly string[];
 }
 
 /** `%2F`-encoded project slugs become plain paths, and bare project ids slugs, before routing. */
@@ -149,7 +154,9 @@ export async function buildApp(deps: HttpDeps, options: AppOptions = {}): Promis
     reply.status(404).send({ message: `Route not found: ${req.method} ${redactUrl(req.url).split('?')[0]}` });
   });
 
-  await app.register(swagger, {
+  const serves = (prefix: string) => !options.only || options.only.includes(prefix);
+  // The OpenAPI document and the dashboard are loaded only by an app that serves them.
+  if (serves('/api/v2')) await app.register((await import('@fastify/swagger')).default, {
     openapi: {
       openapi: '3.0.3',
       info: { title: 'circlet API (CircleCI API v2 compatible)', version: 'v2' },
@@ -195,8 +202,15 @@ export async function buildApp(deps: HttpDeps, options: AppOptions = {}): Promis
   app.addHook('preValidation', rejectInvalidText);
   app.addHook('preHandler', rejectOutOfRangeNumbers);
 
-  for (const api of apis) await app.register(async (scope) => api.plugin(scope, deps), { prefix: api.prefix });
+  for (const api of apis) {
+    if (!serves(api.prefix)) continue;
+    const plugin = await api.load();
+    await app.register(async (scope) => plugin(scope, deps), { prefix: api.prefix });
+  }
 
-  await app.register(async (scope) => webPlugin(scope, deps, options.web));
+  if (!options.only) {
+    const { webPlugin } = await import('./web/plugin.ts');
+    await app.register(async (scope) => webPlugin(scope, deps, options.web));
+  }
   return app;
 }

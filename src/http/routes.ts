@@ -1,21 +1,18 @@
 // The APIs the app serves: each a Fastify plugin registered with its prefix, adding its own
-// authentication hook for its own routes.
+// authentication hook for its own routes. Each is loaded when the app serves it, so an app
+// serving only some (a local run's: the runner protocol and git) never loads the others.
 import type { FastifyInstance } from 'fastify';
 import type { HttpDeps } from './deps.ts';
-import { hooksApi } from './hooks/index.ts';
-import { gitApi, runnerApi } from './runner/index.ts';
-import { privateApi, v1Api } from './v1/index.ts';
-import { v2Api } from './v2/index.ts';
 
 export type RouteModule = (app: FastifyInstance, deps: HttpDeps) => void | Promise<void>;
 
 export type ApiPlugin = (app: FastifyInstance, deps: HttpDeps) => Promise<void>;
 
-export const apis: { prefix: string; plugin: ApiPlugin }[] = [
-  { prefix: '/api/v2', plugin: v2Api },
-  { prefix: '/api/v1.1', plugin: v1Api },
-  { prefix: '/api/private', plugin: privateApi },
-  { prefix: '/api/runner/v1', plugin: runnerApi },
-  { prefix: '/git', plugin: gitApi },
-  { prefix: '/hooks', plugin: hooksApi },
+export const apis: { prefix: string; load: () => Promise<ApiPlugin> }[] = [
+  { prefix: '/api/v2', load: async () => (await import('./v2/index.ts')).v2Api },
+  { prefix: '/api/v1.1', load: async () => (await import('./v1/index.ts')).v1Api },
+  { prefix: '/api/private', load: async () => (await import('./v1/index.ts')).privateApi },
+  { prefix: '/api/runner/v1', load: async () => (await import('./runner/index.ts')).runnerApi },
+  { prefix: '/git', load: async () => (await import('./runner/index.ts')).gitApi },
+  { prefix: '/hooks', load: async () => (await import('./hooks/index.ts')).hooksApi },
 ];

@@ -15,6 +15,9 @@ import { FileBlobStore } from '../storage/blob-store.ts';
 import { openAndMigrate, type Database } from '../storage/db.ts';
 import { RoutedBlobStore } from './local-state.ts';
 
+/** What the embedded agent calls: the runner protocol and checkout over git. */
+const AGENT_APIS = ['/api/runner/v1', '/git'] as const;
+
 export interface LocalInstanceOptions {
   /** The run's temp dir: database, mirrors, blobs and the agent's work dir go below it. */
   dataDir: string;
@@ -44,7 +47,7 @@ export async function startLocalInstance(opts: LocalInstanceOptions): Promise<Lo
   const database = await openAndMigrate(path.join(opts.dataDir, 'circlet.db'));
   const blobs = new RoutedBlobStore(new FileBlobStore(opts.cacheBlobsDir), new FileBlobStore(path.join(opts.dataDir, 'blobs')));
   try {
-    const instance = await createInstance({ database, secrets, dataDir: opts.dataDir, orbSource: opts.orbSource, blobs, host: '127.0.0.1', port: 0 });
+    const instance = await createInstance({ database, secrets, dataDir: opts.dataDir, orbSource: opts.orbSource, blobs, host: '127.0.0.1', port: 0, only: AGENT_APIS });
     try {
       const agent = await startEmbeddedAgent({ database, url: instance.url, dataDir: opts.dataDir, concurrency: opts.concurrency, dockerOnHost: opts.dockerOnHost, logger: opts.logger });
       return {

@@ -11,6 +11,7 @@ import { prepareRun, type PrepareOptions } from './prepare.ts';
 import { seedStore } from '../storage/local-run.ts';
 import { UsageError } from './select.ts';
 import { PipelineWatcher } from './watch.ts';
+import { pingEngine } from '../executor/choose.ts';
 
 export interface RunOptions extends PrepareOptions {
   env: NodeJS.ProcessEnv;
@@ -35,8 +36,7 @@ const FAILED = new Set(['failed', 'infrastructure_fail', 'timedout']);
 
 async function dockerOnHost(mode: RunOptions['executor']): Promise<boolean> {
   if (mode === 'host') return true;
-  const { pingDocker } = await import('../executor/docker.ts');
-  const ping = await pingDocker(undefined, 1_500);
+  const ping = await pingEngine(undefined, 1_500);
   if (ping.ok) return false;
   if (mode === 'docker') throw new UsageError(`--docker: no Docker engine answers (${ping.reason})`);
   return true;

@@ -36,6 +36,8 @@ export interface InstanceConfig extends Omit<EngineConfig, 'baseUrl'> {
   logger?: FastifyBaseLogger;
   /** Start the engine's background services (default true). */
   start?: boolean;
+  /** Only these APIs, by prefix (see AppOptions.only); default every API and the dashboard. */
+  only?: readonly string[];
   /** Adds routes of the caller's own before the app is ready (benches: a reference page). */
   extend?: (app: FastifyInstance) => void | Promise<void>;
 }
@@ -100,7 +102,7 @@ export async function createInstance(config: InstanceConfig): Promise<Instance> 
   const engine = createEngine({ ...config, baseUrl: url });
   let app: FastifyInstance | undefined;
   try {
-    app = await buildApp({ database: config.database, secrets: config.secrets, engine }, { logger: config.logger, server });
+    app = await buildApp({ database: config.database, secrets: config.secrets, engine }, { logger: config.logger, server, ...(config.only ? { only: config.only } : {}) });
     await config.extend?.(app);
     await app.ready();
   } catch (err) {

@@ -3,7 +3,8 @@
 import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { chooseExecutor, DockerExecutor, LABEL, resourceLimits } from '../../src/executor/docker.ts';
+import { chooseExecutor } from '../../src/executor/choose.ts';
+import { DockerExecutor, LABEL, resourceLimits } from '../../src/executor/docker.ts';
 import { BASE_IMAGE, dockerUnavailable, imageExists, testImage } from './docker-helpers.ts';
 import { tempDir } from '../helpers/databases.ts';
 import { executorContract, jobSpec, run } from './contract.ts';
