@@ -2,33 +2,19 @@
 // a real server, a real git repository, the embedded agent and a real pipeline; then sign
 // in, open a job from the API's web_url and watch its log arrive live, see a parallel run's
 // tab with its secret masked, read a failed test,
-// download an artifact, approve a hold, rerun from failed, add and delete an env var, a webhook and a context variable, trigger a pipeline, see the
+// download an artifact, approve a hold, rerun from failed, add and delete an env var, a webhook, a
+// deploy key, a schedule and a context variable, trigger a pipeline, see the
 // insights chart, sign out. Screenshots go to a folder named for this run (printed).
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { chromium, type BrowserContext, type Page } from 'playwright-core';
+import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { silentLogger } from '../../src/agent/logger.ts';
 import { startEmbeddedAgent, type EmbeddedAgent } from '../../src/server/embedded-agent.ts';
 import { Harness } from '../agent/harness.ts';
-import { databaseKinds, tempDir } from '../helpers/databases.ts';
-
-export const CHROMIUM = '/usr/bin/chromium';
-export const CHROMIUM_ARGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run'];
-
-/** A fresh browser with an empty profile. */
-export async function launchBrowser(): Promise<{ context: BrowserContext; close: () => Promise<void> }> {
-  const profile = tempDir('circlet-chromium-');
-  const context = await chromium.launchPersistentContext(profile, { executablePath: CHROMIUM, headless: true, args: CHROMIUM_ARGS, acceptDownloads: true, viewport: { width: 1280, height: 860 } });
-  return {
-    context,
-    close: async () => {
-      await context.close();
-      fs.rmSync(profile, { recursive: true, force: true });
-    },
-  };
-}
+import { databaseKinds } from '../helpers/databases.ts';
+import { CHROMIUM, launchBrowser } from './chromium.ts';
 
 const CONFIG = `
 version: 2.1
@@ -177,6 +163,28 @@ describe.skipIf(!haveChromium)('dashboard in chromium', () => {
     await page.getByRole('button', { name: 'Add webhook' }).click();
     await page.getByRole('button', { name: 'Delete webhook chat' }).click();
     await page.getByText('No webhooks').waitFor();
+
+    // A deploy key, added (the page shows its public half only) and deleted.
+    await page.getByText('No checkout keys').waitFor();
+    await page.getByRole('button', { name: 'Add deploy key' }).click();
+    const [key] = (await api(`/api/v2/project/${slug}/checkout-key`)).items as { fingerprint: string }[];
+    await page.getByRole('button', { name: `Delete key ${key!.fingerprint}` }).waitFor();
+    expect(await page.content()).not.toContain('PRIVATE KEY');
+    await page.getByRole('button', { name: `Delete key ${key!.fingerprint}` }).click();
+    await page.getByText('No checkout keys').waitFor();
+
+    // A schedule, created from the form and deleted.
+    await page.getByLabel('Schedule name').fill('nightly');
+    await page.getByLabel('Schedule branch').fill('main');
+    await page.getByLabel('Runs per hour').fill('2');
+    await page.getByLabel('Hours (UTC)').fill('1-3, 22');
+    await page.getByLabel('MON').check();
+    await page.getByRole('button', { name: 'Create schedule' }).click();
+    await page.getByText('2×/hour at 1, 2, 3, 22 UTC on MON').waitFor();
+    const [sched] = (await api(`/api/v2/project/${slug}/schedule`)).items;
+    expect(sched).toMatchObject({ name: 'nightly', parameters: { branch: 'main' }, timetable: { 'per-hour': 2, 'hours-of-day': [1, 2, 3, 22], 'days-of-week': ['MON'] } });
+    await page.getByRole('button', { name: 'Delete schedule nightly' }).click();
+    await page.getByText('No schedules').waitFor();
 
     // Insights: the chart of the finished workflow.
     await page.goto(`${h.server.url}/insights/${slug}`);

@@ -7,6 +7,7 @@ import { byDay, percentile } from '../../web/src/lib/insights.ts';
 import { LogLines, visibleRange } from '../../web/src/lib/log-lines.ts';
 import { parseParameters } from '../../web/src/lib/parameters.ts';
 import { links, matchRoute, safeNext } from '../../web/src/lib/router.ts';
+import { describeTimetable, parseHours } from '../../web/src/lib/schedule.ts';
 import { orderTests } from '../../web/src/lib/tests.ts';
 
 describe('routes', () => {
@@ -130,5 +131,20 @@ describe('tests, parameters, insights, times', () => {
     expect(relativeTime('2026-01-01T11:59:58Z', now)).toBe('just now');
     expect(relativeTime('2026-01-01T11:00:00Z', now)).toBe('1h ago');
     expect(relativeTime('2025-12-29T12:00:00Z', now)).toBe('3d ago');
+  });
+});
+
+describe('schedule form', () => {
+  it('reads hours as lists and ranges, empty as every hour, and refuses what is not an hour', () => {
+    expect(parseHours('')).toHaveLength(24);
+    expect(parseHours('17, 9')).toEqual([9, 17]);
+    expect(parseHours('9-11, 10, 23')).toEqual([9, 10, 11, 23]);
+    expect(() => parseHours('24')).toThrow("Hours: '24' is not an hour (0-23) or a range of hours");
+    expect(() => parseHours('5-3')).toThrow(/'5-3'/);
+    expect(() => parseHours('noon')).toThrow(/'noon'/);
+  });
+  it('describes a timetable', () => {
+    expect(describeTimetable({ 'per-hour': 2, 'hours-of-day': [9, 17], 'days-of-week': ['MON', 'FRI'] })).toBe('2×/hour at 9, 17 UTC on MON, FRI');
+    expect(describeTimetable({ 'per-hour': 1, 'hours-of-day': parseHours(''), 'days-of-week': ['MON', 'TUE', 'WED', 'THU', 'FRI', 'SAT', 'SUN'] })).toBe('1×/hour every hour every day');
   });
 });

@@ -1,10 +1,12 @@
-// Project settings: environment variables (values masked) and outbound webhooks, added and
-// deleted; checkout keys and schedules listed.
+// Project settings: environment variables (values masked), outbound webhooks, checkout keys
+// and schedules, each added and deleted from the page.
 import { useState } from 'preact/hooks';
-import { ActionButton, Crumbs, Empty, ErrorNote, Loading, submitForm } from '../components/ui.tsx';
+import { ActionButton, Crumbs, Empty, ErrorNote, submitForm } from '../components/ui.tsx';
 import { api, v2 } from '../lib/api.ts';
 import { links } from '../lib/router.ts';
 import { useApi, type Page } from '../lib/use-api.ts';
+import { CheckoutKeys } from './checkout-keys.tsx';
+import { Schedules } from './schedules.tsx';
 import { Webhooks } from './webhooks.tsx';
 
 export function SettingsPage({ slug }: { slug: string }) {
@@ -14,8 +16,8 @@ export function SettingsPage({ slug }: { slug: string }) {
       <h1>Project settings</h1>
       <EnvVars slug={slug} />
       <Webhooks slug={slug} />
-      <Listed title="Checkout keys" path={v2(`/project/${slug}/checkout-key`)} empty="No checkout keys — add one with the API or the CLI." show={(k: { type: string; fingerprint: string }) => `${k.type} ${k.fingerprint}`} />
-      <Listed title="Schedules" path={v2(`/project/${slug}/schedule`)} empty="No schedules — create one to run pipelines on a timetable." show={(s: { name: string; description: string | null }) => `${s.name}${s.description ? ` — ${s.description}` : ''}`} />
+      <CheckoutKeys slug={slug} />
+      <Schedules slug={slug} />
     </section>
   );
 }
@@ -58,24 +60,6 @@ function EnvVars({ slug }: { slug: string }) {
         <button type="submit" class="primary">Add variable</button>
         <ErrorNote error={error} />
       </form>
-    </div>
-  );
-}
-
-function Listed<T>({ title, path, empty, show }: { title: string; path: string; empty: string; show: (item: T) => string }) {
-  const r = useApi<Page<T> | T[]>(path);
-  const items = Array.isArray(r.data) ? r.data : (r.data?.items ?? []);
-  return (
-    <div class="card">
-      <h2>{title}</h2>
-      <ErrorNote error={r.error} />
-      {!r.data && !r.error ? <Loading what={title.toLowerCase()} /> : null}
-      {r.data && items.length === 0 ? <Empty>{empty}</Empty> : null}
-      <ul>
-        {items.map((it, i) => (
-          <li key={i}>{show(it)}</li>
-        ))}
-      </ul>
     </div>
   );
 }
