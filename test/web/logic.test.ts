@@ -3,7 +3,7 @@
 import { describe, expect, it } from 'vitest';
 import { duration, relativeTime } from '../../web/src/lib/format.ts';
 import { layoutGraph } from '../../web/src/lib/graph.ts';
-import { byDay, percentile } from '../../web/src/lib/insights.ts';
+import { byDay, percentile, windowRange } from '../../web/src/lib/insights.ts';
 import { LogLines, visibleRange } from '../../web/src/lib/log-lines.ts';
 import { parseParameters } from '../../web/src/lib/parameters.ts';
 import { links, matchRoute, safeNext } from '../../web/src/lib/router.ts';
@@ -146,5 +146,16 @@ describe('schedule form', () => {
   it('describes a timetable', () => {
     expect(describeTimetable({ 'per-hour': 2, 'hours-of-day': [9, 17], 'days-of-week': ['MON', 'FRI'] })).toBe('2×/hour at 9, 17 UTC on MON, FRI');
     expect(describeTimetable({ 'per-hour': 1, 'hours-of-day': parseHours(''), 'days-of-week': ['MON', 'TUE', 'WED', 'THU', 'FRI', 'SAT', 'SUN'] })).toBe('1×/hour every hour every day');
+  });
+});
+
+describe('insights window', () => {
+  it('spans exactly the reporting window, in whole seconds, ending now', () => {
+    const now = Date.parse('2026-12-02T06:45:30.250Z');
+    expect(windowRange('last-24-hours', now)).toEqual({ start: '2026-12-01T06:45:30Z', end: '2026-12-02T06:45:30Z' });
+    expect(windowRange('last-7-days', now).start).toBe('2026-11-25T06:45:30Z');
+    const r = windowRange('last-90-days', now);
+    expect(Date.parse(r.end) - Date.parse(r.start)).toBe(90 * 86400_000);
+    expect(windowRange('no-such-window', now)).toEqual(r);
   });
 });

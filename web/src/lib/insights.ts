@@ -42,3 +42,21 @@ export function byDay(runs: Run[]): DayPoint[] {
       };
     });
 }
+
+const WINDOW_MS: Record<string, number> = {
+  'last-24-hours': 24 * 3600_000,
+  'last-7-days': 7 * 86400_000,
+  'last-30-days': 30 * 86400_000,
+  'last-60-days': 60 * 86400_000,
+  'last-90-days': 90 * 86400_000,
+};
+
+/**
+ * The `start-date`/`end-date` of a reporting window ending at `now` (ISO, whole seconds): the
+ * span is the window exactly, which is what the API accepts at most (90 days).
+ */
+export function windowRange(windowName: string, now: number): { start: string; end: string } {
+  const end = Math.floor(now / 1000) * 1000;
+  const iso = (ms: number) => new Date(ms).toISOString().replace('.000Z', 'Z');
+  return { start: iso(end - (WINDOW_MS[windowName] ?? WINDOW_MS['last-90-days']!)), end: iso(end) };
+}

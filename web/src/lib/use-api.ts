@@ -44,3 +44,46 @@ export interface Page<T> {
   items: T[];
   next_page_token: string | null;
 }
+
+/**
+ * Every item of a paged list (following `next_page_token`, up to `maxPages` pages), so a chart
+ * covers its whole window rather than the first page; `truncated` says when pages were left.
+ */
+export function useAllPages<T>(path: string | null, maxPages = 50): Loaded<T[]> & { truncated: boolean } {
+  const [data, setData] = useState<T[] | undefined>(undefined);
+  const [error, setError] = useState<string | undefined>(undefined);
+  const [loading, setLoading] = useState(true);
+  const [truncated, setTruncated] = useState(false);
+  const [tick, setTick] = useState(0);
+  const reload = useCallback(() => setTick((t) => t + 1), []);
+  useEffect(() => {
+    if (path === null) return;
+    let live = true;
+    setLoading(true);
+    (async () => {
+      const items: T[] = [];
+      let token: string | null = null;
+      let pages = 0;
+      do {
+        const sep = path.includes('?') ? '&' : '?';
+        const page: Page<T> = await api.get<Page<T>>(token ? `${path}${sep}page-token=${encodeURIComponent(token)}` : path);
+        items.push(...page.items);
+        token = page.next_page_token;
+        pages++;
+      } while (token && pages < maxPages && live);
+      return { items, truncated: token !== null };
+    })()
+      .then((r) => {
+        if (!live) return;
+        setData(r.items);
+        setTruncated(r.truncated);
+        setError(undefined);
+      })
+      .catch((e: Error) => live && setError(e.message))
+      .finally(() => live && setLoading(false));
+    return () => {
+      live = false;
+    };
+  }, [path, tick, maxPages]);
+  return { data, error, loading, reload, truncated };
+}

@@ -1,14 +1,14 @@
 // Insights for a project: per workflow success rate, duration p50/p95, throughput over the
-// API's reporting windows; for one workflow the charts over time, its slowest jobs and the
-// project's flaky tests.
+// API's reporting windows; for one workflow the charts over time (every run of the window, all
+// pages), its slowest jobs and the project's flaky tests.
 import { useState } from 'preact/hooks';
 import { Chart } from '../components/chart.tsx';
 import { Crumbs, Empty, ErrorNote, Loading } from '../components/ui.tsx';
 import { v2 } from '../lib/api.ts';
 import { duration } from '../lib/format.ts';
-import { byDay, type Run } from '../lib/insights.ts';
+import { byDay, windowRange, type Run } from '../lib/insights.ts';
 import { links } from '../lib/router.ts';
-import { useApi, type Page } from '../lib/use-api.ts';
+import { useAllPages, useApi, type Page } from '../lib/use-api.ts';
 
 const WINDOWS = ['last-24-hours', 'last-7-days', 'last-30-days', 'last-60-days', 'last-90-days'];
 interface Metrics {
@@ -70,9 +70,12 @@ export function InsightsPage({ slug }: { slug: string }) {
 }
 
 function WorkflowInsights({ slug, name, windowName }: { slug: string; name: string; windowName: string }) {
-  const runs = useApi<Page<Run>>(v2(`/insights/${slug}/workflows/${encodeURIComponent(name)}`));
+  // Every run of the window (all pages, all branches), so the charts cover the whole window.
+  const [now] = useState(() => Date.now());
+  const range = windowRange(windowName, now);
+  const runs = useAllPages<Run>(v2(`/insights/${slug}/workflows/${encodeURIComponent(name)}?all-branches=true&start-date=${range.start}&end-date=${range.end}`));
   const jobs = useApi<Page<{ name: string; metrics: Metrics }>>(v2(`/insights/${slug}/workflows/${encodeURIComponent(name)}/jobs?reporting-window=${windowName}`));
-  const days = byDay(runs.data?.items ?? []);
+  const days = byDay(runs.data ?? []);
   const slowest = [...(jobs.data?.items ?? [])].sort((a, b) => b.metrics.duration_metrics.p95 - a.metrics.duration_metrics.p95).slice(0, 5);
   return (
     <div class="card">
@@ -87,8 +90,9 @@ function WorkflowInsights({ slug, name, windowName }: { slug: string; name: stri
           />
         </div>
       ) : runs.data ? (
-        <Empty>No finished runs of {name} yet.</Empty>
+        <Empty>No finished runs of {name} in this window yet.</Empty>
       ) : null}
+      {runs.truncated ? <p class="meta">The charts show the latest runs only; pick a shorter window to see all of them.</p> : null}
       <h3>Slowest jobs</h3>
       {slowest.length === 0 ? <Empty>No job runs yet.</Empty> : null}
       <ol>
