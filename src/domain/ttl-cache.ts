@@ -23,4 +23,9 @@ export class TtlCache<T> {
     this.entries.set(key, { value, expires: this.now() + this.ttlMs });
     if (this.entries.size > this.max) this.entries.delete(this.entries.keys().next().value!);
   }
+
+  /** Drops every entry whose value matches (a revoked token's user, say). */
+  deleteWhere(match: (value: T) => boolean): void {
+    for (const [key, hit] of this.entries) if (match(hit.value)) this.entries.delete(key);
+  }
 }

@@ -36,6 +36,14 @@ export class TokenCache extends TtlCache<User> {}
 const caches = new WeakMap<HttpDeps, TokenCache>();
 
 /**
+ * Forgets the cached tokens of a user whose token was just revoked here, so the revoked one
+ * stops working at once on this replica (the user's other tokens are simply checked again).
+ */
+export function forgetCachedTokens(deps: HttpDeps, userId: string): void {
+  caches.get(deps)?.deleteWhere((u) => u.id === userId);
+}
+
+/**
  * The token check of the APIs users call (v2, v1.1, private): an onRequest hook each API
  * plugin adds for its own routes. A route with `config: { public: true }` checks its own
  * credential instead (a continuation key, a presigned URL) or needs none.

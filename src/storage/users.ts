@@ -33,6 +33,31 @@ export async function createApiToken(db: Db, userId: string, name: string): Prom
   return token;
 }
 
+export interface ApiTokenInfo {
+  id: string;
+  name: string;
+  created_at: string;
+}
+
+/** A user's personal API tokens (never their hashes), newest first. */
+export async function listApiTokens(db: Db, userId: string): Promise<ApiTokenInfo[]> {
+  return db.selectFrom('api_tokens').select(['id', 'name', 'created_at']).where('user_id', '=', userId).orderBy('created_at', 'desc').orderBy('id', 'desc').execute();
+}
+
+/** Revokes one of the user's tokens; false when the user has no token with that id. */
+export async function deleteApiToken(db: Db, userId: string, id: string): Promise<boolean> {
+  const r = await db.deleteFrom('api_tokens').where('user_id', '=', userId).where('id', '=', id).executeTakeFirst();
+  return Number(r.numDeletedRows) > 0;
+}
+
+/** Creates a token and answers its record with the only plaintext copy. */
+export async function createApiTokenRecord(db: Db, userId: string, name: string): Promise<ApiTokenInfo & { token: string }> {
+  const token = generateToken();
+  const row = { id: newId(), user_id: userId, name, token_hash: hashToken(token), created_at: nowIso() };
+  await db.insertInto('api_tokens').values(row).execute();
+  return { id: row.id, name, created_at: row.created_at, token };
+}
+
 export async function userForToken(db: Db, token: string): Promise<User | undefined> {
   return db
     .selectFrom('api_tokens')

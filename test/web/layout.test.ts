@@ -1,6 +1,7 @@
 // The dashboard's feel in a real browser (Debian's chromium through playwright-core): the
 // pipeline list pages with Older/Newer, a 100,000-line step log opens fast and keeps only
-// what is on screen in the page, the system's dark preference is honoured, and a phone-width
+// what is on screen in the page, a token is made and revoked on the tokens page, the system's
+// dark preference is honoured, and a phone-width
 // window needs no sideways scrolling. Screenshots go to a folder named for this run.
 import fs from 'node:fs';
 import os from 'node:os';
@@ -103,6 +104,22 @@ describe.skipIf(!haveChromium)('dashboard layout and scale in chromium', () => {
       el.scrollTop = 0;
     });
     await log.getByText('log line 1', { exact: true }).waitFor({ timeout: 10_000 });
+  });
+
+  it('creates a token (shown once, and working), lists it, and revokes it', async () => {
+    await page.goto(`${h.server.url}/`);
+    await page.getByRole('link', { name: 'Tokens' }).click();
+    await page.waitForURL(`${h.server.url}/settings/user/tokens`);
+    await page.getByLabel('Token label').fill('deploy bot');
+    await page.getByRole('button', { name: 'Create token' }).click();
+    const made = (await page.getByLabel('New token').textContent())!.trim();
+    expect((await h.server.call('GET', '/api/v2/me', made)).body.login).toBe('alice');
+    await page.getByRole('button', { name: 'Done' }).click();
+    expect(await page.content()).not.toContain(made);
+    await shot('tokens');
+    await page.getByRole('button', { name: 'Revoke deploy bot' }).click();
+    await page.getByRole('cell', { name: 'deploy bot' }).waitFor({ state: 'detached' });
+    expect((await h.server.call('GET', '/api/v2/me', made)).status).toBe(401);
   });
 
   it('honours the system dark preference', async () => {

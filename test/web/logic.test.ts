@@ -19,6 +19,7 @@ describe('routes', () => {
     expect(matchRoute('/pipelines/gh/acme/app/7/workflows/w-1/jobs/12')).toEqual({ name: 'job', slug: 'gh/acme/app', number: 7, workflowId: 'w-1', jobNumber: 12 });
     expect(matchRoute('/')).toEqual({ name: 'projects' });
     expect(matchRoute('/settings/project/gh/acme/app')).toEqual({ name: 'settings', slug: 'gh/acme/app' });
+    expect(matchRoute('/settings/user/tokens')).toEqual({ name: 'tokens' });
     expect(matchRoute('/organization/gh/acme/contexts')).toEqual({ name: 'contexts', org: 'gh/acme' });
     expect(matchRoute('/insights/gh/acme/app')).toEqual({ name: 'insights', slug: 'gh/acme/app' });
     expect(matchRoute('/pipelines/gh/acme')).toEqual({ name: 'not-found', path: '/pipelines/gh/acme' });

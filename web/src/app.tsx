@@ -12,6 +12,7 @@ import { PipelinesPage } from './pages/pipelines.tsx';
 import { ProjectsPage } from './pages/projects.tsx';
 import { SettingsPage } from './pages/settings.tsx';
 import { SignInPage } from './pages/sign-in.tsx';
+import { TokensPage } from './pages/tokens.tsx';
 import { WorkflowPage } from './pages/workflow.tsx';
 import { Loading } from './components/ui.tsx';
 
@@ -45,6 +46,7 @@ export function App() {
         {session ? (
           <nav aria-label="Main">
             <a href="/projects">Projects</a>
+            <a href={links.tokens()}>Tokens</a>
             <span class="who">{session.user.login}</span>
             <button
               type="button"
@@ -78,6 +80,8 @@ function Page({ route }: { route: Route }) {
       return <JobPage key={`${route.slug}/${route.jobNumber}`} slug={route.slug} number={route.number} workflowId={route.workflowId} jobNumber={route.jobNumber} />;
     case 'settings':
       return <SettingsPage slug={route.slug} />;
+    case 'tokens':
+      return <TokensPage />;
     case 'contexts':
       return <ContextsPage org={route.org} />;
     case 'insights':
@@ -116,6 +120,8 @@ function titleOf(r: Route): string {
       return 'Sign in';
     case 'projects':
       return 'Projects';
+    case 'tokens':
+      return 'Personal API tokens';
     default:
       return 'Not found';
   }

@@ -10,6 +10,7 @@ import { v1OutputRoutes } from './outputs.ts';
 import { privateOutputRoutes } from './private-output.ts';
 import { v1ProjectRoutes } from './project.ts';
 import { v1SettingsRoutes } from './settings.ts';
+import { v1TokenRoutes } from './tokens.ts';
 import { v1UserRoutes } from './user.ts';
 
 function withTokens(routes: RouteModule[]) {
@@ -20,5 +21,5 @@ function withTokens(routes: RouteModule[]) {
 }
 
 /** Every route needs a user's token unless it is marked public (presigned step output). */
-export const v1Api = withTokens([v1BuildRoutes, v1ProjectRoutes, v1OutputRoutes, v1SettingsRoutes, v1UserRoutes]);
+export const v1Api = withTokens([v1BuildRoutes, v1ProjectRoutes, v1OutputRoutes, v1SettingsRoutes, v1UserRoutes, v1TokenRoutes]);
 export const privateApi = withTokens([privateOutputRoutes, followedProjectRoutes]);

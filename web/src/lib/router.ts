@@ -9,6 +9,7 @@ export type Route =
   | { name: 'workflow'; slug: string; number: number; workflowId: string }
   | { name: 'job'; slug: string; number: number; workflowId: string; jobNumber: number }
   | { name: 'settings'; slug: string }
+  | { name: 'tokens' }
   | { name: 'contexts'; org: string }
   | { name: 'insights'; slug: string }
   | { name: 'not-found'; path: string };
@@ -26,6 +27,7 @@ const patterns: [RegExp, (m: string[], q: URLSearchParams) => Route][] = [
     (m) => ({ name: 'job', slug: join(m), number: Number(m[4]), workflowId: m[5]!, jobNumber: Number(m[6]) }),
   ],
   [new RegExp(`^/settings/project/${slug}$`), (m) => ({ name: 'settings', slug: join(m) })],
+  [/^\/settings\/user\/tokens$/, () => ({ name: 'tokens' })],
   [new RegExp(`^/organization/${seg}/${seg}/contexts$`), (m) => ({ name: 'contexts', org: `${m[1]}/${m[2]}` })],
   [new RegExp(`^/insights/${slug}$`), (m) => ({ name: 'insights', slug: join(m) })],
 ];
@@ -56,6 +58,7 @@ export const links = {
   workflow: (slug: string, n: number, id: string) => `/pipelines/${slug}/${n}/workflows/${id}`,
   job: (slug: string, n: number, wf: string, job: number) => `/pipelines/${slug}/${n}/workflows/${wf}/jobs/${job}`,
   settings: (slug: string) => `/settings/project/${slug}`,
+  tokens: () => '/settings/user/tokens',
   insights: (slug: string) => `/insights/${slug}`,
   contexts: (org: string) => `/organization/${org}/contexts`,
   signIn: (next: string) => `/sign-in?next=${encodeURIComponent(next)}`,
