@@ -14,6 +14,7 @@ import { jobRoutes } from './job.ts';
 import { pipelineDefinitionRoutes } from './pipeline-definition.ts';
 import { pipelineRunRoutes } from './pipeline-run.ts';
 import { pipelineRoutes } from './pipeline.ts';
+import { policyRoutes } from './policy.ts';
 import { projectRoutes } from './project.ts';
 import { scheduleRoutes } from './schedule.ts';
 import { userRoutes } from './user.ts';
@@ -37,6 +38,7 @@ export const v2Routes: RouteModule[] = [
   webhookRoutes,
   incomingWebhookRoutes,
   insightsRoutes,
+  policyRoutes,
 ];
 
 /** API v2 under /api/v2: every route needs a user's token unless it is marked public. */

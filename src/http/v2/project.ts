@@ -17,7 +17,7 @@ import type { HttpDeps } from '../deps.ts';
 import { ApiError, badRequest, conflict, forbidden, notFound } from '../errors.ts';
 import { requireProject, type SlugParams } from '../project-access.ts';
 import { errorResponses, messageSchema, projectSlugParams } from '../schemas/common.ts';
-import { createProjectBody, orgIdParams, orgSlugParams, projectSchema, projectSettingsSchema } from './schemas/project.ts';
+import { createProject1Body, createProjectBody, orgIdParams, PROJECT_NAME_RE, orgSlugParams, projectSchema, projectSettingsSchema } from './schemas/project.ts';
 import { strictBodyValidator } from '../schemas/validation.ts';
 
 const PROVIDER_NAMES: Record<string, 'GitHub' | 'Bitbucket' | 'CircleCI'> = { github: 'GitHub', bitbucket: 'Bitbucket', circleci: 'CircleCI' };
@@ -36,6 +36,8 @@ export function projectBody(p: ProjectWithOrg) {
 }
 
 const ORGANIZATION_NOT_FOUND = 'Organization not found';
+const CANNOT_CREATE_STANDALONE =
+  "Create projects using the API is currently supported for classic Github OAuth and Bitbucket projects only. (circlet: give the repository as 'vcs_url' in the body, or use POST /organization/{org}/project.)";
 
 /** The organization an org-slug-or-id names, if the caller belongs to it. */
 async function requireOrganization(deps: HttpDeps, req: FastifyRequest, vcs: string | undefined, orgOrId: string): Promise<Organization> {
@@ -98,19 +100,24 @@ export function projectRoutes(app: FastifyInstance, deps: HttpDeps): void {
     },
   );
 
-  const create = async (req: FastifyRequest<{ Body: CreateProjectBody }>, vcs: string | undefined, orgOrId: string) => {
+  const create = async (
+    req: FastifyRequest,
+    body: CreateProjectBody,
+    vcs: string | undefined,
+    orgOrId: string,
+    noUrl: () => ApiError = () => badRequest("Missing body field 'vcs_url': the repository URL is required for this organization"),
+  ) => {
     const org = await requireOrganization(deps, req, vcs, orgOrId);
-    const body = req.body;
     if (body.vcs_url !== undefined && body.repo_url !== undefined && body.vcs_url !== body.repo_url) {
       throw badRequest("Fields 'vcs_url' and 'repo_url' name the same thing; give one of them");
     }
     const vcsUrl = body.vcs_url ?? body.repo_url ?? defaultVcsUrl(org, body.name);
-    if (vcsUrl === undefined) throw badRequest("Missing body field 'vcs_url': the repository URL is required for this organization");
+    if (vcsUrl === undefined) throw noUrl();
     if (await findProjectInOrganization(deps.database.db, org.id, body.name)) throw conflict('Project already exists');
     try {
       const project = await createProject(deps.database.db, org, { name: body.name, vcsUrl, defaultBranch: body.default_branch });
       await followProject(deps.database.db, req.user.id, project.id); // its creator follows it
-      return projectBody(project);
+      return project;
     } catch (err) {
       if (isUniqueViolation(err)) throw conflict('Project already exists');
       throw err;
@@ -126,10 +133,35 @@ export function projectRoutes(app: FastifyInstance, deps: HttpDeps): void {
   app.post<{ Params: { vcs: string; org: string }; Body: CreateProjectBody }>(
     '/organization/:vcs/:org/project',
     { schema: { ...createSchema(orgSlugParams), operationId: 'createProjectByOrgSlug' } },
-    async (req) => create(req, req.params.vcs, req.params.org),
+    async (req) => projectBody(await create(req, req.body, req.params.vcs, req.params.org)),
   );
   app.post<{ Params: { id: string }; Body: CreateProjectBody }>('/organization/:id/project', { schema: createSchema(orgIdParams) }, async (req) =>
-    create(req, undefined, req.params.id),
+    projectBody(await create(req, req.body, undefined, req.params.id)),
+  );
+  // createProject1 (deprecated by CircleCI, still called by older clients): the project is
+  // named by the path; the answer is 201 with the new project's settings. The body is
+  // optional and carries circlet's repository fields.
+  app.post<{ Params: SlugParams; Body: Omit<CreateProjectBody, 'name'> | undefined }>(
+    slugRoute,
+    {
+      schema: {
+        tags: ['Project'],
+        operationId: 'createProject1',
+        params: projectSlugParams,
+        body: createProject1Body,
+        response: { 201: projectSettingsSchema, ...errorResponses, 405: messageSchema, 409: messageSchema },
+      },
+      // The body is optional: none reads as `{}`.
+      preValidation: async (req) => {
+        if (req.body === undefined || req.body === null) req.body = {};
+      },
+    },
+    async (req, reply) => {
+      const { provider, organization, project: name } = req.params;
+      if (!PROJECT_NAME_RE.test(name) || name.length > 100) throw badRequest(`Invalid project name '${name}'`);
+      const project = await create(req, { ...req.body, name }, provider, organization, () => new ApiError(405, CANNOT_CREATE_STANDALONE));
+      return reply.status(201).send(projectSettings(project));
+    },
   );
 
   const settingsRoute = `${slugRoute}/settings`;

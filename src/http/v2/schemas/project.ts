@@ -44,6 +44,15 @@ export const createProjectBody = {
   additionalProperties: false,
 } as const;
 
+export const PROJECT_NAME_RE = new RegExp(PROJECT_NAME_PATTERN);
+
+/** createProject1 body (optional): the createProject fields but the name, which is in the path. */
+export const createProject1Body = {
+  type: 'object',
+  properties: { vcs_url: createProjectBody.properties.vcs_url, repo_url: createProjectBody.properties.repo_url, default_branch: createProjectBody.properties.default_branch },
+  additionalProperties: false,
+} as const;
+
 export const orgSlugParams = {
   type: 'object',
   properties: { vcs: { type: 'string' }, org: { type: 'string' } },
