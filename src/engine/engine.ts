@@ -99,8 +99,8 @@ export class Engine {
   }
 
   /** The commit a ref names and the config file in it. */
-  resolveRevision(project: ProjectWithOrg, ref: GitRefRequest): Promise<ResolvedRevision> {
-    return resolveRevision(this.deps, project, ref);
+  resolveRevision(project: ProjectWithOrg, ref: GitRefRequest, configPath?: string): Promise<ResolvedRevision> {
+    return resolveRevision(this.deps, project, ref, configPath);
   }
 
   continue(key: string, configuration: string, parameters: Record<string, unknown>): Promise<void> {

@@ -38,7 +38,8 @@ export async function requireProject(deps: HttpDeps, req: FastifyRequest, params
   return project;
 }
 
-async function requireProjectById(deps: HttpDeps, req: FastifyRequest, id: string): Promise<ProjectWithOrg> {
+/** A project named by its id (`/projects/{project_id}/…`), if the caller may see it. */
+export async function requireProjectById(deps: HttpDeps, req: FastifyRequest, id: string): Promise<ProjectWithOrg> {
   const project = UUID_RE.test(id) ? await getProject(deps.database.db, id) : undefined;
   if (!project || !(await isMember(deps.database.db, project.organization_id, req.user.id))) throw notFound(PROJECT_NOT_FOUND);
   return project;

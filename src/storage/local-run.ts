@@ -1,6 +1,7 @@
 // `circlet run`'s store (src/run): filling a fresh one with the user, organization and project the pipeline belongs
 // to, its secrets (project variables and contexts), the caches and test timings kept from
 // earlier runs, and the pipeline number this run gets.
+import { insertDefaultDefinition } from './pipeline-definitions.ts';
 import { newId, nowIso } from '../domain/clock.ts';
 import type { SecretBox } from '../domain/secret-box.ts';
 import { createContext, putContextEnvVar } from './contexts.ts';
@@ -54,6 +55,7 @@ export async function seedStore(database: Database, secrets: SecretBox, input: S
     .insertInto('projects')
     .values({ id: input.projectId, organization_id: org.id, name: input.name, vcs_url: input.vcsUrl, default_branch: input.defaultBranch, settings: '{}', created_at: now })
     .execute();
+  await insertDefaultDefinition(db, { id: input.projectId, vcs_type: org.vcs_type, created_at: now });
   for (const [name, value] of Object.entries(input.env)) await putEnvVar(db, secrets, input.projectId, name, value);
   for (const [name, vars] of Object.entries(input.contexts)) {
     const created = await createContext(db, org.id, name);

@@ -1,7 +1,8 @@
 // Projects: repository URL, default branch and settings, addressed by slug.
 import { newId, nowIso, UUID_RE } from '../domain/clock.ts';
 import type { ProjectSlug } from '../domain/slug.ts';
-import { isPostgres, type Db } from './executor.ts';
+import { inTransaction, isPostgres, type Db } from './executor.ts';
+import { insertDefaultDefinition } from './pipeline-definitions.ts';
 import type { Organization } from './organizations.ts';
 import type { ProjectsTable } from './schema.ts';
 
@@ -63,8 +64,13 @@ export async function createProject(db: Db, org: Organization, p: NewProject): P
     settings: '{}',
     created_at: nowIso(),
   };
-  await db.insertInto('projects').values(row).execute();
-  return { ...row, org_name: org.name, vcs_type: org.vcs_type };
+  const project = { ...row, org_name: org.name, vcs_type: org.vcs_type };
+  const insert = async (trx: Db) => {
+    await trx.insertInto('projects').values(row).execute();
+    await insertDefaultDefinition(trx, project);
+  };
+  await (db.isTransaction ? insert(db) : inTransaction(db, insert));
+  return project;
 }
 
 export async function deleteProject(db: Db, id: string): Promise<void> {

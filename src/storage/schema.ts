@@ -374,6 +374,40 @@ export interface ProjectFollowsTable {
   created_at: string;
 }
 
+export interface PipelineDefinitionsTable {
+  id: string;
+  project_id: string;
+  name: string;
+  description: string;
+  /** `github_oauth`, `github_app`, `bitbucket_oauth` or `circleci`: as given, shown back. */
+  config_provider: string;
+  /** The config file in the project's repository, e.g. `.circleci/config.yml`. */
+  config_file_path: string;
+  checkout_provider: string;
+  created_at: string;
+  updated_at: string;
+}
+
+export interface PipelineTriggersTable {
+  id: string;
+  project_id: string;
+  definition_id: string;
+  /** The event source: the project's forge webhook (`github_oauth`, `github_app`, …). */
+  provider: string;
+  event_name: string | null;
+  /** CircleCI's event preset (`all-pushes`, `only-tags`, …); null: every event circlet builds. */
+  event_preset: string | null;
+  checkout_ref: string | null;
+  config_ref: string | null;
+  /** JSON: `{branches?: {only?, ignore?}, tags?: {only?, ignore?}}` (circlet extension). */
+  filters: string;
+  /** JSON: pipeline parameters of the runs it starts (circlet extension). */
+  parameters: string;
+  disabled: number;
+  created_at: string;
+  updated_at: string;
+}
+
 export interface Schema {
   users: UsersTable;
   project_follows: ProjectFollowsTable;
@@ -405,4 +439,6 @@ export interface Schema {
   webhook_deliveries: WebhookDeliveriesTable;
   project_hook_secrets: ProjectHookSecretsTable;
   schedules: SchedulesTable;
+  pipeline_definitions: PipelineDefinitionsTable;
+  pipeline_triggers: PipelineTriggersTable;
 }

@@ -1,7 +1,7 @@
 // Pure pieces of the v1.1 build shape and the pipeline definition id.
 import { describe, expect, it } from 'vitest';
 import { v1Status } from '../../src/http/v1/presenters/build.ts';
-import { defaultDefinitionId, uuidV5 } from '../../src/http/v2/presenters/definition.ts';
+import { defaultDefinitionId, uuidV5 } from '../../src/domain/definition-id.ts';
 
 describe('v1Status', () => {
   it.each([

@@ -5,7 +5,9 @@ import crypto from 'node:crypto';
 import type { Pipeline } from '../../storage/pipelines.ts';
 import type { ProjectWithOrg } from '../../storage/projects.ts';
 import type { EngineDeps } from '../deps.ts';
+import { forgeTriggers } from '../../storage/pipeline-definitions.ts';
 import { triggerPipeline } from './trigger.ts';
+import { refOfName, triggerFires } from './trigger-match.ts';
 
 const ZERO_SHA = /^0+$/;
 
@@ -146,23 +148,35 @@ export function normalizeRepositoryUrl(url: string): string {
   return u.replace(/\/+$/, '').replace(/\.git$/, '').replace(/\/+$/, '');
 }
 
-/** Most refs one delivery may build. */
+/** Most pipelines one delivery may start. */
 export const MAX_TRIGGERS_PER_DELIVERY = 20;
 
-/** Starts one pipeline per trigger, `trigger.type = webhook`. */
-export async function triggerForgeEvent(deps: EngineDeps, project: ProjectWithOrg, triggers: ForgeTrigger[]): Promise<Pipeline[]> {
+/**
+ * Starts one pipeline per pushed ref and matching trigger of the project (each trigger runs
+ * its definition's config file with its own parameters), `trigger.type = webhook`.
+ */
+export async function triggerForgeEvent(deps: EngineDeps, project: ProjectWithOrg, refs: ForgeTrigger[]): Promise<Pipeline[]> {
+  const triggers = await forgeTriggers(deps.database.db, project.id);
   const out: Pipeline[] = [];
-  for (const t of triggers.slice(0, MAX_TRIGGERS_PER_DELIVERY)) {
-    const { pipeline } = await triggerPipeline(deps, {
-      project,
-      actorId: null,
-      triggerType: 'webhook',
-      branch: t.branch,
-      tag: t.tag,
-      revision: t.revision,
-      review: t.review,
-    });
-    out.push(pipeline);
+  for (const ref of refs) {
+    for (const t of triggers) {
+      if (out.length >= MAX_TRIGGERS_PER_DELIVERY) return out;
+      if (!triggerFires(t, ref, project.default_branch)) continue;
+      const checkout = t.checkout_ref ? refOfName(t.checkout_ref) : { branch: ref.branch, tag: ref.tag, revision: ref.revision };
+      const { pipeline } = await triggerPipeline(deps, {
+        project,
+        actorId: null,
+        triggerType: 'webhook',
+        branch: checkout.branch,
+        tag: checkout.tag,
+        revision: checkout.revision,
+        review: ref.review,
+        configPath: t.config_file_path,
+        configRef: t.config_ref ? refOfName(t.config_ref) : undefined,
+        parameters: JSON.parse(t.parameters) as Record<string, unknown>,
+      });
+      out.push(pipeline);
+    }
   }
   return out;
 }

@@ -33,6 +33,10 @@ export interface TriggerRequest {
   parameters?: Record<string, unknown>;
   /** Config content given with the trigger instead of the repository's file. */
   configContent?: string;
+  /** The config file to read (the pipeline definition's), `.circleci/config.yml` by default. */
+  configPath?: string;
+  /** The ref the config file is read from when it differs from the one checked out (a trigger's `config_ref`). */
+  configRef?: GitRefRequest;
   triggerParameters?: Record<string, unknown>;
   schedule?: { name: string; id: string };
   review?: { id: string; url: string };
@@ -49,9 +53,9 @@ export function configErrors(result: CompileResult): PipelineError[] {
 }
 
 /** The commit a ref names and the config file in it (the checkout key is only read for SSH remotes). */
-export async function resolveRevision(deps: EngineDeps, project: ProjectWithOrg, ref: GitRefRequest): Promise<ResolvedRevision> {
+export async function resolveRevision(deps: EngineDeps, project: ProjectWithOrg, ref: GitRefRequest, configPath = CONFIG_PATH): Promise<ResolvedRevision> {
   const key = needsSsh(project.vcs_url) ? await preferredPrivateKey(deps.database.db, deps.secrets, project.id) : undefined;
-  return deps.mirrors.resolve(project.id, project.vcs_url, ref, CONFIG_PATH, key);
+  return deps.mirrors.resolve(project.id, project.vcs_url, ref, configPath, key);
 }
 
 export async function triggerPipeline(deps: EngineDeps, req: TriggerRequest): Promise<{ pipeline: Pipeline; queuedTasks: number }> {
@@ -66,12 +70,14 @@ export async function triggerPipeline(deps: EngineDeps, req: TriggerRequest): Pr
 
   let commit: CommitInfo | undefined;
   let source = req.configContent ?? '';
+  const configPath = req.configPath ?? CONFIG_PATH;
   try {
-    const resolved = await resolveRevision(deps, project, { branch, tag, revision: req.revision });
+    const resolved = await resolveRevision(deps, project, { branch, tag, revision: req.revision }, configPath);
     commit = resolved.commit;
     if (req.configContent === undefined) {
-      if (resolved.file === null) errors.push({ type: 'config-fetch', message: `Unable to find ${CONFIG_PATH} at revision ${resolved.commit.revision.slice(0, 7)}` });
-      else source = resolved.file;
+      const fromConfigRef = req.configRef ? await resolveRevision(deps, project, req.configRef, configPath) : resolved;
+      if (fromConfigRef.file === null) errors.push({ type: 'config-fetch', message: `Unable to find ${configPath} at revision ${fromConfigRef.commit.revision.slice(0, 7)}` });
+      else source = fromConfigRef.file;
     }
   } catch (err) {
     if (!(err instanceof GitError)) throw err;

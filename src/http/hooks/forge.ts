@@ -127,6 +127,7 @@ async function handle(deps: HttpDeps, req: FastifyRequest, reply: FastifyReply, 
   const triggers = event.triggers.filter((t) => !(t.message && CI_SKIP.test(t.message)));
   if (triggers.length === 0) return reply.status(200).send({ message: 'Nothing triggered: ignoring pipeline due to CI skip in the commit', pipelines: [] });
   const pipelines = await deps.engine.triggerForgeEvent(project, triggers);
+  if (pipelines.length === 0) return reply.status(200).send({ message: 'Nothing triggered: no trigger of the project matches this event', pipelines: [] });
   return reply.status(201).send({
     message: `Triggered ${pipelines.length} pipeline${pipelines.length === 1 ? '' : 's'}`,
     pipelines: pipelines.map((p) => ({ id: p.id, number: p.number, state: p.state, project_slug: projectSlugOf(project) })),

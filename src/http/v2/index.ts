@@ -17,6 +17,7 @@ import { pipelineRoutes } from './pipeline.ts';
 import { policyRoutes } from './policy.ts';
 import { projectRoutes } from './project.ts';
 import { scheduleRoutes } from './schedule.ts';
+import { triggerRoutes } from './trigger.ts';
 import { userRoutes } from './user.ts';
 import { webhookRoutes } from './webhook.ts';
 import { workflowRoutes } from './workflow.ts';
@@ -32,6 +33,7 @@ export const v2Routes: RouteModule[] = [
   jobRoutes,
   pipelineRunRoutes,
   pipelineDefinitionRoutes,
+  triggerRoutes,
   jobOutputRoutes,
   compileRoutes,
   scheduleRoutes,

@@ -1,88 +1,132 @@
-// Pipeline Definition tag (read-only): every project has exactly one pipeline definition,
-// `.circleci/config.yml` of its repository, checked out from the same repository. Its id
-// is derived from the project id, so it is stable without being stored.
-import type { FastifyInstance, FastifyRequest } from 'fastify';
-import { UUID_RE } from '../../domain/clock.ts';
-import { CONFIG_PATH } from '../../engine/pipeline/trigger.ts';
-import { isMember } from '../../storage/organizations.ts';
-import { getProject, type ProjectWithOrg } from '../../storage/projects.ts';
+// Pipeline Definition tag: a project's definitions, each naming the config file of the
+// project's repository its pipelines run. Every project starts with one, `.circleci/config.yml`.
+import type { FastifyInstance } from 'fastify';
+import { newId, nowIso } from '../../domain/clock.ts';
+import {
+  deleteDefinition,
+  insertDefinition,
+  listDefinitions,
+  updateDefinition,
+  type DefinitionChanges,
+  type PipelineDefinition,
+} from '../../storage/pipeline-definitions.ts';
+import type { ProjectWithOrg } from '../../storage/projects.ts';
 import type { HttpDeps } from '../deps.ts';
-import { notFound, PROJECT_NOT_FOUND } from '../errors.ts';
+import { badRequest } from '../errors.ts';
+import { requireProjectById } from '../project-access.ts';
 import { messageSchema } from '../schemas/common.ts';
-import { defaultDefinitionId } from './presenters/definition.ts';
+import { strictBodyValidator } from '../schemas/validation.ts';
+import { definitionBody } from './presenters/definition.ts';
+import { requireDefinition } from './services/definitions.ts';
+import { createDefinitionBody, definitionParams, definitionSchema, projectIdParams, updateDefinitionBody } from './schemas/definition.ts';
 
-/** Namespace of definition ids (an arbitrary fixed UUID). */
-
-const PROVIDERS: Record<string, string> = { github: 'github_oauth', bitbucket: 'bitbucket_oauth', circleci: 'circleci' };
-
-export function pipelineDefinitionBody(p: ProjectWithOrg) {
-  const repo = { full_name: `${p.org_name}/${p.name}`, external_id: p.id };
-  const provider = PROVIDERS[p.vcs_type] ?? 'circleci';
-  return {
-    id: defaultDefinitionId(p.id),
-    name: 'Default',
-    description: `${CONFIG_PATH} of the project's repository`,
-    created_at: p.created_at,
-    config_source: { provider, repo, file_path: CONFIG_PATH },
-    checkout_source: { provider, repo },
-  };
-}
-
-const repoSchema = { type: 'object', properties: { full_name: { type: 'string' }, external_id: { type: 'string' } } } as const;
-const definitionSchema = {
-  type: 'object',
-  properties: {
-    id: { type: 'string', format: 'uuid' },
-    name: { type: 'string' },
-    description: { type: 'string' },
-    created_at: { type: 'string', format: 'date-time' },
-    config_source: { type: 'object', properties: { provider: { type: 'string' }, repo: repoSchema, file_path: { type: 'string' } } },
-    checkout_source: { type: 'object', properties: { provider: { type: 'string' }, repo: repoSchema } },
-  },
-  required: ['id', 'name', 'created_at', 'config_source', 'checkout_source'],
-} as const;
 const errors = { 400: messageSchema, 401: messageSchema, 404: messageSchema } as const;
 
-async function requireProjectById(deps: HttpDeps, req: FastifyRequest, projectId: string): Promise<ProjectWithOrg> {
-  const project = UUID_RE.test(projectId) ? await getProject(deps.database.db, projectId) : undefined;
-  if (!project || !(await isMember(deps.database.db, project.organization_id, req.user.id))) throw notFound(PROJECT_NOT_FOUND);
-  return project;
+interface Source {
+  provider?: string;
+  repo?: { external_id?: string };
+  file_path?: string;
+}
+interface DefinitionBody {
+  name?: string;
+  description?: string;
+  config_source?: Source;
+  checkout_source?: Source;
+}
+
+/** circlet's definitions read the project's own repository: a repo, when given, must be it. */
+function checkRepo(project: ProjectWithOrg, source: Source | undefined, field: string): void {
+  const id = source?.repo?.external_id;
+  if (id !== undefined && id !== project.id) {
+    throw badRequest(`${field}.repo.external_id must be this project's id (${project.id}): circlet reads a definition's config and code from its project's repository`);
+  }
 }
 
 export function pipelineDefinitionRoutes(app: FastifyInstance, deps: HttpDeps): void {
   const tags = ['Pipeline Definition'];
+  const db = deps.database.db;
+  app.setValidatorCompiler(strictBodyValidator);
+  type P = { project_id: string };
+  type DP = P & { pipeline_definition_id: string };
 
-  app.get<{ Params: { project_id: string } }>(
+  app.get<{ Params: P }>(
     '/projects/:project_id/pipeline-definitions',
     {
       schema: {
         tags,
         operationId: 'listPipelineDefinitions',
-        params: { type: 'object', properties: { project_id: { type: 'string' } }, required: ['project_id'] },
+        params: projectIdParams,
         response: { 200: { type: 'object', properties: { items: { type: 'array', items: definitionSchema } }, required: ['items'] }, ...errors },
-      },
-    },
-    async (req) => ({ items: [pipelineDefinitionBody(await requireProjectById(deps, req, req.params.project_id))] }),
-  );
-
-  app.get<{ Params: { project_id: string; pipeline_definition_id: string } }>(
-    '/projects/:project_id/pipeline-definitions/:pipeline_definition_id',
-    {
-      schema: {
-        tags,
-        operationId: 'getPipelineDefinition',
-        params: {
-          type: 'object',
-          properties: { project_id: { type: 'string' }, pipeline_definition_id: { type: 'string' } },
-          required: ['project_id', 'pipeline_definition_id'],
-        },
-        response: { 200: definitionSchema, ...errors },
       },
     },
     async (req) => {
       const project = await requireProjectById(deps, req, req.params.project_id);
-      if (req.params.pipeline_definition_id.toLowerCase() !== defaultDefinitionId(project.id)) throw notFound('Pipeline definition not found');
-      return pipelineDefinitionBody(project);
+      return { items: (await listDefinitions(db, project.id)).map((d) => definitionBody(project, d)) };
+    },
+  );
+
+  app.post<{ Params: P; Body: DefinitionBody & { name: string; config_source: Source & { file_path: string }; checkout_source: Source } }>(
+    '/projects/:project_id/pipeline-definitions',
+    { schema: { tags, operationId: 'createPipelineDefinition', params: projectIdParams, body: createDefinitionBody, response: { 200: definitionSchema, ...errors } } },
+    async (req) => {
+      const project = await requireProjectById(deps, req, req.params.project_id);
+      const body = req.body;
+      checkRepo(project, body.config_source, 'config_source');
+      checkRepo(project, body.checkout_source, 'checkout_source');
+      const now = nowIso();
+      const row: PipelineDefinition = {
+        id: newId(),
+        project_id: project.id,
+        name: body.name,
+        description: body.description ?? '',
+        config_provider: body.config_source.provider!,
+        config_file_path: body.config_source.file_path,
+        checkout_provider: body.checkout_source.provider!,
+        created_at: now,
+        updated_at: now,
+      };
+      await insertDefinition(db, row);
+      return definitionBody(project, row);
+    },
+  );
+
+  app.get<{ Params: DP }>(
+    '/projects/:project_id/pipeline-definitions/:pipeline_definition_id',
+    { schema: { tags, operationId: 'getPipelineDefinition', params: definitionParams, response: { 200: definitionSchema, ...errors } } },
+    async (req) => {
+      const project = await requireProjectById(deps, req, req.params.project_id);
+      return definitionBody(project, await requireDefinition(deps, project, req.params.pipeline_definition_id));
+    },
+  );
+
+  app.patch<{ Params: DP; Body: DefinitionBody }>(
+    '/projects/:project_id/pipeline-definitions/:pipeline_definition_id',
+    { schema: { tags, operationId: 'updatePipelineDefinition', params: definitionParams, body: updateDefinitionBody, response: { 200: definitionSchema, ...errors } } },
+    async (req) => {
+      const project = await requireProjectById(deps, req, req.params.project_id);
+      const d = await requireDefinition(deps, project, req.params.pipeline_definition_id);
+      const body = req.body ?? {};
+      checkRepo(project, body.checkout_source, 'checkout_source');
+      const changes: DefinitionChanges = {};
+      if (body.name !== undefined) changes.name = body.name;
+      if (body.description !== undefined) changes.description = body.description;
+      if (body.config_source?.file_path !== undefined) changes.config_file_path = body.config_source.file_path;
+      if (body.checkout_source?.provider !== undefined) changes.checkout_provider = body.checkout_source.provider;
+      if (Object.keys(changes).length === 0) throw badRequest('No JSON fields found.');
+      changes.updated_at = nowIso();
+      await updateDefinition(db, d.id, changes);
+      return definitionBody(project, { ...d, ...changes });
+    },
+  );
+
+  app.delete<{ Params: DP }>(
+    '/projects/:project_id/pipeline-definitions/:pipeline_definition_id',
+    { schema: { tags, operationId: 'deletePipelineDefinition', params: definitionParams, response: { 200: messageSchema, ...errors } } },
+    async (req) => {
+      const project = await requireProjectById(deps, req, req.params.project_id);
+      const d = await requireDefinition(deps, project, req.params.pipeline_definition_id);
+      await deleteDefinition(db, d.id);
+      return { message: 'Pipeline definition deleted.' };
     },
   );
 }

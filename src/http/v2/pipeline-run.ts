@@ -6,11 +6,11 @@ import { GitError, type ResolvedRevision } from '../../engine/services/git-mirro
 import { CONFIG_PATH } from '../../engine/pipeline/trigger.ts';
 import type { ProjectWithOrg } from '../../storage/projects.ts';
 import type { HttpDeps } from '../deps.ts';
-import { badRequest, notFound } from '../errors.ts';
+import { badRequest } from '../errors.ts';
 import { requireProject, type SlugParams } from '../project-access.ts';
 import { messageSchema, projectSlugParams } from '../schemas/common.ts';
 import { strictBodyValidator } from '../schemas/validation.ts';
-import { defaultDefinitionId } from './presenters/definition.ts';
+import { requireDefinition } from './services/definitions.ts';
 import { parametersSchema } from '../schemas/common.ts';
 import { given, optionalText } from '../schemas/optional.ts';
 
@@ -62,9 +62,9 @@ const sameRef = (a: Ref, b: Ref) => a.branch === b.branch && a.tag === b.tag;
 const describeRef = (r: Ref) => (r.tag !== undefined ? `tag '${r.tag}'` : `branch '${r.branch}'`);
 
 /** The commit a ref names and the config file in it, or the git error. */
-async function resolveAt(deps: HttpDeps, project: ProjectWithOrg, ref: Ref): Promise<ResolvedRevision | GitError> {
+async function resolveAt(deps: HttpDeps, project: ProjectWithOrg, ref: Ref, configPath?: string): Promise<ResolvedRevision | GitError> {
   try {
-    return await deps.engine.resolveRevision(project, ref);
+    return await deps.engine.resolveRevision(project, ref, configPath);
   } catch (err) {
     if (err instanceof GitError) return err;
     throw err;
@@ -72,10 +72,10 @@ async function resolveAt(deps: HttpDeps, project: ProjectWithOrg, ref: Ref): Pro
 }
 
 /** The config file at another ref than the one checked out. */
-async function configAt(deps: HttpDeps, project: ProjectWithOrg, ref: Ref): Promise<string> {
-  const resolved = await resolveAt(deps, project, ref);
+async function configAt(deps: HttpDeps, project: ProjectWithOrg, ref: Ref, configPath: string): Promise<string> {
+  const resolved = await resolveAt(deps, project, ref, configPath);
   if (resolved instanceof GitError) throw badRequest(`Unable to fetch config at ${describeRef(ref)}: ${resolved.message}`);
-  if (resolved.file === null) throw badRequest(`Unable to find ${CONFIG_PATH} at ${describeRef(ref)}`);
+  if (resolved.file === null) throw badRequest(`Unable to find ${configPath} at ${describeRef(ref)}`);
   return resolved.file;
 }
 
@@ -99,9 +99,8 @@ export function pipelineRunRoutes(app: FastifyInstance, deps: HttpDeps): void {
       const project = await requireProject(deps, req, req.params);
       const body = req.body ?? {};
       const definitionId = given(body.definition_id);
-      if (definitionId !== undefined && definitionId.toLowerCase() !== defaultDefinitionId(project.id)) {
-        throw notFound('Pipeline definition not found');
-      }
+      // A definition names the config file to run; without one, `.circleci/config.yml`.
+      const configPath = definitionId !== undefined ? (await requireDefinition(deps, project, definitionId)).config_file_path : CONFIG_PATH;
       const configRef = refOf(body.config, 'config');
       const checkoutRef = refOf(body.checkout, 'checkout');
       // Each side defaults to the other, and both to the project's default branch.
@@ -115,7 +114,7 @@ export function pipelineRunRoutes(app: FastifyInstance, deps: HttpDeps): void {
       }
       // An empty `content` is no override: the config is read from the ref.
       let configContent = given(body.config?.content);
-      if (configContent === undefined && !sameRef(configFrom, checkout)) configContent = await configAt(deps, project, configFrom);
+      if (configContent === undefined && !sameRef(configFrom, checkout)) configContent = await configAt(deps, project, configFrom, configPath);
       const { pipeline } = await deps.engine.trigger({
         project,
         actorId: req.user.id,
@@ -124,6 +123,7 @@ export function pipelineRunRoutes(app: FastifyInstance, deps: HttpDeps): void {
         tag: checkout.tag,
         parameters: body.parameters,
         configContent,
+        configPath,
       });
       return reply.status(201).send({ id: pipeline.id, state: pipeline.state, number: pipeline.number, created_at: pipeline.created_at });
     },

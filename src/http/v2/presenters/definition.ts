@@ -1,22 +1,40 @@
-// Ids of pipeline definitions: name-based, so a project's default definition keeps its id.
-import crypto from 'node:crypto';
+// Pipeline definitions and triggers as CircleCI's API v2 shows them.
+import type { PipelineDefinition, PipelineTrigger } from '../../../storage/pipeline-definitions.ts';
+import type { ProjectWithOrg } from '../../../storage/projects.ts';
 
-const DEFINITION_NAMESPACE = 'a4c1f0e2-5b3d-4c8e-9f61-2d7b0e9c3a55';
+/** The repository a definition or trigger reads: always the project's own. */
+const repoOf = (p: ProjectWithOrg) => ({ full_name: `${p.org_name}/${p.name}`, external_id: p.id });
 
-/** A name-based (version 5, SHA-1) UUID, as RFC 9562 §5.5 defines it. */
-export function uuidV5(name: string, namespace: string): string {
-  const hash = crypto
-    .createHash('sha1')
-    .update(Buffer.from(namespace.replace(/-/g, ''), 'hex'))
-    .update(name, 'utf8')
-    .digest();
-  hash[6] = (hash[6]! & 0x0f) | 0x50;
-  hash[8] = (hash[8]! & 0x3f) | 0x80;
-  const hex = hash.subarray(0, 16).toString('hex');
-  return `${hex.slice(0, 8)}-${hex.slice(8, 12)}-${hex.slice(12, 16)}-${hex.slice(16, 20)}-${hex.slice(20)}`;
+export function definitionBody(p: ProjectWithOrg, d: PipelineDefinition) {
+  return {
+    id: d.id,
+    name: d.name,
+    ...(d.description !== '' ? { description: d.description } : {}),
+    created_at: d.created_at,
+    config_source: { provider: d.config_provider, repo: repoOf(p), file_path: d.config_file_path },
+    checkout_source: { provider: d.checkout_provider, repo: repoOf(p) },
+  };
 }
 
-/** The id of a project's (only) pipeline definition. */
-export function defaultDefinitionId(projectId: string): string {
-  return uuidV5(`${projectId}/default`, DEFINITION_NAMESPACE);
+const nonEmpty = (json: string): Record<string, unknown> | undefined => {
+  const v = JSON.parse(json) as Record<string, unknown>;
+  return Object.keys(v).length > 0 ? v : undefined;
+};
+
+export function triggerBody(p: ProjectWithOrg, t: PipelineTrigger) {
+  const filters = nonEmpty(t.filters);
+  const parameters = nonEmpty(t.parameters);
+  return {
+    id: t.id,
+    ...(t.event_name !== null ? { event_name: t.event_name } : {}),
+    created_at: t.created_at,
+    event_source: { provider: t.provider, repo: repoOf(p) },
+    ...(t.event_preset !== null ? { event_preset: t.event_preset } : {}),
+    ...(t.checkout_ref !== null ? { checkout_ref: t.checkout_ref } : {}),
+    ...(t.config_ref !== null ? { config_ref: t.config_ref } : {}),
+    disabled: t.disabled === 1,
+    // circlet extensions, shown only when set.
+    ...(filters ? { filters } : {}),
+    ...(parameters ? { parameters } : {}),
+  };
 }
