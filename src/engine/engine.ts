@@ -18,6 +18,7 @@ import { clearProjectCaches } from './runner/outputs.ts';
 import { RunnerSide } from './runner/runner-side.ts';
 import type { GitMirrors, GitRefRequest, ResolvedRevision } from './services/git-mirror.ts';
 import { runDueSchedules } from './services/scheduler.ts';
+import { USAGE_EXPORT_EVENT, UsageExportWorker } from './services/usage-export.ts';
 import { DEFAULT_DELIVERY_OPTIONS, WebhookWorker, type DeliveryOptions } from './services/webhooks.ts';
 
 export interface EngineOptions {
@@ -49,6 +50,7 @@ export class Engine {
   private readonly webhooks: WebhookWorker;
   private scheduler?: NodeJS.Timeout;
   private readonly scheduleIntervalMs: number;
+  private readonly usageExports: UsageExportWorker;
 
   constructor(opts: EngineOptions) {
     this.deps = {
@@ -66,6 +68,12 @@ export class Engine {
     this.webhooks = new WebhookWorker(this.deps, { ...DEFAULT_DELIVERY_OPTIONS, ...opts.webhookDelivery });
     this.reapIntervalMs = opts.reapIntervalMs ?? Math.max(250, Math.min(5_000, Math.floor(this.deps.leaseMs / 3)));
     this.scheduleIntervalMs = opts.scheduleIntervalMs ?? 5_000;
+    this.usageExports = new UsageExportWorker(this.deps);
+  }
+
+  /** Wakes the usage export worker: an export job was created. */
+  usageExportCreated(): void {
+    this.deps.events.emit(USAGE_EXPORT_EVENT);
   }
 
   get baseUrl(): string {
@@ -129,11 +137,12 @@ export class Engine {
     return clearProjectCaches(this.deps, projectId);
   }
 
-  /** Starts background duties: reaping tasks whose lease lapsed, triggering due schedules, delivering outbound webhooks. */
+  /** Starts background duties: reaping tasks whose lease lapsed, triggering due schedules, delivering outbound webhooks, building usage exports. */
   start(): void {
     if (this.reaper) return;
     this.startScheduler();
     this.webhooks.start();
+    this.usageExports.start();
     const tick = async () => {
       try {
         await reapExpiredLeases(this.deps);
@@ -149,6 +158,7 @@ export class Engine {
 
   stop(): void {
     void this.webhooks.stop();
+    this.usageExports.stop();
     if (this.reaper) clearTimeout(this.reaper);
     this.reaper = undefined;
     if (this.scheduler) clearTimeout(this.scheduler);

@@ -408,6 +408,25 @@ export interface PipelineTriggersTable {
   updated_at: string;
 }
 
+export interface UsageExportsTable {
+  id: string;
+  organization_id: string;
+  start_at: string;
+  end_at: string;
+  /** JSON: the organization ids whose usage it covers (the requester's first). */
+  organization_ids: string;
+  /** 'created' | 'processing' | 'completed' | 'failed' */
+  state: string;
+  file_count: number;
+  row_count: number;
+  error_reason: string | null;
+  /** While a worker builds it: until when its claim holds. */
+  lease_until: string | null;
+  attempts: number;
+  created_at: string;
+  updated_at: string;
+}
+
 export interface Schema {
   users: UsersTable;
   project_follows: ProjectFollowsTable;
@@ -441,4 +460,5 @@ export interface Schema {
   schedules: SchedulesTable;
   pipeline_definitions: PipelineDefinitionsTable;
   pipeline_triggers: PipelineTriggersTable;
+  usage_exports: UsageExportsTable;
 }

@@ -18,6 +18,7 @@ import { policyRoutes } from './policy.ts';
 import { projectRoutes } from './project.ts';
 import { scheduleRoutes } from './schedule.ts';
 import { triggerRoutes } from './trigger.ts';
+import { usageRoutes } from './usage.ts';
 import { userRoutes } from './user.ts';
 import { webhookRoutes } from './webhook.ts';
 import { workflowRoutes } from './workflow.ts';
@@ -41,6 +42,7 @@ export const v2Routes: RouteModule[] = [
   incomingWebhookRoutes,
   insightsRoutes,
   policyRoutes,
+  usageRoutes,
 ];
 
 /** API v2 under /api/v2: every route needs a user's token unless it is marked public. */
