@@ -27,7 +27,7 @@ export async function listSchedules(db: Db, projectId: string, limit: number, af
 }
 
 export type ScheduleChanges = Partial<
-  Pick<Schedule, 'name' | 'description' | 'timetable' | 'parameters' | 'attribution_actor' | 'actor_user_id' | 'next_run_at' | 'updated_at'>
+  Pick<Schedule, 'name' | 'description' | 'timetable' | 'parameters' | 'attribution_actor' | 'actor_user_id' | 'next_run_at' | 'updated_at' | 'definition_id'>
 >;
 
 export async function updateSchedule(db: Db, id: string, changes: ScheduleChanges): Promise<void> {

@@ -366,6 +366,8 @@ export interface SchedulesTable {
   last_claimed_run_at: string | null;
   created_at: string;
   updated_at: string;
+  /** The pipeline definition it runs; null: the default `.circleci/config.yml`. */
+  definition_id: string | null;
 }
 
 export interface ProjectFollowsTable {

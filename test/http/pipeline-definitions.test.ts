@@ -2,11 +2,13 @@
 // second definition reads `.circleci/deploy.yml`; its trigger fires on the project's forge
 // webhook (GitHub deliveries) for tags only, with its own parameters, beside the default
 // definition's trigger; `pipeline/run` with its definition_id runs its config; a disabled
-// trigger fires nothing.
+// trigger fires nothing; a schedule naming the definition runs its file.
 import crypto from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { triggerFires } from '../../src/engine/pipeline/trigger-match.ts';
+import { runDueSchedules } from '../../src/engine/services/scheduler.ts';
 import { createRunnerToken } from '../../src/storage/runner-tokens.ts';
+import { updateSchedule } from '../../src/storage/schedules.ts';
 import { databaseKinds } from '../helpers/databases.ts';
 import { makeRepo, type TestRepo } from '../helpers/git.ts';
 import { ScriptedAgent } from '../helpers/scripted-agent.ts';
@@ -136,6 +138,36 @@ for (const kind of databaseKinds()) {
       expect(p.state).toBe('errored');
       expect(p.errors[0].message).toMatch(/\.circleci\/absent\.yml/);
       await server.call('PATCH', `/api/v2/projects/${projectId}/pipeline-definitions/${deployDefinition}`, token, { config_source: { file_path: '.circleci/deploy.yml' } });
+    });
+
+    it("a schedule naming the definition runs its config file with the schedule's parameters", async () => {
+      const timetable = { 'per-hour': 1, 'hours-of-day': [3], 'days-of-week': ['MON'] };
+      const bad = await server.call('POST', `/api/v2/project/${slug}/schedule`, token, {
+        name: 'nope', timetable, 'attribution-actor': 'system', parameters: { branch: 'main' }, 'definition-id': '00000000-0000-4000-8000-000000000000',
+      });
+      expect(bad.status).toBe(404);
+      const created = await server.call('POST', `/api/v2/project/${slug}/schedule`, token, {
+        name: 'nightly deploy', timetable, 'attribution-actor': 'system', parameters: { branch: 'main', target: 'nightly' }, 'definition-id': deployDefinition,
+      });
+      expect(created.status, created.text).toBe(201);
+      expect(created.body['definition-id']).toBe(deployDefinition);
+      await updateSchedule(server.database.db, created.body.id, { next_run_at: new Date(Date.now() - 1000).toISOString() });
+      // This tick, or the server's own scheduler if it got there first, triggers it (once).
+      await runDueSchedules(server.engine.deps);
+      let scheduled: any;
+      for (let i = 0; i < 100 && !scheduled; i++) {
+        const items = (await server.call('GET', `/api/v2/project/${slug}/pipeline`, token)).body.items as any[];
+        scheduled = items.find((p) => p.trigger.type === 'scheduled_pipeline');
+        if (!scheduled) await new Promise((r) => setTimeout(r, 100));
+      }
+      expect(scheduled).toBeDefined();
+      expect((await server.call('GET', `/api/v2/pipeline/${scheduled.id}/config`, token)).body.source).toBe(DEPLOY);
+      expect(await workflowsOf(scheduled.id)).toEqual(['deploy']);
+      // Back to the default config.
+      const cleared = await server.call('PATCH', `/api/v2/schedule/${created.body.id}`, token, { 'definition-id': null });
+      expect(cleared.status, cleared.text).toBe(200);
+      expect(cleared.body['definition-id']).toBeUndefined();
+      await server.call('DELETE', `/api/v2/schedule/${created.body.id}`, token);
     });
 
     it('disabled triggers fire nothing', async () => {

@@ -8,6 +8,7 @@
 // once when it comes back, not once per missed run. A replica that dies between the claim and
 // the trigger loses that one run (at most once, never twice).
 import { nowIso } from '../../domain/clock.ts';
+import { getDefinition } from '../../storage/pipeline-definitions.ts';
 import { getProject } from '../../storage/projects.ts';
 import { claimScheduleRun, dueSchedules, type Schedule } from '../../storage/schedules.ts';
 import type { EngineDeps } from '../deps.ts';
@@ -37,7 +38,9 @@ async function triggerSchedule(deps: EngineDeps, schedule: Schedule): Promise<vo
   const project = await getProject(deps.database.db, schedule.project_id);
   if (!project) return;
   const { branch, tag, parameters } = scheduleTrigger(JSON.parse(schedule.parameters) as Record<string, unknown>);
+  const definition = schedule.definition_id ? await getDefinition(deps.database.db, project.id, schedule.definition_id) : undefined;
   await triggerPipeline(deps, {
+    configPath: definition?.config_file_path,
     project,
     actorId: schedule.attribution_actor === 'system' ? null : schedule.actor_user_id,
     triggerType: 'scheduled_pipeline',

@@ -18,6 +18,7 @@ import { requireProject, type SlugParams } from '../project-access.ts';
 import { errorResponses, messageSchema, projectSlugParams } from '../schemas/common.ts';
 import { strictBodyValidator } from '../schemas/validation.ts';
 import { parametersSchema } from '../schemas/common.ts';
+import { requireDefinition } from './services/definitions.ts';
 
 export const SCHEDULE_NOT_FOUND = 'Schedule not found.';
 const PAGE_SIZE = 20;
@@ -55,6 +56,7 @@ const scheduleSchema = {
     timetable: timetableSchema,
     'created-at': { type: 'string', format: 'date-time' },
     'updated-at': { type: 'string', format: 'date-time' },
+    'definition-id': { type: 'string', format: 'uuid' },
   },
   required: ['id', 'name', 'timetable', 'description', 'project-slug', 'actor', 'created-at', 'updated-at', 'parameters'],
 } as const;
@@ -71,6 +73,8 @@ const bodyProperties = {
   'attribution-actor': { type: 'string', enum: ['current', 'system'] },
   parameters: parametersSchema,
   timetable: { type: 'object' },
+  /** circlet extension: the pipeline definition the schedule runs (docs/pipeline-definitions.md). */
+  'definition-id': { type: ['string', 'null'], format: 'uuid' },
 } as const;
 
 const createBody = {
@@ -90,6 +94,7 @@ interface ScheduleBody {
   'attribution-actor'?: 'current' | 'system';
   parameters?: Record<string, unknown>;
   timetable?: Record<string, unknown>;
+  'definition-id'?: string | null;
 }
 
 // ---- bodies ----
@@ -106,6 +111,7 @@ function scheduleBody(s: Schedule, project: ProjectWithOrg, actor: User | undefi
     timetable: JSON.parse(s.timetable) as Timetable,
     'created-at': s.created_at,
     'updated-at': s.updated_at,
+    ...(s.definition_id !== null ? { 'definition-id': s.definition_id } : {}),
   };
 }
 
@@ -171,6 +177,7 @@ export function scheduleRoutes(app: FastifyInstance, deps: HttpDeps): void {
       const paramsProblem = scheduleParametersProblem(body.parameters!);
       if (paramsProblem) throw badRequest(paramsProblem);
       const timetable = checkTimetable(body.timetable);
+      const definitionId = body['definition-id'] ? (await requireDefinition(deps, project, body['definition-id'])).id : null;
       const at = now();
       const id = newId();
       const row: Schedule = {
@@ -184,6 +191,7 @@ export function scheduleRoutes(app: FastifyInstance, deps: HttpDeps): void {
         actor_user_id: req.user.id,
         next_run_at: nextRunAt(timetable, at, id),
         last_claimed_run_at: null,
+        definition_id: definitionId,
         created_at: nowIso(at),
         updated_at: nowIso(at),
       };
@@ -240,6 +248,7 @@ export function scheduleRoutes(app: FastifyInstance, deps: HttpDeps): void {
         changes.name = body.name;
       }
       if (body.description !== undefined) changes.description = body.description;
+      if (body['definition-id'] !== undefined) changes.definition_id = body['definition-id'] ? (await requireDefinition(deps, project, body['definition-id'])).id : null;
       if (body.parameters !== undefined) {
         const problem = scheduleParametersProblem(body.parameters);
         if (problem) throw badRequest(problem);

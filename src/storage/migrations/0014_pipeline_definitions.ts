@@ -3,6 +3,7 @@
 // connect an event source (the project's forge webhook) to a definition. Every existing
 // project gets the one definition it always had (`.circleci/config.yml`, with the id it was
 // answered with) and a trigger on its forge webhook for every event, so pushes build as before.
+// A schedule may name the definition it runs.
 import type { Kysely } from 'kysely';
 import { DEFAULT_CONFIG_PATH, defaultDefinitionId, defaultTriggerId } from '../../domain/definition-id.ts';
 
@@ -38,6 +39,11 @@ export async function up(db: Kysely<any>): Promise<void> {
     .execute();
   await db.schema.createIndex('pipeline_triggers_definition').on('pipeline_triggers').columns(['definition_id', 'created_at', 'id']).execute();
   await db.schema.createIndex('pipeline_triggers_project').on('pipeline_triggers').columns(['project_id']).execute();
+  // A schedule may run another definition than the default (null: `.circleci/config.yml`).
+  await db.schema
+    .alterTable('schedules')
+    .addColumn('definition_id', 'text', (c) => c.references('pipeline_definitions.id').onDelete('set null'))
+    .execute();
 
   const projects = await db
     .selectFrom('projects')

@@ -1,17 +1,19 @@
 import { expect } from 'vitest';
 import type { CaseContext, ConformanceCase } from '../harness.ts';
 import { addMember, ensureOrganization } from '../../../src/storage/organizations.ts';
-import { ensureUser } from '../../../src/storage/users.ts';
+import { createApiToken, ensureUser } from '../../../src/storage/users.ts';
 
 // createProject1: POST /project/{provider}/{organization}/{project}, CircleCI's deprecated
 // create route, under the same rules as createProject; the answer is 201 with the settings.
 const R = 'POST /api/v2/project/:provider/:organization/:project';
 
-async function circleciOrgId(ctx: CaseContext): Promise<string> {
-  const org = await ensureOrganization(ctx.server.database.db, 'circleci', 'standalone-create1');
-  const alice = await ensureUser(ctx.server.database.db, 'alice');
-  await addMember(ctx.server.database.db, org.id, alice.id, 'admin');
-  return org.id;
+/** A circleci-type organization and a token of its admin (a user of its own, so other cases' organizations stay as they are). */
+async function circleciOrg(ctx: CaseContext): Promise<{ id: string; token: string }> {
+  const db = ctx.server.database.db;
+  const org = await ensureOrganization(db, 'circleci', 'standalone-create1');
+  const admin = await ensureUser(db, 'standalone-admin');
+  await addMember(db, org.id, admin.id, 'admin');
+  return { id: org.id, token: await createApiToken(db, admin.id, 'test') };
 }
 
 export const cases: ConformanceCase[] = [
@@ -19,13 +21,13 @@ export const cases: ConformanceCase[] = [
     route: R,
     name: 'creates the named project (no body) and answers 201 with its settings',
     status: 201,
-    call: ({ token }) => ({ method: 'POST', path: '/api/v2/project/gh/acme/created-by-slug', token }),
+    call: ({ token }) => ({ method: 'POST', path: '/api/v2/project/gh/acme/created-by-create1', token }),
     expect: async (b, { server, token }) => {
       expect(b.advanced).toBeDefined();
       expect(typeof b.advanced.autocancel_builds).toBe('boolean');
-      const got = await server.call('GET', '/api/v2/project/gh/acme/created-by-slug', token);
+      const got = await server.call('GET', '/api/v2/project/gh/acme/created-by-create1', token);
       expect(got.status).toBe(200);
-      expect(got.body.vcs_info).toEqual({ vcs_url: 'https://github.com/acme/created-by-slug', provider: 'GitHub', default_branch: 'main' });
+      expect(got.body.vcs_info).toEqual({ vcs_url: 'https://github.com/acme/created-by-create1', provider: 'GitHub', default_branch: 'main' });
     },
   },
   {
@@ -50,7 +52,10 @@ export const cases: ConformanceCase[] = [
     route: R,
     name: 'a circleci organization without a repository is 405',
     status: 405,
-    call: async (ctx) => ({ method: 'POST', path: `/api/v2/project/circleci/${await circleciOrgId(ctx)}/standalone`, token: ctx.token }),
+    call: async (ctx) => {
+      const org = await circleciOrg(ctx);
+      return { method: 'POST', path: `/api/v2/project/circleci/${org.id}/standalone`, token: org.token };
+    },
     expect: (b) => expect(b.message).toMatch(/classic Github OAuth and Bitbucket projects only/),
   },
   {
