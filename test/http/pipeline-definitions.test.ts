@@ -140,6 +140,25 @@ for (const kind of databaseKinds()) {
       await server.call('PATCH', `/api/v2/projects/${projectId}/pipeline-definitions/${deployDefinition}`, token, { config_source: { file_path: '.circleci/deploy.yml' } });
     });
 
+    it("config_ref reads the definition's file at another ref than the one built", async () => {
+      const main = repo.git('rev-parse', 'HEAD');
+      repo.branch('cfg');
+      repo.commit({ '.circleci/deploy.yml': DEPLOY.replace('echo ship to', 'echo shipping from cfg to') }, 'config elsewhere');
+      repo.checkout('main');
+      const t = await server.call('POST', `/api/v2/projects/${projectId}/pipeline-definitions/${deployDefinition}/triggers`, token, {
+        event_source: { provider: 'github_app' },
+        event_preset: 'default-branch-pushes',
+        config_ref: 'cfg',
+      });
+      expect(t.status, t.text).toBe(200);
+      const res = await push('refs/heads/main', main);
+      expect(res.body.pipelines).toHaveLength(2); // the default trigger's and this one's
+      const p = (await server.call('GET', `/api/v2/pipeline/${res.body.pipelines[1].id}`, token)).body;
+      expect(p.vcs).toMatchObject({ branch: 'main', revision: main });
+      expect((await server.call('GET', `/api/v2/pipeline/${p.id}/config`, token)).body.source).toContain('echo shipping from cfg to');
+      expect((await server.call('DELETE', `/api/v2/projects/${projectId}/triggers/${t.body.id}`, token)).status).toBe(200);
+    });
+
     it("a schedule naming the definition runs its config file with the schedule's parameters", async () => {
       const timetable = { 'per-hour': 1, 'hours-of-day': [3], 'days-of-week': ['MON'] };
       const bad = await server.call('POST', `/api/v2/project/${slug}/schedule`, token, {
