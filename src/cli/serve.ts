@@ -25,10 +25,36 @@ export function resolvePort(option: number | undefined, env: NodeJS.ProcessEnv =
   }
 }
 
+/** `host:port` (IPv6 as `[::1]:9464`); a bare port listens on 127.0.0.1. */
+export function parseListen(value: string): { host: string; port: number } {
+  const m = /^(?:\[([^\]]+)\]|([^:]+))?:?(\d+)$/.exec(value.trim());
+  if (!m) throw new InvalidArgumentError('must be host:port, e.g. 127.0.0.1:9464');
+  return { host: m[1] ?? m[2] ?? '127.0.0.1', port: parsePort(m[3]!) };
+}
+
 function parseAgents(value: string): number {
   const n = /^\s*\d+\s*$/.test(value) ? Number(value) : NaN;
   if (!Number.isInteger(n) || n > 256) throw new InvalidArgumentError('must be a number of jobs (0-256)');
   return n;
+}
+
+interface ServeFlags {
+  host: string;
+  port?: number;
+  agents: number;
+  dockerOnHost?: boolean;
+  dataDir?: string;
+  databaseUrl?: string;
+  metricsToken?: string;
+  metricsListen?: { host: string; port: number };
+}
+
+function envListen(value: string): { host: string; port: number } {
+  try {
+    return parseListen(value);
+  } catch {
+    throw new Error(`invalid CIRCLET_METRICS_LISTEN '${value}': must be host:port, e.g. 127.0.0.1:9464`);
+  }
 }
 
 export function serveCommand(): Command {
@@ -37,17 +63,21 @@ export function serveCommand(): Command {
     .option('--host <host>', 'address to listen on', '127.0.0.1')
     .option('--port <port>', `port to listen on, 0 for any free port (env PORT; default ${DEFAULT_PORT})`, parsePort)
     .option('--agents <n>', 'jobs the embedded agent runs at once; 0 for no embedded agent', parseAgents, 1)
-    .option('--docker-on-host', 'let the embedded agent run docker jobs on this host, ignoring their images');
+    .option('--docker-on-host', 'let the embedded agent run docker jobs on this host, ignoring their images')
+    .option('--metrics-token <token>', 'serve GET /metrics on the main port to `Authorization: Bearer <token>` (env CIRCLET_METRICS_TOKEN)')
+    .option('--metrics-listen <host:port>', 'also serve GET /metrics on a listener of its own, e.g. 127.0.0.1:9464 (env CIRCLET_METRICS_LISTEN)', parseListen);
   addDataOptions(cmd);
   cmd.action(
-    action(async (opts: { host: string; port?: number; agents: number; dockerOnHost?: boolean; dataDir?: string; databaseUrl?: string }) => {
+    action(async (opts: ServeFlags) => {
       const port = resolvePort(opts.port);
+      const metricsToken = opts.metricsToken ?? (process.env.CIRCLET_METRICS_TOKEN || undefined);
+      const metricsListen = opts.metricsListen ?? (process.env.CIRCLET_METRICS_LISTEN ? envListen(process.env.CIRCLET_METRICS_LISTEN) : undefined);
       // A server idles most of the time: let V8 keep its heap small rather than grow it for
       // throughput (idle RSS ~95 MB instead of ~135 MB; measured by bench:startup).
       v8.setFlagsFromString('--optimize-for-size');
       // Loaded here, not at the top: `--help` and argument errors stay fast.
       const { startServer } = await import('../server/server.ts');
-      const server = await startServer({ host: opts.host, port, dataDir: opts.dataDir, databaseUrl: opts.databaseUrl, agents: opts.agents, dockerOnHost: opts.dockerOnHost });
+      const server = await startServer({ host: opts.host, port, dataDir: opts.dataDir, databaseUrl: opts.databaseUrl, agents: opts.agents, dockerOnHost: opts.dockerOnHost, metrics: { token: metricsToken, listen: metricsListen } });
       let stopping = false;
       const stop = (signal: NodeJS.Signals) => {
         if (stopping) {
@@ -77,6 +107,7 @@ export function serveCommand(): Command {
       // Readiness: the URL line is printed once the port accepts requests (and the admin
       // token, if any, exists). Tools wait for this line.
       process.stdout.write(`circlet listening on ${server.url}\n`);
+      if (server.metricsUrl) process.stdout.write(`metrics on ${server.metricsUrl}\n`);
       if (server.adminToken) {
         process.stdout.write(`admin token (saved to ${server.dataDir}/admin-token): ${server.adminToken}\n`);
       }

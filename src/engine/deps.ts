@@ -4,6 +4,7 @@ import type { OrbSource } from '../config/index.ts';
 import type { SecretBox } from '../domain/secret-box.ts';
 import type { BlobStore } from '../storage/blob-store.ts';
 import type { Database } from '../storage/db.ts';
+import type { EngineObserver } from './observer.ts';
 import type { GitMirrors } from './services/git-mirror.ts';
 
 export interface EngineDeps {
@@ -20,6 +21,8 @@ export interface EngineDeps {
   now(): Date;
   /** Emits 'tasks' when new tasks are queued and 'cancel' when a running task should stop. */
   events: EventEmitter;
+  /** Told of finished jobs and workflows and of claims (metrics); none by default. */
+  observer?: EngineObserver;
 }
 
 export function createEvents(): EventEmitter {

@@ -10,6 +10,7 @@ import type { Pipeline } from '../storage/pipelines.ts';
 import { createEvents, type EngineDeps } from './deps.ts';
 import { continuePipeline } from './pipeline/continuation.ts';
 import { approveJob, cancelJob, cancelWorkflow } from './pipeline/control.ts';
+import type { EngineObserver } from './observer.ts';
 import { triggerForgeEvent, type ForgeTrigger } from './pipeline/forge-events.ts';
 import { rerunWorkflow, type RerunOptions } from './pipeline/rerun.ts';
 import { resolveRevision, triggerPipeline, type TriggerRequest } from './pipeline/trigger.ts';
@@ -38,6 +39,8 @@ export interface EngineOptions {
   scheduleIntervalMs?: number;
   /** Outbound webhook delivery: timeout, retries, polling (defaults: DEFAULT_DELIVERY_OPTIONS). */
   webhookDelivery?: Partial<DeliveryOptions>;
+  /** Told of finished jobs and workflows and of claims (the metrics). */
+  observer?: EngineObserver;
 }
 
 export class Engine {
@@ -63,6 +66,7 @@ export class Engine {
       leaseMs: opts.leaseMs ?? 30_000,
       now: opts.now ?? (() => new Date()),
       events: createEvents(),
+      observer: opts.observer,
     };
     this.runner = new RunnerSide(this.deps);
     this.webhooks = new WebhookWorker(this.deps, { ...DEFAULT_DELIVERY_OPTIONS, ...opts.webhookDelivery });

@@ -5,6 +5,7 @@ import { BadPageToken } from '../domain/paging.ts';
 import type { HttpDeps } from './deps.ts';
 import { rejectInvalidText, rejectOutOfRangeNumbers } from './edge.ts';
 import { ApiError } from './errors.ts';
+import { metricsPlugin, type MetricsOptions } from './metrics/index.ts';
 import { guardConnections, LISTENER_LIMITS, serverOptions, type ListenerLimits } from './listener.ts';
 import { rewriteBareProjectId } from './project-access.ts';
 import { apis } from './routes.ts';
@@ -30,6 +31,8 @@ export interface AppOptions {
    * public API's schemas. Default: every API and the dashboard.
    */
   only?: readonly string[];
+  /** Time every request and serve GET /metrics (http/metrics). */
+  metrics?: MetricsOptions;
 }
 
 /** `%2F`-encoded project slugs become plain paths, and bare project ids slugs, before routing. */
@@ -197,6 +200,9 @@ export async function buildApp(deps: HttpDeps, options: AppOptions = {}): Promis
     if (await databaseAnswers(deps.database.db)) return { status: 'ok' };
     return reply.status(503).header('retry-after', RETRY_AFTER_S).send({ message: 'database unreachable' });
   });
+
+  // Hooks on the root (not a plugin scope): they time every route registered below.
+  if (options.metrics) await metricsPlugin(app, options.metrics);
 
   // Bad text and out-of-range numbers are a 400 at the edge, the same on both databases.
   app.addHook('preValidation', rejectInvalidText);

@@ -7,8 +7,10 @@ import type { FastifyBaseLogger, FastifyInstance } from 'fastify';
 import type { OrbSource } from '../config/index.ts';
 import type { SecretBox } from '../domain/secret-box.ts';
 import { Engine, type EngineOptions } from '../engine/engine.ts';
+import type { EngineObserver } from '../engine/observer.ts';
 import { GitMirrors } from '../engine/services/git-mirror.ts';
 import { buildApp } from '../http/app.ts';
+import { startMetricsListener } from '../http/metrics/index.ts';
 import { LISTENER_LIMITS, serverOptions } from '../http/listener.ts';
 import { FileBlobStore, type BlobStore } from '../storage/blob-store.ts';
 import type { Database } from '../storage/db.ts';
@@ -26,6 +28,8 @@ export interface EngineConfig {
   /** Default: files under `<dataDir>/blobs`. */
   blobs?: BlobStore;
   engine?: EngineTuning;
+  /** Told of finished jobs, workflows and claims (the instance's metrics). */
+  observer?: EngineObserver;
 }
 
 export interface InstanceConfig extends Omit<EngineConfig, 'baseUrl'> {
@@ -40,6 +44,15 @@ export interface InstanceConfig extends Omit<EngineConfig, 'baseUrl'> {
   only?: readonly string[];
   /** Adds routes of the caller's own before the app is ready (benches: a reference page). */
   extend?: (app: FastifyInstance) => void | Promise<void>;
+  /** Metrics (docs/operations.md): collected always; GET /metrics served on the main port with a token, or on a listener of its own. */
+  metrics?: MetricsConfig;
+}
+
+export interface MetricsConfig {
+  /** Bearer token a scrape presents; without it the main port serves no /metrics. */
+  token?: string;
+  /** A listener serving only /metrics (e.g. 127.0.0.1:9464), token or not. */
+  listen?: { host: string; port: number };
 }
 
 export interface Instance {
@@ -47,6 +60,8 @@ export interface Instance {
   engine: Engine;
   /** The URL clients reach it at, e.g. `http://127.0.0.1:8080`. */
   url: string;
+  /** The metrics listener's URL, when one was asked for. */
+  metricsUrl?: string;
   /** Stops the engine and the app and closes the port; the database stays open (its owner closes it). */
   close(): Promise<void>;
 }
@@ -66,6 +81,7 @@ export function createEngine(config: EngineConfig): Engine {
     blobs: config.blobs ?? new FileBlobStore(path.join(config.dataDir, 'blobs')),
     orbSource: config.orbSource,
     baseUrl: config.baseUrl,
+    observer: config.observer,
     ...config.engine,
   });
 }
@@ -99,14 +115,24 @@ export async function createInstance(config: InstanceConfig): Promise<Instance> 
       server.close(() => resolve());
       server.closeIdleConnections();
     });
-  const engine = createEngine({ ...config, baseUrl: url });
+  // A local run (only some APIs) keeps no metrics and never loads prom-client.
+  const metrics = config.only ? undefined : new (await import('../http/metrics/registry.ts')).CircletMetrics();
+  const engine = createEngine({ ...config, baseUrl: url, observer: metrics });
+  metrics?.bind(config.database, engine);
   let app: FastifyInstance | undefined;
+  let metricsListener: Awaited<ReturnType<typeof startMetricsListener>> | undefined;
   try {
-    app = await buildApp({ database: config.database, secrets: config.secrets, engine }, { logger: config.logger, server, ...(config.only ? { only: config.only } : {}) });
+    app = await buildApp(
+      { database: config.database, secrets: config.secrets, engine },
+      { logger: config.logger, server, ...(config.only ? { only: config.only } : {}), ...(metrics ? { metrics: { metrics, token: config.metrics?.token } } : {}) },
+    );
     await config.extend?.(app);
     await app.ready();
+    const listen = config.metrics?.listen;
+    if (listen && metrics) metricsListener = await startMetricsListener(metrics, listen.host, listen.port, config.metrics?.token);
   } catch (err) {
     engine.stop();
+    await metricsListener?.close();
     await app?.close().catch(() => undefined);
     await closeServer();
     throw err;
@@ -117,8 +143,10 @@ export async function createInstance(config: InstanceConfig): Promise<Instance> 
     app: running,
     engine,
     url,
+    metricsUrl: metricsListener?.url,
     async close() {
       engine.stop();
+      await metricsListener?.close();
       const closed = closeServer();
       await running.close();
       await closed;

@@ -12,7 +12,7 @@ import { createApiToken, ensureUser } from '../storage/users.ts';
 import { resolveDataLocation } from './data-dir.ts';
 import { serverOrbSource } from './orb-source.ts';
 import { startEmbeddedAgent, type EmbeddedAgent } from './embedded-agent.ts';
-import { createInstance } from './instance.ts';
+import { createInstance, type MetricsConfig } from './instance.ts';
 
 export interface ServeOptions {
   host?: string;
@@ -25,6 +25,8 @@ export interface ServeOptions {
   agents?: number;
   /** The embedded agent also runs docker jobs, on the host. */
   dockerOnHost?: boolean;
+  /** GET /metrics: its token and/or a listener of its own (docs/operations.md). */
+  metrics?: MetricsConfig;
 }
 
 export interface RunningServer {
@@ -32,6 +34,8 @@ export interface RunningServer {
   database: Database;
   engine: Engine;
   url: string;
+  /** Where the metrics listener serves /metrics, when one was asked for. */
+  metricsUrl?: string;
   dataDir: string;
   /** The admin token, when it was created by this start. */
   adminToken?: string;
@@ -77,7 +81,7 @@ export async function startServer(opts: ServeOptions = {}): Promise<RunningServe
       },
       pino.destination(2),
     );
-    const instance = await createInstance({ database, secrets, dataDir, orbSource: serverOrbSource(dataDir), host: opts.host, port: opts.port, logger });
+    const instance = await createInstance({ database, secrets, dataDir, orbSource: serverOrbSource(dataDir), host: opts.host, port: opts.port, logger, metrics: opts.metrics });
     const { app, engine, url } = instance;
     try {
       // Only once the port is ours: a start that fails to listen creates no admin token.
@@ -90,6 +94,7 @@ export async function startServer(opts: ServeOptions = {}): Promise<RunningServe
         database,
         engine,
         url,
+        metricsUrl: instance.metricsUrl,
         dataDir,
         adminToken,
         async close() {

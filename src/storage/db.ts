@@ -18,6 +18,8 @@ export interface Database {
   /** Human-readable location (file path or URL without password). */
   location: string;
   close(): Promise<void>;
+  /** The connection pool's use now (PostgreSQL; SQLite has one connection and no pool). */
+  pool?: () => { total: number; idle: number; waiting: number; max: number };
 }
 
 export function isPostgresUrl(url: string): boolean {
@@ -50,7 +52,13 @@ export function openDatabase(url: string): Database {
       /* idle client errors surface on the next query */
     });
     const db = new Kysely<Schema>({ dialect: new PostgresDialect({ pool }) });
-    return { db, dialect: 'postgres', location: url.replace(/:[^:@/]*@/, ':***@'), close: () => db.destroy() };
+    return {
+      db,
+      dialect: 'postgres',
+      location: url.replace(/:[^:@/]*@/, ':***@'),
+      close: () => db.destroy(),
+      pool: () => ({ total: pool.totalCount, idle: pool.idleCount, waiting: pool.waitingCount, max: 10 }),
+    };
   }
   const file = url.replace(/^sqlite:(\/\/)?/, '');
   if (file !== ':memory:') fs.mkdirSync(path.dirname(path.resolve(file)), { recursive: true });

@@ -24,3 +24,24 @@ export async function createRunnerToken(db: Db, name: string, resourceClass = ''
 export async function findRunnerToken(db: Db, token: string): Promise<RunnerToken | undefined> {
   return db.selectFrom('runner_tokens').selectAll().where('token_hash', '=', hashToken(token)).executeTakeFirst();
 }
+
+/** Creates a token for a self-hosted class as `createRunnerToken` does; returns its row and the plaintext (shown once). */
+export async function issueRunnerToken(db: Db, name: string, resourceClass: string): Promise<{ row: RunnerToken; token: string }> {
+  const token = generateToken();
+  const row = { id: newId(), token_hash: hashToken(token), name, resource_class: resourceClass, created_at: nowIso() };
+  await db.insertInto('runner_tokens').values(row).execute();
+  return { row, token };
+}
+
+export async function getRunnerToken(db: Db, id: string): Promise<RunnerToken | undefined> {
+  return db.selectFrom('runner_tokens').selectAll().where('id', '=', id).executeTakeFirst();
+}
+
+export async function runnerTokensOfClass(db: Db, resourceClass: string): Promise<RunnerToken[]> {
+  return db.selectFrom('runner_tokens').selectAll().where('resource_class', '=', resourceClass).orderBy('created_at').orderBy('id').execute();
+}
+
+export async function deleteRunnerToken(db: Db, id: string): Promise<boolean> {
+  const r = await db.deleteFrom('runner_tokens').where('id', '=', id).executeTakeFirst();
+  return Number(r.numDeletedRows) > 0;
+}

@@ -197,6 +197,9 @@ export interface ResourceClassesTable {
   name: string;
   organization_id: string;
   created_at: string;
+  /** UUID; the runner API v3 names classes by it. */
+  id: string;
+  description: string;
 }
 
 export interface StepsTable {
@@ -452,6 +455,7 @@ export interface Schema {
   context_restrictions: ContextRestrictionsTable;
   runner_tokens: RunnerTokensTable;
   resource_classes: ResourceClassesTable;
+  rate_limits: RateLimitsTable;
   artifacts: ArtifactsTable;
   test_results: TestResultsTable;
   caches: CachesTable;
@@ -463,4 +467,11 @@ export interface Schema {
   pipeline_definitions: PipelineDefinitionsTable;
   pipeline_triggers: PipelineTriggersTable;
   usage_exports: UsageExportsTable;
+}
+
+/** One rate-limit window per key (http/rate-limit): requests counted until `reset_at` (epoch ms). */
+export interface RateLimitsTable {
+  key: string;
+  count: number;
+  reset_at: number;
 }

@@ -6,7 +6,7 @@ import { putEnvVar } from '../../src/storage/env-vars.ts';
 import { createRunnerToken } from '../../src/storage/runner-tokens.ts';
 import type { TestDatabaseKind } from '../helpers/databases.ts';
 import { makeRepo, type TestRepo } from '../helpers/git.ts';
-import { startTestServer, type TestServer } from '../helpers/server.ts';
+import { startTestServer, type TestInstanceOptions, type TestServer } from '../helpers/server.ts';
 
 export interface StepRecord {
   index: number;
@@ -39,9 +39,9 @@ export class Harness {
   runnerToken!: string;
   private n = 0;
 
-  static async start(kind: TestDatabaseKind, opts: { leaseMs?: number } = {}): Promise<Harness> {
+  static async start(kind: TestDatabaseKind, opts: { leaseMs?: number; instance?: TestInstanceOptions } = {}): Promise<Harness> {
     const h = new Harness();
-    h.server = await startTestServer(kind, { leaseMs: opts.leaseMs ?? 30_000 });
+    h.server = await startTestServer(kind, { leaseMs: opts.leaseMs ?? 30_000 }, opts.instance);
     h.token = (await h.server.user('alice', 'acme')).token;
     h.runnerToken = await createRunnerToken(h.server.database.db, 'test agent');
     return h;

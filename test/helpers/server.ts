@@ -2,7 +2,7 @@
 import fs from 'node:fs';
 import { createSecretBox } from '../../src/domain/secret-box.ts';
 import type { Engine } from '../../src/engine/engine.ts';
-import { createInstance, type EngineTuning } from '../../src/server/instance.ts';
+import { createInstance, type EngineTuning, type InstanceConfig } from '../../src/server/instance.ts';
 import type { Database } from '../../src/storage/db.ts';
 import { addMember, ensureOrganization } from '../../src/storage/organizations.ts';
 import { createProject, type ProjectWithOrg } from '../../src/storage/projects.ts';
@@ -15,6 +15,8 @@ export interface TestServer {
   app: FastifyInstance;
   database: Database;
   url: string;
+  /** The metrics listener's URL, when the instance was given one. */
+  metricsUrl?: string;
   dataDir: string;
   secrets: ReturnType<typeof createSecretBox>;
   engine: Engine;
@@ -26,15 +28,19 @@ export interface TestServer {
   call(method: string, path: string, token?: string, body?: unknown, headers?: Record<string, string>): Promise<{ status: number; body: any; text: string; headers: Headers }>;
 }
 
-export async function startTestServer(kind: TestDatabaseKind, engineOptions: EngineTuning = {}): Promise<TestServer> {
+/** Instance settings a test may add (metrics, TLS, rate limits, proxies). */
+export type TestInstanceOptions = Partial<Omit<InstanceConfig, 'database' | 'secrets' | 'dataDir' | 'engine'>>;
+
+export async function startTestServer(kind: TestDatabaseKind, engineOptions: EngineTuning = {}, instanceOptions: TestInstanceOptions = {}): Promise<TestServer> {
   const { database, dispose } = await kind.create();
   const dataDir = tempDir('circlet-data-');
   const secrets = createSecretBox(crypto.randomBytes(32));
-  const { app, engine, url, close } = await createInstance({ database, secrets, dataDir, engine: engineOptions });
+  const { app, engine, url, close, metricsUrl } = await createInstance({ ...instanceOptions, database, secrets, dataDir, engine: engineOptions });
   return {
     app,
     database,
     url,
+    metricsUrl,
     dataDir,
     secrets,
     engine,

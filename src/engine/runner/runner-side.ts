@@ -4,6 +4,7 @@ import type { Readable } from 'node:stream';
 import type { Task } from '../../storage/jobs.ts';
 import { getTask } from '../../storage/jobs.ts';
 import type { EngineDeps } from '../deps.ts';
+import { AgentRegistry } from './agents.ts';
 import { checkoutAllowed } from './checkout-credential.ts';
 import { appendOutput, claimTask, clearDockerWaitNote, completeTask, endStep, heartbeat, LeaseLost, noteJobsWaitingForDocker, startStep, type AgentCapabilities, type TaskResult } from './claims.ts';
 import { findCache, saveArtifact, saveCache, saveTestResults, saveWorkspaceLayer, timingsFor, workspaceLayersFor, type TestCase } from './outputs.ts';
@@ -13,8 +14,12 @@ import { taskPayload, taskSecrets, type TaskPayload, type TaskSecrets } from './
 export class RunnerSide {
   /** When each agent without docker last had waiting docker jobs noted (throttle). */
   private readonly dockerNotes = new Map<string, number>();
+  /** The agents this replica has heard from (metrics, runner API v3). */
+  readonly agents: AgentRegistry;
 
-  constructor(private readonly deps: EngineDeps) {}
+  constructor(private readonly deps: EngineDeps) {
+    this.agents = new AgentRegistry(deps.now);
+  }
 
   /**
    * Long-polls for a task: claims at once when one is queued, else waits for new tasks
@@ -33,6 +38,8 @@ export class RunnerSide {
     for (;;) {
       const task = await claimTask(this.deps, agent, hash);
       if (task) {
+        this.agents.used(agent.agentId);
+        this.deps.observer?.taskClaimed(task);
         if (task.executor === 'docker') await clearDockerWaitNote(this.deps, task.job_id);
         return { task, credential };
       }

@@ -13,6 +13,7 @@ import { getProject, type ProjectWithOrg } from '../../storage/projects.ts';
 import { getWebhook, listWebhooks, type Webhook, type WebhookEvent } from '../../storage/webhooks.ts';
 import { getWorkflow, type Workflow } from '../../storage/workflows.ts';
 import type { EngineDeps } from '../deps.ts';
+import type { EngineObserver } from '../observer.ts';
 import { isTerminalJob } from '../pipeline/status.ts';
 
 /** The event the delivery worker listens to, emitted after deliveries are queued. */
@@ -118,6 +119,7 @@ export async function recordCompletions(deps: EngineDeps, trx: Db, workflowId: s
   if (!workflowFinished && jobIds.length === 0) return 0;
   const workflow = await getWorkflow(trx, workflowId);
   if (!workflow) return 0;
+  if (deps.observer) await observeCompletions(deps.observer, trx, workflow, workflowFinished, jobIds);
   const webhooks = await listWebhooks(trx, deps.secrets, workflow.project_id);
   if (webhooks.length === 0) return 0;
   const project = await getProject(trx, workflow.project_id);
@@ -148,6 +150,15 @@ export async function recordCompletions(deps: EngineDeps, trx: Db, workflowId: s
     }
   }
   return queued;
+}
+
+/** Tells the observer (metrics) of the jobs and the workflow this change finished. */
+async function observeCompletions(observer: EngineObserver, trx: Db, workflow: Workflow, workflowFinished: boolean, jobIds: readonly string[]): Promise<void> {
+  for (const id of new Set(jobIds)) {
+    const job = await getJob(trx, id);
+    if (job && isTerminalJob(job.status)) observer.jobFinished(job);
+  }
+  if (workflowFinished) observer.workflowFinished(workflow);
 }
 
 // ---- delivery ----

@@ -56,6 +56,7 @@ export function runnerRoutes(app: FastifyInstance, deps: HttpDeps): void {
         throw new ApiError(403, token.resource_class ? `This runner token serves resource class ${token.resource_class} only, not ${other}` : `This runner token serves cloud resource classes only, not ${other}; create a token for ${other}`);
       }
       const classes = token.resource_class ? [token.resource_class] : null;
+      runner.agents.seen(req.body.agent_id, token.resource_class, req.ip);
       const abort = new AbortController();
       // The response's 'close' before we answered = the agent went away (the request's own
       // 'close' has already fired once its body was read).
@@ -72,6 +73,7 @@ export function runnerRoutes(app: FastifyInstance, deps: HttpDeps): void {
 
   app.post<{ Params: { id: string }; Body: { agent_id: string } }>(`/tasks/:id/heartbeat`, { schema: { hide: true, params: taskParams, body: agentBody } }, async (req) =>
     guard(async () => {
+      runner.agents.seen(req.body.agent_id, (req as FastifyRequest & { runner: RunnerToken }).runner.resource_class, req.ip);
       const r = await runner.heartbeat(req.params.id, req.body.agent_id);
       return { cancel: r.cancel, lease_expires_at: r.leaseExpiresAt };
     }),

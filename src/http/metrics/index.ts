@@ -1,0 +1,75 @@
+// GET /metrics (Prometheus text format) and the hook that times every request. /metrics is
+// served on the main port only with a token (`Authorization: Bearer <token>`), and on a
+// listener of its own (`--metrics-listen`) with or without one (docs/operations.md).
+import crypto from 'node:crypto';
+import http from 'node:http';
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import type { CircletMetrics } from './registry.ts';
+
+export interface MetricsOptions {
+  metrics: CircletMetrics;
+  /** The bearer token a scrape must present; unset: no /metrics on the main port. */
+  token?: string;
+}
+
+const sha = (s: string) => crypto.createHash('sha256').update(s).digest();
+
+/** True when the request's `Authorization: Bearer` equals `token` (compared in constant time). */
+export function scrapeAllowed(authorization: string | undefined, token: string | undefined): boolean {
+  if (token === undefined) return true;
+  const m = /^bearer\s+(.+)$/i.exec(authorization ?? '');
+  return m !== null && crypto.timingSafeEqual(sha(m[1]!.trim()), sha(token));
+}
+
+export async function metricsPlugin(app: FastifyInstance, opts: MetricsOptions): Promise<void> {
+  const { metrics } = opts;
+  app.addHook('onResponse', async (req: FastifyRequest, reply: FastifyReply) => {
+    metrics.httpDuration.observe({ method: req.method, route: req.routeOptions.url ?? 'unmatched', status_code: String(reply.statusCode) }, reply.elapsedTime / 1000);
+  });
+  app.get('/metrics', { schema: { hide: true } }, async (req, reply) => {
+    if (opts.token === undefined) {
+      return reply.status(404).send({ message: 'Metrics are not served on this port: start circlet serve with --metrics-token or --metrics-listen (docs/operations.md)' });
+    }
+    if (!scrapeAllowed(req.headers.authorization, opts.token)) {
+      return reply.status(401).header('www-authenticate', 'Bearer realm="metrics"').send({ message: 'A metrics token is required (Authorization: Bearer <token>)' });
+    }
+    const { body, contentType } = await metrics.scrape();
+    return reply.header('content-type', contentType).header('cache-control', 'no-store').send(body);
+  });
+}
+
+/** A listener that serves only GET /metrics, for a bind address of its own (e.g. 127.0.0.1:9464). */
+export async function startMetricsListener(metrics: CircletMetrics, host: string, port: number, token?: string): Promise<{ url: string; close(): Promise<void> }> {
+  const server = http.createServer((req, res) => {
+    const path = (req.url ?? '/').split('?')[0];
+    const json = (status: number, message: string, headers: Record<string, string> = {}) => {
+      res.writeHead(status, { 'content-type': 'application/json; charset=utf-8', ...headers }).end(JSON.stringify({ message }));
+    };
+    if (path !== '/metrics') return json(404, `Route not found: ${req.method ?? 'GET'} ${path}`);
+    if (req.method !== 'GET' && req.method !== 'HEAD') return json(405, 'Only GET /metrics is served here', { allow: 'GET, HEAD' });
+    if (!scrapeAllowed(req.headers.authorization, token)) return json(401, 'A metrics token is required (Authorization: Bearer <token>)', { 'www-authenticate': 'Bearer realm="metrics"' });
+    metrics.scrape().then(
+      ({ body, contentType }) => res.writeHead(200, { 'content-type': contentType, 'cache-control': 'no-store' }).end(req.method === 'HEAD' ? undefined : body),
+      () => json(500, 'Internal server error'),
+    );
+  });
+  server.headersTimeout = 10_000;
+  server.requestTimeout = 30_000;
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(port, host, () => {
+      server.off('error', reject);
+      resolve();
+    });
+  });
+  const address = server.address();
+  const bound = typeof address === 'object' && address ? address.port : port;
+  return {
+    url: `http://${host.includes(':') ? `[${host}]` : host}:${bound}/metrics`,
+    close: () =>
+      new Promise<void>((resolve) => {
+        server.close(() => resolve());
+        server.closeAllConnections();
+      }),
+  };
+}
