@@ -28,7 +28,7 @@ const sqlSyntax = [
 ];
 
 /** The HTTP APIs: each folder of src/http is one Fastify plugin (docs/architecture.md). */
-const apis = ['v2', 'v1', 'runner', 'hooks', 'web'];
+const apis = ['v2', 'v1', 'runner', 'runner-admin', 'hooks', 'web', 'metrics'];
 
 /**
  * Inside src/http: an API never imports another API's folder, and a route file (a file

@@ -14,5 +14,6 @@ export const apis: { prefix: string; load: () => Promise<ApiPlugin> }[] = [
   { prefix: '/api/private', load: async () => (await import('./v1/index.ts')).privateApi },
   { prefix: '/api/runner/v1', load: async () => (await import('./runner/index.ts')).runnerApi },
   { prefix: '/git', load: async () => (await import('./runner/index.ts')).gitApi },
+  { prefix: '/api/v3/runner', load: async () => (await import('./runner-admin/index.ts')).runnerAdminApi },
   { prefix: '/hooks', load: async () => (await import('./hooks/index.ts')).hooksApi },
 ];
