@@ -32,6 +32,22 @@ export function parseListen(value: string): { host: string; port: number } {
   return { host: m[1] ?? m[2] ?? '127.0.0.1', port: parsePort(m[3]!) };
 }
 
+function parseCount(value: string): number {
+  const n = /^\s*\d+\s*$/.test(value) ? Number(value) : NaN;
+  if (!Number.isSafeInteger(n)) throw new InvalidArgumentError('must be a whole number (0 for none)');
+  return n;
+}
+
+function envCount(name: string): number | undefined {
+  const v = process.env[name];
+  if (v === undefined || v.trim() === '') return undefined;
+  try {
+    return parseCount(v);
+  } catch {
+    throw new Error(`invalid ${name} '${v}': must be a whole number (0 for none)`);
+  }
+}
+
 function parseAgents(value: string): number {
   const n = /^\s*\d+\s*$/.test(value) ? Number(value) : NaN;
   if (!Number.isInteger(n) || n > 256) throw new InvalidArgumentError('must be a number of jobs (0-256)');
@@ -47,6 +63,8 @@ interface ServeFlags {
   databaseUrl?: string;
   metricsToken?: string;
   metricsListen?: { host: string; port: number };
+  rateLimit?: number;
+  rateLimitIp?: number;
 }
 
 function envListen(value: string): { host: string; port: number } {
@@ -65,6 +83,8 @@ export function serveCommand(): Command {
     .option('--agents <n>', 'jobs the embedded agent runs at once; 0 for no embedded agent', parseAgents, 1)
     .option('--docker-on-host', 'let the embedded agent run docker jobs on this host, ignoring their images')
     .option('--metrics-token <token>', 'serve GET /metrics on the main port to `Authorization: Bearer <token>` (env CIRCLET_METRICS_TOKEN)')
+    .option('--rate-limit <n>', 'requests per minute one token may make; 0 for none (env CIRCLET_RATE_LIMIT; default none)', parseCount)
+    .option('--rate-limit-ip <n>', 'requests per minute one address may make without a token (env CIRCLET_RATE_LIMIT_IP; default: --rate-limit)', parseCount)
     .option('--metrics-listen <host:port>', 'also serve GET /metrics on a listener of its own, e.g. 127.0.0.1:9464 (env CIRCLET_METRICS_LISTEN)', parseListen);
   addDataOptions(cmd);
   cmd.action(
@@ -72,12 +92,15 @@ export function serveCommand(): Command {
       const port = resolvePort(opts.port);
       const metricsToken = opts.metricsToken ?? (process.env.CIRCLET_METRICS_TOKEN || undefined);
       const metricsListen = opts.metricsListen ?? (process.env.CIRCLET_METRICS_LISTEN ? envListen(process.env.CIRCLET_METRICS_LISTEN) : undefined);
+      const perToken = opts.rateLimit ?? envCount('CIRCLET_RATE_LIMIT') ?? 0;
+      const perIp = opts.rateLimitIp ?? envCount('CIRCLET_RATE_LIMIT_IP') ?? perToken;
+      const rateLimit = perToken > 0 || perIp > 0 ? { perToken, perIp } : undefined;
       // A server idles most of the time: let V8 keep its heap small rather than grow it for
       // throughput (idle RSS ~95 MB instead of ~135 MB; measured by bench:startup).
       v8.setFlagsFromString('--optimize-for-size');
       // Loaded here, not at the top: `--help` and argument errors stay fast.
       const { startServer } = await import('../server/server.ts');
-      const server = await startServer({ host: opts.host, port, dataDir: opts.dataDir, databaseUrl: opts.databaseUrl, agents: opts.agents, dockerOnHost: opts.dockerOnHost, metrics: { token: metricsToken, listen: metricsListen } });
+      const server = await startServer({ host: opts.host, port, dataDir: opts.dataDir, databaseUrl: opts.databaseUrl, agents: opts.agents, dockerOnHost: opts.dockerOnHost, metrics: { token: metricsToken, listen: metricsListen }, rateLimit });
       let stopping = false;
       const stop = (signal: NodeJS.Signals) => {
         if (stopping) {

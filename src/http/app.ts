@@ -8,6 +8,7 @@ import { ApiError } from './errors.ts';
 import { metricsPlugin, type MetricsOptions } from './metrics/index.ts';
 import { guardConnections, LISTENER_LIMITS, serverOptions, type ListenerLimits } from './listener.ts';
 import { rewriteBareProjectId } from './project-access.ts';
+import type { RateLimitOptions } from './rate-limit.ts';
 import { apis } from './routes.ts';
 import type { WebOptions } from './web/plugin.ts';
 import { isDatabaseUnavailable } from '../storage/db.ts';
@@ -33,6 +34,8 @@ export interface AppOptions {
   only?: readonly string[];
   /** Time every request and serve GET /metrics (http/metrics). */
   metrics?: MetricsOptions;
+  /** Per-token and per-address request limits (http/rate-limit.ts); none by default. */
+  rateLimit?: RateLimitOptions;
 }
 
 /** `%2F`-encoded project slugs become plain paths, and bare project ids slugs, before routing. */
@@ -178,6 +181,12 @@ export async function buildApp(deps: HttpDeps, options: AppOptions = {}): Promis
     // Only the v2 API is published: v1.1, the runner protocol and utility routes stay out.
     transform: ({ schema, url }) => ({ schema: url.startsWith('/api/v2/') ? schema : { ...schema, hide: true }, url }),
   });
+
+  // Before any route: the plugin limits the routes registered after it.
+  if (options.rateLimit) {
+    const { registerRateLimit } = await import('./rate-limit.ts');
+    await registerRateLimit(app, deps.database.db, { ...options.rateLimit, shared: options.rateLimit.shared ?? deps.database.dialect === 'postgres' });
+  }
 
   // The authenticated user; set by the token hook of each API that takes user tokens (auth.ts).
   app.decorateRequest('user', null as never);

@@ -10,6 +10,7 @@ import { Engine, type EngineOptions } from '../engine/engine.ts';
 import type { EngineObserver } from '../engine/observer.ts';
 import { GitMirrors } from '../engine/services/git-mirror.ts';
 import { buildApp } from '../http/app.ts';
+import type { RateLimitOptions } from '../http/rate-limit.ts';
 import { startMetricsListener } from '../http/metrics/index.ts';
 import { LISTENER_LIMITS, serverOptions } from '../http/listener.ts';
 import { FileBlobStore, type BlobStore } from '../storage/blob-store.ts';
@@ -46,6 +47,8 @@ export interface InstanceConfig extends Omit<EngineConfig, 'baseUrl'> {
   extend?: (app: FastifyInstance) => void | Promise<void>;
   /** Metrics (docs/operations.md): collected always; GET /metrics served on the main port with a token, or on a listener of its own. */
   metrics?: MetricsConfig;
+  /** Per-token and per-address request limits (docs/operations.md); none by default. */
+  rateLimit?: RateLimitOptions;
 }
 
 export interface MetricsConfig {
@@ -124,7 +127,13 @@ export async function createInstance(config: InstanceConfig): Promise<Instance> 
   try {
     app = await buildApp(
       { database: config.database, secrets: config.secrets, engine },
-      { logger: config.logger, server, ...(config.only ? { only: config.only } : {}), ...(metrics ? { metrics: { metrics, token: config.metrics?.token } } : {}) },
+      {
+        logger: config.logger,
+        server,
+        ...(config.only ? { only: config.only } : {}),
+        ...(metrics ? { metrics: { metrics, token: config.metrics?.token } } : {}),
+        rateLimit: config.rateLimit,
+      },
     );
     await config.extend?.(app);
     await app.ready();

@@ -5,6 +5,7 @@ import type { FastifyInstance } from 'fastify';
 import pino from 'pino';
 import { createSecretBox, loadSecretKey } from '../domain/secret-box.ts';
 import type { Engine } from '../engine/engine.ts';
+import type { RateLimitOptions } from '../http/rate-limit.ts';
 import { redactUrl } from '../http/app.ts';
 import { openAndMigrate, type Database } from '../storage/db.ts';
 import { ensureOrganization, addMember } from '../storage/organizations.ts';
@@ -27,6 +28,8 @@ export interface ServeOptions {
   dockerOnHost?: boolean;
   /** GET /metrics: its token and/or a listener of its own (docs/operations.md). */
   metrics?: MetricsConfig;
+  /** Requests per minute per token and per address without one (docs/operations.md); none by default. */
+  rateLimit?: RateLimitOptions;
 }
 
 export interface RunningServer {
@@ -81,7 +84,7 @@ export async function startServer(opts: ServeOptions = {}): Promise<RunningServe
       },
       pino.destination(2),
     );
-    const instance = await createInstance({ database, secrets, dataDir, orbSource: serverOrbSource(dataDir), host: opts.host, port: opts.port, logger, metrics: opts.metrics });
+    const instance = await createInstance({ database, secrets, dataDir, orbSource: serverOrbSource(dataDir), host: opts.host, port: opts.port, logger, metrics: opts.metrics, rateLimit: opts.rateLimit });
     const { app, engine, url } = instance;
     try {
       // Only once the port is ours: a start that fails to listen creates no admin token.
