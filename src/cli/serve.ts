@@ -1,4 +1,5 @@
 // `circlet serve`: run the server on the embedded default or a PostgreSQL database.
+import net from 'node:net';
 import v8 from 'node:v8';
 import { Command, InvalidArgumentError } from 'commander';
 import { action, addDataOptions } from './shared.ts';
@@ -65,6 +66,30 @@ interface ServeFlags {
   metricsListen?: { host: string; port: number };
   rateLimit?: number;
   rateLimitIp?: number;
+  tlsCert?: string;
+  tlsKey?: string;
+  trustProxy?: string;
+}
+
+/** `--tls-cert` and `--tls-key` (or their env vars) go together. */
+function tlsFiles(opts: ServeFlags): { certFile: string; keyFile: string } | undefined {
+  const certFile = opts.tlsCert ?? (process.env.CIRCLET_TLS_CERT || undefined);
+  const keyFile = opts.tlsKey ?? (process.env.CIRCLET_TLS_KEY || undefined);
+  if (!certFile && !keyFile) return undefined;
+  if (!certFile || !keyFile) throw new Error(`--tls-cert and --tls-key go together: ${certFile ? '--tls-key' : '--tls-cert'} is missing`);
+  return { certFile, keyFile };
+}
+
+/** `10.0.0.1, 10.0.0.0/8` → addresses; each checked as an IP address or CIDR. */
+export function parseTrustProxy(value: string): string[] {
+  const list = value.split(',').map((s) => s.trim()).filter(Boolean);
+  for (const entry of list) {
+    const [addr, bits, ...rest] = entry.split('/');
+    const ipv = net.isIP(addr ?? '');
+    const okBits = bits === undefined || (/^\d+$/.test(bits) && Number(bits) <= (ipv === 6 ? 128 : 32));
+    if (ipv === 0 || !okBits || rest.length > 0) throw new Error(`invalid --trust-proxy entry '${entry}': expected an IP address or CIDR, e.g. 10.0.0.0/8`);
+  }
+  return list;
 }
 
 function envListen(value: string): { host: string; port: number } {
@@ -82,6 +107,9 @@ export function serveCommand(): Command {
     .option('--port <port>', `port to listen on, 0 for any free port (env PORT; default ${DEFAULT_PORT})`, parsePort)
     .option('--agents <n>', 'jobs the embedded agent runs at once; 0 for no embedded agent', parseAgents, 1)
     .option('--docker-on-host', 'let the embedded agent run docker jobs on this host, ignoring their images')
+    .option('--tls-cert <file>', 'serve HTTPS with this PEM certificate (chain); needs --tls-key (env CIRCLET_TLS_CERT)')
+    .option('--tls-key <file>', 'the PEM private key of --tls-cert (env CIRCLET_TLS_KEY)')
+    .option('--trust-proxy <addresses>', 'comma-separated addresses or CIDRs of reverse proxies whose X-Forwarded-For/-Proto/-Host are believed (env CIRCLET_TRUST_PROXY; default none)')
     .option('--metrics-token <token>', 'serve GET /metrics on the main port to `Authorization: Bearer <token>` (env CIRCLET_METRICS_TOKEN)')
     .option('--rate-limit <n>', 'requests per minute one token may make; 0 for none (env CIRCLET_RATE_LIMIT; default none)', parseCount)
     .option('--rate-limit-ip <n>', 'requests per minute one address may make without a token (env CIRCLET_RATE_LIMIT_IP; default: --rate-limit)', parseCount)
@@ -95,12 +123,15 @@ export function serveCommand(): Command {
       const perToken = opts.rateLimit ?? envCount('CIRCLET_RATE_LIMIT') ?? 0;
       const perIp = opts.rateLimitIp ?? envCount('CIRCLET_RATE_LIMIT_IP') ?? perToken;
       const rateLimit = perToken > 0 || perIp > 0 ? { perToken, perIp } : undefined;
+      const tls = tlsFiles(opts);
+      const proxies = opts.trustProxy ?? process.env.CIRCLET_TRUST_PROXY;
+      const trustProxy = proxies ? parseTrustProxy(proxies) : undefined;
       // A server idles most of the time: let V8 keep its heap small rather than grow it for
       // throughput (idle RSS ~95 MB instead of ~135 MB; measured by bench:startup).
       v8.setFlagsFromString('--optimize-for-size');
       // Loaded here, not at the top: `--help` and argument errors stay fast.
       const { startServer } = await import('../server/server.ts');
-      const server = await startServer({ host: opts.host, port, dataDir: opts.dataDir, databaseUrl: opts.databaseUrl, agents: opts.agents, dockerOnHost: opts.dockerOnHost, metrics: { token: metricsToken, listen: metricsListen }, rateLimit });
+      const server = await startServer({ host: opts.host, port, dataDir: opts.dataDir, databaseUrl: opts.databaseUrl, agents: opts.agents, dockerOnHost: opts.dockerOnHost, metrics: { token: metricsToken, listen: metricsListen }, rateLimit, tls, trustProxy });
       let stopping = false;
       const stop = (signal: NodeJS.Signals) => {
         if (stopping) {

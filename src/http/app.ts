@@ -36,7 +36,15 @@ export interface AppOptions {
   metrics?: MetricsOptions;
   /** Per-token and per-address request limits (http/rate-limit.ts); none by default. */
   rateLimit?: RateLimitOptions;
+  /**
+   * The reverse proxies whose X-Forwarded-For/-Proto/-Host are believed (addresses or CIDRs,
+   * Fastify's trustProxy); none by default: the headers of anyone else are ignored.
+   */
+  trustProxy?: string[];
 }
+
+/** HSTS on every response to a request that came over TLS (here, or to a trusted proxy): a year, as browsers expect. */
+export const HSTS = 'max-age=31536000; includeSubDomains';
 
 /** `%2F`-encoded project slugs become plain paths, and bare project ids slugs, before routing. */
 export function rewriteUrl(url: string): string {
@@ -122,6 +130,11 @@ export async function buildApp(deps: HttpDeps, options: AppOptions = {}): Promis
     ajv: { customOptions: { coerceTypes: 'array', removeAdditional: false, allErrors: false } },
     routerOptions: { ignoreTrailingSlash: true },
     ...(options.server ? { serverFactory: serveOn(options.server, limits) } : {}),
+    ...(options.trustProxy && options.trustProxy.length > 0 ? { trustProxy: options.trustProxy } : {}),
+  });
+
+  app.addHook('onSend', async (req, reply) => {
+    if (req.protocol === 'https') reply.header('strict-transport-security', HSTS);
   });
 
   guardConnections(app.server, limits);

@@ -2,6 +2,7 @@
 // on its port. The only place they are wired together; the server, the test helpers and
 // the benches all build instances here.
 import http from 'node:http';
+import https from 'node:https';
 import path from 'node:path';
 import type { FastifyBaseLogger, FastifyInstance } from 'fastify';
 import type { OrbSource } from '../config/index.ts';
@@ -49,6 +50,10 @@ export interface InstanceConfig extends Omit<EngineConfig, 'baseUrl'> {
   metrics?: MetricsConfig;
   /** Per-token and per-address request limits (docs/operations.md); none by default. */
   rateLimit?: RateLimitOptions;
+  /** Serve HTTPS with this certificate chain and key (PEM). */
+  tls?: { cert: string | Buffer; key: string | Buffer };
+  /** Reverse proxies whose forwarded headers are believed (addresses or CIDRs). */
+  trustProxy?: string[];
 }
 
 export interface MetricsConfig {
@@ -70,9 +75,9 @@ export interface Instance {
 }
 
 /** The URL clients use to reach `host:port` (a wildcard address is reached on loopback). */
-export function urlFor(host: string, port: number): string {
+export function urlFor(host: string, port: number, scheme: 'http' | 'https' = 'http'): string {
   const reachable = host === '0.0.0.0' ? '127.0.0.1' : host === '::' ? '::1' : host;
-  return `http://${reachable.includes(':') ? `[${reachable}]` : reachable}:${port}`;
+  return `${scheme}://${reachable.includes(':') ? `[${reachable}]` : reachable}:${port}`;
 }
 
 /** An engine with its git mirrors and blob store under `dataDir`. */
@@ -89,9 +94,13 @@ export function createEngine(config: EngineConfig): Engine {
   });
 }
 
-/** A server with the listener limits (http/listener.ts); the app applies the timeouts again when it takes it over. */
-function httpServer(): http.Server {
-  return http.createServer(serverOptions(LISTENER_LIMITS));
+/**
+ * A server with the listener limits (http/listener.ts); the app applies the timeouts again
+ * when it takes it over. With `tls`, an HTTPS server (the same request API as http.Server).
+ */
+function httpServer(tls?: InstanceConfig['tls']): http.Server {
+  if (!tls) return http.createServer(serverOptions(LISTENER_LIMITS));
+  return https.createServer({ ...serverOptions(LISTENER_LIMITS), cert: tls.cert, key: tls.key }) as unknown as http.Server;
 }
 
 function listen(server: http.Server, host: string, port: number): Promise<number> {
@@ -111,8 +120,8 @@ function listen(server: http.Server, host: string, port: number): Promise<number
  */
 export async function createInstance(config: InstanceConfig): Promise<Instance> {
   const host = config.host ?? '127.0.0.1';
-  const server = httpServer();
-  const url = urlFor(host, await listen(server, host, config.port ?? 0));
+  const server = httpServer(config.tls);
+  const url = urlFor(host, await listen(server, host, config.port ?? 0), config.tls ? 'https' : 'http');
   const closeServer = () =>
     new Promise<void>((resolve) => {
       server.close(() => resolve());
@@ -133,6 +142,7 @@ export async function createInstance(config: InstanceConfig): Promise<Instance> 
         ...(config.only ? { only: config.only } : {}),
         ...(metrics ? { metrics: { metrics, token: config.metrics?.token } } : {}),
         rateLimit: config.rateLimit,
+        trustProxy: config.trustProxy,
       },
     );
     await config.extend?.(app);

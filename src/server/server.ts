@@ -30,6 +30,26 @@ export interface ServeOptions {
   metrics?: MetricsConfig;
   /** Requests per minute per token and per address without one (docs/operations.md); none by default. */
   rateLimit?: RateLimitOptions;
+  /** Serve HTTPS with these PEM files (docs/operations.md). */
+  tls?: { certFile: string; keyFile: string };
+  /** Reverse proxies whose X-Forwarded-* headers are believed (addresses or CIDRs). */
+  trustProxy?: string[];
+}
+
+/** The PEM files of --tls-cert/--tls-key, read now, with errors that name the file. */
+function readTls(tls: { certFile: string; keyFile: string }): { cert: Buffer; key: Buffer } {
+  const read = (file: string, what: string) => {
+    try {
+      return fs.readFileSync(file);
+    } catch (err) {
+      throw new Error(`cannot read the TLS ${what} ${file}: ${(err as NodeJS.ErrnoException).code ?? String(err)}`);
+    }
+  };
+  const cert = read(tls.certFile, 'certificate');
+  const key = read(tls.keyFile, 'key');
+  if (!cert.includes('-----BEGIN CERTIFICATE-----')) throw new Error(`the TLS certificate ${tls.certFile} is not a PEM certificate`);
+  if (!/-----BEGIN [A-Z ]*PRIVATE KEY-----/.test(key.toString('latin1'))) throw new Error(`the TLS key ${tls.keyFile} is not a PEM private key`);
+  return { cert, key };
 }
 
 export interface RunningServer {
@@ -66,6 +86,7 @@ async function bootstrapAdmin(database: Database, dataDir: string): Promise<stri
 }
 
 export async function startServer(opts: ServeOptions = {}): Promise<RunningServer> {
+  const tls = opts.tls ? readTls(opts.tls) : undefined;
   const { dataDir, databaseUrl } = resolveDataLocation(opts);
   fs.mkdirSync(dataDir, { recursive: true });
   const secrets = createSecretBox(loadSecretKey(dataDir));
@@ -84,7 +105,11 @@ export async function startServer(opts: ServeOptions = {}): Promise<RunningServe
       },
       pino.destination(2),
     );
-    const instance = await createInstance({ database, secrets, dataDir, orbSource: serverOrbSource(dataDir), host: opts.host, port: opts.port, logger, metrics: opts.metrics, rateLimit: opts.rateLimit });
+    const instance = await createInstance({ database, secrets, dataDir, orbSource: serverOrbSource(dataDir), host: opts.host, port: opts.port, logger, metrics: opts.metrics, rateLimit: opts.rateLimit, tls, trustProxy: opts.trustProxy }).catch((err: unknown) => {
+      // A certificate that does not match its key fails when the server is created.
+      if (tls && err instanceof Error && /key values mismatch|PEM|asn1|certificate/i.test(err.message)) throw new Error(`cannot serve TLS with ${opts.tls!.certFile} and ${opts.tls!.keyFile}: ${err.message}`);
+      throw err;
+    });
     const { app, engine, url } = instance;
     try {
       // Only once the port is ours: a start that fails to listen creates no admin token.

@@ -7,7 +7,7 @@ import { fileURLToPath } from 'node:url';
 export const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 const BIN = path.join(ROOT, 'bin/circlet.js');
 
-export const URL_LINE = /^circlet listening on (http:\/\/127\.0\.0\.1:(\d+))$/;
+export const URL_LINE = /^circlet listening on (https?:\/\/127\.0\.0\.1:(\d+))$/;
 export const TOKEN_RE = /^[0-9a-f]{40}$/;
 export const UUID_RE = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
 
