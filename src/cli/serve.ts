@@ -28,7 +28,7 @@ export function resolvePort(option: number | undefined, env: NodeJS.ProcessEnv =
 
 /** `host:port` (IPv6 as `[::1]:9464`); a bare port listens on 127.0.0.1. */
 export function parseListen(value: string): { host: string; port: number } {
-  const m = /^(?:\[([^\]]+)\]|([^:]+))?:?(\d+)$/.exec(value.trim());
+  const m = /^(?:(?:\[([^\]]+)\]|([^:[\]]+)):)?(\d+)$/.exec(value.trim());
   if (!m) throw new InvalidArgumentError('must be host:port, e.g. 127.0.0.1:9464');
   return { host: m[1] ?? m[2] ?? '127.0.0.1', port: parsePort(m[3]!) };
 }
@@ -111,9 +111,9 @@ export function serveCommand(): Command {
     .option('--tls-key <file>', 'the PEM private key of --tls-cert (env CIRCLET_TLS_KEY)')
     .option('--trust-proxy <addresses>', 'comma-separated addresses or CIDRs of reverse proxies whose X-Forwarded-For/-Proto/-Host are believed (env CIRCLET_TRUST_PROXY; default none)')
     .option('--metrics-token <token>', 'serve GET /metrics on the main port to `Authorization: Bearer <token>` (env CIRCLET_METRICS_TOKEN)')
+    .option('--metrics-listen <host:port>', 'also serve GET /metrics on a listener of its own, e.g. 127.0.0.1:9464 (env CIRCLET_METRICS_LISTEN)', parseListen)
     .option('--rate-limit <n>', 'requests per minute one token may make; 0 for none (env CIRCLET_RATE_LIMIT; default none)', parseCount)
-    .option('--rate-limit-ip <n>', 'requests per minute one address may make without a token (env CIRCLET_RATE_LIMIT_IP; default: --rate-limit)', parseCount)
-    .option('--metrics-listen <host:port>', 'also serve GET /metrics on a listener of its own, e.g. 127.0.0.1:9464 (env CIRCLET_METRICS_LISTEN)', parseListen);
+    .option('--rate-limit-ip <n>', 'requests per minute one address may make without a token (env CIRCLET_RATE_LIMIT_IP; default: --rate-limit)', parseCount);
   addDataOptions(cmd);
   cmd.action(
     action(async (opts: ServeFlags) => {
