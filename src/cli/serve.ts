@@ -69,6 +69,7 @@ interface ServeFlags {
   tlsCert?: string;
   tlsKey?: string;
   trustProxy?: string;
+  blobStore?: string;
 }
 
 /** `--tls-cert` and `--tls-key` (or their env vars) go together. */
@@ -113,7 +114,8 @@ export function serveCommand(): Command {
     .option('--metrics-token <token>', 'serve GET /metrics on the main port to `Authorization: Bearer <token>` (env CIRCLET_METRICS_TOKEN)')
     .option('--metrics-listen <host:port>', 'also serve GET /metrics on a listener of its own, e.g. 127.0.0.1:9464 (env CIRCLET_METRICS_LISTEN)', parseListen)
     .option('--rate-limit <n>', 'requests per minute one token may make; 0 for none (env CIRCLET_RATE_LIMIT; default none)', parseCount)
-    .option('--rate-limit-ip <n>', 'requests per minute one address may make without a token (env CIRCLET_RATE_LIMIT_IP; default: --rate-limit)', parseCount);
+    .option('--rate-limit-ip <n>', 'requests per minute one address may make without a token (env CIRCLET_RATE_LIMIT_IP; default: --rate-limit)', parseCount)
+    .option('--blob-store <kind>', 'where artifacts, caches and workspaces go: filesystem | postgres | s3 (env CIRCLET_BLOB_STORE; default: postgres on a PostgreSQL database, else filesystem)');
   addDataOptions(cmd);
   cmd.action(
     action(async (opts: ServeFlags) => {
@@ -131,7 +133,7 @@ export function serveCommand(): Command {
       v8.setFlagsFromString('--optimize-for-size');
       // Loaded here, not at the top: `--help` and argument errors stay fast.
       const { startServer } = await import('../server/server.ts');
-      const server = await startServer({ host: opts.host, port, dataDir: opts.dataDir, databaseUrl: opts.databaseUrl, agents: opts.agents, dockerOnHost: opts.dockerOnHost, metrics: { token: metricsToken, listen: metricsListen }, rateLimit, tls, trustProxy });
+      const server = await startServer({ host: opts.host, port, dataDir: opts.dataDir, databaseUrl: opts.databaseUrl, agents: opts.agents, dockerOnHost: opts.dockerOnHost, metrics: { token: metricsToken, listen: metricsListen }, rateLimit, tls, trustProxy, blobStore: opts.blobStore });
       let stopping = false;
       const stop = (signal: NodeJS.Signals) => {
         if (stopping) {

@@ -18,6 +18,7 @@ import { reapExpiredLeases } from './runner/claims.ts';
 import { clearProjectCaches } from './runner/outputs.ts';
 import { RunnerSide } from './runner/runner-side.ts';
 import type { GitMirrors, GitRefRequest, ResolvedRevision } from './services/git-mirror.ts';
+import { sweepExpiredOutputs, type SweepResult } from './services/retention.ts';
 import { runDueSchedules } from './services/scheduler.ts';
 import { USAGE_EXPORT_EVENT, UsageExportWorker } from './services/usage-export.ts';
 import { DEFAULT_DELIVERY_OPTIONS, WebhookWorker, type DeliveryOptions } from './services/webhooks.ts';
@@ -41,6 +42,8 @@ export interface EngineOptions {
   webhookDelivery?: Partial<DeliveryOptions>;
   /** Told of finished jobs and workflows and of claims (the metrics). */
   observer?: EngineObserver;
+  /** How often expired artifacts, caches and workspaces are swept, by one replica (default 10 min). */
+  sweepIntervalMs?: number;
 }
 
 export class Engine {
@@ -54,6 +57,8 @@ export class Engine {
   private scheduler?: NodeJS.Timeout;
   private readonly scheduleIntervalMs: number;
   private readonly usageExports: UsageExportWorker;
+  private sweeper?: NodeJS.Timeout;
+  private readonly sweepIntervalMs: number;
 
   constructor(opts: EngineOptions) {
     this.deps = {
@@ -72,6 +77,7 @@ export class Engine {
     this.webhooks = new WebhookWorker(this.deps, { ...DEFAULT_DELIVERY_OPTIONS, ...opts.webhookDelivery });
     this.reapIntervalMs = opts.reapIntervalMs ?? Math.max(250, Math.min(5_000, Math.floor(this.deps.leaseMs / 3)));
     this.scheduleIntervalMs = opts.scheduleIntervalMs ?? 5_000;
+    this.sweepIntervalMs = opts.sweepIntervalMs ?? 600_000;
     this.usageExports = new UsageExportWorker(this.deps);
   }
 
@@ -145,6 +151,7 @@ export class Engine {
   start(): void {
     if (this.reaper) return;
     this.startScheduler();
+    this.startSweeper();
     this.webhooks.start();
     this.usageExports.start();
     const tick = async () => {
@@ -167,6 +174,8 @@ export class Engine {
     this.reaper = undefined;
     if (this.scheduler) clearTimeout(this.scheduler);
     this.scheduler = undefined;
+    if (this.sweeper) clearTimeout(this.sweeper);
+    this.sweeper = undefined;
     this.deps.mirrors.close();
   }
 
@@ -183,5 +192,26 @@ export class Engine {
     };
     this.scheduler = setTimeout(tick, this.scheduleIntervalMs);
     this.scheduler.unref();
+  }
+
+  /** Sweeps expired job outputs now, if no replica swept this interval; for tests and the sweeper. */
+  sweepExpired(): Promise<SweepResult> {
+    return sweepExpiredOutputs(this.deps, this.sweepIntervalMs);
+  }
+
+  private startSweeper(): void {
+    const tick = async () => {
+      try {
+        await this.sweepExpired();
+      } catch {
+        /* the database or the blob store may be briefly unavailable; try again next tick */
+      }
+      if (!this.sweeper) return;
+      this.sweeper = setTimeout(tick, this.sweepIntervalMs);
+      this.sweeper.unref();
+    };
+    // The first sweep soon after start (a replica that was down catches up), then per interval.
+    this.sweeper = setTimeout(tick, Math.min(this.sweepIntervalMs, 30_000));
+    this.sweeper.unref();
   }
 }

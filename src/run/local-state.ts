@@ -98,4 +98,12 @@ export class RoutedBlobStore implements BlobStore {
   deletePrefix(prefix: string): Promise<void> {
     return this.pick(prefix).deletePrefix(prefix);
   }
+
+  delete(key: string): Promise<void> {
+    return this.pick(key).delete(key);
+  }
+
+  get description(): string {
+    return `caches: ${this.caches.description}; rest: ${this.rest.description}`;
+  }
 }

@@ -14,20 +14,21 @@ import { buildApp } from '../http/app.ts';
 import type { RateLimitOptions } from '../http/rate-limit.ts';
 import { startMetricsListener } from '../http/metrics/index.ts';
 import { LISTENER_LIMITS, serverOptions } from '../http/listener.ts';
-import { FileBlobStore, type BlobStore } from '../storage/blob-store.ts';
+import type { BlobStore } from '../storage/blob-store.ts';
+import { openBlobStore } from './blob-config.ts';
 import type { Database } from '../storage/db.ts';
 
 /** Engine settings an instance may change (lease length, clock, intervals, delivery). */
-export type EngineTuning = Partial<Pick<EngineOptions, 'leaseMs' | 'reapIntervalMs' | 'now' | 'scheduleIntervalMs' | 'webhookDelivery'>>;
+export type EngineTuning = Partial<Pick<EngineOptions, 'leaseMs' | 'reapIntervalMs' | 'now' | 'scheduleIntervalMs' | 'webhookDelivery' | 'sweepIntervalMs'>>;
 
 export interface EngineConfig {
   database: Database;
   secrets: SecretBox;
-  /** Git mirrors under `<dataDir>/mirrors`, blobs under `<dataDir>/blobs`. */
+  /** Git mirrors under `<dataDir>/mirrors`, filesystem blobs under `<dataDir>/blobs`. */
   dataDir: string;
   baseUrl: string;
   orbSource?: OrbSource;
-  /** Default: files under `<dataDir>/blobs`. */
+  /** Default: chunked rows on PostgreSQL, files under `<dataDir>/blobs` on SQLite (server/blob-config.ts). */
   blobs?: BlobStore;
   engine?: EngineTuning;
   /** Told of finished jobs, workflows and claims (the instance's metrics). */
@@ -80,13 +81,13 @@ export function urlFor(host: string, port: number, scheme: 'http' | 'https' = 'h
   return `${scheme}://${reachable.includes(':') ? `[${reachable}]` : reachable}:${port}`;
 }
 
-/** An engine with its git mirrors and blob store under `dataDir`. */
+/** An engine with its git mirrors under `dataDir` and its blob store (given, or the database's default). */
 export function createEngine(config: EngineConfig): Engine {
   return new Engine({
     database: config.database,
     secrets: config.secrets,
     mirrors: new GitMirrors(path.join(config.dataDir, 'mirrors')),
-    blobs: config.blobs ?? new FileBlobStore(path.join(config.dataDir, 'blobs')),
+    blobs: config.blobs ?? openBlobStore({}, config.database, config.dataDir),
     orbSource: config.orbSource,
     baseUrl: config.baseUrl,
     observer: config.observer,

@@ -13,6 +13,7 @@ import { createApiToken, ensureUser } from '../storage/users.ts';
 import { resolveDataLocation } from './data-dir.ts';
 import { serverOrbSource } from './orb-source.ts';
 import { startEmbeddedAgent, type EmbeddedAgent } from './embedded-agent.ts';
+import { blobConfigFromEnv, openBlobStore } from './blob-config.ts';
 import { createInstance, type MetricsConfig } from './instance.ts';
 
 export interface ServeOptions {
@@ -34,6 +35,8 @@ export interface ServeOptions {
   tls?: { certFile: string; keyFile: string };
   /** Reverse proxies whose X-Forwarded-* headers are believed (addresses or CIDRs). */
   trustProxy?: string[];
+  /** filesystem | postgres | s3 (default: CIRCLET_BLOB_STORE, else the database's; server/blob-config.ts). */
+  blobStore?: string;
 }
 
 /** The PEM files of --tls-cert/--tls-key, read now, with errors that name the file. */
@@ -105,7 +108,8 @@ export async function startServer(opts: ServeOptions = {}): Promise<RunningServe
       },
       pino.destination(2),
     );
-    const instance = await createInstance({ database, secrets, dataDir, orbSource: serverOrbSource(dataDir), host: opts.host, port: opts.port, logger, metrics: opts.metrics, rateLimit: opts.rateLimit, tls, trustProxy: opts.trustProxy }).catch((err: unknown) => {
+    const blobs = openBlobStore(blobConfigFromEnv(process.env, opts.blobStore), database, dataDir);
+    const instance = await createInstance({ database, secrets, dataDir, orbSource: serverOrbSource(dataDir), blobs, host: opts.host, port: opts.port, logger, metrics: opts.metrics, rateLimit: opts.rateLimit, tls, trustProxy: opts.trustProxy }).catch((err: unknown) => {
       // A certificate that does not match its key fails when the server is created.
       if (tls && err instanceof Error && /key values mismatch|PEM|asn1|certificate/i.test(err.message)) throw new Error(`cannot serve TLS with ${opts.tls!.certFile} and ${opts.tls!.keyFile}: ${err.message}`);
       throw err;

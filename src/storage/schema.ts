@@ -432,6 +432,50 @@ export interface UsageExportsTable {
   updated_at: string;
 }
 
+/** A blob in the database store: its chunks are `blob_chunks` rows of `upload_id`. */
+export interface BlobObjectsTable {
+  key: string;
+  upload_id: string;
+  /** bigint on PostgreSQL (the driver returns it as text). */
+  size: number | string;
+  created_at: string;
+}
+
+export interface BlobChunksTable {
+  upload_id: string;
+  n: number;
+  data: Buffer;
+  created_at: string;
+}
+
+/** Per-project retention of job outputs in days; null = the default. */
+export interface ProjectRetentionTable {
+  project_id: string;
+  artifacts_days: number | null;
+  caches_days: number | null;
+  workspaces_days: number | null;
+  updated_at: string;
+}
+
+/** A periodic duty that one replica runs per interval (claimed by moving `next_run_at`). */
+export interface SweepsTable {
+  name: string;
+  next_run_at: string;
+  last_run_at: string | null;
+  last_removed: number;
+}
+
+/** A scheduled run claimed by a replica; `pipeline_id` is set in the trigger's transaction. */
+export interface ScheduleRunsTable {
+  schedule_id: string;
+  due_at: string;
+  claim_token: string;
+  claimed_until: string;
+  attempts: number;
+  pipeline_id: string | null;
+  created_at: string;
+}
+
 export interface Schema {
   users: UsersTable;
   project_follows: ProjectFollowsTable;
@@ -467,6 +511,11 @@ export interface Schema {
   pipeline_definitions: PipelineDefinitionsTable;
   pipeline_triggers: PipelineTriggersTable;
   usage_exports: UsageExportsTable;
+  blob_objects: BlobObjectsTable;
+  blob_chunks: BlobChunksTable;
+  project_retention: ProjectRetentionTable;
+  sweeps: SweepsTable;
+  schedule_runs: ScheduleRunsTable;
 }
 
 /** One rate-limit window per key (http/rate-limit): requests counted until `reset_at` (epoch ms). */

@@ -15,6 +15,8 @@ import { isTerminalJob } from '../../engine/pipeline/status.ts';
 import { artifactUrl } from '../artifacts.ts';
 
 const PAGE = 1000;
+/** How long a presigned artifact URL stays valid: long enough to start a download, short enough not to be a share link. */
+const ARTIFACT_URL_SECONDS = 300;
 
 function offsetOf(token: string | undefined): number {
   return decodeOffsetToken(token);
@@ -52,17 +54,21 @@ export function jobOutputRoutes(app: FastifyInstance, deps: HttpDeps): void {
     },
   );
 
-  // Artifact download: token-authenticated, streamed, typed by extension; only paths the
+  // Artifact download: token-authenticated (then redirected to a presigned URL on S3), streamed, typed by extension; only paths the
   // job stored can be named, so nothing outside its artifacts is reachable.
   app.get<{ Params: { jobId: string; node: string; '*': string } }>('/output/job/:jobId/artifacts/:node/*', { schema: { hide: true } }, async (req, reply) => {
     const { job } = await requireJob(deps, req, req.params.jobId);
     const node = Number(req.params.node);
     const artifact = Number.isInteger(node) ? await getArtifact(deps.database.db, job.id, node, req.params['*']) : undefined;
     if (!artifact) throw notFound('Artifact not found');
+    const type = mime.contentType(mime.lookup(artifact.path) || 'application/octet-stream') || 'application/octet-stream';
+    // An object store that presigns serves the bytes itself: the replica only redirects.
+    const direct = await deps.engine.blobs.downloadUrl?.(artifact.blob_key, ARTIFACT_URL_SECONDS, type);
+    if (direct) return reply.redirect(direct, 302);
     const blob = await deps.engine.blobs.get(artifact.blob_key);
     if (!blob) throw notFound('Artifact not found');
     return reply
-      .header('content-type', mime.contentType(mime.lookup(artifact.path) || 'application/octet-stream') || 'application/octet-stream')
+      .header('content-type', type)
       .header('content-length', String(blob.size))
       .send(blob.body);
   });
