@@ -1,10 +1,10 @@
 // What the engine needs from the composition root.
-import { EventEmitter } from 'node:events';
 import type { OrbSource } from '../config/index.ts';
 import type { SecretBox } from '../domain/secret-box.ts';
 import type { BlobStore } from '../storage/blob-store.ts';
 import type { Database } from '../storage/db.ts';
 import type { EngineObserver } from './observer.ts';
+import { EngineEvents } from './events.ts';
 import type { GitMirrors } from './services/git-mirror.ts';
 
 export interface EngineDeps {
@@ -19,14 +19,12 @@ export interface EngineDeps {
   /** How long a claimed task's lease lasts without a heartbeat. */
   leaseMs: number;
   now(): Date;
-  /** Emits 'tasks' when new tasks are queued and 'cancel' when a running task should stop. */
-  events: EventEmitter;
+  /** 'tasks', 'cancel', 'webhooks', 'job' (events.ts); across replicas on PostgreSQL. */
+  events: EngineEvents;
   /** Told of finished jobs and workflows and of claims (metrics); none by default. */
   observer?: EngineObserver;
 }
 
-export function createEvents(): EventEmitter {
-  const e = new EventEmitter();
-  e.setMaxListeners(0);
-  return e;
+export function createEvents(): EngineEvents {
+  return new EngineEvents();
 }

@@ -8,6 +8,7 @@ import type { Database } from '../storage/db.ts';
 import type { ProjectWithOrg } from '../storage/projects.ts';
 import type { Pipeline } from '../storage/pipelines.ts';
 import { createEvents, type EngineDeps } from './deps.ts';
+import type { Watch } from './events.ts';
 import { continuePipeline } from './pipeline/continuation.ts';
 import { approveJob, cancelJob, cancelWorkflow } from './pipeline/control.ts';
 import type { EngineObserver } from './observer.ts';
@@ -142,6 +143,16 @@ export class Engine {
     return rerunWorkflow(this.deps, workflowId, opts, userId);
   }
 
+  /** Changes to a job's steps and output, from any replica (live log streams wait on it). */
+  watchJob(jobId: string): Watch {
+    return this.deps.events.watch('job', (id) => id === undefined || id === jobId);
+  }
+
+  /** Shares events with the other replicas when the database can (PostgreSQL LISTEN/NOTIFY). */
+  async connectEvents(): Promise<void> {
+    await this.deps.events.share(this.deps.database);
+  }
+
   /** Deletes a project's caches; returns how many. */
   clearCaches(projectId: string): Promise<number> {
     return clearProjectCaches(this.deps, projectId);
@@ -168,6 +179,7 @@ export class Engine {
   }
 
   stop(): void {
+    void this.deps.events.unshare();
     void this.webhooks.stop();
     this.usageExports.stop();
     if (this.reaper) clearTimeout(this.reaper);

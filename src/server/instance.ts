@@ -157,7 +157,11 @@ export async function createInstance(config: InstanceConfig): Promise<Instance> 
     await closeServer();
     throw err;
   }
-  if (config.start !== false) engine.start();
+  if (config.start !== false) {
+    // Replicas on one PostgreSQL database wake each other's waiters (engine/events.ts).
+    await engine.connectEvents().catch((err: unknown) => config.logger?.warn({ err }, 'events are not shared across replicas (LISTEN failed); waiters fall back to polling'));
+    engine.start();
+  }
   const running = app;
   return {
     app: running,

@@ -5,6 +5,7 @@ import path from 'node:path';
 import Sqlite from 'better-sqlite3';
 import { Kysely, Migrator, PostgresDialect, SqliteDialect, type MigrationProvider } from 'kysely';
 import { migrations } from './migrations/index.ts';
+import { listen, type Listener } from './notify.ts';
 import type { Schema } from './schema.ts';
 
 /** pg is loaded only when a PostgreSQL URL is opened: a SQLite server never pays for it. */
@@ -20,6 +21,8 @@ export interface Database {
   close(): Promise<void>;
   /** The connection pool's use now (PostgreSQL; SQLite has one connection and no pool). */
   pool?: () => { total: number; idle: number; waiting: number; max: number };
+  /** PostgreSQL only: listens on a channel over a connection of its own (storage/notify.ts). */
+  listen?(channel: string, onMessage: (payload: string) => void, onGap: () => void): Promise<Listener>;
 }
 
 export function isPostgresUrl(url: string): boolean {
@@ -52,12 +55,14 @@ export function openDatabase(url: string): Database {
       /* idle client errors surface on the next query */
     });
     const db = new Kysely<Schema>({ dialect: new PostgresDialect({ pool }) });
+    const Client = requirePg().Client;
     return {
       db,
       dialect: 'postgres',
       location: url.replace(/:[^:@/]*@/, ':***@'),
       close: () => db.destroy(),
       pool: () => ({ total: pool.totalCount, idle: pool.idleCount, waiting: pool.waitingCount, max: 10 }),
+      listen: (channel, onMessage, onGap) => listen(() => new Client({ connectionString: url }), channel, onMessage, onGap),
     };
   }
   const file = url.replace(/^sqlite:(\/\/)?/, '');

@@ -177,6 +177,7 @@ async function queueJob(
     });
   }
   await insertTasks(trx, tasks);
+  deps.events.noteQueued({ executor: job.executor, resource_class: job.resource_class });
   if (job.executor === 'macos' || job.executor === 'windows') {
     // Only agents on such machines advertise these executors: say why the job may wait.
     const os = job.executor === 'macos' ? 'macOS' : 'Windows';

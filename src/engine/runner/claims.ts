@@ -68,8 +68,9 @@ async function ownTask(db: Db, taskId: string, agentId: string): Promise<Task> {
 
 export async function startStep(deps: EngineDeps, taskId: string, agentId: string, step: { index: number; name: string; type: string }): Promise<void> {
   const db = deps.database.db;
-  await ownTask(db, taskId, agentId);
+  const task = await ownTask(db, taskId, agentId);
   await insertRunningStep(db, taskId, step, nowIso(deps.now()));
+  deps.events.emit('job', task.job_id);
 }
 
 /**
@@ -86,7 +87,7 @@ export const STEP_OUTPUT_CAP = 256 * 1024 * 1024;
  */
 export async function appendOutput(deps: EngineDeps, taskId: string, agentId: string, chunk: { index: number; seq: number; stream: string; data: string }): Promise<void> {
   const db = deps.database.db;
-  await ownTask(db, taskId, agentId);
+  const task = await ownTask(db, taskId, agentId);
   const step = await stepOutputSize(db, taskId, chunk.index);
   if (!step || step.truncated) return;
   // Text both databases store alike: NUL and unpaired surrogates become U+FFFD.
@@ -98,12 +99,15 @@ export async function appendOutput(deps: EngineDeps, taskId: string, agentId: st
 ` : chunk.data;
   const at = nowIso(deps.now());
   await appendStepOutput(db, { taskId, index: chunk.index, seq: chunk.seq, stream: chunk.stream === 'err' ? 'err' : 'out', data, at }, { bytes, truncated: over });
+  // Live log streams of this job, on any replica, read the new output now.
+  deps.events.emit('job', task.job_id);
 }
 
 export async function endStep(deps: EngineDeps, taskId: string, agentId: string, step: { index: number; status: string; exitCode: number | null }): Promise<void> {
   const db = deps.database.db;
-  await ownTask(db, taskId, agentId);
+  const task = await ownTask(db, taskId, agentId);
   await finishStep(db, taskId, step, nowIso(deps.now()));
+  deps.events.emit('job', task.job_id);
 }
 
 /** Records a task's result and advances its workflow. */
@@ -111,6 +115,7 @@ export async function completeTask(deps: EngineDeps, taskId: string, agentId: st
   const jobId = await finishRunningTask(deps.database.db, taskId, agentId, result, message ?? null, nowIso(deps.now()));
   if (!jobId) throw new LeaseLost('task is not running on this agent');
   await finishJobOf(deps, jobId);
+  deps.events.emit('job', jobId);
 }
 
 export async function finishJobOf(deps: EngineDeps, jobId: string): Promise<void> {

@@ -5,11 +5,17 @@ import type { Task } from '../../storage/jobs.ts';
 import { getTask } from '../../storage/jobs.ts';
 import type { EngineDeps } from '../deps.ts';
 import { AgentRegistry } from './agents.ts';
+import { agentMatches, type TaskClass } from '../events.ts';
 import { checkoutAllowed } from './checkout-credential.ts';
 import { appendOutput, claimTask, clearDockerWaitNote, completeTask, endStep, heartbeat, LeaseLost, noteJobsWaitingForDocker, startStep, type AgentCapabilities, type TaskResult } from './claims.ts';
 import { findCache, saveArtifact, saveCache, saveTestResults, saveWorkspaceLayer, timingsFor, workspaceLayersFor, type TestCase } from './outputs.ts';
 import { heldBy, newTaskCredential, type TaskHolder } from './task-credential.ts';
 import { taskPayload, taskSecrets, type TaskPayload, type TaskSecrets } from './task-payload.ts';
+
+/** With events shared across replicas a missed wake-up is rare: idle agents re-check this seldom. */
+const SHARED_POLL_MS = 5_000;
+const ABORTED = Symbol('aborted');
+const TIMEOUT = Symbol('timeout');
 
 export class RunnerSide {
   /** When each agent without docker last had waiting docker jobs noted (throttle). */
@@ -45,22 +51,25 @@ export class RunnerSide {
       }
       const left = deadline - Date.now();
       if (left <= 0 || signal?.aborted) return undefined;
-      await this.waitFor('tasks', Math.min(left, pollMs), signal);
+      // Woken by tasks of a class this agent runs (from any replica); the poll is a safety net.
+      await this.waitFor('tasks', Math.min(left, this.deps.events.shared ? Math.max(pollMs, SHARED_POLL_MS) : pollMs), signal, (classes) => !Array.isArray(classes) || classes.length === 0 || classes.some((c) => agentMatches(agent, c as TaskClass)));
     }
   }
 
-  /** Resolves on the event, after `ms`, or on abort, whichever is first. */
-  waitFor(event: 'tasks' | 'cancel', ms: number, signal?: AbortSignal): Promise<void> {
+  /** Resolves on the event (one `accept` takes, when given), after `ms`, or on abort, whichever is first. */
+  waitFor(event: 'tasks' | 'cancel' | 'job', ms: number, signal?: AbortSignal, accept?: (arg: unknown) => boolean): Promise<void> {
     return new Promise((resolve) => {
-      const done = () => {
+      const done = (arg?: unknown) => {
+        if (accept && arg !== ABORTED && arg !== TIMEOUT && !accept(arg)) return;
         clearTimeout(timer);
         this.deps.events.off(event, done);
-        signal?.removeEventListener('abort', done);
+        signal?.removeEventListener('abort', onAbort);
         resolve();
       };
-      const timer = setTimeout(done, ms);
+      const onAbort = () => done(ABORTED);
+      const timer = setTimeout(() => done(TIMEOUT), ms);
       this.deps.events.on(event, done);
-      signal?.addEventListener('abort', done);
+      signal?.addEventListener('abort', onAbort);
     });
   }
 

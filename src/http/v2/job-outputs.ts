@@ -83,35 +83,46 @@ export function jobOutputRoutes(app: FastifyInstance, deps: HttpDeps): void {
     const send = (event: string, data: unknown) => res.write(`event: ${event}\ndata: ${JSON.stringify(data)}\n\n`);
     const seen = new Map<string, { seq: number; status: string }>();
     let closed = false;
-    req.raw.on('close', () => (closed = true));
+    const abort = new AbortController();
+    req.raw.on('close', () => {
+      closed = true;
+      abort.abort();
+    });
     const db = deps.database.db;
-    while (!closed) {
-      const tasks = await tasksOfJob(db, job.id);
-      const steps = await stepsOfTasks(db, tasks.map((t) => t.id));
-      const nodeOf = new Map(tasks.map((t) => [t.id, t.node_index]));
-      for (const s of steps) {
-        const key = `${s.task_id}:${s.step_index}`;
-        let st = seen.get(key);
-        if (!st) {
-          st = { seq: -1, status: '' };
-          seen.set(key, st);
-          send('step', { node_index: nodeOf.get(s.task_id), step: s.step_index, name: s.name, status: s.status });
+    // Subscribed before the first read: a chunk stored in between wakes the next wait.
+    const changes = deps.engine.watchJob(job.id);
+    try {
+      while (!closed) {
+        const tasks = await tasksOfJob(db, job.id);
+        const steps = await stepsOfTasks(db, tasks.map((t) => t.id));
+        const nodeOf = new Map(tasks.map((t) => [t.id, t.node_index]));
+        for (const s of steps) {
+          const key = `${s.task_id}:${s.step_index}`;
+          let st = seen.get(key);
+          if (!st) {
+            st = { seq: -1, status: '' };
+            seen.set(key, st);
+            send('step', { node_index: nodeOf.get(s.task_id), step: s.step_index, name: s.name, status: s.status });
+          }
+          for (const chunk of await outputOfStep(db, s.task_id, s.step_index, st.seq)) {
+            st.seq = chunk.seq;
+            send('output', { node_index: nodeOf.get(s.task_id), step: s.step_index, type: chunk.stream, time: chunk.at, message: chunk.data });
+          }
+          if (s.status !== st.status) {
+            if (st.status !== '') send('step', { node_index: nodeOf.get(s.task_id), step: s.step_index, name: s.name, status: s.status, exit_code: s.exit_code });
+            st.status = s.status;
+          }
         }
-        for (const chunk of await outputOfStep(db, s.task_id, s.step_index, st.seq)) {
-          st.seq = chunk.seq;
-          send('output', { node_index: nodeOf.get(s.task_id), step: s.step_index, type: chunk.stream, time: chunk.at, message: chunk.data });
+        const current = await getJob(db, job.id);
+        if (!current || isTerminalJob(current.status)) {
+          send('end', { status: current?.status ?? 'unknown' });
+          break;
         }
-        if (s.status !== st.status) {
-          if (st.status !== '') send('step', { node_index: nodeOf.get(s.task_id), step: s.step_index, name: s.name, status: s.status, exit_code: s.exit_code });
-          st.status = s.status;
-        }
+        // Woken by the job's steps and output on any replica; the timeout is a safety net.
+        await changes.wait(2_000, abort.signal);
       }
-      const current = await getJob(db, job.id);
-      if (!current || isTerminalJob(current.status)) {
-        send('end', { status: current?.status ?? 'unknown' });
-        break;
-      }
-      await new Promise((r) => setTimeout(r, 250));
+    } finally {
+      changes.close();
     }
     res.end();
   });
