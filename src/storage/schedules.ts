@@ -1,7 +1,7 @@
 // Scheduled pipelines: a project's schedules, and the compare-and-set claim the scheduler
 // uses so each due run triggers once, however many replicas share the database.
 import type { Db } from './executor.ts';
-import type { SchedulesTable } from './schema.ts';
+import type { ScheduleRunsTable, SchedulesTable } from './schema.ts';
 
 export type Schedule = SchedulesTable;
 
@@ -64,4 +64,68 @@ export async function claimScheduleRun(db: Db, id: string, due: string, next: st
     .where('next_run_at', '=', due)
     .executeTakeFirst();
   return Number(res.numUpdatedRows) === 1;
+}
+
+/** A scheduled run a replica claimed: it holds it with `claim_token` until `claimed_until`. */
+export type ScheduleRun = ScheduleRunsTable;
+
+/**
+ * Claims the run due at `due` by recording it: the row's key (schedule, due time) lets exactly
+ * one scheduler insert it, and the run is on record until a pipeline is triggered for it.
+ * Then moves the schedule on to `next` (claimScheduleRun; a scheduler that lost the insert
+ * does this too, so a claimer that died here does not leave the schedule stuck on `due`).
+ * Two statements, no transaction: each is atomic, and the order keeps every run on record.
+ */
+export async function claimScheduleRunRecorded(db: Db, id: string, due: string, next: string | null, run: Omit<ScheduleRun, 'schedule_id' | 'due_at' | 'pipeline_id' | 'attempts'>): Promise<ScheduleRun | undefined> {
+  const row: ScheduleRun = { schedule_id: id, due_at: due, pipeline_id: null, attempts: 1, ...run };
+  const res = await db.insertInto('schedule_runs').values(row).onConflict((oc) => oc.columns(['schedule_id', 'due_at']).doNothing()).executeTakeFirst();
+  await claimScheduleRun(db, id, due, next);
+  return Number(res.numInsertedOrUpdatedRows ?? 0n) === 1 ? row : undefined;
+}
+
+/** Claimed runs with no pipeline whose claim lapsed (the claiming replica died), oldest first. */
+export async function lapsedScheduleRuns(db: Db, nowIso: string, maxAttempts: number, limit: number): Promise<ScheduleRun[]> {
+  return db
+    .selectFrom('schedule_runs')
+    .selectAll()
+    .where('pipeline_id', 'is', null)
+    .where('claimed_until', '<', nowIso)
+    .where('attempts', '<', maxAttempts)
+    .orderBy('due_at')
+    .limit(limit)
+    .execute();
+}
+
+/** Takes over a lapsed run: only if it is still held by `run.claim_token` and untriggered. */
+export async function reclaimScheduleRun(db: Db, run: ScheduleRun, token: string, until: string): Promise<ScheduleRun | undefined> {
+  const res = await db
+    .updateTable('schedule_runs')
+    .set({ claim_token: token, claimed_until: until, attempts: run.attempts + 1 })
+    .where('schedule_id', '=', run.schedule_id)
+    .where('due_at', '=', run.due_at)
+    .where('claim_token', '=', run.claim_token)
+    .where('pipeline_id', 'is', null)
+    .executeTakeFirst();
+  return Number(res.numUpdatedRows) === 1 ? { ...run, claim_token: token, claimed_until: until, attempts: run.attempts + 1 } : undefined;
+}
+
+/**
+ * Marks the run triggered, inside the trigger's transaction: true only for the holder of the
+ * current claim of an untriggered run, so a run is never triggered twice.
+ */
+export async function markScheduleRunTriggered(db: Db, run: Pick<ScheduleRun, 'schedule_id' | 'due_at' | 'claim_token'>, pipelineId: string): Promise<boolean> {
+  const res = await db
+    .updateTable('schedule_runs')
+    .set({ pipeline_id: pipelineId })
+    .where('schedule_id', '=', run.schedule_id)
+    .where('due_at', '=', run.due_at)
+    .where('claim_token', '=', run.claim_token)
+    .where('pipeline_id', 'is', null)
+    .executeTakeFirst();
+  return Number(res.numUpdatedRows) === 1;
+}
+
+/** Forgets triggered runs recorded before `beforeIso`. */
+export async function pruneScheduleRuns(db: Db, beforeIso: string): Promise<void> {
+  await db.deleteFrom('schedule_runs').where('pipeline_id', 'is not', null).where('created_at', '<', beforeIso).execute();
 }

@@ -1,14 +1,15 @@
 // Scheduled pipelines end to end, on a real git repository, with an injected clock: the
 // scheduler triggers each due run exactly once (also with two engines ticking concurrently on
 // one database), never at a time the timetable does not select, and once (not a burst) after
-// downtime; the pipelines carry `scheduled_pipeline` and the `pipeline.schedule.*` values.
+// downtime; a run whose claiming replica died is triggered by another once the claim lapses,
+// never twice; the pipelines carry `scheduled_pipeline` and the `pipeline.schedule.*` values.
 import fs from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createEngine } from '../../src/server/instance.ts';
-import { runDueSchedules } from '../../src/engine/services/scheduler.ts';
+import { claimDueRun, runDueSchedules, SCHEDULE_CLAIM_MS, triggerRun } from '../../src/engine/services/scheduler.ts';
 import { nextRuns, type Timetable } from '../../src/domain/timetable.ts';
 import { openAndMigrate, type Database } from '../../src/storage/db.ts';
-import { getSchedule } from '../../src/storage/schedules.ts';
+import { dueSchedules, getSchedule } from '../../src/storage/schedules.ts';
 import { databaseKinds, tempDir, type TestDatabaseKind } from '../helpers/databases.ts';
 import { makeRepo, type TestRepo } from '../helpers/git.ts';
 import { startTestServer, type TestServer } from '../helpers/server.ts';
@@ -145,6 +146,47 @@ for (const kind of databaseKinds()) {
       clock = new Date(clock.getTime() + 30 * 86_400_000);
       expect(await tick()).toBe(0);
       expect(await pipelines()).toHaveLength(4);
+    });
+
+    it('a run claimed by a replica that died before triggering it is triggered by another after the claim lapses, never twice', async () => {
+      const slug = 'gh/acme/crashy';
+      await server.project(slug, repo.dir);
+      clock = new Date('2026-12-14T05:00:00.000Z'); // a Monday
+      const timetable: Timetable = { 'per-hour': 1, 'hours-of-day': [6], 'days-of-week': ['MON'] };
+      const schedule = await createSchedule({ name: 'crashy', 'attribution-actor': 'system', parameters: { branch: 'main' }, timetable }, slug);
+      const due = nextRuns(timetable, clock, schedule.id, 1)[0]!;
+      clock = due;
+
+      // Replica "A" claims the run and dies before triggering it (it only claims here).
+      const [row] = (await dueSchedules(server.database.db, due.toISOString(), 50)).filter((d) => d.id === schedule.id);
+      const dead = (await claimDueRun(server.engine.deps, row!, clock))!;
+      expect(dead).toBeDefined();
+
+      const otherDb: Database = await openAndMigrate(url);
+      const otherDir = tempDir('circlet-replica-');
+      const other = createEngine({ database: otherDb, secrets: server.secrets, dataDir: otherDir, baseUrl: server.url, engine: { now: () => clock, scheduleIntervalMs: 3_600_000 } });
+      try {
+        // While the claim holds, nobody else triggers it.
+        clock = new Date(due.getTime() + SCHEDULE_CLAIM_MS - 1_000);
+        expect(await runDueSchedules(other.deps)).toBe(0);
+        expect(await pipelines(slug)).toHaveLength(0);
+        // Once it lapsed, one of two replicas racing takes it over, and it runs once.
+        clock = new Date(due.getTime() + SCHEDULE_CLAIM_MS + 1_000);
+        const counts = await Promise.all([runDueSchedules(other.deps), tick(), runDueSchedules(other.deps)]);
+        expect(counts.reduce((a, b) => a + b, 0)).toBe(1);
+        expect(await pipelines(slug)).toHaveLength(1);
+        // The first replica coming back to life cannot trigger it a second time.
+        expect(await triggerRun(server.engine.deps, dead)).toBe(false);
+        clock = new Date(clock.getTime() + 10 * SCHEDULE_CLAIM_MS);
+        expect(await Promise.all([tick(), runDueSchedules(other.deps)])).toEqual([0, 0]);
+        const list = await pipelines(slug);
+        expect(list).toHaveLength(1);
+        expect(list[0].trigger.type).toBe('scheduled_pipeline');
+      } finally {
+        other.stop();
+        await otherDb.close();
+        fs.rmSync(otherDir, { recursive: true, force: true });
+      }
     });
 
     it('two engines ticking concurrently on one database trigger each due run once', async () => {

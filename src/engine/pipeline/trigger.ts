@@ -40,6 +40,8 @@ export interface TriggerRequest {
   triggerParameters?: Record<string, unknown>;
   schedule?: { name: string; id: string };
   review?: { id: string; url: string };
+  /** Runs in the pipeline's transaction; throwing rolls the pipeline back (a scheduled run's claim check). */
+  guard?: (trx: Db, pipelineId: string) => Promise<void>;
 }
 
 export interface PipelineError {
@@ -151,6 +153,7 @@ export async function triggerPipeline(deps: EngineDeps, req: TriggerRequest): Pr
   let queuedTasks = 0;
   await inTransaction(db, async (trx) => {
     await insertPipeline(trx, row);
+    if (req.guard) await req.guard(trx, row.id);
     // The user who triggers a project follows it, as in CircleCI.
     if (req.actorId) await followProject(trx, req.actorId, project.id);
     queuedTasks = await startWorkflows(deps, trx, row, plans, { tag: continuationKey ? 'setup' : null, startedBy: req.actorId, continuationKey, project });
