@@ -1,5 +1,6 @@
 // YAML parsing (YAML 1.1 booleans, anchors/aliases, merge keys) and a path → line/column locator.
 import { Alias, isCollection, isMap, isNode, isPair, isScalar, isSeq, LineCounter, Pair, parseDocument, Scalar, YAMLMap, YAMLSeq, type Document, type Node } from 'yaml';
+import { fastParseYaml } from './fast-yaml.ts';
 import type { Diagnostic } from './types.ts';
 
 /** A config path as segments: `['jobs', 'build', 'steps', 2, 'run']`. */
@@ -47,8 +48,20 @@ export type Locator = (path: Path) => { line: number; column: number } | undefin
 
 const noLocator: Locator = () => undefined;
 
-/** Parses YAML text into plain data. Syntax errors become diagnostics. */
+/**
+ * Parses YAML text into plain data. Syntax errors become diagnostics. The common case takes the
+ * fast path (js-yaml, no Document kept); the Document path runs when the fast path cannot answer
+ * for the text, or, lazily, when a diagnostic needs a position.
+ */
 export function parseYaml(source: string): ParsedYaml {
+  const fast = fastParseYaml(source);
+  if (fast === undefined) return parseYamlDocument(source);
+  let locate: Locator | undefined;
+  return { value: fast.value, diagnostics: [], locate: (path) => (locate ??= parseYamlDocument(source).locate)(path) };
+}
+
+/** Parses YAML text through `yaml`'s Document (positions kept for the locator). */
+export function parseYamlDocument(source: string): ParsedYaml {
   const lineCounter = new LineCounter();
   let doc: Document.Parsed;
   try {
