@@ -107,10 +107,17 @@ const provider: MigrationProvider = { getMigrations: async () => migrations };
 /**
  * Applies pending migrations. Kysely's migrator takes a lock first (a PostgreSQL advisory
  * lock inside a transaction; SQLite's single writer), so two servers starting together
- * on one database never both migrate.
+ * on one database never both migrate. Numbers are handed out ahead of landing, so a lower
+ * number may land after a higher one has run: such a migration is applied, not refused.
  */
 export async function migrate(database: Database): Promise<void> {
-  const migrator = new Migrator({ db: database.db, provider, migrationTableName: 'circlet_migrations', migrationLockTableName: 'circlet_migrations_lock' });
+  const migrator = new Migrator({
+    db: database.db,
+    provider,
+    migrationTableName: 'circlet_migrations',
+    migrationLockTableName: 'circlet_migrations_lock',
+    allowUnorderedMigrations: true,
+  });
   const { error, results } = await migrator.migrateToLatest();
   if (error) {
     const failed = results?.find((r) => r.status === 'Error');

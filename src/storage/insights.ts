@@ -1,7 +1,9 @@
 // Insights queries: finished workflow and job runs of a window, by project, workflow name
-// and branch (the pipeline's). Every query is bounded by a created_at window and walks an
-// index on (project_id[, name], created_at), so its cost follows the window asked for, not
-// the history kept. Rows come back narrow; metrics are computed by src/engine/insights*.
+// and branch (the pipeline's). Every query is bounded by a created_at window and reads the
+// Insights copies of the runs (migration 0019: workflow and job runs with their branch, kept
+// by triggers) through a covering index on (project_id[, name], created_at): a window is one
+// contiguous index range, so its cost follows the window asked for, not the history kept.
+// Rows come back narrow; metrics are computed by src/engine/insights*.
 import type { Db } from './executor.ts';
 
 /** Workflow statuses Insights reports: finished runs (a run that never ran, `not_run`, is left out). */
@@ -31,8 +33,7 @@ export interface WorkflowRunRow {
 
 function workflowRuns(db: Db, f: WorkflowRunFilter) {
   let q = db
-    .selectFrom('workflows as w')
-    .innerJoin('pipelines as p', 'p.id', 'w.pipeline_id')
+    .selectFrom('insights_workflow_runs as w')
     .where('w.project_id', 'in', f.projectIds)
     .where('w.created_at', '>=', f.from)
     .where('w.created_at', '<', f.to)
@@ -40,17 +41,19 @@ function workflowRuns(db: Db, f: WorkflowRunFilter) {
     .where('w.stopped_at', 'is not', null)
     .where('w.tag', 'is', null);
   if (f.name !== undefined) q = q.where('w.name', '=', f.name);
-  if (f.branch !== undefined) q = q.where('p.branch', '=', f.branch);
+  if (f.branch !== undefined) q = q.where('w.branch', '=', f.branch);
   return q;
 }
+
+const WORKFLOW_RUN_COLUMNS = ['w.workflow_id as id', 'w.project_id', 'w.name', 'w.status', 'w.branch', 'w.created_at', 'w.stopped_at'] as const;
 
 /** Finished (non-setup) workflow runs created in the window, oldest first. */
 export async function finishedWorkflowRuns(db: Db, f: WorkflowRunFilter): Promise<WorkflowRunRow[]> {
   if (f.projectIds.length === 0) return [];
   const rows = await workflowRuns(db, f)
-    .select(['w.id', 'w.project_id', 'w.name', 'w.status', 'p.branch', 'w.created_at', 'w.stopped_at'])
+    .select([...WORKFLOW_RUN_COLUMNS])
     .orderBy('w.created_at')
-    .orderBy('w.id')
+    .orderBy('w.workflow_id')
     .execute();
   return rows as WorkflowRunRow[];
 }
@@ -62,25 +65,19 @@ export interface WorkflowRunPageRow extends WorkflowRunRow {
 /** A page of a workflow's finished runs, newest first, before the keyset `before`; fetches `limit + 1`. */
 export async function workflowRunPage(db: Db, f: WorkflowRunFilter, limit: number, before?: [string, string]): Promise<WorkflowRunPageRow[]> {
   let q = workflowRuns(db, f).select((eb) => [
-    'w.id',
-    'w.project_id',
-    'w.name',
-    'w.status',
-    'p.branch',
-    'w.created_at',
-    'w.stopped_at',
+    ...WORKFLOW_RUN_COLUMNS,
     eb
       .selectFrom('jobs as j')
       .select((e) => e.fn.countAll<number>().as('n'))
-      .whereRef('j.workflow_id', '=', 'w.id')
+      .whereRef('j.workflow_id', '=', 'w.workflow_id')
       .where('j.type', '=', 'approval')
       .as('approvals'),
   ]);
   if (before) {
     const [at, id] = before;
-    q = q.where((eb) => eb.or([eb('w.created_at', '<', at), eb.and([eb('w.created_at', '=', at), eb('w.id', '<', id)])]));
+    q = q.where((eb) => eb.or([eb('w.created_at', '<', at), eb.and([eb('w.created_at', '=', at), eb('w.workflow_id', '<', id)])]));
   }
-  const rows = await q.orderBy('w.created_at', 'desc').orderBy('w.id', 'desc').limit(limit + 1).execute();
+  const rows = await q.orderBy('w.created_at', 'desc').orderBy('w.workflow_id', 'desc').limit(limit + 1).execute();
   return rows.map((r) => ({ ...(r as WorkflowRunRow), approvals: Number(r.approvals ?? 0) }));
 }
 
@@ -99,23 +96,21 @@ export interface JobRunRow {
 export async function finishedJobRuns(db: Db, f: WorkflowRunFilter & { jobName?: string }): Promise<JobRunRow[]> {
   if (f.projectIds.length === 0) return [];
   let q = db
-    .selectFrom('workflows as w')
-    .innerJoin('pipelines as p', 'p.id', 'w.pipeline_id')
-    .innerJoin('jobs as j', 'j.workflow_id', 'w.id')
-    .where('w.project_id', 'in', f.projectIds)
-    .where('w.created_at', '>=', f.from)
-    .where('w.created_at', '<', f.to)
-    .where('w.tag', 'is', null)
+    .selectFrom('insights_job_runs as j')
+    .where('j.project_id', 'in', f.projectIds)
+    .where('j.workflow_created_at', '>=', f.from)
+    .where('j.workflow_created_at', '<', f.to)
+    .where('j.workflow_tag', 'is', null)
     .where('j.type', '=', 'build')
     .where('j.status', 'in', [...FINISHED_JOB_STATUSES])
     .where('j.stopped_at', 'is not', null);
-  if (f.name !== undefined) q = q.where('w.name', '=', f.name);
-  if (f.branch !== undefined) q = q.where('p.branch', '=', f.branch);
+  if (f.name !== undefined) q = q.where('j.workflow_name', '=', f.name);
+  if (f.branch !== undefined) q = q.where('j.branch', '=', f.branch);
   if (f.jobName !== undefined) q = q.where('j.name', '=', f.jobName);
   const rows = await q
-    .select(['j.id', 'j.name', 'j.status', 'p.branch', 'j.workflow_id', 'j.created_at', 'j.started_at', 'j.stopped_at'])
+    .select(['j.job_id as id', 'j.name', 'j.status', 'j.branch', 'j.workflow_id', 'j.created_at', 'j.started_at', 'j.stopped_at'])
     .orderBy('j.created_at')
-    .orderBy('j.id')
+    .orderBy('j.job_id')
     .execute();
   return rows as JobRunRow[];
 }
@@ -123,16 +118,15 @@ export async function finishedJobRuns(db: Db, f: WorkflowRunFilter & { jobName?:
 /** Branches of a project's (non-setup) workflows created since `from`, sorted, at most `limit`. */
 export async function insightsBranches(db: Db, projectId: string, from: string, workflowName: string | undefined, limit = 5000): Promise<string[]> {
   let q = db
-    .selectFrom('workflows as w')
-    .innerJoin('pipelines as p', 'p.id', 'w.pipeline_id')
-    .select('p.branch')
+    .selectFrom('insights_workflow_runs as w')
+    .select('w.branch')
     .distinct()
     .where('w.project_id', '=', projectId)
     .where('w.created_at', '>=', from)
     .where('w.tag', 'is', null)
-    .where('p.branch', 'is not', null);
+    .where('w.branch', 'is not', null);
   if (workflowName !== undefined) q = q.where('w.name', '=', workflowName);
-  const rows = await q.orderBy('p.branch').limit(limit).execute();
+  const rows = await q.orderBy('w.branch').limit(limit).execute();
   return rows.map((r) => r.branch!);
 }
 
@@ -140,7 +134,7 @@ export async function insightsBranches(db: Db, projectId: string, from: string, 
 export async function insightsWorkflowNames(db: Db, projectIds: string[], from: string): Promise<string[]> {
   if (projectIds.length === 0) return [];
   const rows = await db
-    .selectFrom('workflows')
+    .selectFrom('insights_workflow_runs')
     .select('name')
     .distinct()
     .where('project_id', 'in', projectIds)

@@ -139,6 +139,35 @@ export interface WorkflowsTable {
   stopped_at: string | null;
 }
 
+/** A copy of a workflow run for Insights (migration 0019: kept by triggers), with its pipeline's branch. */
+export interface InsightsWorkflowRunsTable {
+  workflow_id: string;
+  project_id: string;
+  name: string;
+  status: string;
+  tag: string | null;
+  branch: string | null;
+  created_at: string;
+  stopped_at: string | null;
+}
+
+/** A copy of a job run for Insights (migration 0019: kept by triggers), with its workflow's name, creation and tag and its pipeline's branch. */
+export interface InsightsJobRunsTable {
+  job_id: string;
+  workflow_id: string;
+  project_id: string;
+  workflow_name: string;
+  workflow_created_at: string;
+  workflow_tag: string | null;
+  branch: string | null;
+  name: string;
+  type: string;
+  status: string;
+  created_at: string;
+  started_at: string | null;
+  stopped_at: string | null;
+}
+
 export interface JobsTable {
   id: string;
   workflow_id: string;
@@ -502,6 +531,8 @@ export interface Schema {
   rate_limits: RateLimitsTable;
   artifacts: ArtifactsTable;
   test_results: TestResultsTable;
+  insights_workflow_runs: InsightsWorkflowRunsTable;
+  insights_job_runs: InsightsJobRunsTable;
   caches: CachesTable;
   workspace_layers: WorkspaceLayersTable;
   webhooks: WebhooksTable;
