@@ -86,7 +86,7 @@ function isPlainList(v: unknown): v is unknown[] {
 
 class Renderer {
   bailed = false;
-  /** Single-line scalar strings render the same at every (non-top-level) indent: memoized per render. */
+  /** Scalar strings rendered in this render: single-line ones by text (the same at every non-top-level indent), multi-line ones by indent and text. */
   private readonly valueMemo = new Map<string, string>();
   private readonly keyMemo = new Map<string, string>();
   private readonly topKeyMemo = new Map<string, string>();
@@ -125,11 +125,12 @@ class Renderer {
     switch (typeof v) {
       case 'string': {
         if (v === MERGE_KEY && mergeTagWritesPlain) return MERGE_KEY;
-        if (v.includes('\n')) return stringifyString(scalarOf(v), this.ctx(indent, false));
-        let s = this.valueMemo.get(v);
+        // A multi-line string (a block scalar) depends on its indent: memoized per indent.
+        const memoKey = v.includes('\n') ? `${indent}\u0000${v}` : v;
+        let s = this.valueMemo.get(memoKey);
         if (s === undefined) {
           s = stringifyString(scalarOf(v), this.ctx(indent, false));
-          this.valueMemo.set(v, s);
+          this.valueMemo.set(memoKey, s);
         }
         return s;
       }
