@@ -11,14 +11,19 @@
 // holds the same runs whether the history kept is 10% or 100% of the runs.
 // Phase 1 seeds the newest 10% and measures; phase 2 seeds the older 90% and measures again.
 // Figure: p50 (and p95) of each Insights operation through the HTTP app (Fastify inject, so
-// routing, auth and serialization count; the network does not). Target: p50 ≤ 100 ms on
-// SQLite; flat from phase 1 to phase 2. Exits 1 on a miss of the target.
+// routing, auth and serialization count; the network does not), and its CPU time per call: this
+// process's, plus on PostgreSQL the CPU of the database's server processes (read from /proc),
+// which is less sensitive to other processes on the machine than wall time. The floor, measured
+// in the same run and phase, is `GET /api/v2/me` (routing, auth and serialization alone).
+// Targets: p50 ≤ 100 ms on SQLite; flat from phase 1 to phase 2 (CPU per call grows ≤ 1.2×,
+// printed per operation at the end). Exits 1 on a miss of the p50 target.
 import crypto from 'node:crypto';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { createSecretBox } from '../src/domain/secret-box.ts';
 import type { FastifyInstance } from 'fastify';
+import { sql } from 'kysely';
 import { createInstance } from '../src/server/instance.ts';
 import { openAndMigrate, type Database } from '../src/storage/db.ts';
 import { addMember, ensureOrganization } from '../src/storage/organizations.ts';
@@ -45,6 +50,26 @@ interface Row {
   op: string;
   p50: number;
   p95: number;
+  /** CPU ms per call: this process, plus the database's server processes on PostgreSQL. */
+  cpu: number;
+}
+const FLOOR_OP = 'floor: GET /api/v2/me';
+const GROWTH_TARGET = 1.2;
+
+/** CPU ms of this process and of the given PostgreSQL server processes (utime + stime, 100 ticks/s). */
+function cpuNow(pids: number[]): number {
+  const u = process.cpuUsage();
+  let ms = (u.user + u.system) / 1000;
+  for (const pid of pids) {
+    try {
+      const stat = fs.readFileSync(`/proc/${pid}/stat`, 'utf8');
+      const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+      ms += ((Number(f[11]) + Number(f[12])) * 1000) / 100;
+    } catch {
+      /* gone, or not Linux */
+    }
+  }
+  return ms;
 }
 const results: Row[] = [];
 
@@ -182,6 +207,7 @@ function operations(): [string, string][] {
   const slug = 'gh/bench/app';
   const week = new Date(NOW - 7 * DAY).toISOString();
   return [
+    [FLOOR_OP, '/api/v2/me'],
     ['getProjectWorkflowMetrics (7d)', `/api/v2/insights/${slug}/workflows?reporting-window=last-7-days`],
     ['getProjectWorkflowMetrics (90d)', `/api/v2/insights/${slug}/workflows?reporting-window=last-90-days`],
     ['getProjectWorkflowRuns', `/api/v2/insights/${slug}/workflows/build?start-date=${week}`],
@@ -197,20 +223,53 @@ function operations(): [string, string][] {
   ];
 }
 
-async function measure(name: string, phase: string, app: FastifyInstance, token: string): Promise<void> {
+/** The server processes serving this database (PostgreSQL), whose CPU counts with the process's. */
+async function serverPids(database: Database): Promise<number[]> {
+  if (database.dialect !== 'postgres') return [];
+  const r = await sql<{ pid: number }>`select pid from pg_stat_activity where datname = current_database()`.execute(database.db);
+  return r.rows.map((x) => Number(x.pid));
+}
+
+async function measure(name: string, phase: string, app: FastifyInstance, token: string, database: Database): Promise<void> {
   for (const [op, url] of operations()) {
     const times: number[] = [];
+    let pids: number[] = [];
+    let cpu0 = 0;
     for (let i = 0; i < WARMUP + ITERATIONS; i++) {
+      if (i === WARMUP) {
+        pids = await serverPids(database);
+        cpu0 = cpuNow(pids);
+      }
       const t0 = performance.now();
       const res = await app.inject({ method: 'GET', url, headers: { 'circle-token': token } });
       const ms = performance.now() - t0;
       if (res.statusCode !== 200) throw new Error(`${op}: ${res.statusCode} ${res.body}`);
       if (i >= WARMUP) times.push(ms);
     }
+    const cpu = (cpuNow(pids) - cpu0) / ITERATIONS;
     times.sort((a, b) => a - b);
-    const row = { db: name, phase, op, p50: quantile(times, 0.5), p95: quantile(times, 0.95) };
+    const row = { db: name, phase, op, p50: quantile(times, 0.5), p95: quantile(times, 0.95), cpu };
     results.push(row);
-    console.log(`  ${phase.padEnd(12)} ${op.padEnd(38)} p50 ${row.p50.toFixed(1).padStart(7)} ms   p95 ${row.p95.toFixed(1).padStart(7)} ms`);
+    console.log(`  ${phase.padEnd(12)} ${op.padEnd(38)} p50 ${row.p50.toFixed(1).padStart(7)} ms   p95 ${row.p95.toFixed(1).padStart(7)} ms   cpu ${row.cpu.toFixed(1).padStart(7)} ms/call`);
+  }
+}
+
+/** Phase 2 ÷ phase 1 per operation (CPU per call and wall p50), beside the floor's. */
+function printGrowth(name: string): void {
+  const rows = results.filter((r) => r.db === name);
+  const phases = [...new Set(rows.map((r) => r.phase))];
+  if (phases.length < 2) return;
+  const [p1, p2] = phases as [string, string];
+  console.log(`\n  ${name}: growth from ${p1} to ${p2} (target: CPU per call ≤ ${GROWTH_TARGET}×; the floor is ${FLOOR_OP})`);
+  console.log(`  ${'operation'.padEnd(38)} ${'cpu ms'.padStart(15)} ${'cpu ×'.padStart(6)} ${'p50 ms'.padStart(15)} ${'p50 ×'.padStart(6)}`);
+  for (const a of rows.filter((r) => r.phase === p1)) {
+    const b = rows.find((r) => r.phase === p2 && r.op === a.op);
+    if (!b) continue;
+    const g = b.cpu / a.cpu;
+    const mark = a.op === FLOOR_OP ? '(floor)' : g <= GROWTH_TARGET ? '' : `> ${GROWTH_TARGET}×`;
+    console.log(
+      `  ${a.op.padEnd(38)} ${`${a.cpu.toFixed(1)} → ${b.cpu.toFixed(1)}`.padStart(15)} ${g.toFixed(2).padStart(6)} ${`${a.p50.toFixed(1)} → ${b.p50.toFixed(1)}`.padStart(15)} ${(b.p50 / a.p50).toFixed(2).padStart(6)}  ${mark}`,
+    );
   }
 }
 
@@ -231,12 +290,13 @@ async function benchDatabase(name: 'sqlite' | 'postgres', url: string): Promise<
     let t0 = performance.now();
     await seed(database, project.id, 0, PHASE1);
     console.log(`  seeded ${PHASE1} workflow runs, ${PHASE1 * JOBS} job runs in ${((performance.now() - t0) / 1000).toFixed(1)} s`);
-    await measure(name, `${PHASE1} runs`, app, token);
+    await measure(name, `${PHASE1} runs`, app, token, database);
 
     t0 = performance.now();
     await seed(database, project.id, PHASE1, RUNS);
     console.log(`  seeded ${RUNS - PHASE1} older workflow runs, ${(RUNS - PHASE1) * JOBS} job runs in ${((performance.now() - t0) / 1000).toFixed(1)} s`);
-    await measure(name, `${RUNS} runs`, app, token);
+    await measure(name, `${RUNS} runs`, app, token, database);
+    printGrowth(name);
   } finally {
     await instance.close();
     await database.close();
@@ -247,6 +307,7 @@ async function benchDatabase(name: 'sqlite' | 'postgres', url: string): Promise<
 async function main(): Promise<void> {
   console.log(`circlet insights benchmark: ${RUNS} workflow runs × ${JOBS} jobs (${RUNS * JOBS} job runs), ${PER_DAY.toFixed(1)} runs a day; ${ITERATIONS} calls per operation after ${WARMUP} warm-up`);
   console.log(`machine: ${os.cpus().length} CPUs, load average ${os.loadavg().map((l) => l.toFixed(2)).join(' ')}`);
+  process.on('exit', () => console.log(`load average at the end: ${os.loadavg().map((l) => l.toFixed(2)).join(' ')}`));
   const sqliteDir = fs.mkdtempSync(path.join(os.tmpdir(), 'circlet-bench-sqlite-'));
   try {
     if (process.env.BENCH_SKIP_SQLITE !== '1') await benchDatabase('sqlite', path.join(sqliteDir, 'circlet.db'));
