@@ -88,6 +88,7 @@ class Renderer {
   bailed = false;
   /** Scalar strings rendered in this render: single-line ones by text (the same at every non-top-level indent), multi-line ones by indent and text. */
   private readonly valueMemo = new Map<string, string>();
+  private readonly blockMemo = new Map<string, Map<string, string>>();
   private readonly keyMemo = new Map<string, string>();
   private readonly topKeyMemo = new Map<string, string>();
 
@@ -125,12 +126,17 @@ class Renderer {
     switch (typeof v) {
       case 'string': {
         if (v === MERGE_KEY && mergeTagWritesPlain) return MERGE_KEY;
-        // A multi-line string (a block scalar) depends on its indent: memoized per indent.
-        const memoKey = v.includes('\n') ? `${indent}\u0000${v}` : v;
-        let s = this.valueMemo.get(memoKey);
+        // A multi-line string (a block scalar) depends on its indent: memoized per indent (a
+        // map per indent, so the long text is not copied into a new key each time).
+        let memo = this.valueMemo;
+        if (v.includes('\n')) {
+          memo = this.blockMemo.get(indent) ?? new Map<string, string>();
+          if (memo.size === 0) this.blockMemo.set(indent, memo);
+        }
+        let s = memo.get(v);
         if (s === undefined) {
           s = stringifyString(scalarOf(v), this.ctx(indent, false));
-          this.valueMemo.set(memoKey, s);
+          memo.set(v, s);
         }
         return s;
       }
