@@ -61,16 +61,13 @@ const MAX_DEPTH = 400;
 /** Uses of one anchor the fast path handles (the Document path stops at 10,000 expansions). */
 const MAX_ALIAS_USES = 5_000;
 
-interface Frame {
-  alias: boolean;
-}
-
 /** Plain data for `source`, or undefined when the Document path must decide. */
 export function fastParseYaml(source: string): { value: unknown } | undefined {
   if (exotic.test(source)) return undefined;
   // Aliases are followed to check what `yaml` would refuse or count differently: an anchored node
   // with an alias inside (its expansions multiply, and merges re-read them), or heavy reuse.
-  const stack: Frame[] = [];
+  // Per open node (innermost last): whether an alias was read inside it.
+  const stack: boolean[] = [];
   const uses = new Map<string, number>();
   let refused = false;
   let hooked = false;
@@ -84,25 +81,22 @@ export function fastParseYaml(source: string): { value: unknown } | undefined {
             const n = (uses.get(name) ?? 0) + 1;
             uses.set(name, n);
             if (n > MAX_ALIAS_USES) refused = true;
-            const top = stack[stack.length - 1];
-            if (top) top.alias = true;
+            if (stack.length > 0) stack[stack.length - 1] = true;
           }
           return Reflect.get(target, name, receiver) as unknown;
         },
       });
     }
     if (event === 'open') {
-      stack.push({ alias: false });
+      stack.push(false);
       return;
     }
-    const frame = stack.pop();
-    if (!frame) {
+    if (stack.length === 0) {
       refused = true;
       return;
     }
-    if (!frame.alias) return;
-    const parent = stack[stack.length - 1];
-    if (parent) parent.alias = true;
+    if (!stack.pop()) return;
+    if (stack.length > 0) stack[stack.length - 1] = true;
     // An alias node's own frame has no anchor; an anchored node with an alias inside is refused.
     if (s.anchor !== null) refused = true;
   };
