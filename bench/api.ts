@@ -3,6 +3,7 @@
 //   npm run bench:api                 # 10 s per target, 64 connections
 //   BENCH_DURATION=3 npm run bench:api
 //   BENCH_PROFILE=/tmp/prof npm run bench:api   # also writes a V8 CPU profile of the circlet process
+//   BENCH_ONLY=project npm run bench:api        # only the paths containing `project`
 //
 // Seeds a fresh SQLite data dir (10,000 projects, 1,000 users), starts `circlet serve` (without
 // its embedded agent, whose job polling is not API traffic) and a bare node:http server, each
@@ -172,7 +173,7 @@ async function main(): Promise<void> {
   const children: ChildProcess[] = [];
   try {
     const { token, slug } = await seed(dataDir);
-    const paths = ['/api/v2/me', `/api/v2/project/${slug}`];
+    const paths = ['/api/v2/me', `/api/v2/project/${slug}`].filter((p) => !process.env.BENCH_ONLY || p.includes(process.env.BENCH_ONLY));
 
     const env: NodeJS.ProcessEnv = { ...process.env, CIRCLET_LOG_LEVEL: 'warn' };
     delete env.DATABASE_URL;

@@ -1,8 +1,7 @@
 // Authentication: `Circle-Token` header, HTTP Basic with the token as username, or the
 // `circle-token` query parameter; without any of them, the dashboard's session cookie.
-import type { FastifyRequest } from 'fastify';
+import type { FastifyReply, FastifyRequest } from 'fastify';
 import { TtlCache } from '../domain/ttl-cache.ts';
-import { hashToken } from '../domain/tokens.ts';
 import { userForToken, type User } from '../storage/users.ts';
 import type { HttpDeps } from './deps.ts';
 import { unauthorized } from './errors.ts';
@@ -27,13 +26,23 @@ export function tokenOf(req: FastifyRequest): string | undefined {
 }
 
 /**
- * Token hash → user, so a busy client does not cost a database query per request. Entries
- * live `ttlMs` at most: a token deleted or a user renamed elsewhere (another replica, the
- * CLI) is seen within that time. Only valid tokens are cached.
+ * Token → user, so a busy client costs neither a database query nor a hash per request.
+ * Entries live `ttlMs` at most: a token deleted or a user renamed elsewhere (another replica,
+ * the CLI) is seen within that time (docs/compatibility.md); one revoked here is forgotten at
+ * once (forgetCachedTokens). Only valid tokens are cached, in this
+ * process's memory only (the request that presents a token holds it in memory too).
  */
 export class TokenCache extends TtlCache<User> {}
 
 const caches = new WeakMap<HttpDeps, TokenCache>();
+
+function tokenCacheOf(deps: HttpDeps): TokenCache {
+  let cache = caches.get(deps);
+  if (!cache) caches.set(deps, (cache = new TokenCache()));
+  return cache;
+}
+
+type Done = (err?: Error) => void;
 
 /**
  * Forgets the cached tokens of a user whose token was just revoked here, so the revoked one
@@ -46,15 +55,12 @@ export function forgetCachedTokens(deps: HttpDeps, userId: string): void {
 /**
  * The token check of the APIs users call (v2, v1.1, private): an onRequest hook each API
  * plugin adds for its own routes. A route with `config: { public: true }` checks its own
- * credential instead (a continuation key, a presigned URL) or needs none.
+ * credential instead (a continuation key, a presigned URL) or needs none. A cached token is
+ * answered synchronously (no promise per request: this runs on every call).
  */
-export function tokenAuth(deps: HttpDeps): (req: FastifyRequest) => Promise<void> {
-  let cache = caches.get(deps);
-  if (!cache) caches.set(deps, (cache = new TokenCache()));
-  const tokens = cache;
-  return async (req) => {
-    if (req.routeOptions.config?.public === true) return;
-    const token = tokenOf(req);
+export function tokenAuth(deps: HttpDeps): (req: FastifyRequest, reply: FastifyReply, done: Done) => void {
+  const tokens = tokenCacheOf(deps);
+  const slow = async (req: FastifyRequest, token: string | undefined) => {
     if (!token) {
       // The dashboard's session cookie (with its CSRF rule) stands in for a token.
       const user = await sessionUser(deps, req);
@@ -62,13 +68,19 @@ export function tokenAuth(deps: HttpDeps): (req: FastifyRequest) => Promise<void
       req.user = user;
       return;
     }
-    const key = hashToken(token);
-    let user = tokens.get(key);
-    if (!user) {
-      user = await userForToken(deps.database.db, token);
-      if (!user) throw unauthorized('Invalid token provided.');
-      tokens.set(key, user);
-    }
+    const user = await userForToken(deps.database.db, token);
+    if (!user) throw unauthorized('Invalid token provided.');
+    tokens.set(token, user);
     req.user = user;
+  };
+  return (req, _reply, done) => {
+    if (req.routeOptions.config?.public === true) return done();
+    const token = tokenOf(req);
+    const cached = token === undefined ? undefined : tokens.get(token);
+    if (cached) {
+      req.user = cached;
+      return done();
+    }
+    slow(req, token).then(() => done(), done);
   };
 }

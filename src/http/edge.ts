@@ -3,7 +3,7 @@
 // a query or a JSON body, is a 400 naming where it is; so is a number in a path or query
 // that a 32-bit column cannot hold. Routes that take raw bodies (uploads, forge hooks that
 // verify a signature over the bytes) see only their path and query checked here.
-import type { FastifyRequest } from 'fastify';
+import type { FastifyReply, FastifyRequest } from 'fastify';
 import { MAX_INT, MIN_INT } from '../domain/numbers.ts';
 import { isValidText } from '../domain/paging.ts';
 import { badRequest } from './errors.ts';
@@ -35,8 +35,27 @@ export function invalidTextAt(value: unknown, path = '', depth = 0): string | un
 
 const WHERE = { params: 'path parameter', query: 'query parameter', body: 'body field' } as const;
 
+type Done = (err?: Error) => void;
+
+/** A check as a callback-style hook: these run on every request, without a promise each. */
+function hook(check: (req: FastifyRequest) => void) {
+  return (req: FastifyRequest, _reply: FastifyReply, done: Done): void => {
+    try {
+      check(req);
+    } catch (err) {
+      return done(err as Error);
+    }
+    done();
+  };
+}
+
 /** preValidation: invalid text anywhere in params, query or a parsed JSON body. */
-export async function rejectInvalidText(req: FastifyRequest): Promise<void> {
+export const rejectInvalidText = hook(invalidText);
+
+/** preHandler (after schema coercion): numbers in params and query fit a 32-bit integer column. */
+export const rejectOutOfRangeNumbers = hook(outOfRangeNumbers);
+
+function invalidText(req: FastifyRequest): void {
   if (!isValidText(req.url)) throw badRequest('Invalid text in the URL');
   for (const part of ['params', 'query', 'body'] as const) {
     if (part === 'body' && req.routeOptions.config?.anyBodyText === true) continue;
@@ -45,8 +64,7 @@ export async function rejectInvalidText(req: FastifyRequest): Promise<void> {
   }
 }
 
-/** preHandler (after schema coercion): numbers in params and query fit a 32-bit integer column. */
-export async function rejectOutOfRangeNumbers(req: FastifyRequest): Promise<void> {
+function outOfRangeNumbers(req: FastifyRequest): void {
   for (const part of ['params', 'query'] as const) {
     const values = req[part];
     if (!values || typeof values !== 'object') continue;

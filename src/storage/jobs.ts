@@ -1,5 +1,6 @@
 // Jobs of workflows, and their parallel runs (tasks).
 import type { Db } from './executor.ts';
+import { preparedFirst } from './prepared.ts';
 import type { JobsTable, TasksTable } from './schema.ts';
 
 export type Job = JobsTable;
@@ -9,8 +10,10 @@ export async function insertJobs(db: Db, rows: Job[]): Promise<void> {
   if (rows.length > 0) await db.insertInto('jobs').values(rows).execute();
 }
 
+const jobById = preparedFirst((db: Db, id: string) => db.selectFrom('jobs').selectAll().where('id', '=', id));
+
 export async function getJob(db: Db, id: string): Promise<Job | undefined> {
-  return db.selectFrom('jobs').selectAll().where('id', '=', id).executeTakeFirst();
+  return jobById(db, id);
 }
 
 /**
@@ -55,8 +58,10 @@ export async function insertTasks(db: Db, rows: Task[]): Promise<void> {
   if (rows.length > 0) await db.insertInto('tasks').values(rows).execute();
 }
 
+const taskById = preparedFirst((db: Db, id: string) => db.selectFrom('tasks').selectAll().where('id', '=', id));
+
 export async function getTask(db: Db, id: string): Promise<Task | undefined> {
-  return db.selectFrom('tasks').selectAll().where('id', '=', id).executeTakeFirst();
+  return taskById(db, id);
 }
 
 export async function tasksOfJob(db: Db, jobId: string): Promise<Task[]> {

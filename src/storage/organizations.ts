@@ -1,6 +1,7 @@
 // Organizations and memberships.
 import { newId, nowIso } from '../domain/clock.ts';
 import type { Db } from './executor.ts';
+import { preparedFirst } from './prepared.ts';
 import type { OrganizationsTable } from './schema.ts';
 
 export type Organization = OrganizationsTable;
@@ -33,14 +34,12 @@ export async function addMember(db: Db, organizationId: string, userId: string, 
 }
 
 /** The user's role in the organization ('admin' | 'member'), or undefined for a non-member. */
+const roleOf = preparedFirst((db: Db, organizationId: string, userId: string) =>
+  db.selectFrom('memberships').select('role').where('organization_id', '=', organizationId).where('user_id', '=', userId),
+);
+
 export async function membershipRole(db: Db, organizationId: string, userId: string): Promise<string | undefined> {
-  const row = await db
-    .selectFrom('memberships')
-    .select('role')
-    .where('organization_id', '=', organizationId)
-    .where('user_id', '=', userId)
-    .executeTakeFirst();
-  return row?.role;
+  return (await roleOf(db, organizationId, userId))?.role;
 }
 
 export async function isMember(db: Db, organizationId: string, userId: string): Promise<boolean> {

@@ -4,6 +4,7 @@ import type { ProjectSlug } from '../domain/slug.ts';
 import { inTransaction, isPostgres, type Db } from './executor.ts';
 import { insertDefaultDefinition } from './pipeline-definitions.ts';
 import type { Organization } from './organizations.ts';
+import { preparedFirst } from './prepared.ts';
 import type { ProjectsTable } from './schema.ts';
 
 export type Project = ProjectsTable;
@@ -20,33 +21,36 @@ function withOrg(db: Db) {
     .select(['organizations.name as org_name', 'organizations.vcs_type as vcs_type']);
 }
 
+const projectById = preparedFirst((db: Db, id: string) => withOrg(db).where('projects.id', '=', id));
+
 export async function getProject(db: Db, id: string): Promise<ProjectWithOrg | undefined> {
-  return withOrg(db).where('projects.id', '=', id).executeTakeFirst();
+  return projectById(db, id);
 }
 
 /** Finds the project a slug names: by org and repo names, or `circleci/<org-id>/<project-id>`. */
 export async function findProjectBySlug(db: Db, slug: ProjectSlug): Promise<ProjectWithOrg | undefined> {
-  return findProject(db, slug);
+  if (slug.vcs === 'circleci') return UUID_RE.test(slug.org) && UUID_RE.test(slug.project) ? projectByIds(db, slug.project, slug.org) : undefined;
+  return projectByNames(db, slug.vcs, slug.org, slug.project);
 }
 
 /** The project a slug names, only when `userId` is a member of its organization (one query). */
 export async function findVisibleProjectBySlug(db: Db, slug: ProjectSlug, userId: string): Promise<ProjectWithOrg | undefined> {
-  return findProject(db, slug, userId);
+  if (slug.vcs === 'circleci') return UUID_RE.test(slug.org) && UUID_RE.test(slug.project) ? visibleProjectByIds(db, slug.project, slug.org, userId) : undefined;
+  return visibleProjectByNames(db, slug.vcs, slug.org, slug.project, userId);
 }
 
-async function findProject(db: Db, slug: ProjectSlug, memberId?: string): Promise<ProjectWithOrg | undefined> {
-  let q = withOrg(db);
-  if (memberId !== undefined) {
-    q = q
-      .innerJoin('memberships', (j) => j.onRef('memberships.organization_id', '=', 'projects.organization_id'))
-      .where('memberships.user_id', '=', memberId);
-  }
-  if (slug.vcs === 'circleci') {
-    if (!UUID_RE.test(slug.org) || !UUID_RE.test(slug.project)) return undefined;
-    return q.where('projects.id', '=', slug.project).where('projects.organization_id', '=', slug.org).executeTakeFirst();
-  }
-  return q.where('organizations.vcs_type', '=', slug.vcs).where('organizations.name', '=', slug.org).where('projects.name', '=', slug.project).executeTakeFirst();
-}
+// Every API call naming a project runs one of these: prepared once (prepared.ts).
+const byIds = (q: ReturnType<typeof withOrg>, id: string, orgId: string) => q.where('projects.id', '=', id).where('projects.organization_id', '=', orgId);
+const byNames = (q: ReturnType<typeof withOrg>, vcs: string, org: string, name: string) =>
+  q.where('organizations.vcs_type', '=', vcs).where('organizations.name', '=', org).where('projects.name', '=', name);
+const visibleTo = (db: Db, userId: string) =>
+  withOrg(db)
+    .innerJoin('memberships', (j) => j.onRef('memberships.organization_id', '=', 'projects.organization_id'))
+    .where('memberships.user_id', '=', userId);
+const projectByIds = preparedFirst((db: Db, id: string, orgId: string) => byIds(withOrg(db), id, orgId));
+const projectByNames = preparedFirst((db: Db, vcs: string, org: string, name: string) => byNames(withOrg(db), vcs, org, name));
+const visibleProjectByIds = preparedFirst((db: Db, id: string, orgId: string, userId: string) => byIds(visibleTo(db, userId), id, orgId));
+const visibleProjectByNames = preparedFirst((db: Db, vcs: string, org: string, name: string, userId: string) => byNames(visibleTo(db, userId), vcs, org, name));
 
 export interface NewProject {
   name: string;

@@ -2,12 +2,15 @@
 import { newId, nowIso } from '../domain/clock.ts';
 import { generateToken, hashToken } from '../domain/tokens.ts';
 import type { Db } from './executor.ts';
+import { preparedFirst } from './prepared.ts';
 import type { UsersTable } from './schema.ts';
 
 export type User = UsersTable;
 
+const userById = preparedFirst((db: Db, id: string) => db.selectFrom('users').selectAll().where('id', '=', id));
+
 export async function getUser(db: Db, id: string): Promise<User | undefined> {
-  return db.selectFrom('users').selectAll().where('id', '=', id).executeTakeFirst();
+  return userById(db, id);
 }
 
 export async function findUserByLogin(db: Db, login: string): Promise<User | undefined> {
@@ -58,13 +61,12 @@ export async function createApiTokenRecord(db: Db, userId: string, name: string)
   return { id: row.id, name, created_at: row.created_at, token };
 }
 
+const userForTokenHash = preparedFirst((db: Db, hash: string) =>
+  db.selectFrom('api_tokens').innerJoin('users', 'users.id', 'api_tokens.user_id').selectAll('users').where('api_tokens.token_hash', '=', hash),
+);
+
 export async function userForToken(db: Db, token: string): Promise<User | undefined> {
-  return db
-    .selectFrom('api_tokens')
-    .innerJoin('users', 'users.id', 'api_tokens.user_id')
-    .selectAll('users')
-    .where('api_tokens.token_hash', '=', hashToken(token))
-    .executeTakeFirst();
+  return userForTokenHash(db, hashToken(token));
 }
 
 /** Users by id (unknown ids are left out). */

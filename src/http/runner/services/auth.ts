@@ -1,7 +1,6 @@
 // Runner-token authentication for the runner protocol (`Authorization: Bearer <token>`).
 // Valid tokens are remembered for a few seconds so each step report costs no token query.
 import type { FastifyRequest } from 'fastify';
-import { hashToken } from '../../../domain/tokens.ts';
 import { TtlCache } from '../../../domain/ttl-cache.ts';
 import type { Database } from '../../../storage/db.ts';
 import { findRunnerToken, type RunnerToken } from '../../../storage/runner-tokens.ts';
@@ -15,11 +14,11 @@ export async function runnerAuth(database: Database, req: FastifyRequest): Promi
   if (!token) throw unauthorized('A runner token is required');
   let cache = caches.get(database);
   if (!cache) caches.set(database, (cache = new TtlCache<RunnerToken>()));
-  const key = hashToken(token);
-  const cached = cache.get(key);
+  // Keyed by the token itself (memory only): no hash per step report.
+  const cached = cache.get(token);
   if (cached) return cached;
   const found = await findRunnerToken(database.db, token);
   if (!found) throw unauthorized('Invalid runner token');
-  cache.set(key, found);
+  cache.set(token, found);
   return found;
 }
