@@ -26,7 +26,7 @@ import path from 'node:path';
 import { sql } from 'kysely';
 import pg from 'pg';
 import { createSecretBox } from '../src/domain/secret-box.ts';
-import { newId, nowIso } from '../src/domain/clock.ts';
+import { nowIso } from '../src/domain/clock.ts';
 import { claimTask } from '../src/engine/runner/claims.ts';
 import type { Engine } from '../src/engine/engine.ts';
 import { createInstance } from '../src/server/instance.ts';
@@ -37,6 +37,7 @@ import { createRunnerToken } from '../src/storage/runner-tokens.ts';
 import { createApiToken, ensureUser } from '../src/storage/users.ts';
 import { execFileSync } from 'node:child_process';
 import { benchPostgresUrl, cpuMs, loadAverage, withFreshPostgres } from './lib.ts';
+import { seedTasks } from './claim-seed.ts';
 
 const ITERATIONS = Number(process.env.BENCH_ITERATIONS ?? 30);
 const PIPELINE_RUNS = Number(process.env.BENCH_PIPELINE_RUNS ?? 5);
@@ -199,35 +200,6 @@ async function benchDatabase(name: 'sqlite' | 'postgres', url: string, repoDir: 
   }
 }
 
-/** Queues `count` tasks spread over workflows of 4 jobs × 2 runs, straight into the tables. */
-async function seedTasks(database: Database, count: number): Promise<void> {
-  const project = (await database.db.selectFrom('projects').select('id').executeTakeFirstOrThrow()).id;
-  const pipeline = (await database.db.selectFrom('pipelines').select('id').executeTakeFirstOrThrow()).id;
-  const now = nowIso();
-  const perWorkflow = 8;
-  for (let done = 0; done < count; ) {
-    const workflows = [];
-    const jobs = [];
-    const tasks = [];
-    for (let w = 0; w < 50 && done < count; w++) {
-      const wid = newId();
-      workflows.push({ id: wid, pipeline_id: pipeline, project_id: project, name: 'seed', status: 'running', tag: null, started_by: newId(), canceled_by: null, errored_by: null, rerun_of: null, created_at: now, stopped_at: null });
-      for (let j = 0; j < perWorkflow / 2 && done < count; j++) {
-        const jid = newId();
-        jobs.push({ id: jid, workflow_id: wid, pipeline_id: pipeline, project_id: project, name: `s${j}`, type: 'build', status: 'queued', number: null, requires: '[]', config: '{}', contexts: '[]', executor: 'machine', resource_class: 'medium', parallelism: 2, approval_request_id: null, approved_by: null, canceled_by: null, messages: '[]', created_at: now, queued_at: now, started_at: null, stopped_at: null });
-        for (let k = 0; k < 2 && done < count; k++, done++) {
-          tasks.push({ id: newId(), job_id: jid, node_index: k, status: 'queued', resource_class: 'medium', executor: 'machine', agent_id: null, lease_expires_at: null, cancel_requested: 0, queued_at: now, started_at: null, stopped_at: null, message: null });
-        }
-      }
-    }
-    await database.db.insertInto('workflows').values(workflows).execute();
-    await database.db.insertInto('jobs').values(jobs).execute();
-    await database.db.insertInto('tasks').values(tasks).execute();
-  }
-  // A running server's tables have planner statistics (autovacuum); a freshly seeded one not yet.
-  await sql`analyze`.execute(database.db);
-}
-
 async function claimThroughput(engine: Engine, database: Database, url: string, base: string, runnerToken: string, floor: number): Promise<void> {
   const dupCheck = (ids: string[]) => ids.length - new Set(ids).size;
 
@@ -266,9 +238,9 @@ async function claimThroughput(engine: Engine, database: Database, url: string, 
   await Promise.all(
     Array.from({ length: CLAIMERS }, async (_, i) => {
       for (;;) {
-        const task = await claimTask(engine.deps, { agentId: `engine-${i}`, executors: ['machine'], resourceClasses: null, runnerTokenId: 'bench' }, 'bench');
-        if (!task) return;
-        engineIds.push(task.id);
+        const claimed = await claimTask(engine.deps, { agentId: `engine-${i}`, executors: ['machine'], resourceClasses: null, runnerTokenId: 'bench' }, 'bench');
+        if (!claimed) return;
+        engineIds.push(claimed.task.id);
       }
     }),
   );

@@ -17,6 +17,7 @@ import {
   setJobMessages,
   setJobMessagesUnlessNoted,
   stepOutputSize,
+  type ClaimedTask,
 } from '../../storage/tasks.ts';
 import { advanceWorkflow } from '../pipeline/advance.ts';
 import type { EngineDeps } from '../deps.ts';
@@ -45,7 +46,7 @@ function leaseUntil(deps: EngineDeps): string {
  * Claims the oldest queued task this agent can run, or returns undefined. A task is never
  * given to two agents (see claimQueuedTask).
  */
-export async function claimTask(deps: EngineDeps, agent: AgentCapabilities, credentialHash: string): Promise<Task | undefined> {
+export async function claimTask(deps: EngineDeps, agent: AgentCapabilities, credentialHash: string): Promise<ClaimedTask | undefined> {
   return claimQueuedTask(deps.database.db, agent, nowIso(deps.now()), leaseUntil(deps), { runnerTokenId: agent.runnerTokenId, credentialHash });
 }
 

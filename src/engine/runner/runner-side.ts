@@ -3,6 +3,7 @@
 import type { Readable } from 'node:stream';
 import type { Task } from '../../storage/jobs.ts';
 import { getTask } from '../../storage/jobs.ts';
+import type { ClaimedTask } from '../../storage/tasks.ts';
 import type { EngineDeps } from '../deps.ts';
 import { AgentRegistry } from './agents.ts';
 import { agentMatches, type TaskClass } from '../events.ts';
@@ -32,7 +33,7 @@ export class RunnerSide {
    * (signalled in-process, and re-checked every `pollMs` for other replicas) up to `waitMs`.
    * A claimed task comes with its task credential (shown here only; see task-credential.ts).
    */
-  async claim(agent: AgentCapabilities, waitMs: number, signal?: AbortSignal, pollMs = 500): Promise<{ task: Task; credential: string } | undefined> {
+  async claim(agent: AgentCapabilities, waitMs: number, signal?: AbortSignal, pollMs = 500): Promise<(ClaimedTask & { credential: string }) | undefined> {
     const { credential, hash } = newTaskCredential();
     const deadline = Date.now() + waitMs;
     const last = this.dockerNotes.get(agent.agentId) ?? 0;
@@ -42,12 +43,12 @@ export class RunnerSide {
       await noteJobsWaitingForDocker(this.deps, agent).catch(() => 0);
     }
     for (;;) {
-      const task = await claimTask(this.deps, agent, hash);
-      if (task) {
+      const claimed = await claimTask(this.deps, agent, hash);
+      if (claimed) {
         this.agents.used(agent.agentId);
-        this.deps.observer?.taskClaimed(task);
-        if (task.executor === 'docker') await clearDockerWaitNote(this.deps, task.job_id);
-        return { task, credential };
+        this.deps.observer?.taskClaimed(claimed.task);
+        if (claimed.task.executor === 'docker') await clearDockerWaitNote(this.deps, claimed.task.job_id);
+        return { ...claimed, credential };
       }
       const left = deadline - Date.now();
       if (left <= 0 || signal?.aborted) return undefined;
@@ -73,9 +74,9 @@ export class RunnerSide {
     });
   }
 
-  /** What the agent runs for a task it claimed. */
-  payload(task: Task, credential: string): Promise<TaskPayload> {
-    return taskPayload(this.deps, task, credential);
+  /** What the agent runs for a task it claimed (its job row as the claim read it). */
+  payload(claimed: ClaimedTask & { credential: string }): TaskPayload {
+    return taskPayload(this.deps, claimed.task, claimed.credential, claimed.job);
   }
 
   /** The task's secrets (env vars, contexts, checkout key), for the agent running it. */

@@ -13,13 +13,12 @@ import type { EngineDeps } from '../deps.ts';
 import { ENABLE_SSH_FIELD } from '../pipeline/rerun.ts';
 import { CONTINUATION_KEY_FIELD } from '../pipeline/trigger.ts';
 import type { TaskSecrets } from '../../domain/runner-protocol.ts';
-import { jobWithOwners } from '../../storage/tasks.ts';
+import type { JobWithOwners } from '../../storage/tasks.ts';
 
 export type { TaskPayload, TaskSecrets };
 
-export async function taskPayload(deps: EngineDeps, task: Task, credential: string): Promise<TaskPayload> {
-  // One query for the job and what it belongs to: this runs on every claim.
-  const row = await jobWithOwners(deps.database.db, task.job_id);
+/** The payload of a claimed task, from its job's row as the claim read it (no query: this runs on every claim). */
+export function taskPayload(deps: EngineDeps, task: Task, credential: string, row: JobWithOwners): TaskPayload {
   const job = row;
   const workflow = { id: row.workflow_id, name: row.wf_name, rerun_of: row.wf_rerun_of };
   const pipeline = { id: row.pipeline_id, number: Number(row.p_number), branch: row.p_branch, tag: row.p_tag, revision: row.p_revision, pipeline_values: row.p_values, vcs: row.p_vcs };

@@ -67,7 +67,7 @@ export function runnerRoutes(app: FastifyInstance, deps: HttpDeps): void {
         abort.signal,
       );
       if (!claimed) return reply.status(204).send();
-      return runner.payload(claimed.task, claimed.credential);
+      return runner.payload(claimed);
     },
   );
 
