@@ -47,6 +47,8 @@ export class RunnerClient {
   private readonly base: string;
   /** Task credentials of the tasks this client claimed and has not finished. */
   private readonly credentials = new Map<string, string>();
+  /** The server takes output on the raw route (until it answers 404 there). */
+  private rawOutput = true;
   constructor(readonly opts: ClientOptions) {
     this.base = opts.url.replace(/\/+$/, '') + '/api/runner/v1';
   }
@@ -68,6 +70,11 @@ export class RunnerClient {
 
   /** POSTs `body` (plus agent_id); returns status and parsed body. Retries transient failures. */
   async post(path: string, body: Record<string, unknown>, signal?: AbortSignal, attempts = this.opts.attempts ?? 6): Promise<{ status: number; body: any }> {
+    return this.send(path, { 'content-type': 'application/json' }, JSON.stringify({ agent_id: this.opts.agentId, ...body }), signal, attempts);
+  }
+
+  /** POSTs a body as it is; returns status and parsed body. Retries transient failures. */
+  async send(path: string, headers: Record<string, string>, body: string, signal?: AbortSignal, attempts = this.opts.attempts ?? 6): Promise<{ status: number; body: any }> {
     let delay = this.opts.retryDelayMs ?? 200;
     let lastErr: unknown;
     for (let i = 0; i < attempts; i++) {
@@ -75,8 +82,8 @@ export class RunnerClient {
       try {
         const res = await httpRequest(this.base + path, {
           method: 'POST',
-          headers: { ...this.headersFor(path), 'content-type': 'application/json' },
-          body: JSON.stringify({ agent_id: this.opts.agentId, ...body }),
+          headers: { ...this.headersFor(path), ...headers },
+          body,
           signal,
         });
         const text = await res.text();
@@ -140,7 +147,21 @@ export class RunnerClient {
     await this.post(`/tasks/${taskId}/steps`, { index, name, type });
   }
 
+  /**
+   * A chunk of step output, as raw UTF-8 on the raw route (no JSON escaping on either side);
+   * a server without that route (404) gets it, and every later chunk, as JSON.
+   */
   async output(taskId: string, index: number, seq: number, stream: 'out' | 'err', data: string): Promise<void> {
+    if (this.rawOutput) {
+      try {
+        const headers = { 'content-type': 'application/octet-stream', 'x-circlet-agent': this.opts.agentId };
+        await this.send(`/tasks/${taskId}/steps/${index}/output/raw?seq=${seq}&stream=${stream}`, headers, data);
+        return;
+      } catch (err) {
+        if (!(err instanceof ProtocolError && err.status === 404)) throw err;
+        this.rawOutput = false;
+      }
+    }
     await this.post(`/tasks/${taskId}/steps/${index}/output`, { seq, stream, data });
   }
 

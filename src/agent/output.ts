@@ -1,7 +1,7 @@
 // Step output on its way to the server: secrets masked, then batched into chunks (about
 // every 100 ms or 64 KB) numbered by a per-step `seq`, so a retried request is stored once.
 // Chunks sealed while an earlier one is still on its way are sent together (up to
-// `maxSendBytes`), so a step printing fast costs one request per MiB, not per 64 KB.
+// `maxSendBytes`, 4 MiB), so a step printing fast costs one request per few MiB, not per 64 KB.
 //
 // Masking is line-buffered: complete lines are masked and sent; a partial line (a prompt,
 // a progress bar) is sent after a short delay, except for a tail that could be the start
@@ -69,7 +69,7 @@ export interface StepOutputOptions {
   onError?(err: unknown): void;
   flushMs?: number;
   maxBytes?: number;
-  /** Largest chunk sent when chunks queued up behind a request in flight (default 1 MiB). */
+  /** Largest chunk sent when chunks queued up behind a request in flight (default 4 MiB; the server takes 8). */
   maxSendBytes?: number;
   /** How long a partial line waits for its end before it is sent anyway. */
   partialMs?: number;
@@ -105,7 +105,7 @@ export class StepOutput {
   constructor(private readonly opts: StepOutputOptions) {
     this.flushMs = opts.flushMs ?? 100;
     this.maxBytes = opts.maxBytes ?? 64 * 1024;
-    this.maxSendBytes = Math.max(this.maxBytes, opts.maxSendBytes ?? 1024 * 1024);
+    this.maxSendBytes = Math.max(this.maxBytes, opts.maxSendBytes ?? 4 * 1024 * 1024);
     this.partialMs = opts.partialMs ?? 50;
   }
 

@@ -1,41 +1,71 @@
 // The agent `circlet serve` starts by default: a regular runner agent with a runner token
-// of its own, talking to this server over loopback (the same protocol as `circlet agent`).
+// of its own, talking to this server over loopback (the same protocol as `circlet agent`),
+// in a worker thread of its own (embedded-agent-worker.ts), so a job printing fast costs the
+// server's event loop only the requests that store its output, not the reading and masking.
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { Agent, agentExecutor } from '../agent/agent.ts';
+import type { Worker } from 'node:worker_threads';
 import type { Logger } from '../agent/logger.ts';
+import { startWorkerThread } from '../engine/services/worker-thread.ts';
 import type { Database } from '../storage/db.ts';
 import { createRunnerToken, findRunnerToken } from '../storage/runner-tokens.ts';
+import type { EmbeddedAgentConfig, FromAgentWorker, ToAgentWorker } from './embedded-agent-protocol.ts';
 
 export const EMBEDDED_TOKEN_NAME = 'embedded agent (circlet serve)';
 
 export interface EmbeddedAgent {
-  agent: Agent;
+  agentId: string;
   /** Drains: running jobs get `drainMs`, then are handed back as infrastructure_fail. */
   stop(drainMs?: number): Promise<void>;
 }
 
 export async function startEmbeddedAgent(opts: { database: Database; url: string; dataDir: string; concurrency: number; dockerOnHost?: boolean; logger: Logger }): Promise<EmbeddedAgent> {
   const token = await embeddedToken(opts.database, opts.dataDir);
-  const { executor, reason } = await agentExecutor({ workDir: path.join(opts.dataDir, 'agent-work'), dockerOnHost: opts.dockerOnHost });
-  opts.logger.info({ executors: executor.kinds }, reason);
-  const agent = new Agent({
+  const config: EmbeddedAgentConfig = {
     url: opts.url,
     token,
     agentId: `embedded-${os.hostname()}-${process.pid}`,
     concurrency: opts.concurrency,
-    executor,
-    logger: opts.logger,
+    workDir: path.join(opts.dataDir, 'agent-work'),
+    dockerOnHost: opts.dockerOnHost,
+  };
+  const worker = startWorkerThread(import.meta.url, 'embedded-agent-worker', { data: config });
+  const exited = new Promise<void>((resolve) => worker.once('exit', () => resolve()));
+  let stopped: () => void = () => undefined;
+  const stoppedOnce = new Promise<void>((resolve) => (stopped = resolve));
+  await new Promise<void>((resolve, reject) => {
+    worker.on('message', (msg: FromAgentWorker) => {
+      if (msg.t === 'log') opts.logger[msg.level](msg.obj, msg.msg);
+      else if (msg.t === 'started') resolve();
+      else if (msg.t === 'stopped') stopped();
+      else reject(new Error(`the embedded agent did not start: ${msg.message}`));
+    });
+    worker.once('error', (err) => {
+      opts.logger.error({ err: String(err) }, 'the embedded agent stopped');
+      reject(err);
+    });
+    worker.once('exit', (code) => reject(new Error(`the embedded agent exited (${code}) before it started`)));
+  }).catch(async (err: unknown) => {
+    await worker.terminate();
+    throw err;
   });
-  const running = agent.start().catch((err: unknown) => opts.logger.error({ err: String(err) }, 'the embedded agent stopped'));
   return {
-    agent,
+    agentId: config.agentId,
     async stop(drainMs = 5_000) {
-      await agent.stop({ drainMs, message: 'The server was shut down before this job finished.' });
-      await running;
+      const msg: ToAgentWorker = { t: 'stop', drainMs, message: 'The server was shut down before this job finished.' };
+      worker.postMessage(msg);
+      await Promise.race([stoppedOnce, exited]);
+      await terminate(worker, exited);
     },
   };
+}
+
+/** Ends the worker once it has stopped (its port closed), or at once if it hangs. */
+async function terminate(worker: Worker, exited: Promise<void>): Promise<void> {
+  const timer = setTimeout(() => void worker.terminate(), 1_000);
+  await exited;
+  clearTimeout(timer);
 }
 
 /**

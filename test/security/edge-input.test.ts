@@ -92,5 +92,37 @@ for (const kind of databaseKinds()) {
       expect(rows.map((r) => r.data)).toEqual(['bin\uFFFDary \uFFFD\n']);
       await agent.finish(t);
     });
+
+    it('raw output: bytes stored as text once per seq, bad UTF-8 and NUL as U+FFFD, the agent and content type checked', async () => {
+      expect((await server.call('POST', '/api/v2/project/gh/acme/app/pipeline', token, {})).status).toBe(201);
+      const runnerToken = await createRunnerToken(server.database.db, 'raw');
+      const agent = new ScriptedAgent({ url: server.url, token: runnerToken });
+      const t = (await agent.claim(10_000))!;
+      const id = t.task.id;
+      expect((await agent.call(`/tasks/${id}/steps`, { index: 0, name: 'run', type: 'run' })).status).toBe(200);
+      const raw = (query: string, body: Buffer | string, headers: Record<string, string> = {}) =>
+        fetch(`${server.url}/api/runner/v1/tasks/${id}/steps/0/output/raw?${query}`, {
+          method: 'POST',
+          headers: { authorization: `Bearer ${runnerToken}`, 'x-circlet-task-credential': t.task.credential, 'x-circlet-agent': agent.agentId, 'content-type': 'application/octet-stream', ...headers },
+          body,
+        });
+      const bytes = Buffer.concat([Buffer.from('héllo '), Buffer.from([0xff, 0x00]), Buffer.from(' ✓\n')]);
+      for (let i = 0; i < 2; i++) expect((await raw('seq=0', bytes)).status).toBe(200);
+      expect((await raw('seq=1&stream=err', 'second\n')).status).toBe(200);
+      expect((await raw('seq=2', '')).status).toBe(200);
+      expect((await raw('seq=-1', 'x')).status).toBe(400);
+      expect((await raw('stream=out', 'x')).status).toBe(400);
+      expect((await raw('seq=3&stream=both', 'x')).status).toBe(400);
+      expect((await raw('seq=3', '{"data":"x"}', { 'content-type': 'application/json' })).status).toBe(415);
+      expect((await raw('seq=3', 'x', { 'x-circlet-agent': 'someone-else' })).status).toBe(409);
+      const rows = await server.database.db.selectFrom('step_output').select(['seq', 'stream', 'data']).where('task_id', '=', id).orderBy('seq').execute();
+      expect(rows).toEqual([
+        { seq: 0, stream: 'out', data: 'héllo \uFFFD\uFFFD ✓\n' },
+        { seq: 1, stream: 'err', data: 'second\n' },
+      ]);
+      const step = await server.database.db.selectFrom('steps').select('output_bytes').where('task_id', '=', id).executeTakeFirstOrThrow();
+      expect(Number(step.output_bytes)).toBe(Buffer.byteLength('héllo \uFFFD\uFFFD ✓\n') + 'second\n'.length);
+      await agent.finish(t);
+    });
   });
 }

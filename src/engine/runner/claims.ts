@@ -82,22 +82,36 @@ export async function startStep(deps: EngineDeps, taskId: string, agentId: strin
  */
 export const STEP_OUTPUT_CAP = 256 * 1024 * 1024;
 
+/** Text both databases store alike: NUL and unpaired surrogates become U+FFFD. */
+function storableText(data: string): string {
+  return data.replace(/\u0000|[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/g, '\uFFFD');
+}
+
 /**
- * Appends a chunk of a step's output. `seq` is chosen by the agent (increasing per step),
- * so a retried request is stored once.
+ * Output sent as raw bytes, as text: one UTF-8 decode (invalid sequences become U+FFFD, and
+ * a decode never makes unpaired surrogates), then NUL → U+FFFD only when there is one.
  */
-export async function appendOutput(deps: EngineDeps, taskId: string, agentId: string, chunk: { index: number; seq: number; stream: string; data: string }): Promise<void> {
+function decodedText(data: Buffer): string {
+  const text = data.toString('utf8');
+  return data.indexOf(0) === -1 ? text : text.replaceAll('\u0000', '\uFFFD');
+}
+
+/**
+ * Appends a chunk of a step's output: text (the JSON route) or the raw bytes the program
+ * printed (the raw route). `seq` is chosen by the agent (increasing per step), so a retried
+ * request is stored once.
+ */
+export async function appendOutput(deps: EngineDeps, taskId: string, agentId: string, chunk: { index: number; seq: number; stream: string; data: string | Buffer }): Promise<void> {
   const db = deps.database.db;
   const task = await ownTask(db, taskId, agentId);
   const step = await stepOutputSize(db, taskId, chunk.index);
   if (!step || step.truncated) return;
-  // Text both databases store alike: NUL and unpaired surrogates become U+FFFD.
-  chunk = { ...chunk, data: chunk.data.replace(/\u0000|[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/g, '\uFFFD') };
-  const bytes = Buffer.byteLength(chunk.data);
+  const text = typeof chunk.data === 'string' ? storableText(chunk.data) : decodedText(chunk.data);
+  const bytes = Buffer.byteLength(text);
   const over = step.bytes + bytes > STEP_OUTPUT_CAP;
   const data = over ? `
 [circlet: output truncated at ${STEP_OUTPUT_CAP} bytes]
-` : chunk.data;
+` : text;
   const at = nowIso(deps.now());
   await appendStepOutput(db, { taskId, index: chunk.index, seq: chunk.seq, stream: chunk.stream === 'err' ? 'err' : 'out', data, at }, { bytes, truncated: over });
   // Live log streams of this job, on any replica, read the new output now.

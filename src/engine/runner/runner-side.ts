@@ -92,7 +92,7 @@ export class RunnerSide {
     return startStep(this.deps, taskId, agentId, step);
   }
 
-  appendOutput(taskId: string, agentId: string, chunk: { index: number; seq: number; stream: string; data: string }): Promise<void> {
+  appendOutput(taskId: string, agentId: string, chunk: { index: number; seq: number; stream: string; data: string | Buffer }): Promise<void> {
     return appendOutput(this.deps, taskId, agentId, chunk);
   }
 

@@ -7,15 +7,12 @@
 // charged to the compile that caused it). Orb lookups are answered by the parent thread, where
 // the OrbSource lives. The worker entry is the sibling `compile-worker-main` file: `.js` when
 // running built output from dist/, `.ts` when running the sources (vitest, tsx), in which case
-// the worker first registers tsx's loader.
-import { existsSync } from 'node:fs';
+// the worker first registers tsx's loader (worker-thread.ts).
 import { availableParallelism } from 'node:os';
-import path from 'node:path';
-import { fileURLToPath, pathToFileURL } from 'node:url';
-import { createRequire } from 'node:module';
-import { Worker } from 'node:worker_threads';
+import type { Worker } from 'node:worker_threads';
 import type { CompileOptions, CompileResult } from '../../config/types.ts';
 import type { FromWorker, ToWorker } from './compile-protocol.ts';
+import { startWorkerThread } from './worker-thread.ts';
 
 /** Wall-clock limit of one compile (docs/limits.md). */
 export const COMPILE_TIMEOUT_MS = 10_000;
@@ -51,32 +48,6 @@ interface Slot {
 /** A compile that did not finish: a config error, as the compiler reports any other problem. */
 export function failedCompile(message: string): CompileResult {
   return { config: null, compiled: null, compiledYaml: null, setup: false, orbs: [], diagnostics: [{ severity: 'error', path: '', message }] };
-}
-
-// Under TS sources the worker is started from this script: register tsx, then import the entry.
-const BOOT = `
-const { workerData, parentPort } = require('node:worker_threads');
-(async () => {
-  const { register } = await import(workerData.tsx);
-  register();
-  await import(workerData.entry);
-})().catch((err) => parentPort.postMessage({ t: 'boot-failed', message: String(err && err.stack || err) }));
-`;
-
-function entryFile(): { file: string; ts: boolean } {
-  const here = fileURLToPath(import.meta.url);
-  const ext = path.extname(here);
-  return { file: path.join(path.dirname(here), `compile-worker-main${ext === '.ts' ? '.ts' : '.js'}`), ts: ext === '.ts' };
-}
-
-/**
- * URL of tsx's ESM API (`tsx/esm/api`, import condition). require.resolve can only give the
- * require condition's file (`index.cjs`); the import condition's `index.mjs` sits beside it.
- */
-function tsxEsmApi(): string {
-  const cjs = createRequire(import.meta.url).resolve('tsx/esm/api');
-  const mjs = cjs.replace(/\.cjs$/, '.mjs');
-  return pathToFileURL(existsSync(mjs) ? mjs : cjs).href;
 }
 
 export class CompileWorkers {
@@ -143,15 +114,8 @@ export class CompileWorkers {
   }
 
   private spawn(): Slot {
-    const { file, ts } = entryFile();
     const resourceLimits = { maxOldGenerationSizeMb: this.heapMb, maxYoungGenerationSizeMb: Math.min(64, Math.max(8, this.heapMb / 8)) };
-    const worker = ts
-      ? new Worker(BOOT, {
-          eval: true,
-          workerData: { tsx: tsxEsmApi(), entry: pathToFileURL(file).href },
-          resourceLimits,
-        })
-      : new Worker(file, { resourceLimits });
+    const worker = startWorkerThread(import.meta.url, 'compile-worker-main', { resourceLimits });
     const slot: Slot = { worker, ready: false, job: null, timer: null, dead: false };
     worker.on('message', (msg: FromWorker | { t: 'boot-failed'; message: string }) => this.onMessage(slot, msg));
     worker.on('error', (err: Error & { code?: string }) => {

@@ -9,6 +9,8 @@ import type { HttpDeps } from '../deps.ts';
 import { ApiError } from '../errors.ts';
 
 const EXECUTORS = ['docker', 'machine', 'macos', 'windows'];
+/** Largest output chunk, JSON or raw. */
+const RAW_OUTPUT_LIMIT = 8 * 1024 * 1024;
 
 const agentBody = {
   type: 'object',
@@ -142,6 +144,36 @@ export function runnerRoutes(app: FastifyInstance, deps: HttpDeps): void {
     async (req) =>
       guard(async () => {
         await runner.appendOutput(req.params.id, req.body.agent_id, { index: req.params.index, seq: req.body.seq, stream: req.body.stream ?? 'out', data: req.body.data });
+        return { ok: true };
+      }),
+  );
+
+  // The same chunk as raw bytes (docs/runner-protocol.md): no JSON framing or escaping of
+  // output on either side, the agent id in `X-Circlet-Agent`, seq and stream in the query.
+  app.addContentTypeParser('application/octet-stream', { parseAs: 'buffer', bodyLimit: RAW_OUTPUT_LIMIT }, (_req, body, done) => done(null, body));
+  app.post<{ Params: { id: string; index: number }; Querystring: { seq: number; stream?: 'out' | 'err' }; Body: Buffer | undefined }>(
+    `/tasks/:id/steps/:index/output/raw`,
+    {
+      bodyLimit: RAW_OUTPUT_LIMIT,
+      config: { anyBodyText: true },
+      schema: {
+        hide: true,
+        params: stepParams,
+        querystring: {
+          type: 'object',
+          properties: { seq: { type: 'integer', minimum: 0, maximum: MAX_INT }, stream: { type: 'string', enum: ['out', 'err'] } },
+          required: ['seq'],
+        },
+      },
+    },
+    async (req) =>
+      guard(async () => {
+        const body = req.body ?? Buffer.alloc(0);
+        if (!Buffer.isBuffer(body)) throw new ApiError(415, 'Raw output must be sent as application/octet-stream');
+        const agentId = req.headers['x-circlet-agent'];
+        if (body.length > 0) {
+          await runner.appendOutput(req.params.id, typeof agentId === 'string' ? agentId : '', { index: req.params.index, seq: req.query.seq, stream: req.query.stream ?? 'out', data: body });
+        }
         return { ok: true };
       }),
   );

@@ -1,0 +1,20 @@
+// Messages between the server and its embedded agent's worker thread (embedded-agent.ts).
+
+/** What the worker is started with (its `workerData.data`). */
+export interface EmbeddedAgentConfig {
+  url: string;
+  token: string;
+  agentId: string;
+  concurrency: number;
+  workDir: string;
+  dockerOnHost?: boolean;
+}
+
+export type ToAgentWorker = { t: 'stop'; drainMs: number; message: string };
+
+export type FromAgentWorker =
+  | { t: 'log'; level: 'info' | 'warn' | 'error'; obj: object; msg?: string }
+  | { t: 'started' }
+  | { t: 'failed'; message: string }
+  | { t: 'stopped' }
+  | { t: 'boot-failed'; message: string };
