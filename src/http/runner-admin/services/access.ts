@@ -2,7 +2,7 @@
 // the owning organization read, its admins manage. A class the caller may not see answers
 // exactly like one that does not exist. The task counts also take the class's own runner
 // token (CircleCI's "resource class token" authentication).
-import type { FastifyRequest } from 'fastify';
+import type { FastifyReply, FastifyRequest } from 'fastify';
 import { membershipRole, organizationsOfUser } from '../../../storage/organizations.ts';
 import { findResourceClass, RESOURCE_CLASS_RE, type ResourceClass } from '../../../storage/resource-classes.ts';
 import { findRunnerToken, type RunnerToken } from '../../../storage/runner-tokens.ts';
@@ -22,9 +22,9 @@ export const RESOURCE_CLASS_NOT_FOUND = 'Resource class not found.';
 type Req = FastifyRequest & { runnerToken?: RunnerToken };
 
 /** onRequest: a runner token where the route takes one, else a user's token or session. */
-export function adminAuth(deps: HttpDeps): (req: FastifyRequest) => Promise<void> {
+export function adminAuth(deps: HttpDeps): (req: FastifyRequest, reply: FastifyReply) => Promise<void> {
   const users = tokenAuth(deps);
-  return async (req) => {
+  return async (req, reply) => {
     const auth = req.headers.authorization;
     if (req.routeOptions.config?.runnerToken === true && typeof auth === 'string' && /^bearer\s/i.test(auth)) {
       const runner = await findRunnerToken(deps.database.db, auth.slice(7).trim());
@@ -33,7 +33,7 @@ export function adminAuth(deps: HttpDeps): (req: FastifyRequest) => Promise<void
         return;
       }
     }
-    await users(req);
+    await new Promise<void>((resolve, reject) => users(req, reply, (err) => (err ? reject(err) : resolve())));
   };
 }
 
