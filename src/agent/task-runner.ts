@@ -28,6 +28,8 @@ type StopReason = 'cancel' | 'lease' | 'shutdown';
 
 /** The file `circleci-agent step halt` creates (below CIRCLE_INTERNAL_TASK_DATA). */
 export const HALT_FILE = 'halt';
+/** Where the in-job `circleci` helper finds the server and this task's credential (below CIRCLE_INTERNAL_TASK_DATA). */
+export const JOB_API_FILE = 'job-api.json';
 
 function signalNumber(signal: string | null): number | null {
   if (!signal) return null;
@@ -168,6 +170,9 @@ export class TaskRun {
     const shell = job.shell ? splitShell(job.shell) : ws.defaultShell;
     await executor.mkdir(ws, workingDirectory);
     spinUp.out.write('out', `Working directory: ${workingDirectory}\nShell: ${shell.join(' ')}\n`);
+    // `circleci run oidc get` / `circleci run release` call the server as this task (http/runner/job.ts).
+    const jobApi = { url: `${client.serverUrl}/api/runner/v1/job`, task_id: payload.task.id, credential: payload.task.credential };
+    await executor.writeFile(ws, `${ws.internalDir}/${JOB_API_FILE}`, JSON.stringify(jobApi), 0o600);
     const timings = await installTimings(client, payload, executor, ws, this.stopper.signal);
     if (timings) spinUp.out.write('out', timings + '\n');
     this.endStepLater(spinUp, { status: 'success', exitCode: 0 });

@@ -4,7 +4,7 @@ import path from 'node:path';
 import { Command } from 'commander';
 import { parseProjectSlug, slugOfProject } from '../domain/slug.ts';
 import type { Database } from '../storage/db.ts';
-import { addMember, ensureOrganization, memberLogins, removeMember } from '../storage/organizations.ts';
+import { addMember, ensureOrganization, memberLogins, removeMember, ROLES, setMemberRole, type Role } from '../storage/organizations.ts';
 import { createProject, findProjectBySlug, listAllProjects, type ProjectWithOrg } from '../storage/projects.ts';
 import { ensureUser, findUserByLogin, type User } from '../storage/users.ts';
 import { action, addDataOptions, openData, requireOptions } from './shared.ts';
@@ -87,15 +87,16 @@ function listCommand(): Command {
 
 function memberCommand(): Command {
   const member = new Command('member').description("manage who sees a project (members of the project's organization)");
-  const add = new Command('add').description('make a user a member of the project’s organization').argument('<slug>').argument('<login>').option('--role <role>', 'admin or member', 'admin');
+  const add = new Command('add').description('make a user a member of the project’s organization').argument('<slug>').argument('<login>').option('--role <role>', 'admin, contributor or viewer (member = contributor)', 'admin');
   addDataOptions(add);
   add.action(
     action(async (slugText: string, login: string, opts: DataOpts & { role: string }) => {
-      if (opts.role !== 'admin' && opts.role !== 'member') throw new Error(`invalid --role '${opts.role}': expected admin or member`);
+      const role = opts.role === 'member' ? 'contributor' : opts.role;
+      if (!(ROLES as readonly string[]).includes(role)) throw new Error(`invalid --role '${opts.role}': expected admin, contributor or viewer`);
       await withData(opts, async (d) => {
         const project = await existingProject(d, slugText);
         const user = await existingUser(d, login);
-        await addMember(d.db, project.organization_id, user.id, opts.role as 'admin' | 'member');
+        await setMemberRole(d.db, project.organization_id, user.id, role as Role);
         process.stdout.write(`${login} is a member of ${project.vcs_type}/${project.org_name}\n`);
       });
     }),

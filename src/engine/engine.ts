@@ -17,6 +17,7 @@ import { rerunWorkflow, type RerunOptions } from './pipeline/rerun.ts';
 import { resolveRevision, triggerPipeline, type TriggerRequest } from './pipeline/trigger.ts';
 import { reapExpiredLeases } from './runner/claims.ts';
 import { clearProjectCaches } from './runner/outputs.ts';
+import { OidcIssuer } from './oidc/issuer.ts';
 import { RunnerSide } from './runner/runner-side.ts';
 import type { GitMirrors, GitRefRequest, ResolvedRevision } from './services/git-mirror.ts';
 import { sweepExpiredOutputs, type SweepResult } from './services/retention.ts';
@@ -52,6 +53,8 @@ export class Engine {
   readonly deps: EngineDeps;
   /** The runner protocol's side: claims, leases, step reports, job outputs. */
   readonly runner: RunnerSide;
+  /** OIDC ID tokens for jobs and the keys that verify them. */
+  readonly oidc: OidcIssuer;
   private reaper?: NodeJS.Timeout;
   private readonly reapIntervalMs: number;
   private readonly webhooks: WebhookWorker;
@@ -74,7 +77,8 @@ export class Engine {
       events: createEvents(),
       observer: opts.observer,
     };
-    this.runner = new RunnerSide(this.deps);
+    this.oidc = new OidcIssuer(this.deps);
+    this.runner = new RunnerSide(this.deps, this.oidc);
     this.webhooks = new WebhookWorker(this.deps, { ...DEFAULT_DELIVERY_OPTIONS, ...opts.webhookDelivery });
     this.reapIntervalMs = opts.reapIntervalMs ?? Math.max(250, Math.min(5_000, Math.floor(this.deps.leaseMs / 3)));
     this.scheduleIntervalMs = opts.scheduleIntervalMs ?? 5_000;

@@ -13,6 +13,9 @@ export const apis: { prefix: string; load: () => Promise<ApiPlugin> }[] = [
   { prefix: '/api/v1.1', load: async () => (await import('./v1/index.ts')).v1Api },
   { prefix: '/api/private', load: async () => (await import('./v1/index.ts')).privateApi },
   { prefix: '/api/runner/v1', load: async () => (await import('./runner/index.ts')).runnerApi },
+  // The in-job helper's calls: its own plugin, authenticated by the task credential alone.
+  { prefix: '/api/runner/v1/job', load: async () => (await import('./runner/index.ts')).jobApi },
+  { prefix: '/org', load: async () => (await import('./oidc/index.ts')).oidcDiscoveryApi },
   { prefix: '/git', load: async () => (await import('./runner/index.ts')).gitApi },
   { prefix: '/api/v3/runner', load: async () => (await import('./runner-admin/index.ts')).runnerAdminApi },
   { prefix: '/hooks', load: async () => (await import('./hooks/index.ts')).hooksApi },

@@ -15,8 +15,8 @@ import { FileBlobStore } from '../storage/blob-store.ts';
 import { openAndMigrate, type Database } from '../storage/db.ts';
 import { RoutedBlobStore } from './local-state.ts';
 
-/** What the embedded agent calls: the runner protocol and checkout over git. */
-const AGENT_APIS = ['/api/runner/v1', '/git'] as const;
+/** What the embedded agent and the in-job helper call: the runner protocol, the job API and checkout over git. */
+const AGENT_APIS = ['/api/runner/v1', '/api/runner/v1/job', '/git'] as const;
 
 export interface LocalInstanceOptions {
   /** The run's temp dir: database, mirrors, blobs and the agent's work dir go below it. */

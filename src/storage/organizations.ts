@@ -6,6 +6,10 @@ import type { OrganizationsTable } from './schema.ts';
 
 export type Organization = OrganizationsTable;
 
+/** CircleCI's organization roles. Admins manage the organization; viewers only read. */
+export const ROLES = ['admin', 'contributor', 'viewer'] as const;
+export type Role = (typeof ROLES)[number];
+
 export async function getOrganization(db: Db, id: string): Promise<Organization | undefined> {
   return db.selectFrom('organizations').selectAll().where('id', '=', id).executeTakeFirst();
 }
@@ -25,7 +29,8 @@ export async function ensureOrganization(db: Db, vcsType: string, name: string):
   return (await findOrganization(db, vcsType, name))!;
 }
 
-export async function addMember(db: Db, organizationId: string, userId: string, role: 'admin' | 'member' = 'admin'): Promise<void> {
+/** Adds a member (an existing member keeps their role). */
+export async function addMember(db: Db, organizationId: string, userId: string, role: Role = 'admin'): Promise<void> {
   await db
     .insertInto('memberships')
     .values({ organization_id: organizationId, user_id: userId, role, created_at: nowIso() })
@@ -33,7 +38,16 @@ export async function addMember(db: Db, organizationId: string, userId: string, 
     .execute();
 }
 
-/** The user's role in the organization ('admin' | 'member'), or undefined for a non-member. */
+/** Adds a member or changes an existing member's role. */
+export async function setMemberRole(db: Db, organizationId: string, userId: string, role: Role): Promise<void> {
+  await db
+    .insertInto('memberships')
+    .values({ organization_id: organizationId, user_id: userId, role, created_at: nowIso() })
+    .onConflict((oc) => oc.columns(['organization_id', 'user_id']).doUpdateSet({ role }))
+    .execute();
+}
+
+/** The user's role in the organization ('admin' | 'contributor' | 'viewer'), or undefined for a non-member. */
 const roleOf = preparedFirst((db: Db, organizationId: string, userId: string) =>
   db.selectFrom('memberships').select('role').where('organization_id', '=', organizationId).where('user_id', '=', userId),
 );

@@ -1,5 +1,7 @@
 // Table types for Kysely. One schema serves SQLite and PostgreSQL: ids are UUID text,
 // timestamps are ISO-8601 UTC text (sortable), booleans are 0/1 integers, JSON is text.
+import type { OrgSchema } from './schema-orgs.ts';
+
 export interface UsersTable {
   id: string;
   login: string;
@@ -35,7 +37,7 @@ export interface OrganizationsTable {
 export interface MembershipsTable {
   organization_id: string;
   user_id: string;
-  /** 'admin' | 'member' */
+  /** 'admin' | 'contributor' | 'viewer' */
   role: string;
   created_at: string;
 }
@@ -505,7 +507,7 @@ export interface ScheduleRunsTable {
   created_at: string;
 }
 
-export interface Schema {
+export interface Schema extends OrgSchema {
   users: UsersTable;
   project_follows: ProjectFollowsTable;
   api_tokens: ApiTokensTable;

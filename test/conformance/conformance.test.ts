@@ -59,7 +59,8 @@ for (const kind of databaseKinds()) {
           const spec = c.spec === 'v1' ? specV1() : specV2();
           expect(spec.check(call.method, call.path, res.status, res.body)).toEqual([]);
         }
-        if (res.status >= 400) expect(typeof res.body?.message, 'error bodies are {message}').toBe('string');
+        const errorKey = c.errorBody ?? 'message';
+        if (res.status >= 400) expect(typeof res.body?.[errorKey], `error bodies are {${errorKey}}`).toBe('string');
         await c.expect?.(res.body, ctx);
       });
     }

@@ -35,6 +35,8 @@ export interface ConformanceCase {
   spec?: 'v2' | 'v1' | 'none';
   /** Expected status. */
   status: number;
+  /** The error body's field: `message`, except where CircleCI's spec says `error` (OIDC Token Management). */
+  errorBody?: 'message' | 'error';
   /** Optional set-up, then the call to make. */
   call: (ctx: CaseContext) => Promise<Call> | Call;
   /** Extra assertions on the parsed body. */

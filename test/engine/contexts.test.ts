@@ -49,7 +49,7 @@ for (const kind of databaseKinds()) {
       projectId = (await createProject(d.db, org, { name: 'app', vcsUrl: '/nonexistent' })).id;
       otherProjectId = (await createProject(d.db, org, { name: 'lib', vcsUrl: '/nonexistent' })).id;
       const member = await ensureUser(d.db, 'alice');
-      await addMember(d.db, orgId, member.id, 'member');
+      await addMember(d.db, orgId, member.id, 'contributor');
       memberId = member.id;
       const outsider = await ensureUser(d.db, 'mallory');
       await addMember(d.db, other.id, outsider.id);

@@ -49,7 +49,7 @@ for (const kind of databaseKinds()) {
       server = await startTestServer(kind);
       admin = (await server.user('alice', 'acme')).token;
       const bob = await server.user('bob');
-      await addMember(server.database.db, (await ensureOrganization(server.database.db, 'github', 'acme')).id, bob.user.id, 'member');
+      await addMember(server.database.db, (await ensureOrganization(server.database.db, 'github', 'acme')).id, bob.user.id, 'contributor');
       member = bob.token;
       outsider = (await server.user('eve', 'evil')).token;
     });

@@ -163,9 +163,9 @@ for (const kind of databaseKinds()) {
       const admin = await ensureUser(d.db, `admin-${kind.name}`);
       const member = await ensureUser(d.db, `member-${kind.name}`);
       await addMember(d.db, orgId, admin.id, 'admin');
-      await addMember(d.db, orgId, member.id, 'member');
+      await addMember(d.db, orgId, member.id, 'contributor');
       expect(await membershipRole(d.db, orgId, admin.id)).toBe('admin');
-      expect(await membershipRole(d.db, orgId, member.id)).toBe('member');
+      expect(await membershipRole(d.db, orgId, member.id)).toBe('contributor');
       expect(await membershipRole(d.db, otherOrgId, member.id)).toBeUndefined();
     });
   });

@@ -38,7 +38,7 @@ for (const kind of databaseKinds()) {
       const other = await ensureOrganization(d.db, 'github', 'outsiders');
       const alice = await ensureUser(d.db, 'm-alice');
       await addMember(d.db, org.id, alice.id);
-      await addMember(d.db, org.id, alice.id, 'member');
+      await addMember(d.db, org.id, alice.id, 'contributor');
       expect(await isMember(d.db, org.id, alice.id)).toBe(true);
       expect(await isMember(d.db, other.id, alice.id)).toBe(false);
       const rows = await d.db.selectFrom('memberships').selectAll().where('user_id', '=', alice.id).execute();

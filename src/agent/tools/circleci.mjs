@@ -3,6 +3,8 @@
 //   circleci tests split [--split-by=name|filesize|timings] [--total=N] [--index=I] [FILE]
 //   circleci tests run --command=CMD [--split-by=...]  runs CMD with this node's share on stdin
 //   circleci env subst                                 expands $VAR / ${VAR} in stdin
+//   circleci run oidc get [--claims JSON]              an OIDC token for this job, with extra claims
+//   circleci run release plan|update|log ...           records a deployment (docs/deploys.md)
 //   circleci-agent step halt                           ends the job successfully after this step
 // Plain Node (no dependencies): the agent installs a small sh wrapper for it on PATH.
 import fs from 'node:fs';
@@ -254,6 +256,76 @@ function env(args) {
   return 0;
 }
 
+// --- run: calls to the server as this task ----------------------------------------------
+
+/** The server URL, task id and credential the agent left for this task (http/runner/job.ts). */
+function jobApi() {
+  const dir = process.env.CIRCLE_INTERNAL_TASK_DATA;
+  if (!dir) die('not inside a circlet job (CIRCLE_INTERNAL_TASK_DATA is not set)');
+  try {
+    return JSON.parse(fs.readFileSync(path.join(dir, 'job-api.json'), 'utf8'));
+  } catch {
+    die('this job has no server connection details (is the agent older than the helper?)');
+  }
+}
+
+async function callServer(route, body) {
+  const api = jobApi();
+  const auth = Buffer.from(`${api.task_id}:${api.credential}`).toString('base64');
+  let res;
+  try {
+    res = await fetch(`${api.url}${route}`, { method: 'POST', headers: { authorization: `Basic ${auth}`, 'content-type': 'application/json' }, body: JSON.stringify(body) });
+  } catch (err) {
+    die(`could not reach the circlet server at ${api.url}: ${err instanceof Error ? err.message : String(err)}`);
+  }
+  const text = await res.text();
+  let json;
+  try {
+    json = JSON.parse(text);
+  } catch {
+    json = undefined;
+  }
+  if (!res.ok) die(`the server refused: ${res.status} ${json?.message ?? text}`);
+  return json;
+}
+
+async function oidc(args) {
+  if (args[0] !== 'get') die(`unknown command: run oidc ${args[0] ?? ''} (use get)`);
+  const { opts } = parseArgs(args.slice(1));
+  let claims = {};
+  if (opts.claims !== undefined) {
+    try {
+      claims = JSON.parse(opts.claims);
+    } catch {
+      die('--claims must be a JSON object');
+    }
+    if (claims === null || typeof claims !== 'object' || Array.isArray(claims)) die('--claims must be a JSON object');
+  }
+  const { token } = await callServer('/oidc-token', { claims });
+  process.stdout.write(token + '\n');
+  return 0;
+}
+
+const RELEASE_FLAGS = { 'environment-name': 'environment_name', 'component-name': 'component_name', 'target-version': 'target_version', namespace: 'namespace', status: 'status', 'failure-reason': 'failure_reason' };
+
+async function release(args) {
+  const [action, ...more] = args;
+  if (!['plan', 'update', 'log'].includes(action)) die(`unknown command: run release ${action ?? ''} (use plan, update or log)`);
+  const { opts } = parseArgs(more);
+  const body = { action };
+  for (const [flag, field] of Object.entries(RELEASE_FLAGS)) if (opts[flag] !== undefined) body[field] = opts[flag];
+  const out = await callServer('/releases', body);
+  process.stdout.write(`${out.message}\n`);
+  return 0;
+}
+
+async function run(args) {
+  const [sub, ...more] = args;
+  if (sub === 'oidc') return oidc(more);
+  if (sub === 'release') return release(more);
+  die(`unknown command: run ${sub ?? ''} (use oidc or release)`);
+}
+
 function main() {
   const [cmd, ...args] = argv;
   if (tool === 'circleci-agent' || cmd === 'step') {
@@ -263,8 +335,11 @@ function main() {
   }
   if (cmd === 'tests') return tests(args);
   if (cmd === 'env') return env(args);
-  process.stderr.write(`usage: circleci tests glob|split|run ..., circleci env subst, circleci-agent step halt\n`);
+  if (cmd === 'run') return run(args);
+  process.stderr.write(`usage: circleci tests glob|split|run ..., circleci env subst, circleci run oidc|release ..., circleci-agent step halt\n`);
   return cmd === undefined || cmd === 'help' || cmd === '--help' ? 0 : 1;
 }
 
-process.exitCode = main();
+const code = main();
+if (typeof code === 'number') process.exitCode = code;
+else code.then((c) => (process.exitCode = c));

@@ -7,7 +7,8 @@ import type { ClaimedTask } from '../../storage/tasks.ts';
 import type { EngineDeps } from '../deps.ts';
 import { AgentRegistry } from './agents.ts';
 import { agentMatches, type TaskClass } from '../events.ts';
-import { checkoutAllowed } from './checkout-credential.ts';
+import type { OidcIssuer } from '../oidc/issuer.ts';
+import { checkoutAllowed, runningTaskWithCredential } from './checkout-credential.ts';
 import { appendOutput, claimTask, clearDockerWaitNote, completeTask, endStep, heartbeat, LeaseLost, noteJobsWaitingForDocker, startStep, type AgentCapabilities, type TaskResult } from './claims.ts';
 import { findCache, saveArtifact, saveCache, saveTestResults, saveWorkspaceLayer, timingsFor, workspaceLayersFor, type TestCase } from './outputs.ts';
 import { heldBy, newTaskCredential, type TaskHolder } from './task-credential.ts';
@@ -24,7 +25,10 @@ export class RunnerSide {
   /** The agents this replica has heard from (metrics, runner API v3). */
   readonly agents: AgentRegistry;
 
-  constructor(private readonly deps: EngineDeps) {
+  constructor(
+    private readonly deps: EngineDeps,
+    private readonly oidc: OidcIssuer,
+  ) {
     this.agents = new AgentRegistry(deps.now);
   }
 
@@ -81,7 +85,16 @@ export class RunnerSide {
 
   /** The task's secrets (env vars, contexts, checkout key), for the agent running it. */
   async secrets(taskId: string, agentId: string): Promise<TaskSecrets> {
-    return taskSecrets(this.deps, await this.ownTask(taskId, agentId));
+    const task = await this.ownTask(taskId, agentId);
+    const secrets = await taskSecrets(this.deps, task);
+    // The job's OIDC ID tokens travel with its secrets (masked in output like them).
+    Object.assign(secrets.environment, await this.oidc.tokensForTask(task.id));
+    return secrets;
+  }
+
+  /** The running task a job's own call names (task id and task credential), or undefined. */
+  jobTask(taskId: string, credential: string): Promise<Task | undefined> {
+    return runningTaskWithCredential(this.deps.database.db, taskId, credential);
   }
 
   heartbeat(taskId: string, agentId: string): Promise<{ cancel: boolean; leaseExpiresAt: string }> {

@@ -5,6 +5,7 @@ import type { FastifyInstance, FastifyRequest } from 'fastify';
 import type { RunnerToken } from '../../storage/runner-tokens.ts';
 import type { HttpDeps } from '../deps.ts';
 import { gitRoutes } from './git.ts';
+export { jobApi } from './job.ts';
 import { runnerOutputRoutes } from './outputs.ts';
 import { runnerRoutes } from './protocol.ts';
 import { runnerAuth } from './services/auth.ts';

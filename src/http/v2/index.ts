@@ -11,6 +11,7 @@ import { incomingWebhookRoutes } from './incoming-webhooks.ts';
 import { insightsRoutes } from './insights.ts';
 import { jobOutputRoutes } from './job-outputs.ts';
 import { jobRoutes } from './job.ts';
+import { oidcRoutes } from './oidc.ts';
 import { pipelineDefinitionRoutes } from './pipeline-definition.ts';
 import { pipelineRunRoutes } from './pipeline-run.ts';
 import { pipelineRoutes } from './pipeline.ts';
@@ -43,6 +44,7 @@ export const v2Routes: RouteModule[] = [
   insightsRoutes,
   policyRoutes,
   usageRoutes,
+  oidcRoutes,
 ];
 
 /** API v2 under /api/v2: every route needs a user's token unless it is marked public. */

@@ -38,7 +38,7 @@ async function acmeId({ server, token }: CaseContext): Promise<string> {
 /** A plain (non-admin) member of acme, with a token. */
 async function memberToken({ server }: CaseContext): Promise<string> {
   const user = await ensureUser(server.database.db, `member-${suffix()}`);
-  await addMember(server.database.db, (await ensureOrganization(server.database.db, 'github', 'acme')).id, user.id, 'member');
+  await addMember(server.database.db, (await ensureOrganization(server.database.db, 'github', 'acme')).id, user.id, 'contributor');
   return createApiToken(server.database.db, user.id, 'test');
 }
 

@@ -1,0 +1,50 @@
+// Calls a running job makes itself, through the in-job `circleci` helper (docs/oidc.md,
+// docs/deploys.md): `circleci run oidc get` and `circleci run release …`. Authenticated by
+// HTTP Basic with the task id as the user name and the task credential as the password (the
+// agent leaves both, with the server URL, in the task's internal data directory); the
+// credential works only while the task runs. Served under /api/runner/v1/job.
+import type { FastifyInstance, FastifyRequest } from 'fastify';
+import { UUID_RE } from '../../domain/clock.ts';
+import { ClaimsRefused } from '../../engine/oidc/issuer.ts';
+import type { Task } from '../../storage/jobs.ts';
+import type { HttpDeps } from '../deps.ts';
+import { ApiError, badRequest } from '../errors.ts';
+
+const REALM = 'Basic realm="circlet job"';
+
+/** The running task the caller's HTTP Basic credentials name; a 401 otherwise. */
+export async function callingTask(deps: HttpDeps, req: FastifyRequest): Promise<Task> {
+  const auth = req.headers.authorization;
+  if (typeof auth === 'string' && /^basic /i.test(auth)) {
+    const decoded = Buffer.from(auth.slice(6).trim(), 'base64').toString('utf8');
+    const colon = decoded.indexOf(':');
+    const taskId = decoded.slice(0, Math.max(colon, 0));
+    const credential = decoded.slice(colon + 1);
+    if (colon > 0 && UUID_RE.test(taskId) && credential !== '') {
+      const task = await deps.engine.runner.jobTask(taskId, credential);
+      if (task) return task;
+    }
+  }
+  throw new ApiError(401, 'A running job’s task id and task credential are required.');
+}
+
+export async function jobApi(app: FastifyInstance, deps: HttpDeps): Promise<void> {
+  app.addHook('onSend', async (req, reply, payload) => {
+    if (reply.statusCode === 401) reply.header('www-authenticate', REALM);
+    return payload;
+  });
+
+  app.post<{ Body: { claims?: Record<string, unknown> } | undefined }>(
+    '/oidc-token',
+    { schema: { hide: true, body: { type: 'object', properties: { claims: { type: 'object' } } } } },
+    async (req) => {
+      const task = await callingTask(deps, req);
+      try {
+        return { token: await deps.engine.oidc.tokenWithClaims(task.id, req.body?.claims ?? {}) };
+      } catch (err) {
+        if (err instanceof ClaimsRefused) throw badRequest(err.message);
+        throw err;
+      }
+    },
+  );
+}
