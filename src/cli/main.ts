@@ -12,6 +12,7 @@ const COMMANDS: CommandEntry[] = [
   { name: 'serve', description: 'start the circlet server (SQLite under ./.circlet by default)', load: async () => (await import('./serve.ts')).serveCommand() },
   { name: 'token', description: 'manage personal API tokens', load: async () => (await import('./token.ts')).tokenCommand() },
   { name: 'project', description: 'manage projects and their members', load: async () => (await import('./project.ts')).projectCommand() },
+  { name: 'org', description: 'manage organizations, members, groups and the URL orb allow-list', load: async () => (await import('./org.ts')).orgCommand() },
   { name: 'config', description: 'validate and process a .circleci/config.yml locally', load: async () => (await import('./config.ts')).configCommand() },
   { name: 'runner', description: 'manage runner agents', load: async () => (await import('./runner.ts')).runnerCommand() },
   { name: 'run', description: 'run the workflows of the repository you are in, on this machine, from its working tree', load: async () => (await import('./run.ts')).runCommand() },

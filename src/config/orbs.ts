@@ -63,6 +63,38 @@ export interface FetchedOrb {
 /** Registry orbs fetched before compiling, keyed by `ns/name@version` as written. */
 export type OrbTable = Map<string, FetchedOrb>;
 
+/** A URL orb: fetched through the source (which applies the organization's allow-list), keyed by its URL. */
+async function fetchUrlOrb(url: string, p: Path, source: OrbSource | undefined, diags: Diags, table: OrbTable, imported: { ref: string; resolved: string }[]): Promise<void> {
+  if (table.has(url)) return;
+  if (!source?.resolveUrl) {
+    diags.error(p, `URL orbs are not supported here: '${url}'`);
+    return;
+  }
+  let got: { source: string };
+  try {
+    got = await source.resolveUrl(url);
+  } catch (err) {
+    diags.error(p, `URL orb ${url}: ${err instanceof Error ? err.message : String(err)}`);
+    return;
+  }
+  if (got.source.length > LIMITS.orbBytes) {
+    diags.error(p, `URL orb ${url} is ${mb(got.source.length)}; at most ${mb(LIMITS.orbBytes)} is allowed per orb`);
+    return;
+  }
+  if (table.size >= LIMITS.orbs) {
+    diags.error(p, `The config imports more than ${LIMITS.orbs} orbs (counting orbs imported by orbs); at most ${LIMITS.orbs} are allowed`);
+    return;
+  }
+  const parsed = parseOrbSource(got.source);
+  if (typeof parsed === 'string') {
+    diags.error(p, `URL orb ${url} could not be parsed: ${parsed}`);
+    return;
+  }
+  table.set(url, { resolved: url, data: parsed });
+  imported.push({ ref: url, resolved: url });
+  if (isObj(parsed)) await fetchOrbs(parsed.orbs, [...p, 'orbs'], source, diags, table, imported);
+}
+
 /**
  * Fetches every registry orb referenced by an `orbs:` map (already substituted), recursively
  * through nested orbs. Reports unknown or unparsable orbs. The only async step of a compile.
@@ -87,8 +119,8 @@ export async function fetchOrbs(
       continue;
     }
     const ref = parseOrbRef(v);
-    if (!ref && /^https?:\/\//.test(v)) {
-      diags.error(p, `URL orbs are not supported: '${v}'`);
+    if (!ref && /^https?:\/\//.test(v.trim())) {
+      await fetchUrlOrb(v.trim(), p, source, diags, table, imported);
       continue;
     }
     if (!ref) {
@@ -196,7 +228,7 @@ export function buildNamespace(doc: Record<string, unknown>, path: Path, isOrb: 
       ns.orbs[local] = child;
     } else if (typeof v === 'string') {
       const ref = parseOrbRef(v);
-      const fetched = ref ? table.get(refString(ref)) : undefined;
+      const fetched = table.get(ref ? refString(ref) : v.trim());
       if (fetched && isObj(fetched.data)) ns.orbs[local] = buildNamespace(fetched.data, p, true, table, diags, depth + 1);
     }
   }

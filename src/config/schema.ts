@@ -624,7 +624,8 @@ const workflows = custom('a map of workflows', ['map'], (v, path, ctx) => {
 // Orbs -------------------------------------------------------------------------------------------
 
 const orbRef = str(ORB_REF, 'an orb reference like namespace/name@1.2.3');
-const orbUrl = /^https:\/\/\S+$/;
+// https, and http for an allow-list entry that names an http prefix (docs/compatibility.md).
+const orbUrl = /^https?:\/\/\S+$/;
 
 /** Commands, jobs and executors, checked with the command names of their own scope. */
 function scoped(v: Record<string, unknown>, path: PathSeg[], ctx: Ctx, fields: Record<string, Shape>): void {

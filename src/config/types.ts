@@ -32,6 +32,11 @@ export interface OrbSource {
    * the orb or version does not exist. Throws only for transport failures.
    */
   resolve(ref: OrbRef): Promise<{ source: string; resolvedVersion: string } | null>;
+  /**
+   * A URL orb (`orbs: { foo: https://…/orb.yml }`): its YAML. Throws with a message the
+   * compiler reports (not on the allow-list, fetch failed). Absent: URL orbs are unsupported.
+   */
+  resolveUrl?(url: string): Promise<{ source: string }>;
 }
 
 /**

@@ -6,6 +6,7 @@ import type { Database } from '../storage/db.ts';
 import type { EngineObserver } from './observer.ts';
 import { EngineEvents } from './events.ts';
 import type { GitMirrors } from './services/git-mirror.ts';
+import type { UrlOrbFetcher } from './services/url-orbs.ts';
 
 export interface EngineDeps {
   database: Database;
@@ -14,6 +15,8 @@ export interface EngineDeps {
   /** Artifacts, caches and workspace layers. */
   blobs: BlobStore;
   orbSource?: OrbSource;
+  /** URL orbs, fetched per the organization's allow-list and cached. */
+  urlOrbs: UrlOrbFetcher;
   /** Public base URL for links (CIRCLE_BUILD_URL ...). */
   baseUrl: string;
   /** How long a claimed task's lease lasts without a heartbeat. */

@@ -23,6 +23,7 @@ import type { GitMirrors, GitRefRequest, ResolvedRevision } from './services/git
 import { sweepExpiredOutputs, type SweepResult } from './services/retention.ts';
 import { runDueSchedules } from './services/scheduler.ts';
 import { USAGE_EXPORT_EVENT, UsageExportWorker } from './services/usage-export.ts';
+import { UrlOrbFetcher } from './services/url-orbs.ts';
 import { DEFAULT_DELIVERY_OPTIONS, WebhookWorker, type DeliveryOptions } from './services/webhooks.ts';
 
 export interface EngineOptions {
@@ -71,6 +72,7 @@ export class Engine {
       mirrors: opts.mirrors,
       blobs: opts.blobs,
       orbSource: opts.orbSource,
+      urlOrbs: new UrlOrbFetcher(),
       baseUrl: opts.baseUrl,
       leaseMs: opts.leaseMs ?? 30_000,
       now: opts.now ?? (() => new Date()),

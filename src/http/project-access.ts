@@ -3,10 +3,10 @@
 import type { FastifyRequest } from 'fastify';
 import { UUID_RE } from '../domain/clock.ts';
 import { fromSegments } from '../domain/slug.ts';
-import { isMember } from '../storage/organizations.ts';
+import { isMember, membershipRole } from '../storage/organizations.ts';
 import { findVisibleProjectBySlug, getProject, type ProjectWithOrg } from '../storage/projects.ts';
 import type { HttpDeps } from './deps.ts';
-import { notFound, PROJECT_NOT_FOUND } from './errors.ts';
+import { forbidden, notFound, PROJECT_NOT_FOUND } from './errors.ts';
 
 export interface SlugParams {
   provider: string;
@@ -29,7 +29,19 @@ export function rewriteBareProjectId(path: string): string {
   return path.replace(BARE_ID, (_m, base: string, id: string) => `${base}/circleci/${ANY_ORGANIZATION}/${id}`);
 }
 
+/**
+ * The project, for a member of its organization. A viewer (docs/organizations.md) may only
+ * read: any other method on a project route is a 403.
+ */
 export async function requireProject(deps: HttpDeps, req: FastifyRequest, params: SlugParams): Promise<ProjectWithOrg> {
+  const project = await visibleProject(deps, req, params);
+  if (req.method !== 'GET' && req.method !== 'HEAD' && (await membershipRole(deps.database.db, project.organization_id, req.user.id)) === 'viewer') {
+    throw forbidden('Permission denied: viewers of the organization can only read.');
+  }
+  return project;
+}
+
+async function visibleProject(deps: HttpDeps, req: FastifyRequest, params: SlugParams): Promise<ProjectWithOrg> {
   if (params.provider === 'circleci' && params.organization === ANY_ORGANIZATION) return requireProjectById(deps, req, params.project);
   const slug = fromSegments(params.provider, params.organization, params.project);
   if (!slug) throw notFound(PROJECT_NOT_FOUND);

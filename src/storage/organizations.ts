@@ -18,6 +18,13 @@ export async function findOrganization(db: Db, vcsType: string, name: string): P
   return db.selectFrom('organizations').selectAll().where('vcs_type', '=', vcsType).where('name', '=', name).executeTakeFirst();
 }
 
+/** Creates an organization; undefined when one of that type and name exists. */
+export async function createOrganization(db: Db, vcsType: string, name: string): Promise<Organization | undefined> {
+  const row = { id: newId(), vcs_type: vcsType, name, created_at: nowIso() };
+  const res = await db.insertInto('organizations').values(row).onConflict((oc) => oc.columns(['vcs_type', 'name']).doNothing()).executeTakeFirst();
+  return Number(res.numInsertedOrUpdatedRows ?? 0) > 0 ? row : undefined;
+}
+
 export async function ensureOrganization(db: Db, vcsType: string, name: string): Promise<Organization> {
   const existing = await findOrganization(db, vcsType, name);
   if (existing) return existing;
@@ -69,6 +76,11 @@ export async function organizationsOfUser(db: Db, userId: string): Promise<Organ
     .orderBy('organizations.name')
     .orderBy('organizations.id')
     .execute();
+}
+
+/** Every organization, by name. */
+export async function listOrganizations(db: Db): Promise<Organization[]> {
+  return db.selectFrom('organizations').selectAll().orderBy('name').orderBy('id').execute();
 }
 
 export async function deleteOrganization(db: Db, id: string): Promise<void> {

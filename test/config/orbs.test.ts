@@ -244,9 +244,20 @@ describe('executor parameters in logic statements', () => {
 });
 
 describe('orb reference forms', () => {
-  it('rejects URL orbs with a clear message', async () => {
-    const r = await compile('version: 2.1\norbs:\n  x: https://example.com/orb.yml\njobs: {j: {docker: [{image: x}], steps: [checkout]}}\nworkflows: {w: {jobs: [j]}}\n', { orbSource: source });
-    expect(messages(r)).toEqual(["URL orbs are not supported: 'https://example.com/orb.yml'"]);
+  const urlConfig = 'version: 2.1\norbs:\n  x: https://example.com/orb.yml\njobs: {j: {docker: [{image: x}], steps: [x/hello]}}\nworkflows: {w: {jobs: [j]}}\n';
+  it('rejects URL orbs with a clear message when the source cannot fetch them', async () => {
+    const r = await compile(urlConfig, { orbSource: source });
+    expect(messages(r)).toEqual(["URL orbs are not supported here: 'https://example.com/orb.yml'"]);
+  });
+  it('compiles a URL orb the source resolves, and reports the reason it refuses one', async () => {
+    const orb = 'version: 2.1\ncommands:\n  hello:\n    steps: [{run: echo from the url orb}]\n';
+    const asked: string[] = [];
+    const withUrls = { resolve: source.resolve.bind(source), resolveUrl: async (url: string) => (asked.push(url), { source: orb }) };
+    const c = await compiled(urlConfig, { orbSource: withUrls });
+    expect(c.jobs.j.steps).toEqual([{ run: { command: 'echo from the url orb' } }]);
+    expect(asked).toEqual(['https://example.com/orb.yml']);
+    const refusing = { resolve: source.resolve.bind(source), resolveUrl: async () => Promise.reject(new Error('not on the allow-list')) };
+    expect(messages(await compile(urlConfig, { orbSource: refusing }))).toEqual(['URL orb https://example.com/orb.yml: not on the allow-list']);
   });
   it('leaves <<include(file)>> alone: it is orb packing syntax, not compile syntax', async () => {
     const c = await compiled('version: 2.1\njobs: {j: {docker: [{image: x}], steps: [{run: "<<include(scripts/a.sh)>>"}]}}\nworkflows: {w: {jobs: [j]}}\n');

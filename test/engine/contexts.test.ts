@@ -4,6 +4,7 @@ import { createSecretBox } from '../../src/domain/secret-box.ts';
 import { authorizeContexts, contextMessages, type AuthorizeContextsInput } from '../../src/engine/pipeline/contexts.ts';
 import { createContext, createContextRestriction, deleteContext, putContextEnvVar, type Context } from '../../src/storage/contexts.ts';
 import type { Database } from '../../src/storage/db.ts';
+import { addGroupMember, createGroup } from '../../src/storage/org-groups.ts';
 import { addMember, ensureOrganization } from '../../src/storage/organizations.ts';
 import { createProject } from '../../src/storage/projects.ts';
 import { ensureUser } from '../../src/storage/users.ts';
@@ -75,9 +76,18 @@ for (const kind of databaseKinds()) {
       await createContextRestriction(d.db, mixed.id, { type: 'project', value: projectId, name: 'app' });
       await createContextRestriction(d.db, mixed.id, { type: 'expression', value: 'pipeline.git.branch starts-with "release/"' });
       const grouped = await context('grouped', {});
+      // A group alice is in, and one of nobody: a group restriction admits a member of any of them.
+      const releasers = (await createGroup(d.db, orgId, 'releasers', ''))!;
+      await addGroupMember(d.db, releasers.id, memberId);
+      const empty = (await createGroup(d.db, orgId, 'nobody', ''))!;
+      await createContextRestriction(d.db, grouped.id, { type: 'group', value: releasers.id, name: 'releasers' });
+      await createContextRestriction(d.db, grouped.id, { type: 'group', value: empty.id, name: 'nobody' });
+      const onlyEmpty = await context('nobody-only', {});
+      await createContextRestriction(d.db, onlyEmpty.id, { type: 'group', value: empty.id, name: 'nobody' });
+      const unknown = await context('unknown-kind', {});
       await d.db
         .insertInto('context_restrictions')
-        .values({ id: crypto.randomUUID(), context_id: grouped.id, restriction_type: 'group', restriction_value: crypto.randomUUID(), name: 'g', created_at: new Date().toISOString() })
+        .values({ id: crypto.randomUUID(), context_id: unknown.id, restriction_type: 'branch', restriction_value: 'main', name: 'b', created_at: new Date().toISOString() })
         .execute();
     });
     afterAll(async () => {
@@ -167,7 +177,13 @@ for (const kind of databaseKinds()) {
     });
 
     it('a restriction circlet cannot evaluate fails closed', async () => {
-      expect(await authorizeContexts(d.db, box, base({ contextNames: ['grouped'] }))).toEqual({ ok: false, message: contextMessages.unsupportedRestriction('grouped', 'group') });
+      expect(await authorizeContexts(d.db, box, base({ contextNames: ['unknown-kind'] }))).toEqual({ ok: false, message: contextMessages.unsupportedRestriction('unknown-kind', 'branch') });
+    });
+
+    it('group restrictions admit members of one of the groups only', async () => {
+      expect((await authorizeContexts(d.db, box, base({ contextNames: ['grouped'] }))).ok).toBe(true);
+      expect(await authorizeContexts(d.db, box, base({ contextNames: ['nobody-only'] }))).toEqual({ ok: false, message: contextMessages.groupRestricted('nobody-only') });
+      expect((await authorizeContexts(d.db, box, base({ contextNames: ['grouped'], userId: null }))).ok).toBe(false);
     });
 
     it('one unauthorized context fails the whole set, with the first reason', async () => {

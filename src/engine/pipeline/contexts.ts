@@ -5,6 +5,7 @@
 import type { SecretBox } from '../../domain/secret-box.ts';
 import { contextEnvironment, findContextByName, listContextRestrictions } from '../../storage/contexts.ts';
 import type { Db } from '../../storage/executor.ts';
+import { isGroupMember } from '../../storage/org-groups.ts';
 import { isMember } from '../../storage/organizations.ts';
 import { evaluateContextExpression, pipelineValueLookup } from '../../config/context-expression.ts';
 
@@ -30,6 +31,7 @@ export const contextMessages = {
   projectRestricted: (name: string) => `Unauthorized: context "${name}" is restricted to other projects.`,
   expressionRestricted: (name: string, expression: string, reason?: string) =>
     `Unauthorized: context "${name}" is restricted by an expression this pipeline does not meet: ${expression}` + (reason ? ` (${reason})` : ''),
+  groupRestricted: (name: string) => `Unauthorized: context "${name}" is restricted to groups the triggering user is not in.`,
   unsupportedRestriction: (name: string, type: string) => `Unauthorized: context "${name}" has a ${type} restriction, which circlet cannot evaluate.`,
 };
 
@@ -54,8 +56,15 @@ export async function authorizeContexts(db: Db, secrets: SecretBox, input: Autho
     if (projects.length > 0 && !projects.some((r) => r.restriction_value === input.projectId)) {
       return { ok: false, message: contextMessages.projectRestricted(name) };
     }
+    // Group restrictions: the triggering user must be in one of the groups.
+    const groups = restrictions.filter((r) => r.restriction_type === 'group');
+    if (groups.length > 0) {
+      let inGroup = false;
+      for (const g of groups) if (input.userId !== null && (await isGroupMember(db, g.restriction_value, input.userId))) inGroup = true;
+      if (!inGroup) return { ok: false, message: contextMessages.groupRestricted(name) };
+    }
     for (const r of restrictions) {
-      if (r.restriction_type === 'project') continue;
+      if (r.restriction_type === 'project' || r.restriction_type === 'group') continue;
       if (r.restriction_type !== 'expression') return { ok: false, message: contextMessages.unsupportedRestriction(name, r.restriction_type) };
       const result = evaluateContextExpression(r.restriction_value, lookup);
       if (!result.value) return { ok: false, message: contextMessages.expressionRestricted(name, r.restriction_value, 'error' in result ? result.error : undefined) };

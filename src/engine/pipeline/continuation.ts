@@ -8,6 +8,7 @@ import { EngineError } from './control.ts';
 import type { EngineDeps } from '../deps.ts';
 import { planWorkflows } from './plan.ts';
 import { TERMINAL_WORKFLOW } from './status.ts';
+import { getProject } from '../../storage/projects.ts';
 import { compileSafely, configErrors, startWorkflows } from './trigger.ts';
 import { inTransaction } from '../../storage/executor.ts';
 
@@ -23,7 +24,8 @@ export async function continuePipeline(deps: EngineDeps, key: string, configurat
   if (setupDone) throw new EngineError('invalid', 'Invalid or expired continuation key: the setup workflow has finished');
 
   const values = JSON.parse(found.pipeline_values);
-  const result = await compileSafely(configuration, values, parameters, deps);
+  const project = await getProject(db, found.project_id);
+  const result = await compileSafely(configuration, values, parameters, deps, project?.organization_id ?? '');
   const errors = configErrors(result);
   if (result.setup) errors.push({ type: 'config', message: 'A continuation configuration cannot itself be a setup configuration (setup: true)' });
   // Parameters passed with the continuation must not contradict the ones the pipeline was triggered

@@ -128,7 +128,7 @@ export async function triggerPipeline(deps: EngineDeps, req: TriggerRequest): Pr
   let plans: PlannedWorkflow[] = [];
   let continuationKey: string | undefined;
   if (errors.length === 0) {
-    const result = await compileSafely(source, values, req.parameters ?? {}, deps);
+    const result = await compileSafely(source, values, req.parameters ?? {}, deps, project.organization_id);
     errors.push(...configErrors(result));
     if (errors.length === 0 && result.config) {
       if (result.setup) {
@@ -166,9 +166,11 @@ export async function triggerPipeline(deps: EngineDeps, req: TriggerRequest): Pr
  * Compiles in a worker thread (compile-worker.ts: time and heap limits, off the event loop); an
  * unexpected compiler failure becomes a `config` error, never an exception.
  */
-export async function compileSafely(source: string, values: PipelineValues, parameters: Record<string, unknown>, deps: EngineDeps): Promise<CompileResult> {
+export async function compileSafely(source: string, values: PipelineValues, parameters: Record<string, unknown>, deps: EngineDeps, organizationId: string): Promise<CompileResult> {
   try {
-    return await compileIsolated(source, { pipelineValues: values, pipelineParameters: parameters, orbSource: deps.orbSource });
+    // URL orbs are fetched only from the organization's allow-list (services/url-orbs.ts).
+    const orbSource = deps.urlOrbs.forOrganization(deps.database.db, organizationId, deps.orbSource);
+    return await compileIsolated(source, { pipelineValues: values, pipelineParameters: parameters, orbSource });
   } catch (err) {
     const message = `Config could not be compiled: ${err instanceof Error ? err.message : String(err)}`;
     return { config: null, compiled: null, compiledYaml: null, setup: false, orbs: [], diagnostics: [{ severity: 'error', path: '', message }] };

@@ -8,5 +8,6 @@ export type ToWorker =
 export type FromWorker =
   | { t: 'ready' }
   | { t: 'orb'; id: number; rid: number; ref: OrbRef }
+  | { t: 'url-orb'; id: number; rid: number; url: string }
   | { t: 'done'; id: number; result: CompileResult }
   | { t: 'failed'; id: number; message: string };

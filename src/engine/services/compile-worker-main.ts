@@ -24,6 +24,13 @@ function orbSourceFor(id: number): OrbSource {
         send({ t: 'orb', id, rid, ref });
       });
     },
+    resolveUrl(url: string) {
+      const rid = nextOrb++;
+      return new Promise((resolve, reject) => {
+        pendingOrbs.set(rid, { resolve: (v) => (v ? resolve({ source: v.source }) : reject(new Error('URL orbs are not supported here'))), reject });
+        send({ t: 'url-orb', id, rid, url });
+      });
+    },
   };
 }
 

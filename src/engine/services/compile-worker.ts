@@ -156,6 +156,18 @@ export class CompileWorkers {
       );
       return;
     }
+    if (msg.t === 'url-orb') {
+      const source = job.options.orbSource;
+      const reply = (m: ToWorker): void => {
+        if (slot.job === job && !slot.dead) slot.worker.postMessage(m);
+      };
+      if (!source?.resolveUrl) return reply({ t: 'orb', rid: msg.rid, error: 'URL orbs are not supported here' });
+      source.resolveUrl(msg.url).then(
+        (value) => reply({ t: 'orb', rid: msg.rid, value: { source: value.source, resolvedVersion: msg.url } }),
+        (err: unknown) => reply({ t: 'orb', rid: msg.rid, error: err instanceof Error ? err.message : String(err) }),
+      );
+      return;
+    }
     this.finish(slot, msg.t === 'done' ? msg.result : failedCompile(`Config could not be compiled: ${msg.message}`));
     this.dispatch();
   }

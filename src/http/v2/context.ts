@@ -25,6 +25,7 @@ import {
   type ContextRestriction,
 } from '../../storage/contexts.ts';
 import { findOrganization, getOrganization, isMember, type Organization } from '../../storage/organizations.ts';
+import { getGroup } from '../../storage/org-groups.ts';
 import { getProject } from '../../storage/projects.ts';
 import type { HttpDeps } from '../deps.ts';
 import { badRequest, conflict, forbidden, notFound } from '../errors.ts';
@@ -393,7 +394,9 @@ export function contextRoutes(app: FastifyInstance, deps: HttpDeps): void {
       const { restriction_type: type, restriction_value: value } = req.body;
       let name: string | null = null;
       if (type === 'group') {
-        throw badRequest("Invalid body field 'restriction_type': group restrictions are not supported (circlet has no organization groups)");
+        const group = UUID_RE.test(value) ? await getGroup(deps.database.db, context.organization_id, value) : undefined;
+        if (!group) throw badRequest("Invalid body field 'restriction_value': not a group of this context's organization");
+        name = group.name;
       } else if (type === 'project') {
         const project = UUID_RE.test(value) ? await getProject(deps.database.db, value) : undefined;
         if (!project || project.organization_id !== context.organization_id) throw badRequest(PROJECT_NO_ACCESS);

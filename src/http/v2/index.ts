@@ -10,8 +10,10 @@ import { envVarRoutes } from './envvar.ts';
 import { incomingWebhookRoutes } from './incoming-webhooks.ts';
 import { insightsRoutes } from './insights.ts';
 import { jobOutputRoutes } from './job-outputs.ts';
+import { groupRoutes } from './groups.ts';
 import { jobRoutes } from './job.ts';
 import { oidcRoutes } from './oidc.ts';
+import { organizationRoutes } from './organization.ts';
 import { pipelineDefinitionRoutes } from './pipeline-definition.ts';
 import { pipelineRunRoutes } from './pipeline-run.ts';
 import { pipelineRoutes } from './pipeline.ts';
@@ -45,6 +47,8 @@ export const v2Routes: RouteModule[] = [
   policyRoutes,
   usageRoutes,
   oidcRoutes,
+  organizationRoutes,
+  groupRoutes,
 ];
 
 /** API v2 under /api/v2: every route needs a user's token unless it is marked public. */

@@ -550,10 +550,21 @@ export const cases: ConformanceCase[] = [
   },
   {
     route: RADD,
-    name: 'a group restriction is 400 (circlet has no groups)',
+    name: 'a group restriction naming no group of the organization is 400',
     status: 400,
     call: ({ token }) => ({ method: 'POST', path: `/api/v2/context/${varsContext}/restrictions`, token, body: { restriction_type: 'group', restriction_value: MISSING } }),
-    expect: (b) => expect(b.message).toMatch(/restriction_type/),
+    expect: (b) => expect(b.message).toMatch(/restriction_value/),
+  },
+  {
+    route: RADD,
+    name: 'restricts a context to a group of the organization',
+    status: 201,
+    call: async (ctx) => {
+      const org = (await ctx.server.call('GET', `/api/v2/project/${ctx.projectSlug}`, ctx.token)).body.organization_id;
+      const group = await ctx.server.call('POST', `/api/v2/organizations/${org}/groups`, ctx.token, { name: `ctx-group-${suffix()}` });
+      return { method: 'POST', path: `/api/v2/context/${await fresh(ctx)}/restrictions`, token: ctx.token, body: { restriction_type: 'group', restriction_value: group.body.id } };
+    },
+    expect: (b) => expect(b.restriction_type).toBe('group'),
   },
   {
     route: RADD,
