@@ -47,7 +47,43 @@ export interface UrlOrbAllowListTable {
   created_at: string;
 }
 
+export interface DeployEnvironmentsTable {
+  id: string;
+  organization_id: string;
+  name: string;
+  created_at: string;
+  updated_at: string;
+}
+
+export interface DeployComponentsTable {
+  id: string;
+  organization_id: string;
+  project_id: string;
+  name: string;
+  created_at: string;
+  updated_at: string;
+}
+
+export interface DeployReleasesTable {
+  id: string;
+  component_id: string;
+  environment_id: string;
+  version: string;
+  namespace: string;
+  /** 'PLANNED' | 'RUNNING' | 'SUCCESS' | 'FAILED' | 'CANCELED' */
+  status: string;
+  pipeline_id: string;
+  workflow_id: string;
+  job_id: string;
+  job_number: number | null;
+  created_at: string;
+  updated_at: string;
+}
+
 export interface OrgSchema {
+  deploy_environments: DeployEnvironmentsTable;
+  deploy_components: DeployComponentsTable;
+  deploy_releases: DeployReleasesTable;
   oidc_signing_keys: OidcSigningKeysTable;
   oidc_custom_claims: OidcCustomClaimsTable;
   org_groups: OrgGroupsTable;

@@ -6,6 +6,7 @@
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { UUID_RE } from '../../domain/clock.ts';
 import { ClaimsRefused } from '../../engine/oidc/issuer.ts';
+import { recordRelease, ReleaseRefused, type ReleaseCall } from '../../engine/runner/releases.ts';
 import type { Task } from '../../storage/jobs.ts';
 import type { HttpDeps } from '../deps.ts';
 import { ApiError, badRequest } from '../errors.ts';
@@ -43,6 +44,30 @@ export async function jobApi(app: FastifyInstance, deps: HttpDeps): Promise<void
         return { token: await deps.engine.oidc.tokenWithClaims(task.id, req.body?.claims ?? {}) };
       } catch (err) {
         if (err instanceof ClaimsRefused) throw badRequest(err.message);
+        throw err;
+      }
+    },
+  );
+
+  const name = { type: 'string', minLength: 1, maxLength: 200 } as const;
+  app.post<{ Body: ReleaseCall }>(
+    '/releases',
+    {
+      schema: {
+        hide: true,
+        body: {
+          type: 'object',
+          properties: { action: { type: 'string', enum: ['plan', 'update', 'log'] }, environment_name: name, component_name: name, target_version: name, namespace: name, status: { type: 'string', maxLength: 20 }, failure_reason: { type: 'string', maxLength: 2000 } },
+          required: ['action', 'environment_name', 'component_name'],
+        },
+      },
+    },
+    async (req) => {
+      const task = await callingTask(deps, req);
+      try {
+        return { message: await recordRelease(deps.engine.deps, task, req.body) };
+      } catch (err) {
+        if (err instanceof ReleaseRefused) throw badRequest(err.message);
         throw err;
       }
     },

@@ -6,6 +6,7 @@ import type { RouteModule } from '../routes.ts';
 import { checkoutKeyRoutes } from './checkout-key.ts';
 import { compileRoutes } from './compile.ts';
 import { contextRoutes } from './context.ts';
+import { deployRoutes } from './deploy.ts';
 import { envVarRoutes } from './envvar.ts';
 import { incomingWebhookRoutes } from './incoming-webhooks.ts';
 import { insightsRoutes } from './insights.ts';
@@ -49,6 +50,7 @@ export const v2Routes: RouteModule[] = [
   oidcRoutes,
   organizationRoutes,
   groupRoutes,
+  deployRoutes,
 ];
 
 /** API v2 under /api/v2: every route needs a user's token unless it is marked public. */

@@ -14,6 +14,7 @@ import * as m0012 from './0012_operations.ts';
 import * as m0014 from './0014_pipeline_definitions.ts';
 import * as m0015 from './0015_usage_exports.ts';
 import * as m0016 from './0016_oidc_and_org_groups.ts';
+import * as m0017 from './0017_deploys.ts';
 import * as m0018 from './0018_scale_out.ts';
 import * as m0019 from './0019_insights_runs.ts';
 import * as m0020 from './0020_additional_ssh_keys.ts';
@@ -33,6 +34,7 @@ export const migrations: Record<string, Migration> = {
   '0014_pipeline_definitions': m0014,
   '0015_usage_exports': m0015,
   '0016_oidc_and_org_groups': m0016,
+  '0017_deploys': m0017,
   '0018_scale_out': m0018,
   '0019_insights_runs': m0019,
   '0020_additional_ssh_keys': m0020,
