@@ -16,6 +16,9 @@ const COMMANDS: CommandEntry[] = [
   { name: 'config', description: 'validate and process a .circleci/config.yml locally', load: async () => (await import('./config.ts')).configCommand() },
   { name: 'runner', description: 'manage runner agents', load: async () => (await import('./runner.ts')).runnerCommand() },
   { name: 'run', description: 'run the workflows of the repository you are in, on this machine, from its working tree', load: async () => (await import('./run.ts')).runCommand() },
+  { name: 'audit', description: 'print the audit log (CSV or JSON lines)', load: async () => (await import('./audit.ts')).auditCommand() },
+  { name: 'backup', description: 'back up the data dir (database, blobs, secret key) while the server runs', load: async () => (await import('./backup.ts')).backupCommand() },
+  { name: 'restore', description: 'restore a backup into a new, empty data dir', load: async () => (await import('./backup.ts')).restoreCommand() },
   { name: 'agent', description: 'run a runner agent: claim jobs from a circlet server and run them on this machine', load: async () => (await import('./agent.ts')).agentCommand() },
 ];
 

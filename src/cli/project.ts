@@ -7,7 +7,7 @@ import type { Database } from '../storage/db.ts';
 import { addMember, ensureOrganization, memberLogins, removeMember, ROLES, setMemberRole, type Role } from '../storage/organizations.ts';
 import { createProject, findProjectBySlug, listAllProjects, type ProjectWithOrg } from '../storage/projects.ts';
 import { ensureUser, findUserByLogin, type User } from '../storage/users.ts';
-import { action, addDataOptions, openData, requireOptions } from './shared.ts';
+import { action, addDataOptions, auditCli, openData, requireOptions } from './shared.ts';
 
 type DataOpts = { dataDir?: string; databaseUrl?: string };
 
@@ -59,6 +59,9 @@ function addCommand(): Command {
         const org = await ensureOrganization(d.db, slug.vcs, slug.org);
         const created = await createProject(d.db, org, { name: slug.project, vcsUrl: normalizeRepo(opts.repo), defaultBranch: opts.defaultBranch });
         await addMember(d.db, org.id, owner.id, 'admin');
+        const slugName = slugOfProject(created);
+        await auditCli(d, { action: 'project.created', organizationId: org.id, target: { type: 'project', id: created.id, name: slugName } });
+        await auditCli(d, { action: 'organization.member_added', organizationId: org.id, target: { type: 'user', id: owner.id, name: owner.login }, detail: { role: 'admin', project: slugName } });
         process.stdout.write(created.id + '\n');
       });
     }),
@@ -97,6 +100,7 @@ function memberCommand(): Command {
         const project = await existingProject(d, slugText);
         const user = await existingUser(d, login);
         await setMemberRole(d.db, project.organization_id, user.id, role as Role);
+        await auditCli(d, { action: 'organization.member_added', organizationId: project.organization_id, target: { type: 'user', id: user.id, name: user.login }, detail: { role, project: slugOfProject(project) } });
         process.stdout.write(`${login} is a member of ${project.vcs_type}/${project.org_name}\n`);
       });
     }),
@@ -109,6 +113,7 @@ function memberCommand(): Command {
         const project = await existingProject(d, slugText);
         const user = await existingUser(d, login);
         if (!(await removeMember(d.db, project.organization_id, user.id))) throw new Error(`${login} is not a member of ${project.vcs_type}/${project.org_name}`);
+        await auditCli(d, { action: 'organization.member_removed', organizationId: project.organization_id, target: { type: 'user', id: user.id, name: user.login }, detail: { project: slugOfProject(project) } });
         process.stdout.write(`${login} is no longer a member of ${project.vcs_type}/${project.org_name}\n`);
       });
     }),

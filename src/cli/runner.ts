@@ -5,7 +5,7 @@ import { vcsTypeOf } from '../domain/slug.ts';
 import { findOrganization } from '../storage/organizations.ts';
 import { createResourceClass, findResourceClass, RESOURCE_CLASS_RE } from '../storage/resource-classes.ts';
 import { createRunnerToken } from '../storage/runner-tokens.ts';
-import { action, addDataOptions, openData } from './shared.ts';
+import { action, addDataOptions, auditCli, openData } from './shared.ts';
 
 function checkClass(name: string, option: string): void {
   if (!RESOURCE_CLASS_RE.test(name)) throw new Error(`invalid ${option} '${name}': expected namespace/name`);
@@ -31,6 +31,7 @@ function resourceClassCommand(): Command {
         const existing = await findResourceClass(data.database.db, name);
         if (existing) throw new Error(`resource class ${name} already exists`);
         await createResourceClass(data.database.db, name, org.id);
+        await auditCli(data.database, { action: 'resource_class.created', organizationId: org.id, target: { type: 'resource_class', name } });
         process.stdout.write(name + '\n');
       } finally {
         await data.database.close();
@@ -54,7 +55,15 @@ export function runnerCommand(): Command {
       if (opts.resourceClass !== undefined) checkClass(opts.resourceClass, '--resource-class');
       const data = await openData(opts);
       try {
-        process.stdout.write((await createRunnerToken(data.database.db, opts.name, opts.resourceClass ?? '')) + '\n');
+        const token = await createRunnerToken(data.database.db, opts.name, opts.resourceClass ?? '');
+        const rc = opts.resourceClass ? await findResourceClass(data.database.db, opts.resourceClass) : undefined;
+        await auditCli(data.database, {
+          action: 'runner_token.created',
+          organizationId: rc?.organization_id ?? null,
+          target: { type: 'runner_token', name: opts.name },
+          detail: { resource_class: opts.resourceClass ?? null },
+        });
+        process.stdout.write(token + '\n');
       } finally {
         await data.database.close();
       }

@@ -70,6 +70,7 @@ interface ServeFlags {
   tlsKey?: string;
   trustProxy?: string;
   blobStore?: string;
+  auditRetentionDays?: number;
 }
 
 /** `--tls-cert` and `--tls-key` (or their env vars) go together. */
@@ -101,6 +102,24 @@ function envListen(value: string): { host: string; port: number } {
   }
 }
 
+function parseRetention(value: string): number {
+  const n = /^\s*\d+\s*$/.test(value) ? Number(value) : NaN;
+  if (!Number.isInteger(n) || n < 1 || n > 36_500) throw new InvalidArgumentError('must be a number of days (1-36500)');
+  return n;
+}
+
+/** `--audit-retention-days`, else `CIRCLET_AUDIT_RETENTION_DAYS`, else the default (365). */
+export function resolveRetention(option: number | undefined, env: NodeJS.ProcessEnv = process.env): number | undefined {
+  if (option !== undefined) return option;
+  const fromEnv = env.CIRCLET_AUDIT_RETENTION_DAYS;
+  if (fromEnv === undefined || fromEnv.trim() === '') return undefined;
+  try {
+    return parseRetention(fromEnv);
+  } catch {
+    throw new Error(`invalid CIRCLET_AUDIT_RETENTION_DAYS '${fromEnv}': must be a number of days (1-36500)`);
+  }
+}
+
 export function serveCommand(): Command {
   const cmd = new Command('serve')
     .description('start the circlet server (SQLite under ./.circlet by default)')
@@ -115,11 +134,13 @@ export function serveCommand(): Command {
     .option('--metrics-listen <host:port>', 'also serve GET /metrics on a listener of its own, e.g. 127.0.0.1:9464 (env CIRCLET_METRICS_LISTEN)', parseListen)
     .option('--rate-limit <n>', 'requests per minute one token may make; 0 for none (env CIRCLET_RATE_LIMIT; default none)', parseCount)
     .option('--rate-limit-ip <n>', 'requests per minute one address may make without a token (env CIRCLET_RATE_LIMIT_IP; default: --rate-limit)', parseCount)
-    .option('--blob-store <kind>', 'where artifacts, caches and workspaces go: filesystem | postgres | s3 (env CIRCLET_BLOB_STORE; default: postgres on a PostgreSQL database, else filesystem)');
+    .option('--blob-store <kind>', 'where artifacts, caches and workspaces go: filesystem | postgres | s3 (env CIRCLET_BLOB_STORE; default: postgres on a PostgreSQL database, else filesystem)')
+    .option('--audit-retention-days <days>', 'keep audit log events this many days (env CIRCLET_AUDIT_RETENTION_DAYS; default 365)', parseRetention);
   addDataOptions(cmd);
   cmd.action(
     action(async (opts: ServeFlags) => {
       const port = resolvePort(opts.port);
+      const auditRetentionDays = resolveRetention(opts.auditRetentionDays);
       const metricsToken = opts.metricsToken ?? (process.env.CIRCLET_METRICS_TOKEN || undefined);
       const metricsListen = opts.metricsListen ?? (process.env.CIRCLET_METRICS_LISTEN ? envListen(process.env.CIRCLET_METRICS_LISTEN) : undefined);
       const perToken = opts.rateLimit ?? envCount('CIRCLET_RATE_LIMIT') ?? 0;
@@ -133,7 +154,7 @@ export function serveCommand(): Command {
       v8.setFlagsFromString('--optimize-for-size');
       // Loaded here, not at the top: `--help` and argument errors stay fast.
       const { startServer } = await import('../server/server.ts');
-      const server = await startServer({ host: opts.host, port, dataDir: opts.dataDir, databaseUrl: opts.databaseUrl, agents: opts.agents, dockerOnHost: opts.dockerOnHost, metrics: { token: metricsToken, listen: metricsListen }, rateLimit, tls, trustProxy, blobStore: opts.blobStore });
+      const server = await startServer({ host: opts.host, port, dataDir: opts.dataDir, databaseUrl: opts.databaseUrl, agents: opts.agents, dockerOnHost: opts.dockerOnHost, metrics: { token: metricsToken, listen: metricsListen }, rateLimit, tls, trustProxy, blobStore: opts.blobStore, auditRetentionDays });
       let stopping = false;
       const stop = (signal: NodeJS.Signals) => {
         if (stopping) {

@@ -1,5 +1,7 @@
 // Helpers shared by CLI commands: data location options and error reporting.
+import os from 'node:os';
 import type { Command, Option } from 'commander';
+import { recordAudit, type AuditEvent } from '../engine/services/audit.ts';
 import { createSecretBox, loadSecretKey, type SecretBox } from '../domain/secret-box.ts';
 import { resolveDataLocation } from '../server/data-dir.ts';
 import type { Database } from '../storage/db.ts';
@@ -23,6 +25,17 @@ export async function openData(opts: { dataDir?: string; databaseUrl?: string })
   const { openAndMigrate } = await import('../storage/db.ts');
   const database = await openAndMigrate(databaseUrl);
   return { database, secrets: createSecretBox(loadSecretKey(dataDir)), dataDir };
+}
+
+/** Records an action of the command line in the audit log, with the operating-system user who ran it. */
+export async function auditCli(database: Database, event: AuditEvent): Promise<void> {
+  let osUser: string | null = null;
+  try {
+    osUser = os.userInfo().username;
+  } catch {
+    /* no passwd entry */
+  }
+  await recordAudit(database.db, { id: null, login: null, source: 'cli' }, { ...event, detail: { ...event.detail, os_user: osUser } });
 }
 
 /** Runs a command body, printing errors to stderr with a non-zero exit. */

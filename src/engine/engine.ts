@@ -21,6 +21,7 @@ import { OidcIssuer } from './oidc/issuer.ts';
 import { RunnerSide } from './runner/runner-side.ts';
 import type { GitMirrors, GitRefRequest, ResolvedRevision } from './services/git-mirror.ts';
 import { sweepExpiredOutputs, type SweepResult } from './services/retention.ts';
+import { DEFAULT_AUDIT_RETENTION_DAYS, recordAudit, sweepAuditLog, type AuditActor, type AuditEvent } from './services/audit.ts';
 import { runDueSchedules } from './services/scheduler.ts';
 import { USAGE_EXPORT_EVENT, UsageExportWorker } from './services/usage-export.ts';
 import { UrlOrbFetcher } from './services/url-orbs.ts';
@@ -47,6 +48,10 @@ export interface EngineOptions {
   observer?: EngineObserver;
   /** How often expired artifacts, caches and workspaces are swept, by one replica (default 10 min). */
   sweepIntervalMs?: number;
+  /** Audit events older than this many days are swept (default 365). */
+  auditRetentionDays?: number;
+  /** How often the audit sweeper runs (default hourly). */
+  auditSweepIntervalMs?: number;
 }
 
 export class Engine {
@@ -64,6 +69,9 @@ export class Engine {
   private readonly usageExports: UsageExportWorker;
   private sweeper?: NodeJS.Timeout;
   private readonly sweepIntervalMs: number;
+  private auditSweeper?: NodeJS.Timeout;
+  readonly auditRetentionDays: number;
+  private readonly auditSweepIntervalMs: number;
 
   constructor(opts: EngineOptions) {
     this.deps = {
@@ -86,6 +94,18 @@ export class Engine {
     this.scheduleIntervalMs = opts.scheduleIntervalMs ?? 5_000;
     this.sweepIntervalMs = opts.sweepIntervalMs ?? 600_000;
     this.usageExports = new UsageExportWorker(this.deps);
+    this.auditRetentionDays = opts.auditRetentionDays ?? DEFAULT_AUDIT_RETENTION_DAYS;
+    this.auditSweepIntervalMs = opts.auditSweepIntervalMs ?? 3_600_000;
+  }
+
+  /** Records a security-relevant action in the audit log (engine/services/audit.ts). */
+  audit(actor: AuditActor, event: AuditEvent): Promise<void> {
+    return recordAudit(this.deps.database.db, actor, event, this.deps.now());
+  }
+
+  /** Deletes audit events past the retention period; the number deleted. */
+  sweepAudit(): Promise<number> {
+    return sweepAuditLog(this.deps.database.db, this.auditRetentionDays, this.deps.now());
   }
 
   /** Wakes the usage export worker: an export job was created. */
@@ -169,6 +189,7 @@ export class Engine {
     if (this.reaper) return;
     this.startScheduler();
     this.startSweeper();
+    this.startAuditSweeper();
     this.webhooks.start();
     this.usageExports.start();
     const tick = async () => {
@@ -194,6 +215,8 @@ export class Engine {
     this.scheduler = undefined;
     if (this.sweeper) clearTimeout(this.sweeper);
     this.sweeper = undefined;
+    if (this.auditSweeper) clearTimeout(this.auditSweeper);
+    this.auditSweeper = undefined;
     this.deps.mirrors.close();
   }
 
@@ -231,5 +254,20 @@ export class Engine {
     // The first sweep soon after start (a replica that was down catches up), then per interval.
     this.sweeper = setTimeout(tick, Math.min(this.sweepIntervalMs, 30_000));
     this.sweeper.unref();
+  }
+
+  private startAuditSweeper(): void {
+    const tick = async () => {
+      try {
+        await this.sweepAudit();
+      } catch {
+        /* the database may be briefly unavailable; try again next tick */
+      }
+      if (!this.auditSweeper) return;
+      this.auditSweeper = setTimeout(tick, this.auditSweepIntervalMs);
+      this.auditSweeper.unref();
+    };
+    this.auditSweeper = setTimeout(tick, 0);
+    this.auditSweeper.unref();
   }
 }

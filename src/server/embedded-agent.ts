@@ -9,6 +9,7 @@ import type { Worker } from 'node:worker_threads';
 import type { Logger } from '../agent/logger.ts';
 import { startWorkerThread } from '../engine/services/worker-thread.ts';
 import type { Database } from '../storage/db.ts';
+import { recordAudit } from '../engine/services/audit.ts';
 import { createRunnerToken, findRunnerToken } from '../storage/runner-tokens.ts';
 import type { EmbeddedAgentConfig, FromAgentWorker, ToAgentWorker } from './embedded-agent-protocol.ts';
 
@@ -81,6 +82,7 @@ export async function embeddedToken(database: Database, dataDir: string): Promis
     if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw err;
   }
   const token = await createRunnerToken(database.db, EMBEDDED_TOKEN_NAME);
+  await recordAudit(database.db, { id: null, login: null, source: 'server' }, { action: 'runner_token.created', target: { type: 'runner_token', name: EMBEDDED_TOKEN_NAME } });
   fs.writeFileSync(file, token + '\n', { mode: 0o600 });
   return token;
 }

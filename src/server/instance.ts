@@ -19,7 +19,7 @@ import { openBlobStore } from './blob-config.ts';
 import type { Database } from '../storage/db.ts';
 
 /** Engine settings an instance may change (lease length, clock, intervals, delivery). */
-export type EngineTuning = Partial<Pick<EngineOptions, 'leaseMs' | 'reapIntervalMs' | 'now' | 'scheduleIntervalMs' | 'webhookDelivery' | 'sweepIntervalMs'>>;
+export type EngineTuning = Partial<Pick<EngineOptions, 'leaseMs' | 'reapIntervalMs' | 'now' | 'scheduleIntervalMs' | 'webhookDelivery' | 'sweepIntervalMs' | 'auditRetentionDays' | 'auditSweepIntervalMs'>>;
 
 export interface EngineConfig {
   database: Database;

@@ -9,6 +9,7 @@ import type { RateLimitOptions } from '../http/rate-limit.ts';
 import { redactUrl } from '../http/app.ts';
 import { openAndMigrate, type Database } from '../storage/db.ts';
 import { ensureOrganization, addMember } from '../storage/organizations.ts';
+import { recordAudit } from '../engine/services/audit.ts';
 import { createApiToken, ensureUser } from '../storage/users.ts';
 import { resolveDataLocation } from './data-dir.ts';
 import { serverOrbSource } from './orb-source.ts';
@@ -37,6 +38,8 @@ export interface ServeOptions {
   trustProxy?: string[];
   /** filesystem | postgres | s3 (default: CIRCLET_BLOB_STORE, else the database's; server/blob-config.ts). */
   blobStore?: string;
+  /** Days audit events are kept (default 365). */
+  auditRetentionDays?: number;
 }
 
 /** The PEM files of --tls-cert/--tls-key, read now, with errors that name the file. */
@@ -85,6 +88,10 @@ async function bootstrapAdmin(database: Database, dataDir: string): Promise<stri
     if ((err as NodeJS.ErrnoException).code === 'EEXIST') return undefined;
     throw err;
   }
+  const server = { id: null, login: null, source: 'server' } as const;
+  await recordAudit(database.db, server, { action: 'user.created', target: { type: 'user', id: admin.id, name: admin.login } });
+  await recordAudit(database.db, server, { action: 'organization.member_added', organizationId: org.id, target: { type: 'user', id: admin.id, name: admin.login }, detail: { role: 'admin' } });
+  await recordAudit(database.db, server, { action: 'api_token.created', target: { type: 'user', id: admin.id, name: admin.login }, detail: { token_name: 'admin (first start)' } });
   return token;
 }
 
@@ -109,7 +116,7 @@ export async function startServer(opts: ServeOptions = {}): Promise<RunningServe
       pino.destination(2),
     );
     const blobs = openBlobStore(blobConfigFromEnv(process.env, opts.blobStore), database, dataDir);
-    const instance = await createInstance({ database, secrets, dataDir, orbSource: serverOrbSource(dataDir), blobs, host: opts.host, port: opts.port, logger, metrics: opts.metrics, rateLimit: opts.rateLimit, tls, trustProxy: opts.trustProxy }).catch((err: unknown) => {
+    const instance = await createInstance({ database, secrets, dataDir, orbSource: serverOrbSource(dataDir), blobs, host: opts.host, port: opts.port, logger, metrics: opts.metrics, rateLimit: opts.rateLimit, tls, trustProxy: opts.trustProxy, engine: { auditRetentionDays: opts.auditRetentionDays } }).catch((err: unknown) => {
       // A certificate that does not match its key fails when the server is created.
       if (tls && err instanceof Error && /key values mismatch|PEM|asn1|certificate/i.test(err.message)) throw new Error(`cannot serve TLS with ${opts.tls!.certFile} and ${opts.tls!.keyFile}: ${err.message}`);
       throw err;

@@ -3,7 +3,7 @@ import fs from 'node:fs';
 import { createRequire } from 'node:module';
 import path from 'node:path';
 import Sqlite from 'better-sqlite3';
-import { Kysely, Migrator, PostgresDialect, SqliteDialect, type MigrationProvider } from 'kysely';
+import { Kysely, Migrator, PostgresDialect, sql, SqliteDialect, type MigrationProvider } from 'kysely';
 import { migrations } from './migrations/index.ts';
 import { listen, type Listener } from './notify.ts';
 import type { Schema } from './schema.ts';
@@ -105,25 +105,72 @@ export function withStatementCache(sqlite: Sqlite.Database, size = 512) {
 const provider: MigrationProvider = { getMigrations: async () => migrations };
 
 /**
+ * Migration numbers are handed out to branches developed side by side, so a database may
+ * have run a higher-numbered migration before a lower-numbered one lands (0020 before 0013):
+ * the missing one is applied then, instead of the migrator refusing the database.
+ */
+function migratorOptions(database: Database) {
+  return { db: database.db, provider, migrationTableName: 'circlet_migrations', migrationLockTableName: 'circlet_migrations_lock', allowUnorderedMigrations: true };
+}
+
+/**
  * Applies pending migrations. Kysely's migrator takes a lock first (a PostgreSQL advisory
  * lock inside a transaction; SQLite's single writer), so two servers starting together
  * on one database never both migrate. Numbers are handed out ahead of landing, so a lower
  * number may land after a higher one has run: such a migration is applied, not refused.
  */
 export async function migrate(database: Database): Promise<void> {
-  const migrator = new Migrator({
-    db: database.db,
-    provider,
-    migrationTableName: 'circlet_migrations',
-    migrationLockTableName: 'circlet_migrations_lock',
-    allowUnorderedMigrations: true,
-  });
+  const unknown = (await appliedMigrationNames(database)).filter((name) => !(name in migrations));
+  if (unknown.length > 0) throw new NewerDatabaseError(database.location, unknown);
+  const migrator = new Migrator(migratorOptions(database));
   const { error, results } = await migrator.migrateToLatest();
   if (error) {
     const failed = results?.find((r) => r.status === 'Error');
     const what = failed ? `database migration ${failed.migrationName}` : 'database migration';
     throw new Error(`${what} failed: ${error instanceof Error ? error.message : String(error)}`);
   }
+}
+
+/**
+ * Applies only the migrations named (those not applied yet): a database as an older circlet
+ * left it. The upgrade tests build one this way (migrations are append-only, so a landed
+ * migration is what the older version ran).
+ */
+export async function migrateOnly(database: Database, names: string[]): Promise<void> {
+  const only: Record<string, (typeof migrations)[string]> = {};
+  for (const name of names) {
+    if (!(name in migrations)) throw new Error(`no migration ${name}`);
+    only[name] = migrations[name]!;
+  }
+  const migrator = new Migrator({ ...migratorOptions(database), provider: { getMigrations: async () => only } });
+  const { error } = await migrator.migrateToLatest();
+  if (error) throw error instanceof Error ? error : new Error(String(error));
+}
+
+/** The database was migrated by a newer circlet: this one must not run on it. */
+export class NewerDatabaseError extends Error {
+  constructor(
+    readonly location: string,
+    readonly unknownMigrations: string[],
+  ) {
+    const latest = Object.keys(migrations).at(-1);
+    super(
+      `the database ${location} is newer than this circlet: it has migration(s) ${unknownMigrations.join(', ')}, which this version (latest migration ${latest}) does not know. ` +
+        'Run the circlet version that migrated it (or a newer one); circlet migrations are forward-only, so downgrading needs a backup made before the upgrade (circlet restore).',
+    );
+    this.name = 'NewerDatabaseError';
+  }
+}
+
+/** The migrations recorded in the database; none for a new database. */
+async function appliedMigrationNames(database: Database): Promise<string[]> {
+  const exists =
+    database.dialect === 'postgres'
+      ? (await sql<{ t: string | null }>`select to_regclass('circlet_migrations')::text as t`.execute(database.db)).rows[0]?.t
+      : (await sql<{ name: string }>`select name from sqlite_master where type = 'table' and name = 'circlet_migrations'`.execute(database.db)).rows[0];
+  if (!exists) return [];
+  const { rows } = await sql<{ name: string }>`select name from circlet_migrations order by name`.execute(database.db);
+  return rows.map((r) => r.name);
 }
 
 export async function openAndMigrate(url: string): Promise<Database> {

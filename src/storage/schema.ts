@@ -507,6 +507,29 @@ export interface ScheduleRunsTable {
   created_at: string;
 }
 
+/** One security-relevant action (names only, never values). */
+export interface AuditEventsTable {
+  id: string;
+  occurred_at: string;
+  /** The organization the target belongs to; null for a user-level event (sign-in, token). */
+  organization_id: string | null;
+  /** The acting user; null for the server itself or an unknown caller (a failed sign-in). */
+  actor_id: string | null;
+  actor_login: string | null;
+  /** e.g. 'env_var.created' */
+  action: string;
+  target_type: string;
+  target_id: string | null;
+  target_name: string | null;
+  /** 'success' | 'failure' */
+  outcome: string;
+  /** 'api' | 'dashboard' | 'cli' | 'server' */
+  source: string;
+  ip: string | null;
+  /** JSON object of names and flags (never secret values). */
+  detail: string;
+}
+
 export interface Schema extends OrgSchema {
   users: UsersTable;
   project_follows: ProjectFollowsTable;
@@ -549,6 +572,7 @@ export interface Schema extends OrgSchema {
   project_retention: ProjectRetentionTable;
   sweeps: SweepsTable;
   schedule_runs: ScheduleRunsTable;
+  audit_events: AuditEventsTable;
 }
 
 /** One rate-limit window per key (http/rate-limit): requests counted until `reset_at` (epoch ms). */

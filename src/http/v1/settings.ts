@@ -6,6 +6,7 @@ import type { FastifyInstance } from 'fastify';
 import { maskEnvValue } from '../../domain/env-mask.ts';
 import { createCheckoutKey, deleteCheckoutKey, findCheckoutKey, listCheckoutKeys, preferredCheckoutKeyId, type CheckoutKey } from '../../storage/checkout-keys.ts';
 import { deleteEnvVar, getEnvVar, listEnvVars, putEnvVar, type EnvVar } from '../../storage/env-vars.ts';
+import { audit, projectEvent } from '../audit.ts';
 import type { HttpDeps } from '../deps.ts';
 import { BadPrivateKey, privateKeyFingerprints } from '../../domain/ssh-keys.ts';
 import { addSshKey, deleteSshKey } from '../../storage/additional-ssh-keys.ts';
@@ -56,7 +57,9 @@ export function v1SettingsRoutes(app: FastifyInstance, deps: HttpDeps): void {
     },
     async (req) => {
       const project = await requireV1Project(deps, req, req.params);
-      return envVarBody(await putEnvVar(deps.database.db, deps.secrets, project.id, req.body.name, req.body.value));
+      const v = await putEnvVar(deps.database.db, deps.secrets, project.id, req.body.name, req.body.value);
+      await audit(deps, req, projectEvent(project, 'env_var.created', { type: 'env_var', name: v.name }));
+      return envVarBody(v);
     },
   );
 
@@ -70,6 +73,7 @@ export function v1SettingsRoutes(app: FastifyInstance, deps: HttpDeps): void {
   app.delete<{ Params: V1Params & { name: string } }>(`${base}/envvar/:name`, { schema: { params: withParam('name') } }, async (req) => {
     const project = await requireV1Project(deps, req, req.params);
     if (!(await deleteEnvVar(deps.database.db, project.id, req.params.name))) throw notFound('Environment variable not found');
+    await audit(deps, req, projectEvent(project, 'env_var.deleted', { type: 'env_var', name: req.params.name }));
     return { message: 'OK' };
   });
 
@@ -90,6 +94,7 @@ export function v1SettingsRoutes(app: FastifyInstance, deps: HttpDeps): void {
     async (req) => {
       const project = await requireV1Project(deps, req, req.params);
       const key = await createCheckoutKey(deps.database.db, deps.secrets, project.id, req.body.type === 'github-user-key' ? 'user-key' : 'deploy-key');
+      await audit(deps, req, projectEvent(project, 'checkout_key.created', { type: 'checkout_key', id: key.id, name: key.fingerprint_sha256 }, { key_type: key.type }));
       return checkoutKeyBody(key, await preferredCheckoutKeyId(deps.database.db, project.id));
     },
   );
@@ -107,8 +112,9 @@ export function v1SettingsRoutes(app: FastifyInstance, deps: HttpDeps): void {
   });
 
   app.delete<{ Params: V1Params & { fingerprint: string } }>(`${base}/checkout-key/:fingerprint`, { schema: { params: withParam('fingerprint') } }, async (req) => {
-    const { key } = await requireKey(req);
+    const { project, key } = await requireKey(req);
     await deleteCheckoutKey(deps.database.db, key.id);
+    await audit(deps, req, projectEvent(project, 'checkout_key.deleted', { type: 'checkout_key', id: key.id, name: key.fingerprint_sha256 }, { key_type: key.type }));
     return { message: 'OK' };
   });
 
@@ -138,6 +144,7 @@ export function v1SettingsRoutes(app: FastifyInstance, deps: HttpDeps): void {
         throw err;
       }
       await addSshKey(deps.database.db, deps.secrets, project.id, { hostname: req.body.hostname, fingerprint_md5: fp.md5, fingerprint_sha256: fp.sha256, privateKey: req.body.private_key });
+      await audit(deps, req, projectEvent(project, 'ssh_key.created', { type: 'ssh_key', name: fp.sha256 }, { hostname: req.body.hostname }));
       return reply.code(200).send();
     },
   );
@@ -159,6 +166,7 @@ export function v1SettingsRoutes(app: FastifyInstance, deps: HttpDeps): void {
       const project = await requireV1Project(deps, req, req.params);
       const hostname = req.body.hostname === '' ? undefined : req.body.hostname;
       if ((await deleteSshKey(deps.database.db, project.id, req.body.fingerprint.replace(/^MD5:/, ''), hostname)) === 0) throw notFound('SSH key not found');
+      await audit(deps, req, projectEvent(project, 'ssh_key.deleted', { type: 'ssh_key', name: req.body.fingerprint }, { hostname: hostname ?? null }));
       return reply.code(200).send();
     },
   );

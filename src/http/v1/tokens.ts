@@ -4,6 +4,7 @@
 // page is one more client of these routes.
 import type { FastifyInstance } from 'fastify';
 import { createApiTokenRecord, deleteApiToken, listApiTokens, type ApiTokenInfo } from '../../storage/users.ts';
+import { audit } from '../audit.ts';
 import { forgetCachedTokens } from '../auth.ts';
 import type { HttpDeps } from '../deps.ts';
 import { notFound } from '../errors.ts';
@@ -22,6 +23,7 @@ export function v1TokenRoutes(app: FastifyInstance, deps: HttpDeps): void {
     },
     async (req, reply) => {
       const created = await createApiTokenRecord(deps.database.db, req.user.id, req.body.label.trim());
+      await audit(deps, req, { action: 'api_token.created', target: { type: 'user', id: req.user.id, name: req.user.login }, detail: { token_id: created.id, token_name: created.name } });
       return reply.status(201).send({ ...tokenBody(created), token: created.token });
     },
   );
@@ -32,6 +34,7 @@ export function v1TokenRoutes(app: FastifyInstance, deps: HttpDeps): void {
     async (req) => {
       if (!(await deleteApiToken(deps.database.db, req.user.id, req.params.id))) throw notFound('Token not found');
       forgetCachedTokens(deps, req.user.id);
+      await audit(deps, req, { action: 'api_token.revoked', target: { type: 'user', id: req.user.id, name: req.user.login }, detail: { token_id: req.params.id } });
       return { message: 'OK' };
     },
   );

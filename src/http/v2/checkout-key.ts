@@ -10,6 +10,7 @@ import {
   preferredCheckoutKeyId,
   type CheckoutKey,
 } from '../../storage/checkout-keys.ts';
+import { audit, projectEvent } from '../audit.ts';
 import type { HttpDeps } from '../deps.ts';
 import { notFound } from '../errors.ts';
 import { requireProject, type SlugParams } from '../project-access.ts';
@@ -99,6 +100,7 @@ export function checkoutKeyRoutes(app: FastifyInstance, deps: HttpDeps): void {
     async (req, reply) => {
       const project = await requireProject(deps, req, req.params);
       const key = await createCheckoutKey(deps.database.db, deps.secrets, project.id, req.body.type);
+      await audit(deps, req, projectEvent(project, 'checkout_key.created', { type: 'checkout_key', id: key.id, name: key.fingerprint_sha256 }, { key_type: key.type }));
       const preferredId = await preferredCheckoutKeyId(deps.database.db, project.id);
       return reply.status(201).send(checkoutKeyBody(key, preferredId, undefined));
     },
@@ -119,6 +121,7 @@ export function checkoutKeyRoutes(app: FastifyInstance, deps: HttpDeps): void {
     const key = fingerprint ? await findCheckoutKey(deps.database.db, project.id, fingerprint) : undefined;
     if (!key) throw notFound(KEY_NOT_FOUND);
     await deleteCheckoutKey(deps.database.db, key.id);
+    await audit(deps, req, projectEvent(project, 'checkout_key.deleted', { type: 'checkout_key', id: key.id, name: key.fingerprint_sha256 }, { key_type: key.type }));
     return { message: 'Checkout key deleted.' };
   };
 

@@ -27,6 +27,7 @@ import {
 import { findOrganization, getOrganization, isMember, type Organization } from '../../storage/organizations.ts';
 import { getGroup } from '../../storage/org-groups.ts';
 import { getProject } from '../../storage/projects.ts';
+import { audit } from '../audit.ts';
 import type { HttpDeps } from '../deps.ts';
 import { badRequest, conflict, forbidden, notFound } from '../errors.ts';
 import { errorResponses, messageSchema } from '../schemas/common.ts';
@@ -263,6 +264,7 @@ export function contextRoutes(app: FastifyInstance, deps: HttpDeps): void {
         if (created.reason === 'limit') throw badRequest(`An organization can have at most ${MAX_CONTEXTS_PER_ORGANIZATION} contexts.`);
         throw conflict(`A context named '${name}' already exists in this organization.`);
       }
+      await audit(deps, req, { action: 'context.created', organizationId: created.context.organization_id, target: { type: 'context', id: created.context.id, name: created.context.name } });
       return contextBody(created.context);
     },
   );
@@ -298,6 +300,7 @@ export function contextRoutes(app: FastifyInstance, deps: HttpDeps): void {
     async (req) => {
       const context = await requireContext(deps, req, req.params.context_id);
       await deleteContext(deps.database.db, context.id);
+      await audit(deps, req, { action: 'context.deleted', organizationId: context.organization_id, target: { type: 'context', id: context.id, name: context.name } });
       return { message: 'Context deleted.' };
     },
   );
@@ -344,6 +347,7 @@ export function contextRoutes(app: FastifyInstance, deps: HttpDeps): void {
       if (req.body.value.length > MAX_ENV_VAR_VALUE) throw badRequest(`Invalid body field 'value': must be ${MAX_ENV_VAR_VALUE} characters or fewer`);
       const put = await putContextEnvVar(deps.database.db, deps.secrets, context.id, name, req.body.value);
       if (!put.ok) throw badRequest(`A context can have at most ${MAX_ENV_VARS_PER_CONTEXT} environment variables.`);
+      await audit(deps, req, { action: 'context.env_var_set', organizationId: context.organization_id, target: { type: 'context', id: context.id, name: context.name }, detail: { env_var: name } });
       return envVarBody(put.envVar);
     },
   );
@@ -361,7 +365,8 @@ export function contextRoutes(app: FastifyInstance, deps: HttpDeps): void {
     async (req) => {
       // Idempotent, like CircleCI's: the official CLI relies on a missing variable not being an error.
       const context = await requireContext(deps, req, req.params.context_id);
-      await deleteContextEnvVar(deps.database.db, context.id, req.params.env_var_name);
+      const existed = await deleteContextEnvVar(deps.database.db, context.id, req.params.env_var_name);
+      await audit(deps, req, { action: 'context.env_var_deleted', organizationId: context.organization_id, target: { type: 'context', id: context.id, name: context.name }, detail: { env_var: req.params.env_var_name, existed } });
       return { message: 'Environment variable deleted.' };
     },
   );
@@ -408,6 +413,7 @@ export function contextRoutes(app: FastifyInstance, deps: HttpDeps): void {
       }
       const created = await createContextRestriction(deps.database.db, context.id, { type, value, name });
       if (!created.ok) throw conflict("The restriction you're trying to add already exists.");
+      await audit(deps, req, { action: 'context.restriction_created', organizationId: context.organization_id, target: { type: 'context', id: context.id, name: context.name }, detail: { restriction_id: created.restriction.id, restriction_type: type } });
       return reply.status(201).send(restrictionBody(created.restriction));
     },
   );
@@ -427,6 +433,7 @@ export function contextRoutes(app: FastifyInstance, deps: HttpDeps): void {
       if (!UUID_RE.test(req.params.restriction_id)) throw badRequest('restriction_id is invalid.');
       await requireAdmin(deps, req, context);
       if (!(await deleteContextRestriction(deps.database.db, context.id, req.params.restriction_id))) throw notFound('Context restriction not found.');
+      await audit(deps, req, { action: 'context.restriction_deleted', organizationId: context.organization_id, target: { type: 'context', id: context.id, name: context.name }, detail: { restriction_id: req.params.restriction_id } });
       return { message: 'Context restriction deleted.' };
     },
   );

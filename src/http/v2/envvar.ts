@@ -3,6 +3,7 @@
 import type { FastifyInstance } from 'fastify';
 import { BadPageToken, decodePageToken, pageOf } from '../../domain/paging.ts';
 import { deleteEnvVar, getEnvVar, listEnvVars, putEnvVar, type EnvVar } from '../../storage/env-vars.ts';
+import { audit, projectEvent } from '../audit.ts';
 import type { HttpDeps } from '../deps.ts';
 import { badRequest, notFound } from '../errors.ts';
 import { requireProject, type SlugParams } from '../project-access.ts';
@@ -80,6 +81,7 @@ export function envVarRoutes(app: FastifyInstance, deps: HttpDeps): void {
     async (req, reply) => {
       const project = await requireProject(deps, req, req.params);
       const v = await putEnvVar(deps.database.db, deps.secrets, project.id, req.body.name, req.body.value);
+      await audit(deps, req, projectEvent(project, 'env_var.created', { type: 'env_var', name: v.name }));
       return reply.status(201).send(envVarBody(v));
     },
   );
@@ -103,6 +105,7 @@ export function envVarRoutes(app: FastifyInstance, deps: HttpDeps): void {
       const project = await requireProject(deps, req, req.params);
       checkName(req.params.name);
       if (!(await deleteEnvVar(deps.database.db, project.id, req.params.name))) throw notFound('Environment variable not found');
+      await audit(deps, req, projectEvent(project, 'env_var.deleted', { type: 'env_var', name: req.params.name }));
       return { message: 'Environment variable deleted.' };
     },
   );

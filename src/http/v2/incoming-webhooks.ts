@@ -5,6 +5,7 @@ import { slugOfProject as projectSlugOf } from '../../domain/slug.ts';
 import { generateToken } from '../../domain/tokens.ts';
 import type { ProjectWithOrg } from '../../storage/projects.ts';
 import { projectHookSecret, rotateProjectHookSecret } from '../../storage/webhooks.ts';
+import { audit, projectEvent } from '../audit.ts';
 import type { HttpDeps } from '../deps.ts';
 import { requireProject, type SlugParams } from '../project-access.ts';
 import { errorResponses, projectSlugParams } from '../schemas/common.ts';
@@ -48,6 +49,7 @@ export function incomingWebhookRoutes(app: FastifyInstance, deps: HttpDeps): voi
       const project = await requireProject(deps, req, req.params);
       const secret = generateToken();
       await rotateProjectHookSecret(deps.database.db, deps.secrets, project.id, secret);
+      await audit(deps, req, projectEvent(project, 'incoming_webhook.secret_rotated'));
       return receiverInfo(deps, project, secret);
     },
   );

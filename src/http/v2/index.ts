@@ -3,6 +3,7 @@ import type { FastifyInstance } from 'fastify';
 import { tokenAuth } from '../auth.ts';
 import type { HttpDeps } from '../deps.ts';
 import type { RouteModule } from '../routes.ts';
+import { auditLogRoutes } from './audit-log.ts';
 import { checkoutKeyRoutes } from './checkout-key.ts';
 import { compileRoutes } from './compile.ts';
 import { contextRoutes } from './context.ts';
@@ -51,6 +52,7 @@ export const v2Routes: RouteModule[] = [
   organizationRoutes,
   groupRoutes,
   deployRoutes,
+  auditLogRoutes,
 ];
 
 /** API v2 under /api/v2: every route needs a user's token unless it is marked public. */

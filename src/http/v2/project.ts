@@ -13,6 +13,7 @@ import {
   type ProjectWithOrg,
 } from '../../storage/projects.ts';
 import { followProject } from '../../storage/follows.ts';
+import { audit, projectEvent } from '../audit.ts';
 import type { HttpDeps } from '../deps.ts';
 import { ApiError, badRequest, conflict, forbidden, notFound } from '../errors.ts';
 import { requireProject, type SlugParams } from '../project-access.ts';
@@ -94,8 +95,12 @@ export function projectRoutes(app: FastifyInstance, deps: HttpDeps): void {
     },
     async (req) => {
       const project = await requireProject(deps, req, req.params);
-      if ((await membershipRole(deps.database.db, project.organization_id, req.user.id)) !== 'admin') throw forbidden('Permission denied.');
+      if ((await membershipRole(deps.database.db, project.organization_id, req.user.id)) !== 'admin') {
+        await audit(deps, req, { ...projectEvent(project, 'project.deleted'), outcome: 'failure', detail: { reason: 'not an organization admin' } });
+        throw forbidden('Permission denied.');
+      }
       await deleteProject(deps.database.db, project.id);
+      await audit(deps, req, projectEvent(project, 'project.deleted'));
       return { message: 'Project deleted.' };
     },
   );
@@ -117,6 +122,7 @@ export function projectRoutes(app: FastifyInstance, deps: HttpDeps): void {
     try {
       const project = await createProject(deps.database.db, org, { name: body.name, vcsUrl, defaultBranch: body.default_branch });
       await followProject(deps.database.db, req.user.id, project.id); // its creator follows it
+      await audit(deps, req, projectEvent(project, 'project.created'));
       return project;
     } catch (err) {
       if (isUniqueViolation(err)) throw conflict('Project already exists');
@@ -196,6 +202,7 @@ export function projectRoutes(app: FastifyInstance, deps: HttpDeps): void {
       }
       const result = await patchProjectSettings(deps.database.db, project.id, advanced);
       if (!result) throw new ApiError(404, 'Project not found');
+      await audit(deps, req, projectEvent(project, 'project.settings_changed', undefined, { fields: Object.keys(advanced).sort().join(',') }));
       return result;
     },
   );

@@ -11,6 +11,7 @@ import { isMember } from '../../storage/organizations.ts';
 import { getProject, type ProjectWithOrg } from '../../storage/projects.ts';
 import { deleteSchedule, getSchedule, insertSchedule, listSchedules, updateSchedule, type Schedule, type ScheduleChanges } from '../../storage/schedules.ts';
 import { getUser, type User } from '../../storage/users.ts';
+import { audit, projectEvent } from '../audit.ts';
 import type { HttpDeps } from '../deps.ts';
 import { badRequest, notFound } from '../errors.ts';
 import { projectSlugOf } from './presenters/pipeline.ts';
@@ -196,6 +197,7 @@ export function scheduleRoutes(app: FastifyInstance, deps: HttpDeps): void {
         updated_at: nowIso(at),
       };
       await insertSchedule(deps.database.db, row);
+      await audit(deps, req, projectEvent(project, 'schedule.created', { type: 'schedule', id, name: row.name }));
       return reply.status(201).send(scheduleBody(row, project, req.user));
     },
   );
@@ -265,6 +267,7 @@ export function scheduleRoutes(app: FastifyInstance, deps: HttpDeps): void {
         changes.actor_user_id = req.user.id;
       }
       await updateSchedule(deps.database.db, schedule.id, changes);
+      await audit(deps, req, projectEvent(project, 'schedule.updated', { type: 'schedule', id: schedule.id, name: changes.name ?? schedule.name }, { fields: Object.keys(body).sort().join(',') }));
       return present(deps, { ...schedule, ...changes }, project);
     },
   );
@@ -273,8 +276,9 @@ export function scheduleRoutes(app: FastifyInstance, deps: HttpDeps): void {
     '/schedule/:id',
     { schema: { tags, operationId: 'deleteScheduleById', params: scheduleIdParams, response: { 200: messageSchema, ...errorResponses } } },
     async (req) => {
-      const { schedule } = await requireSchedule(deps, req, req.params.id);
+      const { schedule, project } = await requireSchedule(deps, req, req.params.id);
       await deleteSchedule(deps.database.db, schedule.id);
+      await audit(deps, req, projectEvent(project, 'schedule.deleted', { type: 'schedule', id: schedule.id, name: schedule.name }));
       return { message: 'Schedule deleted.' };
     },
   );

@@ -19,6 +19,7 @@ import {
   type Webhook,
   type WebhookEvent,
 } from '../../storage/webhooks.ts';
+import { audit, projectEvent } from '../audit.ts';
 import type { HttpDeps } from '../deps.ts';
 import { badRequest, notFound } from '../errors.ts';
 import { errorResponses, messageSchema } from '../schemas/common.ts';
@@ -213,6 +214,12 @@ async function requireWebhook(deps: HttpDeps, req: FastifyRequest, id: string): 
   return w;
 }
 
+/** An audit event about webhook `w` (its name and id; never its URL or signing secret). */
+async function auditWebhook(deps: HttpDeps, req: FastifyRequest, action: 'webhook.created' | 'webhook.updated' | 'webhook.deleted', w: { id: string; name: string; project_id: string }, detail = {}) {
+  const project = await getProject(deps.database.db, w.project_id);
+  if (project) await audit(deps, req, projectEvent(project, action, { type: 'webhook', id: w.id, name: w.name }, detail));
+}
+
 // ---- routes ----
 
 export function webhookRoutes(app: FastifyInstance, deps: HttpDeps): void {
@@ -235,6 +242,7 @@ export function webhookRoutes(app: FastifyInstance, deps: HttpDeps): void {
         events: uniqueEvents(b.events),
       });
       if (!created.ok) throw badRequest(`A project can have at most ${MAX_WEBHOOKS_PER_PROJECT} webhooks.`);
+      await auditWebhook(deps, req, 'webhook.created', created.webhook);
       return reply.status(201).send(webhookBody(created.webhook));
     },
   );
@@ -273,6 +281,7 @@ export function webhookRoutes(app: FastifyInstance, deps: HttpDeps): void {
         events: b.events ? uniqueEvents(b.events) : undefined,
       });
       if (!updated) throw notFound(WEBHOOK_NOT_FOUND);
+      await auditWebhook(deps, req, 'webhook.updated', updated, { fields: Object.keys(b).sort().join(',') });
       return webhookBody(updated);
     },
   );
@@ -283,6 +292,7 @@ export function webhookRoutes(app: FastifyInstance, deps: HttpDeps): void {
     async (req) => {
       const w = await requireWebhook(deps, req, req.params.webhook_id);
       await deleteWebhook(deps.database.db, w.id);
+      await auditWebhook(deps, req, 'webhook.deleted', w);
       return { message: 'Webhook deleted.' };
     },
   );

@@ -4,6 +4,7 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { userForToken } from '../../storage/users.ts';
 import { createWebSession, deleteWebSession, userForWebSession } from '../../storage/web-sessions.ts';
+import { actorOf } from '../audit.ts';
 import type { HttpDeps } from '../deps.ts';
 import { ApiError, badRequest, unauthorized } from '../errors.ts';
 import { defaultWebDir, loadAssets, type Asset } from './services/assets.ts';
@@ -68,8 +69,13 @@ export async function webPlugin(app: FastifyInstance, deps: HttpDeps, opts: WebO
     const token = req.body && typeof req.body === 'object' ? req.body.token : undefined;
     if (typeof token !== 'string' || token.trim() === '') throw badRequest("Missing body field 'token'");
     const user = await userForToken(deps.database.db, token.trim());
-    if (!user) throw unauthorized('Invalid token provided.');
+    const target = { type: 'dashboard_session' };
+    if (!user) {
+      await deps.engine.audit(actorOf(req, 'dashboard'), { action: 'dashboard.sign_in', target, outcome: 'failure', detail: { reason: 'invalid token' } });
+      throw unauthorized('Invalid token provided.');
+    }
     const secret = await createWebSession(deps.database.db, user.id, SESSION_TTL_MS);
+    await deps.engine.audit({ id: user.id, login: user.login, source: 'dashboard', ip: req.ip }, { action: 'dashboard.sign_in', target });
     reply.header('set-cookie', sessionCookie(secret, { secure: isTls(req) })).header('cache-control', 'no-store');
     return { user: { id: user.id, login: user.login, name: user.name }, csrf_token: csrfTokenOf(secret) };
   });
@@ -78,7 +84,9 @@ export async function webPlugin(app: FastifyInstance, deps: HttpDeps, opts: WebO
     const secret = cookieValue(req.headers.cookie, SESSION_COOKIE);
     if (secret) {
       if (!csrfOk(req.method, secret, req.headers[CSRF_HEADER])) throw new ApiError(403, `Missing or wrong ${CSRF_HEADER} header`);
+      const user = await userForWebSession(deps.database.db, secret);
       await deleteWebSession(deps.database.db, secret);
+      if (user) await deps.engine.audit({ id: user.id, login: user.login, source: 'dashboard', ip: req.ip }, { action: 'dashboard.sign_out', target: { type: 'dashboard_session' } });
     }
     reply.header('set-cookie', sessionCookie(null, { secure: isTls(req) }));
     return reply.status(204).send();

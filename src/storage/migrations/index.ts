@@ -11,6 +11,7 @@ import * as m0009 from './0009_web_sessions.ts';
 import * as m0010 from './0010_project_follows.ts';
 import * as m0011 from './0011_runner_scope.ts';
 import * as m0012 from './0012_operations.ts';
+import * as m0013 from './0013_audit_log.ts';
 import * as m0014 from './0014_pipeline_definitions.ts';
 import * as m0015 from './0015_usage_exports.ts';
 import * as m0016 from './0016_oidc_and_org_groups.ts';
@@ -31,6 +32,7 @@ export const migrations: Record<string, Migration> = {
   '0010_project_follows': m0010,
   '0011_runner_scope': m0011,
   '0012_operations': m0012,
+  '0013_audit_log': m0013,
   '0014_pipeline_definitions': m0014,
   '0015_usage_exports': m0015,
   '0016_oidc_and_org_groups': m0016,
