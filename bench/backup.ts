@@ -43,15 +43,15 @@ async function seed(dataDir: string): Promise<void> {
       for (const i of chunk) {
         const project = projects[i % PROJECTS]!;
         const p = { id: newId(), project_id: project.id, number: Math.floor(i / PROJECTS) + 1, state: 'created' as const, trigger_type: 'api', trigger_actor_id: null, trigger_received_at: at, branch: 'main', tag: null, revision: crypto.randomBytes(20).toString('hex'), vcs: '{}', parameters: '{}', trigger_parameters: '{}', pipeline_values: '{}', errors: '[]', source_config: CONFIG, compiled_config: CONFIG, setup_config: '', compiled_setup_config: '', continuation_key_hash: null, continuation_state: null, created_at: at, updated_at: at };
-        const w = { id: newId(), pipeline_id: p.id, project_id: project.id, name: 'main', status: 'success', tag: null, started_by: 'bench', canceled_by: null, errored_by: null, rerun_of: null, created_at: at, stopped_at: at };
+        const w = { id: newId(), pipeline_id: p.id, project_id: project.id, name: 'main', status: 'success' as const, tag: null, started_by: 'bench', canceled_by: null, errored_by: null, rerun_of: null, created_at: at, stopped_at: at };
         pipelines.push(p);
         workflows.push(w);
         for (const n of [0, 1]) {
-          const j = { id: newId(), workflow_id: w.id, pipeline_id: p.id, project_id: project.id, name: `job-${n}`, type: 'build', status: 'success', number: p.number * 2 + n, requires: '[]', config: '{}', contexts: '[]', executor: 'docker', resource_class: 'medium', parallelism: 1, approval_request_id: null, approved_by: null, canceled_by: null, messages: '[]', created_at: at, queued_at: at, started_at: at, stopped_at: at };
-          const t = { id: newId(), job_id: j.id, node_index: 0, status: 'success', resource_class: 'medium', executor: 'docker', agent_id: null, lease_expires_at: null, cancel_requested: 0, queued_at: at, started_at: at, stopped_at: at, message: null };
+          const j = { id: newId(), workflow_id: w.id, pipeline_id: p.id, project_id: project.id, name: `job-${n}`, type: 'build', status: 'success' as const, number: p.number * 2 + n, requires: '[]', config: '{}', contexts: '[]', executor: 'docker', resource_class: 'medium', parallelism: 1, approval_request_id: null, approved_by: null, canceled_by: null, messages: '[]', created_at: at, queued_at: at, started_at: at, stopped_at: at };
+          const t = { id: newId(), job_id: j.id, node_index: 0, status: 'success' as const, resource_class: 'medium', executor: 'docker', agent_id: null, lease_expires_at: null, cancel_requested: 0, queued_at: at, started_at: at, stopped_at: at, message: null };
           jobs.push(j);
           tasks.push(t);
-          steps.push({ task_id: t.id, step_index: 0, name: 'make test', type: 'run', status: 'success', exit_code: 0, started_at: at, stopped_at: at, output_bytes: 1024, truncated: 0 });
+          steps.push({ task_id: t.id, step_index: 0, name: 'make test', type: 'run', status: 'success' as const, exit_code: 0, started_at: at, stopped_at: at, output_bytes: 1024, truncated: 0 });
           output.push({ task_id: t.id, step_index: 0, seq: 0, stream: 'out', data: 'ok '.repeat(340), at });
           if (n === 0) {
             const key = `artifacts/${j.id}/0/report.txt`;

@@ -30,12 +30,12 @@ export async function seedTasks(database: Database, count: number): Promise<void
     const tasks = [];
     for (let w = 0; w < 50 && done < count; w++) {
       const wid = newId();
-      workflows.push({ id: wid, pipeline_id: pipeline, project_id: project, name: 'seed', status: 'running', tag: null, started_by: newId(), canceled_by: null, errored_by: null, rerun_of: null, created_at: now, stopped_at: null });
+      workflows.push({ id: wid, pipeline_id: pipeline, project_id: project, name: 'seed', status: 'running' as const, tag: null, started_by: newId(), canceled_by: null, errored_by: null, rerun_of: null, created_at: now, stopped_at: null });
       for (let j = 0; j < perWorkflow / 2 && done < count; j++) {
         const jid = newId();
-        jobs.push({ id: jid, workflow_id: wid, pipeline_id: pipeline, project_id: project, name: `s${j}`, type: 'build', status: 'queued', number: null, requires: '[]', config: '{}', contexts: '[]', executor: 'machine', resource_class: 'medium', parallelism: 2, approval_request_id: null, approved_by: null, canceled_by: null, messages: '[]', created_at: now, queued_at: now, started_at: null, stopped_at: null });
+        jobs.push({ id: jid, workflow_id: wid, pipeline_id: pipeline, project_id: project, name: `s${j}`, type: 'build', status: 'queued' as const, number: null, requires: '[]', config: '{}', contexts: '[]', executor: 'machine', resource_class: 'medium', parallelism: 2, approval_request_id: null, approved_by: null, canceled_by: null, messages: '[]', created_at: now, queued_at: now, started_at: null, stopped_at: null });
         for (let k = 0; k < 2 && done < count; k++, done++) {
-          tasks.push({ id: newId(), job_id: jid, node_index: k, status: 'queued', resource_class: 'medium', executor: 'machine', agent_id: null, lease_expires_at: null, cancel_requested: 0, queued_at: now, started_at: null, stopped_at: null, message: null });
+          tasks.push({ id: newId(), job_id: jid, node_index: k, status: 'queued' as const, resource_class: 'medium', executor: 'machine', agent_id: null, lease_expires_at: null, cancel_requested: 0, queued_at: now, started_at: null, stopped_at: null, message: null });
         }
       }
     }

@@ -3,13 +3,14 @@
 // claimed task also carries the task credential its claim returned (x-circlet-task-credential).
 
 import type { TaskPayload } from '../config/index.ts';
+import { CircletError, isCircletError } from '../domain/errors.ts';
 import type { StepStatus, TaskResult, TaskSecrets } from '../domain/runner-protocol.ts';
 import { httpRequest } from './http.ts';
 
 export type { StepStatus, TaskPayload, TaskResult, TaskSecrets };
 
-/** The server no longer considers this agent the task's owner (409): stop, report nothing more. */
-export class LeaseLostError extends Error {}
+/** The server no longer considers this agent the task's owner (409, LEASE_LOST): stop, report nothing more. */
+export const isLeaseLost = (err: unknown): boolean => isCircletError(err, 'LEASE_LOST');
 
 export class ProtocolError extends Error {
   constructor(
@@ -93,7 +94,7 @@ export class RunnerClient {
         } catch {
           parsed = text;
         }
-        if (res.status === 409) throw new LeaseLostError((parsed as { message?: string })?.message ?? 'lease lost');
+        if (res.status === 409) throw new CircletError('LEASE_LOST');
         if (res.status >= 500) {
           lastErr = new ProtocolError(`${path}: HTTP ${res.status} ${text.slice(0, 200)}`, res.status);
         } else if (res.status >= 400) {
@@ -102,7 +103,7 @@ export class RunnerClient {
           return { status: res.status, body: parsed };
         }
       } catch (err) {
-        if (err instanceof LeaseLostError || err instanceof ProtocolError) throw err;
+        if (isLeaseLost(err) || err instanceof ProtocolError) throw err;
         if (signal?.aborted) throw err;
         lastErr = err;
       }

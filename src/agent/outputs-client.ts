@@ -6,7 +6,8 @@
 import { pipeline, Readable, Transform } from 'node:stream';
 import zlib from 'node:zlib';
 import type { Executor, Workspace } from '../executor/types.ts';
-import { LeaseLostError, ProtocolError, type RunnerClient, type TaskPayload } from './client.ts';
+import { CircletError } from '../domain/errors.ts';
+import { isLeaseLost, ProtocolError, type RunnerClient, type TaskPayload } from './client.ts';
 import { httpRequest, type HttpResponse } from './http.ts';
 import type { StepContext, StepOutcome } from './steps/types.ts';
 
@@ -65,7 +66,7 @@ export class OutputsClient {
     } catch {
       // not JSON
     }
-    if (res.status === 409) throw new LeaseLostError(message || 'task is not running on this agent');
+    if (res.status === 409) throw new CircletError('LEASE_LOST');
     throw new ProtocolError(`${what}: HTTP ${res.status} ${message.slice(0, 300)}`, res.status);
   }
 
@@ -89,7 +90,7 @@ export class OutputsClient {
           return (await (await this.check(res, `${method} ${path}`)).json()) as T;
         }
       } catch (err) {
-        if (err instanceof LeaseLostError || err instanceof ProtocolError || this.signal?.aborted) throw err;
+        if (isLeaseLost(err) || err instanceof ProtocolError || this.signal?.aborted) throw err;
         lastErr = err;
       }
       if (i < attempts - 1) await new Promise((r) => setTimeout(r, delay));
@@ -248,7 +249,7 @@ export async function installTimings(client: RunnerClient, payload: TaskPayload,
     await executor.writeFile(ws, `${ws.internalDir}/${TIMINGS_FILE}`, JSON.stringify(map), 0o644);
     return `Test timings: ${tests.length} stored test result${tests.length === 1 ? '' : 's'} available to circleci tests split --split-by=timings`;
   } catch (err) {
-    if (err instanceof LeaseLostError) throw err;
+    if (isLeaseLost(err)) throw err;
     return `Test timings could not be fetched (${err instanceof Error ? err.message : String(err)}); --split-by=timings will split by name`;
   }
 }

@@ -4,7 +4,7 @@
 import os from 'node:os';
 import { stepType } from '../config/compiled.ts';
 import type { Executor, RunningCommand, Workspace } from '../executor/types.ts';
-import { LeaseLostError, type RunnerClient, type StepStatus, type TaskPayload, type TaskResult, type TaskSecrets } from './client.ts';
+import { isLeaseLost, type RunnerClient, type StepStatus, type TaskPayload, type TaskResult, type TaskSecrets } from './client.ts';
 import { composeEnv } from './env.ts';
 import type { Logger } from './logger.ts';
 import { Masker, StepOutput } from './output.ts';
@@ -81,7 +81,7 @@ export class TaskRun {
         }
       } catch (err) {
         if (this.watchAbort.signal.aborted) return;
-        if (err instanceof LeaseLostError) {
+        if (isLeaseLost(err)) {
           this.deps.logger.warn({ task: this.id }, 'lease lost: stopping the job');
           this.stop('lease');
           return;
@@ -101,7 +101,7 @@ export class TaskRun {
     try {
       ({ result, message } = await this.execute());
     } catch (err) {
-      if (err instanceof LeaseLostError) this.stopReason ??= 'lease';
+      if (isLeaseLost(err)) this.stopReason ??= 'lease';
       result = 'infrastructure_fail';
       message = `The agent could not run this job: ${err instanceof Error ? err.message : String(err)}`;
       logger.error({ task: this.id, err: String(err) }, 'task failed in the agent');
@@ -128,7 +128,7 @@ export class TaskRun {
       await client.complete(this.id, result, message);
     } catch (err) {
       // A retried completion whose first attempt landed answers 409: the result is stored.
-      if (!(err instanceof LeaseLostError)) logger.error({ task: this.id, err: String(err) }, 'could not report the result');
+      if (!isLeaseLost(err)) logger.error({ task: this.id, err: String(err) }, 'could not report the result');
     } finally {
       client.forget(this.id);
     }
@@ -255,7 +255,7 @@ export class TaskRun {
   }
 
   private onReportError(err: unknown): void {
-    if (err instanceof LeaseLostError) this.stop('lease');
+    if (isLeaseLost(err)) this.stop('lease');
     else this.deps.logger.warn({ task: this.id, err: String(err) }, 'could not report step progress');
   }
 

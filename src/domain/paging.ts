@@ -1,8 +1,7 @@
 // Opaque page tokens, one codec for every list: base64url JSON `{"k": [...]}` holding either
 // the last row's sort key (keyset lists: strings) or the next offset (offset lists: one
-// integer). Anything else, in form or range, is a BadPageToken (400).
-
-export class BadPageToken extends Error {}
+// integer). Anything else, in form or range, is BAD_PAGE_TOKEN (400).
+import { CircletError } from './errors.ts';
 
 /** Longest token accepted (keys are timestamps, ids and names). */
 const MAX_TOKEN = 4096;
@@ -29,14 +28,14 @@ function keyOf(token: string): unknown[] {
       /* fall through */
     }
   }
-  throw new BadPageToken('Invalid page-token');
+  throw new CircletError('BAD_PAGE_TOKEN');
 }
 
 /** Decodes a keyset token of `arity` strings made by encodePageToken; BadPageToken when it is not one. */
 export function decodePageToken(token: string, arity: number): string[] {
   const k = keyOf(token);
   if (k.length === arity && k.every((x) => typeof x === 'string' && isValidText(x))) return k as string[];
-  throw new BadPageToken('Invalid page-token');
+  throw new CircletError('BAD_PAGE_TOKEN');
 }
 
 /** Decodes an offset token (`encodePageToken([offset])`): an integer 0..MAX_OFFSET. */
@@ -45,7 +44,7 @@ export function decodeOffsetToken(token: string | undefined): number {
   const k = keyOf(token);
   const n = k[0];
   if (k.length === 1 && typeof n === 'number' && Number.isSafeInteger(n) && n >= 0 && n <= MAX_OFFSET) return n;
-  throw new BadPageToken('Invalid page-token');
+  throw new CircletError('BAD_PAGE_TOKEN');
 }
 
 /** Splits a fetched `limit + 1` rows into a page and its next token. */

@@ -13,7 +13,8 @@ export interface TaskSecrets {
 }
 
 /** How a task (one parallel run of a job) ended. */
-export type TaskResult = 'success' | 'failed' | 'infrastructure_fail' | 'timedout' | 'canceled';
+export const TASK_RESULTS = ['success', 'failed', 'infrastructure_fail', 'timedout', 'canceled'] as const;
+export type TaskResult = (typeof TASK_RESULTS)[number];
 
 /** How a step ended. */
 export type StepStatus = 'success' | 'failed' | 'canceled' | 'timedout';

@@ -1,7 +1,7 @@
 // Builds the Fastify application: parsers, error mapping, auth, OpenAPI, and the routes.
 import type { IncomingMessage, Server, ServerResponse } from 'node:http';
-import Fastify, { LogController, type FastifyBaseLogger, type FastifyError, type FastifyInstance, type FastifySchemaValidationError } from 'fastify';
-import { BadPageToken } from '../domain/paging.ts';
+import Fastify, { LogController, type FastifyBaseLogger, type FastifyError, type FastifyInstance, type FastifyReply, type FastifySchemaValidationError } from 'fastify';
+import { CircletError } from '../domain/errors.ts';
 import type { HttpDeps } from './deps.ts';
 import { rejectInvalidText, rejectOutOfRangeNumbers } from './edge.ts';
 import { ApiError } from './errors.ts';
@@ -13,9 +13,6 @@ import { apis } from './routes.ts';
 import type { WebOptions } from './web/plugin.ts';
 import { isDatabaseUnavailable } from '../storage/db.ts';
 import { databaseAnswers } from '../storage/users.ts';
-
-/** Seconds a client waits before retrying while the database is unreachable (503). */
-const RETRY_AFTER_S = '5';
 
 export interface AppOptions {
   /** A pino logger; none logs nothing. */
@@ -101,6 +98,20 @@ export function validationMessage(where: string, first: FastifySchemaValidationE
   return path ? `Invalid ${where} field '${path}': ${detail}` : `Invalid ${where}: ${detail}`;
 }
 
+/** The registry error an error stands for: its own code, or the code of a Fastify or database error. */
+function asCircletError(err: unknown): CircletError | undefined {
+  if (err instanceof CircletError) return err;
+  const fe = err as FastifyError;
+  if (fe.validation) return new CircletError('VALIDATION_FAILED', { message: validationMessage(fe.validationContext ?? 'request', fe.validation[0]) });
+  if (fe.code === 'FST_ERR_CTP_BODY_TOO_LARGE') return new CircletError('BODY_TOO_LARGE');
+  if (isDatabaseUnavailable(err)) return new CircletError('DATABASE_UNAVAILABLE');
+  return undefined;
+}
+
+function sendError(reply: FastifyReply, err: CircletError) {
+  return reply.status(err.statusCode).headers(err.headers).send({ message: err.message });
+}
+
 /** Serve on a server created (and listening) elsewhere, with the listener's timeouts applied to it. */
 function serveOn(server: Server, limits: ListenerLimits) {
   return (handler: (req: IncomingMessage, res: ServerResponse) => void) => {
@@ -148,29 +159,26 @@ export async function buildApp(deps: HttpDeps, options: AppOptions = {}): Promis
     try {
       done(null, JSON.parse(text));
     } catch {
-      done(new ApiError(400, 'Invalid JSON body'), undefined);
+      done(new CircletError('INVALID_JSON_BODY'), undefined);
     }
   });
 
-  app.setErrorHandler((err: FastifyError | ApiError, req, reply) => {
-    if (err instanceof ApiError) return reply.status(err.statusCode).send({ message: err.message });
-    if (err instanceof BadPageToken) return reply.status(400).send({ message: err.message });
+  // The one place an error becomes a response: a registry code answers with its status,
+  // headers and message; Fastify's own errors and the database being away are mapped to codes.
+  app.setErrorHandler((err: FastifyError | CircletError, req, reply) => {
+    const known = asCircletError(err);
+    if (known) {
+      if (known.code === 'DATABASE_UNAVAILABLE') req.log.warn({ err: String(err) }, 'database unreachable');
+      return sendError(reply, known);
+    }
     const fe = err as FastifyError;
-    if (fe.validation) return reply.status(400).send({ message: validationMessage(fe.validationContext ?? 'request', fe.validation[0]) });
-    if (fe.statusCode && fe.statusCode >= 400 && fe.statusCode < 500) {
-      const message = fe.code === 'FST_ERR_CTP_BODY_TOO_LARGE' ? 'Request body is too large' : fe.message;
-      return reply.status(fe.statusCode).send({ message });
-    }
-    if (isDatabaseUnavailable(err)) {
-      req.log.warn({ err: String(err) }, 'database unreachable');
-      return reply.status(503).header('retry-after', RETRY_AFTER_S).send({ message: 'The database is unreachable; retry shortly' });
-    }
+    if (fe.statusCode && fe.statusCode >= 400 && fe.statusCode < 500) return reply.status(fe.statusCode).send({ message: fe.message });
     req.log.error({ err }, 'unhandled error');
-    return reply.status(500).send({ message: 'Internal server error' });
+    return sendError(reply, new CircletError('INTERNAL'));
   });
 
-  app.setNotFoundHandler((req, reply) => {
-    reply.status(404).send({ message: `Route not found: ${req.method} ${redactUrl(req.url).split('?')[0]}` });
+  app.setNotFoundHandler((req) => {
+    throw new CircletError('ROUTE_NOT_FOUND', { method: req.method, path: redactUrl(req.url).split('?')[0]! });
   });
 
   const serves = (prefix: string) => !options.only || options.only.includes(prefix);
@@ -218,9 +226,9 @@ export async function buildApp(deps: HttpDeps, options: AppOptions = {}): Promis
   });
 
   app.get('/healthz', { schema: { hide: true } }, async () => ({ status: 'ok' }));
-  app.get('/readyz', { schema: { hide: true } }, async (_req, reply) => {
+  app.get('/readyz', { schema: { hide: true } }, async () => {
     if (await databaseAnswers(deps.database.db)) return { status: 'ok' };
-    return reply.status(503).header('retry-after', RETRY_AFTER_S).send({ message: 'database unreachable' });
+    throw new CircletError('DATABASE_NOT_READY');
   });
 
   // Hooks on the root (not a plugin scope): they time every route registered below.

@@ -4,8 +4,8 @@ import type { FastifyReply, FastifyRequest } from 'fastify';
 import { TtlCache } from '../domain/ttl-cache.ts';
 import { userForToken, type User } from '../storage/users.ts';
 import type { HttpDeps } from './deps.ts';
-import { unauthorized } from './errors.ts';
 import { sessionUser } from './web/services/session-auth.ts';
+import { CircletError } from '../domain/errors.ts';
 
 export function tokenOf(req: FastifyRequest): string | undefined {
   const header = req.headers['circle-token'];
@@ -64,12 +64,12 @@ export function tokenAuth(deps: HttpDeps): (req: FastifyRequest, reply: FastifyR
     if (!token) {
       // The dashboard's session cookie (with its CSRF rule) stands in for a token.
       const user = await sessionUser(deps, req);
-      if (!user) throw unauthorized();
+      if (!user) throw new CircletError('UNAUTHORIZED');
       req.user = user;
       return;
     }
     const user = await userForToken(deps.database.db, token);
-    if (!user) throw unauthorized('Invalid token provided.');
+    if (!user) throw new CircletError('INVALID_TOKEN');
     tokens.set(token, user);
     req.user = user;
   };

@@ -1,6 +1,7 @@
 // Loads pipelines, workflows and jobs for a caller, hiding those of organizations the
 // caller is not a member of (they answer 404 like missing ones).
 import type { FastifyRequest } from 'fastify';
+import { CircletError } from '../domain/errors.ts';
 import { UUID_RE } from '../domain/clock.ts';
 import { parseNumberSegment } from '../domain/numbers.ts';
 import { getJob, getJobByNumber, type Job } from '../storage/jobs.ts';
@@ -9,7 +10,6 @@ import { getPipeline, type Pipeline } from '../storage/pipelines.ts';
 import { getProject, type ProjectWithOrg } from '../storage/projects.ts';
 import { getWorkflow, type Workflow } from '../storage/workflows.ts';
 import type { HttpDeps } from './deps.ts';
-import { notFound } from './errors.ts';
 import { requireProject, type SlugParams } from './project-access.ts';
 
 async function visibleProject(deps: HttpDeps, req: FastifyRequest, projectId: string): Promise<ProjectWithOrg | undefined> {
@@ -21,21 +21,21 @@ async function visibleProject(deps: HttpDeps, req: FastifyRequest, projectId: st
 export async function requirePipeline(deps: HttpDeps, req: FastifyRequest, id: string): Promise<{ pipeline: Pipeline; project: ProjectWithOrg }> {
   const pipeline = UUID_RE.test(id) ? await getPipeline(deps.database.db, id) : undefined;
   const project = pipeline && (await visibleProject(deps, req, pipeline.project_id));
-  if (!pipeline || !project) throw notFound('Pipeline not found');
+  if (!pipeline || !project) throw new CircletError('PIPELINE_NOT_FOUND');
   return { pipeline, project };
 }
 
 export async function requireWorkflow(deps: HttpDeps, req: FastifyRequest, id: string): Promise<{ workflow: Workflow; project: ProjectWithOrg }> {
   const workflow = UUID_RE.test(id) ? await getWorkflow(deps.database.db, id) : undefined;
   const project = workflow && (await visibleProject(deps, req, workflow.project_id));
-  if (!workflow || !project) throw notFound('Workflow not found');
+  if (!workflow || !project) throw new CircletError('WORKFLOW_NOT_FOUND');
   return { workflow, project };
 }
 
 export async function requireJob(deps: HttpDeps, req: FastifyRequest, id: string): Promise<{ job: Job; project: ProjectWithOrg }> {
   const job = UUID_RE.test(id) ? await getJob(deps.database.db, id) : undefined;
   const project = job && (await visibleProject(deps, req, job.project_id));
-  if (!job || !project) throw notFound('Job not found');
+  if (!job || !project) throw new CircletError('JOB_NOT_FOUND');
   return { job, project };
 }
 
@@ -44,6 +44,6 @@ export async function requireJobByNumber(deps: HttpDeps, req: FastifyRequest, pa
   const project = await requireProject(deps, req, params);
   const n = parseNumberSegment(params.number);
   const job = n !== undefined ? await getJobByNumber(deps.database.db, project.id, n) : undefined;
-  if (!job) throw notFound('Job not found');
+  if (!job) throw new CircletError('JOB_NOT_FOUND');
   return { job, project };
 }

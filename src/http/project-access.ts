@@ -1,6 +1,7 @@
 // Resolves a project named in a request and checks the caller may see it. A project the
 // caller may not see answers exactly like one that does not exist.
 import type { FastifyRequest } from 'fastify';
+import { CircletError } from '../domain/errors.ts';
 import { UUID_RE } from '../domain/clock.ts';
 import { fromSegments } from '../domain/slug.ts';
 import { isMember, membershipRole } from '../storage/organizations.ts';
@@ -44,15 +45,15 @@ export async function requireProject(deps: HttpDeps, req: FastifyRequest, params
 async function visibleProject(deps: HttpDeps, req: FastifyRequest, params: SlugParams): Promise<ProjectWithOrg> {
   if (params.provider === 'circleci' && params.organization === ANY_ORGANIZATION) return requireProjectById(deps, req, params.project);
   const slug = fromSegments(params.provider, params.organization, params.project);
-  if (!slug) throw notFound(PROJECT_NOT_FOUND);
+  if (!slug) throw new CircletError('PROJECT_NOT_FOUND');
   const project = await findVisibleProjectBySlug(deps.database.db, slug, req.user.id);
-  if (!project) throw notFound(PROJECT_NOT_FOUND);
+  if (!project) throw new CircletError('PROJECT_NOT_FOUND');
   return project;
 }
 
 /** A project named by its id (`/projects/{project_id}/…`), if the caller may see it. */
 export async function requireProjectById(deps: HttpDeps, req: FastifyRequest, id: string): Promise<ProjectWithOrg> {
   const project = UUID_RE.test(id) ? await getProject(deps.database.db, id) : undefined;
-  if (!project || !(await isMember(deps.database.db, project.organization_id, req.user.id))) throw notFound(PROJECT_NOT_FOUND);
+  if (!project || !(await isMember(deps.database.db, project.organization_id, req.user.id))) throw new CircletError('PROJECT_NOT_FOUND');
   return project;
 }

@@ -2,6 +2,7 @@
 // again with their numbers, so a number may appear on several rows; the first row (the
 // oldest, which holds the run's tasks and outputs) is the build.
 import type { ExpressionBuilder, SelectQueryBuilder } from 'kysely';
+import type { JobStatus } from '../domain/statuses.ts';
 import type { Db } from './executor.ts';
 import type { Job } from './jobs.ts';
 import type { Schema } from './schema.ts';
@@ -63,7 +64,7 @@ export async function retriedBuildNumber(db: Db, job: Job, workflow: Workflow): 
 
 export interface BuildListQuery {
   branch?: string;
-  statuses?: readonly string[];
+  statuses?: readonly JobStatus[];
   limit: number;
   offset: number;
 }
@@ -89,7 +90,7 @@ export async function projectBuilds(db: Db, projectId: string, q: BuildListQuery
 }
 
 /** The numbered job of a project with the highest number (optionally one branch) among `statuses`. */
-export async function latestNumberedJob(db: Db, projectId: string, q: { branch?: string; statuses: readonly string[] }): Promise<Job | undefined> {
+export async function latestNumberedJob(db: Db, projectId: string, q: { branch?: string; statuses: readonly JobStatus[] }): Promise<Job | undefined> {
   let sel = db
     .selectFrom('jobs')
     .innerJoin('pipelines', 'pipelines.id', 'jobs.pipeline_id')

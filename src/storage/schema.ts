@@ -1,6 +1,7 @@
 // Table types for Kysely. One schema serves SQLite and PostgreSQL: ids are UUID text,
 // timestamps are ISO-8601 UTC text (sortable), booleans are 0/1 integers, JSON is text.
 import type { OrgSchema } from './schema-orgs.ts';
+import type { JobStatus, PipelineState, StepRowStatus, TaskStatus, WorkflowStatus } from '../domain/statuses.ts';
 
 export interface UsersTable {
   id: string;
@@ -90,7 +91,7 @@ export interface ProjectCountersTable {
 }
 
 /** Pipeline states as the API reports them. */
-export type PipelineState = 'created' | 'errored' | 'setup-pending' | 'setup' | 'pending';
+export type { PipelineState };
 
 export interface PipelinesTable {
   id: string;
@@ -130,7 +131,7 @@ export interface WorkflowsTable {
   pipeline_id: string;
   project_id: string;
   name: string;
-  status: string;
+  status: WorkflowStatus;
   /** 'setup' for the setup workflow of a setup config. */
   tag: string | null;
   started_by: string;
@@ -178,7 +179,7 @@ export interface JobsTable {
   name: string;
   /** 'build' | 'approval' | 'no-op' */
   type: string;
-  status: string;
+  status: JobStatus;
   number: number | null;
   /** JSON: [{job_id, name, statuses}] */
   requires: string;
@@ -206,8 +207,7 @@ export interface TasksTable {
   id: string;
   job_id: string;
   node_index: number;
-  /** 'queued' | 'running' | 'success' | 'failed' | 'infrastructure_fail' | 'timedout' | 'canceled' */
-  status: string;
+  status: TaskStatus;
   resource_class: string;
   executor: string;
   agent_id: string | null;
@@ -238,8 +238,7 @@ export interface StepsTable {
   step_index: number;
   name: string;
   type: string;
-  /** 'running' | 'success' | 'failed' | 'canceled' | 'timedout' */
-  status: string;
+  status: StepRowStatus;
   exit_code: number | null;
   started_at: string;
   stopped_at: string | null;

@@ -1,6 +1,8 @@
 // The runner side of tasks: atomic claims, leases, step records and output, completion,
 // and reaping tasks whose lease lapsed.
 import { sql, type Expression } from 'kysely';
+import type { StepStatus, TaskResult } from '../domain/runner-protocol.ts';
+import type { TaskStatus } from '../domain/statuses.ts';
 import { isPostgres, type Db } from './executor.ts';
 import type { Task } from './jobs.ts';
 import { preparedFirst } from './prepared.ts';
@@ -157,7 +159,7 @@ export async function appendStepOutput(
     .execute();
 }
 
-export async function finishStep(db: Db, taskId: string, step: { index: number; status: string; exitCode: number | null }, now: string): Promise<void> {
+export async function finishStep(db: Db, taskId: string, step: { index: number; status: StepStatus; exitCode: number | null }, now: string): Promise<void> {
   await db
     .updateTable('steps')
     .set({ status: step.status, exit_code: step.exitCode, stopped_at: now })
@@ -167,7 +169,7 @@ export async function finishStep(db: Db, taskId: string, step: { index: number; 
 }
 
 /** Ends a task running on this agent with `result`; returns its job id, or undefined when it was not running there. */
-export async function finishRunningTask(db: Db, taskId: string, agentId: string, result: string, message: string | null, now: string): Promise<string | undefined> {
+export async function finishRunningTask(db: Db, taskId: string, agentId: string, result: TaskResult, message: string | null, now: string): Promise<string | undefined> {
   const task = await db
     .updateTable('tasks')
     .set({ status: result, stopped_at: now, message, lease_expires_at: null })
@@ -184,11 +186,11 @@ export async function finishRunningTask(db: Db, taskId: string, agentId: string,
  * when a cancel had been requested, else `infrastructure_fail` with `messages.lapsed`.
  * Returns the tasks ended, with their jobs and new status.
  */
-export async function endLapsedTasks(db: Db, now: string, messages: { lapsed: string; canceled: string }): Promise<{ id: string; job_id: string; status: string }[]> {
+export async function endLapsedTasks(db: Db, now: string, messages: { lapsed: string; canceled: string }): Promise<{ id: string; job_id: string; status: TaskStatus }[]> {
   const rows = await db
     .updateTable('tasks')
     .set((eb) => ({
-      status: eb.case().when('cancel_requested', '=', 1).then('canceled').else('infrastructure_fail').end(),
+      status: eb.case().when('cancel_requested', '=', 1).then(eb.val<TaskStatus>('canceled')).else(eb.val<TaskStatus>('infrastructure_fail')).end(),
       stopped_at: now,
       message: eb.case().when('cancel_requested', '=', 1).then(messages.canceled).else(messages.lapsed).end(),
     }))
@@ -200,7 +202,7 @@ export async function endLapsedTasks(db: Db, now: string, messages: { lapsed: st
 }
 
 /** Ends the steps of these tasks still marked running with `status`. */
-export async function endRunningSteps(db: Db, taskIds: string[], status: string, now: string): Promise<void> {
+export async function endRunningSteps(db: Db, taskIds: string[], status: StepStatus, now: string): Promise<void> {
   if (taskIds.length === 0) return;
   await db.updateTable('steps').set({ status, stopped_at: now }).where('task_id', 'in', taskIds).where('status', '=', 'running').execute();
 }

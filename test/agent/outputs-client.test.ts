@@ -4,7 +4,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { Readable } from 'node:stream';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { LeaseLostError, RunnerClient } from '../../src/agent/client.ts';
+import { RunnerClient } from '../../src/agent/client.ts';
 import { compress, decompress, OutputsClient } from '../../src/agent/outputs-client.ts';
 import { HostExecutor } from '../../src/executor/host.ts';
 import { createRunnerToken } from '../../src/storage/runner-tokens.ts';
@@ -62,8 +62,8 @@ for (const kind of databaseKinds()) {
     });
 
     it('says the lease is lost when the task is not running on this agent', async () => {
-      await expect(client('someone-else').lookupCache(['k'])).rejects.toBeInstanceOf(LeaseLostError);
-      await expect(client('someone-else').uploadArtifact('a.txt', Readable.from([Buffer.from('x')]))).rejects.toBeInstanceOf(LeaseLostError);
+      await expect(client('someone-else').lookupCache(['k'])).rejects.toMatchObject({ code: 'LEASE_LOST', statusCode: 409 });
+      await expect(client('someone-else').uploadArtifact('a.txt', Readable.from([Buffer.from('x')]))).rejects.toMatchObject({ code: 'LEASE_LOST', statusCode: 409 });
     });
   });
 }

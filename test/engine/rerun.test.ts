@@ -1,9 +1,10 @@
 // Table tests for which jobs a rerun runs again.
 import { describe, expect, it } from 'vitest';
 import { rerunSet, type RerunOptions } from '../../src/engine/pipeline/rerun.ts';
+import type { JobStatus } from '../../src/domain/statuses.ts';
 
 // build → test, lint → deploy; docs is a separate subgraph; hold → release after deploy.
-function graph(status: Record<string, string>) {
+function graph(status: Record<string, JobStatus>) {
   const requires: Record<string, string[]> = {
     build: [],
     test: ['build'],
@@ -21,7 +22,7 @@ function graph(status: Record<string, string>) {
 }
 
 describe('rerunSet', () => {
-  const table: [string, Record<string, string>, RerunOptions, string[]][] = [
+  const table: [string, Record<string, JobStatus>, RerunOptions, string[]][] = [
     ['everything by default', {}, {}, ['build', 'deploy', 'docs', 'hold', 'lint', 'release', 'test']],
     ['from_failed: the failure and everything below it', { test: 'failed', deploy: 'not_run', hold: 'not_run', release: 'not_run' }, { fromFailed: true }, ['deploy', 'hold', 'release', 'test']],
     ['from_failed: timedout and infrastructure_fail count', { test: 'timedout', lint: 'infrastructure_fail', deploy: 'not_run', hold: 'not_run', release: 'not_run' }, { fromFailed: true }, ['deploy', 'hold', 'lint', 'release', 'test']],

@@ -4,6 +4,7 @@ import crypto from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { flakyTests, jobMetrics, jobTimeseries, orgSummary, projectPageData, workflowMetrics, workflowSummary } from '../../src/engine/insights/insights.ts';
 import { testMetrics } from '../../src/engine/insights/tests.ts';
+import type { JobStatus, WorkflowStatus } from '../../src/domain/statuses.ts';
 import type { Database } from '../../src/storage/db.ts';
 import { insightsBranches, insightsWorkflowNames, testRunsOfRecentWorkflows, workflowRunPage } from '../../src/storage/insights.ts';
 import { ensureOrganization } from '../../src/storage/organizations.ts';
@@ -28,7 +29,7 @@ async function seed(d: Database): Promise<Seeded> {
   let number = 0;
   const wf: Record<string, string> = {};
   const jobs: Record<string, string> = {};
-  const workflow = async (key: string, name: string, branch: string, status: string, createdAt: string, durationS: number | null, opts: { tag?: string; revision?: string } = {}) => {
+  const workflow = async (key: string, name: string, branch: string, status: WorkflowStatus, createdAt: string, durationS: number | null, opts: { tag?: string; revision?: string } = {}) => {
     const pipelineId = crypto.randomUUID();
     number += 1;
     await db
@@ -80,7 +81,7 @@ async function seed(d: Database): Promise<Seeded> {
     wf[key] = id;
     return { id, pipelineId };
   };
-  const job = async (key: string, w: { id: string; pipelineId: string }, name: string, type: string, status: string, startedAt: string, durationS: number) => {
+  const job = async (key: string, w: { id: string; pipelineId: string }, name: string, type: string, status: JobStatus, startedAt: string, durationS: number) => {
     const id = crypto.randomUUID();
     await db
       .insertInto('jobs')

@@ -4,7 +4,7 @@ import { nowIso } from '../../domain/clock.ts';
 import { hashToken } from '../../domain/tokens.ts';
 import { findPipelineByContinuationKey, getPipeline, updatePipeline, useContinuation } from '../../storage/pipelines.ts';
 import { workflowsOfPipeline } from '../../storage/workflows.ts';
-import { EngineError } from './control.ts';
+import { CircletError } from '../../domain/errors.ts';
 import type { EngineDeps } from '../deps.ts';
 import { planWorkflows } from './plan.ts';
 import { TERMINAL_WORKFLOW } from './status.ts';
@@ -19,9 +19,9 @@ import { inTransaction } from '../../storage/executor.ts';
 export async function continuePipeline(deps: EngineDeps, key: string, configuration: string, parameters: Record<string, unknown>): Promise<void> {
   const db = deps.database.db;
   const found = await findPipelineByContinuationKey(db, hashToken(key));
-  if (!found || found.continuation_state !== 'pending') throw new EngineError('invalid', 'Invalid or expired continuation key');
+  if (!found || found.continuation_state !== 'pending') throw new CircletError('CONTINUATION_KEY_INVALID');
   const setupDone = (await workflowsOfPipeline(db, found.id)).filter((w) => w.tag === 'setup').every((w) => TERMINAL_WORKFLOW.has(w.status));
-  if (setupDone) throw new EngineError('invalid', 'Invalid or expired continuation key: the setup workflow has finished');
+  if (setupDone) throw new CircletError('CONTINUATION_SETUP_FINISHED');
 
   const values = JSON.parse(found.pipeline_values);
   const project = await getProject(db, found.project_id);
@@ -35,7 +35,7 @@ export async function continuePipeline(deps: EngineDeps, key: string, configurat
 
   let queued = 0;
   await inTransaction(db, async (trx) => {
-    if (!(await useContinuation(trx, found.id))) throw new EngineError('invalid', 'Invalid or expired continuation key');
+    if (!(await useContinuation(trx, found.id))) throw new CircletError('CONTINUATION_KEY_INVALID');
     const now = nowIso(deps.now());
     if (errors.length > 0 || !result.config) {
       await updatePipeline(trx, found.id, { state: 'errored', errors: JSON.stringify(errors), source_config: configuration, updated_at: now });
@@ -53,5 +53,5 @@ export async function continuePipeline(deps: EngineDeps, key: string, configurat
     queued = await startWorkflows(deps, trx, pipeline, plans, { tag: null, startedBy: pipeline.trigger_actor_id });
   });
   if (queued > 0) deps.events.emit('tasks');
-  if (errors.length > 0) throw new EngineError('invalid', errors.map((e) => e.message).join('\n'));
+  if (errors.length > 0) throw new CircletError('CONTINUATION_CONFIG_INVALID', { problems: errors.map((e) => e.message).join('\n') });
 }

@@ -1,5 +1,6 @@
 // User actions on running work: cancel a workflow or a job, approve an approval job.
 import { nowIso } from '../../domain/clock.ts';
+import { CircletError } from '../../domain/errors.ts';
 import { type Db, inTransaction } from '../../storage/executor.ts';
 import { getJob, jobsOfWorkflow, updateJob, type Job } from '../../storage/jobs.ts';
 import { getWorkflow, lockWorkflow, updateWorkflow } from '../../storage/workflows.ts';
@@ -8,15 +9,6 @@ import type { EngineDeps } from '../deps.ts';
 import { isTerminalJob } from './status.ts';
 import { recordCompletions, WEBHOOKS_EVENT } from '../services/webhooks.ts';
 import { cancelTasksOfJob } from '../../storage/tasks.ts';
-
-export class EngineError extends Error {
-  constructor(
-    readonly kind: 'not_found' | 'invalid',
-    message: string,
-  ) {
-    super(message);
-  }
-}
 
 /**
  * Cancels one job. Queued runs stop at once; running ones are asked to stop (the agent
@@ -41,7 +33,7 @@ export async function cancelWorkflow(deps: EngineDeps, workflowId: string, userI
   let hooks = 0;
   await inTransaction(deps.database.db, async (trx) => {
     const wf = await lockWorkflow(trx, workflowId);
-    if (!wf) throw new EngineError('not_found', 'Workflow not found');
+    if (!wf) throw new CircletError('WORKFLOW_NOT_FOUND');
     const jobs = await jobsOfWorkflow(trx, workflowId);
     if (jobs.every((j) => isTerminalJob(j.status))) return;
     await updateWorkflow(trx, workflowId, { canceled_by: userId ?? '00000000-0000-0000-0000-000000000000' });
@@ -60,7 +52,7 @@ export async function cancelJob(deps: EngineDeps, jobId: string, userId: string 
   let hooks = 0;
   await inTransaction(deps.database.db, async (trx) => {
     const found = await getJob(trx, jobId);
-    if (!found) throw new EngineError('not_found', 'Job not found');
+    if (!found) throw new CircletError('JOB_NOT_FOUND');
     await lockWorkflow(trx, found.workflow_id);
     const job = (await getJob(trx, jobId))!;
     signal = await cancelJobRecord(deps, trx, job, userId, true);
@@ -78,12 +70,12 @@ export async function approveJob(deps: EngineDeps, workflowId: string, approvalR
   let hooks = 0;
   await inTransaction(deps.database.db, async (trx) => {
     const wf = await getWorkflow(trx, workflowId);
-    if (!wf) throw new EngineError('not_found', 'Workflow not found');
+    if (!wf) throw new CircletError('WORKFLOW_NOT_FOUND');
     await lockWorkflow(trx, workflowId);
     const jobs = await jobsOfWorkflow(trx, workflowId);
     const job = jobs.find((j) => j.type === 'approval' && (j.approval_request_id === approvalRequestId || j.id === approvalRequestId));
-    if (!job) throw new EngineError('not_found', 'Approval request not found');
-    if (job.status !== 'on_hold') throw new EngineError('invalid', `Job is not on hold (status: ${job.status})`);
+    if (!job) throw new CircletError('APPROVAL_REQUEST_NOT_FOUND');
+    if (job.status !== 'on_hold') throw new CircletError('JOB_NOT_ON_HOLD', { status: job.status });
     const now = nowIso(deps.now());
     await updateJob(trx, job.id, { status: 'success', approved_by: userId, started_at: now, stopped_at: now });
     const result = await advanceWorkflow(deps, trx, workflowId);

@@ -4,7 +4,7 @@ import { insertJobs, jobsOfWorkflow, type Job } from '../../storage/jobs.ts';
 import { insertWorkflow, getWorkflow } from '../../storage/workflows.ts';
 import { updatePipeline } from '../../storage/pipelines.ts';
 import { advanceWorkflow, type Requirement } from './advance.ts';
-import { EngineError } from './control.ts';
+import { CircletError } from '../../domain/errors.ts';
 import type { EngineDeps } from '../deps.ts';
 import { isTerminalJob } from './status.ts';
 import { inTransaction } from '../../storage/executor.ts';
@@ -44,23 +44,23 @@ export function rerunSet(jobs: Pick<Job, 'id' | 'status' | 'requires'>[], opts: 
 }
 
 export async function rerunWorkflow(deps: EngineDeps, workflowId: string, opts: RerunOptions, userId: string): Promise<string> {
-  if (opts.fromFailed && opts.jobs) throw new EngineError('invalid', 'from_failed and jobs are mutually exclusive');
-  if (opts.sparseTree && !opts.jobs) throw new EngineError('invalid', 'sparse_tree requires jobs');
+  if (opts.fromFailed && opts.jobs) throw new CircletError('RERUN_FROM_FAILED_AND_JOBS');
+  if (opts.sparseTree && !opts.jobs) throw new CircletError('RERUN_SPARSE_TREE_WITHOUT_JOBS');
   const newWorkflowId = newId();
   let queued = 0;
   await inTransaction(deps.database.db, async (trx) => {
     const wf = await getWorkflow(trx, workflowId);
-    if (!wf) throw new EngineError('not_found', 'Workflow not found');
+    if (!wf) throw new CircletError('WORKFLOW_NOT_FOUND');
     const jobs = await jobsOfWorkflow(trx, workflowId);
-    if (!jobs.every((j) => isTerminalJob(j.status))) throw new EngineError('invalid', 'Workflow is still running; cancel it or wait for it to finish');
+    if (!jobs.every((j) => isTerminalJob(j.status))) throw new CircletError('RERUN_WORKFLOW_RUNNING');
     if (opts.jobs) {
       const known = new Set(jobs.map((j) => j.id));
       const unknown = opts.jobs.filter((id) => !known.has(id));
-      if (unknown.length > 0) throw new EngineError('invalid', `Jobs not in this workflow: ${unknown.join(', ')}`);
-      if (opts.jobs.length === 0) throw new EngineError('invalid', 'jobs must name at least one job');
+      if (unknown.length > 0) throw new CircletError('RERUN_UNKNOWN_JOBS', { names: unknown.join(', ') });
+      if (opts.jobs.length === 0) throw new CircletError('RERUN_NO_JOBS');
     }
     const rerun = rerunSet(jobs, opts);
-    if (rerun.size === 0) throw new EngineError('invalid', 'No failed jobs to rerun');
+    if (rerun.size === 0) throw new CircletError('RERUN_NO_FAILED_JOBS');
     const now = nowIso(deps.now());
     await insertWorkflow(trx, {
       id: newWorkflowId,

@@ -1,22 +1,9 @@
 // Pure status rules: job status from its parallel runs, dependency evaluation, and the
 // workflow status derived from its jobs. No I/O; table-tested.
 
-export type TaskStatus = 'queued' | 'running' | 'success' | 'failed' | 'infrastructure_fail' | 'timedout' | 'canceled';
+import type { JobStatus, TaskStatus, WorkflowStatus } from '../../domain/statuses.ts';
 
-export type JobStatus =
-  | 'blocked'
-  | 'queued'
-  | 'running'
-  | 'on_hold'
-  | 'success'
-  | 'failed'
-  | 'infrastructure_fail'
-  | 'timedout'
-  | 'canceled'
-  | 'not_run'
-  | 'unauthorized';
-
-export type WorkflowStatus = 'running' | 'failing' | 'failed' | 'success' | 'on_hold' | 'canceled' | 'error' | 'not_run' | 'unauthorized';
+export type { JobStatus, TaskStatus, WorkflowStatus };
 
 /** Statuses a `requires` entry may name (`terminal` is expanded to all five when parsed). */
 export type RequiredStatus = 'success' | 'failed' | 'canceled' | 'unauthorized' | 'not_run';

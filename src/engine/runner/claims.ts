@@ -1,6 +1,7 @@
 // The server side of the runner protocol: atomic claims, leases, step results and output,
 // task completion, and reaping tasks whose agent went silent.
 import { nowIso } from '../../domain/clock.ts';
+import { CircletError } from '../../domain/errors.ts';
 import { inTransaction, type Db } from '../../storage/executor.ts';
 import { getJob, getTask, type Task } from '../../storage/jobs.ts';
 import {
@@ -33,10 +34,9 @@ export interface AgentCapabilities {
   runnerTokenId: string;
 }
 
-export const TASK_RESULTS = ['success', 'failed', 'infrastructure_fail', 'timedout', 'canceled'] as const;
-export type TaskResult = (typeof TASK_RESULTS)[number];
+import type { StepStatus, TaskResult } from '../../domain/runner-protocol.ts';
 
-export class LeaseLost extends Error {}
+export type { TaskResult };
 
 function leaseUntil(deps: EngineDeps): string {
   return nowIso(new Date(deps.now().getTime() + deps.leaseMs));
@@ -57,13 +57,13 @@ export async function claimTask(deps: EngineDeps, agent: AgentCapabilities, cred
  */
 export async function heartbeat(deps: EngineDeps, taskId: string, agentId: string): Promise<{ cancel: boolean; leaseExpiresAt: string }> {
   const lease = await extendLease(deps.database.db, taskId, agentId, leaseUntil(deps));
-  if (!lease) throw new LeaseLost('task is not running on this agent');
+  if (!lease) throw new CircletError('LEASE_LOST');
   return lease;
 }
 
 async function ownTask(db: Db, taskId: string, agentId: string): Promise<Task> {
   const task = await getTask(db, taskId);
-  if (!task || task.agent_id !== agentId || task.status !== 'running') throw new LeaseLost('task is not running on this agent');
+  if (!task || task.agent_id !== agentId || task.status !== 'running') throw new CircletError('LEASE_LOST');
   return task;
 }
 
@@ -118,7 +118,7 @@ export async function appendOutput(deps: EngineDeps, taskId: string, agentId: st
   deps.events.emit('job', task.job_id);
 }
 
-export async function endStep(deps: EngineDeps, taskId: string, agentId: string, step: { index: number; status: string; exitCode: number | null }): Promise<void> {
+export async function endStep(deps: EngineDeps, taskId: string, agentId: string, step: { index: number; status: StepStatus; exitCode: number | null }): Promise<void> {
   const db = deps.database.db;
   const task = await ownTask(db, taskId, agentId);
   await finishStep(db, taskId, step, nowIso(deps.now()));
@@ -128,7 +128,7 @@ export async function endStep(deps: EngineDeps, taskId: string, agentId: string,
 /** Records a task's result and advances its workflow. */
 export async function completeTask(deps: EngineDeps, taskId: string, agentId: string, result: TaskResult, message?: string): Promise<void> {
   const jobId = await finishRunningTask(deps.database.db, taskId, agentId, result, message ?? null, nowIso(deps.now()));
-  if (!jobId) throw new LeaseLost('task is not running on this agent');
+  if (!jobId) throw new CircletError('LEASE_LOST');
   await finishJobOf(deps, jobId);
   deps.events.emit('job', jobId);
 }

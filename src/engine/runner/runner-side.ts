@@ -1,6 +1,8 @@
 // The runner-facing part of the engine: what the runner protocol routes call. Every method
-// takes the agent's id, and fails with LeaseLost when the task is not running on it.
+// takes the agent's id, and fails with LEASE_LOST (domain/errors.ts) when the task is not running on it.
 import type { Readable } from 'node:stream';
+import type { StepStatus } from '../../domain/runner-protocol.ts';
+import { CircletError } from '../../domain/errors.ts';
 import type { Task } from '../../storage/jobs.ts';
 import { getTask } from '../../storage/jobs.ts';
 import type { ClaimedTask } from '../../storage/tasks.ts';
@@ -9,7 +11,7 @@ import { AgentRegistry } from './agents.ts';
 import { agentMatches, type TaskClass } from '../events.ts';
 import type { OidcIssuer } from '../oidc/issuer.ts';
 import { checkoutAllowed, runningTaskWithCredential } from './checkout-credential.ts';
-import { appendOutput, claimTask, clearDockerWaitNote, completeTask, endStep, heartbeat, LeaseLost, noteJobsWaitingForDocker, startStep, type AgentCapabilities, type TaskResult } from './claims.ts';
+import { appendOutput, claimTask, clearDockerWaitNote, completeTask, endStep, heartbeat, noteJobsWaitingForDocker, startStep, type AgentCapabilities, type TaskResult } from './claims.ts';
 import { findCache, saveArtifact, saveCache, saveTestResults, saveWorkspaceLayer, timingsFor, workspaceLayersFor, type TestCase } from './outputs.ts';
 import { heldBy, newTaskCredential, type TaskHolder } from './task-credential.ts';
 import { taskPayload, taskSecrets, type TaskPayload, type TaskSecrets } from './task-payload.ts';
@@ -109,7 +111,7 @@ export class RunnerSide {
     return appendOutput(this.deps, taskId, agentId, chunk);
   }
 
-  endStep(taskId: string, agentId: string, step: { index: number; status: string; exitCode: number | null }): Promise<void> {
+  endStep(taskId: string, agentId: string, step: { index: number; status: StepStatus; exitCode: number | null }): Promise<void> {
     return endStep(this.deps, taskId, agentId, step);
   }
 
@@ -125,7 +127,7 @@ export class RunnerSide {
   /** The task, when it is running on this agent. */
   async ownTask(taskId: string, agentId: string | undefined): Promise<Task> {
     const task = await getTask(this.deps.database.db, taskId);
-    if (!task || task.status !== 'running' || task.agent_id !== agentId) throw new LeaseLost('task is not running on this agent');
+    if (!task || task.status !== 'running' || task.agent_id !== agentId) throw new CircletError('LEASE_LOST');
     return task;
   }
 

@@ -10,6 +10,7 @@
 // URLs are shown to the project's members by the circlet-only (hidden)
 // `GET /api/v2/project/{slug}/incoming-webhooks`.
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import { CircletError } from '../../domain/errors.ts';
 import { parseProjectSlug, slugOfProject as projectSlugOf } from '../../domain/slug.ts';
 import { generateToken } from '../../domain/tokens.ts';
 import {
@@ -25,7 +26,6 @@ import {
 import { findProjectBySlug, getProject, type ProjectWithOrg } from '../../storage/projects.ts';
 import { projectHookSecret, projectRepositories } from '../../storage/webhooks.ts';
 import type { HttpDeps } from '../deps.ts';
-import { ApiError } from '../errors.ts';
 
 const MAX_BODY = 5 * 1024 * 1024;
 /** Largest delivery parsed before its signature is checked (one without ?project=). */
@@ -38,7 +38,7 @@ const UNSIGNED_PARSE_MAX = 1024 * 1024;
 const requireCredential =
   (...names: string[]) =>
   async (req: FastifyRequest): Promise<void> => {
-    if (!names.some((n) => header(req, n) !== undefined)) throw new ApiError(401, `Missing webhook signature: expected a ${names.join(' or ')} header`);
+    if (!names.some((n) => header(req, n) !== undefined)) throw new CircletError('WEBHOOK_SIGNATURE_MISSING', { headers: names.join(' or ') });
   };
 
 /** Checks a delivery's credential against one project's secret. */
@@ -74,12 +74,11 @@ function jsonOf(raw: Buffer, req: FastifyRequest): unknown {
     if ((header(req, 'content-type') ?? '').includes('application/x-www-form-urlencoded')) return JSON.parse(new URLSearchParams(text).get('payload') ?? '');
     return JSON.parse(text);
   } catch {
-    throw new ApiError(400, 'Invalid JSON body');
+    throw new CircletError('INVALID_JSON_BODY');
   }
 }
 
 /** The projects a delivery may be for: the one `?project=` names, else those whose repository URL matches. */
-const INVALID_SIGNATURE = 'Invalid webhook signature (or no project with this ?project= slug or repository URL)';
 
 async function candidates(deps: HttpDeps, slug: string | undefined, urls: string[]): Promise<ProjectWithOrg[]> {
   if (slug) {
@@ -101,14 +100,14 @@ async function candidates(deps: HttpDeps, slug: string | undefined, urls: string
 async function handle(deps: HttpDeps, req: FastifyRequest, reply: FastifyReply, parse: (raw: Buffer) => ForgeEvent, verify: Verify, needsSlug = false) {
   const raw = Buffer.isBuffer(req.body) ? req.body : Buffer.alloc(0);
   const query = (req.query as { project?: unknown }).project;
-  if (query !== undefined && typeof query !== 'string') throw new ApiError(400, "Query field 'project' must be given once");
+  if (query !== undefined && typeof query !== 'string') throw new CircletError('WEBHOOK_PROJECT_REPEATED');
   const slug = query;
-  if (needsSlug && !slug) throw new ApiError(400, "Missing query field 'project'");
+  if (needsSlug && !slug) throw new CircletError('WEBHOOK_PROJECT_MISSING');
   // With ?project= the signature is checked on the raw bytes before anything parses them.
   // Without it the project is found from the payload's repository URL, so the payload is
   // parsed first, and only when it is small.
   if (!slug && raw.length > UNSIGNED_PARSE_MAX) {
-    throw new ApiError(413, `A delivery over ${UNSIGNED_PARSE_MAX / 1024 / 1024} MB needs ?project=<slug> in the webhook URL, so its signature is checked before the body is read`);
+    throw new CircletError('WEBHOOK_UNSIGNED_TOO_LARGE', { mb: UNSIGNED_PARSE_MAX / 1024 / 1024 });
   }
   let event = slug ? undefined : parse(raw);
   const projects = await candidates(deps, slug, event?.repositoryUrls ?? []);
@@ -121,7 +120,7 @@ async function handle(deps: HttpDeps, req: FastifyRequest, reply: FastifyReply, 
       break;
     }
   }
-  if (!project) throw new ApiError(401, INVALID_SIGNATURE);
+  if (!project) throw new CircletError('WEBHOOK_SIGNATURE_INVALID');
   event ??= parse(raw);
   if (event.kind === 'ignored') return reply.status(200).send({ message: `Nothing triggered: ${event.reason}`, pipelines: [] });
   const triggers = event.triggers.filter((t) => !(t.message && CI_SKIP.test(t.message)));

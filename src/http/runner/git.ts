@@ -4,10 +4,9 @@
 // and only for its own project. An agent therefore needs no access to the project's git host.
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { UUID_RE } from '../../domain/clock.ts';
+import { CircletError } from '../../domain/errors.ts';
 import { gitHttpBackend } from '../../engine/services/git-http-backend.ts';
 import type { HttpDeps } from '../deps.ts';
-
-const REALM = 'Basic realm="circlet git"';
 
 /** HTTP Basic: the task id as the user name, the task credential as the password. */
 function basicCredentials(req: FastifyRequest): { taskId: string; credential: string } | undefined {
@@ -30,11 +29,11 @@ export async function gitRoutes(app: FastifyInstance, deps: HttpDeps): Promise<v
       const basic = basicCredentials(req);
       // One answer for every refusal: a wrong credential tells nothing about which projects exist.
       if (!projectId || !UUID_RE.test(projectId) || !basic || !UUID_RE.test(basic.taskId) || !(await deps.engine.runner.checkoutAllowed(basic.taskId, basic.credential, projectId))) {
-        return reply.status(401).header('www-authenticate', REALM).send({ message: 'A running job’s task id and task credential are required.' });
+        throw new CircletError('GIT_CREDENTIAL_REQUIRED');
       }
       const query = req.url.includes('?') ? req.url.slice(req.url.indexOf('?') + 1) : '';
       if (pathTail === 'info/refs' && !/(^|&)service=git-upload-pack(&|$)/.test(query)) {
-        return reply.status(403).send({ message: 'Only fetching (git-upload-pack) is served.' });
+        throw new CircletError('GIT_FETCH_ONLY');
       }
       const res = await gitHttpBackend({
         root: deps.engine.mirrorRoot,

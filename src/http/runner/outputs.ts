@@ -2,11 +2,10 @@
 // timings of a running task. Uploads are raw `application/octet-stream` bodies.
 import { Stream, type Readable } from 'node:stream';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
-import { LeaseLost } from '../../engine/runner/claims.ts';
+import { CircletError } from '../../domain/errors.ts';
 import { cleanArtifactPath, type TestCase } from '../../engine/runner/outputs.ts';
 import type { Task } from '../../storage/jobs.ts';
 import type { HttpDeps } from '../deps.ts';
-import { ApiError, badRequest, notFound } from '../errors.ts';
 
 const PREFIX = '/tasks/:id';
 const UPLOAD_LIMIT = 10 * 1024 * 1024 * 1024;
@@ -14,7 +13,7 @@ const UPLOAD_LIMIT = 10 * 1024 * 1024 * 1024;
 /** An upload's raw body; anything but `application/octet-stream` is refused with a 415. */
 function uploadBody(body: unknown): Readable {
   if (body instanceof Stream && typeof (body as Readable).pipe === 'function') return body as Readable;
-  throw new ApiError(415, 'Uploads must be sent as application/octet-stream');
+  throw new CircletError('UPLOAD_NOT_OCTET_STREAM');
 }
 
 export function runnerOutputRoutes(app: FastifyInstance, deps: HttpDeps): void {
@@ -24,17 +23,12 @@ export function runnerOutputRoutes(app: FastifyInstance, deps: HttpDeps): void {
   /** The running task named in the URL, when the caller's runner token and agent id own it. */
   async function ownedTask(req: FastifyRequest<{ Params: { id: string } }>): Promise<Task> {
     const agentId = req.headers['x-circlet-agent'];
-    try {
-      return await runner.ownTask(req.params.id, typeof agentId === 'string' ? agentId : undefined);
-    } catch (err) {
-      if (err instanceof LeaseLost) throw new ApiError(409, err.message);
-      throw err;
-    }
+    return runner.ownTask(req.params.id, typeof agentId === 'string' ? agentId : undefined);
   }
 
   const sendBlob = async (reply: FastifyReply, blobKey: string) => {
     const blob = await deps.engine.blobs.get(blobKey);
-    if (!blob) throw notFound('blob missing');
+    if (!blob) throw new CircletError('BLOB_MISSING');
     return reply.header('content-type', 'application/octet-stream').header('content-length', String(blob.size)).send(blob.body);
   };
 
@@ -43,7 +37,7 @@ export function runnerOutputRoutes(app: FastifyInstance, deps: HttpDeps): void {
     { bodyLimit: UPLOAD_LIMIT, schema: { hide: true, querystring: { type: 'object', properties: { path: { type: 'string', minLength: 1 } }, required: ['path'] } } },
     async (req) => {
       const task = await ownedTask(req);
-      if (!cleanArtifactPath(req.query.path)) throw badRequest(`invalid artifact path: ${req.query.path}`);
+      if (!cleanArtifactPath(req.query.path)) throw new CircletError('ARTIFACT_PATH_INVALID', { path: req.query.path });
       return runner.saveArtifact(task, req.query.path, uploadBody(req.body));
     },
   );
@@ -95,7 +89,7 @@ export function runnerOutputRoutes(app: FastifyInstance, deps: HttpDeps): void {
     { schema: { hide: true, querystring: { type: 'object', properties: { key: { type: 'string' } }, required: ['key'] } } },
     async (req, reply) => {
       const found = await runner.findCache(await ownedTask(req), [req.query.key]);
-      if (!found || found.key !== req.query.key) throw notFound(`No cache with key ${req.query.key}`);
+      if (!found || found.key !== req.query.key) throw new CircletError('CACHE_NOT_FOUND', { key: req.query.key });
       return sendBlob(reply, found.blob_key);
     },
   );
@@ -118,7 +112,7 @@ export function runnerOutputRoutes(app: FastifyInstance, deps: HttpDeps): void {
   app.get<{ Params: { id: string; layer: string } }>(`${PREFIX}/workspace/:layer`, { schema: { hide: true } }, async (req, reply) => {
     const layers = await runner.workspaceLayers(await ownedTask(req));
     const layer = layers.find((l) => l.id === req.params.layer);
-    if (!layer) throw notFound('No such workspace layer for this job');
+    if (!layer) throw new CircletError('WORKSPACE_LAYER_NOT_FOUND');
     return sendBlob(reply, layer.blob_key);
   });
 

@@ -3,10 +3,10 @@
 // docs/runner-protocol.md.
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { MAX_INT, MIN_INT } from '../../domain/numbers.ts';
-import { LeaseLost, TASK_RESULTS, type TaskResult } from '../../engine/runner/claims.ts';
+import { TASK_RESULTS, type StepStatus, type TaskResult } from '../../domain/runner-protocol.ts';
 import type { RunnerToken } from '../../storage/runner-tokens.ts';
 import type { HttpDeps } from '../deps.ts';
-import { ApiError } from '../errors.ts';
+import { CircletError } from '../../domain/errors.ts';
 
 const EXECUTORS = ['docker', 'machine', 'macos', 'windows'];
 /** Largest output chunk, JSON or raw. */
@@ -20,15 +20,6 @@ const agentBody = {
 
 const taskParams = { type: 'object', properties: { id: { type: 'string' } }, required: ['id'] } as const;
 const stepParams = { type: 'object', properties: { id: { type: 'string' }, index: { type: 'integer', minimum: 0, maximum: MAX_INT } }, required: ['id', 'index'] } as const;
-
-async function guard<T>(fn: () => Promise<T>): Promise<T> {
-  try {
-    return await fn();
-  } catch (err) {
-    if (err instanceof LeaseLost) throw new ApiError(409, err.message);
-    throw err;
-  }
-}
 
 export function runnerRoutes(app: FastifyInstance, deps: HttpDeps): void {
   const runner = deps.engine.runner;
@@ -55,7 +46,7 @@ export function runnerRoutes(app: FastifyInstance, deps: HttpDeps): void {
       // an agent cannot widen that by naming other classes.
       const other = (req.body.resource_classes ?? []).find((c) => c !== token.resource_class);
       if (other !== undefined) {
-        throw new ApiError(403, token.resource_class ? `This runner token serves resource class ${token.resource_class} only, not ${other}` : `This runner token serves cloud resource classes only, not ${other}; create a token for ${other}`);
+        throw token.resource_class ? new CircletError('RUNNER_TOKEN_OTHER_CLASS', { own: token.resource_class, other }) : new CircletError('RUNNER_TOKEN_CLOUD_ONLY', { other });
       }
       const classes = token.resource_class ? [token.resource_class] : null;
       runner.agents.seen(req.body.agent_id, token.resource_class, req.ip);
@@ -73,37 +64,32 @@ export function runnerRoutes(app: FastifyInstance, deps: HttpDeps): void {
     },
   );
 
-  app.post<{ Params: { id: string }; Body: { agent_id: string } }>(`/tasks/:id/heartbeat`, { schema: { hide: true, params: taskParams, body: agentBody } }, async (req) =>
-    guard(async () => {
-      runner.agents.seen(req.body.agent_id, (req as FastifyRequest & { runner: RunnerToken }).runner.resource_class, req.ip);
-      const r = await runner.heartbeat(req.params.id, req.body.agent_id);
-      return { cancel: r.cancel, lease_expires_at: r.leaseExpiresAt };
-    }),
-  );
+  app.post<{ Params: { id: string }; Body: { agent_id: string } }>(`/tasks/:id/heartbeat`, { schema: { hide: true, params: taskParams, body: agentBody } }, async (req) => {
+    runner.agents.seen(req.body.agent_id, (req as FastifyRequest & { runner: RunnerToken }).runner.resource_class, req.ip);
+    const r = await runner.heartbeat(req.params.id, req.body.agent_id);
+    return { cancel: r.cancel, lease_expires_at: r.leaseExpiresAt };
+  });
 
   app.post<{ Params: { id: string }; Body: { agent_id: string; wait_ms?: number } }>(
     `/tasks/:id/cancellation`,
     { schema: { hide: true, params: taskParams, body: { ...agentBody, properties: { ...agentBody.properties, wait_ms: { type: 'integer', minimum: 0, maximum: 60_000 } } } } },
-    async (req, reply) =>
-      guard(async () => {
-        const deadline = Date.now() + (req.body.wait_ms ?? 20_000);
-        const abort = new AbortController();
-        // Stop heartbeating as soon as the agent hangs up: a dead agent must not keep its lease.
-        reply.raw.on('close', () => abort.abort());
-        for (;;) {
-          const r = await runner.heartbeat(req.params.id, req.body.agent_id);
-          const left = deadline - Date.now();
-          if (r.cancel || left <= 0 || abort.signal.aborted) return { cancel: r.cancel, lease_expires_at: r.leaseExpiresAt };
-          await runner.waitFor('cancel', Math.min(left, 500), abort.signal);
-        }
-      }),
+    async (req, reply) => {
+      const deadline = Date.now() + (req.body.wait_ms ?? 20_000);
+      const abort = new AbortController();
+      // Stop heartbeating as soon as the agent hangs up: a dead agent must not keep its lease.
+      reply.raw.on('close', () => abort.abort());
+      for (;;) {
+        const r = await runner.heartbeat(req.params.id, req.body.agent_id);
+        const left = deadline - Date.now();
+        if (r.cancel || left <= 0 || abort.signal.aborted) return { cancel: r.cancel, lease_expires_at: r.leaseExpiresAt };
+        await runner.waitFor('cancel', Math.min(left, 500), abort.signal);
+      }
+    },
   );
 
-  app.post<{ Params: { id: string }; Body: { agent_id: string } }>(`/tasks/:id/secrets`, { schema: { hide: true, params: taskParams, body: agentBody } }, async (req) =>
-    guard(async () => {
-      return runner.secrets(req.params.id, req.body.agent_id);
-    }),
-  );
+  app.post<{ Params: { id: string }; Body: { agent_id: string } }>(`/tasks/:id/secrets`, { schema: { hide: true, params: taskParams, body: agentBody } }, async (req) => {
+    return runner.secrets(req.params.id, req.body.agent_id);
+  });
 
   app.post<{ Params: { id: string }; Body: { agent_id: string; index: number; name: string; type: string } }>(
     `/tasks/:id/steps`,
@@ -118,11 +104,10 @@ export function runnerRoutes(app: FastifyInstance, deps: HttpDeps): void {
         },
       },
     },
-    async (req) =>
-      guard(async () => {
-        await runner.startStep(req.params.id, req.body.agent_id, req.body);
-        return { ok: true };
-      }),
+    async (req) => {
+      await runner.startStep(req.params.id, req.body.agent_id, req.body);
+      return { ok: true };
+    },
   );
 
   app.post<{ Params: { id: string; index: number }; Body: { agent_id: string; seq: number; stream?: string; data: string } }>(
@@ -141,11 +126,10 @@ export function runnerRoutes(app: FastifyInstance, deps: HttpDeps): void {
         },
       },
     },
-    async (req) =>
-      guard(async () => {
-        await runner.appendOutput(req.params.id, req.body.agent_id, { index: req.params.index, seq: req.body.seq, stream: req.body.stream ?? 'out', data: req.body.data });
-        return { ok: true };
-      }),
+    async (req) => {
+      await runner.appendOutput(req.params.id, req.body.agent_id, { index: req.params.index, seq: req.body.seq, stream: req.body.stream ?? 'out', data: req.body.data });
+      return { ok: true };
+    },
   );
 
   // The same chunk as raw bytes (docs/runner-protocol.md): no JSON framing or escaping of
@@ -166,16 +150,15 @@ export function runnerRoutes(app: FastifyInstance, deps: HttpDeps): void {
         },
       },
     },
-    async (req) =>
-      guard(async () => {
-        const body = req.body ?? Buffer.alloc(0);
-        if (!Buffer.isBuffer(body)) throw new ApiError(415, 'Raw output must be sent as application/octet-stream');
-        const agentId = req.headers['x-circlet-agent'];
-        if (body.length > 0) {
-          await runner.appendOutput(req.params.id, typeof agentId === 'string' ? agentId : '', { index: req.params.index, seq: req.query.seq, stream: req.query.stream ?? 'out', data: body });
-        }
-        return { ok: true };
-      }),
+    async (req) => {
+      const body = req.body ?? Buffer.alloc(0);
+      if (!Buffer.isBuffer(body)) throw new CircletError('RAW_OUTPUT_TYPE');
+      const agentId = req.headers['x-circlet-agent'];
+      if (body.length > 0) {
+        await runner.appendOutput(req.params.id, typeof agentId === 'string' ? agentId : '', { index: req.params.index, seq: req.query.seq, stream: req.query.stream ?? 'out', data: body });
+      }
+      return { ok: true };
+    },
   );
 
   app.post<{ Params: { id: string; index: number }; Body: { agent_id: string; status: string; exit_code?: number | null } }>(
@@ -195,11 +178,10 @@ export function runnerRoutes(app: FastifyInstance, deps: HttpDeps): void {
         },
       },
     },
-    async (req) =>
-      guard(async () => {
-        await runner.endStep(req.params.id, req.body.agent_id, { index: req.params.index, status: req.body.status, exitCode: req.body.exit_code ?? null });
-        return { ok: true };
-      }),
+    async (req) => {
+      await runner.endStep(req.params.id, req.body.agent_id, { index: req.params.index, status: req.body.status as StepStatus, exitCode: req.body.exit_code ?? null });
+      return { ok: true };
+    },
   );
 
   app.post<{ Params: { id: string }; Body: { agent_id: string; status: TaskResult; message?: string } }>(
@@ -215,10 +197,9 @@ export function runnerRoutes(app: FastifyInstance, deps: HttpDeps): void {
         },
       },
     },
-    async (req) =>
-      guard(async () => {
-        await runner.complete(req.params.id, req.body.agent_id, req.body.status, req.body.message);
-        return { ok: true };
-      }),
+    async (req) => {
+      await runner.complete(req.params.id, req.body.agent_id, req.body.status, req.body.message);
+      return { ok: true };
+    },
   );
 }

@@ -7,9 +7,8 @@ import { projectBuilds as projectBuildRows, recentBuilds } from '../../storage/b
 import { organizationsOfUser } from '../../storage/organizations.ts';
 import type { ProjectWithOrg } from '../../storage/projects.ts';
 import type { HttpDeps } from '../deps.ts';
-import { engineCall } from '../engine-errors.ts';
 import { buildSummary } from './presenters/build.ts';
-import { buildByNumber, buildContexts, presentDetail, presentSummary, requireV1Project, v1ProjectParams, type V1Params } from './services/builds.ts';
+import { BUILD_FILTERS, buildByNumber, buildContexts, presentDetail, presentSummary, requireV1Project, v1ProjectParams, type BuildFilter, type V1Params } from './services/builds.ts';
 
 
 
@@ -25,12 +24,6 @@ const BUILD = '/project/:vcs/:org/:repo/:build_num(^\\d+$)';
 /** A build whose agent has not yet heard of its cancel. */
 const STOPPING = new Set(['queued', 'running']);
 
-const FILTERS: Record<string, string[]> = {
-  completed: ['success', 'failed', 'infrastructure_fail', 'timedout', 'canceled'],
-  successful: ['success'],
-  failed: ['failed', 'infrastructure_fail', 'timedout'],
-  running: ['queued', 'running'],
-};
 
 interface ListQuery {
   limit?: number;
@@ -44,7 +37,7 @@ const listQuery = {
   properties: {
     limit: { type: 'integer', minimum: 1, maximum: MAX_INT },
     offset: { type: 'integer', minimum: 0, maximum: MAX_INT },
-    filter: { type: 'string', enum: Object.keys(FILTERS) },
+    filter: { type: 'string', enum: Object.keys(BUILD_FILTERS) },
     shallow: { type: 'boolean' },
   },
 } as const;
@@ -62,7 +55,7 @@ export function v1BuildRoutes(app: FastifyInstance, deps: HttpDeps): void {
   });
 
   const projectBuilds = async (project: ProjectWithOrg, q: ListQuery, branch?: string) => {
-    return summaries(await projectBuildRows(deps.database.db, project.id, { ...page(q), branch, statuses: q.filter ? FILTERS[q.filter] : undefined }));
+    return summaries(await projectBuildRows(deps.database.db, project.id, { ...page(q), branch, statuses: q.filter ? BUILD_FILTERS[q.filter as BuildFilter] : undefined }));
   };
 
   app.get<{ Params: V1Params; Querystring: ListQuery }>(
@@ -86,7 +79,7 @@ export function v1BuildRoutes(app: FastifyInstance, deps: HttpDeps): void {
   app.post<{ Params: V1Params & { build_num: string } }>(`${BUILD}/cancel`, { schema: { params: buildParams } }, async (req) => {
     const project = await requireV1Project(deps, req, req.params);
     const job = await buildByNumber(deps, project, req.params.build_num);
-    await engineCall(() => deps.engine.cancelJob(job.id, req.user.id));
+    await deps.engine.cancelJob(job.id, req.user.id);
     const after = (await getJob(deps.database.db, job.id))!;
     // A running build stops when its agent hears; CircleCI answers it as canceled at once.
     return presentSummary(deps, STOPPING.has(after.status) ? { ...after, status: 'canceled' } : after);
@@ -102,7 +95,7 @@ export function v1BuildRoutes(app: FastifyInstance, deps: HttpDeps): void {
   app.post<{ Params: V1Params & { build_num: string } }>(`${BUILD}/retry`, { schema: { params: buildParams } }, async (req) => {
     const project = await requireV1Project(deps, req, req.params);
     const job = await buildByNumber(deps, project, req.params.build_num);
-    const workflowId = await engineCall(() => deps.engine.rerun(job.workflow_id, { jobs: [job.id] }, req.user.id));
+    const workflowId = await deps.engine.rerun(job.workflow_id, { jobs: [job.id] }, req.user.id);
     const retried = await jobOfWorkflowNamed(deps.database.db, workflowId, job.name);
     if (!retried) throw new Error(`the rerun workflow ${workflowId} holds no job ${job.name}`);
     return presentSummary(deps, retried);

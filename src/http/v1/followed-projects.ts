@@ -1,7 +1,8 @@
 // CircleCI's private `GET /api/private/me/followed-projects` (its web app and CLI call it):
 // the projects the user follows, paged like v2 lists.
 import type { FastifyInstance } from 'fastify';
-import { BadPageToken, decodePageToken, pageOf } from '../../domain/paging.ts';
+import { CircletError } from '../../domain/errors.ts';
+import { decodePageToken, pageOf } from '../../domain/paging.ts';
 import { followedProjects } from '../../storage/follows.ts';
 import type { HttpDeps } from '../deps.ts';
 import { followedProjectBody } from './presenters/project.ts';
@@ -17,7 +18,7 @@ export function followedProjectRoutes(app: FastifyInstance, deps: HttpDeps): voi
       const token = req.query['page-token'];
       if (token !== undefined) {
         const [vcs, org, name] = decodePageToken(token, 3);
-        if (typeof vcs !== 'string' || typeof org !== 'string' || typeof name !== 'string') throw new BadPageToken('Invalid page-token');
+        if (typeof vcs !== 'string' || typeof org !== 'string' || typeof name !== 'string') throw new CircletError('BAD_PAGE_TOKEN');
         after = { vcs, org, name };
       }
       const rows = await followedProjects(deps.database.db, req.user.id, PAGE, after);

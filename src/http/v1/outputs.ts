@@ -2,14 +2,15 @@
 import { parseIndexSegment } from '../../domain/numbers.ts';
 import crypto from 'node:crypto';
 import type { FastifyInstance } from 'fastify';
+import { CircletError } from '../../domain/errors.ts';
 import { artifactsOfJob } from '../../storage/artifacts.ts';
 import type { Job } from '../../storage/jobs.ts';
 import { outputOfStep } from '../../storage/steps.ts';
 import { testResultsOfJob } from '../../storage/test-results.ts';
 import type { HttpDeps } from '../deps.ts';
-import { ApiError } from '../errors.ts';
 import { requireProject } from '../project-access.ts';
 import { signOutput } from './services/step-output.ts';
+import { BUILD_FILTERS, type BuildFilter } from './services/builds.ts';
 import { artifactUrl } from '../artifacts.ts';
 import { requireJobByNumber } from '../pipeline-access.ts';
 import { latestNumberedJob } from '../../storage/builds.ts';
@@ -37,14 +38,12 @@ export function v1OutputRoutes(app: FastifyInstance, deps: HttpDeps): void {
     return { tests: rows.map((t) => ({ message: t.message || null, file: t.file, source: t.source, run_time: t.run_time, result: t.result, name: t.name, classname: t.classname })) };
   });
 
-  app.get<{ Params: V1Params; Querystring: { branch?: string; filter?: string } }>(
+  app.get<{ Params: V1Params; Querystring: { branch?: string; filter?: Exclude<BuildFilter, 'running'> } }>(
     '/project/:vcs/:org/:repo/latest/artifacts',
     { schema: { hide: true, querystring: { type: 'object', properties: { branch: { type: 'string' }, filter: { type: 'string', enum: ['completed', 'successful', 'failed'] } } } } },
     async (req) => {
       const project = await requireProject(deps, req, slug(req.params));
-      const filter = req.query.filter ?? 'completed';
-      const statuses =
-        filter === 'successful' ? ['success'] : filter === 'failed' ? ['failed', 'infrastructure_fail', 'timedout'] : ['success', 'failed', 'infrastructure_fail', 'timedout', 'canceled'];
+      const statuses = BUILD_FILTERS[(req.query.filter ?? 'completed') as BuildFilter];
       const job = await latestNumberedJob(deps.database.db, project.id, { branch: req.query.branch || undefined, statuses });
       if (!job) return [];
       return artifactsBody(job, await artifactsOfJob(deps.database.db, job.id));
@@ -62,8 +61,8 @@ export function v1OutputRoutes(app: FastifyInstance, deps: HttpDeps): void {
       const want = step !== undefined && Number.isSafeInteger(expires) ? signOutput(deps, req.params.taskId, step, expires) : '';
       const [given, wanted] = [Buffer.from(sig), Buffer.from(want)];
       const ok = want !== '' && given.length === wanted.length && crypto.timingSafeEqual(given, wanted);
-      if (!ok || step === undefined) throw new ApiError(403, 'Invalid or missing signature');
-      if (Date.now() > expires) throw new ApiError(403, 'This output URL has expired');
+      if (!ok || step === undefined) throw new CircletError('OUTPUT_SIGNATURE_INVALID');
+      if (Date.now() > expires) throw new CircletError('OUTPUT_URL_EXPIRED');
       const rows = await outputOfStep(deps.database.db, req.params.taskId, step, -1, 1_000_000);
       return rows.map((r) => ({ type: r.stream, time: r.at, message: r.data }));
     },

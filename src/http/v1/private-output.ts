@@ -1,10 +1,11 @@
 // CircleCI's private plain-text output endpoints (under /api/private): one step's stdout or stderr.
 import { parseIndexSegment } from '../../domain/numbers.ts';
 import type { FastifyInstance } from 'fastify';
+import { CircletError } from '../../domain/errors.ts';
 import { taskOfJobNode } from '../../storage/jobs.ts';
 import { outputOfStep } from '../../storage/steps.ts';
 import type { HttpDeps } from '../deps.ts';
-import { badRequest, notFound } from '../errors.ts';
+import { badRequest } from '../errors.ts';
 import { requireJobByNumber } from '../pipeline-access.ts';
 import type { requireProject } from '../project-access.ts';
 
@@ -23,7 +24,7 @@ export function privateOutputRoutes(app: FastifyInstance, deps: HttpDeps): void 
     const step = parseIndexSegment(req.params.step);
     if (node === undefined || step === undefined) throw badRequest('index and step must be integers from 0 to 2147483647');
     const task = await taskOfJobNode(deps.database.db, job.id, node);
-    if (!task) throw notFound('Output not found');
+    if (!task) throw new CircletError('OUTPUT_NOT_FOUND');
     const rows = await outputOfStep(deps.database.db, task.id, step, -1, 1_000_000);
     return rows.filter((r) => r.stream === stream).map((r) => r.data).join('');
   };

@@ -3,6 +3,7 @@
 // are the same records v2's envvar and checkout-key routes show: a variable made through one
 // API is seen through the other.
 import type { FastifyInstance } from 'fastify';
+import { CircletError } from '../../domain/errors.ts';
 import { maskEnvValue } from '../../domain/env-mask.ts';
 import { createCheckoutKey, deleteCheckoutKey, findCheckoutKey, listCheckoutKeys, preferredCheckoutKeyId, type CheckoutKey } from '../../storage/checkout-keys.ts';
 import { deleteEnvVar, getEnvVar, listEnvVars, putEnvVar, type EnvVar } from '../../storage/env-vars.ts';
@@ -66,7 +67,7 @@ export function v1SettingsRoutes(app: FastifyInstance, deps: HttpDeps): void {
   app.get<{ Params: V1Params & { name: string } }>(`${base}/envvar/:name`, { schema: { params: withParam('name') } }, async (req) => {
     const project = await requireV1Project(deps, req, req.params);
     const v = await getEnvVar(deps.database.db, deps.secrets, project.id, req.params.name);
-    if (!v) throw notFound('Environment variable not found');
+    if (!v) throw new CircletError('ENV_VAR_NOT_FOUND');
     return envVarBody(v);
   });
 
@@ -102,7 +103,7 @@ export function v1SettingsRoutes(app: FastifyInstance, deps: HttpDeps): void {
   const requireKey = async (req: { params: V1Params & { fingerprint: string } } & Parameters<typeof requireV1Project>[1]) => {
     const project = await requireV1Project(deps, req, req.params);
     const key = await findCheckoutKey(deps.database.db, project.id, req.params.fingerprint);
-    if (!key) throw notFound('Checkout key not found');
+    if (!key) throw new CircletError('CHECKOUT_KEY_NOT_FOUND');
     return { project, key };
   };
 

@@ -1,7 +1,8 @@
 // Project tag: checkout keys (SSH key pairs a job clones with). The private half never
 // leaves the server through the API.
 import type { FastifyInstance, FastifyRequest } from 'fastify';
-import { BadPageToken, decodePageToken, pageOf } from '../../domain/paging.ts';
+import { CircletError } from '../../domain/errors.ts';
+import { decodePageToken, pageOf } from '../../domain/paging.ts';
 import {
   createCheckoutKey,
   deleteCheckoutKey,
@@ -12,14 +13,12 @@ import {
 } from '../../storage/checkout-keys.ts';
 import { audit, projectEvent } from '../audit.ts';
 import type { HttpDeps } from '../deps.ts';
-import { notFound } from '../errors.ts';
 import { requireProject, type SlugParams } from '../project-access.ts';
 import { errorResponses, messageSchema, projectSlugParams } from '../schemas/common.ts';
 import { checkoutKeyListSchema, checkoutKeySchema, createCheckoutKeyBody, digestQuery } from './schemas/project.ts';
 import { strictBodyValidator } from '../schemas/validation.ts';
 
 export const CHECKOUT_KEY_PAGE_SIZE = 100;
-const KEY_NOT_FOUND = 'Checkout key not found';
 
 type Digest = 'md5' | 'sha256';
 interface DigestQuery {
@@ -76,7 +75,7 @@ export function checkoutKeyRoutes(app: FastifyInstance, deps: HttpDeps): void {
       let after: { created_at: string; id: string } | undefined;
       if (token !== undefined) {
         const [createdAt, id] = decodePageToken(token, 2);
-        if (typeof createdAt !== 'string' || typeof id !== 'string') throw new BadPageToken('Invalid page-token');
+        if (typeof createdAt !== 'string' || typeof id !== 'string') throw new CircletError('BAD_PAGE_TOKEN');
         after = { created_at: createdAt, id };
       }
       const rows = await listCheckoutKeysPage(deps.database.db, project.id, CHECKOUT_KEY_PAGE_SIZE, after);
@@ -110,7 +109,7 @@ export function checkoutKeyRoutes(app: FastifyInstance, deps: HttpDeps): void {
     const project = await requireProject(deps, req, req.params);
     const fingerprint = fingerprintOf(req.params);
     const key = fingerprint ? await findCheckoutKey(deps.database.db, project.id, fingerprint) : undefined;
-    if (!key) throw notFound(KEY_NOT_FOUND);
+    if (!key) throw new CircletError('CHECKOUT_KEY_NOT_FOUND');
     // Answer in the digest the key was asked by, unless `digest` says otherwise.
     const digest = req.query.digest ?? (fingerprint.startsWith('SHA256:') ? 'sha256' : 'md5');
     return checkoutKeyBody(key, await preferredCheckoutKeyId(deps.database.db, project.id), digest);
@@ -119,7 +118,7 @@ export function checkoutKeyRoutes(app: FastifyInstance, deps: HttpDeps): void {
     const project = await requireProject(deps, req, req.params);
     const fingerprint = fingerprintOf(req.params);
     const key = fingerprint ? await findCheckoutKey(deps.database.db, project.id, fingerprint) : undefined;
-    if (!key) throw notFound(KEY_NOT_FOUND);
+    if (!key) throw new CircletError('CHECKOUT_KEY_NOT_FOUND');
     await deleteCheckoutKey(deps.database.db, key.id);
     await audit(deps, req, projectEvent(project, 'checkout_key.deleted', { type: 'checkout_key', id: key.id, name: key.fingerprint_sha256 }, { key_type: key.type }));
     return { message: 'Checkout key deleted.' };

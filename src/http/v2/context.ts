@@ -2,6 +2,7 @@
 // never returned) and their restrictions. Only members of the owning organization see a
 // context; to anyone else it answers exactly like one that does not exist (404).
 import type { FastifyInstance, FastifyRequest } from 'fastify';
+import { CircletError } from '../../domain/errors.ts';
 import { UUID_RE } from '../../domain/clock.ts';
 import { decodePageToken, pageOf } from '../../domain/paging.ts';
 import { decodeSlashes, vcsTypeOf } from '../../domain/slug.ts';
@@ -33,9 +34,6 @@ import { badRequest, conflict, forbidden, notFound } from '../errors.ts';
 import { errorResponses, messageSchema } from '../schemas/common.ts';
 import { strictBodyValidator } from '../schemas/validation.ts';
 
-export const CONTEXT_NOT_FOUND = 'Context not found.';
-export const ORGANIZATION_NOT_FOUND = 'Organization does not exist.';
-const PROJECT_NO_ACCESS = 'Project does not exist, or user does not have access to this project.';
 const PAGE_SIZE = 20;
 const MAX_CONTEXT_NAME = 200;
 const MAX_ENV_VAR_NAME = 300;
@@ -224,7 +222,7 @@ async function resolveOwner(deps: HttpDeps, req: FastifyRequest, owner: OwnerRef
       org = await findOrganization(deps.database.db, vcs, parts[1]!);
     }
   }
-  if (!org || !(await isMember(deps.database.db, org.id, req.user.id))) throw notFound(ORGANIZATION_NOT_FOUND);
+  if (!org || !(await isMember(deps.database.db, org.id, req.user.id))) throw new CircletError('ORGANIZATION_DOES_NOT_EXIST');
   return org;
 }
 
@@ -234,9 +232,9 @@ async function resolveOwner(deps: HttpDeps, req: FastifyRequest, owner: OwnerRef
  * a 404 elsewhere, where the spec declares no 400.
  */
 async function requireContext(deps: HttpDeps, req: FastifyRequest, contextId: string, malformed: 400 | 404 = 404): Promise<Context> {
-  if (!UUID_RE.test(contextId)) throw malformed === 400 ? badRequest('context_id is invalid.') : notFound(CONTEXT_NOT_FOUND);
+  if (!UUID_RE.test(contextId)) throw malformed === 400 ? badRequest('context_id is invalid.') : new CircletError('CONTEXT_NOT_FOUND');
   const context = await getContext(deps.database.db, contextId);
-  if (!context || !(await isMember(deps.database.db, context.organization_id, req.user.id))) throw notFound(CONTEXT_NOT_FOUND);
+  if (!context || !(await isMember(deps.database.db, context.organization_id, req.user.id))) throw new CircletError('CONTEXT_NOT_FOUND');
   return context;
 }
 
@@ -281,7 +279,7 @@ export function contextRoutes(app: FastifyInstance, deps: HttpDeps): void {
         { id: 'owner-id', slug: 'owner-slug', type: 'owner-type' },
       );
       const after = q['page-token'] ? (decodePageToken(q['page-token'], 2) as [string, string]) : undefined;
-      if (after && (typeof after[0] !== 'string' || typeof after[1] !== 'string')) throw badRequest('Invalid page-token');
+      if (after && (typeof after[0] !== 'string' || typeof after[1] !== 'string')) throw new CircletError('BAD_PAGE_TOKEN');
       const rows = await listContexts(deps.database.db, org.id, PAGE_SIZE, after);
       const page = pageOf(rows, PAGE_SIZE, (c) => [c.name, c.id]);
       return { items: page.items.map(contextBody), next_page_token: page.next_page_token };
@@ -320,7 +318,7 @@ export function contextRoutes(app: FastifyInstance, deps: HttpDeps): void {
       const context = await requireContext(deps, req, req.params.context_id);
       const token = req.query['page-token'];
       const after = token ? decodePageToken(token, 1)[0] : undefined;
-      if (after !== undefined && typeof after !== 'string') throw badRequest('Invalid page-token');
+      if (after !== undefined && typeof after !== 'string') throw new CircletError('BAD_PAGE_TOKEN');
       const rows = await listContextEnvVars(deps.database.db, context.id, PAGE_SIZE, after);
       const page = pageOf(rows, PAGE_SIZE, (v) => [v.name]);
       return { items: page.items.map(envVarBody), next_page_token: page.next_page_token };
@@ -404,7 +402,7 @@ export function contextRoutes(app: FastifyInstance, deps: HttpDeps): void {
         name = group.name;
       } else if (type === 'project') {
         const project = UUID_RE.test(value) ? await getProject(deps.database.db, value) : undefined;
-        if (!project || project.organization_id !== context.organization_id) throw badRequest(PROJECT_NO_ACCESS);
+        if (!project || project.organization_id !== context.organization_id) throw new CircletError('PROJECT_NO_ACCESS');
         name = project.name;
       } else {
         if (value.length > MAX_EXPRESSION_LENGTH) throw badRequest(`Invalid body field 'restriction_value': must be ${MAX_EXPRESSION_LENGTH} characters or fewer`);

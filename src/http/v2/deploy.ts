@@ -9,7 +9,6 @@ import { findComponent, findEnvironment, getComponent, getEnvironment, listCompo
 import { isMember, membershipRole } from '../../storage/organizations.ts';
 import { getProject } from '../../storage/projects.ts';
 import type { HttpDeps } from '../deps.ts';
-import { engineCall } from '../engine-errors.ts';
 import { badRequest, forbidden, notFound } from '../errors.ts';
 import { messageSchema } from '../schemas/common.ts';
 import { strictBodyValidator } from '../schemas/validation.ts';
@@ -118,9 +117,7 @@ export function deployRoutes(app: FastifyInstance, deps: HttpDeps): void {
       if (!component || !env) throw notFound(`No releases of component '${b.component_name}' to environment '${b.environment_name}' in this project.`);
       const versions = new Set((await releasesOf(db, component.id, env.id)).map((r) => r.version));
       if (!versions.has(b.target_version)) throw badRequest(`Version '${b.target_version}' of '${b.component_name}' was never deployed to '${b.environment_name}'.`);
-      const { pipeline } = await engineCall(() =>
-        deps.engine.trigger({ project, actorId: req.user.id, triggerType: 'api', parameters: { ...(b.parameters ?? {}), target_version: b.target_version } }),
-      );
+      const { pipeline } = await deps.engine.trigger({ project, actorId: req.user.id, triggerType: 'api', parameters: { ...(b.parameters ?? {}), target_version: b.target_version } });
       return reply.status(202).send({ id: pipeline.id, rollback_type: 'PIPELINE' });
     },
   );

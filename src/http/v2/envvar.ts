@@ -1,7 +1,8 @@
 // Project tag: project environment variables. Values are sealed at rest and only ever
 // answered masked.
 import type { FastifyInstance } from 'fastify';
-import { BadPageToken, decodePageToken, pageOf } from '../../domain/paging.ts';
+import { CircletError } from '../../domain/errors.ts';
+import { decodePageToken, pageOf } from '../../domain/paging.ts';
 import { deleteEnvVar, getEnvVar, listEnvVars, putEnvVar, type EnvVar } from '../../storage/env-vars.ts';
 import { audit, projectEvent } from '../audit.ts';
 import type { HttpDeps } from '../deps.ts';
@@ -58,7 +59,7 @@ export function envVarRoutes(app: FastifyInstance, deps: HttpDeps): void {
       let after: string | undefined;
       if (token !== undefined) {
         const [name] = decodePageToken(token, 1);
-        if (typeof name !== 'string') throw new BadPageToken('Invalid page-token');
+        if (typeof name !== 'string') throw new CircletError('BAD_PAGE_TOKEN');
         after = name;
       }
       const rows = await listEnvVars(deps.database.db, deps.secrets, project.id, ENV_VAR_PAGE_SIZE, after);
@@ -93,7 +94,7 @@ export function envVarRoutes(app: FastifyInstance, deps: HttpDeps): void {
       const project = await requireProject(deps, req, req.params);
       checkName(req.params.name);
       const v = await getEnvVar(deps.database.db, deps.secrets, project.id, req.params.name);
-      if (!v) throw notFound('Environment variable not found');
+      if (!v) throw new CircletError('ENV_VAR_NOT_FOUND');
       return envVarBody(v);
     },
   );

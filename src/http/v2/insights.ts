@@ -1,6 +1,7 @@
 // Insights tag: workflow, job and test metrics computed from stored history (see
 // engine/insights.ts for the definitions). circlet bills nothing: every credit figure is 0.
 import type { FastifyInstance, FastifyRequest } from 'fastify';
+import { CircletError } from '../../domain/errors.ts';
 import { decodeOffsetToken, decodePageToken, encodePageToken } from '../../domain/paging.ts';
 import { flakyTests, jobMetrics, jobTimeseries, orgSummary, projectPageData, workflowMetrics, workflowSummary } from '../../engine/insights/insights.ts';
 import { REPORTING_WINDOWS, secondsBetween, type ReportingWindow } from '../../engine/insights/metrics.ts';
@@ -9,7 +10,7 @@ import { findOrganization, getOrganization, isMember, type Organization } from '
 import { projectsOfOrganizations, type ProjectWithOrg } from '../../storage/projects.ts';
 import { UUID_RE } from '../../domain/clock.ts';
 import type { HttpDeps } from '../deps.ts';
-import { badRequest, notFound } from '../errors.ts';
+import { badRequest } from '../errors.ts';
 import { requireProject, type SlugParams } from '../project-access.ts';
 import { projectSlugParams } from '../schemas/common.ts';
 import { testMetrics } from '../../engine/insights/tests.ts';
@@ -73,7 +74,7 @@ async function requireOrg(deps: HttpDeps, req: FastifyRequest, vcs: string | und
     const type = vcs === 'gh' || vcs === 'github' ? 'github' : vcs === 'bb' || vcs === 'bitbucket' ? 'bitbucket' : undefined;
     org = type ? await findOrganization(deps.database.db, type, orgOrId) : undefined;
   }
-  if (!org || !(await isMember(deps.database.db, org.id, req.user.id))) throw notFound('Organization not found');
+  if (!org || !(await isMember(deps.database.db, org.id, req.user.id))) throw new CircletError('ORGANIZATION_NOT_FOUND');
   return org;
 }
 

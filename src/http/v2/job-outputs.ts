@@ -2,17 +2,18 @@
 // and a live stream of its step output (server-sent events, for the dashboard).
 import type { FastifyInstance } from 'fastify';
 import mime from 'mime-types';
+import { CircletError } from '../../domain/errors.ts';
 import { decodeOffsetToken, encodePageToken } from '../../domain/paging.ts';
 import { artifactsOfJob, getArtifact } from '../../storage/artifacts.ts';
 import { getJob, tasksOfJob } from '../../storage/jobs.ts';
 import { stepsOfTasks, outputOfStep } from '../../storage/steps.ts';
 import { testResultsOfJob } from '../../storage/test-results.ts';
 import type { HttpDeps } from '../deps.ts';
-import { notFound } from '../errors.ts';
 import { requireJob, requireJobByNumber } from '../pipeline-access.ts';
 import type { SlugParams } from '../project-access.ts';
 import { isTerminalJob } from '../../engine/pipeline/status.ts';
 import { artifactUrl } from '../artifacts.ts';
+import { notFound } from '../errors.ts';
 
 const PAGE = 1000;
 /** How long a presigned artifact URL stays valid: long enough to start a download, short enough not to be a share link. */
@@ -66,7 +67,7 @@ export function jobOutputRoutes(app: FastifyInstance, deps: HttpDeps): void {
     const direct = await deps.engine.blobs.downloadUrl?.(artifact.blob_key, ARTIFACT_URL_SECONDS, type);
     if (direct) return reply.redirect(direct, 302);
     const blob = await deps.engine.blobs.get(artifact.blob_key);
-    if (!blob) throw notFound('Artifact not found');
+    if (!blob) throw new CircletError('ARTIFACT_NOT_FOUND');
     return reply
       .header('content-type', type)
       .header('content-length', String(blob.size))

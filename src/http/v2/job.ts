@@ -4,7 +4,6 @@ import { latestWorkflowIdOfJobNumber, tasksOfJob } from '../../storage/jobs.ts';
 import { getPipeline } from '../../storage/pipelines.ts';
 import { getWorkflow } from '../../storage/workflows.ts';
 import type { HttpDeps } from '../deps.ts';
-import { engineCall } from '../engine-errors.ts';
 import { requireJob, requireJobByNumber } from '../pipeline-access.ts';
 import { jobDetailsBody } from './presenters/job.ts';
 import type { SlugParams } from '../project-access.ts';
@@ -31,14 +30,14 @@ export function jobRoutes(app: FastifyInstance, deps: HttpDeps): void {
     { schema: { tags, operationId: 'cancelJobByJobNumber' } },
     async (req) => {
       const { job } = await byNumber(req, req.params);
-      await engineCall(() => deps.engine.cancelJob(job.id, req.user.id));
+      await deps.engine.cancelJob(job.id, req.user.id);
       return { message: 'Accepted.' };
     },
   );
 
   app.post<{ Params: { id: string } }>('/jobs/:id/cancel', { schema: { tags, operationId: 'cancelJobByJobID' } }, async (req) => {
     const { job } = await requireJob(deps, req, req.params.id);
-    await engineCall(() => deps.engine.cancelJob(job.id, req.user.id));
+    await deps.engine.cancelJob(job.id, req.user.id);
     return { message: 'Accepted.' };
   });
 }

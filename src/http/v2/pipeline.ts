@@ -1,6 +1,7 @@
 // Pipeline tag: trigger, list and read pipelines, their config, values and workflows,
 // and continue a setup pipeline.
 import type { FastifyInstance } from 'fastify';
+import { CircletError } from '../../domain/errors.ts';
 import { parseNumberSegment } from '../../domain/numbers.ts';
 import { decodeOffsetToken, decodePageToken, pageOf } from '../../domain/paging.ts';
 import { organizationsOfUser } from '../../storage/organizations.ts';
@@ -9,8 +10,7 @@ import { getProject, projectsOfOrganizations, type ProjectWithOrg } from '../../
 import { getUser } from '../../storage/users.ts';
 import { workflowsOfPipeline } from '../../storage/workflows.ts';
 import type { HttpDeps } from '../deps.ts';
-import { engineCall } from '../engine-errors.ts';
-import { badRequest, notFound } from '../errors.ts';
+import { badRequest } from '../errors.ts';
 import { requirePipeline } from '../pipeline-access.ts';
 import { pipelineBody, pipelineConfigBody, pipelineValuesBody, projectSlugOf } from './presenters/pipeline.ts';
 import { workflowBody } from './presenters/workflow.ts';
@@ -123,7 +123,7 @@ export function pipelineRoutes(app: FastifyInstance, deps: HttpDeps): void {
       },
     },
     async (req) => {
-      await engineCall(() => deps.engine.continue(req.body['continuation-key'], req.body.configuration, req.body.parameters ?? {}));
+      await deps.engine.continue(req.body['continuation-key'], req.body.configuration, req.body.parameters ?? {});
       return { message: 'Pipeline continued.' };
     },
   );
@@ -155,7 +155,7 @@ export function pipelineRoutes(app: FastifyInstance, deps: HttpDeps): void {
       const project = await requireProject(deps, req, req.params);
       const n = parseNumberSegment(req.params.number);
       const pipeline = n !== undefined ? await getPipelineByNumber(deps.database.db, project.id, n) : undefined;
-      if (!pipeline) throw notFound('Pipeline not found');
+      if (!pipeline) throw new CircletError('PIPELINE_NOT_FOUND');
       return presentPipeline(deps, pipeline, project);
     },
   );

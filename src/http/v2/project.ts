@@ -15,7 +15,7 @@ import {
 import { followProject } from '../../storage/follows.ts';
 import { audit, projectEvent } from '../audit.ts';
 import type { HttpDeps } from '../deps.ts';
-import { ApiError, badRequest, conflict, forbidden, notFound } from '../errors.ts';
+import { ApiError, badRequest, CircletError, conflict, forbidden } from '../errors.ts';
 import { requireProject, type SlugParams } from '../project-access.ts';
 import { errorResponses, messageSchema, projectSlugParams } from '../schemas/common.ts';
 import { createProject1Body, createProjectBody, orgIdParams, PROJECT_NAME_RE, orgSlugParams, projectSchema, projectSettingsSchema } from './schemas/project.ts';
@@ -36,7 +36,6 @@ export function projectBody(p: ProjectWithOrg) {
   };
 }
 
-const ORGANIZATION_NOT_FOUND = 'Organization not found';
 const CANNOT_CREATE_STANDALONE =
   "Create projects using the API is currently supported for classic Github OAuth and Bitbucket projects only. (circlet: give the repository as 'vcs_url' in the body, or use POST /organization/{org}/project.)";
 
@@ -49,7 +48,7 @@ async function requireOrganization(deps: HttpDeps, req: FastifyRequest, vcs: str
     const type = vcsTypeOf(vcs);
     org = type ? await findOrganization(deps.database.db, type, orgOrId) : undefined;
   }
-  if (!org || !(await isMember(deps.database.db, org.id, req.user.id))) throw notFound(ORGANIZATION_NOT_FOUND);
+  if (!org || !(await isMember(deps.database.db, org.id, req.user.id))) throw new CircletError('ORGANIZATION_NOT_FOUND');
   return org;
 }
 
@@ -198,7 +197,7 @@ export function projectRoutes(app: FastifyInstance, deps: HttpDeps): void {
       // admins may turn it on or off.
       const adminOnly = projectSettings(project).advanced.write_settings_requires_admin || advanced.write_settings_requires_admin !== undefined;
       if (adminOnly && (await membershipRole(deps.database.db, project.organization_id, req.user.id)) !== 'admin') {
-        throw forbidden('Permission denied.');
+        throw new CircletError('PERMISSION_DENIED');
       }
       const result = await patchProjectSettings(deps.database.db, project.id, advanced);
       if (!result) throw new ApiError(404, 'Project not found');

@@ -3,6 +3,7 @@
 // rows and their next due time. Only members of the project's organization see a schedule;
 // to anyone else it answers like one that does not exist (404).
 import type { FastifyInstance, FastifyRequest } from 'fastify';
+import { CircletError } from '../../domain/errors.ts';
 import { newId, nowIso, UUID_RE } from '../../domain/clock.ts';
 import { decodePageToken, pageOf } from '../../domain/paging.ts';
 import { nextRunAt } from '../../engine/services/scheduler.ts';
@@ -13,7 +14,7 @@ import { deleteSchedule, getSchedule, insertSchedule, listSchedules, updateSched
 import { getUser, type User } from '../../storage/users.ts';
 import { audit, projectEvent } from '../audit.ts';
 import type { HttpDeps } from '../deps.ts';
-import { badRequest, notFound } from '../errors.ts';
+import { badRequest } from '../errors.ts';
 import { projectSlugOf } from './presenters/pipeline.ts';
 import { requireProject, type SlugParams } from '../project-access.ts';
 import { errorResponses, messageSchema, projectSlugParams } from '../schemas/common.ts';
@@ -21,7 +22,6 @@ import { strictBodyValidator } from '../schemas/validation.ts';
 import { parametersSchema } from '../schemas/common.ts';
 import { requireDefinition } from './services/definitions.ts';
 
-export const SCHEDULE_NOT_FOUND = 'Schedule not found.';
 const PAGE_SIZE = 20;
 const MAX_NAME = 255;
 
@@ -154,7 +154,7 @@ function checkTimetable(input: unknown): Timetable {
 async function requireSchedule(deps: HttpDeps, req: FastifyRequest, id: string): Promise<{ schedule: Schedule; project: ProjectWithOrg }> {
   const schedule = UUID_RE.test(id) ? await getSchedule(deps.database.db, id) : undefined;
   const project = schedule && (await getProject(deps.database.db, schedule.project_id));
-  if (!schedule || !project || !(await isMember(deps.database.db, project.organization_id, req.user.id))) throw notFound(SCHEDULE_NOT_FOUND);
+  if (!schedule || !project || !(await isMember(deps.database.db, project.organization_id, req.user.id))) throw new CircletError('SCHEDULE_NOT_FOUND');
   return { schedule, project };
 }
 
@@ -217,7 +217,7 @@ export function scheduleRoutes(app: FastifyInstance, deps: HttpDeps): void {
       const project = await requireProject(deps, req, req.params);
       const token = req.query['page-token'];
       const after = token ? (decodePageToken(token, 2) as [string, string]) : undefined;
-      if (after && (typeof after[0] !== 'string' || typeof after[1] !== 'string')) throw badRequest('Invalid page-token');
+      if (after && (typeof after[0] !== 'string' || typeof after[1] !== 'string')) throw new CircletError('BAD_PAGE_TOKEN');
       const rows = await listSchedules(deps.database.db, project.id, PAGE_SIZE, after);
       const page = pageOf(rows, PAGE_SIZE, (s) => [s.created_at, s.id]);
       return { items: await Promise.all(page.items.map((s) => present(deps, s, project))), next_page_token: page.next_page_token };

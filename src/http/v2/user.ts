@@ -1,11 +1,11 @@
 // User tag: /me, /me/collaborations, /user/{id}.
 import type { FastifyInstance } from 'fastify';
+import { CircletError } from '../../domain/errors.ts';
 import { UUID_RE } from '../../domain/clock.ts';
 import { formatOrgSlug } from '../../domain/slug.ts';
 import { organizationsOfUser } from '../../storage/organizations.ts';
 import { getUser, type User } from '../../storage/users.ts';
 import type { HttpDeps } from '../deps.ts';
-import { notFound } from '../errors.ts';
 import { errorResponses, userSchema } from '../schemas/common.ts';
 
 const collaborationSchema = {
@@ -53,7 +53,7 @@ export function userRoutes(app: FastifyInstance, deps: HttpDeps): void {
     },
     async (req) => {
       const user = UUID_RE.test(req.params.id) ? await getUser(deps.database.db, req.params.id) : undefined;
-      if (!user) throw notFound('User not found');
+      if (!user) throw new CircletError('USER_NOT_FOUND');
       return userBody(user);
     },
   );

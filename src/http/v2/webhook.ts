@@ -3,6 +3,7 @@
 // its project's organization; to anyone else it answers like one that does not exist. The
 // delivery log (`…/deliveries`) is circlet's own, hidden from the OpenAPI document.
 import type { FastifyInstance, FastifyRequest } from 'fastify';
+import { CircletError } from '../../domain/errors.ts';
 import { UUID_RE } from '../../domain/clock.ts';
 import { decodePageToken, pageOf } from '../../domain/paging.ts';
 import { listDeliveries, type Delivery } from '../../storage/deliveries.ts';
@@ -21,13 +22,11 @@ import {
 } from '../../storage/webhooks.ts';
 import { audit, projectEvent } from '../audit.ts';
 import type { HttpDeps } from '../deps.ts';
-import { badRequest, notFound } from '../errors.ts';
+import { badRequest } from '../errors.ts';
 import { errorResponses, messageSchema } from '../schemas/common.ts';
 import { strictBodyValidator } from '../schemas/validation.ts';
 import { maskEnvValue } from './presenters/env-var.ts';
 
-export const WEBHOOK_NOT_FOUND = 'Webhook not found';
-const PROJECT_NOT_FOUND = 'Project not found';
 const MAX_NAME = 100;
 const MAX_URL = 2048;
 const MAX_SECRET = 1024;
@@ -201,16 +200,16 @@ const uniqueEvents = (events: string[]) => [...new Set(events)] as WebhookEvent[
 async function visibleProject(deps: HttpDeps, req: FastifyRequest, id: string, field: string): Promise<ProjectWithOrg> {
   if (!UUID_RE.test(id)) throw badRequest(`Invalid ${field}: must be a UUID`);
   const project = await getProject(deps.database.db, id);
-  if (!project || !(await isMember(deps.database.db, project.organization_id, req.user.id))) throw notFound(PROJECT_NOT_FOUND);
+  if (!project || !(await isMember(deps.database.db, project.organization_id, req.user.id))) throw new CircletError('PROJECT_NOT_FOUND');
   return project;
 }
 
 async function requireWebhook(deps: HttpDeps, req: FastifyRequest, id: string): Promise<Webhook> {
-  if (!UUID_RE.test(id)) throw notFound(WEBHOOK_NOT_FOUND);
+  if (!UUID_RE.test(id)) throw new CircletError('WEBHOOK_NOT_FOUND');
   const w = await getWebhook(deps.database.db, deps.secrets, id);
-  if (!w) throw notFound(WEBHOOK_NOT_FOUND);
+  if (!w) throw new CircletError('WEBHOOK_NOT_FOUND');
   const project = await getProject(deps.database.db, w.project_id);
-  if (!project || !(await isMember(deps.database.db, project.organization_id, req.user.id))) throw notFound(WEBHOOK_NOT_FOUND);
+  if (!project || !(await isMember(deps.database.db, project.organization_id, req.user.id))) throw new CircletError('WEBHOOK_NOT_FOUND');
   return w;
 }
 
@@ -280,7 +279,7 @@ export function webhookRoutes(app: FastifyInstance, deps: HttpDeps): void {
         signingSecret: b['signing-secret'],
         events: b.events ? uniqueEvents(b.events) : undefined,
       });
-      if (!updated) throw notFound(WEBHOOK_NOT_FOUND);
+      if (!updated) throw new CircletError('WEBHOOK_NOT_FOUND');
       await auditWebhook(deps, req, 'webhook.updated', updated, { fields: Object.keys(b).sort().join(',') });
       return webhookBody(updated);
     },
@@ -311,7 +310,7 @@ export function webhookRoutes(app: FastifyInstance, deps: HttpDeps): void {
       const w = await requireWebhook(deps, req, req.params.webhook_id);
       const token = req.query['page-token'];
       const before = token ? (decodePageToken(token, 2) as [string, string]) : undefined;
-      if (before && (typeof before[0] !== 'string' || typeof before[1] !== 'string')) throw badRequest('Invalid page-token');
+      if (before && (typeof before[0] !== 'string' || typeof before[1] !== 'string')) throw new CircletError('BAD_PAGE_TOKEN');
       const rows = await listDeliveries(deps.database.db, w.id, DELIVERY_PAGE_SIZE, before);
       const page = pageOf(rows, DELIVERY_PAGE_SIZE, (d) => [d.created_at, d.id]);
       return { items: page.items.map(deliveryBody), next_page_token: page.next_page_token };

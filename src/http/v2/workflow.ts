@@ -1,11 +1,11 @@
 // Workflow tag: read a workflow and its jobs; cancel, approve, rerun.
 import type { FastifyInstance } from 'fastify';
+import { CircletError } from '../../domain/errors.ts';
 import { UUID_RE } from '../../domain/clock.ts';
 import { decodeOffsetToken } from '../../domain/paging.ts';
 import { jobsOfWorkflow } from '../../storage/jobs.ts';
 import { getPipeline } from '../../storage/pipelines.ts';
 import type { HttpDeps } from '../deps.ts';
-import { engineCall } from '../engine-errors.ts';
 import { badRequest } from '../errors.ts';
 import { requireWorkflow } from '../pipeline-access.ts';
 import { projectSlugOf } from './presenters/pipeline.ts';
@@ -41,7 +41,7 @@ export function workflowRoutes(app: FastifyInstance, deps: HttpDeps): void {
 
   app.post<{ Params: { id: string } }>('/workflow/:id/cancel', { schema: { tags, operationId: 'cancelWorkflow', params: idParams } }, async (req, reply) => {
     const { workflow } = await requireWorkflow(deps, req, req.params.id);
-    await engineCall(() => deps.engine.cancelWorkflow(workflow.id, req.user.id));
+    await deps.engine.cancelWorkflow(workflow.id, req.user.id);
     return reply.status(202).send({ message: 'Accepted.' });
   });
 
@@ -51,7 +51,7 @@ export function workflowRoutes(app: FastifyInstance, deps: HttpDeps): void {
     async (req, reply) => {
       const { workflow } = await requireWorkflow(deps, req, req.params.id);
       if (!UUID_RE.test(req.params.approval_request_id)) throw badRequest('approval_request_id must be a UUID');
-      await engineCall(() => deps.engine.approve(workflow.id, req.params.approval_request_id, req.user.id));
+      await deps.engine.approve(workflow.id, req.params.approval_request_id, req.user.id);
       return reply.status(202).send({ message: 'Accepted.' });
     },
   );
@@ -78,10 +78,8 @@ export function workflowRoutes(app: FastifyInstance, deps: HttpDeps): void {
     async (req, reply) => {
       const { workflow } = await requireWorkflow(deps, req, req.params.id);
       const b = req.body ?? {};
-      if (b.enable_ssh && !b.jobs) throw badRequest('enable_ssh requires jobs');
-      const id = await engineCall(() =>
-        deps.engine.rerun(workflow.id, { fromFailed: b.from_failed, jobs: b.jobs, sparseTree: b.sparse_tree, enableSsh: b.enable_ssh }, req.user.id),
-      );
+      if (b.enable_ssh && !b.jobs) throw new CircletError('RERUN_SSH_WITHOUT_JOBS');
+      const id = await deps.engine.rerun(workflow.id, { fromFailed: b.from_failed, jobs: b.jobs, sparseTree: b.sparse_tree, enableSsh: b.enable_ssh }, req.user.id);
       return reply.status(202).send({ workflow_id: id });
     },
   );

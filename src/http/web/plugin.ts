@@ -2,6 +2,7 @@
 // the API hands out as `web_url`), and the sign-in / sign-out routes that turn a personal API
 // token into a session cookie. The pages talk to circlet only through the public API.
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import { CircletError } from '../../domain/errors.ts';
 import { userForToken } from '../../storage/users.ts';
 import { createWebSession, deleteWebSession, userForWebSession } from '../../storage/web-sessions.ts';
 import { actorOf } from '../audit.ts';
@@ -38,7 +39,7 @@ export async function webPlugin(app: FastifyInstance, deps: HttpDeps, opts: WebO
   const index = assets.get('/index.html');
 
   const page = async (req: FastifyRequest, reply: FastifyReply) => {
-    if (!index) return reply.status(503).send({ message: 'The dashboard is not built: run `npm run build`' });
+    if (!index) throw new CircletError('DASHBOARD_NOT_BUILT');
     return send(req, reply, index).header('x-frame-options', 'DENY').header('referrer-policy', 'same-origin');
   };
   app.get('/', { schema: { hide: true } }, page);
@@ -48,7 +49,7 @@ export async function webPlugin(app: FastifyInstance, deps: HttpDeps, opts: WebO
   }
   app.get<{ Params: { '*': string } }>('/assets/*', { schema: { hide: true } }, async (req, reply) => {
     const asset = assets.get(`/assets/${req.params['*']}`);
-    if (!asset) return reply.status(404).send({ message: `Route not found: GET /assets/${req.params['*']}` });
+    if (!asset) throw new CircletError('ROUTE_NOT_FOUND', { method: 'GET', path: `/assets/${req.params['*']}` });
     return send(req, reply, asset);
   });
   for (const [p, asset] of assets) {
@@ -60,12 +61,12 @@ export async function webPlugin(app: FastifyInstance, deps: HttpDeps, opts: WebO
     reply.header('cache-control', 'no-store');
     const secret = cookieValue(req.headers.cookie, SESSION_COOKIE);
     const user = secret ? await userForWebSession(deps.database.db, secret) : undefined;
-    if (!secret || !user) throw unauthorized();
+    if (!secret || !user) throw new CircletError('UNAUTHORIZED');
     return { user: { id: user.id, login: user.login, name: user.name }, csrf_token: csrfTokenOf(secret) };
   });
 
   app.post<{ Body: { token?: unknown } | undefined }>('/auth/sign-in', { schema: { hide: true } }, async (req, reply) => {
-    if (!sameOrigin(req.headers as Record<string, string>)) throw new ApiError(403, 'Sign-in must come from this server’s own page');
+    if (!sameOrigin(req.headers as Record<string, string>)) throw new CircletError('SIGN_IN_CROSS_ORIGIN');
     const token = req.body && typeof req.body === 'object' ? req.body.token : undefined;
     if (typeof token !== 'string' || token.trim() === '') throw badRequest("Missing body field 'token'");
     const user = await userForToken(deps.database.db, token.trim());

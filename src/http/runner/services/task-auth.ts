@@ -4,9 +4,9 @@
 // `x-circlet-agent` on uploads and downloads). A task that is not running, or held by
 // another token, agent or credential, answers the same 409 as a lost lease.
 import type { FastifyRequest } from 'fastify';
+import { CircletError } from '../../../domain/errors.ts';
 import type { Engine } from '../../../engine/engine.ts';
 import type { RunnerToken } from '../../../storage/runner-tokens.ts';
-import { ApiError, unauthorized } from '../../errors.ts';
 
 export const TASK_CREDENTIAL_HEADER = 'x-circlet-task-credential';
 
@@ -19,8 +19,8 @@ function agentOf(req: FastifyRequest): string | undefined {
 
 export async function taskAuth(engine: Engine, runner: RunnerToken, req: FastifyRequest, taskId: string): Promise<void> {
   const credential = req.headers[TASK_CREDENTIAL_HEADER];
-  if (typeof credential !== 'string' || credential === '') throw unauthorized(`A task credential is required (header ${TASK_CREDENTIAL_HEADER}, returned by the claim)`);
+  if (typeof credential !== 'string' || credential === '') throw new CircletError('TASK_CREDENTIAL_REQUIRED', { header: TASK_CREDENTIAL_HEADER });
   if (!(await engine.runner.holds(taskId, { runnerTokenId: runner.id, agentId: agentOf(req), credential }))) {
-    throw new ApiError(409, 'task is not running on this agent');
+    throw new CircletError('LEASE_LOST');
   }
 }

@@ -1,7 +1,9 @@
 // v1.1 builds as the API shows them: the project a v1.1 path names, a build by number, and
 // what the presenters need for each build (loaded in a few queries).
-import { parseNumberSegment } from '../../../domain/numbers.ts';
 import type { FastifyRequest } from 'fastify';
+import { CircletError } from '../../../domain/errors.ts';
+import { parseNumberSegment } from '../../../domain/numbers.ts';
+import type { JobStatus } from '../../../domain/statuses.ts';
 import type { Job } from '../../../storage/jobs.ts';
 import { buildByNumber as buildByNumberRow, previousBuild as previousBuildRow, retriedBuildNumber } from '../../../storage/builds.ts';
 import { pipelinesByIds, type Pipeline } from '../../../storage/pipelines.ts';
@@ -9,10 +11,19 @@ import { getProject, type ProjectWithOrg } from '../../../storage/projects.ts';
 import { getUser, usersByIds, type User } from '../../../storage/users.ts';
 import { workflowsByIds, type Workflow } from '../../../storage/workflows.ts';
 import type { HttpDeps } from '../../deps.ts';
-import { notFound, PROJECT_NOT_FOUND } from '../../errors.ts';
 import { requireProject } from '../../project-access.ts';
 import { buildDetail, buildSummary, v1Status, type BuildContext } from '../presenters/build.ts';
 import { v1BuildSteps } from './step-output.ts';
+
+/** The job statuses of v1.1's build `filter` values. */
+export const BUILD_FILTERS = {
+  completed: ['success', 'failed', 'infrastructure_fail', 'timedout', 'canceled'],
+  successful: ['success'],
+  failed: ['failed', 'infrastructure_fail', 'timedout'],
+  running: ['queued', 'running'],
+} as const satisfies Record<string, readonly JobStatus[]>;
+
+export type BuildFilter = keyof typeof BUILD_FILTERS;
 
 export interface V1Params {
   vcs: string;
@@ -24,7 +35,7 @@ export interface V1Params {
 const V1_VCS = new Set(['gh', 'github', 'bb', 'bitbucket']);
 
 export async function requireV1Project(deps: HttpDeps, req: FastifyRequest, p: V1Params): Promise<ProjectWithOrg> {
-  if (!V1_VCS.has(p.vcs.toLowerCase())) throw notFound(PROJECT_NOT_FOUND);
+  if (!V1_VCS.has(p.vcs.toLowerCase())) throw new CircletError('PROJECT_NOT_FOUND');
   return requireProject(deps, req, { provider: p.vcs, organization: p.org, project: p.repo });
 }
 
@@ -35,12 +46,11 @@ export const v1ProjectParams = {
 } as const;
 
 
-const BUILD_NOT_FOUND = 'Build not found';
 
 export async function buildByNumber(deps: HttpDeps, project: ProjectWithOrg, raw: string): Promise<Job> {
   const n = parseNumberSegment(raw);
   const job = n !== undefined ? await buildByNumberRow(deps.database.db, project.id, n) : undefined;
-  if (!job) throw notFound(BUILD_NOT_FOUND);
+  if (!job) throw new CircletError('BUILD_NOT_FOUND');
   return job;
 }
 
