@@ -18,6 +18,8 @@ const forbidden = {
 /** Every source file of a layer, TypeScript and plain ES modules alike. */
 const sources = (layer) => [`src/${layer}/**/*.ts`, `src/${layer}/**/*.mjs`];
 
+const DYNAMIC_IMPORT_LITERAL = 'import() takes a string literal, so the layer rules can check it (docs/architecture.md)';
+
 const SQL_ONLY_IN_STORAGE = 'SQL lives in src/storage: call a storage function instead (docs/architecture.md)';
 
 /** Outside src/storage: no Kysely, no sql`` templates, no query builders, no transactions. */
@@ -79,6 +81,8 @@ const boundaryConfigs = Object.entries(forbidden).map(([layer, banned]) => {
       'no-restricted-syntax': [
         'error',
         ...banned.map((b) => ({ selector: `ImportExpression[source.value=/(^|\\/)${b}(\\/|$)/]`, message: message(b) })),
+        // Only a literal path can be checked: a computed import('…') would pass any boundary.
+        { selector: "ImportExpression[source.type!='Literal']", message: DYNAMIC_IMPORT_LITERAL },
         ...(storage ? [] : sqlSyntax),
       ],
     },
