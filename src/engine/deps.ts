@@ -11,13 +11,14 @@ import type { UrlOrbFetcher } from './services/url-orbs.ts';
 export interface EngineDeps {
   database: Database;
   secrets: SecretBox;
+  /** Git mirrors of project repositories. */
   mirrors: GitMirrors;
   /** Artifacts, caches and workspace layers. */
   blobs: BlobStore;
   orbSource?: OrbSource;
   /** URL orbs, fetched per the organization's allow-list and cached. */
   urlOrbs: UrlOrbFetcher;
-  /** Public base URL for links (CIRCLE_BUILD_URL ...). */
+  /** Public base URL of the server, for links (CIRCLE_BUILD_URL, webhook payloads). */
   baseUrl: string;
   /** How long a claimed task's lease lasts without a heartbeat. */
   leaseMs: number;

@@ -2,9 +2,7 @@
 // pipeline operations (trigger, continue, cancel, approve, rerun); `runner` is the part the
 // runner protocol calls; start() and stop() run the background services.
 import type { OrbSource } from '../config/index.ts';
-import type { SecretBox } from '../domain/secret-box.ts';
 import type { BlobStore } from '../storage/blob-store.ts';
-import type { Database } from '../storage/db.ts';
 import type { ProjectWithOrg } from '../storage/projects.ts';
 import type { Pipeline } from '../storage/pipelines.ts';
 import { createEvents, type EngineDeps } from './deps.ts';
@@ -27,16 +25,8 @@ import { USAGE_EXPORT_EVENT, UsageExportWorker } from './services/usage-export.t
 import { UrlOrbFetcher } from './services/url-orbs.ts';
 import { DEFAULT_DELIVERY_OPTIONS, WebhookWorker, type DeliveryOptions } from './services/webhooks.ts';
 
-export interface EngineOptions {
-  database: Database;
-  secrets: SecretBox;
-  /** Git mirrors of project repositories. */
-  mirrors: GitMirrors;
-  /** Artifacts, caches and workspace layers. */
-  blobs: BlobStore;
-  orbSource?: OrbSource;
-  /** Public base URL of the server, for links (CIRCLE_BUILD_URL, webhook payloads). */
-  baseUrl: string;
+/** What the engine is built from: its dependencies (as EngineDeps describes them) and its timings. */
+export interface EngineOptions extends Pick<EngineDeps, 'database' | 'secrets' | 'mirrors' | 'blobs' | 'orbSource' | 'baseUrl'> {
   leaseMs?: number;
   reapIntervalMs?: number;
   now?: () => Date;

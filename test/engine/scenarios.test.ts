@@ -10,18 +10,9 @@ import { databaseKinds } from '../helpers/databases.ts';
 import { makeRepo } from '../helpers/git.ts';
 import { ScriptedAgent, type ClaimedTask } from '../helpers/scripted-agent.ts';
 import { startTestServer, type TestServer } from '../helpers/server.ts';
+import { waitFor } from '../helpers/wait.ts';
 
 const LEASE_MS = 1_000;
-
-async function waitFor<T>(fn: () => Promise<T | undefined | false>, ms = 10_000): Promise<T> {
-  const end = Date.now() + ms;
-  for (;;) {
-    const v = await fn();
-    if (v) return v;
-    if (Date.now() > end) throw new Error('timed out waiting');
-    await new Promise((r) => setTimeout(r, 50));
-  }
-}
 
 const machine = (name: string, extra = '') => `  ${name}:\n    machine: true\n${extra}    steps: [{run: echo ${name}}]\n`;
 const docker = (name: string) => `  ${name}:\n    docker: [{image: cimg/base:stable}]\n    steps: [{run: echo ${name}}]\n`;
@@ -260,7 +251,7 @@ workflows:
       const task = (await silent.claim(2_000))!;
       expect(task.task.lease_ms).toBe(LEASE_MS);
       const [wf] = await workflows(id);
-      await waitFor(async () => (await statuses(wf.id)).flaky === 'infrastructure_fail', 5_000);
+      await waitFor(async () => (await statuses(wf.id)).flaky === 'infrastructure_fail', Boolean, { timeoutMs: 5_000 });
       const flaky = (await jobs(wf.id)).flaky;
       const details = await server.call('GET', `/api/v2/project/${slug}/job/${flaky.job_number}`, token);
       expect(details.body.messages.map((m: any) => m.message).join('\n')).toMatch(/lease expired/);

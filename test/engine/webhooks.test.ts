@@ -11,7 +11,8 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import type { Engine } from '../../src/engine/engine.ts';
 import { createEngine, createInstance } from '../../src/server/instance.ts';
 import { cancelWorkflow } from '../../src/engine/pipeline/control.ts';
-import { pruneDeliveries } from '../../src/storage/deliveries.ts';
+import { listDeliveries, pruneDeliveries } from '../../src/storage/deliveries.ts';
+import type { Db } from '../../src/storage/executor.ts';
 import { postWebhook, retryDelayMs, stableEventId, webhookSignature } from '../../src/engine/services/webhooks.ts';
 import { createSecretBox } from '../../src/domain/secret-box.ts';
 import { createRunnerToken } from '../../src/storage/runner-tokens.ts';
@@ -22,6 +23,7 @@ import { databaseKinds, tempDir } from '../helpers/databases.ts';
 import { makeRepo } from '../helpers/git.ts';
 import { ScriptedAgent } from '../helpers/scripted-agent.ts';
 import { startTestServer, type TestServer } from '../helpers/server.ts';
+import { waitFor } from '../helpers/wait.ts';
 
 const CONFIG = `
 version: 2.1
@@ -64,14 +66,9 @@ async function receiver(statuses: number[] = []) {
   return { got, url, close: () => new Promise<void>((r) => server.close(() => r())) };
 }
 
-async function until<T>(what: () => Promise<T> | T, ok: (v: T) => boolean, ms = 10_000): Promise<T> {
-  const end = Date.now() + ms;
-  for (;;) {
-    const v = await what();
-    if (ok(v)) return v;
-    if (Date.now() > end) throw new Error(`timed out waiting; last: ${JSON.stringify(v)}`);
-    await new Promise((r) => setTimeout(r, 50));
-  }
+/** A webhook's deliveries still to be sent (pending, or being sent): none left means no request can arrive any more. */
+async function unfinishedDeliveries(db: Db, webhookId: string): Promise<number> {
+  return (await listDeliveries(db, webhookId, 1000)).filter((d) => d.status !== 'delivered' && d.status !== 'failed').length;
 }
 
 describe('webhook signatures', () => {
@@ -168,8 +165,9 @@ for (const kind of databaseKinds()) {
       expect(ran.map((t) => t.job.name)).toEqual(['build', 'test']);
 
       // 3 events, one of them attempted twice (the 500).
-      await until(() => rx.got.length, (n) => n >= 4);
-      await new Promise((r) => setTimeout(r, 300));
+      // Nothing more arrives once no delivery is left to send.
+      await waitFor(() => rx.got.length, (n) => n >= 4);
+      await waitFor(() => unfinishedDeliveries(server.database.db, webhookId), (n) => n === 0);
       expect(rx.got).toHaveLength(4);
       for (const g of rx.got) {
         expect(g.headers['content-type']).toBe('application/json');
@@ -221,13 +219,13 @@ for (const kind of databaseKinds()) {
     it('reports only the events a webhook subscribes to, and canceled workflows', async () => {
       const rx = await receiver();
       closers.push(rx.close);
-      await projectWithHook('cancel', rx.url, '', ['workflow-completed']);
+      const { webhookId } = await projectWithHook('cancel', rx.url, '', ['workflow-completed']);
       const trig = await server.call('POST', '/api/v2/project/gh/acme/cancel/pipeline', token, {});
       expect(trig.status, trig.text).toBe(201);
       const wf = (await server.call('GET', `/api/v2/pipeline/${trig.body.id}/workflow`, token)).body.items[0];
       await cancelWorkflow(server.engine.deps, wf.id, null);
-      await until(() => rx.got.length, (n) => n >= 1);
-      await new Promise((r) => setTimeout(r, 300));
+      await waitFor(() => rx.got.length, (n) => n >= 1);
+      await waitFor(() => unfinishedDeliveries(server.database.db, webhookId), (n) => n === 0);
       expect(rx.got).toHaveLength(1);
       expect(rx.got[0]!.json.workflow.status).toBe('canceled');
       // No secret: no signature header.
@@ -246,7 +244,7 @@ for (const kind of databaseKinds()) {
       expect(hook.status, hook.text).toBe(201);
       await other.call('POST', '/api/v2/project/gh/acme/flaky/pipeline', t, {});
       await new ScriptedAgent({ url: other.url, token: await createRunnerToken(other.database.db, 'x') }).drain();
-      const log = await until(
+      const log = await waitFor(
         async () => (await other.call('GET', `/api/v2/webhook/${hook.body.id}/deliveries`, t)).body.items,
         (items: any[]) => items.length === 1 && items[0].status === 'failed',
       );
@@ -296,8 +294,8 @@ for (const kind of databaseKinds()) {
         third = createEngine({ database, secrets, dataDir, baseUrl: url, engine: { webhookDelivery: { pollMs: 20 } } });
         second.start();
         third.start();
-        await until(() => rx.got.length, (n) => n >= 3);
-        await new Promise((r) => setTimeout(r, 500));
+        await waitFor(() => rx.got.length, (n) => n >= 3);
+        await waitFor(() => unfinishedDeliveries(database.db, hook.body.id), (n) => n === 0);
         expect(rx.got).toHaveLength(3);
         expect(new Set(rx.got.map((g) => g.json.id)).size).toBe(3);
         const after = (await call('GET', `/api/v2/webhook/${hook.body.id}/deliveries`)).body.items;

@@ -63,18 +63,18 @@ export async function workflowMetrics(db: Db, projectId: string, branch: string 
       window_start: runs[0]!.created_at,
       window_end: runs[runs.length - 1]!.created_at,
       metrics: {
-        total_runs: m.total_runs,
-        successful_runs: m.successful_runs,
-        mttr: m.mttr,
-        total_credits_used: m.total_credits_used,
-        failed_runs: m.failed_runs,
-        success_rate: m.success_rate,
+        ...workflowCounts(m),
         duration_metrics: withoutTotal(m.duration_metrics),
         total_recoveries: m.total_recoveries,
         throughput: m.throughput,
       },
     };
   });
+}
+
+/** The run counts of a workflow's metrics, in CircleCI's order. */
+function workflowCounts(m: ReturnType<typeof runMetrics>) {
+  return { total_runs: m.total_runs, successful_runs: m.successful_runs, mttr: m.mttr, total_credits_used: m.total_credits_used, failed_runs: m.failed_runs, success_rate: m.success_rate };
 }
 
 function withoutTotal(d: ReturnType<typeof durationStats>) {
@@ -118,12 +118,7 @@ export async function workflowSummary(db: Db, projectId: string, workflowName: s
   const names = await insightsWorkflowNames(db, [projectId], current.from);
   return {
     metrics: {
-      total_runs: m.total_runs,
-      successful_runs: m.successful_runs,
-      mttr: m.mttr,
-      total_credits_used: m.total_credits_used,
-      failed_runs: m.failed_runs,
-      success_rate: m.success_rate,
+      ...workflowCounts(m),
       completed_runs: m.total_runs,
       window_start: cur[0]?.created_at ?? current.from,
       duration_metrics: withoutTotal(m.duration_metrics),

@@ -4,6 +4,7 @@
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import type { Pipeline } from '../../storage/pipelines.ts';
 import type { ProjectWithOrg } from '../../storage/projects.ts';
+import { triggerByUser } from '../api-trigger.ts';
 import type { HttpDeps } from '../deps.ts';
 import { badRequest } from '../errors.ts';
 import { strictBodyValidator } from '../schemas/validation.ts';
@@ -57,16 +58,7 @@ type Req = FastifyRequest<{ Params: V1Params; Body: TriggerBody | null | undefin
 async function trigger(deps: HttpDeps, req: Req, project: ProjectWithOrg, body: TriggerBody): Promise<Pipeline> {
   if (body.tag !== undefined && body.revision !== undefined) throw badRequest('Cannot specify both tag and revision');
   if (body.tag !== undefined && body.branch !== undefined) throw badRequest('Cannot specify both tag and branch');
-  const { pipeline } = await deps.engine.trigger({
-    project,
-    actorId: req.user.id,
-    triggerType: 'api',
-    branch: body.branch,
-    tag: body.tag,
-    revision: body.revision,
-    parameters: body.parameters,
-  });
-  return pipeline;
+  return triggerByUser(deps, req, project, body);
 }
 
 /**

@@ -9,6 +9,7 @@ import { getPipelineByNumber, listPipelines, type Pipeline } from '../../storage
 import { getProject, projectsOfOrganizations, type ProjectWithOrg } from '../../storage/projects.ts';
 import { getUser } from '../../storage/users.ts';
 import { workflowsOfPipeline } from '../../storage/workflows.ts';
+import { triggerByUser } from '../api-trigger.ts';
 import type { HttpDeps } from '../deps.ts';
 import { badRequest } from '../errors.ts';
 import { requirePipeline } from '../pipeline-access.ts';
@@ -179,14 +180,7 @@ export function pipelineRoutes(app: FastifyInstance, deps: HttpDeps): void {
       // An empty branch or tag is not given (clients send `""` when the user named none).
       const body = { ...req.body, branch: given(req.body?.branch), tag: given(req.body?.tag) };
       if (body.branch !== undefined && body.tag !== undefined) throw badRequest('You cannot specify both branch and tag');
-      const { pipeline } = await deps.engine.trigger({
-        project,
-        actorId: req.user.id,
-        triggerType: 'api',
-        branch: body.branch,
-        tag: body.tag,
-        parameters: body.parameters,
-      });
+      const pipeline = await triggerByUser(deps, req, project, { branch: body.branch, tag: body.tag, parameters: body.parameters });
       return reply.status(201).send({ id: pipeline.id, state: pipeline.state, number: pipeline.number, created_at: pipeline.created_at });
     },
   );
