@@ -31,7 +31,7 @@ function keyOf(token: string): unknown[] {
   throw new CircletError('BAD_PAGE_TOKEN');
 }
 
-/** Decodes a keyset token of `arity` strings made by encodePageToken; BadPageToken when it is not one. */
+/** Decodes a keyset token of `arity` strings made by encodePageToken; BAD_PAGE_TOKEN when it is not one. */
 export function decodePageToken(token: string, arity: number): string[] {
   const k = keyOf(token);
   if (k.length === arity && k.every((x) => typeof x === 'string' && isValidText(x))) return k as string[];
