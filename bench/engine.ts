@@ -31,7 +31,6 @@ import { claimTask } from '../src/engine/runner/claims.ts';
 import type { Engine } from '../src/engine/engine.ts';
 import { createInstance } from '../src/server/instance.ts';
 import { openAndMigrate, type Database } from '../src/storage/db.ts';
-import type { JobsTable, TasksTable, WorkflowsTable } from '../src/storage/schema.ts';
 import { addMember, ensureOrganization } from '../src/storage/organizations.ts';
 import { createProject } from '../src/storage/projects.ts';
 import { createRunnerToken } from '../src/storage/runner-tokens.ts';

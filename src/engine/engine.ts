@@ -17,7 +17,7 @@ import { reapExpiredLeases } from './runner/claims.ts';
 import { clearProjectCaches } from './runner/outputs.ts';
 import { OidcIssuer } from './oidc/issuer.ts';
 import { RunnerSide } from './runner/runner-side.ts';
-import type { GitMirrors, GitRefRequest, ResolvedRevision } from './services/git-mirror.ts';
+import type { GitRefRequest, ResolvedRevision } from './services/git-mirror.ts';
 import { sweepExpiredOutputs, type SweepResult } from './services/retention.ts';
 import { DEFAULT_AUDIT_RETENTION_DAYS, recordAudit, sweepAuditLog, type AuditActor, type AuditEvent } from './services/audit.ts';
 import { runDueSchedules } from './services/scheduler.ts';

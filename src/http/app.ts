@@ -4,7 +4,6 @@ import Fastify, { LogController, type FastifyBaseLogger, type FastifyError, type
 import { CircletError } from '../domain/errors.ts';
 import type { HttpDeps } from './deps.ts';
 import { rejectInvalidText, rejectOutOfRangeNumbers } from './edge.ts';
-import { ApiError } from './errors.ts';
 import { metricsPlugin, type MetricsOptions } from './metrics/index.ts';
 import { guardConnections, LISTENER_LIMITS, serverOptions, type ListenerLimits } from './listener.ts';
 import { rewriteBareProjectId } from './project-access.ts';

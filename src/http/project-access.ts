@@ -7,7 +7,7 @@ import { fromSegments } from '../domain/slug.ts';
 import { isMember, membershipRole } from '../storage/organizations.ts';
 import { findVisibleProjectBySlug, getProject, type ProjectWithOrg } from '../storage/projects.ts';
 import type { HttpDeps } from './deps.ts';
-import { forbidden, notFound, PROJECT_NOT_FOUND } from './errors.ts';
+import { forbidden } from './errors.ts';
 
 export interface SlugParams {
   provider: string;
