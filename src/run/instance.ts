@@ -49,7 +49,7 @@ export async function startLocalInstance(opts: LocalInstanceOptions): Promise<Lo
   try {
     const instance = await createInstance({ database, secrets, dataDir: opts.dataDir, orbSource: opts.orbSource, blobs, host: '127.0.0.1', port: 0, only: AGENT_APIS });
     try {
-      const agent = await startEmbeddedAgent({ database, url: instance.url, dataDir: opts.dataDir, concurrency: opts.concurrency, dockerOnHost: opts.dockerOnHost, logger: opts.logger });
+      const agent = await startEmbeddedAgent({ database, url: instance.url, dataDir: opts.dataDir, concurrency: opts.concurrency, dockerOnHost: opts.dockerOnHost, logger: opts.logger, inProcess: true });
       return {
         database,
         secrets,

@@ -21,7 +21,19 @@ export interface EmbeddedAgent {
   stop(drainMs?: number): Promise<void>;
 }
 
-export async function startEmbeddedAgent(opts: { database: Database; url: string; dataDir: string; concurrency: number; dockerOnHost?: boolean; logger: Logger }): Promise<EmbeddedAgent> {
+export async function startEmbeddedAgent(opts: {
+  database: Database;
+  url: string;
+  dataDir: string;
+  concurrency: number;
+  dockerOnHost?: boolean;
+  logger: Logger;
+  /**
+   * Run the agent on this thread instead of a worker thread: for a process that does nothing
+   * else (`circlet run`), where a worker's second module load only costs start-up time.
+   */
+  inProcess?: boolean;
+}): Promise<EmbeddedAgent> {
   const token = await embeddedToken(opts.database, opts.dataDir);
   const config: EmbeddedAgentConfig = {
     url: opts.url,
@@ -31,6 +43,7 @@ export async function startEmbeddedAgent(opts: { database: Database; url: string
     workDir: path.join(opts.dataDir, 'agent-work'),
     dockerOnHost: opts.dockerOnHost,
   };
+  if (opts.inProcess) return startOnThisThread(config, opts.logger);
   const worker = startWorkerThread(import.meta.url, 'embedded-agent-worker', { data: config });
   const exited = new Promise<void>((resolve) => worker.once('exit', () => resolve()));
   let stopped: () => void = () => undefined;
@@ -58,6 +71,21 @@ export async function startEmbeddedAgent(opts: { database: Database; url: string
       worker.postMessage(msg);
       await Promise.race([stoppedOnce, exited]);
       await terminate(worker, exited);
+    },
+  };
+}
+
+async function startOnThisThread(config: EmbeddedAgentConfig, logger: Logger): Promise<EmbeddedAgent> {
+  const { Agent, agentExecutor } = await import('../agent/agent.ts');
+  const { executor, reason } = await agentExecutor({ workDir: config.workDir, dockerOnHost: config.dockerOnHost });
+  logger.info({ executors: executor.kinds }, reason);
+  const agent = new Agent({ url: config.url, token: config.token, agentId: config.agentId, concurrency: config.concurrency, executor, logger });
+  const running = agent.start().catch((err: unknown) => logger.error({ err: String(err) }, 'the embedded agent stopped'));
+  return {
+    agentId: config.agentId,
+    async stop(drainMs = 5_000) {
+      await agent.stop({ drainMs, message: 'The server was shut down before this job finished.' }).catch(() => undefined);
+      await running;
     },
   };
 }
