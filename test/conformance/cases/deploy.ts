@@ -32,9 +32,16 @@ export const cases: ConformanceCase[] = [
   },
   {
     route: 'GET /api/v2/deploy/environments',
-    name: 'page-size is required (400)',
-    status: 400,
+    name: 'without page-size (as CircleCI\'s own client calls it): a default page',
+    status: 200,
     call: async (ctx) => ({ method: 'GET', path: `/api/v2/deploy/environments?org-id=${(await seeded(ctx)).org}`, token: ctx.token }),
+    expect: (b) => expect(b.items.map((e: { name: string }) => e.name)).toContain('staging'),
+  },
+  {
+    route: 'GET /api/v2/deploy/environments',
+    name: 'a page-size over 100 is 400',
+    status: 400,
+    call: async (ctx) => ({ method: 'GET', path: `/api/v2/deploy/environments?org-id=${(await seeded(ctx)).org}&page-size=101`, token: ctx.token }),
     expect: (b) => expect(b.message).toContain('page-size'),
   },
   {
