@@ -118,7 +118,7 @@ describe.skipIf(!haveChromium)('dashboard layout and scale in chromium', () => {
     expect(await page.content()).not.toContain(made);
     await shot('tokens');
     await page.getByRole('button', { name: 'Revoke deploy bot' }).click();
-    await page.getByRole('cell', { name: 'deploy bot' }).waitFor({ state: 'detached' });
+    await page.getByRole('cell', { name: 'deploy bot', exact: true }).waitFor({ state: 'detached' });
     expect((await h.server.call('GET', '/api/v2/me', made)).status).toBe(401);
   });
 
