@@ -1,5 +1,6 @@
 // Queued tasks written straight into the tables, for the claim benchmarks (engine.ts, claims.ts).
 import { sql } from 'kysely';
+import pg from 'pg';
 import { newId, nowIso } from '../src/domain/clock.ts';
 import type { Database } from '../src/storage/db.ts';
 
@@ -45,4 +46,36 @@ export async function seedTasks(database: Database, count: number): Promise<void
   }
   // A running server's tables have planner statistics (autovacuum); a freshly seeded one not yet.
   await sql`analyze`.execute(database.db);
+}
+
+/**
+ * The raw-SQL claim floor: `clients` PostgreSQL connections each run the claim statement alone
+ * until the queue is empty. Answers the claimed task ids (to check for duplicates) and the time.
+ */
+export async function rawClaimAll(url: string, clients: number): Promise<{ ids: string[]; seconds: number }> {
+  const pool = new pg.Pool({ connectionString: url, max: clients });
+  const ids: string[] = [];
+  const t0 = performance.now();
+  await Promise.all(
+    Array.from({ length: clients }, async (_, i) => {
+      const c = await pool.connect();
+      try {
+        for (;;) {
+          const r = await c.query(
+            `update tasks set status = 'running', agent_id = $1, lease_expires_at = $2, started_at = $2
+             where id = (select id from tasks where status = 'queued' and executor = any($3) and resource_class not like '%/%'
+                         order by queued_at, id limit 1 for update skip locked) and status = 'queued' returning id`,
+            [`raw-${i}`, nowIso(), ['machine']],
+          );
+          if (r.rows.length === 0) return;
+          ids.push(r.rows[0].id as string);
+        }
+      } finally {
+        c.release();
+      }
+    }),
+  );
+  const seconds = (performance.now() - t0) / 1000;
+  await pool.end();
+  return { ids, seconds };
 }

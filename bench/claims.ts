@@ -15,8 +15,6 @@ import crypto from 'node:crypto';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import pg from 'pg';
-import { nowIso } from '../src/domain/clock.ts';
 import { createSecretBox } from '../src/domain/secret-box.ts';
 import { claimTask } from '../src/engine/runner/claims.ts';
 import { createInstance } from '../src/server/instance.ts';
@@ -25,7 +23,7 @@ import { addMember, ensureOrganization } from '../src/storage/organizations.ts';
 import { createProject } from '../src/storage/projects.ts';
 import { createRunnerToken } from '../src/storage/runner-tokens.ts';
 import { ensureUser } from '../src/storage/users.ts';
-import { seedPipeline, seedTasks } from './claim-seed.ts';
+import { rawClaimAll, seedPipeline, seedTasks } from './claim-seed.ts';
 import { benchPostgresUrl, cpuSplit, loadAverage, withFreshPostgres } from './lib.ts';
 
 const TASKS = Number(process.env.BENCH_CLAIM_TASKS ?? 6000);
@@ -65,30 +63,8 @@ const cpu = () => cpuSplit().self;
 const line = (figure: string, value: string, floor: string, extra = '') => console.log(`  ${figure.padEnd(40)} ${value.padStart(10)}   ${floor.padEnd(34)} ${extra}`);
 
 async function rawClaims(url: string): Promise<number> {
-  const pool = new pg.Pool({ connectionString: url, max: CLIENTS });
-  let n = 0;
-  const t0 = performance.now();
-  await Promise.all(
-    Array.from({ length: CLIENTS }, async (_, i) => {
-      const c = await pool.connect();
-      try {
-        for (;;) {
-          const r = await c.query(
-            `update tasks set status = 'running', agent_id = $1, lease_expires_at = $2, started_at = $2
-             where id = (select id from tasks where status = 'queued' and executor = any($3) and resource_class not like '%/%'
-                         order by queued_at, id limit 1 for update skip locked) and status = 'queued' returning id`,
-            [`raw-${i}`, nowIso(), ['machine']],
-          );
-          if (r.rows.length === 0) return;
-          n++;
-        }
-      } finally {
-        c.release();
-      }
-    }),
-  );
-  await pool.end();
-  return n / ((performance.now() - t0) / 1000);
+  const { ids, seconds } = await rawClaimAll(url, CLIENTS);
+  return ids.length / seconds;
 }
 
 async function benchDatabase(name: 'sqlite' | 'postgres', url: string): Promise<boolean> {

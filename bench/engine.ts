@@ -24,9 +24,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { sql } from 'kysely';
-import pg from 'pg';
 import { createSecretBox } from '../src/domain/secret-box.ts';
-import { nowIso } from '../src/domain/clock.ts';
 import { claimTask } from '../src/engine/runner/claims.ts';
 import type { Engine } from '../src/engine/engine.ts';
 import { createInstance } from '../src/server/instance.ts';
@@ -37,7 +35,7 @@ import { createRunnerToken } from '../src/storage/runner-tokens.ts';
 import { createApiToken, ensureUser } from '../src/storage/users.ts';
 import { execFileSync } from 'node:child_process';
 import { benchPostgresUrl, cpuMs, loadAverage, withFreshPostgres } from './lib.ts';
-import { seedTasks } from './claim-seed.ts';
+import { rawClaimAll, seedTasks } from './claim-seed.ts';
 
 const ITERATIONS = Number(process.env.BENCH_ITERATIONS ?? 30);
 const PIPELINE_RUNS = Number(process.env.BENCH_PIPELINE_RUNS ?? 5);
@@ -205,36 +203,15 @@ async function claimThroughput(engine: Engine, database: Database, url: string, 
 
   // Raw SQL: the claim statement alone, 16 connections.
   await seedTasks(database, CLAIM_TASKS);
-  const pool = new pg.Pool({ connectionString: url, max: CLAIMERS });
-  const rawIds: string[] = [];
-  let t0 = performance.now();
-  await Promise.all(
-    Array.from({ length: CLAIMERS }, async (_, i) => {
-      const c = await pool.connect();
-      try {
-        for (;;) {
-          const r = await c.query(
-            `update tasks set status = 'running', agent_id = $1, lease_expires_at = $2, started_at = $2
-             where id = (select id from tasks where status = 'queued' and executor = any($3) and resource_class not like '%/%'
-                         order by queued_at, id limit 1 for update skip locked) and status = 'queued' returning id`,
-            [`raw-${i}`, nowIso(), ['machine']],
-          );
-          if (r.rows.length === 0) return;
-          rawIds.push(r.rows[0].id as string);
-        }
-      } finally {
-        c.release();
-      }
-    }),
-  );
-  const rawRate = rawIds.length / ((performance.now() - t0) / 1000);
-  await pool.end();
+  const raw = await rawClaimAll(url, CLAIMERS);
+  const rawIds = raw.ids;
+  const rawRate = rawIds.length / raw.seconds;
   report({ db: 'postgres', figure: `raw SQL claim, ${CLAIMERS} connections`, value: `${rawRate.toFixed(0)}/s`, floor: `${(1000 / floor).toFixed(0)}/s/conn`, target: `duplicates ${dupCheck(rawIds)}`, ok: dupCheck(rawIds) === 0 });
 
   // Engine claims: UPDATE … SKIP LOCKED + advance, 16 concurrent claimers in this process.
   await seedTasks(database, CLAIM_TASKS);
   const engineIds: string[] = [];
-  t0 = performance.now();
+  let t0 = performance.now();
   await Promise.all(
     Array.from({ length: CLAIMERS }, async (_, i) => {
       for (;;) {
