@@ -18,7 +18,7 @@ import path from 'node:path';
 import { PassThrough, Writable, type Readable } from 'node:stream';
 import Docker from 'dockerode';
 import type { DockerImage, Environment } from '../config/compiled.ts';
-import { defaultSocket } from './choose.ts';
+import { defaultSocket, pingEngine } from './choose.ts';
 import { HostExecutor, hostKinds, processAlive, type HostExecutorOptions } from './host.ts';
 import type { ExecOptions, ExitStatus, FileEntry, JobSpec, RunningCommand, TarExport, Workspace } from './types.ts';
 
@@ -112,15 +112,10 @@ function within(root: string, p: string): boolean {
 
 
 /** Answers whether an engine is reachable (a ping within `timeoutMs`), and why not. */
+/** Answers whether an engine is reachable (a ping within `timeoutMs`, choose.ts), with a client for it, and why not. */
 export async function pingDocker(socketPath = defaultSocket(), timeoutMs = 2_000): Promise<{ ok: true; docker: Docker } | { ok: false; reason: string }> {
-  if (!fs.existsSync(socketPath)) return { ok: false, reason: `no Docker engine socket at ${socketPath}` };
-  const docker = new Docker({ socketPath, timeout: timeoutMs });
-  try {
-    await docker.ping();
-    return { ok: true, docker: new Docker({ socketPath }) };
-  } catch (err) {
-    return { ok: false, reason: `the Docker engine at ${socketPath} does not answer (${err instanceof Error ? err.message : String(err)})` };
-  }
+  const ping = await pingEngine(socketPath, timeoutMs);
+  return ping.ok ? { ok: true, docker: new Docker({ socketPath }) } : ping;
 }
 
 export class DockerExecutor extends HostExecutor {
