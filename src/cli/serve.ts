@@ -71,6 +71,7 @@ interface ServeFlags {
   trustProxy?: string;
   blobStore?: string;
   auditRetentionDays?: number;
+  leaseTimeout?: number;
 }
 
 /** `--tls-cert` and `--tls-key` (or their env vars) go together. */
@@ -120,6 +121,24 @@ export function resolveRetention(option: number | undefined, env: NodeJS.Process
   }
 }
 
+function parseLeaseSeconds(value: string): number {
+  const n = /^\s*\d+(\.\d+)?\s*$/.test(value) ? Number(value) : NaN;
+  if (!Number.isFinite(n) || n < 1 || n > 3600) throw new InvalidArgumentError('must be a number of seconds (1-3600)');
+  return n;
+}
+
+/** `--lease-timeout`, else `CIRCLET_LEASE_TIMEOUT`, else the engine's default (30 s); in milliseconds. */
+export function resolveLeaseMs(option: number | undefined, env: NodeJS.ProcessEnv = process.env): number | undefined {
+  if (option !== undefined) return Math.round(option * 1000);
+  const fromEnv = env.CIRCLET_LEASE_TIMEOUT;
+  if (fromEnv === undefined || fromEnv.trim() === '') return undefined;
+  try {
+    return Math.round(parseLeaseSeconds(fromEnv) * 1000);
+  } catch {
+    throw new Error(`invalid CIRCLET_LEASE_TIMEOUT '${fromEnv}': must be a number of seconds (1-3600)`);
+  }
+}
+
 export function serveCommand(): Command {
   const cmd = new Command('serve')
     .description('start the circlet server (SQLite under ./.circlet by default)')
@@ -135,12 +154,14 @@ export function serveCommand(): Command {
     .option('--rate-limit <n>', 'requests per minute one token may make; 0 for none (env CIRCLET_RATE_LIMIT; default none)', parseCount)
     .option('--rate-limit-ip <n>', 'requests per minute one address may make without a token (env CIRCLET_RATE_LIMIT_IP; default: --rate-limit)', parseCount)
     .option('--blob-store <kind>', 'where artifacts, caches and workspaces go: filesystem | postgres | s3 (env CIRCLET_BLOB_STORE; default: postgres on a PostgreSQL database, else filesystem)')
-    .option('--audit-retention-days <days>', 'keep audit log events this many days (env CIRCLET_AUDIT_RETENTION_DAYS; default 365)', parseRetention);
+    .option('--audit-retention-days <days>', 'keep audit log events this many days (env CIRCLET_AUDIT_RETENTION_DAYS; default 365)', parseRetention)
+    .option('--lease-timeout <seconds>', "how long a claimed job's lease lasts without a heartbeat before it ends infrastructure_fail (env CIRCLET_LEASE_TIMEOUT; default 30)", parseLeaseSeconds);
   addDataOptions(cmd);
   cmd.action(
     action(async (opts: ServeFlags) => {
       const port = resolvePort(opts.port);
       const auditRetentionDays = resolveRetention(opts.auditRetentionDays);
+      const leaseMs = resolveLeaseMs(opts.leaseTimeout);
       const metricsToken = opts.metricsToken ?? (process.env.CIRCLET_METRICS_TOKEN || undefined);
       const metricsListen = opts.metricsListen ?? (process.env.CIRCLET_METRICS_LISTEN ? envListen(process.env.CIRCLET_METRICS_LISTEN) : undefined);
       const perToken = opts.rateLimit ?? envCount('CIRCLET_RATE_LIMIT') ?? 0;
@@ -154,7 +175,7 @@ export function serveCommand(): Command {
       v8.setFlagsFromString('--optimize-for-size');
       // Loaded here, not at the top: `--help` and argument errors stay fast.
       const { startServer } = await import('../server/server.ts');
-      const server = await startServer({ host: opts.host, port, dataDir: opts.dataDir, databaseUrl: opts.databaseUrl, agents: opts.agents, dockerOnHost: opts.dockerOnHost, metrics: { token: metricsToken, listen: metricsListen }, rateLimit, tls, trustProxy, blobStore: opts.blobStore, auditRetentionDays });
+      const server = await startServer({ host: opts.host, port, dataDir: opts.dataDir, databaseUrl: opts.databaseUrl, agents: opts.agents, dockerOnHost: opts.dockerOnHost, metrics: { token: metricsToken, listen: metricsListen }, rateLimit, tls, trustProxy, blobStore: opts.blobStore, auditRetentionDays, leaseMs });
       let stopping = false;
       const stop = (signal: NodeJS.Signals) => {
         if (stopping) {

@@ -40,6 +40,8 @@ export interface ServeOptions {
   blobStore?: string;
   /** Days audit events are kept (default 365). */
   auditRetentionDays?: number;
+  /** How long a claimed task's lease lasts without a heartbeat (default: the engine's, 30 s). */
+  leaseMs?: number;
 }
 
 /** The PEM files of --tls-cert/--tls-key, read now, with errors that name the file. */
@@ -116,7 +118,7 @@ export async function startServer(opts: ServeOptions = {}): Promise<RunningServe
       pino.destination(2),
     );
     const blobs = openBlobStore(blobConfigFromEnv(process.env, opts.blobStore), database, dataDir);
-    const instance = await createInstance({ database, secrets, dataDir, orbSource: serverOrbSource(dataDir), blobs, host: opts.host, port: opts.port, logger, metrics: opts.metrics, rateLimit: opts.rateLimit, tls, trustProxy: opts.trustProxy, engine: { auditRetentionDays: opts.auditRetentionDays } }).catch((err: unknown) => {
+    const instance = await createInstance({ database, secrets, dataDir, orbSource: serverOrbSource(dataDir), blobs, host: opts.host, port: opts.port, logger, metrics: opts.metrics, rateLimit: opts.rateLimit, tls, trustProxy: opts.trustProxy, engine: { auditRetentionDays: opts.auditRetentionDays, ...(opts.leaseMs ? { leaseMs: opts.leaseMs } : {}) } }).catch((err: unknown) => {
       // A certificate that does not match its key fails when the server is created.
       if (tls && err instanceof Error && /key values mismatch|PEM|asn1|certificate/i.test(err.message)) throw new Error(`cannot serve TLS with ${opts.tls!.certFile} and ${opts.tls!.keyFile}: ${err.message}`);
       throw err;
