@@ -111,20 +111,33 @@ function sendError(reply: FastifyReply, err: CircletError) {
   return reply.status(err.statusCode).headers(err.headers).send({ message: err.message });
 }
 
-/** Serve on a server created (and listening) elsewhere, with the listener's timeouts applied to it. */
-function serveOn(server: Server, limits: ListenerLimits) {
+/**
+ * Serve on a server created (and listening) elsewhere, with the listener's timeouts applied to
+ * it. The server listens before the app is built (so the engine knows its URL), and behind a
+ * load balancer requests arrive at once, e.g. at a replica restarted after a crash: a request
+ * that comes before the app is ready waits for it (Fastify's router, half built, throws and
+ * takes the process down).
+ */
+function serveOn(server: Server, limits: ListenerLimits, ready: Promise<void>) {
   return (handler: (req: IncomingMessage, res: ServerResponse) => void) => {
     server.headersTimeout = limits.headersTimeoutMs;
     server.requestTimeout = limits.requestTimeoutMs;
     server.keepAliveTimeout = limits.keepAliveTimeoutMs;
     server.setTimeout(limits.idleTimeoutMs);
-    server.on('request', handler);
+    let isReady = false;
+    void ready.then(() => (isReady = true));
+    server.on('request', (req: IncomingMessage, res: ServerResponse) => {
+      if (isReady) return handler(req, res);
+      void ready.then(() => handler(req, res));
+    });
     return server;
   };
 }
 
 export async function buildApp(deps: HttpDeps, options: AppOptions = {}): Promise<FastifyInstance> {
   const limits: ListenerLimits = { ...LISTENER_LIMITS, ...options.listener };
+  let opened!: () => void;
+  const ready = new Promise<void>((resolve) => (opened = resolve));
   const app = Fastify({
     ...(options.logger ? { loggerInstance: options.logger } : { logger: false }),
     http: serverOptions(limits),
@@ -139,7 +152,7 @@ export async function buildApp(deps: HttpDeps, options: AppOptions = {}): Promis
     rewriteUrl: (req) => rewriteUrl(req.url ?? '/'),
     ajv: { customOptions: { coerceTypes: 'array', removeAdditional: false, allErrors: false } },
     routerOptions: { ignoreTrailingSlash: true },
-    ...(options.server ? { serverFactory: serveOn(options.server, limits) } : {}),
+    ...(options.server ? { serverFactory: serveOn(options.server, limits, ready) } : {}),
     ...(options.trustProxy && options.trustProxy.length > 0 ? { trustProxy: options.trustProxy } : {}),
   });
 
@@ -148,6 +161,7 @@ export async function buildApp(deps: HttpDeps, options: AppOptions = {}): Promis
   });
 
   guardConnections(app.server, limits);
+  app.addHook('onReady', async () => opened());
 
   // JSON bodies: an empty body is no body; any content type holding JSON is accepted, as
   // scripts often post JSON without the header.
