@@ -3,7 +3,7 @@
 import { sql, type Expression } from 'kysely';
 import type { StepStatus, TaskResult } from '../domain/runner-protocol.ts';
 import type { TaskStatus } from '../domain/statuses.ts';
-import { isPostgres, type Db } from './executor.ts';
+import { isPostgres, SERVER_PREPARED, type Db } from './executor.ts';
 import type { Task } from './jobs.ts';
 import { preparedFirst } from './prepared.ts';
 
@@ -25,6 +25,8 @@ export interface TaskOwner {
 export interface ClaimedTask {
   task: Task;
   job: JobWithOwners;
+  /** When this claim was its pipeline's first: the pipeline's `created_at` (the first-claim latency metric). */
+  firstOfPipeline?: string;
 }
 
 /**
@@ -48,7 +50,10 @@ export async function claimQueuedTask(db: Db, agent: ClaimFilter, now: string, l
         : agent.resourceClasses.length > 0
           ? sql`t.resource_class = any(${[...agent.resourceClasses]})`
           : sql`false`;
-    const { rows } = await sql<Task & { owners: JobWithOwners }>`
+    // The pipeline's first claim sets `first_claim_at` (a guarded update: later claims only
+    // read the row). Prepared on the server (SERVER_PREPARED): planning this statement costs
+    // about three times running it.
+    const { rows } = await sql<Task & { owners: JobWithOwners; first_of: string | null }>`${sql.raw(SERVER_PREPARED)}
       with c as (
         update tasks set status = 'running', agent_id = ${agent.agentId}, lease_expires_at = ${leaseUntil}, started_at = ${now},
           runner_token_id = ${owner.runnerTokenId}, credential_hash = ${owner.credentialHash}
@@ -62,14 +67,18 @@ export async function claimQueuedTask(db: Db, agent: ClaimFilter, now: string, l
         update jobs set status = 'running', started_at = coalesce(started_at, ${now})
         where id = (select id from jobs where id = (select job_id from c) and status = 'queued' for update skip locked)
         returning id
+      ), f as (
+        update pipelines set first_claim_at = ${now}
+        where id = (select pipeline_id from jobs where id = (select job_id from c)) and first_claim_at is null
+        returning created_at
       )
-      select c.*, row_to_json(o) as owners from c cross join lateral (
+      select c.*, row_to_json(o) as owners, (select created_at from f) as first_of from c cross join lateral (
         select j.*, ${sql.raw(OWNER_COLUMNS.join(', '))} ${sql.raw(OWNER_JOINS)} where j.id = c.job_id
       ) o`.execute(db);
     const row = rows[0];
     if (!row) return undefined;
-    const { owners, ...task } = row;
-    return { task, job: owners };
+    const { owners, first_of, ...task } = row;
+    return first_of === null ? { task, job: owners } : { task, job: owners, firstOfPipeline: first_of };
   }
   // The claim queue's partial index by name: with planner statistics, SQLite would rather
   // take tasks_lease (status, …) and sort every queued task on each claim (45× slower at
@@ -93,7 +102,15 @@ export async function claimQueuedTask(db: Db, agent: ClaimFilter, now: string, l
   // The job starts running with its first claimed run; the guard on `queued` leaves a job
   // canceled meanwhile alone.
   await startQueuedJob(db, claimed.job_id, now);
-  return { task: claimed, job: await jobWithOwners(db, claimed.job_id) };
+  const job = await jobWithOwners(db, claimed.job_id);
+  const first = await markFirstClaim(db, job.pipeline_id, now);
+  return first === undefined ? { task: claimed, job } : { task: claimed, job, firstOfPipeline: first };
+}
+
+/** Sets the pipeline's `first_claim_at` unless set; its `created_at` when this call set it. */
+async function markFirstClaim(db: Db, pipelineId: string, now: string): Promise<string | undefined> {
+  const row = await db.updateTable('pipelines').set({ first_claim_at: now }).where('id', '=', pipelineId).where('first_claim_at', 'is', null).returning('created_at').executeTakeFirst();
+  return row?.created_at;
 }
 
 async function startQueuedJob(db: Db, jobId: string | Expression<string>, now: string): Promise<void> {
