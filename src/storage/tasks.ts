@@ -154,17 +154,20 @@ export async function stepOutputSize(db: Db, taskId: string, index: number): Pro
 }
 
 /**
- * Stores one chunk of step output and counts its bytes on the step; a chunk whose `seq` is
+ * Stores one chunk of step output (text, or bytes known to be valid UTF-8 without NUL) and counts its bytes on the step; a chunk whose `seq` is
  * already stored (a retried request) is ignored. `truncated` marks the step full.
  */
 export async function appendStepOutput(
   db: Db,
-  chunk: { taskId: string; index: number; seq: number; stream: 'out' | 'err'; data: string; at: string },
+  chunk: { taskId: string; index: number; seq: number; stream: 'out' | 'err'; data: string | Buffer; at: string },
   counted: { bytes: number; truncated: boolean },
 ): Promise<void> {
+  // Bytes are UTF-8 text already (the caller checked): the database takes them as text
+  // without a decode to a JS string and an encode back. PostgreSQL checks the encoding again.
+  const data = typeof chunk.data === 'string' ? chunk.data : isPostgres(db) ? sql<string>`convert_from(${chunk.data}, 'UTF8')` : sql<string>`cast(${chunk.data} as text)`;
   const inserted = await db
     .insertInto('step_output')
-    .values({ task_id: chunk.taskId, step_index: chunk.index, seq: chunk.seq, stream: chunk.stream, data: chunk.data, at: chunk.at })
+    .values({ task_id: chunk.taskId, step_index: chunk.index, seq: chunk.seq, stream: chunk.stream, data, at: chunk.at })
     .onConflict((oc) => oc.columns(['task_id', 'step_index', 'seq']).doNothing())
     .executeTakeFirst();
   if (Number(inserted.numInsertedOrUpdatedRows ?? 1n) === 0) return;
