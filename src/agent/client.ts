@@ -75,7 +75,7 @@ export class RunnerClient {
   }
 
   /** POSTs a body as it is; returns status and parsed body. Retries transient failures. */
-  async send(path: string, headers: Record<string, string>, body: string, signal?: AbortSignal, attempts = this.opts.attempts ?? 6): Promise<{ status: number; body: any }> {
+  async send(path: string, headers: Record<string, string>, body: string | Buffer, signal?: AbortSignal, attempts = this.opts.attempts ?? 6): Promise<{ status: number; body: any }> {
     let delay = this.opts.retryDelayMs ?? 200;
     let lastErr: unknown;
     for (let i = 0; i < attempts; i++) {
@@ -149,10 +149,10 @@ export class RunnerClient {
   }
 
   /**
-   * A chunk of step output, as raw UTF-8 on the raw route (no JSON escaping on either side);
+   * A chunk of step output, as raw bytes on the raw route (no JSON escaping on either side);
    * a server without that route (404) gets it, and every later chunk, as JSON.
    */
-  async output(taskId: string, index: number, seq: number, stream: 'out' | 'err', data: string): Promise<void> {
+  async output(taskId: string, index: number, seq: number, stream: 'out' | 'err', data: Buffer): Promise<void> {
     if (this.rawOutput) {
       try {
         const headers = { 'content-type': 'application/octet-stream', 'x-circlet-agent': this.opts.agentId };
@@ -163,7 +163,7 @@ export class RunnerClient {
         this.rawOutput = false;
       }
     }
-    await this.post(`/tasks/${taskId}/steps/${index}/output`, { seq, stream, data });
+    await this.post(`/tasks/${taskId}/steps/${index}/output`, { seq, stream, data: data.toString('utf8') });
   }
 
   async endStep(taskId: string, index: number, status: StepStatus, exitCode: number | null): Promise<void> {

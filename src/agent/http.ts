@@ -18,7 +18,7 @@ export interface HttpResponse {
 export interface HttpRequestInit {
   method?: string;
   headers?: Record<string, string>;
-  body?: string | Readable;
+  body?: string | Buffer | Readable;
   signal?: AbortSignal;
 }
 
@@ -32,7 +32,7 @@ export function httpRequest(url: string, init: HttpRequestInit = {}): Promise<Ht
   const target = new URL(url);
   const mod = target.protocol === 'https:' ? https : http;
   const headers: Record<string, string | number> = { ...init.headers };
-  if (typeof init.body === 'string') headers['content-length'] = Buffer.byteLength(init.body);
+  if (typeof init.body === 'string' || Buffer.isBuffer(init.body)) headers['content-length'] = Buffer.byteLength(init.body);
   return new Promise((resolve, reject) => {
     if (init.signal?.aborted) return reject(init.signal.reason ?? new Error('aborted'));
     const req = mod.request(target, { method: init.method ?? 'GET', headers, agent: agents[target.protocol as 'http:' | 'https:'], signal: init.signal }, (res) => {

@@ -3,11 +3,17 @@
 // Chunks sealed while an earlier one is still on its way are sent together (up to
 // `maxSendBytes`, 4 MiB), so a step printing fast costs one request per few MiB, not per 64 KB.
 //
+// Output stays bytes all the way (it goes out on the raw output route): no decode to a JS
+// string and encode back. A complete line without a secret in it (the common case: one
+// `indexOf` per secret over the bytes read) is sent as it was read; only text that holds a
+// secret is decoded, masked and encoded again. UTF-8 makes this exact: a secret's bytes
+// match only where its characters do, and a newline byte is never inside a character.
+//
 // Masking is line-buffered: complete lines are masked and sent; a partial line (a prompt,
 // a progress bar) is sent after a short delay, except for a tail that could be the start
-// of a secret, which is held back until more output shows whether it is one. So a secret
-// split across reads, or across chunk boundaries, is masked all the same.
-import { StringDecoder } from 'node:string_decoder';
+// of a secret (or is the start of a character), which is held back until more output shows
+// whether it is one. So a secret split across reads, or across chunk boundaries, is masked
+// all the same.
 
 export const MASK = '********';
 
@@ -16,9 +22,12 @@ export function maskable(value: string): boolean {
   return value.length >= 4 && !['true', 'True', 'false', 'False'].includes(value);
 }
 
+const NEWLINE = 0x0a;
+
 export class Masker {
   private readonly re: RegExp | undefined;
   private readonly secrets: string[];
+  private readonly secretBytes: Buffer[];
 
   constructor(values: Iterable<string>) {
     const set = new Set<string>();
@@ -28,6 +37,7 @@ export class Masker {
       if (v.includes('\n')) for (const line of v.split(/\r?\n/)) if (maskable(line.trim())) set.add(line.trim());
     }
     this.secrets = [...set].sort((a, b) => b.length - a.length);
+    this.secretBytes = this.secrets.map((x) => Buffer.from(x));
     this.re = this.secrets.length > 0 ? new RegExp(this.secrets.map((s) => s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')).join('|'), 'g') : undefined;
   }
 
@@ -37,6 +47,27 @@ export class Masker {
 
   mask(text: string): string {
     return this.re ? text.replace(this.re, MASK) : text;
+  }
+
+  /** `bytes` (UTF-8) masked: the same bytes when they hold no secret, else decoded, masked and encoded. */
+  maskBytes(bytes: Buffer): Buffer {
+    if (!this.re || !this.secretBytes.some((s) => bytes.includes(s))) return bytes;
+    return Buffer.from(this.mask(bytes.toString('utf8')));
+  }
+
+  /** How many trailing bytes of `bytes` could begin a secret (and must wait for more). */
+  heldBytes(bytes: Buffer): number {
+    let best = 0;
+    for (const s of this.secretBytes) {
+      const max = Math.min(s.length - 1, bytes.length);
+      for (let k = max; k > best; k--) {
+        if (bytes.compare(s, 0, k, bytes.length - k) === 0) {
+          best = k;
+          break;
+        }
+      }
+    }
+    return best;
   }
 
   /** How many trailing characters of `text` could begin a secret (and must wait for more). */
@@ -58,7 +89,8 @@ export class Masker {
 export interface Chunk {
   seq: number;
   stream: 'out' | 'err';
-  data: string;
+  /** UTF-8 text (invalid sequences as the program printed them: the server makes them U+FFFD). */
+  data: Buffer;
 }
 
 export interface StepOutputOptions {
@@ -77,22 +109,38 @@ export interface StepOutputOptions {
   tee?(stream: 'out' | 'err', text: string): void;
 }
 
+/** Bytes at the end of `b` that begin a UTF-8 character not yet complete (0–3). */
+function incompleteTail(b: Buffer): number {
+  for (let k = 1; k <= Math.min(3, b.length); k++) {
+    const byte = b[b.length - k]!;
+    if ((byte & 0xc0) === 0x80) continue; // a continuation byte: look further back
+    const need = byte >= 0xf0 ? 4 : byte >= 0xe0 ? 3 : byte >= 0xc0 ? 2 : 1;
+    return need > k ? k : 0;
+  }
+  return 0;
+}
+
 interface Lane {
-  decoder: StringDecoder;
-  pending: string;
+  pending: Buffer;
   partialTimer?: NodeJS.Timeout;
+}
+
+interface Batch {
+  stream: 'out' | 'err';
+  parts: Buffer[];
+  bytes: number;
 }
 
 export class StepOutput {
   private seq = 0;
   private readonly lanes: Record<'out' | 'err', Lane> = {
-    out: { decoder: new StringDecoder('utf8'), pending: '' },
-    err: { decoder: new StringDecoder('utf8'), pending: '' },
+    out: { pending: EMPTY },
+    err: { pending: EMPTY },
   };
-  private batch: { stream: 'out' | 'err'; data: string; bytes: number } | undefined;
+  private batch: Batch | undefined;
   private batchTimer?: NodeJS.Timeout;
   /** Sealed batches waiting to be sent; `seq` is given when they are sent. */
-  private readonly queue: { stream: 'out' | 'err'; data: string; bytes: number }[] = [];
+  private readonly queue: Batch[] = [];
   private sending: Promise<void> | undefined;
   private closed = false;
   private readonly flushMs: number;
@@ -112,11 +160,13 @@ export class StepOutput {
   write(stream: 'out' | 'err', data: Buffer | string): void {
     if (this.closed) return;
     const lane = this.lanes[stream];
-    lane.pending += typeof data === 'string' ? data : lane.decoder.write(data);
-    const nl = lane.pending.lastIndexOf('\n');
+    const bytes = typeof data === 'string' ? Buffer.from(data) : data;
+    if (bytes.length === 0) return;
+    lane.pending = lane.pending.length === 0 ? bytes : Buffer.concat([lane.pending, bytes]);
+    const nl = lane.pending.lastIndexOf(NEWLINE);
     if (nl >= 0) {
-      this.emit(stream, this.opts.masker.mask(lane.pending.slice(0, nl + 1)));
-      lane.pending = lane.pending.slice(nl + 1);
+      this.emit(stream, this.opts.masker.maskBytes(lane.pending.subarray(0, nl + 1)));
+      lane.pending = lane.pending.subarray(nl + 1);
     }
     if (lane.pending.length >= this.maxBytes) this.flushPartial(stream);
     else if (lane.pending.length > 0 && !lane.partialTimer) lane.partialTimer = setTimeout(() => this.flushPartial(stream), this.partialMs);
@@ -127,20 +177,21 @@ export class StepOutput {
     if (lane.partialTimer) clearTimeout(lane.partialTimer);
     lane.partialTimer = undefined;
     if (lane.pending.length === 0) return;
-    const hold = all ? 0 : this.opts.masker.heldSuffix(lane.pending);
-    const text = lane.pending.slice(0, lane.pending.length - hold);
-    lane.pending = lane.pending.slice(lane.pending.length - hold);
-    if (text) this.emit(stream, this.opts.masker.mask(text));
+    const hold = all ? 0 : Math.max(this.opts.masker.heldBytes(lane.pending), incompleteTail(lane.pending));
+    const bytes = lane.pending.subarray(0, lane.pending.length - hold);
+    // What is held is copied: the rest of the buffer it shares can go.
+    lane.pending = hold === 0 ? EMPTY : Buffer.from(lane.pending.subarray(lane.pending.length - hold));
+    if (bytes.length > 0) this.emit(stream, this.opts.masker.maskBytes(bytes));
+    else if (lane.pending.length > 0 && !this.closed) lane.partialTimer = setTimeout(() => this.flushPartial(stream), this.partialMs);
   }
 
-  private emit(stream: 'out' | 'err', text: string): void {
-    this.opts.tee?.(stream, text);
-    const bytes = Buffer.byteLength(text);
-    this.bytes += bytes;
+  private emit(stream: 'out' | 'err', bytes: Buffer): void {
+    this.opts.tee?.(stream, bytes.toString('utf8'));
+    this.bytes += bytes.length;
     if (this.batch && this.batch.stream !== stream) this.seal();
-    this.batch ??= { stream, data: '', bytes: 0 };
-    this.batch.data += text;
-    this.batch.bytes += bytes;
+    this.batch ??= { stream, parts: [], bytes: 0 };
+    this.batch.parts.push(bytes);
+    this.batch.bytes += bytes.length;
     if (this.batch.bytes >= this.maxBytes) this.seal();
     else if (!this.batchTimer) this.batchTimer = setTimeout(() => this.seal(), this.flushMs);
   }
@@ -148,7 +199,7 @@ export class StepOutput {
   private seal(): void {
     if (this.batchTimer) clearTimeout(this.batchTimer);
     this.batchTimer = undefined;
-    if (!this.batch || this.batch.data === '') return;
+    if (!this.batch || this.batch.bytes === 0) return;
     this.queue.push(this.batch);
     this.batch = undefined;
     this.sending ??= this.drain();
@@ -158,13 +209,14 @@ export class StepOutput {
     try {
       for (let b = this.queue.shift(); b; b = this.queue.shift()) {
         // What queued up behind the previous request goes in one chunk (same stream, in order).
-        let { data, bytes } = b;
+        const parts = [...b.parts];
+        let bytes = b.bytes;
         for (let next = this.queue[0]; next && next.stream === b.stream && bytes + next.bytes <= this.maxSendBytes; next = this.queue[0]) {
-          data += next.data;
+          parts.push(...next.parts);
           bytes += next.bytes;
           this.queue.shift();
         }
-        const c: Chunk = { seq: this.seq++, stream: b.stream, data };
+        const c: Chunk = { seq: this.seq++, stream: b.stream, data: parts.length === 1 ? parts[0]! : Buffer.concat(parts, bytes) };
         try {
           await this.opts.send(c);
         } catch (err) {
@@ -179,13 +231,11 @@ export class StepOutput {
   /** Sends everything still buffered and waits until it was sent. */
   async close(): Promise<void> {
     if (this.closed) return this.sending;
-    for (const stream of ['out', 'err'] as const) {
-      const lane = this.lanes[stream];
-      lane.pending += lane.decoder.end();
-      this.flushPartial(stream, true);
-    }
     this.closed = true;
+    for (const stream of ['out', 'err'] as const) this.flushPartial(stream, true);
     this.seal();
     while (this.sending) await this.sending;
   }
 }
+
+const EMPTY = Buffer.alloc(0);

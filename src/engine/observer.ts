@@ -19,6 +19,6 @@ export interface EngineObserver {
   /** A job reached a terminal status (read inside the transaction that finished it). */
   jobFinished(job: FinishedJob): void;
   workflowFinished(workflow: FinishedWorkflow): void;
-  /** An agent claimed a task. */
-  taskClaimed(task: Task): void;
+  /** An agent claimed a task; `pipelineCreatedAt` when it was its pipeline's first claim. */
+  taskClaimed(task: Task, pipelineCreatedAt?: string): void;
 }

@@ -1,9 +1,11 @@
 // Opens the database: SQLite (better-sqlite3, WAL) by default, PostgreSQL for postgres:// URLs.
+import crypto from 'node:crypto';
 import fs from 'node:fs';
 import { createRequire } from 'node:module';
 import path from 'node:path';
 import Sqlite from 'better-sqlite3';
 import { Kysely, Migrator, PostgresDialect, sql, SqliteDialect, type MigrationProvider } from 'kysely';
+import { SERVER_PREPARED } from './executor.ts';
 import { migrations } from './migrations/index.ts';
 import { listen, type Listener } from './notify.ts';
 import type { Schema } from './schema.ts';
@@ -54,6 +56,7 @@ export function openDatabase(url: string): Database {
     pool.on('error', () => {
       /* idle client errors surface on the next query */
     });
+    pool.on('connect', (client) => preparingStatements(client));
     const db = new Kysely<Schema>({ dialect: new PostgresDialect({ pool }) });
     const Client = requirePg().Client;
     return {
@@ -74,6 +77,26 @@ export function openDatabase(url: string): Database {
   sqlite.pragma('busy_timeout = 5000');
   const db = new Kysely<Schema>({ dialect: new SqliteDialect({ database: withStatementCache(sqlite) }) });
   return { db, dialect: 'sqlite', location: file, close: () => db.destroy() };
+}
+
+/**
+ * Statements marked SERVER_PREPARED (executor.ts) go to PostgreSQL as named statements: pg
+ * parses and plans them once per connection and then only binds and executes them (after a
+ * few runs PostgreSQL keeps a generic plan). The name is the text's hash, so a name never
+ * stands for two texts. Everything else is sent as before (unnamed, planned each time).
+ */
+function preparingStatements(client: import('pg').PoolClient): void {
+  const query = client.query.bind(client) as (...args: unknown[]) => unknown;
+  const names = new Map<string, string>();
+  (client as { query: unknown }).query = (...args: unknown[]) => {
+    const [text, values] = args;
+    if (args.length <= 2 && typeof text === 'string' && text.startsWith(SERVER_PREPARED) && (values === undefined || Array.isArray(values))) {
+      let name = names.get(text);
+      if (name === undefined) names.set(text, (name = `circlet_${crypto.createHash('sha1').update(text).digest('hex').slice(0, 20)}`));
+      return query({ name, text, values });
+    }
+    return query(...args);
+  };
 }
 
 /**

@@ -5,6 +5,14 @@ import type { Schema } from './schema.ts';
 
 export type Db = Kysely<Schema>;
 
+/**
+ * A statement whose SQL text starts with this is prepared once per PostgreSQL connection and
+ * then only executed (db.ts): no parse and plan per call. For the few hottest statements,
+ * whose planning costs more than running them (the claim: ~1 ms planned, ~0.3 ms run).
+ * SQLite ignores it (its statements are cached by text anyway).
+ */
+export const SERVER_PREPARED = '/* server-prepared */ ';
+
 /** True on PostgreSQL (row locks, `any(...)`), false on SQLite. */
 export function isPostgres(db: Db): boolean {
   return db.getExecutor().adapter instanceof PostgresAdapter;

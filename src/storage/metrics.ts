@@ -52,21 +52,3 @@ export async function blobBytes(db: Db): Promise<{ artifacts: number; caches: nu
   };
   return { artifacts: await sum('artifacts'), caches: await sum('caches'), workspaces: await sum('workspace_layers') };
 }
-
-/**
- * When the pipeline of `jobId` was created, if the task just claimed for that job is the
- * first of the pipeline to start (else undefined): the trigger → first-claim latency.
- */
-export async function firstClaimOfPipeline(db: Db, jobId: string): Promise<string | undefined> {
-  const row = await db
-    .selectFrom('jobs as j')
-    .innerJoin('pipelines as p', 'p.id', 'j.pipeline_id')
-    .innerJoin('jobs as pj', 'pj.pipeline_id', 'p.id')
-    .innerJoin('tasks as t', 't.job_id', 'pj.id')
-    .select(['p.created_at', (eb) => eb.fn.countAll<number>().as('started')])
-    .where('j.id', '=', jobId)
-    .where('t.started_at', 'is not', null)
-    .groupBy('p.created_at')
-    .executeTakeFirst();
-  return row && Number(row.started) === 1 ? row.created_at : undefined;
-}

@@ -124,6 +124,8 @@ export interface PipelinesTable {
   continuation_state: string | null;
   created_at: string;
   updated_at: string;
+  /** When the pipeline's first task was claimed: set once, by that claim (migration 0021); a new pipeline has none. */
+  first_claim_at?: string | null;
 }
 
 export interface WorkflowsTable {

@@ -3,7 +3,7 @@
 import { sql, type Expression } from 'kysely';
 import type { StepStatus, TaskResult } from '../domain/runner-protocol.ts';
 import type { TaskStatus } from '../domain/statuses.ts';
-import { isPostgres, type Db } from './executor.ts';
+import { isPostgres, SERVER_PREPARED, type Db } from './executor.ts';
 import type { Task } from './jobs.ts';
 import { preparedFirst } from './prepared.ts';
 
@@ -25,6 +25,8 @@ export interface TaskOwner {
 export interface ClaimedTask {
   task: Task;
   job: JobWithOwners;
+  /** When this claim was its pipeline's first: the pipeline's `created_at` (the first-claim latency metric). */
+  firstOfPipeline?: string;
 }
 
 /**
@@ -48,7 +50,10 @@ export async function claimQueuedTask(db: Db, agent: ClaimFilter, now: string, l
         : agent.resourceClasses.length > 0
           ? sql`t.resource_class = any(${[...agent.resourceClasses]})`
           : sql`false`;
-    const { rows } = await sql<Task & { owners: JobWithOwners }>`
+    // The pipeline's first claim sets `first_claim_at` (a guarded update: later claims only
+    // read the row). Prepared on the server (SERVER_PREPARED): planning this statement costs
+    // about three times running it.
+    const { rows } = await sql<Task & { owners: JobWithOwners; first_of: string | null }>`${sql.raw(SERVER_PREPARED)}
       with c as (
         update tasks set status = 'running', agent_id = ${agent.agentId}, lease_expires_at = ${leaseUntil}, started_at = ${now},
           runner_token_id = ${owner.runnerTokenId}, credential_hash = ${owner.credentialHash}
@@ -62,14 +67,18 @@ export async function claimQueuedTask(db: Db, agent: ClaimFilter, now: string, l
         update jobs set status = 'running', started_at = coalesce(started_at, ${now})
         where id = (select id from jobs where id = (select job_id from c) and status = 'queued' for update skip locked)
         returning id
+      ), f as (
+        update pipelines set first_claim_at = ${now}
+        where id = (select pipeline_id from jobs where id = (select job_id from c)) and first_claim_at is null
+        returning created_at
       )
-      select c.*, row_to_json(o) as owners from c cross join lateral (
+      select c.*, row_to_json(o) as owners, (select created_at from f) as first_of from c cross join lateral (
         select j.*, ${sql.raw(OWNER_COLUMNS.join(', '))} ${sql.raw(OWNER_JOINS)} where j.id = c.job_id
       ) o`.execute(db);
     const row = rows[0];
     if (!row) return undefined;
-    const { owners, ...task } = row;
-    return { task, job: owners };
+    const { owners, first_of, ...task } = row;
+    return first_of === null ? { task, job: owners } : { task, job: owners, firstOfPipeline: first_of };
   }
   // The claim queue's partial index by name: with planner statistics, SQLite would rather
   // take tasks_lease (status, …) and sort every queued task on each claim (45× slower at
@@ -93,7 +102,15 @@ export async function claimQueuedTask(db: Db, agent: ClaimFilter, now: string, l
   // The job starts running with its first claimed run; the guard on `queued` leaves a job
   // canceled meanwhile alone.
   await startQueuedJob(db, claimed.job_id, now);
-  return { task: claimed, job: await jobWithOwners(db, claimed.job_id) };
+  const job = await jobWithOwners(db, claimed.job_id);
+  const first = await markFirstClaim(db, job.pipeline_id, now);
+  return first === undefined ? { task: claimed, job } : { task: claimed, job, firstOfPipeline: first };
+}
+
+/** Sets the pipeline's `first_claim_at` unless set; its `created_at` when this call set it. */
+async function markFirstClaim(db: Db, pipelineId: string, now: string): Promise<string | undefined> {
+  const row = await db.updateTable('pipelines').set({ first_claim_at: now }).where('id', '=', pipelineId).where('first_claim_at', 'is', null).returning('created_at').executeTakeFirst();
+  return row?.created_at;
 }
 
 async function startQueuedJob(db: Db, jobId: string | Expression<string>, now: string): Promise<void> {
@@ -137,17 +154,20 @@ export async function stepOutputSize(db: Db, taskId: string, index: number): Pro
 }
 
 /**
- * Stores one chunk of step output and counts its bytes on the step; a chunk whose `seq` is
+ * Stores one chunk of step output (text, or bytes known to be valid UTF-8 without NUL) and counts its bytes on the step; a chunk whose `seq` is
  * already stored (a retried request) is ignored. `truncated` marks the step full.
  */
 export async function appendStepOutput(
   db: Db,
-  chunk: { taskId: string; index: number; seq: number; stream: 'out' | 'err'; data: string; at: string },
+  chunk: { taskId: string; index: number; seq: number; stream: 'out' | 'err'; data: string | Buffer; at: string },
   counted: { bytes: number; truncated: boolean },
 ): Promise<void> {
+  // Bytes are UTF-8 text already (the caller checked): the database takes them as text
+  // without a decode to a JS string and an encode back. PostgreSQL checks the encoding again.
+  const data = typeof chunk.data === 'string' ? chunk.data : isPostgres(db) ? sql<string>`convert_from(${chunk.data}, 'UTF8')` : sql<string>`cast(${chunk.data} as text)`;
   const inserted = await db
     .insertInto('step_output')
-    .values({ task_id: chunk.taskId, step_index: chunk.index, seq: chunk.seq, stream: chunk.stream, data: chunk.data, at: chunk.at })
+    .values({ task_id: chunk.taskId, step_index: chunk.index, seq: chunk.seq, stream: chunk.stream, data, at: chunk.at })
     .onConflict((oc) => oc.columns(['task_id', 'step_index', 'seq']).doNothing())
     .executeTakeFirst();
   if (Number(inserted.numInsertedOrUpdatedRows ?? 1n) === 0) return;
@@ -216,16 +236,13 @@ export async function cancelTasksOfJob(db: Db, jobId: string, now: string): Prom
 
 /** Jobs with a queued docker task whose messages do not yet contain `note` (at most `limit`). */
 export async function queuedDockerJobsWithout(db: Db, note: string, limit: number): Promise<{ id: string; messages: string }[]> {
-  return db
-    .selectFrom('tasks')
-    .innerJoin('jobs', 'jobs.id', 'tasks.job_id')
-    .select(['jobs.id', 'jobs.messages'])
-    .distinct()
-    .where('tasks.status', '=', 'queued')
-    .where('tasks.executor', '=', 'docker')
-    .where('jobs.messages', 'not like', `%${note}%`)
-    .limit(limit)
-    .execute();
+  // From the partial index tasks_queued_docker (migration 0021), by name on SQLite (as the
+  // claim queue's): idle agents without docker ask this every few seconds, and a long queue
+  // of other tasks made each a scan of the whole queue. Literals make the index usable.
+  const from = isPostgres(db) ? sql`tasks t` : sql`tasks t indexed by tasks_queued_docker`;
+  const { rows } = await sql<{ id: string; messages: string }>`select distinct j.id, j.messages from ${from} join jobs j on j.id = t.job_id
+    where t.status = 'queued' and t.executor = 'docker' and j.messages not like ${`%${note}%`} limit ${limit}`.execute(db);
+  return rows;
 }
 
 /** Replaces a job's messages unless they already contain `note` (another replica wrote it). */

@@ -5,9 +5,13 @@ import { composeEnv } from '../../src/agent/env.ts';
 import { readEnvironment } from '../../src/config/read-compiled.ts';
 import { parseDuration, splitShell } from '../../src/agent/steps/types.ts';
 
+/** A chunk as text, to compare (chunks carry the bytes sent). */
+type TextChunk = Omit<Chunk, 'data'> & { data: string };
+const asText = (c: Chunk): TextChunk => ({ ...c, data: c.data.toString('utf8') });
+
 function collector(masker: Masker, opts: { flushMs?: number; maxBytes?: number; partialMs?: number } = {}) {
-  const chunks: Chunk[] = [];
-  const out = new StepOutput({ masker, send: async (c) => void chunks.push(c), ...opts });
+  const chunks: TextChunk[] = [];
+  const out = new StepOutput({ masker, send: async (c) => void chunks.push(asText(c)), ...opts });
   return { out, chunks, text: () => chunks.map((c) => c.data).join('') };
 }
 
@@ -52,6 +56,28 @@ describe('StepOutput', () => {
     expect(text()).toBe('héllo wörld\n');
   });
 
+  it('never sends part of a character when a partial line is flushed', async () => {
+    const chunks: Chunk[] = [];
+    const out = new StepOutput({ masker: new Masker([]), partialMs: 5, flushMs: 1, send: async (c) => void chunks.push(c) });
+    const e = Buffer.from('é');
+    out.write('out', Buffer.concat([Buffer.from('ab'), e.subarray(0, 1)]));
+    await sleep(40); // "ab" flushed as a partial line; the first byte of é held
+    out.write('out', Buffer.concat([e.subarray(1), Buffer.from('\n')]));
+    await out.close();
+    expect(chunks.map((c) => c.data.toString('utf8'))).toEqual(['ab', 'é\n']);
+  });
+
+  it('masks a secret of several-byte characters split inside a character across reads', async () => {
+    const { out, text } = collector(new Masker(['sécrét-ü']), { partialMs: 5 });
+    const bytes = Buffer.from('key: sécrét-ü; more\n');
+    const cut = bytes.indexOf(Buffer.from('é')) + 1; // inside the first é
+    out.write('out', bytes.subarray(0, cut));
+    await sleep(30);
+    out.write('out', bytes.subarray(cut));
+    await out.close();
+    expect(text()).toBe('key: ********; more\n');
+  });
+
   it('batches into chunks with increasing seq, by time and by size, per stream', async () => {
     const { out, chunks } = collector(new Masker([]), { flushMs: 30, maxBytes: 100 });
     out.write('out', 'a\n');
@@ -70,7 +96,7 @@ describe('StepOutput', () => {
   });
 
   it('sends what queued up behind a request in flight as one chunk, per stream, up to maxSendBytes', async () => {
-    const chunks: Chunk[] = [];
+    const chunks: TextChunk[] = [];
     let release!: () => void;
     const first = new Promise<void>((r) => (release = r));
     const out = new StepOutput({
@@ -78,7 +104,7 @@ describe('StepOutput', () => {
       maxBytes: 10,
       maxSendBytes: 30,
       send: async (c) => {
-        chunks.push(c);
+        chunks.push(asText(c));
         if (c.seq === 0) await first;
       },
     });

@@ -115,13 +115,17 @@ for (const kind of databaseKinds()) {
       expect((await raw('seq=3&stream=both', 'x')).status).toBe(400);
       expect((await raw('seq=3', '{"data":"x"}', { 'content-type': 'application/json' })).status).toBe(415);
       expect((await raw('seq=3', 'x', { 'x-circlet-agent': 'someone-else' })).status).toBe(409);
+      // Valid UTF-8 goes to the database as the bytes it came as (no decode): stored as text all the same.
+      const valid = 'ünï ✓ 🚀\n';
+      expect((await raw('seq=3', Buffer.from(valid))).status).toBe(200);
       const rows = await server.database.db.selectFrom('step_output').select(['seq', 'stream', 'data']).where('task_id', '=', id).orderBy('seq').execute();
       expect(rows).toEqual([
         { seq: 0, stream: 'out', data: 'héllo \uFFFD\uFFFD ✓\n' },
         { seq: 1, stream: 'err', data: 'second\n' },
+        { seq: 3, stream: 'out', data: valid },
       ]);
       const step = await server.database.db.selectFrom('steps').select('output_bytes').where('task_id', '=', id).executeTakeFirstOrThrow();
-      expect(Number(step.output_bytes)).toBe(Buffer.byteLength('héllo \uFFFD\uFFFD ✓\n') + 'second\n'.length);
+      expect(Number(step.output_bytes)).toBe(Buffer.byteLength('héllo \uFFFD\uFFFD ✓\n') + 'second\n'.length + Buffer.byteLength(valid));
       await agent.finish(t);
     });
   });

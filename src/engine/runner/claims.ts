@@ -1,5 +1,6 @@
 // The server side of the runner protocol: atomic claims, leases, step results and output,
 // task completion, and reaping tasks whose agent went silent.
+import { isUtf8 } from 'node:buffer';
 import { nowIso } from '../../domain/clock.ts';
 import { CircletError } from '../../domain/errors.ts';
 import { inTransaction, type Db } from '../../storage/executor.ts';
@@ -88,10 +89,13 @@ function storableText(data: string): string {
 }
 
 /**
- * Output sent as raw bytes, as text: one UTF-8 decode (invalid sequences become U+FFFD, and
+ * Output sent as raw bytes: stored as they came when they are already storable text (valid
+ * UTF-8 without NUL, checked in one pass each), so a large chunk is neither decoded here nor
+ * encoded again for the database; else one UTF-8 decode (invalid sequences become U+FFFD, and
  * a decode never makes unpaired surrogates), then NUL → U+FFFD only when there is one.
  */
-function decodedText(data: Buffer): string {
+function storableBytes(data: Buffer): string | Buffer {
+  if (data.indexOf(0) === -1 && isUtf8(data)) return data;
   const text = data.toString('utf8');
   return data.indexOf(0) === -1 ? text : text.replaceAll('\u0000', '\uFFFD');
 }
@@ -106,8 +110,8 @@ export async function appendOutput(deps: EngineDeps, taskId: string, agentId: st
   const task = await ownTask(db, taskId, agentId);
   const step = await stepOutputSize(db, taskId, chunk.index);
   if (!step || step.truncated) return;
-  const text = typeof chunk.data === 'string' ? storableText(chunk.data) : decodedText(chunk.data);
-  const bytes = Buffer.byteLength(text);
+  const text = typeof chunk.data === 'string' ? storableText(chunk.data) : storableBytes(chunk.data);
+  const bytes = typeof text === 'string' ? Buffer.byteLength(text) : text.length;
   const over = step.bytes + bytes > STEP_OUTPUT_CAP;
   const data = over ? `
 [circlet: output truncated at ${STEP_OUTPUT_CAP} bytes]

@@ -52,7 +52,7 @@ export class RunnerSide {
       const claimed = await claimTask(this.deps, agent, hash);
       if (claimed) {
         this.agents.used(agent.agentId);
-        this.deps.observer?.taskClaimed(claimed.task);
+        this.deps.observer?.taskClaimed(claimed.task, claimed.firstOfPipeline);
         if (claimed.task.executor === 'docker') await clearDockerWaitNote(this.deps, claimed.task.job_id);
         return { ...claimed, credential };
       }

@@ -6,7 +6,7 @@ import type { Engine } from '../../engine/engine.ts';
 import type { EngineObserver, FinishedJob, FinishedWorkflow } from '../../engine/observer.ts';
 import type { Database } from '../../storage/db.ts';
 import type { Task } from '../../storage/jobs.ts';
-import { blobBytes, deliveryCounts, firstClaimOfPipeline, taskCounts } from '../../storage/metrics.ts';
+import { blobBytes, deliveryCounts, taskCounts } from '../../storage/metrics.ts';
 
 /** Seconds: from a fraction of a second (a no-op job) to two hours. */
 const DURATION_BUCKETS = [1, 5, 15, 30, 60, 120, 300, 600, 1200, 1800, 3600, 7200];
@@ -105,19 +105,12 @@ export class CircletMetrics implements EngineObserver {
     if (s !== undefined) this.workflowDuration.observe({ status: wf.status }, s);
   }
 
-  taskClaimed(task: Task): void {
+  taskClaimed(task: Task, pipelineCreatedAt?: string): void {
     const wait = seconds(task.queued_at, task.started_at);
     if (wait !== undefined) this.queueWait.observe({ resource_class: task.resource_class }, wait);
-    const database = this.database;
-    if (!database) return;
-    // After the claim: one query, off the claim's path; a failure only loses one observation.
-    void firstClaimOfPipeline(database.db, task.job_id).then(
-      (created) => {
-        const s = seconds(created ?? null, task.started_at);
-        if (s !== undefined) this.firstClaim.observe(s);
-      },
-      () => undefined,
-    );
+    // The claim itself said whether it was its pipeline's first (storage/tasks.ts): no query here.
+    const first = pipelineCreatedAt === undefined ? undefined : seconds(pipelineCreatedAt, task.started_at);
+    if (first !== undefined) this.firstClaim.observe(first);
   }
 
   /** The exposition text and its content type. */

@@ -50,14 +50,23 @@ export function runnerRoutes(app: FastifyInstance, deps: HttpDeps): void {
       }
       const classes = token.resource_class ? [token.resource_class] : null;
       runner.agents.seen(req.body.agent_id, token.resource_class, req.ip);
-      const abort = new AbortController();
-      // The response's 'close' before we answered = the agent went away (the request's own
-      // 'close' has already fired once its body was read).
-      reply.raw.on('close', () => abort.abort());
+      const waitMs = req.body.wait_ms ?? 25_000;
+      // A long poll stops when the agent goes away: the response's 'close' before we answered
+      // (the request's own 'close' has already fired once its body was read). A claim that
+      // does not wait needs no signal, and a response that was sent aborts nothing (an abort
+      // builds a DOMException: on every claim that was a good part of its CPU).
+      let signal: AbortSignal | undefined;
+      if (waitMs > 0) {
+        const abort = new AbortController();
+        reply.raw.on('close', () => {
+          if (!reply.raw.writableEnded) abort.abort();
+        });
+        signal = abort.signal;
+      }
       const claimed = await runner.claim(
         { agentId: req.body.agent_id, executors: req.body.executors ?? ['machine'], resourceClasses: classes, runnerTokenId: token.id },
-        req.body.wait_ms ?? 25_000,
-        abort.signal,
+        waitMs,
+        signal,
       );
       if (!claimed) return reply.status(204).send();
       return runner.payload(claimed);
