@@ -87,18 +87,24 @@ function argv(v: unknown): string | readonly string[] | undefined {
  */
 export function readEnvironment(value: unknown): Environment {
   const out: Record<string, string> = {};
-  const put = (k: string, v: unknown): void => {
-    out[k] = v === null || v === undefined ? '' : typeof v === 'string' ? v : typeof v === 'object' ? JSON.stringify(v) : String(v);
-  };
   if (Array.isArray(value)) {
     for (const item of value) {
       if (typeof item === 'string') {
         const i = item.indexOf('=');
-        if (i > 0) put(item.slice(0, i), item.slice(i + 1));
-      } else if (item && typeof item === 'object') for (const [k, v] of Object.entries(item)) put(k, v);
+        if (i > 0) out[item.slice(0, i)] = envString(item.slice(i + 1));
+      } else if (item && typeof item === 'object') putAll(out, item as Obj);
     }
-  } else if (value && typeof value === 'object') for (const [k, v] of Object.entries(value)) put(k, v);
+  } else if (value && typeof value === 'object') putAll(out, value as Obj);
   return out;
+}
+
+// Module functions, not closures: this runs for every step and image of every compile.
+function putAll(out: Record<string, string>, from: Obj): void {
+  for (const k of Object.keys(from)) out[k] = envString(from[k]);
+}
+
+function envString(v: unknown): string {
+  return v === null || v === undefined ? '' : typeof v === 'string' ? v : typeof v === 'object' ? JSON.stringify(v) : String(v);
 }
 
 const KNOWN = new Set<string>([
