@@ -132,9 +132,12 @@ export function exceedsSize(value: unknown, limit: number): boolean {
       size += 2;
       for (let i = v.length - 1; i >= 0; i--) stack.push(v[i]);
     } else if (v !== null && typeof v === 'object') {
-      for (const [k, x] of Object.entries(v)) {
-        size += k.length + 2;
-        stack.push(x);
+      // Keys, not entries: no array allocated per pair (this walks every compiled job).
+      const o = v as Record<string, unknown>;
+      const keys = Object.keys(o);
+      for (let i = 0; i < keys.length; i++) {
+        size += keys[i]!.length + 2;
+        stack.push(o[keys[i]!]);
       }
     } else size += 5;
     if (size > limit) return true;

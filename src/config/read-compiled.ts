@@ -87,18 +87,24 @@ function argv(v: unknown): string | readonly string[] | undefined {
  */
 export function readEnvironment(value: unknown): Environment {
   const out: Record<string, string> = {};
-  const put = (k: string, v: unknown): void => {
-    out[k] = v === null || v === undefined ? '' : typeof v === 'string' ? v : typeof v === 'object' ? JSON.stringify(v) : String(v);
-  };
   if (Array.isArray(value)) {
     for (const item of value) {
       if (typeof item === 'string') {
         const i = item.indexOf('=');
-        if (i > 0) put(item.slice(0, i), item.slice(i + 1));
-      } else if (item && typeof item === 'object') for (const [k, v] of Object.entries(item)) put(k, v);
+        if (i > 0) out[item.slice(0, i)] = envString(item.slice(i + 1));
+      } else if (item && typeof item === 'object') putAll(out, item as Obj);
     }
-  } else if (value && typeof value === 'object') for (const [k, v] of Object.entries(value)) put(k, v);
+  } else if (value && typeof value === 'object') putAll(out, value as Obj);
   return out;
+}
+
+// Module functions, not closures: this runs for every step and image of every compile.
+function putAll(out: Record<string, string>, from: Obj): void {
+  for (const k of Object.keys(from)) out[k] = envString(from[k]);
+}
+
+function envString(v: unknown): string {
+  return v === null || v === undefined ? '' : typeof v === 'string' ? v : typeof v === 'object' ? JSON.stringify(v) : String(v);
 }
 
 const KNOWN = new Set<string>([
@@ -122,14 +128,17 @@ export function readStep(raw: unknown): Step {
   } else {
     return { kind: 'unknown', type: 'unknown', source: raw, when: 'on_success' };
   }
-  const base = { name: str(args.name), when: readWhen(args.when) };
-  if (!KNOWN.has(type)) return { kind: 'unknown', type, source: raw, ...base };
+  // name and when written out in each literal (no spread of a base object): one step each of thousands.
+  const name = str(args.name);
+  const when = readWhen(args.when);
+  if (!KNOWN.has(type)) return { kind: 'unknown', type, source: raw, name, when };
   switch (type as Exclude<Step['kind'], 'unknown'>) {
     case 'run':
     case 'deploy':
       return {
         kind: type as 'run' | 'deploy',
-        ...base,
+        name,
+        when,
         command: str(args.command) ?? '',
         shell: str(args.shell),
         working_directory: str(args.working_directory),
@@ -138,25 +147,25 @@ export function readStep(raw: unknown): Step {
         no_output_timeout: timeout(args.no_output_timeout),
       };
     case 'checkout':
-      return { kind: 'checkout', ...base, path: str(args.path) };
+      return { kind: 'checkout', name, when, path: str(args.path) };
     case 'setup_remote_docker':
-      return { kind: 'setup_remote_docker', ...base, version: str(args.version), docker_layer_caching: args.docker_layer_caching === true };
+      return { kind: 'setup_remote_docker', name, when, version: str(args.version), docker_layer_caching: args.docker_layer_caching === true };
     case 'save_cache':
-      return { kind: 'save_cache', ...base, key: str(args.key), paths: stringList(args.paths) };
+      return { kind: 'save_cache', name, when, key: str(args.key), paths: stringList(args.paths) };
     case 'restore_cache':
-      return { kind: 'restore_cache', ...base, keys: [...stringList(args.keys), ...stringList(args.key)] };
+      return { kind: 'restore_cache', name, when, keys: [...stringList(args.keys), ...stringList(args.key)] };
     case 'persist_to_workspace':
-      return { kind: 'persist_to_workspace', ...base, root: str(args.root), paths: stringList(args.paths) };
+      return { kind: 'persist_to_workspace', name, when, root: str(args.root), paths: stringList(args.paths) };
     case 'attach_workspace':
-      return { kind: 'attach_workspace', ...base, at: str(args.at) };
+      return { kind: 'attach_workspace', name, when, at: str(args.at) };
     case 'store_artifacts':
-      return { kind: 'store_artifacts', ...base, path: str(args.path), destination: str(args.destination) };
+      return { kind: 'store_artifacts', name, when, path: str(args.path), destination: str(args.destination) };
     case 'store_test_results':
-      return { kind: 'store_test_results', ...base, path: str(args.path) };
+      return { kind: 'store_test_results', name, when, path: str(args.path) };
     case 'add_ssh_keys':
-      return { kind: 'add_ssh_keys', ...base, fingerprints: Array.isArray(args.fingerprints) ? args.fingerprints.map(String) : typeof args.fingerprints === 'string' ? [args.fingerprints] : [] };
+      return { kind: 'add_ssh_keys', name, when, fingerprints: Array.isArray(args.fingerprints) ? args.fingerprints.map(String) : typeof args.fingerprints === 'string' ? [args.fingerprints] : [] };
     case 'install_signing_bundle':
-      return { kind: 'install_signing_bundle', ...base };
+      return { kind: 'install_signing_bundle', name, when };
   }
 }
 

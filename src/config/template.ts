@@ -172,7 +172,12 @@ function renderTemplate(nodes: TNode[], scope: Scope, diags: Diags, path: Path, 
   return out;
 }
 
-/** Deep substitution of every string in a value. Returns new data; never mutates the input. */
+/**
+ * Deep substitution of every string in a value. Never mutates the input; a map or list in which
+ * nothing was substituted is returned as it is (shared, not copied: the compiler never changes
+ * its data in place, and `toPlain` copies each compiled job), so the orb and command bodies
+ * that hold no `<< >>` cost no copy per use.
+ */
 export function substitute(value: unknown, scope: Scope, diags: Diags, path: Path): unknown {
   if (typeof value === 'string') return hasTemplate(value) ? interpolate(value, scope, diags, path) : value;
   if (typeof value !== 'object' || value === null) return value;
@@ -198,23 +203,40 @@ function hasTemplate(s: string): boolean {
 function substituteIn(value: unknown, scope: Scope, diags: Diags, path: PathSeg[]): unknown {
   if (typeof value === 'string') return hasTemplate(value) ? interpolate(value, scope, diags, path) : value;
   if (Array.isArray(value)) {
-    const out = new Array<unknown>(value.length);
+    let out: unknown[] | null = null;
     for (let i = 0; i < value.length; i++) {
       path.push(i);
-      out[i] = substituteIn(value[i], scope, diags, path);
+      const v: unknown = value[i];
+      const sub = substituteIn(v, scope, diags, path);
       path.pop();
+      if (out !== null) out[i] = sub;
+      else if (sub !== v) {
+        out = value.slice(0, i);
+        out[i] = sub;
+      }
     }
-    return out;
+    return out ?? value;
   }
   if (typeof value === 'object' && value !== null && Object.getPrototypeOf(value) === Object.prototype) {
     const src = value as Record<string, unknown>;
-    const out: Record<string, unknown> = {};
-    for (const k of Object.keys(src)) {
+    const keys = Object.keys(src);
+    // A copy assigns `__proto__` (setting the prototype) where the source had an own key: keep that.
+    let out: Record<string, unknown> | null = Object.hasOwn(src, '__proto__') ? {} : null;
+    const copied = out !== null;
+    for (let i = 0; i < keys.length; i++) {
+      const k = keys[i]!;
       path.push(k);
-      out[k] = substituteIn(src[k], k === 'environment' && !scope.nilAbsent ? { ...scope, nilAbsent: true } : scope, diags, path);
+      const v = src[k];
+      const sub = substituteIn(v, k === 'environment' && !scope.nilAbsent ? { ...scope, nilAbsent: true } : scope, diags, path);
       path.pop();
+      if (out !== null) out[k] = sub;
+      else if (sub !== v) {
+        out = {};
+        for (let j = 0; j < i; j++) out[keys[j]!] = src[keys[j]!];
+        out[k] = sub;
+      }
     }
-    return out;
+    return copied || out !== null ? out : src;
   }
   return value;
 }

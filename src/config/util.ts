@@ -90,6 +90,25 @@ export function stableKey(v: unknown): string {
   return JSON.stringify(v) ?? 'undefined';
 }
 
+/**
+ * `stableKey(a) === stableKey(b)`, without building either string: compares as it goes and stops
+ * at the first difference (job bodies of a few KiB each are compared this way).
+ */
+export function stableEqual(a: unknown, b: unknown): boolean {
+  if (typeof a === 'string' && typeof b === 'string') return a === b;
+  const aList = Array.isArray(a);
+  const aMap = !aList && isObj(a);
+  if (aList || aMap || Array.isArray(b) || isObj(b)) {
+    if (aList && Array.isArray(b)) return a.length === b.length && a.every((x, i) => stableEqual(x, b[i]));
+    if (aMap && isObj(b)) {
+      const ka = Object.keys(a);
+      return ka.length === Object.keys(b).length && ka.every((k) => Object.hasOwn(b, k) && stableEqual(a[k], b[k]));
+    }
+    return stableKey(a) === stableKey(b);
+  }
+  return (JSON.stringify(a) ?? 'undefined') === (JSON.stringify(b) ?? 'undefined');
+}
+
 /** The string form of a scalar as CircleCI splices it into text. */
 export function scalarString(v: unknown): string {
   if (v === null || v === undefined) return '';

@@ -11,7 +11,7 @@ import { lookup, type Namespace } from './orbs.ts';
 import { readDecls, RESERVED_JOB_KEYS } from './params.ts';
 import type { Path } from './parse.ts';
 import { substitute, type Scope } from './template.ts';
-import { isObj, scalarString, splitEntry, stableKey } from './util.ts';
+import { isObj, scalarString, splitEntry, stableEqual } from './util.ts';
 import { toPlain } from './values.ts';
 
 /** Invocation keys carried to the compiled workflow entry. */
@@ -203,7 +203,7 @@ function assignNames(kept: { name: string; invs: Invocation[] }[], ctx: Ctx): vo
   for (const [n, group] of byName) {
     // Bodies are compared (a canonical rendering each) only for names used more than once.
     const sameWorkflowDup = group.length > 1 && new Set(group.map((g) => g.workflow)).size < group.length;
-    if (group.length === 1 || (!sameWorkflowDup && new Set(group.map((g) => stableKey(g.body))).size === 1)) {
+    if (group.length === 1 || (!sameWorkflowDup && group.every((g) => stableEqual(g.body, group[0]!.body)))) {
       for (const g of group) g.finalName = n;
     } else {
       group.forEach((g, i) => (g.finalName = `${n}-${i + 1}`));

@@ -24,6 +24,10 @@ export class TtlCache<T> {
     if (this.entries.size > this.max) this.entries.delete(this.entries.keys().next().value!);
   }
 
+  clear(): void {
+    this.entries.clear();
+  }
+
   /** Drops every entry whose value matches (a revoked token's user, say). */
   deleteWhere(match: (value: T) => boolean): void {
     for (const [key, hit] of this.entries) if (match(hit.value)) this.entries.delete(key);

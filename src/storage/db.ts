@@ -52,7 +52,12 @@ export function isDatabaseUnavailable(err: unknown): boolean {
 
 export function openDatabase(url: string): Database {
   if (isPostgresUrl(url)) {
-    const pool = new (requirePg().Pool)({ connectionString: url, max: 10 });
+    // JIT off for circlet's connections (unless the URL sets options of its own): its queries
+    // are short index lookups, but a plan whose cost is overestimated (a table whose statistics
+    // lag behind a bulk of new rows) passes jit_above_cost and spends ~10 ms compiling a query
+    // that runs in 0.5 ms (Insights test metrics at 100k runs: 14.5 ms CPU a call, not 5).
+    const jit = /[?&]options=/.test(url) ? {} : { options: '-c jit=off' };
+    const pool = new (requirePg().Pool)({ connectionString: url, max: 10, ...jit });
     pool.on('error', () => {
       /* idle client errors surface on the next query */
     });

@@ -18,7 +18,30 @@ export function isPostgres(db: Db): boolean {
   return db.getExecutor().adapter instanceof PostgresAdapter;
 }
 
+/** Callbacks to run when a transaction opened by `inTransaction` has ended. */
+const ending = new WeakMap<Db, (() => void)[]>();
+
 /** Runs `fn` in one transaction: committed when it resolves, rolled back when it throws. */
-export function inTransaction<T>(db: Db, fn: (trx: Db) => Promise<T>): Promise<T> {
-  return db.transaction().execute(fn);
+export async function inTransaction<T>(db: Db, fn: (trx: Db) => Promise<T>): Promise<T> {
+  let trx: Db | undefined;
+  try {
+    return await db.transaction().execute((t) => {
+      trx = t;
+      return fn(t);
+    });
+  } finally {
+    const callbacks = trx && ending.get(trx);
+    if (callbacks) for (const f of callbacks) f();
+  }
+}
+
+/**
+ * Runs `fn` when the transaction `db` is has ended (committed or rolled back); nothing when
+ * `db` is not a transaction, or is one not opened by `inTransaction`.
+ */
+export function afterTransaction(db: Db, fn: () => void): void {
+  if (!db.isTransaction) return;
+  const callbacks = ending.get(db);
+  if (callbacks) callbacks.push(fn);
+  else ending.set(db, [fn]);
 }

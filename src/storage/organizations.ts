@@ -2,6 +2,7 @@
 import { newId, nowIso } from '../domain/clock.ts';
 import type { Db } from './executor.ts';
 import { preparedFirst } from './prepared.ts';
+import { invalidateCachedReads } from './read-cache.ts';
 import type { OrganizationsTable } from './schema.ts';
 
 export type Organization = OrganizationsTable;
@@ -84,12 +85,16 @@ export async function listOrganizations(db: Db): Promise<Organization[]> {
 }
 
 export async function deleteOrganization(db: Db, id: string): Promise<void> {
+  invalidateCachedReads(db);
   await db.deleteFrom('organizations').where('id', '=', id).execute();
+  invalidateCachedReads(db);
 }
 
 /** Ends a membership; true when there was one. */
 export async function removeMember(db: Db, organizationId: string, userId: string): Promise<boolean> {
+  invalidateCachedReads(db);
   const res = await db.deleteFrom('memberships').where('organization_id', '=', organizationId).where('user_id', '=', userId).executeTakeFirst();
+  invalidateCachedReads(db);
   return Number(res.numDeletedRows) > 0;
 }
 

@@ -5,6 +5,7 @@ import { inTransaction, isPostgres, type Db } from './executor.ts';
 import { insertDefaultDefinition } from './pipeline-definitions.ts';
 import type { Organization } from './organizations.ts';
 import { preparedFirst } from './prepared.ts';
+import { cachedRead, invalidateCachedReads } from './read-cache.ts';
 import type { ProjectsTable } from './schema.ts';
 
 export type Project = ProjectsTable;
@@ -33,10 +34,17 @@ export async function findProjectBySlug(db: Db, slug: ProjectSlug): Promise<Proj
   return projectByNames(db, slug.vcs, slug.org, slug.project);
 }
 
-/** The project a slug names, only when `userId` is a member of its organization (one query). */
-export async function findVisibleProjectBySlug(db: Db, slug: ProjectSlug, userId: string): Promise<ProjectWithOrg | undefined> {
-  if (slug.vcs === 'circleci') return UUID_RE.test(slug.org) && UUID_RE.test(slug.project) ? visibleProjectByIds(db, slug.project, slug.org, userId) : undefined;
-  return visibleProjectByNames(db, slug.vcs, slug.org, slug.project, userId);
+/**
+ * The project a slug names, only when `userId` is a member of its organization (one query,
+ * or none: every API call naming a project asks, so a found one is kept a few seconds,
+ * read-cache.ts). The row is frozen (shared between callers).
+ */
+export async function findVisibleProjectBySlug(db: Db, slug: ProjectSlug, userId: string): Promise<Readonly<ProjectWithOrg> | undefined> {
+  if (slug.vcs === 'circleci') {
+    if (!UUID_RE.test(slug.org) || !UUID_RE.test(slug.project)) return undefined;
+    return cachedRead(db, `visible-project-id\n${userId}\n${slug.org}\n${slug.project}`, () => visibleProjectByIds(db, slug.project, slug.org, userId));
+  }
+  return cachedRead(db, `visible-project\n${userId}\n${slug.vcs}\n${slug.org}\n${slug.project}`, () => visibleProjectByNames(db, slug.vcs, slug.org, slug.project, userId));
 }
 
 // Every API call naming a project runs one of these: prepared once (prepared.ts).
@@ -78,11 +86,15 @@ export async function createProject(db: Db, org: Organization, p: NewProject): P
 }
 
 export async function deleteProject(db: Db, id: string): Promise<void> {
+  invalidateCachedReads(db);
   await db.deleteFrom('projects').where('id', '=', id).execute();
+  invalidateCachedReads(db);
 }
 
 export async function updateProject(db: Db, id: string, changes: Partial<Pick<Project, 'settings' | 'default_branch' | 'vcs_url'>>): Promise<void> {
+  invalidateCachedReads(db);
   await db.updateTable('projects').set(changes).where('id', '=', id).execute();
+  invalidateCachedReads(db);
 }
 
 /** The advanced settings (CircleCI's names) circlet stores in `projects.settings`. */
@@ -144,7 +156,9 @@ export function projectSettings(p: Pick<Project, 'settings'>): ProjectSettings {
  * different settings do not lose each other.
  */
 export async function patchProjectSettings(db: Db, id: string, changes: Partial<AdvancedSettings>): Promise<ProjectSettings | undefined> {
-  return db.transaction().execute(async (trx) => {
+  invalidateCachedReads(db);
+  return inTransaction(db, async (trx) => {
+    invalidateCachedReads(trx);
     let q = trx.selectFrom('projects').select('settings').where('id', '=', id);
     if (isPostgres(db)) q = q.forUpdate();
     const row = await q.executeTakeFirst();
