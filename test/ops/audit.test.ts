@@ -87,6 +87,30 @@ for (const kind of databaseKinds()) {
       expect(items.find((e) => e.action === 'webhook.updated')!.detail).toEqual({ project: slug, fields: 'signing-secret' });
     });
 
+    it('records resource classes and runner tokens managed through the runner API v3, never the token', async () => {
+      const ok = (r: { status: number; text: string }) => expect(r.status, r.text).toBe(200);
+      const rc = await s.call('POST', '/api/v3/runner/resource', admin, { resource_class: 'acme/v3-box', description: 'boxes' });
+      ok(rc);
+      const made = await s.call('POST', '/api/v3/runner/token', admin, { resource_class: 'acme/v3-box', nickname: 'box 1' });
+      ok(made);
+      ok(await s.call('DELETE', `/api/v3/runner/token/${made.body.id}`, admin));
+      const spare = await s.call('POST', '/api/v3/runner/token', admin, { resource_class: 'acme/v3-box', nickname: 'spare' });
+      ok(spare);
+      // Refused (a contributor may not manage classes): nothing recorded.
+      expect((await s.call('POST', '/api/v3/runner/token', member, { resource_class: 'acme/v3-box', nickname: 'sneaky' })).status).toBe(403);
+      ok(await s.call('DELETE', `/api/v3/runner/resource/${rc.body.id}/force`, admin));
+
+      const mine = (await events()).items.filter((e) => e.target.type === 'resource_class' || e.target.type === 'runner_token');
+      const summary = mine.map((e) => `${e.action} ${e.target.name}`).reverse();
+      expect(summary).toEqual(['resource_class.created acme/v3-box', 'runner_token.created box 1', 'runner_token.revoked box 1', 'runner_token.created spare', 'resource_class.deleted acme/v3-box']);
+      for (const e of mine) expect(e).toMatchObject({ actor: { login: 'alice' }, source: 'api', outcome: 'success', organization_id: orgId });
+      expect(mine.find((e) => e.action === 'runner_token.revoked')).toMatchObject({ target: { id: made.body.id }, detail: { resource_class: 'acme/v3-box' } });
+      expect(mine.find((e) => e.action === 'resource_class.deleted')).toMatchObject({ target: { id: rc.body.id }, detail: { force: true } });
+      const text = JSON.stringify(await listAuditEvents(s.database.db, { limit: 10_000 }));
+      expect(text).not.toContain(made.body.token);
+      expect(text).not.toContain(spare.body.token);
+    });
+
     it('never stores a secret value in any audit row', async () => {
       const rows = await listAuditEvents(s.database.db, { limit: 10_000 });
       expect(rows.length).toBeGreaterThan(5);

@@ -1,4 +1,5 @@
-// Safe upgrades, on SQLite and PostgreSQL: a database migrated through 0011 (the schema of
+// Migrations applied out of number order, on SQLite and PostgreSQL (the stored-fixture upgrade
+// test is upgrade-from-fixture.test.ts): a database migrated through 0011 (the schema of
 // commit 01478eb; migrations are append-only, so 0001–0011 are what it ran) with users,
 // tokens, sessions, organizations and memberships written then, then the later migrations but this branch's 0013 and a
 // real pipeline run by a real agent, is migrated to the current schema (0013 applied after a

@@ -12,6 +12,7 @@ import {
   ResourceClassTaken,
 } from '../../storage/resource-classes.ts';
 import { deleteRunnerToken, getRunnerToken, issueRunnerToken, runnerTokensOfClass } from '../../storage/runner-tokens.ts';
+import { audit } from '../audit.ts';
 import type { HttpDeps } from '../deps.ts';
 import { badRequest, conflict, notFound } from '../errors.ts';
 import { presentResourceClass, presentToken } from './presenters/runner.ts';
@@ -53,12 +54,15 @@ export function resourceRoutes(app: FastifyInstance, deps: HttpDeps): void {
       const others = await resourceClassesInNamespace(db, namespace, await organizationIdsOf(deps, req));
       const foreign = (await findResourceClass(db, name)) ?? others.find((rc) => rc.organization_id !== organizationId);
       if (foreign && foreign.organization_id !== organizationId) throw conflict(`The namespace '${namespace}' belongs to another organization.`);
+      let created;
       try {
-        return presentResourceClass(await createResourceClass(db, name, organizationId, description));
+        created = await createResourceClass(db, name, organizationId, description);
       } catch (err) {
         if (err instanceof ResourceClassTaken) throw conflict(`Resource class ${name} already exists.`);
         throw err;
       }
+      await audit(deps, req, { action: 'resource_class.created', organizationId, target: { type: 'resource_class', id: created.id, name } });
+      return presentResourceClass(created);
     },
   );
 
@@ -69,6 +73,7 @@ export function resourceRoutes(app: FastifyInstance, deps: HttpDeps): void {
       throw badRequest(`Resource class ${rc!.name} still has runner tokens: delete them first, or delete with /force.`);
     }
     await deleteResourceClass(db, rc!.id);
+    await audit(deps, req, { action: 'resource_class.deleted', organizationId: rc!.organization_id, target: { type: 'resource_class', id: rc!.id, name: rc!.name }, detail: { force } });
     return { message: 'Resource class deleted.' };
   };
   app.delete<{ Params: { id: string } }>('/resource/:id', { schema: { hide: true, params: idParams } }, remove(false));
@@ -99,6 +104,7 @@ export function resourceRoutes(app: FastifyInstance, deps: HttpDeps): void {
       const name = className(req.body.resource_class, 'resource_class');
       const rc = await managedClass(deps, req, await findResourceClass(db, name));
       const { row, token } = await issueRunnerToken(db, req.body.nickname, rc.name);
+      await audit(deps, req, { action: 'runner_token.created', organizationId: rc.organization_id, target: { type: 'runner_token', id: row.id, name: row.name }, detail: { resource_class: rc.name } });
       return { ...presentToken(row), token };
     },
   );
@@ -106,10 +112,11 @@ export function resourceRoutes(app: FastifyInstance, deps: HttpDeps): void {
   app.delete<{ Params: { id: string } }>('/token/:id', { schema: { hide: true, params: idParams } }, async (req) => {
     const token = UUID_RE.test(req.params.id) ? await getRunnerToken(db, req.params.id) : undefined;
     if (!token || token.resource_class === '') throw notFound(TOKEN_NOT_FOUND);
-    await managedClass(deps, req, await findResourceClass(db, token.resource_class)).catch((err: unknown) => {
+    const rc = await managedClass(deps, req, await findResourceClass(db, token.resource_class)).catch((err: unknown) => {
       throw err instanceof Error && err.message === RESOURCE_CLASS_NOT_FOUND ? notFound(TOKEN_NOT_FOUND) : err;
     });
     await deleteRunnerToken(db, token.id);
+    await audit(deps, req, { action: 'runner_token.revoked', organizationId: rc.organization_id, target: { type: 'runner_token', id: token.id, name: token.name }, detail: { resource_class: rc.name } });
     return { message: 'Token deleted.' };
   });
 }
