@@ -1,35 +1,24 @@
 // `circlet org` as real child processes against the data of a running `circlet serve`: create,
 // roles the API enforces, groups, the URL orb allow-list, delete.
-import fs from 'node:fs';
-import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createPostgresDatabase, databaseKinds, tempDir } from '../helpers/databases.ts';
-import { getJson, killAll, runCli, startServe, UUID_RE, type ServeProcess } from './child.ts';
+import { databaseKinds } from '../helpers/databases.ts';
+import { startServeOnData, type ServeOnData } from '../helpers/serve-data.ts';
+import { getJson, killAll, UUID_RE, type ServeProcess } from './child.ts';
 
 for (const kind of databaseKinds()) {
   describe(`circlet org (${kind.name})`, () => {
-    let dir: string;
-    let dbArgs: string[] = [];
-    let dropDb: (() => Promise<void>) | undefined;
+    let s: ServeOnData;
     let server: ServeProcess;
     let adminToken: string;
-    const cli = async (...args: string[]) => runCli([...args, '--data-dir', dir, ...dbArgs]);
+    const cli = async (...args: string[]) => s.cli(...args);
 
     beforeAll(async () => {
-      dir = tempDir('circlet-cli-org-');
-      if (kind.name === 'postgres') {
-        const pg = await createPostgresDatabase();
-        dbArgs = ['--database-url', pg.url];
-        dropDb = pg.drop;
-      }
-      server = await startServe(['--port', '0', '--data-dir', dir, ...dbArgs]);
-      adminToken = fs.readFileSync(path.join(dir, 'admin-token'), 'utf8').trim();
+      s = await startServeOnData(kind, 'circlet-cli-org-');
+      ({ server, adminToken } = s);
     });
     afterAll(async () => {
-      if (server) expect((await server.stop()).code).toBe(0);
+      if (s) expect(await s.stop()).toBe(0);
       killAll();
-      await dropDb?.();
-      if (dir) fs.rmSync(dir, { recursive: true, force: true });
     });
 
     it('creates an organization, sets roles, manages groups and the allow-list, deletes it', async () => {

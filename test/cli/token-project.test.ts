@@ -3,36 +3,30 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createPostgresDatabase, databaseKinds, tempDir } from '../helpers/databases.ts';
-import { getJson, killAll, runCli, startServe, TOKEN_RE, UUID_RE, type ServeProcess } from './child.ts';
+import { databaseKinds, tempDir } from '../helpers/databases.ts';
+import { startServeOnData, type ServeOnData } from '../helpers/serve-data.ts';
+import { getJson, killAll, runCli, TOKEN_RE, UUID_RE, type ServeProcess } from './child.ts';
 
 for (const kind of databaseKinds()) {
   describe(`circlet token and project commands (${kind.name})`, () => {
+    let s: ServeOnData;
     let dir: string;
     let dbArgs: string[] = [];
-    let dropDb: (() => Promise<void>) | undefined;
     let server: ServeProcess;
     let adminToken: string;
     let bobToken: string;
     let repo: string;
 
     beforeAll(async () => {
-      dir = tempDir('circlet-cli-');
-      if (kind.name === 'postgres') {
-        const pg = await createPostgresDatabase();
-        dbArgs = ['--database-url', pg.url];
-        dropDb = pg.drop;
-      }
-      server = await startServe(['--port', '0', '--data-dir', dir, ...dbArgs]);
-      adminToken = fs.readFileSync(path.join(dir, 'admin-token'), 'utf8').trim();
+      s = await startServeOnData(kind, 'circlet-cli-');
+      ({ dir, dbArgs, server, adminToken } = s);
       repo = tempDir('circlet-repo-');
     });
 
     afterAll(async () => {
-      if (server) expect((await server.stop()).code).toBe(0);
+      if (s) expect(await s.stop()).toBe(0);
       killAll();
-      await dropDb?.();
-      for (const d of [dir, repo]) if (d) fs.rmSync(d, { recursive: true, force: true });
+      if (repo) fs.rmSync(repo, { recursive: true, force: true });
     });
 
     it('token create prints only a 40-hex token, while the server runs, and the token works against it', async () => {

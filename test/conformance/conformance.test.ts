@@ -4,6 +4,7 @@ import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { flowOn } from '../helpers/flow.ts';
 import { runnerTokenFor } from '../helpers/runner.ts';
 import { databaseKinds, tempDir } from '../helpers/databases.ts';
 import { startTestServer, type TestServer } from '../helpers/server.ts';
@@ -36,11 +37,11 @@ for (const kind of databaseKinds()) {
     beforeAll(async () => {
       server = await startTestServer(kind);
       const repo = makeRepo();
-      const { token } = await server.user('alice', 'acme');
+      // alice of acme, with the runner token of acme's conformance/runner.
+      const { token, runnerToken } = await flowOn(server, { resourceClass: 'conformance/runner', runnerName: 'conformance' });
       const { token: otherToken } = await server.user('mallory', 'other');
       await server.project('gh/acme/app', repo);
       await server.project('gh/other/secret', repo);
-      const runnerToken = await runnerTokenFor(server.database.db, 'conformance', 'conformance/runner');
       // A class of acme's that no runner serves: its jobs stay queued.
       await runnerTokenFor(server.database.db, 'idle', 'conformance/idle');
       ctx = { server, token, otherToken, projectSlug: 'gh/acme/app', repo, runnerToken };

@@ -2,7 +2,8 @@
 // self-hosted resource class `conformance/runner`, and a scripted agent (with the context's
 // runner token) that claims only those jobs and finishes them as a case asks.
 import crypto from 'node:crypto';
-import { makeRepo } from '../helpers/git.ts';
+import type { makeRepo } from '../helpers/git.ts';
+import { repoProject } from '../helpers/flow.ts';
 import { ScriptedAgent, type Outcome } from '../helpers/scripted-agent.ts';
 import type { CaseContext } from './harness.ts';
 
@@ -63,9 +64,8 @@ export function flowProject(ctx: CaseContext): Promise<{ slug: string; repo: Ret
   let p = projects.get(ctx);
   if (!p) {
     p = (async () => {
-      const repo = makeRepo(FLOW_CONFIG);
       const slug = `gh/acme/flow-${uniq()}`;
-      await ctx.server.project(slug, repo.dir);
+      const { repo } = await repoProject(ctx.server, slug, FLOW_CONFIG);
       return { slug, repo };
     })();
     projects.set(ctx, p);

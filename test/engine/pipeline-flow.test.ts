@@ -1,11 +1,9 @@
 // End to end over HTTP on real git repositories: trigger → workflows and jobs → a
 // scripted agent → final statuses.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createRunnerToken } from '../../src/storage/runner-tokens.ts';
 import { databaseKinds } from '../helpers/databases.ts';
-import { makeRepo } from '../helpers/git.ts';
-import { ScriptedAgent } from '../helpers/scripted-agent.ts';
-import { startTestServer, type TestServer } from '../helpers/server.ts';
+import { startFlow, type Flow } from '../helpers/flow.ts';
+import type { TestServer } from '../helpers/server.ts';
 
 const DAG = `
 version: 2.1
@@ -38,16 +36,14 @@ workflows:
 
 for (const kind of databaseKinds()) {
   describe(`pipeline flow (${kind.name})`, () => {
+    let flow: Flow;
     let server: TestServer;
     let token: string;
     let aliceId: string;
-    let runnerToken: string;
     beforeAll(async () => {
-      server = await startTestServer(kind, { leaseMs: 1_000 });
-      const alice = await server.user('alice', 'acme');
-      token = alice.token;
-      aliceId = alice.user.id;
-      runnerToken = await createRunnerToken(server.database.db, 'test');
+      flow = await startFlow(kind, { engine: { leaseMs: 1_000 } });
+      ({ server, token } = flow);
+      aliceId = flow.user.id;
     });
     afterAll(async () => server?.close());
 
@@ -59,12 +55,11 @@ for (const kind of databaseKinds()) {
     };
 
     it('runs a DAG with fan-out, fan-in and an approval', async () => {
-      const repo = makeRepo(DAG);
-      await server.project('gh/acme/dag', repo.dir);
+      const { repo } = await flow.project('gh/acme/dag', DAG);
       const trig = await server.call('POST', '/api/v2/project/gh/acme/dag/pipeline', token, {});
       expect(trig.status, trig.text).toBe(201);
       expect(trig.body.state).toBe('created');
-      const agent = new ScriptedAgent({ url: server.url, token: runnerToken });
+      const agent = flow.agent();
       const ran = await agent.drain();
       expect(ran.map((t) => t.job.name).sort()).toEqual(['build', 'lint', 'test', 'test']);
       const build = ran.find((t) => t.job.name === 'build')!;

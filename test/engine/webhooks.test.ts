@@ -22,7 +22,8 @@ import { createApiToken, ensureUser } from '../../src/storage/users.ts';
 import { databaseKinds, tempDir } from '../helpers/databases.ts';
 import { makeRepo } from '../helpers/git.ts';
 import { ScriptedAgent } from '../helpers/scripted-agent.ts';
-import { startTestServer, type TestServer } from '../helpers/server.ts';
+import { startFlow, type Flow } from '../helpers/flow.ts';
+import type { TestServer } from '../helpers/server.ts';
 import { waitFor } from '../helpers/wait.ts';
 
 const CONFIG = `
@@ -126,14 +127,13 @@ describe('webhook TLS verification', () => {
 
 for (const kind of databaseKinds()) {
   describe(`outbound webhooks (${kind.name})`, () => {
+    let flow: Flow;
     let server: TestServer;
     let token: string;
-    let runnerToken: string;
     const closers: (() => Promise<void>)[] = [];
     beforeAll(async () => {
-      server = await startTestServer(kind, { webhookDelivery: { retryBaseMs: 100, pollMs: 50, timeoutMs: 2_000 } });
-      token = (await server.user('alice', 'acme')).token;
-      runnerToken = await createRunnerToken(server.database.db, 'test');
+      flow = await startFlow(kind, { engine: { webhookDelivery: { retryBaseMs: 100, pollMs: 50, timeoutMs: 2_000 } } });
+      ({ server, token } = flow);
     });
     afterEach(async () => {
       while (closers.length) await closers.pop()!();
@@ -141,8 +141,7 @@ for (const kind of databaseKinds()) {
     afterAll(async () => server?.close());
 
     async function projectWithHook(name: string, url: string, secret = 'hook-secret', events = ['workflow-completed', 'job-completed']) {
-      const repo = makeRepo(CONFIG);
-      const project = await server.project(`gh/acme/${name}`, repo.dir);
+      const { project, repo } = await flow.project(`gh/acme/${name}`, CONFIG);
       const res = await server.call('POST', '/api/v2/webhook', token, {
         name: 'receiver',
         events,
@@ -161,7 +160,7 @@ for (const kind of databaseKinds()) {
       const { project, repo, webhookId } = await projectWithHook('signed', rx.url);
       const trig = await server.call('POST', '/api/v2/project/gh/acme/signed/pipeline', token, { branch: 'main' });
       expect(trig.status, trig.text).toBe(201);
-      const ran = await new ScriptedAgent({ url: server.url, token: runnerToken, outcomes: { test: 'failed' } }).drain();
+      const ran = await flow.agent({ outcomes: { test: 'failed' } }).drain();
       expect(ran.map((t) => t.job.name)).toEqual(['build', 'test']);
 
       // 3 events, one of them attempted twice (the 500).
@@ -235,15 +234,14 @@ for (const kind of databaseKinds()) {
     it('gives up after the maximum attempts and logs the failure', async () => {
       const rx = await receiver(Array(20).fill(503));
       closers.push(rx.close);
-      const other = await startTestServer(kind, { webhookDelivery: { retryBaseMs: 20, pollMs: 20, maxAttempts: 3 } });
-      closers.push(() => other.close());
-      const t = (await other.user('bob', 'acme')).token;
-      const repo = makeRepo(CONFIG);
-      const project = await other.project('gh/acme/flaky', repo.dir);
+      const otherFlow = await startFlow(kind, { engine: { webhookDelivery: { retryBaseMs: 20, pollMs: 20, maxAttempts: 3 } }, login: 'bob' });
+      closers.push(() => otherFlow.close());
+      const { server: other, token: t } = otherFlow;
+      const { project } = await otherFlow.project('gh/acme/flaky', CONFIG);
       const hook = await other.call('POST', '/api/v2/webhook', t, { name: 'r', events: ['workflow-completed'], url: rx.url, 'verify-tls': false, 'signing-secret': 's', scope: { id: project.id, type: 'project' } });
       expect(hook.status, hook.text).toBe(201);
       await other.call('POST', '/api/v2/project/gh/acme/flaky/pipeline', t, {});
-      await new ScriptedAgent({ url: other.url, token: await createRunnerToken(other.database.db, 'x') }).drain();
+      await otherFlow.agent().drain();
       const log = await waitFor(
         async () => (await other.call('GET', `/api/v2/webhook/${hook.body.id}/deliveries`, t)).body.items,
         (items: any[]) => items.length === 1 && items[0].status === 'failed',

@@ -4,10 +4,9 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { silentLogger } from '../../src/agent/logger.ts';
-import { startEmbeddedAgent, type EmbeddedAgent } from '../../src/server/embedded-agent.ts';
-import { Harness } from '../agent/harness.ts';
-import { databaseKinds, tempDir } from '../helpers/databases.ts';
+import type { Harness } from '../agent/harness.ts';
+import { startEmbeddedHarness, type EmbeddedHarness } from '../helpers/embedded-harness.ts';
+import { databaseKinds } from '../helpers/databases.ts';
 
 function config(out: string): string {
   return `
@@ -36,19 +35,14 @@ workflows:
 
 for (const kind of databaseKinds()) {
   describe(`deploys and rollbacks (${kind.name})`, () => {
+    let e: EmbeddedHarness;
     let h: Harness;
-    let embedded: EmbeddedAgent;
     let out: string;
     beforeAll(async () => {
-      h = await Harness.start(kind);
-      embedded = await startEmbeddedAgent({ database: h.server.database, url: h.server.url, dataDir: h.server.dataDir, concurrency: 1, logger: silentLogger });
-      out = tempDir('circlet-deploy-out-');
+      e = await startEmbeddedHarness(kind, 'circlet-deploy-out-');
+      ({ h, out } = e);
     });
-    afterAll(async () => {
-      await embedded?.stop(0);
-      await h?.close();
-      fs.rmSync(out, { recursive: true, force: true });
-    });
+    afterAll(async () => e?.close());
 
     it('tracks two deployed versions, lists them, and rolls back with a pipeline', async () => {
       const { slug } = await h.project(config(out));

@@ -7,13 +7,12 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { createRemoteJWKSet, decodeProtectedHeader, errors, jwtVerify } from 'jose';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { silentLogger } from '../../src/agent/logger.ts';
 import { createSecretBox } from '../../src/domain/secret-box.ts';
 import { activeSigningKey, MAX_TTL_MS, publishedKeys, ROTATE_MS } from '../../src/engine/oidc/keys.ts';
-import { startEmbeddedAgent, type EmbeddedAgent } from '../../src/server/embedded-agent.ts';
 import { findContextByName } from '../../src/storage/contexts.ts';
 import { Harness } from '../agent/harness.ts';
-import { databaseKinds, tempDir } from '../helpers/databases.ts';
+import { startEmbeddedHarness, type EmbeddedHarness } from '../helpers/embedded-harness.ts';
+import { databaseKinds } from '../helpers/databases.ts';
 
 function config(out: string): string {
   return `
@@ -39,19 +38,14 @@ workflows:
 
 for (const kind of databaseKinds()) {
   describe(`OIDC tokens for jobs (${kind.name})`, () => {
+    let e: EmbeddedHarness;
     let h: Harness;
-    let embedded: EmbeddedAgent;
     let out: string;
     beforeAll(async () => {
-      h = await Harness.start(kind);
-      embedded = await startEmbeddedAgent({ database: h.server.database, url: h.server.url, dataDir: h.server.dataDir, concurrency: 1, logger: silentLogger });
-      out = tempDir('circlet-oidc-out-');
+      e = await startEmbeddedHarness(kind, 'circlet-oidc-out-');
+      ({ h, out } = e);
     });
-    afterAll(async () => {
-      await embedded?.stop(0);
-      await h?.close();
-      fs.rmSync(out, { recursive: true, force: true });
-    });
+    afterAll(async () => e?.close());
 
     it('gives a job tokens a relying party verifies with the published JWKS, which expire', async () => {
       const { slug } = await h.project(config(out), { context: { name: 'cloud', env: { X: '1' } } });
