@@ -28,6 +28,8 @@ export class Masker {
   private readonly re: RegExp | undefined;
   private readonly secrets: string[];
   private readonly secretBytes: Buffer[];
+  /** True when a secret spans lines (output holding it must be masked across its newlines). */
+  readonly multiLine: boolean;
 
   constructor(values: Iterable<string>) {
     const set = new Set<string>();
@@ -38,8 +40,10 @@ export class Masker {
     }
     this.secrets = [...set].sort((a, b) => b.length - a.length);
     this.secretBytes = this.secrets.map((x) => Buffer.from(x));
+    this.multiLine = this.secrets.some((x) => x.includes('\n'));
     this.re = this.secrets.length > 0 ? new RegExp(this.secrets.map((s) => s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')).join('|'), 'g') : undefined;
   }
+
 
   get empty(): boolean {
     return this.re === undefined;
@@ -125,10 +129,25 @@ interface Lane {
   partialTimer?: NodeJS.Timeout;
 }
 
+/**
+ * A batch's bytes, copied into one buffer as they are emitted: the buffers of the pipe's reads
+ * die young (held until a batch is sent, hundreds of them survived into the old generation,
+ * and collecting them cost more than copying).
+ */
 interface Batch {
   stream: 'out' | 'err';
-  parts: Buffer[];
+  buf: Buffer;
   bytes: number;
+}
+
+function append(b: Batch, bytes: Buffer): void {
+  if (b.bytes + bytes.length > b.buf.length) {
+    const grown = Buffer.allocUnsafe(Math.max(b.buf.length * 2, b.bytes + bytes.length));
+    b.buf.copy(grown, 0, 0, b.bytes);
+    b.buf = grown;
+  }
+  bytes.copy(b.buf, b.bytes);
+  b.bytes += bytes.length;
 }
 
 export class StepOutput {
@@ -162,12 +181,26 @@ export class StepOutput {
     const lane = this.lanes[stream];
     const bytes = typeof data === 'string' ? Buffer.from(data) : data;
     if (bytes.length === 0) return;
-    lane.pending = lane.pending.length === 0 ? bytes : Buffer.concat([lane.pending, bytes]);
-    const nl = lane.pending.lastIndexOf(NEWLINE);
-    if (nl >= 0) {
-      this.emit(stream, this.opts.masker.maskBytes(lane.pending.subarray(0, nl + 1)));
-      lane.pending = lane.pending.subarray(nl + 1);
+    const masker = this.opts.masker;
+    let rest = bytes;
+    if (lane.pending.length > 0) {
+      // The held partial line is completed by this read's first line: only that line is
+      // copied (not the whole read), unless a secret spans lines (then masked whole, as read).
+      const first = masker.multiLine ? -1 : bytes.indexOf(NEWLINE);
+      if (first === -1) {
+        rest = Buffer.concat([lane.pending, bytes]);
+      } else {
+        this.emit(stream, masker.maskBytes(Buffer.concat([lane.pending, bytes.subarray(0, first + 1)])));
+        rest = bytes.subarray(first + 1);
+      }
+      lane.pending = EMPTY;
     }
+    const nl = rest.lastIndexOf(NEWLINE);
+    if (nl >= 0) {
+      this.emit(stream, masker.maskBytes(rest.subarray(0, nl + 1)));
+      rest = rest.subarray(nl + 1);
+    }
+    lane.pending = rest;
     if (lane.pending.length >= this.maxBytes) this.flushPartial(stream);
     else if (lane.pending.length > 0 && !lane.partialTimer) lane.partialTimer = setTimeout(() => this.flushPartial(stream), this.partialMs);
   }
@@ -189,9 +222,8 @@ export class StepOutput {
     this.opts.tee?.(stream, bytes.toString('utf8'));
     this.bytes += bytes.length;
     if (this.batch && this.batch.stream !== stream) this.seal();
-    this.batch ??= { stream, parts: [], bytes: 0 };
-    this.batch.parts.push(bytes);
-    this.batch.bytes += bytes.length;
+    this.batch ??= { stream, buf: Buffer.allocUnsafe(Math.max(this.maxBytes, bytes.length)), bytes: 0 };
+    append(this.batch, bytes);
     if (this.batch.bytes >= this.maxBytes) this.seal();
     else if (!this.batchTimer) this.batchTimer = setTimeout(() => this.seal(), this.flushMs);
   }
@@ -209,14 +241,11 @@ export class StepOutput {
     try {
       for (let b = this.queue.shift(); b; b = this.queue.shift()) {
         // What queued up behind the previous request goes in one chunk (same stream, in order).
-        const parts = [...b.parts];
-        let bytes = b.bytes;
-        for (let next = this.queue[0]; next && next.stream === b.stream && bytes + next.bytes <= this.maxSendBytes; next = this.queue[0]) {
-          parts.push(...next.parts);
-          bytes += next.bytes;
+        for (let next = this.queue[0]; next && next.stream === b.stream && b.bytes + next.bytes <= this.maxSendBytes; next = this.queue[0]) {
+          append(b, next.buf.subarray(0, next.bytes));
           this.queue.shift();
         }
-        const c: Chunk = { seq: this.seq++, stream: b.stream, data: parts.length === 1 ? parts[0]! : Buffer.concat(parts, bytes) };
+        const c: Chunk = { seq: this.seq++, stream: b.stream, data: b.buf.subarray(0, b.bytes) };
         try {
           await this.opts.send(c);
         } catch (err) {
