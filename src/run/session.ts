@@ -5,7 +5,7 @@ import os from 'node:os';
 import path from 'node:path';
 import type { Logger } from '../agent/logger.ts';
 import { collectOutputs, keepState } from './collect.ts';
-import type { Reporter, RunEvent } from './events.ts';
+import type { Reporter, RunEvent, RunPhases } from './events.ts';
 import { startLocalInstance, type LocalInstance } from './instance.ts';
 import { prepareRun, type PrepareOptions } from './prepare.ts';
 import { seedStore } from '../storage/local-run.ts';
@@ -69,15 +69,31 @@ async function removeDir(dir: string): Promise<void> {
   }
 }
 
+/** Times the run's phases (RunPhases): each mark ends the phase it names. */
+function phaseClock() {
+  const phases: RunPhases = { startup: Math.round(performance.now()), prepare: 0, store: 0, trigger: 0, jobs: 0, finish: 0 };
+  let last = performance.now();
+  return {
+    mark(phase: Exclude<keyof RunPhases, 'startup'>) {
+      const now = performance.now();
+      phases[phase] = Math.round(now - last);
+      last = now;
+    },
+    done: () => phases,
+  };
+}
+
 /** Runs the pipeline; returns the exit code. Config and usage errors are thrown. */
 export async function runLocal(opts: RunOptions): Promise<number> {
   const started = Date.now();
+  const phases = phaseClock();
   const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'circlet-run-'));
   let instance: LocalInstance | undefined;
   const emit = (e: RunEvent) => opts.reporter.event(e);
   try {
     const prep = await prepareRun(opts, path.join(tmp, 'source.git'));
     if (opts.clearCache) prep.state.clearCaches();
+    phases.mark('prepare');
     instance = await startLocalInstance({
       dataDir: path.join(tmp, 'data'),
       cacheBlobsDir: prep.state.blobsDir,
@@ -86,6 +102,7 @@ export async function runLocal(opts: RunOptions): Promise<number> {
       dockerOnHost: await dockerOnHost(opts.executor),
       logger: opts.logger ?? { info() {}, warn() {}, error() {} },
     });
+    phases.mark('store');
     const { project, userId } = await seedStore(instance.database, instance.secrets, {
       projectId: prep.state.projectId,
       name: path.basename(prep.repo.root),
@@ -113,6 +130,7 @@ export async function runLocal(opts: RunOptions): Promise<number> {
     }
     const watcher = new PipelineWatcher(instance.database, pipeline.id, emit);
     await watcher.load();
+    phases.mark('trigger');
     if (watcher.workflows.length === 0) {
       const ref = prep.tag ? `tag ${prep.tag}` : `branch ${prep.branch}`;
       throw new UsageError(`no workflow runs on ${ref}: the filters and when of the config exclude every one (name a workflow, or use --branch / --tag)`);
@@ -168,6 +186,7 @@ export async function runLocal(opts: RunOptions): Promise<number> {
       await sleep(opts.pollMs ?? 50, opts.signal.aborted ? new AbortController().signal : opts.signal);
     }
     await watcher.tick();
+    phases.mark('jobs');
     const statuses = watcher.workflows.map((w) => w.status);
     if (!outcome) outcome = statuses.every((s) => s === 'success') ? 'success' : 'failed';
     if (outcome === 'canceled' && !opts.signal.aborted) outcome = 'failed';
@@ -175,7 +194,8 @@ export async function runLocal(opts: RunOptions): Promise<number> {
     const summary = await collectOutputs(instance.database, instance.engine.blobs, watcher.jobs, (id) => names.get(id) ?? '', prep.out);
     await keepState(instance.database, project.id, pipeline.id, prep.state);
     const exit = outcome === 'success' ? EXIT.success : outcome === 'canceled' ? EXIT.interrupted : EXIT.failed;
-    emit({ type: 'run_ended', status: outcome, exit_code: exit, ms: Date.now() - started, out: prep.out, summary });
+    phases.mark('finish');
+    emit({ type: 'run_ended', status: outcome, exit_code: exit, ms: Date.now() - started, out: prep.out, summary, phases: phases.done() });
     return exit;
   } finally {
     await instance?.close(1_000).catch(() => undefined);
