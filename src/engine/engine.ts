@@ -23,6 +23,8 @@ import { DEFAULT_AUDIT_RETENTION_DAYS, recordAudit, sweepAuditLog, type AuditAct
 import { runDueSchedules } from './services/scheduler.ts';
 import { USAGE_EXPORT_EVENT, UsageExportWorker } from './services/usage-export.ts';
 import { UrlOrbFetcher } from './services/url-orbs.ts';
+import { compileIsolated } from './services/compile-worker.ts';
+import { compileConfig } from '../config/index.ts';
 import { DEFAULT_DELIVERY_OPTIONS, WebhookWorker, type DeliveryOptions } from './services/webhooks.ts';
 
 /** What the engine is built from: its dependencies (as EngineDeps describes them) and its timings. */
@@ -42,6 +44,12 @@ export interface EngineOptions extends Pick<EngineDeps, 'database' | 'secrets' |
   auditRetentionDays?: number;
   /** How often the audit sweeper runs (default hourly). */
   auditSweepIntervalMs?: number;
+  /**
+   * Compile on this thread instead of in the compile workers (services/compile-worker.ts): for
+   * a process that serves no API and whose only config is its user's own (`circlet run`), where
+   * starting workers costs more than the compile. No time or heap limit then.
+   */
+  compileInline?: boolean;
 }
 
 export class Engine {
@@ -76,6 +84,7 @@ export class Engine {
       now: opts.now ?? (() => new Date()),
       events: createEvents(),
       observer: opts.observer,
+      compile: opts.compileInline ? compileConfig : compileIsolated,
     };
     this.oidc = new OidcIssuer(this.deps);
     this.runner = new RunnerSide(this.deps, this.oidc);

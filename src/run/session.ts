@@ -8,6 +8,7 @@ import { collectOutputs, keepState } from './collect.ts';
 import type { Reporter, RunEvent, RunPhases } from './events.ts';
 import { startLocalInstance, type LocalInstance } from './instance.ts';
 import { prepareRun, type PrepareOptions } from './prepare.ts';
+import { cacheHome } from './local-state.ts';
 import { seedStore } from '../storage/local-run.ts';
 import { UsageError } from './select.ts';
 import { PipelineWatcher } from './watch.ts';
@@ -97,6 +98,7 @@ export async function runLocal(opts: RunOptions): Promise<number> {
     instance = await startLocalInstance({
       dataDir: path.join(tmp, 'data'),
       cacheBlobsDir: prep.state.blobsDir,
+      templateDir: path.join(cacheHome(opts.env), 'store'),
       orbSource: opts.orbSource,
       concurrency: opts.parallel,
       dockerOnHost: await dockerOnHost(opts.executor),
