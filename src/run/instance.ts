@@ -61,7 +61,9 @@ export async function startLocalInstance(opts: LocalInstanceOptions): Promise<Lo
     only: AGENT_APIS,
     // The one config is the user's own: no worker threads to start for it.
     engine: { compileInline: true },
-    agent: { concurrency: opts.concurrency, dockerOnHost: opts.dockerOnHost, logger: opts.logger, inProcess: true },
+    // Every job on the host: `checkout` fetches from the scratch repository itself (the project's
+    // URL) instead of through the app's /git, which would start git http-backend per request.
+    agent: { concurrency: opts.concurrency, dockerOnHost: opts.dockerOnHost, logger: opts.logger, inProcess: true, checkoutFromOrigin: opts.dockerOnHost },
   });
   return { database, secrets, engine: serving.engine, url: serving.url, agent: serving.agent!, close: (drainMs = 5_000) => serving.close(drainMs) };
 }

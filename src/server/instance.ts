@@ -191,6 +191,8 @@ export interface ServingConfig extends InstanceConfig {
     logger: Logger;
     /** On this thread instead of a worker thread of its own (server/embedded-agent.ts). */
     inProcess?: boolean;
+    /** `checkout` fetches from the project's URL, not over /git (server/embedded-agent.ts). */
+    checkoutFromOrigin?: boolean;
   };
   /** Runs once the port is ours, before the agent starts (the server: the first admin token). */
   beforeAgent?: () => Promise<void>;
