@@ -76,8 +76,12 @@ async function commitWorkingTree(repo: RepoInfo, scratch: string): Promise<{ rev
     GIT_OBJECT_DIRECTORY: path.join(scratch, 'objects'),
     GIT_ALTERNATE_OBJECT_DIRECTORIES: repo.objects,
   };
-  // Runs' own output (.circlet/runs) is not part of the code.
-  await git(['add', '--all', '--', '.', ':(exclude).circlet'], { cwd: repo.root, env });
+  // Runs' own output (.circlet/runs) is not part of the code. Where .gitignore already leaves
+  // it out, git refuses a pathspec naming an ignored path: then nothing needs excluding.
+  await git(['-c', 'advice.addIgnoredFile=false', 'add', '--all', '--', '.', ':(exclude).circlet'], { cwd: repo.root, env: { ...env, LC_ALL: 'C' } }).catch(async (err: unknown) => {
+    if (!/ignored by one of your \.gitignore files/.test(String(err))) throw err;
+    await git(['add', '--all', '--', '.'], { cwd: repo.root, env });
+  });
   const tree = await git(['write-tree'], { cwd: repo.root, env });
   if (repo.head && repo.headTree === tree) return { revision: repo.head, dirty: false };
   const message = 'circlet run: the working tree (uncommitted changes included)';
