@@ -173,6 +173,11 @@ export class Engine {
     return this.deps.events.watch('job', (id) => id === undefined || id === jobId);
   }
 
+  /** Changes to any job's steps, output or status (`circlet run` follows its pipeline with it). */
+  watchJobs(): Watch {
+    return this.deps.events.watch('job', () => true);
+  }
+
   /** Shares events with the other replicas when the database can (PostgreSQL LISTEN/NOTIFY). */
   async connectEvents(): Promise<void> {
     await this.deps.events.share(this.deps.database);
@@ -204,7 +209,8 @@ export class Engine {
     this.reaper.unref();
   }
 
-  stop(): void {
+  /** Stops the background work; resolves once the git mirrors' processes have exited. */
+  stop(): Promise<void> {
     void this.deps.events.unshare();
     void this.webhooks.stop();
     this.usageExports.stop();
@@ -216,7 +222,7 @@ export class Engine {
     this.sweeper = undefined;
     if (this.auditSweeper) clearTimeout(this.auditSweeper);
     this.auditSweeper = undefined;
-    this.deps.mirrors.close();
+    return this.deps.mirrors.close();
   }
 
   private startScheduler(): void {

@@ -60,12 +60,12 @@ const sleep = (ms: number, signal: AbortSignal) =>
  */
 async function removeDir(dir: string): Promise<void> {
   for (let i = 0; i < 5; i++) {
+    if (i > 0) await new Promise((r) => setTimeout(r, 100));
     try {
       fs.rmSync(dir, { recursive: true, force: true });
     } catch {
       /* a file appeared while removing */
     }
-    await new Promise((r) => setTimeout(r, 100));
     if (!fs.existsSync(dir)) return;
   }
 }
@@ -157,6 +157,8 @@ export async function runLocal(opts: RunOptions): Promise<number> {
     };
     const decided = new Set<string>();
     let cancelDeadline = 0;
+    const changes = instance.engine.watchJobs();
+    let lastLook = Date.now();
     for (;;) {
       await watcher.tick();
       if (opts.signal.aborted && !cancelled) {
@@ -185,8 +187,14 @@ export async function runLocal(opts: RunOptions): Promise<number> {
           await instance.engine.cancelWorkflow(workflow.id, userId);
         }
       }
-      await sleep(opts.pollMs ?? 50, opts.signal.aborted ? new AbortController().signal : opts.signal);
+      // The next look: when a job's steps, output or status change, at the latest after pollMs
+      // (and not sooner than 10 ms after the last, so a chatty job is read in batches).
+      const since = Date.now() - lastLook;
+      if (since < 10) await sleep(10 - since, opts.signal);
+      await changes.wait(opts.pollMs ?? 50, opts.signal.aborted ? undefined : opts.signal);
+      lastLook = Date.now();
     }
+    changes.close();
     await watcher.tick();
     phases.mark('jobs');
     const statuses = watcher.workflows.map((w) => w.status);

@@ -154,7 +154,7 @@ export async function createInstance(config: InstanceConfig): Promise<Instance> 
     const listen = config.metrics?.listen;
     if (listen && metrics) metricsListener = await startMetricsListener(metrics, listen.host, listen.port, config.metrics?.token);
   } catch (err) {
-    engine.stop();
+    await engine.stop();
     await metricsListener?.close();
     await app?.close().catch(() => undefined);
     await closeServer();
@@ -172,11 +172,12 @@ export async function createInstance(config: InstanceConfig): Promise<Instance> 
     url,
     metricsUrl: metricsListener?.url,
     async close() {
-      engine.stop();
+      const stopped = engine.stop();
       await metricsListener?.close();
       const closed = closeServer();
       await running.close();
       await closed;
+      await stopped;
     },
   };
 }
