@@ -12,6 +12,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { cpuSplit, loadAverage } from './lib.ts';
+import type { RunPhases } from '../src/run/events.ts';
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const BIN = path.join(ROOT, 'bin', 'circlet.js');
@@ -90,14 +91,7 @@ for (let i = 0; i < RUNS; i++) {
 }
 
 // The 3-job workflow, command start to exit; the first run (fresh cache dir) apart.
-interface Phases {
-  startup: number;
-  prepare: number;
-  store: number;
-  trigger: number;
-  jobs: number;
-  finish: number;
-}
+type Phases = RunPhases;
 function runThree(i: number | string) {
   const t = timed(() => spawnSync(process.execPath, [BIN, 'run', '--host', '--json', '--out', path.join(cache, 'out', String(i))], { cwd: three, env, encoding: 'utf8' }));
   const r = t.value;
