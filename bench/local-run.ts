@@ -3,13 +3,16 @@
 // per-step overhead (a `run: true` step's recorded time over a raw `bash -c true`).
 //   npm run bench:local-run [-- --runs 5] [--steps 40]
 // Targets (issue 12): ≤ 1.0 s wall on an idle machine; per-step overhead ≤ the server's
-// (6.4 ms over a raw spawn).
+// (6.4 ms over a raw spawn). CPU time (user + sys of the process and its children) is printed
+// beside each wall figure: on a shared machine it moves less than the wall does. The first
+// run of a fresh cache dir (which builds the store's schema template) is reported apart.
 import { execFileSync, spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { loadAverage } from './lib.ts';
+import { cpuSplit, loadAverage } from './lib.ts';
+import type { RunPhases } from '../src/run/events.ts';
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const BIN = path.join(ROOT, 'bin', 'circlet.js');
@@ -22,6 +25,13 @@ const STEPS = arg('steps', 40);
 
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
 const ms = (t0: bigint) => Number(process.hrtime.bigint() - t0) / 1e6;
+/** Wall and CPU (children's user + sys, waited for) of a synchronous run of `fn`. */
+function timed<T>(fn: () => T): { wall: number; cpu: number; value: T } {
+  const c0 = cpuSplit().children;
+  const t0 = process.hrtime.bigint();
+  const value = fn();
+  return { wall: ms(t0), cpu: cpuSplit().children - c0, value };
+}
 
 function repoWith(config: string): string {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'circlet-bench-local-run-'));
@@ -62,34 +72,36 @@ console.log(`bench:local-run  (${RUNS} runs, medians; load ${loadAverage()}; ${o
 // Raw floors, in the same run.
 const three = repoWith(THREE);
 const clones: number[] = [];
+const cloneCpu: number[] = [];
 for (let i = 0; i < 3; i++) {
   const target = fs.mkdtempSync(path.join(os.tmpdir(), 'circlet-bench-clone-'));
-  const t0 = process.hrtime.bigint();
-  execFileSync('git', ['clone', '-q', '--local', three, path.join(target, 'c')]);
-  clones.push(ms(t0));
+  const t = timed(() => execFileSync('git', ['clone', '-q', '--local', three, path.join(target, 'c')]));
+  clones.push(t.wall);
+  cloneCpu.push(t.cpu);
   fs.rmSync(target, { recursive: true, force: true });
 }
 const spawns: number[] = [];
-for (let i = 0; i < STEPS; i++) {
-  const t0 = process.hrtime.bigint();
-  spawnSync('bash', ['-c', 'true']);
-  spawns.push(ms(t0));
-}
+for (let i = 0; i < STEPS; i++) spawns.push(timed(() => spawnSync('bash', ['-c', 'true'])).wall);
 const nodeFloor: number[] = [];
+const nodeCpu: number[] = [];
 for (let i = 0; i < RUNS; i++) {
-  const t0 = process.hrtime.bigint();
-  spawnSync(process.execPath, ['-e', '0']);
-  nodeFloor.push(ms(t0));
+  const t = timed(() => spawnSync(process.execPath, ['-e', '0']));
+  nodeFloor.push(t.wall);
+  nodeCpu.push(t.cpu);
 }
 
-// The 3-job workflow, command start to exit.
-const walls: number[] = [];
-for (let i = 0; i < RUNS; i++) {
-  const t0 = process.hrtime.bigint();
-  const r = spawnSync(process.execPath, [BIN, 'run', '--host', '--out', path.join(cache, 'out', String(i))], { cwd: three, env, encoding: 'utf8' });
-  walls.push(ms(t0));
+// The 3-job workflow, command start to exit; the first run (fresh cache dir) apart.
+type Phases = RunPhases;
+function runThree(i: number | string) {
+  const t = timed(() => spawnSync(process.execPath, [BIN, 'run', '--host', '--json', '--out', path.join(cache, 'out', String(i))], { cwd: three, env, encoding: 'utf8' }));
+  const r = t.value;
   if (r.status !== 0) throw new Error(`circlet run failed (${r.status}):\n${r.stdout}\n${r.stderr}`);
+  const end = JSON.parse(r.stdout.trim().split('\n').at(-1)!) as { type: string; phases: Phases };
+  return { wall: t.wall, cpu: t.cpu, phases: end.phases };
 }
+const first = runThree('first');
+const runs = Array.from({ length: RUNS }, (_, i) => runThree(i));
+const walls = runs.map((r) => r.wall);
 
 // Per-step: the recorded duration of each `run: true` step (agent + executor), median.
 const many = repoWith(MANY);
@@ -104,11 +116,16 @@ for (const line of r.stdout.trim().split('\n')) {
 const clone = median(clones);
 const bash = median(spawns);
 const wall = median(walls);
+const phaseMedian = (k: keyof Phases) => median(runs.map((r) => r.phases[k]));
+const phaseLine = (['startup', 'prepare', 'store', 'trigger', 'jobs', 'finish'] as const).map((k) => `${k} ${phaseMedian(k)}`).join(', ');
 const step = median(stepMs);
-console.log(`  node -e 0                 ${median(nodeFloor).toFixed(1).padStart(7)} ms   (a process start, the floor of any CLI)`);
-console.log(`  git clone --local (×3)    ${clone.toFixed(1).padStart(7)} ms   median of ${clones.map((c) => c.toFixed(0)).join(', ')} ms`);
+console.log(`  node -e 0                 ${median(nodeFloor).toFixed(1).padStart(7)} ms   (a process start, the floor of any CLI); CPU ${median(nodeCpu).toFixed(0)} ms`);
+console.log(`  git clone --local (×3)    ${clone.toFixed(1).padStart(7)} ms   median of ${clones.map((c) => c.toFixed(0)).join(', ')} ms; CPU ${median(cloneCpu).toFixed(0)} ms`);
 console.log(`  bash -c true (×${STEPS})       ${bash.toFixed(1).padStart(7)} ms   median`);
 console.log(`  circlet run, 3 jobs       ${wall.toFixed(0).padStart(7)} ms   wall, command start to exit (target ≤ 1000 ms idle); runs: ${walls.map((w) => w.toFixed(0)).join(', ')} ms`);
+console.log(`                            ${median(runs.map((r) => r.cpu)).toFixed(0).padStart(7)} ms   CPU (user + sys, with its children), median`);
+console.log(`                                       phases (ms, medians): ${phaseLine}`);
+console.log(`  first run, fresh cache    ${first.wall.toFixed(0).padStart(7)} ms   wall (builds the schema template); CPU ${first.cpu.toFixed(0)} ms`);
 console.log(`  a run: true step          ${step.toFixed(1).padStart(7)} ms   median over ${stepMs.length} steps; overhead over bash -c true: ${(step - bash).toFixed(1)} ms (server: 6.4 ms)`);
 fs.rmSync(three, { recursive: true, force: true });
 fs.rmSync(many, { recursive: true, force: true });

@@ -45,6 +45,12 @@ export class TaskRun {
   private readonly watchAbort = new AbortController();
   /** Step reports still on their way to the server. */
   private readonly reports = new Set<Promise<void>>();
+  /**
+   * The last step's end report (background steps aside): the next step's start is reported
+   * after it, so the server records steps in their order (a step is never seen ended while the
+   * one before it still runs). The commands do not wait for it.
+   */
+  private previousEnd: Promise<void> = Promise.resolve();
   readonly done: Promise<TaskResult | undefined>;
 
   constructor(
@@ -220,7 +226,7 @@ export class TaskRun {
     const { client } = this.deps;
     // Not awaited here: the step's command starts while the server records the step;
     // output waits for it.
-    const started = client.startStep(this.id, index, name.slice(0, 1000), type);
+    const started = this.previousEnd.then(() => client.startStep(this.id, index, name.slice(0, 1000), type));
     started.catch((err) => this.onReportError(err));
     const out = new StepOutput({
       masker,
@@ -242,6 +248,7 @@ export class TaskRun {
   private endStepLater(step: { index: number; started: Promise<void>; out: StepOutput }, outcome: StepOutcome): void {
     const p: Promise<void> = this.closeStep(step, outcome).finally(() => this.reports.delete(p));
     this.reports.add(p);
+    this.previousEnd = p;
   }
 
   private async closeStep(step: { index: number; started: Promise<void>; out: StepOutput }, outcome: StepOutcome): Promise<void> {

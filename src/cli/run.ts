@@ -111,6 +111,16 @@ async function execute(workflow: string | undefined, flags: Required<Pick<RunFla
     process.stderr.write(`circlet run: ${signal}: cancelling running jobs (again to exit at once)\n`);
     controller.abort();
   };
+  // The reader of the output went away (`circlet run | head`): as a hang-up, the run is
+  // cancelled and cleaned up, instead of the process dying of an unhandled EPIPE with its
+  // jobs still running and its temp dir left behind.
+  const onOutputError = (err: NodeJS.ErrnoException) => {
+    if (err.code !== 'EPIPE' || controller.signal.aborted) return;
+    process.stderr.write('circlet run: the output was closed: cancelling running jobs\n');
+    controller.abort();
+  };
+  // (Kept to the end of the process: a failed write can report after the run returned.)
+  process.stdout.on('error', onOutputError);
   let reporter: import('../run/events.ts').Reporter | undefined;
   try {
     const params = Object.fromEntries(flags.param.map((p) => splitAssignment(p, '--param')));

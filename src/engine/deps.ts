@@ -1,5 +1,5 @@
 // What the engine needs from the composition root.
-import type { OrbSource } from '../config/index.ts';
+import type { CompileOptions, CompileResult, OrbSource } from '../config/index.ts';
 import type { SecretBox } from '../domain/secret-box.ts';
 import type { BlobStore } from '../storage/blob-store.ts';
 import type { Database } from '../storage/db.ts';
@@ -27,6 +27,8 @@ export interface EngineDeps {
   events: EngineEvents;
   /** Told of finished jobs and workflows and of claims (metrics); none by default. */
   observer?: EngineObserver;
+  /** The compiler a trigger calls: in a worker thread (with its limits), or inline for a local run. */
+  compile(source: string, options: CompileOptions): Promise<CompileResult>;
 }
 
 export function createEvents(): EngineEvents {

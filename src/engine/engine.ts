@@ -23,6 +23,8 @@ import { DEFAULT_AUDIT_RETENTION_DAYS, recordAudit, sweepAuditLog, type AuditAct
 import { runDueSchedules } from './services/scheduler.ts';
 import { USAGE_EXPORT_EVENT, UsageExportWorker } from './services/usage-export.ts';
 import { UrlOrbFetcher } from './services/url-orbs.ts';
+import { compileIsolated } from './services/compile-worker.ts';
+import { compileConfig } from '../config/index.ts';
 import { DEFAULT_DELIVERY_OPTIONS, WebhookWorker, type DeliveryOptions } from './services/webhooks.ts';
 
 /** What the engine is built from: its dependencies (as EngineDeps describes them) and its timings. */
@@ -42,6 +44,12 @@ export interface EngineOptions extends Pick<EngineDeps, 'database' | 'secrets' |
   auditRetentionDays?: number;
   /** How often the audit sweeper runs (default hourly). */
   auditSweepIntervalMs?: number;
+  /**
+   * Compile on this thread instead of in the compile workers (services/compile-worker.ts): for
+   * a process that serves no API and whose only config is its user's own (`circlet run`), where
+   * starting workers costs more than the compile. No time or heap limit then.
+   */
+  compileInline?: boolean;
 }
 
 export class Engine {
@@ -76,6 +84,7 @@ export class Engine {
       now: opts.now ?? (() => new Date()),
       events: createEvents(),
       observer: opts.observer,
+      compile: opts.compileInline ? compileConfig : compileIsolated,
     };
     this.oidc = new OidcIssuer(this.deps);
     this.runner = new RunnerSide(this.deps, this.oidc);
@@ -164,6 +173,11 @@ export class Engine {
     return this.deps.events.watch('job', (id) => id === undefined || id === jobId);
   }
 
+  /** Changes to any job's steps, output or status (`circlet run` follows its pipeline with it). */
+  watchJobs(): Watch {
+    return this.deps.events.watch('job', () => true);
+  }
+
   /** Shares events with the other replicas when the database can (PostgreSQL LISTEN/NOTIFY). */
   async connectEvents(): Promise<void> {
     await this.deps.events.share(this.deps.database);
@@ -195,7 +209,8 @@ export class Engine {
     this.reaper.unref();
   }
 
-  stop(): void {
+  /** Stops the background work; resolves once the git mirrors' processes have exited. */
+  stop(): Promise<void> {
     void this.deps.events.unshare();
     void this.webhooks.stop();
     this.usageExports.stop();
@@ -207,7 +222,7 @@ export class Engine {
     this.sweeper = undefined;
     if (this.auditSweeper) clearTimeout(this.auditSweeper);
     this.auditSweeper = undefined;
-    this.deps.mirrors.close();
+    return this.deps.mirrors.close();
   }
 
   private startScheduler(): void {

@@ -18,7 +18,22 @@ export type RunEvent =
   | { type: 'job_ended'; workflow: string; job: string; status: string; ms: number; message?: string }
   | { type: 'approval'; workflow: string; job: string; decision: 'pending' | 'approved' | 'stopped' }
   | { type: 'workflow_ended'; workflow: string; status: string; ms: number }
-  | { type: 'run_ended'; status: 'success' | 'failed' | 'stopped' | 'canceled'; exit_code: number; ms: number; out: string; summary: JobSummary[] };
+  | { type: 'run_ended'; status: 'success' | 'failed' | 'stopped' | 'canceled'; exit_code: number; ms: number; out: string; summary: JobSummary[]; phases: RunPhases };
+
+/**
+ * Where the run's time went, in ms: `startup` from the process start to the run's start (the
+ * modules loading), `prepare` the snapshot and the config, `store` the throw-away store and
+ * app, `trigger` the pipeline's compile and records, `jobs` until the workflows ended, `finish`
+ * collecting the output.
+ */
+export interface RunPhases {
+  startup: number;
+  prepare: number;
+  store: number;
+  trigger: number;
+  jobs: number;
+  finish: number;
+}
 
 export interface JobSummary {
   workflow: string;

@@ -5,9 +5,10 @@ import os from 'node:os';
 import path from 'node:path';
 import type { Logger } from '../agent/logger.ts';
 import { collectOutputs, keepState } from './collect.ts';
-import type { Reporter, RunEvent } from './events.ts';
+import type { Reporter, RunEvent, RunPhases } from './events.ts';
 import { startLocalInstance, type LocalInstance } from './instance.ts';
 import { prepareRun, type PrepareOptions } from './prepare.ts';
+import { cacheHome } from './local-state.ts';
 import { seedStore } from '../storage/local-run.ts';
 import { UsageError } from './select.ts';
 import { PipelineWatcher } from './watch.ts';
@@ -59,33 +60,51 @@ const sleep = (ms: number, signal: AbortSignal) =>
  */
 async function removeDir(dir: string): Promise<void> {
   for (let i = 0; i < 5; i++) {
+    if (i > 0) await new Promise((r) => setTimeout(r, 100));
     try {
       fs.rmSync(dir, { recursive: true, force: true });
     } catch {
       /* a file appeared while removing */
     }
-    await new Promise((r) => setTimeout(r, 100));
     if (!fs.existsSync(dir)) return;
   }
+}
+
+/** Times the run's phases (RunPhases): each mark ends the phase it names. */
+function phaseClock() {
+  const phases: RunPhases = { startup: Math.round(performance.now()), prepare: 0, store: 0, trigger: 0, jobs: 0, finish: 0 };
+  let last = performance.now();
+  return {
+    mark(phase: Exclude<keyof RunPhases, 'startup'>) {
+      const now = performance.now();
+      phases[phase] = Math.round(now - last);
+      last = now;
+    },
+    done: () => phases,
+  };
 }
 
 /** Runs the pipeline; returns the exit code. Config and usage errors are thrown. */
 export async function runLocal(opts: RunOptions): Promise<number> {
   const started = Date.now();
+  const phases = phaseClock();
   const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'circlet-run-'));
   let instance: LocalInstance | undefined;
   const emit = (e: RunEvent) => opts.reporter.event(e);
   try {
     const prep = await prepareRun(opts, path.join(tmp, 'source.git'));
     if (opts.clearCache) prep.state.clearCaches();
+    phases.mark('prepare');
     instance = await startLocalInstance({
       dataDir: path.join(tmp, 'data'),
       cacheBlobsDir: prep.state.blobsDir,
+      templateDir: path.join(cacheHome(opts.env), 'store'),
       orbSource: opts.orbSource,
       concurrency: opts.parallel,
       dockerOnHost: await dockerOnHost(opts.executor),
       logger: opts.logger ?? { info() {}, warn() {}, error() {} },
     });
+    phases.mark('store');
     const { project, userId } = await seedStore(instance.database, instance.secrets, {
       projectId: prep.state.projectId,
       name: path.basename(prep.repo.root),
@@ -113,6 +132,7 @@ export async function runLocal(opts: RunOptions): Promise<number> {
     }
     const watcher = new PipelineWatcher(instance.database, pipeline.id, emit);
     await watcher.load();
+    phases.mark('trigger');
     if (watcher.workflows.length === 0) {
       const ref = prep.tag ? `tag ${prep.tag}` : `branch ${prep.branch}`;
       throw new UsageError(`no workflow runs on ${ref}: the filters and when of the config exclude every one (name a workflow, or use --branch / --tag)`);
@@ -137,6 +157,8 @@ export async function runLocal(opts: RunOptions): Promise<number> {
     };
     const decided = new Set<string>();
     let cancelDeadline = 0;
+    const changes = instance.engine.watchJobs();
+    let lastLook = Date.now();
     for (;;) {
       await watcher.tick();
       if (opts.signal.aborted && !cancelled) {
@@ -165,9 +187,16 @@ export async function runLocal(opts: RunOptions): Promise<number> {
           await instance.engine.cancelWorkflow(workflow.id, userId);
         }
       }
-      await sleep(opts.pollMs ?? 50, opts.signal.aborted ? new AbortController().signal : opts.signal);
+      // The next look: when a job's steps, output or status change, at the latest after pollMs
+      // (and not sooner than 10 ms after the last, so a chatty job is read in batches).
+      const since = Date.now() - lastLook;
+      if (since < 10) await sleep(10 - since, opts.signal);
+      await changes.wait(opts.pollMs ?? 50, opts.signal.aborted ? undefined : opts.signal);
+      lastLook = Date.now();
     }
+    changes.close();
     await watcher.tick();
+    phases.mark('jobs');
     const statuses = watcher.workflows.map((w) => w.status);
     if (!outcome) outcome = statuses.every((s) => s === 'success') ? 'success' : 'failed';
     if (outcome === 'canceled' && !opts.signal.aborted) outcome = 'failed';
@@ -175,7 +204,8 @@ export async function runLocal(opts: RunOptions): Promise<number> {
     const summary = await collectOutputs(instance.database, instance.engine.blobs, watcher.jobs, (id) => names.get(id) ?? '', prep.out);
     await keepState(instance.database, project.id, pipeline.id, prep.state);
     const exit = outcome === 'success' ? EXIT.success : outcome === 'canceled' ? EXIT.interrupted : EXIT.failed;
-    emit({ type: 'run_ended', status: outcome, exit_code: exit, ms: Date.now() - started, out: prep.out, summary });
+    phases.mark('finish');
+    emit({ type: 'run_ended', status: outcome, exit_code: exit, ms: Date.now() - started, out: prep.out, summary, phases: phases.done() });
     return exit;
   } finally {
     await instance?.close(1_000).catch(() => undefined);

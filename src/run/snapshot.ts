@@ -20,7 +20,8 @@ export interface RepoInfo {
   branch: string;
   /** HEAD's commit; empty in a repository without commits. */
   head: string;
-  remoteUrl: string;
+  /** HEAD's tree; empty in a repository without commits. */
+  headTree: string;
 }
 
 export interface Snapshot {
@@ -47,17 +48,21 @@ const optional = (p: Promise<string>) => p.catch(() => '');
 export async function readRepo(cwd: string): Promise<RepoInfo> {
   let out: string;
   try {
-    out = await git(['rev-parse', '--show-toplevel', '--git-path', 'objects', '--git-path', 'index'], { cwd });
+    out = await git(['rev-parse', '--show-toplevel', '--git-path', 'objects', '--git-path', 'index', '--git-path', 'HEAD'], { cwd });
   } catch {
     throw new SnapshotError(`${cwd} is not in a git repository (circlet run runs the repository you are in)`);
   }
-  const [root, objects, index] = out.split('\n');
-  const [branch, head, remoteUrl] = await Promise.all([
-    optional(git(['symbolic-ref', '--quiet', '--short', 'HEAD'], { cwd })),
-    optional(git(['rev-parse', '--verify', '--quiet', 'HEAD^{commit}'], { cwd })),
-    optional(git(['config', '--get', 'remote.origin.url'], { cwd })),
-  ]);
-  return { root: root!, objects: path.resolve(cwd, objects!), index: path.resolve(cwd, index!), branch, head, remoteUrl };
+  const [root, objects, index, headFile] = out.split('\n');
+  // HEAD names the branch (`ref: refs/heads/main`), or is a commit when detached.
+  let branch = '';
+  try {
+    branch = /^ref: refs\/heads\/(.+)$/m.exec(fs.readFileSync(path.resolve(cwd, headFile!), 'utf8'))?.[1]?.trim() ?? '';
+  } catch {
+    /* no HEAD file: detached or unusual layout */
+  }
+  // One git for both; it fails (nothing printed) on a repository without commits.
+  const [head = '', headTree = ''] = (await optional(git(['rev-parse', 'HEAD^{commit}', 'HEAD^{tree}', '--'], { cwd }))).split('\n');
+  return { root: root!, objects: path.resolve(cwd, objects!), index: path.resolve(cwd, index!), branch, head, headTree };
 }
 
 /** A commit of the working tree's current state (HEAD itself when nothing differs). */
@@ -71,13 +76,14 @@ async function commitWorkingTree(repo: RepoInfo, scratch: string): Promise<{ rev
     GIT_OBJECT_DIRECTORY: path.join(scratch, 'objects'),
     GIT_ALTERNATE_OBJECT_DIRECTORIES: repo.objects,
   };
-  // Runs' own output (.circlet/runs) is not part of the code.
-  await git(['add', '--all', '--', '.', ':(exclude).circlet'], { cwd: repo.root, env });
+  // Runs' own output (.circlet/runs) is not part of the code. Where .gitignore already leaves
+  // it out, git refuses a pathspec naming an ignored path: then nothing needs excluding.
+  await git(['-c', 'advice.addIgnoredFile=false', 'add', '--all', '--', '.', ':(exclude).circlet'], { cwd: repo.root, env: { ...env, LC_ALL: 'C' } }).catch(async (err: unknown) => {
+    if (!/ignored by one of your \.gitignore files/.test(String(err))) throw err;
+    await git(['add', '--all', '--', '.'], { cwd: repo.root, env });
+  });
   const tree = await git(['write-tree'], { cwd: repo.root, env });
-  if (repo.head) {
-    const headTree = await git(['rev-parse', `${repo.head}^{tree}`], { cwd: repo.root, env });
-    if (headTree === tree) return { revision: repo.head, dirty: false };
-  }
+  if (repo.head && repo.headTree === tree) return { revision: repo.head, dirty: false };
   const message = 'circlet run: the working tree (uncommitted changes included)';
   const args = ['commit-tree', tree, ...(repo.head ? ['-p', repo.head] : []), '-m', message];
   let revision: string;
@@ -91,18 +97,30 @@ async function commitWorkingTree(repo: RepoInfo, scratch: string): Promise<{ rev
 }
 
 /**
+ * A bare repository by hand, as `git init --bare` lays it out (less its sample hooks): one git
+ * process fewer per run. Its objects come from the user's repository (an alternate).
+ */
+function initBare(dir: string, objects: string): void {
+  for (const sub of ['objects/info', 'objects/pack', 'refs/heads', 'refs/tags']) fs.mkdirSync(path.join(dir, sub), { recursive: true });
+  fs.writeFileSync(path.join(dir, 'HEAD'), 'ref: refs/heads/main\n');
+  fs.writeFileSync(path.join(dir, 'config'), '[core]\n\trepositoryformatversion = 0\n\tfilemode = true\n\tbare = true\n');
+  fs.writeFileSync(path.join(dir, 'objects', 'info', 'alternates'), objects + '\n');
+}
+
+/**
  * Makes `<scratch>` a bare repository whose `ref` (e.g. `refs/heads/main`) is the working
  * tree's state (`workingTree`) or HEAD.
  */
 export async function makeSnapshot(repo: RepoInfo, scratch: string, ref: string, workingTree: boolean): Promise<Snapshot> {
-  fs.mkdirSync(scratch, { recursive: true });
-  await git(['init', '--bare', '--quiet', scratch], { cwd: scratch });
-  fs.mkdirSync(path.join(scratch, 'objects', 'info'), { recursive: true });
-  fs.writeFileSync(path.join(scratch, 'objects', 'info', 'alternates'), repo.objects + '\n');
+  initBare(scratch, repo.objects);
   let snap: { revision: string; dirty: boolean };
   if (workingTree) snap = await commitWorkingTree(repo, scratch);
   else if (repo.head) snap = { revision: repo.head, dirty: false };
   else throw new SnapshotError('the repository has no commit yet: run without --commit to run the working tree');
-  await git(['--git-dir', scratch, 'update-ref', ref, snap.revision], { cwd: scratch });
+  // A loose ref is a file holding the commit (what `git update-ref` writes in a new repository).
+  if (ref.split('/').some((part) => part === '' || part.startsWith('.') || part.endsWith('.lock')) || /[\0-\x20~^:?*[\\\x7f]|\.\.|@\{/.test(ref)) throw new SnapshotError(`not a valid branch or tag name: ${ref.replace(/^refs\/(heads|tags)\//, '')}`);
+  const refFile = path.join(scratch, ...ref.split('/'));
+  fs.mkdirSync(path.dirname(refFile), { recursive: true });
+  fs.writeFileSync(refFile, snap.revision + '\n');
   return { url: scratch, ...snap };
 }

@@ -4,11 +4,10 @@
 // database share their blobs with no further set-up). S3 settings: CIRCLET_S3_BUCKET,
 // CIRCLET_S3_PREFIX, CIRCLET_S3_ENDPOINT, CIRCLET_S3_FORCE_PATH_STYLE=true, and the SDK's
 // usual AWS_* variables for region and credentials.
-import path from 'node:path';
-import { BLOB_STORE_KINDS, FileBlobStore, type BlobStore, type BlobStoreKind } from '../storage/blob-store.ts';
-import { DbBlobStore } from '../storage/blob-store-db.ts';
+import { BLOB_STORE_KINDS, type BlobStore, type BlobStoreKind } from '../storage/blob-store.ts';
 import { S3BlobStore, type S3BlobStoreOptions } from '../storage/blob-store-s3.ts';
 import type { Database } from '../storage/db.ts';
+import { defaultBlobStore } from './blob-default.ts';
 
 export interface BlobStoreConfig {
   kind?: BlobStoreKind;
@@ -41,15 +40,7 @@ export function blobConfigFromEnv(env: NodeJS.ProcessEnv = process.env, kindOpti
 
 /** The store a configuration names, over this database and data dir. */
 export function openBlobStore(config: BlobStoreConfig, database: Database, dataDir: string): BlobStore {
-  const kind = config.kind ?? (database.dialect === 'postgres' ? 'postgres' : 'filesystem');
-  switch (kind) {
-    case 'filesystem':
-      return new FileBlobStore(path.join(dataDir, 'blobs'));
-    case 'postgres':
-      if (database.dialect !== 'postgres') throw new Error('the postgres blob store needs a PostgreSQL database (--database-url)');
-      return new DbBlobStore(database.db, undefined, 'postgres');
-    case 's3':
-      if (!config.s3) throw new Error('the s3 blob store needs CIRCLET_S3_BUCKET');
-      return new S3BlobStore(config.s3);
-  }
+  if (config.kind !== 's3') return defaultBlobStore(database, dataDir, config.kind);
+  if (!config.s3) throw new Error('the s3 blob store needs CIRCLET_S3_BUCKET');
+  return new S3BlobStore(config.s3);
 }

@@ -8,6 +8,8 @@ export interface EmbeddedAgentConfig {
   concurrency: number;
   workDir: string;
   dockerOnHost?: boolean;
+  /** `checkout` fetches from the project's URL instead of the server's /git (agent.ts). */
+  checkoutFromOrigin?: boolean;
 }
 
 export type ToAgentWorker = { t: 'stop'; drainMs: number; message: string };

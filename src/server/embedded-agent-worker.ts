@@ -28,7 +28,7 @@ const logger: Logger = { info: log('info'), warn: log('warn'), error: log('error
 async function main(): Promise<void> {
   const { executor, reason } = await agentExecutor({ workDir: config.workDir, dockerOnHost: config.dockerOnHost });
   logger.info({ executors: executor.kinds }, reason);
-  const agent = new Agent({ url: config.url, token: config.token, agentId: config.agentId, concurrency: config.concurrency, executor, logger });
+  const agent = new Agent({ url: config.url, token: config.token, agentId: config.agentId, concurrency: config.concurrency, executor, logger, checkoutFromOrigin: config.checkoutFromOrigin });
   const running = agent.start().catch((err: unknown) => logger.error({ err: String(err) }, 'the embedded agent stopped'));
   port!.on('message', (msg: ToAgentWorker) => {
     if (msg.t !== 'stop') return;

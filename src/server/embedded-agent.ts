@@ -33,6 +33,11 @@ export async function startEmbeddedAgent(opts: {
    * else (`circlet run`), where a worker's second module load only costs start-up time.
    */
   inProcess?: boolean;
+  /**
+   * `checkout` fetches from the project's URL, not over the server's /git: for a local run on
+   * the host, whose project URL is a repository on this machine.
+   */
+  checkoutFromOrigin?: boolean;
 }): Promise<EmbeddedAgent> {
   const token = await embeddedToken(opts.database, opts.dataDir);
   const config: EmbeddedAgentConfig = {
@@ -42,6 +47,7 @@ export async function startEmbeddedAgent(opts: {
     concurrency: opts.concurrency,
     workDir: path.join(opts.dataDir, 'agent-work'),
     dockerOnHost: opts.dockerOnHost,
+    checkoutFromOrigin: opts.checkoutFromOrigin,
   };
   if (opts.inProcess) return startOnThisThread(config, opts.logger);
   const worker = startWorkerThread(import.meta.url, 'embedded-agent-worker', { data: config });
@@ -79,7 +85,7 @@ async function startOnThisThread(config: EmbeddedAgentConfig, logger: Logger): P
   const { Agent, agentExecutor } = await import('../agent/agent.ts');
   const { executor, reason } = await agentExecutor({ workDir: config.workDir, dockerOnHost: config.dockerOnHost });
   logger.info({ executors: executor.kinds }, reason);
-  const agent = new Agent({ url: config.url, token: config.token, agentId: config.agentId, concurrency: config.concurrency, executor, logger });
+  const agent = new Agent({ url: config.url, token: config.token, agentId: config.agentId, concurrency: config.concurrency, executor, logger, checkoutFromOrigin: config.checkoutFromOrigin });
   const running = agent.start().catch((err: unknown) => logger.error({ err: String(err) }, 'the embedded agent stopped'));
   return {
     agentId: config.agentId,

@@ -1,6 +1,7 @@
 // One running circlet instance: the engine and the HTTP app over one database, listening
-// on its port. The only place they are wired together; the server, the test helpers and
-// the benches all build instances here.
+// on its port, and (startServing) the embedded agent that runs its jobs. The only place they
+// are wired together; `circlet serve`, `circlet run`, the test helpers and the benches all
+// build instances here.
 import http from 'node:http';
 import https from 'node:https';
 import path from 'node:path';
@@ -15,11 +16,13 @@ import type { RateLimitOptions } from '../http/rate-limit.ts';
 import { startMetricsListener } from '../http/metrics/index.ts';
 import { LISTENER_LIMITS, serverOptions } from '../http/listener.ts';
 import type { BlobStore } from '../storage/blob-store.ts';
-import { openBlobStore } from './blob-config.ts';
+import { defaultBlobStore } from './blob-default.ts';
 import type { Database } from '../storage/db.ts';
+import type { Logger } from '../agent/logger.ts';
+import { startEmbeddedAgent, type EmbeddedAgent } from './embedded-agent.ts';
 
 /** Engine settings an instance may change (lease length, clock, intervals, delivery). */
-export type EngineTuning = Partial<Pick<EngineOptions, 'leaseMs' | 'reapIntervalMs' | 'now' | 'scheduleIntervalMs' | 'webhookDelivery' | 'sweepIntervalMs' | 'auditRetentionDays' | 'auditSweepIntervalMs'>>;
+export type EngineTuning = Partial<Pick<EngineOptions, 'leaseMs' | 'reapIntervalMs' | 'now' | 'scheduleIntervalMs' | 'webhookDelivery' | 'sweepIntervalMs' | 'auditRetentionDays' | 'auditSweepIntervalMs' | 'compileInline'>>;
 
 export interface EngineConfig {
   database: Database;
@@ -87,7 +90,7 @@ export function createEngine(config: EngineConfig): Engine {
     database: config.database,
     secrets: config.secrets,
     mirrors: new GitMirrors(path.join(config.dataDir, 'mirrors')),
-    blobs: config.blobs ?? openBlobStore({}, config.database, config.dataDir),
+    blobs: config.blobs ?? defaultBlobStore(config.database, config.dataDir),
     orbSource: config.orbSource,
     baseUrl: config.baseUrl,
     observer: config.observer,
@@ -151,7 +154,7 @@ export async function createInstance(config: InstanceConfig): Promise<Instance> 
     const listen = config.metrics?.listen;
     if (listen && metrics) metricsListener = await startMetricsListener(metrics, listen.host, listen.port, config.metrics?.token);
   } catch (err) {
-    engine.stop();
+    await engine.stop();
     await metricsListener?.close();
     await app?.close().catch(() => undefined);
     await closeServer();
@@ -169,11 +172,70 @@ export async function createInstance(config: InstanceConfig): Promise<Instance> 
     url,
     metricsUrl: metricsListener?.url,
     async close() {
-      engine.stop();
+      const stopped = engine.stop();
       await metricsListener?.close();
       const closed = closeServer();
       await running.close();
       await closed;
+      await stopped;
     },
   };
+}
+
+export interface ServingConfig extends InstanceConfig {
+  /** The embedded agent; none when absent. */
+  agent?: {
+    /** Jobs at once. */
+    concurrency: number;
+    /** Docker jobs run on the host. */
+    dockerOnHost?: boolean;
+    logger: Logger;
+    /** On this thread instead of a worker thread of its own (server/embedded-agent.ts). */
+    inProcess?: boolean;
+    /** `checkout` fetches from the project's URL, not over /git (server/embedded-agent.ts). */
+    checkoutFromOrigin?: boolean;
+  };
+  /** Runs once the port is ours, before the agent starts (the server: the first admin token). */
+  beforeAgent?: () => Promise<void>;
+}
+
+export interface ServingInstance extends Instance {
+  agent?: EmbeddedAgent;
+  /** Stops the agent (running jobs get `drainMs`, default 5 s), the engine and the app, then closes the database. */
+  close(drainMs?: number): Promise<void>;
+}
+
+/**
+ * An instance and its embedded agent, owning the database it is given: close() stops them and
+ * closes it, and a start that fails closes whatever it opened, the database included (a
+ * PostgreSQL pool left open would keep the process alive). `circlet serve` and `circlet run`
+ * both start here.
+ */
+export async function startServing(config: ServingConfig): Promise<ServingInstance> {
+  const { database } = config;
+  try {
+    const instance = await createInstance(config);
+    try {
+      await config.beforeAgent?.();
+      const agent = config.agent && config.agent.concurrency > 0 ? await startEmbeddedAgent({ database, url: instance.url, dataDir: config.dataDir, ...config.agent }) : undefined;
+      return {
+        ...instance,
+        agent,
+        async close(drainMs?: number) {
+          await agent?.stop(drainMs).catch(() => undefined);
+          try {
+            await instance.close();
+          } finally {
+            await database.close();
+          }
+        },
+      };
+    } catch (err) {
+      await instance.close().catch(() => undefined);
+      throw err;
+    }
+  } catch (err) {
+    await database.close().catch(() => undefined);
+    throw err;
+  }
 }

@@ -13,9 +13,9 @@ import { recordAudit } from '../engine/services/audit.ts';
 import { createApiToken, ensureUser } from '../storage/users.ts';
 import { resolveDataLocation } from './data-dir.ts';
 import { serverOrbSource } from './orb-source.ts';
-import { startEmbeddedAgent, type EmbeddedAgent } from './embedded-agent.ts';
 import { blobConfigFromEnv, openBlobStore } from './blob-config.ts';
-import { createInstance, type MetricsConfig } from './instance.ts';
+import { startServing, type MetricsConfig } from './instance.ts';
+import type { BlobStore } from '../storage/blob-store.ts';
 
 export interface ServeOptions {
   host?: string;
@@ -102,58 +102,61 @@ export async function startServer(opts: ServeOptions = {}): Promise<RunningServe
   const { dataDir, databaseUrl } = resolveDataLocation(opts);
   fs.mkdirSync(dataDir, { recursive: true });
   const secrets = createSecretBox(loadSecretKey(dataDir));
+  const logger = pino(
+    {
+      level: opts.logLevel ?? process.env.CIRCLET_LOG_LEVEL ?? 'info',
+      redact: ['req.headers["circle-token"]', 'req.headers.authorization'],
+      serializers: {
+        req: (req: { method: string; url: string }) => ({ method: req.method, url: redactUrl(req.url) }),
+      },
+    },
+    pino.destination(2),
+  );
   const database = await openAndMigrate(databaseUrl).catch((err: unknown) => {
     const where = databaseUrl.replace(/:[^:@/]*@/, ':***@');
     throw new Error(`cannot open the database ${where}: ${err instanceof Error ? err.message : String(err)}`);
   });
+  let blobs: BlobStore;
   try {
-    const logger = pino(
-      {
-        level: opts.logLevel ?? process.env.CIRCLET_LOG_LEVEL ?? 'info',
-        redact: ['req.headers["circle-token"]', 'req.headers.authorization'],
-        serializers: {
-          req: (req: { method: string; url: string }) => ({ method: req.method, url: redactUrl(req.url) }),
-        },
-      },
-      pino.destination(2),
-    );
-    const blobs = openBlobStore(blobConfigFromEnv(process.env, opts.blobStore), database, dataDir);
-    const instance = await createInstance({ database, secrets, dataDir, orbSource: serverOrbSource(dataDir), blobs, host: opts.host, port: opts.port, logger, metrics: opts.metrics, rateLimit: opts.rateLimit, tls, trustProxy: opts.trustProxy, engine: { auditRetentionDays: opts.auditRetentionDays, ...(opts.leaseMs ? { leaseMs: opts.leaseMs } : {}) } }).catch((err: unknown) => {
-      // A certificate that does not match its key fails when the server is created.
-      if (tls && err instanceof Error && /key values mismatch|PEM|asn1|certificate/i.test(err.message)) throw new Error(`cannot serve TLS with ${opts.tls!.certFile} and ${opts.tls!.keyFile}: ${err.message}`);
-      throw err;
-    });
-    const { app, engine, url } = instance;
-    try {
-      // Only once the port is ours: a start that fails to listen creates no admin token.
-      const adminToken = await bootstrapAdmin(database, dataDir);
-      const agents = opts.agents ?? 1;
-      const embedded: EmbeddedAgent | undefined =
-        agents > 0 ? await startEmbeddedAgent({ database, url, dataDir, concurrency: agents, dockerOnHost: opts.dockerOnHost, logger: logger.child({ component: 'agent' }) }) : undefined;
-      return {
-        app,
-        database,
-        engine,
-        url,
-        metricsUrl: instance.metricsUrl,
-        dataDir,
-        adminToken,
-        async close() {
-          await embedded?.stop().catch(() => undefined);
-          try {
-            await instance.close();
-          } finally {
-            await database.close();
-          }
-        },
-      };
-    } catch (err) {
-      await instance.close().catch(() => undefined);
-      throw err;
-    }
+    blobs = openBlobStore(blobConfigFromEnv(process.env, opts.blobStore), database, dataDir);
   } catch (err) {
-    // Leave nothing open (a PostgreSQL pool would keep the process alive).
     await database.close().catch(() => undefined);
     throw err;
   }
+  let adminToken: string | undefined;
+  const agents = opts.agents ?? 1;
+  const serving = await startServing({
+    database,
+    secrets,
+    dataDir,
+    orbSource: serverOrbSource(dataDir),
+    blobs,
+    host: opts.host,
+    port: opts.port,
+    logger,
+    metrics: opts.metrics,
+    rateLimit: opts.rateLimit,
+    tls,
+    trustProxy: opts.trustProxy,
+    engine: { auditRetentionDays: opts.auditRetentionDays, ...(opts.leaseMs ? { leaseMs: opts.leaseMs } : {}) },
+    // Only once the port is ours: a start that fails to listen creates no admin token.
+    beforeAgent: async () => {
+      adminToken = await bootstrapAdmin(database, dataDir);
+    },
+    agent: agents > 0 ? { concurrency: agents, dockerOnHost: opts.dockerOnHost, logger: logger.child({ component: 'agent' }) } : undefined,
+  }).catch((err: unknown) => {
+    // A certificate that does not match its key fails when the server is created.
+    if (tls && err instanceof Error && /key values mismatch|PEM|asn1|certificate/i.test(err.message)) throw new Error(`cannot serve TLS with ${opts.tls!.certFile} and ${opts.tls!.keyFile}: ${err.message}`);
+    throw err;
+  });
+  return {
+    app: serving.app,
+    database,
+    engine: serving.engine,
+    url: serving.url,
+    metricsUrl: serving.metricsUrl,
+    dataDir,
+    adminToken,
+    close: () => serving.close(),
+  };
 }

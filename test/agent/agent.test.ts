@@ -165,6 +165,26 @@ workflows: {main: {jobs: [slow]}}
       expect(Harness.step(slow, 'after').output).toBe('after\n');
     });
 
+    it('reports steps in their order: no step is recorded started before the one before it ended', async () => {
+      // Quick steps, so one step's end report and the next one's start are in flight together.
+      const { slug } = await h.project(`
+version: 2.1
+jobs:
+  quick:
+    machine: true
+    steps:
+${Array.from({ length: 25 }, (_, i) => `      - run: {name: s${i}, command: echo ${i}}`).join('\n')}
+workflows: {main: {jobs: [quick]}}
+`);
+      const id = await h.trigger(slug);
+      await h.waitDone(id);
+      const { quick } = await h.jobs(id);
+      expect(quick.status).toBe('success');
+      const rows = await h.server.database.db.selectFrom('steps').innerJoin('tasks', 'tasks.id', 'steps.task_id').select(['steps.step_index', 'steps.started_at', 'steps.stopped_at']).where('tasks.job_id', '=', quick.id).orderBy('steps.step_index').execute();
+      expect(rows).toHaveLength(26);
+      for (let i = 1; i < rows.length; i++) expect(rows[i]!.started_at! >= rows[i - 1]!.stopped_at!, `step ${i} started ${rows[i]!.started_at}, step ${i - 1} ended ${rows[i - 1]!.stopped_at}`).toBe(true);
+    });
+
     it('cancels a running job within a second, killing the command and its children', async () => {
       const marker = path.join(h.server.dataDir, `pids-${Date.now()}`);
       const { slug } = await h.project(`

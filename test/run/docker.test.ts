@@ -2,8 +2,9 @@
 // out inside), and Ctrl-C removes the container of the job it cancels. Skipped without an
 // engine. Images are test-only names (circlet-test/…), untagged afterwards.
 import { execFileSync, spawn } from 'node:child_process';
+import fs from 'node:fs';
 import path from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, onTestFinished } from 'vitest';
 import { LABEL } from '../../src/executor/docker.ts';
 import { ROOT, childEnv } from '../cli/child.ts';
 import { tempDir } from '../helpers/databases.ts';
@@ -56,7 +57,9 @@ jobs:
     steps: [{run: echo ready; sleep 300}]
 workflows: {main: {jobs: [slow]}}
 `);
-    const child = spawn(process.execPath, [path.join(ROOT, 'bin/circlet.js'), 'run', '--docker'], { cwd: repo.dir, env: childEnv({ XDG_CACHE_HOME: tempDir('circlet-run-cache-') }), stdio: ['ignore', 'pipe', 'pipe'] });
+    const cache = tempDir('circlet-run-cache-');
+    onTestFinished(() => fs.rmSync(cache, { recursive: true, force: true }));
+    const child = spawn(process.execPath, [path.join(ROOT, 'bin/circlet.js'), 'run', '--docker'], { cwd: repo.dir, env: childEnv({ XDG_CACHE_HOME: cache }), stdio: ['ignore', 'pipe', 'pipe'] });
     let out = '';
     const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
     child.stderr.resume();

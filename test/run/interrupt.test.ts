@@ -3,7 +3,7 @@
 import { spawn } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, onTestFinished } from 'vitest';
 import { ROOT, childEnv } from '../cli/child.ts';
 import { tempDir } from '../helpers/databases.ts';
 import { makeRepo } from '../helpers/git.ts';
@@ -31,11 +31,37 @@ function processesWith(marker: string): number[] {
   return out;
 }
 
+/** A temp dir removed when the test ends. */
+function ownDir(prefix: string): string {
+  const dir = tempDir(prefix);
+  onTestFinished(() => fs.rmSync(dir, { recursive: true, force: true }));
+  return dir;
+}
+
+/** `circlet run` in `dir` (its stdout piped), once its job `slow` has printed `ready`. */
+async function startRun(dir: string) {
+  const child = spawn(process.execPath, [path.join(ROOT, 'bin/circlet.js'), 'run'], { cwd: dir, env: childEnv({ XDG_CACHE_HOME: ownDir('circlet-run-cache-') }), stdio: ['ignore', 'pipe', 'pipe'] });
+  const run = { child, out: '', err: '', exited: new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code))) };
+  child.stderr.setEncoding('utf8').on('data', (c: string) => (run.err += c));
+  await new Promise<void>((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error(`the job did not start\n${run.out}\n${run.err}`)), 40_000);
+    child.stdout.setEncoding('utf8').on('data', (c: string) => {
+      run.out += c;
+      if (run.out.includes('[slow] ready')) {
+        clearTimeout(timer);
+        resolve();
+      }
+    });
+  });
+  return run;
+}
+
 describe('circlet run, interrupted', () => {
   it('SIGINT mid-job cancels it, leaves no process or temp dir behind, and exits 130', async () => {
     const marker = `${4000 + (process.pid % 1000)}.25`;
-    const pidFile = path.join(tempDir('circlet-run-pid-'), 'pid');
+    const pidFile = path.join(ownDir('circlet-run-pid-'), 'pid');
     const repo = makeRepo();
+    onTestFinished(() => fs.rmSync(repo.dir, { recursive: true, force: true }));
     repo.commit({
       '.circleci/config.yml': `
 version: 2.1
@@ -48,36 +74,58 @@ jobs:
 workflows: {main: {jobs: [slow, {later: {requires: [slow]}}]}}
 `,
     });
-    const child = spawn(process.execPath, [path.join(ROOT, 'bin/circlet.js'), 'run'], { cwd: repo.dir, env: childEnv({ XDG_CACHE_HOME: tempDir('circlet-run-cache-') }), stdio: ['ignore', 'pipe', 'pipe'] });
-    let out = '';
-    let err = '';
-    child.stderr.setEncoding('utf8').on('data', (c: string) => (err += c));
-    const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
-    await new Promise<void>((resolve, reject) => {
-      const timer = setTimeout(() => reject(new Error(`the job did not start\n${out}\n${err}`)), 40_000);
-      child.stdout.setEncoding('utf8').on('data', (c: string) => {
-        out += c;
-        if (out.includes('[slow] ready')) {
-          clearTimeout(timer);
-          resolve();
-        }
-      });
-    });
+    const run = await startRun(repo.dir);
+    const { child, exited } = run;
     const shellPid = Number(fs.readFileSync(pidFile, 'utf8').trim());
     expect(alive(shellPid)).toBe(true);
     expect(processesWith(marker).length).toBeGreaterThan(0);
-    const workDir = /Running on the host executor \(.*\) in (\S+)/.exec(out)![1]!;
-    const runTmp = workDir.slice(0, workDir.indexOf('/data/'));
+    const workDir = /Running on the host executor \(.*\) in (\S+)/.exec(run.out)![1]!;
+    // The last one: a run inside a job of another run (circlet's own pipeline) has two.
+    const runTmp = workDir.slice(0, workDir.lastIndexOf('/data/agent-work/'));
     expect(fs.existsSync(runTmp)).toBe(true);
 
     const sent = Date.now();
     child.kill('SIGINT');
     const code = await exited;
-    expect(code, `${out}\n${err}`).toBe(130);
+    expect(code, `${run.out}\n${run.err}`).toBe(130);
     expect(Date.now() - sent).toBeLessThan(15_000);
-    expect(err).toContain('cancelling running jobs');
-    expect(out).toMatch(/\[slow\] canceled/);
-    expect(out).not.toContain('[later] started');
+    expect(run.err).toContain('cancelling running jobs');
+    expect(run.out).toMatch(/\[slow\] canceled/);
+    expect(run.out).not.toContain('[later] started');
+    expect(alive(shellPid)).toBe(false);
+    expect(processesWith(marker)).toEqual([]);
+    expect(fs.existsSync(runTmp)).toBe(false);
+  });
+
+  it('a reader that goes away (| head) cancels the run like Ctrl-C: no EPIPE crash, no process or temp dir left', async () => {
+    // The job keeps printing, so the run writes (and meets the closed pipe) while it runs.
+    const marker = `0.2${String(process.pid % 1000).padStart(3, '0')}`;
+    const pidFile = path.join(ownDir('circlet-run-pid-'), 'pid');
+    const repo = makeRepo();
+    onTestFinished(() => fs.rmSync(repo.dir, { recursive: true, force: true }));
+    repo.commit({
+      '.circleci/config.yml': `
+version: 2.1
+jobs:
+  slow:
+    machine: true
+    steps:
+      - run: echo $$ > ${pidFile}; echo ready; while true; do echo tick; sleep ${marker}; done
+workflows: {main: {jobs: [slow]}}
+`,
+    });
+    const run = await startRun(repo.dir);
+    const { child, exited } = run;
+    const shellPid = Number(fs.readFileSync(pidFile, 'utf8').trim());
+    const workDir = /Running on the host executor \(.*\) in (\S+)/.exec(run.out)![1]!;
+    // The last one: a run inside a job of another run (circlet's own pipeline) has two.
+    const runTmp = workDir.slice(0, workDir.lastIndexOf('/data/agent-work/'));
+    // The reader closes its end; the run's next line meets EPIPE (the shell's `| head` exiting).
+    child.stdout.destroy();
+    const code = await exited;
+    expect(run.err).not.toContain('EPIPE');
+    expect(run.err).toContain('the output was closed: cancelling running jobs');
+    expect(code, run.err).toBe(130);
     expect(alive(shellPid)).toBe(false);
     expect(processesWith(marker)).toEqual([]);
     expect(fs.existsSync(runTmp)).toBe(false);

@@ -74,7 +74,10 @@ describe('circlet run', () => {
     expect(fs.readFileSync(path.join(repo.dir, '.git/index')).equals(indexBefore)).toBe(true);
     expect(repo.git('status', '--porcelain')).toBe(['M README.md', '?? .circlet/', '?? .gitignore'].join('\n'));
 
+    // The usual next step: .circlet/ ignored (git then refuses a pathspec that names it).
+    write(repo.dir, '.gitignore', 'secret.txt\n.circlet/\n');
     const second = await repo.run();
+    expect(second.stderr).toBe('');
     expect(second.code).toBe(0);
     expect(jobLines(second.stdout, 'build')).toContain('cache hit: saved-once');
     expect(second.stdout).toContain('.circlet/runs/2/');

@@ -1,7 +1,8 @@
 // One config under `circlet serve` (a real server with its embedded agent, triggered over
 // the API) and under `circlet run --commit --keep-going` (its events): the same job graph,
 // the same job statuses, the same steps with the same results and output.
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import fs from 'node:fs';
+import { afterAll, beforeAll, describe, expect, it, onTestFinished } from 'vitest';
 import { silentLogger } from '../../src/agent/logger.ts';
 import { startEmbeddedAgent, type EmbeddedAgent } from '../../src/server/embedded-agent.ts';
 import { runCli } from '../cli/child.ts';
@@ -60,7 +61,9 @@ describe('circlet run and circlet serve', () => {
     const rows = await h.server.database.db.selectFrom('jobs').select(['name', 'requires']).where('pipeline_id', '=', id).execute();
     const serveGraph = Object.fromEntries(rows.map((r) => [r.name, (JSON.parse(r.requires) as { name: string }[]).map((x) => x.name).sort()]));
 
-    const r = await runCli(['run', '--json', '--commit', '--keep-going'], { cwd: repo.dir, env: { XDG_CACHE_HOME: tempDir('circlet-run-cache-') } });
+    const cache = tempDir('circlet-run-cache-');
+    onTestFinished(() => fs.rmSync(cache, { recursive: true, force: true }));
+    const r = await runCli(['run', '--json', '--commit', '--keep-going'], { cwd: repo.dir, env: { XDG_CACHE_HOME: cache } });
     const events = r.stdout.trim().split('\n').map((l) => JSON.parse(l) as Record<string, any>);
     expect(r.code).toBe(1); // lint fails, under both
     const started = events.find((e) => e.type === 'run_started')!;

@@ -1,11 +1,15 @@
 // `setup_remote_docker`: in docker jobs (docker executor), docker commands reach the agent's
 // engine through a per-job proxy socket (docs/docker.md). There is no remote Docker engine on
 // the host executor; jobs use the machine's own engine, if it has one.
-import { DockerExecutor } from '../../executor/docker.ts';
+import type { DockerExecutor } from '../../executor/docker.ts';
+import type { Executor } from '../../executor/types.ts';
 import type { StepContext, StepOutcome } from './types.ts';
 
+/** By its method, not instanceof: a host-only agent never loads the Docker client (dockerode). */
+const isDocker = (executor: Executor): executor is DockerExecutor => typeof (executor as Partial<DockerExecutor>).setupRemoteDocker === 'function';
+
 export async function setupRemoteDocker(ctx: StepContext): Promise<StepOutcome> {
-  if (ctx.executor instanceof DockerExecutor) {
+  if (isDocker(ctx.executor)) {
     const notes = await ctx.executor.setupRemoteDocker(ctx.ws);
     if (notes) {
       ctx.log(notes.join('\n') + '\n');

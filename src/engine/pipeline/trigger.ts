@@ -2,7 +2,6 @@
 // it with the pipeline's values and parameters, and start its workflows. Every failure is
 // a pipeline in state `errored` with CircleCI's error types, never an exception.
 import type { CompileResult, PipelineValues } from '../../config/index.ts';
-import { compileIsolated } from '../services/compile-worker.ts';
 import { newId, nowIso } from '../../domain/clock.ts';
 import { generateToken, hashToken } from '../../domain/tokens.ts';
 import { preferredPrivateKey } from '../../storage/checkout-keys.ts';
@@ -163,14 +162,15 @@ export async function triggerPipeline(deps: EngineDeps, req: TriggerRequest): Pr
 }
 
 /**
- * Compiles in a worker thread (compile-worker.ts: time and heap limits, off the event loop); an
+ * Compiles with the engine's compiler (deps.compile: by default in a worker thread,
+ * compile-worker.ts, with time and heap limits, off the event loop); an
  * unexpected compiler failure becomes a `config` error, never an exception.
  */
 export async function compileSafely(source: string, values: PipelineValues, parameters: Record<string, unknown>, deps: EngineDeps, organizationId: string): Promise<CompileResult> {
   try {
     // URL orbs are fetched only from the organization's allow-list (services/url-orbs.ts).
     const orbSource = deps.urlOrbs.forOrganization(deps.database.db, organizationId, deps.orbSource);
-    return await compileIsolated(source, { pipelineValues: values, pipelineParameters: parameters, orbSource });
+    return await deps.compile(source, { pipelineValues: values, pipelineParameters: parameters, orbSource });
   } catch (err) {
     const message = `Config could not be compiled: ${err instanceof Error ? err.message : String(err)}`;
     return { config: null, compiled: null, compiledYaml: null, setup: false, orbs: [], diagnostics: [{ severity: 'error', path: '', message }] };

@@ -120,6 +120,19 @@ function batchLength(buf: Buffer, count: number): number {
   return pos;
 }
 
+/** Kills a long-lived child and waits for its exit (at most 2 s). */
+function endChild(child: ChildProcessWithoutNullStreams | undefined): Promise<void> {
+  if (!child || child.exitCode !== null || child.signalCode !== null) return Promise.resolve();
+  return new Promise<void>((resolve) => {
+    const timer = setTimeout(resolve, 2_000);
+    child.once('exit', () => {
+      clearTimeout(timer);
+      resolve();
+    });
+    child.kill();
+  });
+}
+
 /**
  * A long-lived `git cat-file --batch` on one mirror, so a trigger costs no process start
  * for reading. Objects a later fetch adds are found (git rescans packs on a miss); refs
@@ -144,9 +157,11 @@ class BatchReader {
     }).finally(() => stdout.unref());
   }
 
-  close(): void {
-    this.child?.kill();
+  /** Ends the process; resolves once it has exited (so no zombie outlives a process that exits next). */
+  close(): Promise<void> {
+    const child = this.child;
     this.child = undefined;
+    return endChild(child);
   }
 
   private start(): ChildProcessWithoutNullStreams {
@@ -221,9 +236,11 @@ class GitShell {
     }
   }
 
-  close(): void {
-    this.child?.kill();
+  /** Ends the process; resolves once it has exited (so no zombie outlives a process that exits next). */
+  close(): Promise<void> {
+    const child = this.child;
     this.child = undefined;
+    return endChild(child);
   }
 
   private start(): ChildProcessWithoutNullStreams {
@@ -280,12 +297,12 @@ export class GitMirrors {
   private readonly readers = new Map<string, BatchReader>();
   private readonly shells = new Map<string, GitShell>();
 
-  /** Stops the mirrors' long-lived git processes. */
-  close(): void {
-    for (const r of this.readers.values()) r.close();
-    for (const sh of this.shells.values()) sh.close();
+  /** Stops the mirrors' long-lived git processes; resolves once they have exited. */
+  async close(): Promise<void> {
+    const ending = [...this.readers.values(), ...this.shells.values()].map((p) => p.close());
     this.readers.clear();
     this.shells.clear();
+    await Promise.all(ending);
   }
 
   private fetch(projectId: string, dir: string, args: string[], sshCommand?: string): Promise<void> {

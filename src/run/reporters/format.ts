@@ -3,8 +3,10 @@ import type { JobRef, JobSummary } from '../events.ts';
 
 export function duration(ms: number): string {
   if (ms < 1_000) return `${ms}ms`;
-  if (ms < 60_000) return `${(ms / 1000).toFixed(1)}s`;
-  return `${Math.floor(ms / 60_000)}m${String(Math.round((ms % 60_000) / 1000)).padStart(2, '0')}s`;
+  // Rounded before it is split, so 179.6 s is 3m00s (not 2m60s) and 59.97 s is 1m00s.
+  if (ms < 59_950) return `${(ms / 1000).toFixed(1)}s`;
+  const s = Math.round(ms / 1000);
+  return `${Math.floor(s / 60)}m${String(s % 60).padStart(2, '0')}s`;
 }
 
 /** `job`, or `job[2]` for a node of a parallel job. */

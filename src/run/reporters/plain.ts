@@ -29,7 +29,7 @@ export class PlainReporter implements Reporter {
         break;
       }
       case 'job_started':
-        if (e.node === 0) this.line(e.job, e.nodes > 1 ? `started (${e.nodes} nodes)` : 'started');
+        this.line(e.job, e.nodes > 1 ? `started (${e.nodes} nodes)` : 'started');
         break;
       case 'step_started':
         this.line(label(e), `==> ${e.name}`);
