@@ -19,6 +19,7 @@ import * as m0017 from './0017_deploys.ts';
 import * as m0018 from './0018_scale_out.ts';
 import * as m0019 from './0019_insights_runs.ts';
 import * as m0020 from './0020_additional_ssh_keys.ts';
+import * as m0024 from './0024_open_jobs.ts';
 
 export const migrations: Record<string, Migration> = {
   '0001_foundation': m0001,
@@ -40,4 +41,5 @@ export const migrations: Record<string, Migration> = {
   '0018_scale_out': m0018,
   '0019_insights_runs': m0019,
   '0020_additional_ssh_keys': m0020,
+  '0024_open_jobs': m0024,
 };
