@@ -342,6 +342,14 @@ describe.skipIf(why !== undefined)('multi-host chaos: two replicas and four agen
       if (t.status === 'infrastructure_fail' && !/lease expired/.test(t.message ?? '')) problems.push(`task ${t.id} infrastructure_fail without a lapsed lease: ${t.message}`);
     }
     for (const key of ran.keys()) if (!taskOf.has(key)) problems.push(`an execution of no task: ${key}`);
+    // A task that ended otherwise: its failed steps and their last output say why.
+    for (const t of tasks.filter((x) => x.status !== 'success' && x.status !== 'infrastructure_fail')) {
+      const steps = await db.selectFrom('steps').select(['step_index', 'name', 'status']).where('task_id', '=', t.id).where('status', '!=', 'success').execute();
+      for (const st of steps) {
+        const out = await db.selectFrom('step_output').select('data').where('task_id', '=', t.id).where('step_index', '=', st.step_index).orderBy('seq').execute();
+        problems.push(`  step ${st.name} ${st.status}: ${out.map((o) => o.data).join('').slice(-600)}`);
+      }
+    }
     expect(problems).toEqual([]);
     const infra = tasks.filter((t) => t.status === 'infrastructure_fail');
     figures.tasks = tasks.length;
