@@ -38,6 +38,9 @@ export interface WorkspaceLayer {
 /** Uploads are bounded by time without progress, not in total (they may be large). */
 const JSON_TIMEOUT_MS = 60_000;
 
+/** An upload body: a stream (sent once), or a function making it afresh for each attempt. */
+export type UploadBody = Readable | (() => Promise<Readable>);
+
 export class OutputsClient {
   private readonly base: string;
   constructor(
@@ -99,8 +102,8 @@ export class OutputsClient {
     throw lastErr instanceof Error ? lastErr : new Error(String(lastErr));
   }
 
-  /** A streamed upload (one attempt). */
-  private async upload<T>(path: string, body: Readable): Promise<T> {
+  /** A streamed upload: one attempt. */
+  private async uploadOnce<T>(path: string, body: Readable): Promise<T> {
     const res = await httpRequest(this.base + path, {
       method: 'PUT',
       headers: this.headers({ 'content-type': 'application/octet-stream', 'transfer-encoding': 'chunked' }),
@@ -108,6 +111,28 @@ export class OutputsClient {
       signal: this.signalWith(),
     });
     return (await (await this.check(res, `PUT ${path.split('?')[0]}`)).json()) as T;
+  }
+
+  /**
+   * A streamed upload. Given a way to make the body again, an upload cut off by a network
+   * error (a server replica killed mid-upload; the load balancer sends the retry to another)
+   * or answered 5xx is sent again, up to 4 attempts; a stream given as it is gets one.
+   */
+  private async upload<T>(path: string, body: UploadBody, attempts = 4): Promise<T> {
+    if (typeof body !== 'function') return this.uploadOnce<T>(path, body);
+    let delay = this.client.opts.retryDelayMs ?? 200;
+    for (let i = 1; ; i++) {
+      const stream = await body();
+      try {
+        return await this.uploadOnce<T>(path, stream);
+      } catch (err) {
+        stream.destroy();
+        const transient = !isLeaseLost(err) && !this.signal?.aborted && (!(err instanceof ProtocolError) || err.status >= 500);
+        if (!transient || i >= attempts) throw err;
+      }
+      await new Promise((r) => setTimeout(r, delay));
+      delay = Math.min(delay * 2, 5_000);
+    }
   }
 
   /** A streamed download; undefined on 404. */
@@ -121,7 +146,7 @@ export class OutputsClient {
     return res.body;
   }
 
-  uploadArtifact(artifactPath: string, body: Readable): Promise<{ path: string; size: number }> {
+  uploadArtifact(artifactPath: string, body: UploadBody): Promise<{ path: string; size: number }> {
     return this.upload(`/artifacts?path=${encodeURIComponent(artifactPath)}`, body);
   }
 
@@ -142,11 +167,11 @@ export class OutputsClient {
     return this.download(`/caches/blob?key=${encodeURIComponent(key)}`);
   }
 
-  async saveCache(key: string, body: Readable): Promise<'saved' | 'exists'> {
+  async saveCache(key: string, body: UploadBody): Promise<'saved' | 'exists'> {
     return (await this.upload<{ result: 'saved' | 'exists' }>(`/caches/blob?key=${encodeURIComponent(key)}`, body)).result;
   }
 
-  async uploadWorkspaceLayer(body: Readable): Promise<number> {
+  async uploadWorkspaceLayer(body: UploadBody): Promise<number> {
     return (await this.upload<{ size: number }>('/workspace', body)).size;
   }
 

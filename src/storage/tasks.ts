@@ -221,6 +221,25 @@ export async function endLapsedTasks(db: Db, now: string, messages: { lapsed: st
   return rows;
 }
 
+/**
+ * Jobs still queued or running whose tasks have all ended: a result was recorded but the job
+ * was never advanced (the replica died between the two). At most `limit`, oldest first.
+ */
+export async function jobsWithEndedTasks(db: Db, limit: number): Promise<string[]> {
+  const rows = await db
+    .selectFrom('jobs')
+    .select('jobs.id')
+    .where('jobs.status', 'in', ['queued', 'running'])
+    .where(({ exists, not, selectFrom }) =>
+      exists(selectFrom('tasks').select('tasks.id').whereRef('tasks.job_id', '=', 'jobs.id')).and(
+        not(exists(selectFrom('tasks').select('tasks.id').whereRef('tasks.job_id', '=', 'jobs.id').where('tasks.status', 'in', ['queued', 'running']))),
+      ),
+    )
+    .limit(limit)
+    .execute();
+  return rows.map((r) => r.id);
+}
+
 /** Ends the steps of these tasks still marked running with `status`. */
 export async function endRunningSteps(db: Db, taskIds: string[], status: StepStatus, now: string): Promise<void> {
   if (taskIds.length === 0) return;

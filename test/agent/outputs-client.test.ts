@@ -1,6 +1,7 @@
 // The agent's outputs client against a real server (a task claimed by a scripted agent),
 // and the host executor's tar and file primitives the output steps use.
 import fs from 'node:fs';
+import net from 'node:net';
 import path from 'node:path';
 import { Readable } from 'node:stream';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -59,6 +60,49 @@ for (const kind of databaseKinds()) {
       expect(found?.key).toBe('k-1');
       expect(await text(decompress((await client().downloadCache('k-1'))!))).toBe('first');
       expect(await client().downloadCache('k-2')).toBeUndefined();
+    });
+
+    it('sends an upload again, made afresh, when the connection breaks off mid-upload (a replica killed behind a balancer)', async () => {
+      // A forwarder to the server that cuts the first connection carrying an upload after 16 KiB.
+      let cut = false;
+      const sockets = new Set<net.Socket>();
+      const forwarder = net.createServer((c) => {
+        const up = net.connect(new URL(server.url).port ? Number(new URL(server.url).port) : 80, '127.0.0.1');
+        sockets.add(c).add(up);
+        let seen = 0;
+        c.on('data', (d: Buffer) => {
+          seen += d.length;
+          if (!cut && seen > 16 * 1024) {
+            cut = true;
+            c.destroy();
+            up.destroy();
+            return;
+          }
+          up.write(d);
+        });
+        up.pipe(c);
+        c.on('error', () => up.destroy());
+        up.on('error', () => c.destroy());
+        c.on('close', () => up.destroy());
+      });
+      await new Promise<void>((r) => forwarder.listen(0, '127.0.0.1', () => r()));
+      try {
+        const runner = new RunnerClient({ url: `http://127.0.0.1:${(forwarder.address() as net.AddressInfo).port}`, token: runnerToken, agentId: agent.agentId, retryDelayMs: 10 });
+        runner.hold(task.task.id, task.task.credential);
+        const out = new OutputsClient(runner, task.task.id);
+        const data = Buffer.from(Array.from({ length: 40_000 }, (_, i) => `line ${i}\n`).join(''));
+        let made = 0;
+        expect(await out.saveCache('k-retried', async () => (made++, Readable.from([data])))).toBe('saved');
+        expect(cut).toBe(true);
+        expect(made).toBe(2);
+        expect((await text((await client().downloadCache('k-retried'))!)).length).toBe(data.length);
+        // A stream given as it is cannot be sent again: one attempt, and the cut is an error.
+        cut = false;
+        await expect(out.uploadArtifact('once.txt', Readable.from([data]))).rejects.toThrow();
+      } finally {
+        for (const so of sockets) so.destroy();
+        await new Promise((r) => forwarder.close(r));
+      }
     });
 
     it('says the lease is lost when the task is not running on this agent', async () => {

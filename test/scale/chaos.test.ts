@@ -38,6 +38,7 @@ const PIPELINES = 50;
 const LEASE_SECONDS = 5;
 const SERVE_PORT = 8080;
 const BUCKET = 'circlet-chaos';
+const REPLICA_KILLS = Number(process.env.CIRCLET_CHAOS_REPLICA_KILLS ?? 1);
 
 const why = netnsUnavailable() ?? (process.env.CIRCLET_TEST_DATABASE_URL ? undefined : 'needs CIRCLET_TEST_DATABASE_URL (PostgreSQL)');
 if (why) process.stderr.write(`test/scale/chaos.test.ts skipped: ${why}\n`);
@@ -230,7 +231,8 @@ describe.skipIf(why !== undefined)('multi-host chaos: two replicas and four agen
     await receiver.close();
     await database?.close();
     await s3?.close();
-    await drop?.();
+    if (process.env.CIRCLET_CHAOS_KEEP) process.stderr.write('chaos test: database kept\n');
+    else await drop?.();
     const left = net?.leftovers() ?? [];
     if (left.length > 0) process.stderr.write(`chaos test: left behind ${left.join(', ')}\n`);
     if (process.env.CIRCLET_CHAOS_KEEP) process.stderr.write(`chaos test: logs kept in ${work}\n`);
@@ -269,6 +271,16 @@ describe.skipIf(why !== undefined)('multi-host chaos: two replicas and four agen
       await sleep(3_000); // the replica stays down a while: the proxy sends its share to the other
       await startReplica(1);
       figures.replica_back_at_s = ((Date.now() - t0) / 1000).toFixed(1);
+      // More kills on request (CIRCLET_CHAOS_REPLICA_KILLS), alternating replicas, for hunting.
+      const more = (async () => {
+        for (let k = 1; k < REPLICA_KILLS; k++) {
+          await waitFor(doneJobs, (n) => n >= 12 + k * 10, { timeoutMs: 120_000, everyMs: 200 });
+          const i = (k + 1) % 2;
+          await kill9(replicas[i]!);
+          await sleep(2_000);
+          await startReplica(i);
+        }
+      })();
       // A build job (its step sleeps 1.5 s) that agent 3 claimed a moment ago: killed inside it.
       await waitFor(
         () =>
@@ -286,6 +298,7 @@ describe.skipIf(why !== undefined)('multi-host chaos: two replicas and four agen
       await sleep(2_000);
       await startAgent(2);
       figures.agent_back_at_s = ((Date.now() - t0) / 1000).toFixed(1);
+      await more;
     })();
 
     // Triggered a few at a time, through the proxy, while the chaos goes on.
@@ -298,7 +311,10 @@ describe.skipIf(why !== undefined)('multi-host chaos: two replicas and four agen
     const open = await waitFor(
       async () => {
         const workflows = await db.selectFrom('workflows').select(['id', 'status']).execute();
-        return { total: workflows.length, open: workflows.filter((w) => !TERMINAL_WORKFLOW.has(w.status)).length };
+        const openIds = workflows.filter((w) => !TERMINAL_WORKFLOW.has(w.status)).map((w) => w.id);
+        // On a timeout, the open workflows' jobs and tasks say where the work stuck.
+        const stuck = openIds.length === 0 || openIds.length > 3 ? [] : await db.selectFrom('jobs').leftJoin('tasks', 'tasks.job_id', 'jobs.id').select(['jobs.workflow_id', 'jobs.name', 'jobs.status as job', 'tasks.status as task', 'tasks.agent_id', 'tasks.message']).where('jobs.workflow_id', 'in', openIds).execute();
+        return { total: workflows.length, open: openIds.length, stuck };
       },
       (r) => r.total >= PIPELINES && r.open === 0,
       { timeoutMs: 180_000, everyMs: 250 },
@@ -326,6 +342,14 @@ describe.skipIf(why !== undefined)('multi-host chaos: two replicas and four agen
       if (t.status === 'infrastructure_fail' && !/lease expired/.test(t.message ?? '')) problems.push(`task ${t.id} infrastructure_fail without a lapsed lease: ${t.message}`);
     }
     for (const key of ran.keys()) if (!taskOf.has(key)) problems.push(`an execution of no task: ${key}`);
+    // A task that ended otherwise: its failed steps and their last output say why.
+    for (const t of tasks.filter((x) => x.status !== 'success' && x.status !== 'infrastructure_fail')) {
+      const steps = await db.selectFrom('steps').select(['step_index', 'name', 'status']).where('task_id', '=', t.id).where('status', '!=', 'success').execute();
+      for (const st of steps) {
+        const out = await db.selectFrom('step_output').select('data').where('task_id', '=', t.id).where('step_index', '=', st.step_index).orderBy('seq').execute();
+        problems.push(`  step ${st.name} ${st.status}: ${out.map((o) => o.data).join('').slice(-600)}`);
+      }
+    }
     expect(problems).toEqual([]);
     const infra = tasks.filter((t) => t.status === 'infrastructure_fail');
     figures.tasks = tasks.length;

@@ -1,5 +1,6 @@
 // `persist_to_workspace`: `paths` (globs relative to `root`) as one tar.gz layer of the
 // workflow's workspace; downstream jobs attach it with `attach_workspace`.
+import type { Readable } from 'node:stream';
 import path from 'node:path';
 import type { PersistToWorkspaceStep } from '../../config/compiled.ts';
 import { compress, formatBytes, OutputsClient } from '../outputs-client.ts';
@@ -87,8 +88,16 @@ export async function persistToWorkspace(ctx: StepContext, step: PersistToWorksp
     return { status: 'failed', exitCode: null };
   }
   ctx.log(`Creating workspace archive of ${root}:\n${tar.included.map((p) => `  ${p}`).join('\n')}\n`);
-  const counter = { bytes: 0 };
-  await new OutputsClient(ctx.client, ctx.payload.task.id, ctx.signal).uploadWorkspaceLayer(compress(tar.stream, counter));
+  let counter = { bytes: 0 };
+  // The archive is made again for a retried upload (the first stream is spent).
+  let first: Readable | undefined = tar.stream;
+  const body = async () => {
+    counter = { bytes: 0 };
+    const src = first ?? (await ctx.executor.exportTar(ctx.ws, root, withoutNested(chosen))).stream;
+    first = undefined;
+    return compress(src, counter);
+  };
+  await new OutputsClient(ctx.client, ctx.payload.task.id, ctx.signal).uploadWorkspaceLayer(body);
   ctx.log(`Uploaded the workspace layer: ${formatBytes(counter.bytes)}\n`);
   return { status: 'success', exitCode: 0 };
 }

@@ -6,6 +6,7 @@
 // (CircleCI's home is the same for every job); other paths as `root/<absolute path>`.
 // Both go through a directory of two symlinks (home → $HOME, root → /) that tar reads and
 // extracts through.
+import type { Readable } from 'node:stream';
 import crypto from 'node:crypto';
 import path from 'node:path';
 import { archValue, CacheKeyError, checksumFiles, renderCacheKey } from '../cache-key.ts';
@@ -104,9 +105,17 @@ export async function saveCache(ctx: StepContext, step: SaveCacheStep): Promise<
     ctx.log('No files found to cache; nothing was saved\n');
     return { status: 'success', exitCode: 0 };
   }
-  const counter = { bytes: 0 };
+  let counter = { bytes: 0 };
   const started = Date.now();
-  const result = await out.saveCache(key, compress(tar.stream, counter));
+  // The archive is made again for a retried upload (the first stream is spent).
+  let first: Readable | undefined = tar.stream;
+  const body = async () => {
+    counter = { bytes: 0 };
+    const src = first ?? (await ctx.executor.exportTar(ctx.ws, await cacheRoots(ctx), [...names.keys()])).stream;
+    first = undefined;
+    return compress(src, counter);
+  };
+  const result = await out.saveCache(key, body);
   if (result === 'exists') ctx.log(`Skipping cache generation, cache already exists for key: ${key}\n`);
   else ctx.log(`Stored cache to ${key}\n  ${formatBytes(counter.bytes)} uploaded in ${((Date.now() - started) / 1000).toFixed(1)}s\n`);
   return { status: 'success', exitCode: 0 };

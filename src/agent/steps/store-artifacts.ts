@@ -1,5 +1,6 @@
 // `store_artifacts`: a file, or every file below a directory, uploaded one by one
 // (streamed from disk) under `destination` (default: `path` as written, made relative).
+import type { Readable } from 'node:stream';
 import path from 'node:path';
 import type { StoreArtifactsStep } from '../../config/compiled.ts';
 import { formatBytes, OutputsClient } from '../outputs-client.ts';
@@ -41,8 +42,16 @@ export async function storeArtifacts(ctx: StepContext, step: StoreArtifactsStep)
       failed++;
       continue;
     }
+    let first: Readable | undefined = body;
+    // A retried upload reads the file again (the first stream is spent).
+    const again = async (): Promise<Readable> => {
+      const b = first ?? (await ctx.executor.readStream(ctx.ws, f.path));
+      first = undefined;
+      if (!b) throw new Error('vanished before upload');
+      return b;
+    };
     try {
-      const r = await out.uploadArtifact(target, body);
+      const r = await out.uploadArtifact(target, again);
       total += r.size;
       ctx.log(`  ${target} (${formatBytes(r.size)})\n`);
     } catch (err) {

@@ -14,6 +14,7 @@ import {
   finishRunningTask,
   finishStep,
   insertRunningStep,
+  jobsWithEndedTasks,
   jobMessagesNoting,
   queuedDockerJobsWithout,
   setJobMessages,
@@ -167,6 +168,10 @@ export async function reapExpiredLeases(deps: EngineDeps): Promise<number> {
     await endRunningSteps(deps.database.db, ids, ended === 'canceled' ? 'canceled' : 'failed', now);
   }
   for (const jobId of new Set(rows.map((r) => r.job_id))) await finishJobOf(deps, jobId);
+  // A task's result and its job's advance are two transactions (here and in completeTask): a
+  // replica killed between them leaves a job whose tasks all ended, open for ever. Whichever
+  // replica reaps next advances it (advancing twice is harmless).
+  for (const jobId of await jobsWithEndedTasks(deps.database.db, 100)) await finishJobOf(deps, jobId);
   return rows.length;
 }
 

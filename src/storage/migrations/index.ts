@@ -20,6 +20,7 @@ import * as m0018 from './0018_scale_out.ts';
 import * as m0019 from './0019_insights_runs.ts';
 import * as m0020 from './0020_additional_ssh_keys.ts';
 import * as m0021 from './0021_pipeline_first_claim.ts';
+import * as m0024 from './0024_open_jobs.ts';
 
 export const migrations: Record<string, Migration> = {
   '0001_foundation': m0001,
@@ -42,4 +43,5 @@ export const migrations: Record<string, Migration> = {
   '0019_insights_runs': m0019,
   '0020_additional_ssh_keys': m0020,
   '0021_pipeline_first_claim': m0021,
+  '0024_open_jobs': m0024,
 };
