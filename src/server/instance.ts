@@ -176,6 +176,10 @@ export async function createInstance(config: InstanceConfig): Promise<Instance> 
       await metricsListener?.close();
       const closed = closeServer();
       await running.close();
+      // The app has answered every request it took: a connection still open now is a client
+      // that has not read its last response (or a stream the app ended), and would hold the
+      // close for ever.
+      server.closeAllConnections();
       await closed;
       await stopped;
     },
