@@ -5,6 +5,8 @@ import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { databaseKinds, tempDir } from '../helpers/databases.ts';
 import { startServeOnData, type ServeOnData } from '../helpers/serve-data.ts';
+import { waitFor } from '../helpers/wait.ts';
+import { READ_CACHE_TTL_MS } from '../../src/storage/read-cache.ts';
 import { getJson, killAll, runCli, TOKEN_RE, UUID_RE, type ServeProcess } from './child.ts';
 
 for (const kind of databaseKinds()) {
@@ -112,7 +114,9 @@ for (const kind of databaseKinds()) {
       expect(list.stdout).toMatch(new RegExp(`^gh/acme/app\\t${UUID_RE.source.slice(1, -1)}\\t${repo}\\tmembers: admin,bob$`, 'm'));
       const remove = await runCli(['project', 'member', 'remove', 'gh/acme/app', 'admin', '--data-dir', dir, ...dbArgs]);
       expect(remove.stdout).toBe('admin is no longer a member of github/acme\n');
-      expect((await getJson(`${server.url}/api/v2/project/gh/acme/app`, adminToken)).status).toBe(404);
+      // The server remembers a visible project for READ_CACHE_TTL_MS (storage/read-cache.ts); a
+      // change made by another process (this CLI) is seen within that time, never later.
+      await waitFor(async () => (await getJson(`${server.url}/api/v2/project/gh/acme/app`, adminToken)).status, (s) => s === 404, { timeoutMs: READ_CACHE_TTL_MS + 2_000, everyMs: 100 });
       const twice = await runCli(['project', 'member', 'remove', 'gh/acme/app', 'admin', '--data-dir', dir, ...dbArgs]);
       expect(twice.code).toBe(1);
       expect(twice.stderr).toMatch(/admin is not a member of github\/acme/);
