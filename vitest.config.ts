@@ -8,6 +8,8 @@ export default defineConfig({
     pool: 'forks',
     // Once per run: the PostgreSQL skip line, and dist/ rebuilt when the sources are newer.
     globalSetup: ['test/global-setup.ts', 'test/setup/build-dist.ts'],
+    // After each file: the temp directories its helpers made are removed (test/setup/temp-dirs.ts).
+    setupFiles: ['test/setup/temp-dirs.ts'],
     reporters: ['default'],
   },
 });

@@ -45,8 +45,28 @@ export async function createPostgresDatabase(): Promise<{ url: string; drop(): P
   };
 }
 
+/** Every directory `tempDir` made in this test file's process, removed after the file (test/setup/temp-dirs.ts). */
+const madeDirs: string[] = [];
+
 export function tempDir(prefix = 'circlet-test-'): string {
-  return fs.mkdtempSync(path.join(os.tmpdir(), prefix));
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), prefix));
+  madeDirs.push(dir);
+  return dir;
+}
+
+/** Removes what `tempDir` made and the test did not remove itself; returns how many were left. */
+export function removeTempDirs(): number {
+  let left = 0;
+  for (const dir of madeDirs.splice(0)) {
+    if (!fs.existsSync(dir)) continue;
+    left++;
+    try {
+      fs.rmSync(dir, { recursive: true, force: true, maxRetries: 3 });
+    } catch {
+      /* a process of the test may still hold it; nothing more to do here */
+    }
+  }
+  return left;
 }
 
 const sqlite: TestDatabaseKind = {
