@@ -2,6 +2,7 @@
 // directory with its own $HOME, each command in its own process group (so a kill reaches
 // every child). Runs `machine` jobs, and `docker` jobs when told to map images to the host.
 import { spawn } from 'node:child_process';
+import crypto from 'node:crypto';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -118,6 +119,16 @@ async function killRecordedGroups(root: string): Promise<void> {
   }
 }
 
+/**
+ * The job's $TMPDIR: short and outside the workspace, because programs put Unix sockets there
+ * (Chromium's singleton socket, ssh-agent, tmux) and a socket's path may not pass 107 bytes,
+ * which `<work dir>/<task id>/tmp/...` soon does. Named from the workspace root, so prepare,
+ * cleanup and a crashed agent's sweep all find it.
+ */
+export function jobTmpDir(root: string): string {
+  return path.join(os.tmpdir(), `circlet-job-${crypto.createHash('sha256').update(root).digest('hex').slice(0, 12)}`);
+}
+
 function signalGroup(pgid: number, signal: NodeJS.Signals | 0): boolean {
   try {
     process.kill(-pgid, signal);
@@ -143,7 +154,8 @@ export class HostExecutor implements Executor {
     const home = path.join(root, 'home');
     const binDir = path.join(root, 'bin');
     const internalDir = path.join(root, 'internal');
-    const tmp = path.join(root, 'tmp');
+    const tmp = jobTmpDir(root);
+    await fs.promises.rm(tmp, { recursive: true, force: true });
     for (const d of [home, binDir, internalDir, tmp]) await fs.promises.mkdir(d, { recursive: true, mode: 0o700 });
     for (const [name, content] of Object.entries(spec.tools ?? {})) await fs.promises.writeFile(path.join(binDir, name), content, { mode: 0o755 });
     const baseEnv: Record<string, string> = {};
@@ -348,7 +360,10 @@ export class HostExecutor implements Executor {
   async cleanup(ws: Workspace): Promise<void> {
     await this.killAll(ws, 200);
     this.tracked.delete(ws.id);
-    if (this.opts.cleanup !== false) await fs.promises.rm(ws.root, { recursive: true, force: true }).catch(() => undefined);
+    if (this.opts.cleanup !== false) {
+      await fs.promises.rm(ws.root, { recursive: true, force: true }).catch(() => undefined);
+      await fs.promises.rm(jobTmpDir(ws.root), { recursive: true, force: true }).catch(() => undefined);
+    }
   }
 
   /**
@@ -376,6 +391,7 @@ export class HostExecutor implements Executor {
       await killRecordedGroups(dir);
       await killMarked(dir);
       await fs.promises.rm(dir, { recursive: true, force: true }).catch(() => undefined);
+      await fs.promises.rm(jobTmpDir(dir), { recursive: true, force: true }).catch(() => undefined);
       removed++;
     }
     return removed;

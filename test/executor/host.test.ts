@@ -19,6 +19,26 @@ describe('host executor', () => {
     expect(hostKinds(false, 'darwin')).toEqual(['machine', 'macos']);
   });
 
+  it('gives a job a short $TMPDIR where a Unix socket fits, however deep the work dir, and removes it', async () => {
+    const deep = path.join(tempDir('circlet-deep-'), 'x'.repeat(60), 'agent-work');
+    const executor = new HostExecutor({ workDir: deep });
+    const ws = await executor.prepare(jobSpec('7f1c9a52-8a0e-4b8e-9a4e-1d2c3b4a5f60', { machine: true }));
+    const tmp = ws.baseEnv.TMPDIR!;
+    expect(fs.statSync(tmp).isDirectory()).toBe(true);
+    // Chromium's singleton socket is <TMPDIR>/org.chromium.Chromium.XXXXXX/SingletonSocket.
+    const script = `python3 -c 'import socket,os,tempfile; d=tempfile.mkdtemp(prefix="org.chromium.Chromium."); s=socket.socket(socket.AF_UNIX); s.bind(os.path.join(d,"SingletonSocket")); print("bound")'\n`;
+    const r = await run(executor, ws, script);
+    expect(r.out.trim()).toBe('bound');
+    await executor.cleanup(ws);
+    expect(fs.existsSync(tmp)).toBe(false);
+
+    const dead = new HostExecutor({ workDir: deep });
+    const left = await dead.prepare(jobSpec('left-behind', { machine: true }));
+    fs.writeFileSync(path.join(left.internalDir, 'agent.pid'), '999999999');
+    expect(await new HostExecutor({ workDir: deep }).sweep()).toBe(1);
+    expect(fs.existsSync(left.baseEnv.TMPDIR!)).toBe(false);
+  });
+
   it('sweeps what a dead agent left behind, leaving live workspaces alone', async () => {
     const dir = tempDir('circlet-sweep-');
     const dead = new HostExecutor({ workDir: dir });
