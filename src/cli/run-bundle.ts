@@ -82,12 +82,18 @@ export async function loadRunCommand(env: NodeJS.ProcessEnv = process.env): Prom
   const module = { exports: {} as { runCommand?: () => Command } };
   (script.runInThisContext() as CommonJsModule)(module.exports, createRequire(bundle.file), module, bundle.file, path.dirname(bundle.file));
   if (typeof module.exports.runCommand !== 'function') throw new Error(`${bundle.file} does not export runCommand: run \`npm run build\``);
+  const command = module.exports.runCommand();
   if (!cachedData || script.cachedDataRejected) {
-    // Made at the end of a run, so it holds the functions the run compiled, not only the
-    // top level; a run stopped by a usage error or Ctrl-C compiled too little to keep.
+    // Made at the end of a run, so it holds the functions the run compiled, not only the top
+    // level: after the action returned with 0 or 1 (a run that ended), not after --help, a
+    // usage or config error (2) or Ctrl-C (130), which compiled too little to keep.
+    let ran = false;
+    command.hook('postAction', () => {
+      ran = true;
+    });
     process.once('exit', (code) => {
-      if (code === 0 || code === 1) saveCache(cacheFile, script.createCachedData());
+      if (ran && (code === 0 || code === 1)) saveCache(cacheFile, script.createCachedData());
     });
   }
-  return module.exports.runCommand();
+  return command;
 }

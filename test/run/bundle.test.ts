@@ -53,8 +53,11 @@ describe('circlet run from the bundle', () => {
     expect(fs.readFileSync(file!).equals(garbage)).toBe(false);
   });
 
-  it('keeps no code cache from a run stopped by a usage error', async () => {
+  it('keeps no code cache from --help or a run stopped by a usage error', async () => {
     const repo = runRepo(CONFIG);
+    const help = await repo.run(['--help']);
+    expect(help.code).toBe(0);
+    expect(help.stdout).toContain('--commit');
     const r = await repo.run(['--param', 'nope=1']);
     expect(r.code).toBe(2);
     expect(codeCaches(repo.cache)).toEqual([]);
