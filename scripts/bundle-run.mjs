@@ -39,6 +39,12 @@ export async function bundleRun(root) {
     target: 'node20',
     // Class and function names as in dist/ (error names, logs).
     keepNames: true,
+    // Without comments and indentation the file is a third smaller and plain ASCII (esbuild
+    // escapes the rest), which Node reads several times faster than text with a few non-ASCII
+    // characters in comments: 10 ms instead of 30-80 on the development machine. Licence
+    // comments go to run.bundle.cjs.LEGAL.txt beside it.
+    minifyWhitespace: true,
+    legalComments: 'external',
     external: EXTERNAL,
     logLevel: 'silent',
     // A module's own URL, as dist/ has it: workers, the in-job helper and createRequire find
