@@ -32,18 +32,16 @@ function freshBundle(env: NodeJS.ProcessEnv): { file: string; stat: fs.Stats } |
   }
 }
 
+const hash = (value: unknown) => crypto.createHash('sha256').update(JSON.stringify(value)).digest('hex').slice(0, 12);
+
 /**
- * Where the code cache of this bundle, this Node and these flags is kept. V8 checks a cache
- * against the source's length only, so the name carries the bundle's size and mtime: a
- * rebuilt bundle never meets the code of the one before.
+ * Where the code cache of this bundle, this Node and these flags (NODE_OPTIONS too) is kept:
+ * `run-<bundle>-<runtime>.bin`. V8 checks a cache against the source's length only, so the
+ * name carries the bundle's size and mtime: a rebuilt bundle never meets the code of the one
+ * before.
  */
 function cachePath(bundle: fs.Stats, env: NodeJS.ProcessEnv): string {
-  const key = crypto
-    .createHash('sha256')
-    .update(JSON.stringify([bundle.size, bundle.mtimeMs, process.version, process.arch, process.execArgv]))
-    .digest('hex')
-    .slice(0, 16);
-  return path.join(cacheHome(env), 'code', `run-${key}.bin`);
+  return path.join(cacheHome(env), 'code', `run-${hash([bundle.size, bundle.mtimeMs])}-${hash([process.version, process.arch, process.execArgv, env.NODE_OPTIONS ?? ''])}.bin`);
 }
 
 function readOrUndefined(file: string): Buffer | undefined {
@@ -54,15 +52,19 @@ function readOrUndefined(file: string): Buffer | undefined {
   }
 }
 
-/** Writes the cache (temp file, then rename: a concurrent run reads all of it or none) and drops older ones. */
+/**
+ * Writes the cache (temp file, then rename: a concurrent run reads all of it or none) and drops
+ * those of other bundles (the caches of this bundle under other flags or Node versions stay).
+ */
 function saveCache(file: string, data: Buffer): void {
   try {
     fs.mkdirSync(path.dirname(file), { recursive: true });
     const tmp = `${file}.${process.pid}.tmp`;
     fs.writeFileSync(tmp, data);
     fs.renameSync(tmp, file);
+    const bundle = path.basename(file).split('-')[1];
     for (const name of fs.readdirSync(path.dirname(file))) {
-      if (name.startsWith('run-') && name !== path.basename(file)) fs.rmSync(path.join(path.dirname(file), name), { force: true });
+      if (name.startsWith('run-') && name.endsWith('.bin') && name.split('-')[1] !== bundle) fs.rmSync(path.join(path.dirname(file), name), { force: true });
     }
   } catch {
     /* no cache dir to write to: the next run compiles again */

@@ -28,12 +28,16 @@ describe('circlet run from the bundle', () => {
 
   it('writes a code cache after the first run, uses it on the next, and makes a damaged one again', async () => {
     const repo = runRepo(CONFIG, { 'README.md': 'hello from the repo\n' });
+    // The cache of an earlier build: dropped when this build's is written.
+    const earlier = path.join(repo.cache, 'circlet', 'code', 'run-aaaaaaaaaaaa-bbbbbbbbbbbb.bin');
+    fs.mkdirSync(path.dirname(earlier), { recursive: true });
+    fs.writeFileSync(earlier, 'old');
     const first = await repo.run();
     expect(first.code, first.stderr).toBe(0);
     expect(first.stdout).toContain('from-b');
     const [file, ...more] = codeCaches(repo.cache);
     expect(more).toEqual([]);
-    expect(path.basename(file!)).toMatch(/^run-[0-9a-f]{16}\.bin$/);
+    expect(path.basename(file!)).toMatch(/^run-[0-9a-f]{12}-[0-9a-f]{12}\.bin$/);
     const made = fs.readFileSync(file!);
     expect(made.length).toBeGreaterThan(100_000);
 
@@ -51,6 +55,14 @@ describe('circlet run from the bundle', () => {
     expect(third.stdout).toContain('from-b');
     expect(codeCaches(repo.cache)).toEqual([file]);
     expect(fs.readFileSync(file!).equals(garbage)).toBe(false);
+
+    // Other V8 flags: a cache of their own beside this one, which stays.
+    const flagged = await repo.run([], { NODE_OPTIONS: '--max-old-space-size=300' });
+    expect(flagged.code, flagged.stderr).toBe(0);
+    const caches = codeCaches(repo.cache);
+    expect(caches).toHaveLength(2);
+    expect(caches).toContain(file);
+    expect(caches.map((f) => path.basename(f).split('-')[1])).toEqual([path.basename(file!).split('-')[1], path.basename(file!).split('-')[1]]);
   });
 
   it('keeps no code cache from --help or a run stopped by a usage error', async () => {
