@@ -5,7 +5,9 @@
 // Targets (issue 12): ≤ 1.0 s wall on an idle machine; per-step overhead ≤ the server's
 // (6.4 ms over a raw spawn). CPU time (user + sys of the process and its children) is printed
 // beside each wall figure: on a shared machine it moves less than the wall does. The first
-// run of a fresh cache dir (which builds the store's schema template) is reported apart.
+// run of a fresh cache dir (which builds the store's schema template and the code cache of the
+// bundle) is reported apart, and so are runs that load dist/ module by module
+// (CIRCLET_NO_BUNDLE=1, src/cli/run-bundle.ts), the way `circlet run` started before the bundle.
 import { execFileSync, spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
@@ -92,15 +94,21 @@ for (let i = 0; i < RUNS; i++) {
 
 // The 3-job workflow, command start to exit; the first run (fresh cache dir) apart.
 type Phases = RunPhases;
-function runThree(i: number | string) {
-  const t = timed(() => spawnSync(process.execPath, [BIN, 'run', '--host', '--json', '--out', path.join(cache, 'out', String(i))], { cwd: three, env, encoding: 'utf8' }));
+function runThree(i: number | string, extra: Record<string, string> = {}) {
+  const t = timed(() => spawnSync(process.execPath, [BIN, 'run', '--host', '--json', '--out', path.join(cache, 'out', String(i))], { cwd: three, env: { ...env, ...extra }, encoding: 'utf8' }));
   const r = t.value;
   if (r.status !== 0) throw new Error(`circlet run failed (${r.status}):\n${r.stdout}\n${r.stderr}`);
   const end = JSON.parse(r.stdout.trim().split('\n').at(-1)!) as { type: string; phases: Phases };
   return { wall: t.wall, cpu: t.cpu, phases: end.phases };
 }
 const first = runThree('first');
-const runs = Array.from({ length: RUNS }, (_, i) => runThree(i));
+// Interleaved, so both see the same load.
+const runs: ReturnType<typeof runThree>[] = [];
+const unbundled: ReturnType<typeof runThree>[] = [];
+for (let i = 0; i < RUNS; i++) {
+  runs.push(runThree(i));
+  unbundled.push(runThree(`unbundled-${i}`, { CIRCLET_NO_BUNDLE: '1' }));
+}
 const walls = runs.map((r) => r.wall);
 
 // Per-step: the recorded duration of each `run: true` step (agent + executor), median.
@@ -116,16 +124,19 @@ for (const line of r.stdout.trim().split('\n')) {
 const clone = median(clones);
 const bash = median(spawns);
 const wall = median(walls);
-const phaseMedian = (k: keyof Phases) => median(runs.map((r) => r.phases[k]));
-const phaseLine = (['startup', 'prepare', 'store', 'trigger', 'jobs', 'finish'] as const).map((k) => `${k} ${phaseMedian(k)}`).join(', ');
+const PHASES = ['startup', 'prepare', 'store', 'trigger', 'jobs', 'finish'] as const;
+/** The phases' medians, and what came after run_ended (stopping the instance, removing the temp dir, exiting). */
+const phaseLine = (rs: typeof runs) => [...PHASES.map((k) => `${k} ${median(rs.map((r) => r.phases[k]))}`), `after ${median(rs.map((r) => r.wall - PHASES.reduce((sum, k) => sum + r.phases[k], 0))).toFixed(0)}`].join(', ');
 const step = median(stepMs);
 console.log(`  node -e 0                 ${median(nodeFloor).toFixed(1).padStart(7)} ms   (a process start, the floor of any CLI); CPU ${median(nodeCpu).toFixed(0)} ms`);
 console.log(`  git clone --local (×3)    ${clone.toFixed(1).padStart(7)} ms   median of ${clones.map((c) => c.toFixed(0)).join(', ')} ms; CPU ${median(cloneCpu).toFixed(0)} ms`);
 console.log(`  bash -c true (×${STEPS})       ${bash.toFixed(1).padStart(7)} ms   median`);
 console.log(`  circlet run, 3 jobs       ${wall.toFixed(0).padStart(7)} ms   wall, command start to exit (target ≤ 1000 ms idle); runs: ${walls.map((w) => w.toFixed(0)).join(', ')} ms`);
 console.log(`                            ${median(runs.map((r) => r.cpu)).toFixed(0).padStart(7)} ms   CPU (user + sys, with its children), median`);
-console.log(`                                       phases (ms, medians): ${phaseLine}`);
-console.log(`  first run, fresh cache    ${first.wall.toFixed(0).padStart(7)} ms   wall (builds the schema template); CPU ${first.cpu.toFixed(0)} ms`);
+console.log(`                                       phases (ms, medians): ${phaseLine(runs)}`);
+console.log(`  module by module          ${median(unbundled.map((r) => r.wall)).toFixed(0).padStart(7)} ms   wall, CIRCLET_NO_BUNDLE=1 (no bundle, no code cache); runs: ${unbundled.map((r) => r.wall.toFixed(0)).join(', ')} ms`);
+console.log(`                            ${median(unbundled.map((r) => r.cpu)).toFixed(0).padStart(7)} ms   CPU, median; phases: ${phaseLine(unbundled)}`);
+console.log(`  first run, fresh cache    ${first.wall.toFixed(0).padStart(7)} ms   wall (builds the schema template and the code cache); CPU ${first.cpu.toFixed(0)} ms`);
 console.log(`  a run: true step          ${step.toFixed(1).padStart(7)} ms   median over ${stepMs.length} steps; overhead over bash -c true: ${(step - bash).toFixed(1)} ms (server: 6.4 ms)`);
 fs.rmSync(three, { recursive: true, force: true });
 fs.rmSync(many, { recursive: true, force: true });

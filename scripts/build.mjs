@@ -1,7 +1,8 @@
 #!/usr/bin/env node
 // Builds circlet into dist/: the TypeScript sources through tsc (tsconfig.build.json, which
 // rewrites the `.ts` import specifiers to `.js`), then the files that are not TypeScript,
-// then the dashboard (web/, through Vite) into dist/web.
+// then `circlet run` as one file (scripts/bundle-run.mjs), then the dashboard (web/, through
+// Vite) into dist/web.
 //   node scripts/build.mjs        (npm run build; npm install runs it as `prepare`)
 import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
@@ -28,6 +29,10 @@ copyAssets(path.join(root, 'src'));
 // The build info of an incremental build lets the next one skip unchanged files; its mtime
 // tells the test set-up whether dist/ is older than the sources.
 fs.utimesSync(path.join(root, 'dist', '.tsbuildinfo'), new Date(), new Date());
+
+// `circlet run` as one CommonJS file (src/cli/run-bundle.ts loads it with V8's code cache):
+// loading some 860 modules one by one is most of a local run's start-up on Node 20.
+await (await import('./bundle-run.mjs')).bundleRun(root);
 
 // The dashboard. Vite is a dev dependency: an install without them (`--omit=dev`) keeps the
 // dist/web it was shipped with.

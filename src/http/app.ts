@@ -150,7 +150,10 @@ export async function buildApp(deps: HttpDeps, options: AppOptions = {}): Promis
     // logged (errors still are), so an idle server's log stays quiet.
     logController: new LogController({ disableRequestLogging: (req: { url?: string }) => (req.url ?? '').startsWith('/api/runner/') }),
     rewriteUrl: (req) => rewriteUrl(req.url ?? '/'),
-    ajv: { customOptions: { coerceTypes: 'array', removeAdditional: false, allErrors: false } },
+    // An app that serves only some APIs (a local run) does not check its route schemas against
+    // JSON Schema's meta-schema at every start (compiling that costs more than the routes):
+    // they are the same schemas the full app checks.
+    ajv: { customOptions: { coerceTypes: 'array', removeAdditional: false, allErrors: false, ...(options.only ? { validateSchema: false } : {}) } },
     routerOptions: { ignoreTrailingSlash: true },
     ...(options.server ? { serverFactory: serveOn(options.server, limits, ready) } : {}),
     ...(options.trustProxy && options.trustProxy.length > 0 ? { trustProxy: options.trustProxy } : {}),

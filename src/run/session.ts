@@ -56,13 +56,14 @@ const sleep = (ms: number, signal: AbortSignal) =>
 
 /**
  * Removes the run's temp dir. The agent tears a job's work dir down after it reported the job
- * finished, so a teardown may still be writing there: try again shortly.
+ * finished, so a teardown may still be writing there: try again shortly. (fs.promises.rm, not
+ * rmSync: its unlinks run side by side on libuv's threads, a few times faster on this disk.)
  */
 async function removeDir(dir: string): Promise<void> {
   for (let i = 0; i < 5; i++) {
     if (i > 0) await new Promise((r) => setTimeout(r, 100));
     try {
-      fs.rmSync(dir, { recursive: true, force: true });
+      await fs.promises.rm(dir, { recursive: true, force: true });
     } catch {
       /* a file appeared while removing */
     }

@@ -1,6 +1,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import Sqlite from 'better-sqlite3';
+import { sql } from 'kysely';
 import { afterEach, describe, expect, it } from 'vitest';
 import { openAndMigrate } from '../../src/storage/db.ts';
 import { migrations } from '../../src/storage/migrations/index.ts';
@@ -48,6 +49,8 @@ describe('a store from the schema template', () => {
     try {
       // Its own database: the first store's user is not in it.
       expect(await second.db.selectFrom('users').select('login').execute()).toEqual([]);
+      // Thrown away after use: never synced to disk (0 is OFF; a server's store is NORMAL, 1).
+      expect((await sql<{ synchronous: number }>`pragma synchronous`.execute(second.db)).rows).toEqual([{ synchronous: 0 }]);
     } finally {
       await second.close();
     }
@@ -68,6 +71,7 @@ describe('a store from the schema template', () => {
     const store = await openFromTemplate(path.join(work, 'a.db'), templates);
     try {
       expect(await store.db.selectFrom('users').select('login').execute()).toEqual([]);
+      expect((await sql<{ synchronous: number }>`pragma synchronous`.execute(store.db)).rows).toEqual([{ synchronous: 0 }]);
     } finally {
       await store.close();
     }
