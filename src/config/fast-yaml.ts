@@ -188,7 +188,7 @@ function finish(root: unknown): { ok: boolean; value: unknown } {
       }
     } else {
       const rec = node as Record<string, unknown>;
-      for (const k of Object.keys(rec)) {
+      for (const k in rec) {
         if (k === 'null') return { ok: false, value: undefined };
         const v = rec[k];
         if (v instanceof Marked) Object.defineProperty(rec, k, { value: v.value, writable: true, enumerable: true, configurable: true });

@@ -196,7 +196,8 @@ class Renderer {
   map(m: Record<string, unknown>, depth: number): void {
     const inner = depth + 1;
     let first = true;
-    for (const k of Object.keys(m)) {
+    // for-in, not Object.keys: no key array per map (plain data: the keys are its own).
+    for (const k in m) {
       const v = m[k];
       if (v === undefined) continue;
       if (!first) this.put(newlineIndent(depth));
