@@ -7,7 +7,7 @@ import { lookup, type Namespace } from './orbs.ts';
 import { bindArgs, readDecls, type BindHooks } from './params.ts';
 import type { Path } from './parse.ts';
 import { substitute, type Scope } from './template.ts';
-import { isObj, splitEntry, stableKey } from './util.ts';
+import { isObj, onlyKey, stableKey } from './util.ts';
 import { ExecutorValue, StepsValue } from './values.ts';
 
 export const BUILTIN_STEPS = new Set([
@@ -62,54 +62,58 @@ export function expandSteps(steps: unknown, ns: Namespace, ctx: Ctx, path: Path,
     return [];
   }
   const out: unknown[] = [];
-  steps.forEach((step, i) => {
-    const p = [...path, i];
-    if (--budget.left < 0) {
-      if (!budget.reported) ctx.diags.error(p, `The config expands to more than ${STEP_BUDGET} steps (a command may be invoking itself)`);
-      budget.reported = true;
-      return;
-    }
-    if (step instanceof StepsValue) {
-      out.push(...step.steps);
-      return;
-    }
-    const entry = splitEntry(step);
-    if (!entry) {
-      ctx.diags.error(p, 'Invalid step: a step must be a step name or a map with exactly one key');
-      return;
-    }
-    const [key, val] = entry;
-    if (key === 'when' || key === 'unless') {
-      if (typeof step === 'string' || !isObj(val) || !Object.hasOwn(val, 'condition') || !Object.hasOwn(val, 'steps')) {
-        ctx.diags.error(p, `A ${key} step requires 'condition' and 'steps'`);
-        return;
-      }
-      const cond = evalLogic(val.condition, [...p, key, 'condition'], ctx.diags);
-      if (cond === (key === 'when')) out.push(...expandSteps(val.steps, ns, ctx, [...p, key, 'steps'], depth + 1));
-      return;
-    }
-    if (key === 'steps' && typeof step !== 'string') {
-      out.push(...expandSteps(val, ns, ctx, [...p, 'steps'], depth + 1));
-      return;
-    }
-    const found = lookup(ns, 'commands', key);
-    if (found === 'placeholder') {
-      ctx.diags.warn(p, `Command ${key} belongs to an empty inline orb (a placeholder filled in before continuation); the step is kept unexpanded`);
-      out.push(step);
-      return;
-    }
-    if (found) {
-      out.push(...ctx.diags.within(`Error calling command: '${key}'`, () => invokeCommand(found.def, found.ns, found.path, key, val, ns, ctx, p, depth)));
-      return;
-    }
-    if (BUILTIN_STEPS.has(key)) {
-      const norm = normalizeBuiltin(key, step, val, ctx, p);
-      if (norm !== null) out.push(norm);
-      return;
-    }
-    ctx.diags.error(p, `Cannot find a definition for command named ${key}`);
-  });
+  for (let i = 0; i < steps.length; i++) expandStep(steps[i], i, out, budget, ns, ctx, path, depth);
   return out;
+}
+
+/** Expands the step at index `i` of a list into `out`. */
+function expandStep(step: unknown, i: number, out: unknown[], budget: NonNullable<Ctx['stepBudget']>, ns: Namespace, ctx: Ctx, path: Path, depth: number): void {
+  const p = [...path, i];
+  if (--budget.left < 0) {
+    if (!budget.reported) ctx.diags.error(p, `The config expands to more than ${STEP_BUDGET} steps (a command may be invoking itself)`);
+    budget.reported = true;
+    return;
+  }
+  if (step instanceof StepsValue) {
+    out.push(...step.steps);
+    return;
+  }
+  // (splitEntry without its pair array: this runs for every step of every job.)
+  const key = typeof step === 'string' ? step : isObj(step) ? onlyKey(step) : undefined;
+  if (key === undefined) {
+    ctx.diags.error(p, 'Invalid step: a step must be a step name or a map with exactly one key');
+    return;
+  }
+  const val = typeof step === 'string' ? undefined : (step as Record<string, unknown>)[key];
+  if (key === 'when' || key === 'unless') {
+    if (typeof step === 'string' || !isObj(val) || !Object.hasOwn(val, 'condition') || !Object.hasOwn(val, 'steps')) {
+      ctx.diags.error(p, `A ${key} step requires 'condition' and 'steps'`);
+      return;
+    }
+    const cond = evalLogic(val.condition, [...p, key, 'condition'], ctx.diags);
+    if (cond === (key === 'when')) out.push(...expandSteps(val.steps, ns, ctx, [...p, key, 'steps'], depth + 1));
+    return;
+  }
+  if (key === 'steps' && typeof step !== 'string') {
+    out.push(...expandSteps(val, ns, ctx, [...p, 'steps'], depth + 1));
+    return;
+  }
+  const found = lookup(ns, 'commands', key);
+  if (found === 'placeholder') {
+    ctx.diags.warn(p, `Command ${key} belongs to an empty inline orb (a placeholder filled in before continuation); the step is kept unexpanded`);
+    out.push(step);
+    return;
+  }
+  if (found) {
+    out.push(...ctx.diags.within(`Error calling command: '${key}'`, () => invokeCommand(found.def, found.ns, found.path, key, val, ns, ctx, p, depth)));
+    return;
+  }
+  if (BUILTIN_STEPS.has(key)) {
+    const norm = normalizeBuiltin(key, step, val, ctx, p);
+    if (norm !== null) out.push(norm);
+    return;
+  }
+  ctx.diags.error(p, `Cannot find a definition for command named ${key}`);
 }
 
 /**
@@ -125,9 +129,10 @@ function invokeCommand(def: unknown, defNs: Namespace, defPath: Path, name: stri
   if (key === null || budget === undefined) return expandCommand(def, defNs, defPath, name, args, callerNs, ctx, path, depth);
   let byArgs = (ctx.commandMemo ??= new Map()).get(def);
   const hit = byArgs?.get(key);
+  // The steps are returned as they are (not copied): the caller only spreads them into its own list.
   if (hit && budget.left - hit.consumed >= 0) {
     budget.left -= hit.consumed;
-    return [...hit.steps];
+    return hit.steps;
   }
   const items = ctx.diags.items.length;
   const left = budget.left;
@@ -136,7 +141,7 @@ function invokeCommand(def: unknown, defNs: Namespace, defPath: Path, name: stri
     if (!byArgs) ctx.commandMemo.set(def, (byArgs = new Map()));
     byArgs.set(key, { steps, consumed: left - budget.left });
   }
-  return [...steps];
+  return steps;
 }
 
 /** The memo key of an invocation; null when an argument is not plain data (resolved steps or executors). */

@@ -5,7 +5,7 @@ import { lookup, type Namespace } from './orbs.ts';
 import { bindArgs, readDecls } from './params.ts';
 import type { Path } from './parse.ts';
 import { substitute } from './template.ts';
-import { isObj } from './util.ts';
+import { isObj, omitKeys } from './util.ts';
 import { ExecutorValue } from './values.ts';
 
 export const EXECUTOR_TYPES = ['docker', 'machine', 'macos', 'windows'];
@@ -22,7 +22,7 @@ export function resolveExecutor(ref: unknown, ns: Namespace, ctx: Ctx, path: Pat
 }
 
 function resolveNamed(name: string, ref: unknown, ns: Namespace, ctx: Ctx, path: Path): ExecutorValue | null {
-  const args: Record<string, unknown> = isObj(ref) ? Object.fromEntries(Object.entries(ref).filter(([k]) => k !== 'name')) : {};
+  const args: Record<string, unknown> = isObj(ref) ? omitKeys(ref, 'name') : {};
   const found = lookup(ns, 'executors', name);
   if (found === 'placeholder') {
     ctx.diags.warn(path, `Executor ${name} belongs to an empty inline orb (a placeholder filled in before continuation); it is left unresolved`);
@@ -37,7 +37,7 @@ function resolveNamed(name: string, ref: unknown, ns: Namespace, ctx: Ctx, path:
     prepareDefault: (_n, decl, v) => (decl.type === 'string' ? substitute(v, scopeFor(found.ns, {}, ctx), ctx.diags, found.path) : v),
   });
   const scope = scopeFor(found.ns, bound, ctx);
-  const raw = Object.fromEntries(Object.entries(found.def).filter(([k]) => k !== 'parameters' && k !== 'description'));
+  const raw = omitKeys(found.def, 'parameters', 'description');
   const body = substitute(raw, scope, ctx.diags, found.path) as Record<string, unknown>;
   const kinds = EXECUTOR_TYPES.filter((k) => body[k] !== undefined);
   if (kinds.length > 1) ctx.diags.error(found.path, `Executor ${name} must use exactly one of docker, machine, macos or windows; found ${kinds.join(', ')}`);

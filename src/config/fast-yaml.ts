@@ -26,24 +26,78 @@ const NULL = new Marked(null, '');
 const boolTrue = /^(?:[Tt]rue|TRUE|[Yy]es|YES|[Oo]n|ON)$/;
 const boolFalse = /^(?:[Ff]alse|FALSE|[Nn]o|NO|[Oo]ff|OFF)$/;
 
-/** A scalar type tried on plain scalars, in the order `yaml`'s core schema tries its tags. */
-function implicit(tag: string, test: RegExp, construct: (s: string) => unknown): jsyaml.Type {
-  return new jsyaml.Type(`tag:circlet/${tag}`, { kind: 'scalar', resolve: (s: string | null) => s !== null && test.test(s), construct });
+/** The value of a plain scalar that is not a string, in the order `yaml`'s core schema tries its tags. */
+type Implicit = [test: RegExp, construct: (s: string) => unknown];
+const words: Implicit[] = [
+  [/^(?:~|[Nn]ull|NULL)?$/, () => NULL],
+  [boolTrue, (s) => new Marked(true, s)],
+  [boolFalse, (s) => new Marked(false, s)],
+];
+const numbers: Implicit[] = [
+  [/^0o[0-7]+$/, (s) => parseInt(s.substring(2), 8)],
+  [/^[-+]?[0-9]+$/, (s) => parseInt(s, 10)],
+  [/^0x[0-9a-fA-F]+$/, (s) => parseInt(s.substring(2), 16)],
+  [/^(?:[-+]?\.(?:inf|Inf|INF)|\.nan|\.NaN|\.NAN)$/, (s) => (s.slice(-3).toLowerCase() === 'nan' ? NaN : s[0] === '-' ? Number.NEGATIVE_INFINITY : Number.POSITIVE_INFINITY)],
+  [/^[-+]?(?:\.[0-9]+|[0-9]+(?:\.[0-9]*)?)[eE][-+]?[0-9]+$/, parseFloat],
+  [/^[-+]?(?:\.[0-9]+|[0-9]+\.[0-9]*)$/, parseFloat],
+];
+
+/**
+ * The implicit types a plain scalar can resolve to, chosen by its first character (every
+ * pattern above starts with one of a few): most scalars are words or commands that no type
+ * matches, and js-yaml would try each type's pattern on each of them.
+ */
+function candidates(s: string): Implicit[] | null {
+  if (s.length === 0) return words;
+  switch (s.charCodeAt(0)) {
+    case 0x7e /* ~ */:
+    case 0x6e /* n */:
+    case 0x4e /* N */:
+    case 0x74 /* t */:
+    case 0x54 /* T */:
+    case 0x66 /* f */:
+    case 0x46 /* F */:
+    case 0x79 /* y */:
+    case 0x59 /* Y */:
+    case 0x6f /* o */:
+    case 0x4f /* O */:
+      return words;
+    case 0x2b /* + */:
+    case 0x2d /* - */:
+    case 0x2e /* . */:
+      return numbers;
+    default: {
+      const c = s.charCodeAt(0);
+      return c >= 0x30 && c <= 0x39 ? numbers : null;
+    }
+  }
+}
+
+/** The construct of the type `resolve` matched last (js-yaml constructs right after resolving). */
+let matched: ((s: string) => unknown) | null = null;
+
+function resolveImplicit(s: string | null): boolean {
+  if (s === null) return false;
+  const list = candidates(s);
+  if (list === null) return false;
+  for (const [test, construct] of list) {
+    if (test.test(s)) {
+      matched = construct;
+      return true;
+    }
+  }
+  return false;
+}
+
+function constructImplicit(s: string): unknown {
+  const construct = matched!;
+  matched = null;
+  return construct(s);
 }
 
 const schema = new jsyaml.Schema({
   implicit: [
-    implicit('null', /^(?:~|[Nn]ull|NULL)?$/, () => NULL),
-    implicit('true', boolTrue, (s) => new Marked(true, s)),
-    implicit('false', boolFalse, (s) => new Marked(false, s)),
-    implicit('oct', /^0o[0-7]+$/, (s) => parseInt(s.substring(2), 8)),
-    implicit('int', /^[-+]?[0-9]+$/, (s) => parseInt(s, 10)),
-    implicit('hex', /^0x[0-9a-fA-F]+$/, (s) => parseInt(s.substring(2), 16)),
-    implicit('nan', /^(?:[-+]?\.(?:inf|Inf|INF)|\.nan|\.NaN|\.NAN)$/, (s) =>
-      s.slice(-3).toLowerCase() === 'nan' ? NaN : s[0] === '-' ? Number.NEGATIVE_INFINITY : Number.POSITIVE_INFINITY,
-    ),
-    implicit('exp', /^[-+]?(?:\.[0-9]+|[0-9]+(?:\.[0-9]*)?)[eE][-+]?[0-9]+$/, parseFloat),
-    implicit('float', /^[-+]?(?:\.[0-9]+|[0-9]+\.[0-9]*)$/, parseFloat),
+    new jsyaml.Type('tag:circlet/implicit', { kind: 'scalar', resolve: resolveImplicit, construct: constructImplicit }),
     // js-yaml merges a pair whose key carries exactly this tag.
     new jsyaml.Type('tag:yaml.org,2002:merge', { kind: 'scalar', resolve: (s: string | null) => s === '<<' }),
   ],
@@ -134,7 +188,7 @@ function finish(root: unknown): { ok: boolean; value: unknown } {
       }
     } else {
       const rec = node as Record<string, unknown>;
-      for (const k of Object.keys(rec)) {
+      for (const k in rec) {
         if (k === 'null') return { ok: false, value: undefined };
         const v = rec[k];
         if (v instanceof Marked) Object.defineProperty(rec, k, { value: v.value, writable: true, enumerable: true, configurable: true });

@@ -8,7 +8,7 @@ import type { Namespace } from './orbs.ts';
 import { bindArgs, readDecls } from './params.ts';
 import type { Path } from './parse.ts';
 import { substitute } from './template.ts';
-import { isObj, scalarString } from './util.ts';
+import { isObj, omitKeys, scalarString } from './util.ts';
 
 export interface JobInvocation {
   /** Job definition and where it was found. */
@@ -36,7 +36,7 @@ export function compileJob(inv: JobInvocation, ctx: Ctx): Record<string, unknown
     prepareDefault: defaultHooks(defNs, ctx, [...defPath, 'parameters'], 0),
   });
   const scope = scopeFor(defNs, bound, ctx);
-  const raw = Object.fromEntries(Object.entries(def).filter(([k]) => k !== 'parameters' && k !== 'description'));
+  const raw = omitKeys(def, 'parameters', 'description');
   const body = substitute(raw, scope, ctx.diags, defPath) as Record<string, unknown>;
   const type = body.type ?? 'build';
   if (type !== 'build') {
@@ -64,9 +64,14 @@ export function compileJob(inv: JobInvocation, ctx: Ctx): Record<string, unknown
   const put = (k: string, v: unknown): void => {
     if (v !== undefined) out[k] = v;
   };
-  for (const [k, v] of Object.entries(body)) {
+  // for-in with own keys only (a `__proto__` key may have set a prototype where it was copied).
+  for (const k in body) {
+    if (!Object.hasOwn(body, k)) continue;
+    const v = body[k];
     if (k === 'executor') {
-      for (const [ek, ev] of Object.entries(exBody)) {
+      for (const ek in exBody) {
+        if (!Object.hasOwn(exBody, ek)) continue;
+        const ev = exBody[ek];
         if (ek === 'environment') continue;
         if (EXECUTOR_TYPES.includes(ek) && own.length > 0) continue;
         if (body[ek] === undefined) put(ek, ev);

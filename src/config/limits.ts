@@ -132,12 +132,13 @@ export function exceedsSize(value: unknown, limit: number): boolean {
       size += 2;
       for (let i = v.length - 1; i >= 0; i--) stack.push(v[i]);
     } else if (v !== null && typeof v === 'object') {
-      // Keys, not entries: no array allocated per pair (this walks every compiled job).
+      // for-in over the own keys (the compiled data is plain objects): no array allocated per
+      // object, as Object.keys or Object.entries would (this walks every compiled job).
       const o = v as Record<string, unknown>;
-      const keys = Object.keys(o);
-      for (let i = 0; i < keys.length; i++) {
-        size += keys[i]!.length + 2;
-        stack.push(o[keys[i]!]);
+      for (const k in o) {
+        if (!Object.hasOwn(o, k)) continue;
+        size += k.length + 2;
+        stack.push(o[k]);
       }
     } else size += 5;
     if (size > limit) return true;

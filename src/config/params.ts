@@ -1,6 +1,6 @@
 // Parameter declarations, argument type-checking and binding (jobs, commands, executors).
 import type { Path } from './parse.ts';
-import { isObj, scalarString, type Diags } from './util.ts';
+import { Diags, isObj, scalarString } from './util.ts';
 import { ExecutorValue, StepsValue } from './values.ts';
 
 export const ELEMENT_TYPES = ['string', 'boolean', 'integer', 'enum', 'executor', 'steps', 'env_var_name'] as const;
@@ -22,14 +22,39 @@ export const RESERVED_JOB_KEYS = ['name', 'requires', 'context', 'type', 'filter
 const NAME_RE = /^[A-Za-z][A-Za-z0-9_.-]*$/;
 export const ENV_VAR_RE = /^[A-Za-z_][A-Za-z0-9_]*$/;
 
-/** Reads and checks a `parameters:` declaration map. */
+/**
+ * Declarations read without a diagnostic, by declaration map and kind: a job or command is
+ * invoked many times per compile (and an orb's parsed data is shared between compiles), and
+ * its declarations read the same each time. The compiler never changes its data in place.
+ */
+const cleanDecls = new WeakMap<object, Partial<Record<DeclKind, Decls>>>();
+
+/** Reads and checks a `parameters:` declaration map. The result is shared: callers do not change it. */
 export function readDecls(raw: unknown, path: Path, diags: Diags, kind: DeclKind): Decls {
-  const out: Decls = {};
-  if (raw === undefined || raw === null) return out;
+  if (raw === undefined || raw === null) return {};
   if (!isObj(raw)) {
     diags.error(path, 'parameters must be a map of parameter names to declarations');
-    return out;
+    return {};
   }
+  const known = cleanDecls.get(raw)?.[kind];
+  if (known) return known;
+  // Checked into diagnostics of its own (the compile's drop repeats, which would hide a problem).
+  const own = new Diags();
+  const out = checkDecls(raw, path, own, kind);
+  if (own.items.length === 0) {
+    let byKind = cleanDecls.get(raw);
+    if (!byKind) cleanDecls.set(raw, (byKind = {}));
+    byKind[kind] = out;
+  }
+  for (const d of own.items) {
+    if (d.severity === 'error') diags.error(d.path, d.message);
+    else diags.warn(d.path, d.message);
+  }
+  return out;
+}
+
+function checkDecls(raw: Record<string, unknown>, path: Path, diags: Diags, kind: DeclKind): Decls {
+  const out: Decls = {};
   const allowed: readonly string[] = kind === 'pipeline' ? PIPELINE_TYPES : ELEMENT_TYPES;
   for (const [name, d] of Object.entries(raw)) {
     const p = [...path, name];
@@ -121,11 +146,15 @@ export interface BindHooks {
  * required ones and type errors. Returns the parameter values (defaults applied).
  */
 export function bindArgs(decls: Decls, args: Record<string, unknown>, path: Path, diags: Diags, hooks: BindHooks = {}): Record<string, unknown> {
-  const unexpected = Object.keys(args).filter((k) => !Object.hasOwn(decls, k));
-  if (unexpected.length > 0) diags.error(path, `Unexpected argument(s): ${unexpected.join(', ')}`);
+  let unexpected: string[] | null = null;
+  // for-in with own keys only (a `__proto__` argument may have set a prototype).
+  for (const k in args) if (Object.hasOwn(args, k) && !Object.hasOwn(decls, k)) (unexpected ??= []).push(k);
+  if (unexpected !== null) diags.error(path, `Unexpected argument(s): ${unexpected.join(', ')}`);
   const missing: string[] = [];
   const out: Record<string, unknown> = {};
-  for (const [name, decl] of Object.entries(decls)) {
+  for (const name in decls) {
+    if (!Object.hasOwn(decls, name)) continue;
+    const decl = decls[name]!;
     if (Object.hasOwn(args, name) && args[name] !== undefined) {
       let v = args[name];
       if (v === null && decl.type === 'steps') v = [];

@@ -16,7 +16,7 @@ import type {
   Step,
   WorkflowJob,
 } from './compiled.ts';
-import { isObj, splitEntry, type Obj } from './util.ts';
+import { isObj, onlyKey, splitEntry, type Obj } from './util.ts';
 
 /** The typed form of a compiled document (the compiler's output, or a 2.0 config passed through). */
 export function readCompiled(document: CompiledDocument): CompiledConfig {
@@ -100,7 +100,7 @@ export function readEnvironment(value: unknown): Environment {
 
 // Module functions, not closures: this runs for every step and image of every compile.
 function putAll(out: Record<string, string>, from: Obj): void {
-  for (const k of Object.keys(from)) out[k] = envString(from[k]);
+  for (const k in from) if (Object.hasOwn(from, k)) out[k] = envString(from[k]);
 }
 
 function envString(v: unknown): string {
@@ -116,12 +116,12 @@ const KNOWN = new Set<string>([
 export function readStep(raw: unknown): Step {
   let type: string;
   let args: Obj;
-  const keys = isObj(raw) ? Object.keys(raw) : null;
+  const only = isObj(raw) ? onlyKey(raw) : undefined;
   if (typeof raw === 'string') {
     type = raw;
     args = {};
-  } else if (keys?.length === 1) {
-    const k = keys[0]!;
+  } else if (only !== undefined) {
+    const k = only;
     const v = (raw as Obj)[k];
     type = k;
     args = typeof v === 'string' ? (k === 'run' || k === 'deploy' ? { command: v } : {}) : isObj(v) ? v : {};

@@ -25,8 +25,8 @@ export function renderCompiled(config: CompiledConfig, orbs: { ref: string; reso
 export function renderYaml(value: unknown): string {
   if (isPlainMap(value)) {
     const r = new Renderer();
-    const body = r.map(value, '');
-    if (!r.bailed) return `${body}\n`;
+    r.map(value, 0);
+    if (!r.bailed) return r.finish();
   }
   return stringify(value, STRINGIFY_OPTIONS);
 }
@@ -84,13 +84,56 @@ function isPlainList(v: unknown): v is unknown[] {
   return Array.isArray(v) && Object.getPrototypeOf(v) === Array.prototype;
 }
 
+/** Pieces written before they are joined into a chunk (the buffer is reused: no growth, no cons strings). */
+const CHUNK_PARTS = 1024;
+
+/** Indentation strings by depth, and the same after a newline (shared by every render). */
+const INDENTS: string[] = [''];
+const NEWLINE_INDENTS: string[] = ['\n'];
+function indentOf(depth: number): string {
+  while (INDENTS.length <= depth) {
+    INDENTS.push(INDENTS[INDENTS.length - 1]! + INDENT_STEP);
+    NEWLINE_INDENTS.push(`\n${INDENTS[INDENTS.length - 1]!}`);
+  }
+  return INDENTS[depth]!;
+}
+function newlineIndent(depth: number): string {
+  indentOf(depth);
+  return NEWLINE_INDENTS[depth]!;
+}
+
+/**
+ * Writes plain data in `yaml`'s block layout. The output is appended piece by piece to a fixed
+ * buffer that is joined into a chunk when full, and the chunks once at the end: concatenating
+ * line by line made a cons string per piece (most of a compile's garbage was the rendering's).
+ */
 class Renderer {
   bailed = false;
-  /** Scalar strings rendered in this render: single-line ones by text (the same at every non-top-level indent), multi-line ones by indent and text. */
+  private readonly parts: string[] = new Array<string>(CHUNK_PARTS).fill('');
+  private n = 0;
+  private readonly chunks: string[] = [];
+  /** Scalar strings rendered in this render: single-line ones by text (the same at every non-top-level indent), multi-line ones by depth and text. */
   private readonly valueMemo = new Map<string, string>();
-  private readonly blockMemo = new Map<string, Map<string, string>>();
+  private readonly blockMemo: Map<string, string>[] = [];
+  /** Keys with their colon, by text: top-level keys (depth 1) apart, as `---` is quoted only there. */
   private readonly keyMemo = new Map<string, string>();
   private readonly topKeyMemo = new Map<string, string>();
+
+  private put(s: string): void {
+    this.parts[this.n++] = s;
+    if (this.n === CHUNK_PARTS) {
+      this.chunks.push(this.parts.join(''));
+      this.n = 0;
+    }
+  }
+
+  /** The text written, followed by a newline. */
+  finish(): string {
+    this.put('\n');
+    if (this.n > 0) this.chunks.push(this.parts.slice(0, this.n).join(''));
+    this.n = 0;
+    return this.chunks.length === 1 ? this.chunks[0]! : this.chunks.join('');
+  }
 
   private ctx(indent: string, implicitKey: boolean): StringifyContext {
     return {
@@ -107,35 +150,31 @@ class Renderer {
     };
   }
 
-  /** A map key as `stringifyPair` writes it (the pair's indent is `indent`). */
-  private key(k: string, indent: string): string {
+  /** A map key and its colon as `stringifyPair` writes them (the pair's indent is at `depth`). */
+  private key(k: string, depth: number): string {
     // Document markers (`---`) in a key are quoted only for top-level keys.
-    const memo = indent === INDENT_STEP ? this.topKeyMemo : this.keyMemo;
+    const memo = depth === 1 ? this.topKeyMemo : this.keyMemo;
     let s = memo.get(k);
     if (s === undefined) {
-      if (k === MERGE_KEY && mergeTagWritesPlain) return MERGE_KEY;
-      s = stringifyString(scalarOf(k), this.ctx(indent, true));
+      s = k === MERGE_KEY && mergeTagWritesPlain ? `${MERGE_KEY}:` : `${stringifyString(scalarOf(k), this.ctx(indentOf(depth), true))}:`;
       memo.set(k, s);
     }
-    if (s.length > MAX_KEY) this.bailed = true;
+    if (s.length > MAX_KEY + 1) this.bailed = true;
     return s;
   }
 
   /** A scalar value; `undefined` for anything that is not one this renderer knows. */
-  private scalar(v: unknown, indent: string): string | undefined {
+  private scalar(v: unknown, depth: number): string | undefined {
     switch (typeof v) {
       case 'string': {
         if (v === MERGE_KEY && mergeTagWritesPlain) return MERGE_KEY;
-        // A multi-line string (a block scalar) depends on its indent: memoized per indent (a
-        // map per indent, so the long text is not copied into a new key each time).
+        // A multi-line string (a block scalar) depends on its indent: memoized per depth (a
+        // map per depth, so the long text is not copied into a new key each time).
         let memo = this.valueMemo;
-        if (v.includes('\n')) {
-          memo = this.blockMemo.get(indent) ?? new Map<string, string>();
-          if (memo.size === 0) this.blockMemo.set(indent, memo);
-        }
+        if (v.includes('\n')) memo = this.blockMemo[depth] ??= new Map<string, string>();
         let s = memo.get(v);
         if (s === undefined) {
-          s = stringifyString(scalarOf(v), this.ctx(indent, false));
+          s = stringifyString(scalarOf(v), this.ctx(indentOf(depth), false));
           memo.set(v, s);
         }
         return s;
@@ -153,56 +192,67 @@ class Renderer {
     }
   }
 
-  /** A non-empty block map whose own indent is `indent` (its pairs start at that column). */
-  map(m: Record<string, unknown>, indent: string): string {
-    const inner = indent + INDENT_STEP;
-    let out = '';
+  /** A block map whose pairs start at the column of `depth` (`{}` when it has no pair to write). */
+  map(m: Record<string, unknown>, depth: number): void {
+    const inner = depth + 1;
     let first = true;
-    for (const k of Object.keys(m)) {
+    // for-in, not Object.keys: no key array per map (plain data: the keys are its own).
+    for (const k in m) {
       const v = m[k];
       if (v === undefined) continue;
-      let line = `${this.key(k, inner)}:`;
+      if (!first) this.put(newlineIndent(depth));
+      first = false;
+      this.put(this.key(k, inner));
       if (isPlainList(v)) {
         // indentSeq: false — the `- ` is part of the indentation.
-        line += v.length === 0 ? ' []' : `\n${indent}${this.list(v, indent)}`;
+        if (v.length === 0) this.put(' []');
+        else {
+          this.put(newlineIndent(depth));
+          this.list(v, depth);
+        }
       } else if (isPlainMap(v)) {
-        line += isEmpty(v) ? ' {}' : `\n${inner}${this.map(v, inner)}`;
+        if (isEmpty(v)) this.put(' {}');
+        else {
+          this.put(newlineIndent(inner));
+          this.map(v, inner);
+        }
       } else {
         const s = this.scalar(v, inner);
         if (s === undefined) {
           this.bailed = true;
-          return '';
+          return;
         }
-        line += s === '' || s[0] === '\n' ? s : ` ${s}`;
+        if (s !== '' && s[0] !== '\n') this.put(' ');
+        this.put(s);
       }
-      if (this.bailed) return '';
-      out += first ? line : `\n${indent}${line}`;
-      first = false;
+      if (this.bailed) return;
     }
-    return first ? '{}' : out;
+    if (first) this.put('{}');
   }
 
-  /** A non-empty block list whose `- ` starts at `indent`. */
-  list(l: unknown[], indent: string): string {
-    const inner = indent + INDENT_STEP;
-    let out = '';
+  /** A non-empty block list whose `- ` starts at the column of `depth`. */
+  list(l: unknown[], depth: number): void {
+    const inner = depth + 1;
     for (let i = 0; i < l.length; i++) {
       const v = l[i];
-      let item: string;
-      if (isPlainList(v)) item = v.length === 0 ? '[]' : this.list(v, inner);
-      else if (isPlainMap(v)) item = isEmpty(v) ? '{}' : this.map(v, inner);
-      else {
+      this.put(i === 0 ? '- ' : newlineIndent(depth));
+      if (i !== 0) this.put('- ');
+      if (isPlainList(v)) {
+        if (v.length === 0) this.put('[]');
+        else this.list(v, inner);
+      } else if (isPlainMap(v)) {
+        if (isEmpty(v)) this.put('{}');
+        else this.map(v, inner);
+      } else {
         const s = this.scalar(v, inner);
         if (s === undefined) {
           this.bailed = true;
-          return '';
+          return;
         }
-        item = s;
+        this.put(s);
       }
-      if (this.bailed) return '';
-      out += i === 0 ? `- ${item}` : `\n${indent}- ${item}`;
+      if (this.bailed) return;
     }
-    return out;
   }
 }
 

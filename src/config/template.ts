@@ -219,12 +219,13 @@ function substituteIn(value: unknown, scope: Scope, diags: Diags, path: PathSeg[
   }
   if (typeof value === 'object' && value !== null && Object.getPrototypeOf(value) === Object.prototype) {
     const src = value as Record<string, unknown>;
-    const keys = Object.keys(src);
     // A copy assigns `__proto__` (setting the prototype) where the source had an own key: keep that.
     let out: Record<string, unknown> | null = Object.hasOwn(src, '__proto__') ? {} : null;
     const copied = out !== null;
-    for (let i = 0; i < keys.length; i++) {
-      const k = keys[i]!;
+    // for-in over the own keys (a plain object): no key array per map walked, and most maps
+    // walked are returned as they are.
+    let i = 0;
+    for (const k in src) {
       path.push(k);
       const v = src[k];
       const sub = substituteIn(v, k === 'environment' && !scope.nilAbsent ? { ...scope, nilAbsent: true } : scope, diags, path);
@@ -232,9 +233,14 @@ function substituteIn(value: unknown, scope: Scope, diags: Diags, path: PathSeg[
       if (out !== null) out[k] = sub;
       else if (sub !== v) {
         out = {};
-        for (let j = 0; j < i; j++) out[keys[j]!] = src[keys[j]!];
+        let j = 0;
+        for (const before in src) {
+          if (j++ === i) break;
+          out[before] = src[before];
+        }
         out[k] = sub;
       }
+      i++;
     }
     return copied || out !== null ? out : src;
   }

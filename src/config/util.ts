@@ -122,8 +122,33 @@ export function scalarString(v: unknown): string {
 export function splitEntry(entry: unknown): [string, unknown] | null {
   if (typeof entry === 'string') return [entry, undefined];
   if (isObj(entry)) {
-    const keys = Object.keys(entry);
-    if (keys.length === 1) return [keys[0], entry[keys[0]]];
+    const k = onlyKey(entry);
+    if (k !== undefined) return [k, entry[k]];
   }
   return null;
+}
+
+/**
+ * A copy of a plain map without the keys `a` and `b`, as
+ * `Object.fromEntries(Object.entries(o).filter(...))` makes it (an own `__proto__` key stays an
+ * own key) without the arrays of pairs (this runs for every job and executor invocation).
+ */
+export function omitKeys(o: Obj, a: string, b?: string): Obj {
+  const out: Obj = {};
+  for (const k in o) {
+    if (k === a || k === b) continue;
+    if (k === '__proto__') Object.defineProperty(out, k, { value: o[k], writable: true, enumerable: true, configurable: true });
+    else out[k] = o[k];
+  }
+  return out;
+}
+
+/** The key of a plain map that has exactly one; undefined otherwise (no key array allocated). */
+export function onlyKey(o: Obj): string | undefined {
+  let only: string | undefined;
+  for (const k in o) {
+    if (only !== undefined) return undefined;
+    only = k;
+  }
+  return only;
 }

@@ -22,7 +22,8 @@ export function toPlain(v: unknown): unknown {
   if (Array.isArray(v)) return toPlainList(v);
   const src = v as Record<string, unknown>;
   const out: Record<string, unknown> = {};
-  for (const k of Object.keys(src)) out[k] = toPlain(src[k]);
+  // for-in, not Object.keys: no key array per object copied (the compiler's maps are plain objects).
+  for (const k in src) if (Object.hasOwn(src, k)) out[k] = toPlain(src[k]);
   return out;
 }
 

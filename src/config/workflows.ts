@@ -11,7 +11,7 @@ import { lookup, type Namespace } from './orbs.ts';
 import { readDecls, RESERVED_JOB_KEYS } from './params.ts';
 import type { Path } from './parse.ts';
 import { substitute, type Scope } from './template.ts';
-import { isObj, scalarString, splitEntry, stableEqual } from './util.ts';
+import { isObj, omitKeys, scalarString, splitEntry, stableEqual } from './util.ts';
 import { toPlain } from './values.ts';
 
 /** Invocation keys carried to the compiled workflow entry. */
@@ -142,7 +142,7 @@ function readInvocation(entry: unknown, path: Path, ns: Namespace, wfScope: Scop
     instances = m.instances;
     alias = m.alias ?? jobRef;
   }
-  const rest = Object.fromEntries(Object.entries(args).filter(([k]) => k !== 'matrix'));
+  const rest = omitKeys(args, 'matrix');
   const isApproval = rest.type === 'approval';
   const found = isApproval ? null : lookup(ns, 'jobs', jobRef);
   if (!isApproval && found === null) ctx.diags.error(path, `Cannot find a definition for job named ${jobRef}`);
@@ -155,7 +155,7 @@ function readInvocation(entry: unknown, path: Path, ns: Namespace, wfScope: Scop
     const scope: Scope = { ...wfScope, matrix: inst };
     const sub = substitute(rest, scope, ctx.diags, argPath) as Record<string, unknown>;
     const jobArgs: Record<string, unknown> = {};
-    for (const [k, v] of Object.entries(sub)) if (!RESERVED_JOB_KEYS.includes(k)) jobArgs[k] = v;
+    for (const k in sub) if (Object.hasOwn(sub, k) && !RESERVED_JOB_KEYS.includes(k)) jobArgs[k] = sub[k];
     if (inst && !isApproval) {
       const decls = def && isObj(def.def) ? readDecls(def.def.parameters, [...def.path, 'parameters'], ctx.diags, 'job') : null;
       for (const [k, v] of Object.entries(inst)) {

@@ -315,6 +315,37 @@ for (const kind of databaseKinds()) {
         ['compile', '2026-03-08T00:00:00.000Z', 1, 1, 100],
       ]);
     });
+
+    // Last: it adds a job to the history.
+    it("a job's Insights copy is rewritten once the job stops, not while it waits or runs (migration 0025)", async () => {
+      const runs = async () => (await jobMetrics(d.db, s.project.id, 'build', 'main', undefined, 'last-7-days', NOW))[0]!.metrics.total_runs;
+      const copy = async (id: string) => d.db.selectFrom('insights_job_runs').select(['status', 'started_at', 'stopped_at']).where('job_id', '=', id).executeTakeFirstOrThrow();
+      const w = await d.db.selectFrom('workflows').select(['id', 'pipeline_id']).where('id', '=', s.wf.b3!).executeTakeFirstOrThrow();
+      const id = crypto.randomUUID();
+      const at = ago(1 * DAY, 10);
+      await d.db
+        .insertInto('jobs')
+        .values({
+          ...{ id, workflow_id: w.id, pipeline_id: w.pipeline_id, project_id: s.project.id, name: 'compile', type: 'build', status: 'queued', number: 99 },
+          ...{ requires: '[]', config: '{}', contexts: '[]', executor: 'docker', resource_class: 'medium', parallelism: 1 },
+          ...{ approval_request_id: null, approved_by: null, canceled_by: null, messages: '[]', created_at: at, queued_at: at, started_at: null, stopped_at: null },
+        })
+        .execute();
+      expect(await copy(id)).toEqual({ status: 'queued', started_at: null, stopped_at: null });
+      // A claim: the copy, invisible to every Insights query (no stopped_at), is left as it is.
+      await d.db.updateTable('jobs').set({ status: 'running', started_at: at }).where('id', '=', id).execute();
+      expect(await copy(id)).toEqual({ status: 'queued', started_at: null, stopped_at: null });
+      expect(await runs()).toBe(2);
+      // Stopped: the copy is the job's again, and counted.
+      const end = ago(1 * DAY, 70);
+      await d.db.updateTable('jobs').set({ status: 'success', stopped_at: end }).where('id', '=', id).execute();
+      expect(await copy(id)).toEqual({ status: 'success', started_at: at, stopped_at: end });
+      expect(await runs()).toBe(3);
+      // Any later change of a stopped job is copied too (a stopped job put back to running).
+      await d.db.updateTable('jobs').set({ status: 'running', stopped_at: null }).where('id', '=', id).execute();
+      expect(await copy(id)).toEqual({ status: 'running', started_at: at, stopped_at: null });
+      expect(await runs()).toBe(2);
+    });
   });
 }
 
