@@ -49,3 +49,44 @@ export async function withFreshPostgres<T>(serverUrl: string, fn: (url: string) 
     await admin.end();
   }
 }
+
+/** utime + stime (ms) of each PostgreSQL backend serving the database of `url`, by pid; undefined when /proc cannot tell. */
+async function backendCpu(url: string): Promise<Map<number, number> | undefined> {
+  const client = new pg.Client({ connectionString: url });
+  await client.connect();
+  try {
+    const { rows } = await client.query<{ pid: number }>('select pid from pg_stat_activity where datname = current_database() and pid <> pg_backend_pid()');
+    const byPid = new Map<number, number>();
+    for (const { pid } of rows) {
+      try {
+        const stat = fs.readFileSync(`/proc/${pid}/stat`, 'utf8');
+        const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+        byPid.set(pid, ((Number(f[11]) + Number(f[12])) * 1000) / 100); // utime + stime, at 100 ticks/s
+      } catch {
+        return undefined; // not this machine's PostgreSQL, or not readable
+      }
+    }
+    return byPid;
+  } finally {
+    await client.end();
+  }
+}
+
+/**
+ * CPU time the PostgreSQL backends of a database spend over a phase, when the server runs on
+ * this machine: `const m = await postgresCpuMeter(url); …; const ms = await m.stop()` (call
+ * stop while the phase's connections are still open; undefined on a remote server). Backends
+ * that started during the phase count from 0.
+ */
+export async function postgresCpuMeter(url: string): Promise<{ stop(): Promise<number | undefined> }> {
+  const before = await backendCpu(url);
+  return {
+    async stop() {
+      const after = await backendCpu(url);
+      if (!before || !after) return undefined;
+      let ms = 0;
+      for (const [pid, t] of after) ms += t - (before.get(pid) ?? 0);
+      return ms;
+    },
+  };
+}
