@@ -90,3 +90,34 @@ export async function postgresCpuMeter(url: string): Promise<{ stop(): Promise<n
     },
   };
 }
+
+/** CPU time (ms) of each thread of this process, by thread id (Linux; empty elsewhere). */
+export function threadCpuMs(): Map<number, number> {
+  const byTid = new Map<number, number>();
+  try {
+    for (const tid of fs.readdirSync('/proc/self/task')) {
+      try {
+        const stat = fs.readFileSync(`/proc/self/task/${tid}/stat`, 'utf8');
+        const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+        byTid.set(Number(tid), ((Number(f[11]) + Number(f[12])) * 1000) / 100);
+      } catch {
+        /* the thread ended */
+      }
+    }
+  } catch {
+    /* not Linux */
+  }
+  return byTid;
+}
+
+/**
+ * This process's CPU over a phase by thread (ms): the main thread, the busiest other one
+ * (in the server with an embedded agent: the agent's worker) and all the rest together.
+ */
+export function threadSplit(before: Map<number, number>, after = threadCpuMs()): { main: number; busiest: number; rest: number } {
+  const deltas = [...after].map(([tid, ms]) => ({ tid, ms: ms - (before.get(tid) ?? 0) }));
+  const main = deltas.find((d) => d.tid === process.pid)?.ms ?? 0;
+  const others = deltas.filter((d) => d.tid !== process.pid).sort((a, b) => b.ms - a.ms);
+  const busiest = others[0]?.ms ?? 0;
+  return { main, busiest, rest: others.slice(1).reduce((s, d) => s + d.ms, 0) };
+}
