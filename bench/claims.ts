@@ -35,45 +35,60 @@ const TARGET_PER_S = 1500;
 const ONLY = process.env.BENCH_CLAIM_ONLY;
 
 /**
- * The HTTP clients: `CLIENTS` claim loops until the queue is empty, over node:http with a
- * keep-alive agent (as the agent's own client, src/agent/http.ts) and each loop's request
- * body built once, so the load generator takes little of the machine's CPU from the server it
- * measures. Prints what they got and their CPU time (µs per claim is printed beside the
- * server's).
+ * The HTTP clients: `CLIENTS` claim loops until the queue is empty, each on a keep-alive
+ * HTTP/1.1 connection of its own (one request at a time, as an agent asks), written as raw
+ * bytes built once per client and the response read by its status line and content-length:
+ * the same requests and responses as the agent's, without a client library's work per
+ * request, so the load generator takes little of the CPU the server and PostgreSQL share
+ * with it. Prints what they got and their CPU time (per claim beside the server's).
  */
 const CLIENT = `
-import http from 'node:http';
+import net from 'node:net';
 const { BASE, TOKEN, CLIENTS } = process.env;
 const base = new URL(BASE);
-const agent = new http.Agent({ keepAlive: true, maxSockets: Number(CLIENTS) });
-function post(body) {
-  return new Promise((resolve, reject) => {
-    const req = http.request({ host: base.hostname, port: base.port, path: '/api/runner/v1/claim', method: 'POST', agent,
-      headers: { authorization: 'Bearer ' + TOKEN, 'content-type': 'application/json', 'content-length': body.length } }, (res) => {
-      const chunks = [];
-      res.on('data', (c) => chunks.push(c));
-      res.on('end', () => resolve({ status: res.statusCode, body: Buffer.concat(chunks).toString('utf8') }));
-      res.on('error', reject);
-    });
-    req.on('error', reject);
-    req.end(body);
+const HEAD_END = Buffer.from('\\r\\n\\r\\n');
+function client(i) {
+  const body = JSON.stringify({ agent_id: 'http-' + i, executors: ['machine'], wait_ms: 0 });
+  const request = Buffer.from('POST /api/runner/v1/claim HTTP/1.1\\r\\nHost: ' + base.host + '\\r\\nAuthorization: Bearer ' + TOKEN +
+    '\\r\\nContent-Type: application/json\\r\\nContent-Length: ' + Buffer.byteLength(body) + '\\r\\n\\r\\n' + body);
+  const socket = net.connect(Number(base.port), base.hostname);
+  socket.setNoDelay(true);
+  let buf = Buffer.alloc(0);
+  let waiter;
+  socket.on('data', (d) => {
+    buf = buf.length === 0 ? d : Buffer.concat([buf, d]);
+    const end = buf.indexOf(HEAD_END);
+    if (end === -1) return;
+    const head = buf.toString('latin1', 0, end);
+    const status = Number(head.slice(9, 12));
+    const m = /\\r\\ncontent-length: *(\\d+)/i.exec(head);
+    if (!m && status !== 204) return waiter.reject(new Error('no content-length: ' + head));
+    const length = m ? Number(m[1]) : 0;
+    if (buf.length < end + 4 + length) return;
+    const text = buf.toString('utf8', end + 4, end + 4 + length);
+    buf = buf.subarray(end + 4 + length);
+    waiter.resolve({ status, text });
   });
+  socket.on('error', (err) => waiter?.reject(err));
+  return {
+    claim: () => new Promise((resolve, reject) => { waiter = { resolve, reject }; socket.write(request); }),
+    close: () => socket.end(),
+  };
 }
 const ids = [];
 const c0 = process.cpuUsage();
 const t0 = performance.now();
 await Promise.all(Array.from({ length: Number(CLIENTS) }, async (_, i) => {
-  const body = Buffer.from(JSON.stringify({ agent_id: 'http-' + i, executors: ['machine'], wait_ms: 0 }));
+  const c = client(i);
   for (;;) {
-    const res = await post(body);
-    if (res.status === 204) return;
-    if (res.status !== 200) throw new Error('claim ' + res.status + ': ' + res.body);
-    ids.push(JSON.parse(res.body).task.id);
+    const res = await c.claim();
+    if (res.status === 204) return c.close();
+    if (res.status !== 200) throw new Error('claim ' + res.status + ': ' + res.text);
+    ids.push(JSON.parse(res.text).task.id);
   }
 }));
 const seconds = (performance.now() - t0) / 1000;
 const c = process.cpuUsage(c0);
-agent.destroy();
 console.log(JSON.stringify({ count: ids.length, unique: new Set(ids).size, seconds, cpuMs: (c.user + c.system) / 1000 }));
 `;
 

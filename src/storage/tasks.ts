@@ -270,7 +270,7 @@ export async function setJobMessagesUnlessNoted(db: Db, jobId: string, messages:
 }
 
 /** What a task payload names beside the job: its workflow, pipeline, project, organization and actor. */
-const OWNER_COLUMNS = [
+export const OWNER_COLUMNS = [
   'w.name as wf_name',
   'w.rerun_of as wf_rerun_of',
   'p.number as p_number',
@@ -286,7 +286,7 @@ const OWNER_COLUMNS = [
   'o.vcs_type as org_vcs_type',
   'u.login as actor_login',
 ] as const;
-const OWNER_JOINS = `from jobs j join workflows w on w.id = j.workflow_id join pipelines p on p.id = j.pipeline_id join projects pr on pr.id = j.project_id
+export const OWNER_JOINS = `from jobs j join workflows w on w.id = j.workflow_id join pipelines p on p.id = j.pipeline_id join projects pr on pr.id = j.project_id
   join organizations o on o.id = pr.organization_id left join users u on u.id = p.trigger_actor_id`;
 
 const jobWithOwnersById = preparedFirst((db: Db, jobId: string) =>
