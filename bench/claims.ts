@@ -208,6 +208,12 @@ async function benchDatabase(name: 'sqlite' | 'postgres', url: string): Promise<
       note: `${(httpRate / engineRate).toFixed(2)}× the engine; dup ${dup}, ${http.count}/${TASKS} claimed; ${name === 'postgres' ? `target ≥ ${TARGET_PER_S}/s: ${ok ? 'ok' : 'MISSED'}` : ok ? 'ok' : 'MISSED'}`,
     });
     printPhases(phases);
+    const last = phases.at(-1)!;
+    if (last.postgres !== undefined || name === 'sqlite') {
+      const total = (last.server!.user + last.server!.sys + (last.clients ?? 0) + (last.postgres ?? 0)) / last.count; // ms per claim
+      const cores = os.cpus().length;
+      console.log(`  HTTP claims' CPU-bound ceiling on ${cores} cores with nothing else running: ${((cores * 1000) / total).toFixed(0)}/s (derived from the CPU per claim above, not measured)`);
+    }
     return ok;
   } finally {
     await instance.close();

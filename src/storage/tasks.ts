@@ -163,8 +163,10 @@ export async function appendStepOutput(
   counted: { bytes: number; truncated: boolean },
 ): Promise<void> {
   // Bytes are UTF-8 text already (the caller checked): the database takes them as text
-  // without a decode to a JS string and an encode back. PostgreSQL checks the encoding again.
-  const data = typeof chunk.data === 'string' ? chunk.data : isPostgres(db) ? sql<string>`convert_from(${chunk.data}, 'UTF8')` : sql<string>`cast(${chunk.data} as text)`;
+  // without a decode to a JS string and an encode back. PostgreSQL checks the encoding again:
+  // the driver sends a Buffer in binary format, which for a text parameter is its UTF-8 bytes
+  // (read and checked once; `convert_from` of a bytea copied them twice).
+  const data = typeof chunk.data === 'string' ? chunk.data : isPostgres(db) ? sql<string>`${chunk.data}::text` : sql<string>`cast(${chunk.data} as text)`;
   const inserted = await db
     .insertInto('step_output')
     .values({ task_id: chunk.taskId, step_index: chunk.index, seq: chunk.seq, stream: chunk.stream, data, at: chunk.at })

@@ -8,7 +8,7 @@ import { claimQueuedTasks, type BatchFilter, type Claimer } from '../../storage/
 import type { ClaimedTask } from '../../storage/tasks.ts';
 import type { EngineDeps } from '../deps.ts';
 
-const MAX_IN_FLIGHT = 1;
+const MAX_IN_FLIGHT = 2;
 const MAX_BATCH = 32;
 
 interface Waiting extends Claimer {
