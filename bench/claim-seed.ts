@@ -3,6 +3,7 @@ import { sql } from 'kysely';
 import pg from 'pg';
 import { newId, nowIso } from '../src/domain/clock.ts';
 import type { Database } from '../src/storage/db.ts';
+import { postgresCpuMeter } from './lib.ts';
 
 /** A pipeline row of `projectId` for seeded workflows to belong to; returns its id. */
 export async function seedPipeline(database: Database, projectId: string): Promise<string> {
@@ -44,17 +45,21 @@ export async function seedTasks(database: Database, count: number): Promise<void
     await database.db.insertInto('jobs').values(jobs).execute();
     await database.db.insertInto('tasks').values(tasks).execute();
   }
-  // A running server's tables have planner statistics (autovacuum); a freshly seeded one not yet.
-  await sql`analyze`.execute(database.db);
+  // A running server's tables have planner statistics, and on PostgreSQL the rows earlier
+  // claims left dead have been vacuumed (autovacuum): so each phase of a bench starts alike,
+  // not the later ones wading through the earlier ones' dead index entries.
+  await sql.raw(database.dialect === 'postgres' ? 'vacuum analyze' : 'analyze').execute(database.db);
 }
 
 /**
  * The raw-SQL claim floor: `clients` PostgreSQL connections each run the claim statement alone
- * until the queue is empty. Answers the claimed task ids (to check for duplicates) and the time.
+ * until the queue is empty. Answers the claimed task ids (to check for duplicates), the time, and
+ * the CPU time of PostgreSQL's backends (ms; when the server runs on this machine).
  */
-export async function rawClaimAll(url: string, clients: number): Promise<{ ids: string[]; seconds: number }> {
+export async function rawClaimAll(url: string, clients: number): Promise<{ ids: string[]; seconds: number; pgCpuMs?: number }> {
   const pool = new pg.Pool({ connectionString: url, max: clients });
   const ids: string[] = [];
+  const meter = await postgresCpuMeter(url);
   const t0 = performance.now();
   await Promise.all(
     Array.from({ length: clients }, async (_, i) => {
@@ -76,6 +81,7 @@ export async function rawClaimAll(url: string, clients: number): Promise<{ ids: 
     }),
   );
   const seconds = (performance.now() - t0) / 1000;
+  const pgCpuMs = await meter.stop();
   await pool.end();
-  return { ids, seconds };
+  return pgCpuMs === undefined ? { ids, seconds } : { ids, seconds, pgCpuMs };
 }

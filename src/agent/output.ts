@@ -99,7 +99,10 @@ export interface Chunk {
 
 export interface StepOutputOptions {
   masker: Masker;
-  /** Sends one chunk; throws to report a failure (the chunk is then dropped). */
+  /**
+   * Sends one chunk; throws to report a failure (the chunk is then dropped). The chunk's bytes
+   * are valid until the returned promise settles (its buffer is then reused): copy to keep them.
+   */
   send(chunk: Chunk): Promise<void>;
   /** Called with errors from send (already retried by the client). */
   onError?(err: unknown): void;
@@ -140,15 +143,8 @@ interface Batch {
   bytes: number;
 }
 
-function append(b: Batch, bytes: Buffer): void {
-  if (b.bytes + bytes.length > b.buf.length) {
-    const grown = Buffer.allocUnsafe(Math.max(b.buf.length * 2, b.bytes + bytes.length));
-    b.buf.copy(grown, 0, 0, b.bytes);
-    b.buf = grown;
-  }
-  bytes.copy(b.buf, b.bytes);
-  b.bytes += bytes.length;
-}
+/** Batches that were copied into a merged chunk leave their buffers here for new batches (never one a send saw). */
+const SPARE_BATCHES = 64;
 
 export class StepOutput {
   private seq = 0;
@@ -157,6 +153,10 @@ export class StepOutput {
     err: { pending: EMPTY },
   };
   private batch: Batch | undefined;
+  /** `maxBytes` buffers of batches merged into a larger chunk, free for new batches. */
+  private readonly spare: Buffer[] = [];
+  /** The buffer merged chunks are sent from, when no send holds it. */
+  private merged: Buffer | undefined;
   private batchTimer?: NodeJS.Timeout;
   /** Sealed batches waiting to be sent; `seq` is given when they are sent. */
   private readonly queue: Batch[] = [];
@@ -221,9 +221,12 @@ export class StepOutput {
   private emit(stream: 'out' | 'err', bytes: Buffer): void {
     this.opts.tee?.(stream, bytes.toString('utf8'));
     this.bytes += bytes.length;
-    if (this.batch && this.batch.stream !== stream) this.seal();
-    this.batch ??= { stream, buf: Buffer.allocUnsafe(Math.max(this.maxBytes, bytes.length)), bytes: 0 };
-    append(this.batch, bytes);
+    // A batch is one buffer of `maxBytes` (or one emit, when larger), never grown: what does
+    // not fit starts the next batch. Growing by doubling copied each batch several times over.
+    if (this.batch && (this.batch.stream !== stream || this.batch.bytes + bytes.length > this.batch.buf.length)) this.seal();
+    this.batch ??= { stream, buf: bytes.length <= this.maxBytes ? (this.spare.pop() ?? Buffer.allocUnsafe(this.maxBytes)) : Buffer.allocUnsafe(bytes.length), bytes: 0 };
+    bytes.copy(this.batch.buf, this.batch.bytes);
+    this.batch.bytes += bytes.length;
     if (this.batch.bytes >= this.maxBytes) this.seal();
     else if (!this.batchTimer) this.batchTimer = setTimeout(() => this.seal(), this.flushMs);
   }
@@ -240,15 +243,30 @@ export class StepOutput {
   private async drain(): Promise<void> {
     try {
       for (let b = this.queue.shift(); b; b = this.queue.shift()) {
-        // What queued up behind the previous request goes in one chunk (same stream, in order).
-        for (let next = this.queue[0]; next && next.stream === b.stream && b.bytes + next.bytes <= this.maxSendBytes; next = this.queue[0]) {
-          append(b, next.buf.subarray(0, next.bytes));
-          this.queue.shift();
+        // What queued up behind the previous request goes in one chunk (same stream, in order),
+        // copied once into a buffer of its size; the batches' buffers are then reused.
+        let total = b.bytes;
+        let n = 0;
+        for (let next = this.queue[n]; next && next.stream === b.stream && total + next.bytes <= this.maxSendBytes; next = this.queue[++n]) total += next.bytes;
+        let data = b.buf.subarray(0, b.bytes);
+        let merged: Buffer | undefined;
+        if (n > 0) {
+          // One buffer of `maxSendBytes`, reused from send to send (the chunk is done with once send resolved).
+          merged = this.merged && this.merged.length >= total ? this.merged : Buffer.allocUnsafe(Math.max(total, this.maxSendBytes));
+          this.merged = undefined;
+          data = merged.subarray(0, total);
+          let at = 0;
+          for (const part of [b, ...this.queue.splice(0, n)]) {
+            at += part.buf.copy(data, at, 0, part.bytes);
+            if (part.buf.length === this.maxBytes && this.spare.length < SPARE_BATCHES) this.spare.push(part.buf);
+          }
         }
-        const c: Chunk = { seq: this.seq++, stream: b.stream, data: b.buf.subarray(0, b.bytes) };
+        const c: Chunk = { seq: this.seq++, stream: b.stream, data };
         try {
           await this.opts.send(c);
+          if (merged) this.merged = merged;
         } catch (err) {
+          // A failed request may still hold the buffer: the next merge takes a new one.
           this.opts.onError?.(err);
         }
       }

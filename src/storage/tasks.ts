@@ -163,8 +163,10 @@ export async function appendStepOutput(
   counted: { bytes: number; truncated: boolean },
 ): Promise<void> {
   // Bytes are UTF-8 text already (the caller checked): the database takes them as text
-  // without a decode to a JS string and an encode back. PostgreSQL checks the encoding again.
-  const data = typeof chunk.data === 'string' ? chunk.data : isPostgres(db) ? sql<string>`convert_from(${chunk.data}, 'UTF8')` : sql<string>`cast(${chunk.data} as text)`;
+  // without a decode to a JS string and an encode back. PostgreSQL checks the encoding again:
+  // the driver sends a Buffer in binary format, which for a text parameter is its UTF-8 bytes
+  // (read and checked once; `convert_from` of a bytea copied them twice).
+  const data = typeof chunk.data === 'string' ? chunk.data : isPostgres(db) ? sql<string>`${chunk.data}::text` : sql<string>`cast(${chunk.data} as text)`;
   const inserted = await db
     .insertInto('step_output')
     .values({ task_id: chunk.taskId, step_index: chunk.index, seq: chunk.seq, stream: chunk.stream, data, at: chunk.at })
@@ -270,7 +272,7 @@ export async function setJobMessagesUnlessNoted(db: Db, jobId: string, messages:
 }
 
 /** What a task payload names beside the job: its workflow, pipeline, project, organization and actor. */
-const OWNER_COLUMNS = [
+export const OWNER_COLUMNS = [
   'w.name as wf_name',
   'w.rerun_of as wf_rerun_of',
   'p.number as p_number',
@@ -286,7 +288,7 @@ const OWNER_COLUMNS = [
   'o.vcs_type as org_vcs_type',
   'u.login as actor_login',
 ] as const;
-const OWNER_JOINS = `from jobs j join workflows w on w.id = j.workflow_id join pipelines p on p.id = j.pipeline_id join projects pr on pr.id = j.project_id
+export const OWNER_JOINS = `from jobs j join workflows w on w.id = j.workflow_id join pipelines p on p.id = j.pipeline_id join projects pr on pr.id = j.project_id
   join organizations o on o.id = pr.organization_id left join users u on u.id = p.trigger_actor_id`;
 
 const jobWithOwnersById = preparedFirst((db: Db, jobId: string) =>

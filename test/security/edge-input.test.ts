@@ -128,5 +128,39 @@ for (const kind of databaseKinds()) {
       expect(Number(step.output_bytes)).toBe(Buffer.byteLength('héllo \uFFFD\uFFFD ✓\n') + 'second\n'.length + Buffer.byteLength(valid));
       await agent.finish(t);
     });
+
+    it('raw output: bodies read into reused buffers are stored as sent; chunked bodies are taken; over 8 MiB is a 413', async () => {
+      expect((await server.call('POST', '/api/v2/project/gh/acme/app/pipeline', token, {})).status).toBe(201);
+      const runnerToken = await createRunnerToken(server.database.db, 'raw-buffers');
+      const agent = new ScriptedAgent({ url: server.url, token: runnerToken });
+      const t = (await agent.claim(10_000))!;
+      const id = t.task.id;
+      expect((await agent.call(`/tasks/${id}/steps`, { index: 0, name: 'run', type: 'run' })).status).toBe(200);
+      const raw = (seq: number, body: Buffer | ReadableStream<Uint8Array>) =>
+        fetch(`${server.url}/api/runner/v1/tasks/${id}/steps/0/output/raw?seq=${seq}`, {
+          method: 'POST',
+          headers: { authorization: `Bearer ${runnerToken}`, 'x-circlet-task-credential': t.task.credential, 'x-circlet-agent': agent.agentId, 'content-type': 'application/octet-stream' },
+          body,
+          duplex: 'half',
+        } as RequestInit);
+      // Same size class one after the other: the second must not show any byte of the first.
+      const a = Buffer.from('a'.repeat(999_999) + '\n');
+      const b = Buffer.from('b'.repeat(700_000) + '\n');
+      expect((await raw(0, a)).status).toBe(200);
+      expect((await raw(1, b)).status).toBe(200);
+      const pieces = [Buffer.from('chunked '), Buffer.from('body\n')];
+      const chunked = new ReadableStream<Uint8Array>({ pull: (c) => (pieces.length > 0 ? c.enqueue(pieces.shift()!) : c.close()) });
+      expect((await raw(2, chunked)).status).toBe(200);
+      expect((await raw(3, Buffer.alloc(8 * 1024 * 1024 + 1, 0x61))).status).toBe(413);
+      const rows = await server.database.db.selectFrom('step_output').select(['seq', 'data']).where('task_id', '=', id).orderBy('seq').execute();
+      expect(rows.map((r) => [r.seq, r.data.length, r.data.slice(0, 3), r.data.slice(-3)])).toEqual([
+        [0, a.length, 'aaa', 'aa\n'],
+        [1, b.length, 'bbb', 'bb\n'],
+        [2, 13, 'chu', 'dy\n'],
+      ]);
+      expect(rows[0]!.data).toBe(a.toString());
+      expect(rows[1]!.data).toBe(b.toString());
+      await agent.finish(t);
+    });
   });
 }

@@ -1,10 +1,14 @@
 // Claims on both databases: many claimers at once get each queued task exactly once, and
-// exactly one claim per pipeline says it was that pipeline's first (the first-claim metric).
+// exactly one claim per pipeline says it was that pipeline's first (the first-claim metric);
+// also when claims go in batches (claim-batch.ts, the engine's claim batcher).
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { newId, nowIso } from '../../src/domain/clock.ts';
 import type { Database } from '../../src/storage/db.ts';
 import { ensureOrganization } from '../../src/storage/organizations.ts';
 import { createProject } from '../../src/storage/projects.ts';
+import { ClaimBatcher } from '../../src/engine/runner/claim-batcher.ts';
+import type { EngineDeps } from '../../src/engine/deps.ts';
+import { claimQueuedTasks } from '../../src/storage/claim-batch.ts';
 import { claimQueuedTask, type ClaimedTask } from '../../src/storage/tasks.ts';
 import { databaseKinds } from '../helpers/databases.ts';
 
@@ -76,6 +80,65 @@ for (const kind of databaseKinds()) {
       for (const r of rows) expect(r.first_claim_at).toBe(firsts.find((c) => c.job.pipeline_id === r.id)!.task.started_at);
       const jobs = await d.db.selectFrom('jobs').select('status').where('pipeline_id', 'in', [a.id, b.id]).execute();
       expect(jobs.every((j) => j.status === 'running')).toBe(true);
+    });
+
+    it('claims in batches: each claimer of a batch gets its own task, held by its agent and credential; batches at once never share a task', async () => {
+      const org = await ensureOrganization(d.db, 'github', 'batches');
+      const project = await createProject(d.db, org, { name: 'app', vcsUrl: 'https://example.invalid/b.git', defaultBranch: 'main' });
+      const a = await queuedPipeline(d, project.id, 1, 25, '2026-02-01T00:00:00.000Z');
+      const b = await queuedPipeline(d, project.id, 2, 25, '2026-02-02T00:00:00.000Z');
+      const got: { agentId: string; hash: string; claimed: ClaimedTask }[] = [];
+      let empty = 0;
+      // 4 batchers at once, batches of 1 to 7 claimers (a batch of 1 takes the single-claim statement).
+      await Promise.all(
+        Array.from({ length: 4 }, async (_, i) => {
+          for (let round = 0; ; round++) {
+            const claimers = Array.from({ length: 1 + ((i + round) % 7) }, (_, k) => ({ agentId: `b${i}-${round}-${k}`, owner: { runnerTokenId: `t${i}`, credentialHash: `h${i}-${round}-${k}` } }));
+            const results = await claimQueuedTasks(d.db, { executors: ['machine'], resourceClasses: null }, claimers, nowIso(), nowIso(new Date(Date.now() + 60_000)));
+            expect(results).toHaveLength(claimers.length);
+            // The claimers that got nothing are the last ones of their batch.
+            const firstEmpty = results.findIndex((r) => r === undefined);
+            if (firstEmpty !== -1) expect(results.slice(firstEmpty).every((r) => r === undefined)).toBe(true);
+            results.forEach((r, k) => r && got.push({ agentId: claimers[k]!.agentId, hash: claimers[k]!.owner.credentialHash, claimed: r }));
+            if (results.every((r) => r === undefined)) return void empty++;
+          }
+        }),
+      );
+      expect(empty).toBe(4);
+      expect(got).toHaveLength(100);
+      expect(new Set(got.map((g) => g.claimed.task.id)).size).toBe(100);
+      for (const g of got) {
+        expect(g.claimed.task).toMatchObject({ status: 'running', agent_id: g.agentId, credential_hash: g.hash });
+        expect(g.claimed.job.id).toBe(g.claimed.task.job_id);
+      }
+      const rows = await d.db.selectFrom('tasks').innerJoin('jobs', 'jobs.id', 'tasks.job_id').select(['tasks.id', 'tasks.agent_id', 'tasks.credential_hash', 'tasks.status']).where('jobs.pipeline_id', 'in', [a.id, b.id]).execute();
+      expect(rows.every((r) => r.status === 'running')).toBe(true);
+      expect(Object.fromEntries(rows.map((r) => [r.id, [r.agent_id, r.credential_hash]]))).toEqual(Object.fromEntries(got.map((g) => [g.claimed.task.id, [g.agentId, g.hash]])));
+      const firsts = got.filter((g) => g.claimed.firstOfPipeline !== undefined);
+      expect(firsts.map((g) => [g.claimed.job.pipeline_id, g.claimed.firstOfPipeline]).sort()).toEqual([[a.id, a.createdAt], [b.id, b.createdAt]].sort());
+      const jobs = await d.db.selectFrom('jobs').select('status').where('pipeline_id', 'in', [a.id, b.id]).execute();
+      expect(jobs.every((j) => j.status === 'running')).toBe(true);
+    });
+
+    it('the claim batcher answers 16 claimers asking at once, each with its own task, until the queue is empty', async () => {
+      const org = await ensureOrganization(d.db, 'github', 'batcher');
+      const project = await createProject(d.db, org, { name: 'app', vcsUrl: 'https://example.invalid/c.git', defaultBranch: 'main' });
+      await queuedPipeline(d, project.id, 1, 40, '2026-03-01T00:00:00.000Z');
+      const batcher = new ClaimBatcher({ database: d, now: () => new Date(), leaseMs: 60_000 } as EngineDeps);
+      const got: { agentId: string; claimed: ClaimedTask }[] = [];
+      await Promise.all(
+        Array.from({ length: 16 }, async (_, i) => {
+          for (let n = 0; ; n++) {
+            const agentId = `q${i}-${n}`;
+            const claimed = await batcher.claim({ executors: ['machine'], resourceClasses: null }, { agentId, owner: { runnerTokenId: 't', credentialHash: agentId } });
+            if (!claimed) return;
+            got.push({ agentId, claimed });
+          }
+        }),
+      );
+      expect(got).toHaveLength(80);
+      expect(new Set(got.map((g) => g.claimed.task.id)).size).toBe(80);
+      expect(got.every((g) => g.claimed.task.agent_id === g.agentId && g.claimed.task.credential_hash === g.agentId)).toBe(true);
     });
   });
 }

@@ -23,6 +23,7 @@ import {
   type ClaimedTask,
 } from '../../storage/tasks.ts';
 import { advanceWorkflow } from '../pipeline/advance.ts';
+import { ClaimBatcher } from './claim-batcher.ts';
 import type { EngineDeps } from '../deps.ts';
 import { recordCompletions, WEBHOOKS_EVENT } from '../services/webhooks.ts';
 
@@ -49,8 +50,15 @@ function leaseUntil(deps: EngineDeps): string {
  * given to two agents (see claimQueuedTask).
  */
 export async function claimTask(deps: EngineDeps, agent: AgentCapabilities, credentialHash: string): Promise<ClaimedTask | undefined> {
-  return claimQueuedTask(deps.database.db, agent, nowIso(deps.now()), leaseUntil(deps), { runnerTokenId: agent.runnerTokenId, credentialHash });
+  const owner = { runnerTokenId: agent.runnerTokenId, credentialHash };
+  if (deps.database.dialect !== 'postgres') return claimQueuedTask(deps.database.db, agent, nowIso(deps.now()), leaseUntil(deps), owner);
+  // Claims arriving together share one statement (claim-batcher.ts).
+  let batcher = batchers.get(deps);
+  if (!batcher) batchers.set(deps, (batcher = new ClaimBatcher(deps)));
+  return batcher.claim({ executors: agent.executors, resourceClasses: agent.resourceClasses }, { agentId: agent.agentId, owner });
 }
+
+const batchers = new WeakMap<EngineDeps, ClaimBatcher>();
 
 /**
  * Extends the lease and tells the agent whether the task was canceled. Once a cancel is

@@ -6,9 +6,30 @@ import crypto from 'node:crypto';
 import { hashToken } from '../../domain/tokens.ts';
 import type { Task } from '../../storage/jobs.ts';
 
+/**
+ * Random bytes for credentials, drawn from the CSPRNG 8 KiB at a time and each handed out
+ * once: one draw per 256 claims instead of one per claim (a synchronous draw cost ~25 µs, a
+ * tenth of a claim's CPU over HTTP).
+ */
+const POOL_BYTES = 8192;
+let pool = Buffer.alloc(0);
+let taken = 0;
+
+function random32(): Buffer {
+  if (taken + 32 > pool.length) {
+    pool = crypto.randomBytes(POOL_BYTES);
+    taken = 0;
+  }
+  const bytes = pool.subarray(taken, taken + 32);
+  taken += 32;
+  return bytes;
+}
+
 /** A new credential (32 random bytes, base64url) and its stored hash. */
 export function newTaskCredential(): { credential: string; hash: string } {
-  const credential = crypto.randomBytes(32).toString('base64url');
+  const bytes = random32();
+  const credential = bytes.toString('base64url');
+  bytes.fill(0); // handed out: not kept in memory beyond the string
   return { credential, hash: hashToken(credential) };
 }
 

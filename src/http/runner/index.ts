@@ -8,15 +8,30 @@ import { gitRoutes } from './git.ts';
 export { jobApi } from './job.ts';
 import { runnerOutputRoutes } from './outputs.ts';
 import { runnerRoutes } from './protocol.ts';
-import { runnerAuth } from './services/auth.ts';
+import { cachedRunnerAuth, runnerAuth } from './services/auth.ts';
 import { taskAuth } from './services/task-auth.ts';
 
 export async function runnerApi(app: FastifyInstance, deps: HttpDeps): Promise<void> {
-  app.addHook('preHandler', async (req) => {
+  const authenticate = async (req: FastifyRequest, taskId: string | undefined) => {
     const runner = await runnerAuth(deps.database, req);
     (req as FastifyRequest & { runner: RunnerToken }).runner = runner;
-    const taskId = (req.params as { id?: unknown } | undefined)?.id;
-    if (typeof taskId === 'string') await taskAuth(deps.engine, runner, req, taskId);
+    if (taskId !== undefined) await taskAuth(deps.engine, runner, req, taskId);
+  };
+  // A callback hook: a claim (no task) whose token was seen a moment ago needs neither a
+  // query nor a promise.
+  app.addHook('preHandler', (req, _reply, done) => {
+    const id = (req.params as { id?: unknown } | undefined)?.id;
+    const taskId = typeof id === 'string' ? id : undefined;
+    try {
+      const cached = taskId === undefined ? cachedRunnerAuth(deps.database, req) : undefined;
+      if (cached) {
+        (req as FastifyRequest & { runner: RunnerToken }).runner = cached;
+        return done();
+      }
+    } catch (err) {
+      return done(err as Error);
+    }
+    authenticate(req, taskId).then(() => done(), done);
   });
   await app.register(async (scope) => runnerRoutes(scope, deps));
   await app.register(async (scope) => runnerOutputRoutes(scope, deps));

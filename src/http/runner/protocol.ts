@@ -7,6 +7,7 @@ import { TASK_RESULTS, type StepStatus, type TaskResult } from '../../domain/run
 import type { RunnerToken } from '../../storage/runner-tokens.ts';
 import type { HttpDeps } from '../deps.ts';
 import { CircletError } from '../../domain/errors.ts';
+import { RawBodies } from './services/raw-body.ts';
 
 const EXECUTORS = ['docker', 'machine', 'macos', 'windows'];
 /** Largest output chunk, JSON or raw. */
@@ -143,7 +144,8 @@ export function runnerRoutes(app: FastifyInstance, deps: HttpDeps): void {
 
   // The same chunk as raw bytes (docs/runner-protocol.md): no JSON framing or escaping of
   // output on either side, the agent id in `X-Circlet-Agent`, seq and stream in the query.
-  app.addContentTypeParser('application/octet-stream', { parseAs: 'buffer', bodyLimit: RAW_OUTPUT_LIMIT }, (_req, body, done) => done(null, body));
+  const rawBodies = new RawBodies(RAW_OUTPUT_LIMIT);
+  app.addContentTypeParser('application/octet-stream', rawBodies.parser);
   app.post<{ Params: { id: string; index: number }; Querystring: { seq: number; stream?: 'out' | 'err' }; Body: Buffer | undefined }>(
     `/tasks/:id/steps/:index/output/raw`,
     {
@@ -163,8 +165,13 @@ export function runnerRoutes(app: FastifyInstance, deps: HttpDeps): void {
       const body = req.body ?? Buffer.alloc(0);
       if (!Buffer.isBuffer(body)) throw new CircletError('RAW_OUTPUT_TYPE');
       const agentId = req.headers['x-circlet-agent'];
-      if (body.length > 0) {
-        await runner.appendOutput(req.params.id, typeof agentId === 'string' ? agentId : '', { index: req.params.index, seq: req.query.seq, stream: req.query.stream ?? 'out', data: body });
+      try {
+        if (body.length > 0) {
+          await runner.appendOutput(req.params.id, typeof agentId === 'string' ? agentId : '', { index: req.params.index, seq: req.query.seq, stream: req.query.stream ?? 'out', data: body });
+        }
+      } finally {
+        // Stored (or refused): the body's buffer is read no more.
+        rawBodies.release(body);
       }
       return { ok: true };
     },

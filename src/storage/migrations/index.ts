@@ -22,6 +22,7 @@ import * as m0020 from './0020_additional_ssh_keys.ts';
 import * as m0021 from './0021_pipeline_first_claim.ts';
 import * as m0024 from './0024_open_jobs.ts';
 import * as m0025 from './0025_insights_job_update.ts';
+import * as m0026 from './0026_step_output_lz4.ts';
 
 export const migrations: Record<string, Migration> = {
   '0001_foundation': m0001,
@@ -46,4 +47,5 @@ export const migrations: Record<string, Migration> = {
   '0021_pipeline_first_claim': m0021,
   '0024_open_jobs': m0024,
   '0025_insights_job_update': m0025,
+  '0026_step_output_lz4': m0026,
 };

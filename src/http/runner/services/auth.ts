@@ -8,12 +8,27 @@ import { CircletError } from '../../../domain/errors.ts';
 
 const caches = new WeakMap<Database, TtlCache<RunnerToken>>();
 
-export async function runnerAuth(database: Database, req: FastifyRequest): Promise<RunnerToken> {
+function presented(req: FastifyRequest): string {
   const auth = req.headers.authorization;
   const token = typeof auth === 'string' && auth.toLowerCase().startsWith('bearer ') ? auth.slice(7).trim() : undefined;
   if (!token) throw new CircletError('RUNNER_TOKEN_REQUIRED');
+  return token;
+}
+
+function cacheOf(database: Database): TtlCache<RunnerToken> {
   let cache = caches.get(database);
   if (!cache) caches.set(database, (cache = new TtlCache<RunnerToken>()));
+  return cache;
+}
+
+/** The request's runner token when it was looked up a moment ago (no query, no promise); throws without one. */
+export function cachedRunnerAuth(database: Database, req: FastifyRequest): RunnerToken | undefined {
+  return cacheOf(database).get(presented(req));
+}
+
+export async function runnerAuth(database: Database, req: FastifyRequest): Promise<RunnerToken> {
+  const token = presented(req);
+  const cache = cacheOf(database);
   // Keyed by the token itself (memory only): no hash per step report.
   const cached = cache.get(token);
   if (cached) return cached;
