@@ -6,7 +6,7 @@
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { UUID_RE } from '../../domain/clock.ts';
 import { ClaimsRefused } from '../../engine/oidc/issuer.ts';
-import { recordRelease, ReleaseRefused, type ReleaseCall } from '../../engine/runner/releases.ts';
+import { ReleaseRefused, type ReleaseCall } from '../../engine/runner/releases.ts';
 import type { Task } from '../../storage/jobs.ts';
 import type { HttpDeps } from '../deps.ts';
 import { CircletError } from '../errors.ts';
@@ -65,7 +65,7 @@ export async function jobApi(app: FastifyInstance, deps: HttpDeps): Promise<void
     async (req) => {
       const task = await callingTask(deps, req);
       try {
-        return { message: await recordRelease(deps.engine.deps, task, req.body) };
+        return { message: await deps.engine.runner.recordRelease(task, req.body) };
       } catch (err) {
         if (err instanceof ReleaseRefused) throw new CircletError('RELEASE_REFUSED', { reason: err.message });
         throw err;
