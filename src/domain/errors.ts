@@ -86,6 +86,11 @@ const errors = {
   GIT_CREDENTIAL_REQUIRED: { status: 401, message: 'A running job’s task id and task credential are required.', headers: { 'www-authenticate': 'Basic realm="circlet git"' } },
   GIT_FETCH_ONLY: { status: 403, message: 'Only fetching (git-upload-pack) is served.' },
 
+  // GET /metrics (docs/operations.md).
+  METRICS_NOT_SERVED: { status: 404, message: 'Metrics are not served on this port: start circlet serve with --metrics-token or --metrics-listen (docs/operations.md)' },
+  METRICS_TOKEN_REQUIRED: { status: 401, message: 'A metrics token is required (Authorization: Bearer <token>)', headers: { 'www-authenticate': 'Bearer realm="metrics"' } },
+  METRICS_GET_ONLY: { status: 405, message: 'Only GET /metrics is served here', headers: { allow: 'GET, HEAD' } },
+
   // Signed step-output links (v1.1).
   OUTPUT_SIGNATURE_INVALID: { status: 403, message: 'Invalid or missing signature' },
   OUTPUT_URL_EXPIRED: { status: 403, message: 'This output URL has expired' },
