@@ -30,7 +30,7 @@ const sqlSyntax = [
 ];
 
 /** The HTTP APIs: each folder of src/http is one Fastify plugin (docs/architecture.md). */
-const apis = ['v2', 'v1', 'runner', 'runner-admin', 'hooks', 'web', 'metrics'];
+const apis = ['v2', 'v1', 'runner', 'runner-admin', 'hooks', 'web', 'metrics', 'oidc'];
 
 /**
  * Inside src/http: an API never imports another API's folder, and a route file (a file

@@ -5,7 +5,7 @@ import { UUID_RE } from '../domain/clock.ts';
 import { vcsTypeOf } from '../domain/slug.ts';
 import { readAuditLog, type AuditEntry } from '../engine/services/audit.ts';
 import { findOrganization, getOrganization } from '../storage/organizations.ts';
-import { action, addDataOptions, openData } from './shared.ts';
+import { action, addDataOptions, withData } from './shared.ts';
 
 const COLUMNS = ['occurred_at', 'organization_id', 'actor_id', 'actor_login', 'source', 'ip', 'action', 'target_type', 'target_id', 'target_name', 'outcome', 'detail'] as const;
 
@@ -59,16 +59,15 @@ export function auditCommand(): Command {
   addDataOptions(cmd);
   return cmd.action(
     action(async (opts: { org?: string; since?: string; format: 'jsonl' | 'csv'; dataDir?: string; databaseUrl?: string }) => {
-      const data = await openData(opts);
-      try {
+      await withData(opts, async (d) => {
         let organizationId: string | undefined;
         if (opts.org !== undefined) {
           const [provider, name, ...rest] = opts.org.split('/');
           const vcs = provider ? vcsTypeOf(provider) : undefined;
           const org = UUID_RE.test(opts.org)
-            ? await getOrganization(data.database.db, opts.org.toLowerCase())
+            ? await getOrganization(d.db, opts.org.toLowerCase())
             : vcs && vcs !== 'circleci' && name && rest.length === 0
-              ? await findOrganization(data.database.db, vcs, name)
+              ? await findOrganization(d.db, vcs, name)
               : undefined;
           if (!org) throw new Error(`no organization '${opts.org}': expected gh|github|bb|bitbucket/<org> or an organization id`);
           organizationId = org.id;
@@ -76,16 +75,14 @@ export function auditCommand(): Command {
         if (opts.format === 'csv') process.stdout.write(COLUMNS.join(',') + '\n');
         let after: [string, string] | undefined;
         for (;;) {
-          const page = await readAuditLog(data.database.db, { organizationId, since: opts.since, limit: 500, after });
+          const page = await readAuditLog(d.db, { organizationId, since: opts.since, limit: 500, after });
           const out = page.items.map((e) => (opts.format === 'csv' ? csvRow(e) : JSON.stringify(e))).join('\n');
           if (out) process.stdout.write(out + '\n');
           const last = page.items[page.items.length - 1];
           if (!page.next_page_token || !last) break;
           after = [last.occurred_at, last.id];
         }
-      } finally {
-        await data.database.close();
-      }
+      });
     }),
   );
 }

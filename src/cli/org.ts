@@ -9,18 +9,7 @@ import { addGroupMember, createGroup, deleteGroup, findGroupByName, groupMemberL
 import { addMember, createOrganization, deleteOrganization, findOrganization, getOrganization, listOrganizations, memberLogins, membershipRole, removeMember, ROLES, setMemberRole, type Organization, type Role } from '../storage/organizations.ts';
 import { createAllowEntry, deleteAllowEntry, listAllowEntries } from '../storage/url-orbs.ts';
 import { ensureUser, findUserByLogin } from '../storage/users.ts';
-import { action, addDataOptions, openData } from './shared.ts';
-
-type DataOpts = { dataDir?: string; databaseUrl?: string };
-
-async function withData(opts: DataOpts, fn: (d: Database) => Promise<void>): Promise<void> {
-  const data = await openData(opts);
-  try {
-    await fn(data.database);
-  } finally {
-    await data.database.close();
-  }
-}
+import { action, addDataOptions, withData, type DataOpts } from './shared.ts';
 
 const slugOf = (o: Organization) => (o.vcs_type === 'circleci' ? `circleci/${o.id}` : formatOrgSlug(o.vcs_type, o.name));
 const out = (s: string) => process.stdout.write(s + '\n');

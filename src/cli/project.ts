@@ -7,9 +7,7 @@ import type { Database } from '../storage/db.ts';
 import { addMember, ensureOrganization, memberLogins, removeMember, ROLES, setMemberRole, type Role } from '../storage/organizations.ts';
 import { createProject, findProjectBySlug, listAllProjects, type ProjectWithOrg } from '../storage/projects.ts';
 import { ensureUser, findUserByLogin, type User } from '../storage/users.ts';
-import { action, addDataOptions, auditCli, openData, requireOptions } from './shared.ts';
-
-type DataOpts = { dataDir?: string; databaseUrl?: string };
+import { action, addDataOptions, auditCli, requireOptions, withData, type DataOpts } from './shared.ts';
 
 /** The user a login names; an unknown login is an error saying how to create it. */
 async function existingUser(d: Database, login: string): Promise<User> {
@@ -28,15 +26,6 @@ async function existingProject(d: Database, slugText: string): Promise<ProjectWi
   const project = await findProjectBySlug(d.db, parseSlug(slugText));
   if (!project) throw new Error(`no project ${slugText}: add it with \`circlet project add ${slugText} --repo <url-or-path>\``);
   return project;
-}
-
-async function withData(opts: DataOpts, fn: (d: Database) => Promise<void>): Promise<void> {
-  const data = await openData(opts);
-  try {
-    await fn(data.database);
-  } finally {
-    await data.database.close();
-  }
 }
 
 function addCommand(): Command {

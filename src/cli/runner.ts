@@ -5,7 +5,7 @@ import { vcsTypeOf } from '../domain/slug.ts';
 import { findOrganization } from '../storage/organizations.ts';
 import { createResourceClass, findResourceClass, RESOURCE_CLASS_RE } from '../storage/resource-classes.ts';
 import { createRunnerToken } from '../storage/runner-tokens.ts';
-import { action, addDataOptions, auditCli, openData } from './shared.ts';
+import { action, addDataOptions, auditCli, withData } from './shared.ts';
 
 function checkClass(name: string, option: string): void {
   if (!RESOURCE_CLASS_RE.test(name)) throw new Error(`invalid ${option} '${name}': expected namespace/name`);
@@ -24,18 +24,15 @@ function resourceClassCommand(): Command {
       const [provider, orgName, ...rest] = opts.org.split('/');
       const vcs = provider ? vcsTypeOf(provider) : undefined;
       if (!vcs || vcs === 'circleci' || !orgName || rest.length > 0) throw new Error(`invalid --org '${opts.org}': expected gh|github|bb|bitbucket/<org>`);
-      const data = await openData(opts);
-      try {
-        const org = await findOrganization(data.database.db, vcs, orgName);
+      await withData(opts, async (d) => {
+        const org = await findOrganization(d.db, vcs, orgName);
         if (!org) throw new Error(`no organization ${opts.org}: add one of its projects first (circlet project add)`);
-        const existing = await findResourceClass(data.database.db, name);
+        const existing = await findResourceClass(d.db, name);
         if (existing) throw new Error(`resource class ${name} already exists`);
-        await createResourceClass(data.database.db, name, org.id);
-        await auditCli(data.database, { action: 'resource_class.created', organizationId: org.id, target: { type: 'resource_class', name } });
+        await createResourceClass(d.db, name, org.id);
+        await auditCli(d, { action: 'resource_class.created', organizationId: org.id, target: { type: 'resource_class', name } });
         process.stdout.write(name + '\n');
-      } finally {
-        await data.database.close();
-      }
+      });
     }),
   );
   rc.addCommand(create);
@@ -53,20 +50,17 @@ export function runnerCommand(): Command {
   create.action(
     action(async (opts: { resourceClass?: string; name: string; dataDir?: string; databaseUrl?: string }) => {
       if (opts.resourceClass !== undefined) checkClass(opts.resourceClass, '--resource-class');
-      const data = await openData(opts);
-      try {
-        const token = await createRunnerToken(data.database.db, opts.name, opts.resourceClass ?? '');
-        const rc = opts.resourceClass ? await findResourceClass(data.database.db, opts.resourceClass) : undefined;
-        await auditCli(data.database, {
+      await withData(opts, async (d) => {
+        const token = await createRunnerToken(d.db, opts.name, opts.resourceClass ?? '');
+        const rc = opts.resourceClass ? await findResourceClass(d.db, opts.resourceClass) : undefined;
+        await auditCli(d, {
           action: 'runner_token.created',
           organizationId: rc?.organization_id ?? null,
           target: { type: 'runner_token', name: opts.name },
           detail: { resource_class: opts.resourceClass ?? null },
         });
         process.stdout.write(token + '\n');
-      } finally {
-        await data.database.close();
-      }
+      });
     }),
   );
   token.addCommand(create);

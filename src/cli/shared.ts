@@ -19,12 +19,24 @@ export interface DataHandle {
 }
 
 /** Opens the same data a server started with these options uses (safe while it runs). */
-export async function openData(opts: { dataDir?: string; databaseUrl?: string }): Promise<DataHandle> {
+export async function openData(opts: DataOpts): Promise<DataHandle> {
   const { dataDir, databaseUrl } = resolveDataLocation(opts);
   // Loaded on use, not at start-up: `--help` and argument errors need no database driver.
   const { openAndMigrate } = await import('../storage/db.ts');
   const database = await openAndMigrate(databaseUrl);
   return { database, secrets: createSecretBox(loadSecretKey(dataDir)), dataDir };
+}
+
+export type DataOpts = { dataDir?: string; databaseUrl?: string };
+
+/** Runs `fn` on the data these options name (openData), closing the database afterwards. */
+export async function withData<T>(opts: DataOpts, fn: (d: Database) => Promise<T>): Promise<T> {
+  const data = await openData(opts);
+  try {
+    return await fn(data.database);
+  } finally {
+    await data.database.close();
+  }
 }
 
 /** Records an action of the command line in the audit log, with the operating-system user who ran it. */

@@ -1,7 +1,7 @@
 // `circlet token create`: a personal API token for a user (created when missing).
 import { Command } from 'commander';
 import { createApiToken, ensureUser, findUserByLogin } from '../storage/users.ts';
-import { action, addDataOptions, auditCli, openData, requireOptions } from './shared.ts';
+import { action, addDataOptions, auditCli, withData, requireOptions } from './shared.ts';
 
 export function tokenCommand(): Command {
   const token = new Command('token').description('manage personal API tokens');
@@ -13,17 +13,14 @@ export function tokenCommand(): Command {
   requireOptions(create, 'login');
   create.action(
     action(async (opts: { login: string; name: string; dataDir?: string; databaseUrl?: string }) => {
-      const data = await openData(opts);
-      try {
-        const existed = await findUserByLogin(data.database.db, opts.login);
-        const user = existed ?? (await ensureUser(data.database.db, opts.login));
-        if (!existed) await auditCli(data.database, { action: 'user.created', target: { type: 'user', id: user.id, name: user.login } });
-        const token = await createApiToken(data.database.db, user.id, opts.name);
-        await auditCli(data.database, { action: 'api_token.created', target: { type: 'user', id: user.id, name: user.login }, detail: { token_name: opts.name } });
+      await withData(opts, async (d) => {
+        const existed = await findUserByLogin(d.db, opts.login);
+        const user = existed ?? (await ensureUser(d.db, opts.login));
+        if (!existed) await auditCli(d, { action: 'user.created', target: { type: 'user', id: user.id, name: user.login } });
+        const token = await createApiToken(d.db, user.id, opts.name);
+        await auditCli(d, { action: 'api_token.created', target: { type: 'user', id: user.id, name: user.login }, detail: { token_name: opts.name } });
         process.stdout.write(token + '\n');
-      } finally {
-        await data.database.close();
-      }
+      });
     }),
   );
   token.addCommand(create);

@@ -17,3 +17,6 @@ export type TaskStatus = 'queued' | 'running' | TaskResult;
 
 /** A stored step: running until the agent reports how it ended. */
 export type StepRowStatus = 'running' | StepStatus;
+
+/** A webhook delivery: waiting for its (next) attempt, claimed by a sender, or done. */
+export type DeliveryStatus = 'pending' | 'delivering' | 'delivered' | 'failed';

@@ -59,15 +59,13 @@ export class Engine {
   readonly runner: RunnerSide;
   /** OIDC ID tokens for jobs and the keys that verify them. */
   readonly oidc: OidcIssuer;
-  private reaper?: NodeJS.Timeout;
+  /** The stops of the running background loops (reaper, scheduler, sweepers); empty when stopped. */
+  private loops: (() => void)[] = [];
   private readonly reapIntervalMs: number;
   private readonly webhooks: WebhookWorker;
-  private scheduler?: NodeJS.Timeout;
   private readonly scheduleIntervalMs: number;
   private readonly usageExports: UsageExportWorker;
-  private sweeper?: NodeJS.Timeout;
   private readonly sweepIntervalMs: number;
-  private auditSweeper?: NodeJS.Timeout;
   readonly auditRetentionDays: number;
   private readonly auditSweepIntervalMs: number;
 
@@ -190,23 +188,14 @@ export class Engine {
 
   /** Starts background duties: reaping tasks whose lease lapsed, triggering due schedules, delivering outbound webhooks, building usage exports. */
   start(): void {
-    if (this.reaper) return;
-    this.startScheduler();
-    this.startSweeper();
-    this.startAuditSweeper();
+    if (this.loops.length > 0) return;
+    this.loops.push(repeat(() => runDueSchedules(this.deps), this.scheduleIntervalMs));
+    // The first sweep soon after start (a replica that was down catches up), then per interval.
+    this.loops.push(repeat(() => this.sweepExpired(), this.sweepIntervalMs, Math.min(this.sweepIntervalMs, 30_000)));
+    this.loops.push(repeat(() => this.sweepAudit(), this.auditSweepIntervalMs, 0));
     this.webhooks.start();
     this.usageExports.start();
-    const tick = async () => {
-      try {
-        await reapExpiredLeases(this.deps);
-      } catch {
-        /* the database may be briefly unavailable; try again next tick */
-      }
-      this.reaper = setTimeout(tick, this.reapIntervalMs);
-      this.reaper.unref();
-    };
-    this.reaper = setTimeout(tick, this.reapIntervalMs);
-    this.reaper.unref();
+    this.loops.push(repeat(() => reapExpiredLeases(this.deps), this.reapIntervalMs));
   }
 
   /** Stops the background work; resolves once the git mirrors' processes have exited. */
@@ -214,65 +203,39 @@ export class Engine {
     void this.deps.events.unshare();
     void this.webhooks.stop();
     this.usageExports.stop();
-    if (this.reaper) clearTimeout(this.reaper);
-    this.reaper = undefined;
-    if (this.scheduler) clearTimeout(this.scheduler);
-    this.scheduler = undefined;
-    if (this.sweeper) clearTimeout(this.sweeper);
-    this.sweeper = undefined;
-    if (this.auditSweeper) clearTimeout(this.auditSweeper);
-    this.auditSweeper = undefined;
+    for (const stop of this.loops.splice(0)) stop();
     return this.deps.mirrors.close();
-  }
-
-  private startScheduler(): void {
-    const tick = async () => {
-      try {
-        await runDueSchedules(this.deps);
-      } catch {
-        /* the database may be briefly unavailable; try again next tick */
-      }
-      if (!this.scheduler) return;
-      this.scheduler = setTimeout(tick, this.scheduleIntervalMs);
-      this.scheduler.unref();
-    };
-    this.scheduler = setTimeout(tick, this.scheduleIntervalMs);
-    this.scheduler.unref();
   }
 
   /** Sweeps expired job outputs now, if no replica swept this interval; for tests and the sweeper. */
   sweepExpired(): Promise<SweepResult> {
     return sweepExpiredOutputs(this.deps, this.sweepIntervalMs);
   }
+}
 
-  private startSweeper(): void {
-    const tick = async () => {
-      try {
-        await this.sweepExpired();
-      } catch {
-        /* the database or the blob store may be briefly unavailable; try again next tick */
-      }
-      if (!this.sweeper) return;
-      this.sweeper = setTimeout(tick, this.sweepIntervalMs);
-      this.sweeper.unref();
-    };
-    // The first sweep soon after start (a replica that was down catches up), then per interval.
-    this.sweeper = setTimeout(tick, Math.min(this.sweepIntervalMs, 30_000));
-    this.sweeper.unref();
-  }
-
-  private startAuditSweeper(): void {
-    const tick = async () => {
-      try {
-        await this.sweepAudit();
-      } catch {
-        /* the database may be briefly unavailable; try again next tick */
-      }
-      if (!this.auditSweeper) return;
-      this.auditSweeper = setTimeout(tick, this.auditSweepIntervalMs);
-      this.auditSweeper.unref();
-    };
-    this.auditSweeper = setTimeout(tick, 0);
-    this.auditSweeper.unref();
-  }
+/**
+ * Runs `task` after `firstMs`, then `intervalMs` after each run has ended, until the returned
+ * stop is called (a run in progress then is the last). A run that fails is retried at the next
+ * one: the database or the blob store may be briefly unavailable. The timers never keep the
+ * process alive.
+ */
+function repeat(task: () => Promise<unknown>, intervalMs: number, firstMs = intervalMs): () => void {
+  let stopped = false;
+  let timer: NodeJS.Timeout;
+  const tick = async () => {
+    try {
+      await task();
+    } catch {
+      /* try again next tick */
+    }
+    if (stopped) return;
+    timer = setTimeout(tick, intervalMs);
+    timer.unref();
+  };
+  timer = setTimeout(tick, firstMs);
+  timer.unref();
+  return () => {
+    stopped = true;
+    clearTimeout(timer);
+  };
 }

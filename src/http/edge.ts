@@ -6,7 +6,7 @@
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { MAX_INT, MIN_INT } from '../domain/numbers.ts';
 import { isValidText } from '../domain/paging.ts';
-import { badRequest } from './errors.ts';
+import { CircletError } from './errors.ts';
 
 /** Deep enough for any body circlet takes; deeper nesting is not walked further. */
 const MAX_DEPTH = 64;
@@ -56,11 +56,11 @@ export const rejectInvalidText = hook(invalidText);
 export const rejectOutOfRangeNumbers = hook(outOfRangeNumbers);
 
 function invalidText(req: FastifyRequest): void {
-  if (!isValidText(req.url)) throw badRequest('Invalid text in the URL');
+  if (!isValidText(req.url)) throw new CircletError('INVALID_URL_TEXT');
   for (const part of ['params', 'query', 'body'] as const) {
     if (part === 'body' && req.routeOptions.config?.anyBodyText === true) continue;
     const at = invalidTextAt(req[part]);
-    if (at) throw badRequest(`Invalid ${WHERE[part]} '${at}': NUL and unpaired surrogates are not allowed in text`);
+    if (at) throw new CircletError('URL_TEXT_NOT_ALLOWED', { where: WHERE[part], at });
   }
 }
 
@@ -72,7 +72,7 @@ function outOfRangeNumbers(req: FastifyRequest): void {
       for (const n of Array.isArray(v) ? v : [v]) {
         if (typeof n !== 'number') continue;
         if (!Number.isFinite(n) || (Number.isInteger(n) && (n > MAX_INT || n < MIN_INT))) {
-          throw badRequest(`Invalid ${WHERE[part]} '${key}': ${String(n)} is out of range`);
+          throw new CircletError('URL_NUMBER_OUT_OF_RANGE', { where: WHERE[part], key, value: String(n) });
         }
       }
     }

@@ -7,7 +7,6 @@ import { fromSegments } from '../domain/slug.ts';
 import { isMember, membershipRole } from '../storage/organizations.ts';
 import { findVisibleProjectBySlug, getProject, type ProjectWithOrg } from '../storage/projects.ts';
 import type { HttpDeps } from './deps.ts';
-import { forbidden } from './errors.ts';
 
 export interface SlugParams {
   provider: string;
@@ -37,7 +36,7 @@ export function rewriteBareProjectId(path: string): string {
 export async function requireProject(deps: HttpDeps, req: FastifyRequest, params: SlugParams): Promise<ProjectWithOrg> {
   const project = await visibleProject(deps, req, params);
   if (req.method !== 'GET' && req.method !== 'HEAD' && (await membershipRole(deps.database.db, project.organization_id, req.user.id)) === 'viewer') {
-    throw forbidden('Permission denied: viewers of the organization can only read.');
+    throw new CircletError('VIEWER_READ_ONLY');
   }
   return project;
 }

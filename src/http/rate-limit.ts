@@ -10,7 +10,7 @@ import { hashToken } from '../domain/tokens.ts';
 import type { Db } from '../storage/executor.ts';
 import { countRequest, pruneRequestWindows } from '../storage/rate-limits.ts';
 import { tokenOf } from './auth.ts';
-import { ApiError } from './errors.ts';
+import { CircletError } from './errors.ts';
 
 export interface RateLimitOptions {
   /** Requests per window for one token; 0 = no limit for requests with a token. */
@@ -69,7 +69,7 @@ export async function registerRateLimit(app: FastifyInstance, db: Db, opts: Rate
     allowList: (req: FastifyRequest) => exemptFromRateLimit(req.url) || (rateLimitKey(req).startsWith('token:') ? opts.perToken : opts.perIp) === 0,
     // The database unreachable: serve the request (it answers 503 itself if it needs the database).
     skipOnError: true,
-    errorResponseBuilder: () => new ApiError(429, 'Rate limit exceeded.'),
+    errorResponseBuilder: () => new CircletError('RATE_LIMITED'),
   };
   await app.register(rateLimit, { global: false, ...(shared ? { store: databaseStore(db) } : {}) });
   // A hook on the root, not the plugin's per-route one: it runs before each API's token

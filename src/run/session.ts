@@ -106,7 +106,7 @@ export async function runLocal(opts: RunOptions): Promise<number> {
       logger: opts.logger ?? { info() {}, warn() {}, error() {} },
     });
     phases.mark('store');
-    const { project, userId } = await seedStore(instance.database, instance.secrets, {
+    const { project, userId } = await seedStore(instance.database.db, instance.secrets, {
       projectId: prep.state.projectId,
       name: path.basename(prep.repo.root),
       vcsUrl: prep.snapshot.url,

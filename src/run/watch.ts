@@ -3,8 +3,8 @@
 // stored for the server's API), workflows ending. Polls the embedded SQLite database, which
 // costs a few queries per tick.
 import type { Database } from '../storage/db.ts';
-import type { Db } from '../storage/executor.ts';
-import { inOneRead, jobsOfPipeline } from '../storage/local-run.ts';
+import { inTransaction, type Db } from '../storage/executor.ts';
+import { jobsOfPipeline } from '../storage/local-run.ts';
 import type { Job, Task } from '../storage/jobs.ts';
 import { tasksOfJobs } from '../storage/jobs.ts';
 import { outputOfStep, stepsOfTasks, type Step } from '../storage/steps.ts';
@@ -46,7 +46,7 @@ export class PipelineWatcher {
    * before the one whose end let it start is seen ended).
    */
   tick(): Promise<void> {
-    return inOneRead(this.database, (trx) => this.tickIn(trx));
+    return inTransaction(this.database.db, (trx) => this.tickIn(trx));
   }
 
   private async tickIn(db: Db): Promise<void> {

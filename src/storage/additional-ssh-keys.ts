@@ -3,6 +3,7 @@
 import { newId, nowIso } from '../domain/clock.ts';
 import type { SecretBox } from '../domain/secret-box.ts';
 import type { Db } from './executor.ts';
+import { oldestFirst } from './order.ts';
 
 export interface AdditionalSshKey {
   hostname: string;
@@ -44,8 +45,7 @@ export async function sshKeysForTask(db: Db, box: SecretBox, projectId: string):
     .selectFrom('additional_ssh_keys')
     .select(['hostname', 'fingerprint_md5', 'fingerprint_sha256', 'private_key_sealed'])
     .where('project_id', '=', projectId)
-    .orderBy('created_at')
-    .orderBy('id')
+    .$call(oldestFirst)
     .execute();
   return rows.map(({ private_key_sealed, ...k }) => ({ ...k, private_key: box.open(private_key_sealed) }));
 }

@@ -4,6 +4,7 @@ import { newId, nowIso } from '../domain/clock.ts';
 import type { SecretBox } from '../domain/secret-box.ts';
 import type { Db } from './executor.ts';
 import type { ContextRestrictionsTable, ContextsTable } from './schema.ts';
+import { oldestFirst } from './order.ts';
 
 export type Context = ContextsTable;
 export type ContextRestriction = ContextRestrictionsTable;
@@ -164,7 +165,7 @@ export async function createContextRestriction(db: Db, contextId: string, r: New
 
 /** All restrictions of a context, in the order they were added. */
 export async function listContextRestrictions(db: Db, contextId: string): Promise<ContextRestriction[]> {
-  return db.selectFrom('context_restrictions').selectAll().where('context_id', '=', contextId).orderBy('created_at').orderBy('id').execute();
+  return db.selectFrom('context_restrictions').selectAll().where('context_id', '=', contextId).$call(oldestFirst).execute();
 }
 
 export async function getContextRestriction(db: Db, contextId: string, id: string): Promise<ContextRestriction | undefined> {

@@ -2,6 +2,7 @@
 import type { Db } from './executor.ts';
 import { preparedFirst } from './prepared.ts';
 import type { JobsTable, TasksTable } from './schema.ts';
+import { oldestFirst } from './order.ts';
 
 export type Job = JobsTable;
 export type Task = TasksTable;
@@ -26,8 +27,7 @@ export async function getJobByNumber(db: Db, projectId: string, number: number):
     .selectAll()
     .where('project_id', '=', projectId)
     .where('number', '=', number)
-    .orderBy('created_at')
-    .orderBy('id')
+    .$call(oldestFirst)
     .limit(1)
     .executeTakeFirst();
 }
@@ -47,7 +47,7 @@ export async function latestWorkflowIdOfJobNumber(db: Db, projectId: string, num
 }
 
 export async function jobsOfWorkflow(db: Db, workflowId: string): Promise<Job[]> {
-  return db.selectFrom('jobs').selectAll().where('workflow_id', '=', workflowId).orderBy('created_at').orderBy('id').execute();
+  return db.selectFrom('jobs').selectAll().where('workflow_id', '=', workflowId).$call(oldestFirst).execute();
 }
 
 export async function updateJob(db: Db, id: string, changes: Partial<Job>): Promise<void> {

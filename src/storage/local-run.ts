@@ -5,7 +5,6 @@ import { insertDefaultDefinition } from './pipeline-definitions.ts';
 import { newId, nowIso } from '../domain/clock.ts';
 import type { SecretBox } from '../domain/secret-box.ts';
 import { createContext, putContextEnvVar } from './contexts.ts';
-import type { Database } from './db.ts';
 import { putEnvVar } from './env-vars.ts';
 import { addMember, ensureOrganization } from './organizations.ts';
 import { getProject, type ProjectWithOrg } from './projects.ts';
@@ -45,8 +44,7 @@ export interface SeedInput {
   pipelineNumber: number;
 }
 
-export async function seedStore(database: Database, secrets: SecretBox, input: SeedInput): Promise<{ project: ProjectWithOrg; userId: string }> {
-  const db = database.db;
+export async function seedStore(db: Db, secrets: SecretBox, input: SeedInput): Promise<{ project: ProjectWithOrg; userId: string }> {
   const user = await ensureUser(db, 'local', 'Local user');
   const org = await ensureOrganization(db, 'github', LOCAL_ORG);
   await addMember(db, org.id, user.id, 'admin');
@@ -63,7 +61,7 @@ export async function seedStore(database: Database, secrets: SecretBox, input: S
     for (const [k, v] of Object.entries(vars)) await putContextEnvVar(db, secrets, created.context.id, k, v);
   }
   if (input.caches.length > 0) await db.insertInto('caches').values(input.caches.map((c) => ({ ...c, project_id: input.projectId }))).execute();
-  if (input.timings.length > 0) await seedTimings(database, input.projectId, input.timings);
+  if (input.timings.length > 0) await seedTimings(db, input.projectId, input.timings);
   await db.insertInto('project_counters').values({ project_id: input.projectId, pipeline_number: input.pipelineNumber - 1, job_number: 0 }).execute();
   return { project: (await getProject(db, input.projectId))!, userId: user.id };
 }
@@ -72,8 +70,7 @@ export async function seedStore(database: Database, secrets: SecretBox, input: S
  * Timings of earlier runs become test results of a finished stand-in pipeline (one job per
  * job name), which is where `circleci tests split --split-by=timings` reads them from.
  */
-async function seedTimings(database: Database, projectId: string, timings: SavedTiming[]): Promise<void> {
-  const db = database.db;
+async function seedTimings(db: Db, projectId: string, timings: SavedTiming[]): Promise<void> {
   const at = new Date(Date.now() - 60_000).toISOString();
   const pipelineId = newId();
   const workflowId = newId();
@@ -181,9 +178,4 @@ export function timingsOfPipeline(db: Db, pipelineId: string): Promise<SavedTimi
     .where('jobs.pipeline_id', '=', pipelineId)
     .orderBy('test_results.created_at', 'desc')
     .execute();
-}
-
-/** Runs `fn` in one transaction: its reads see one moment of the store. */
-export function inOneRead<T>(database: Database, fn: (trx: Db) => Promise<T>): Promise<T> {
-  return database.db.transaction().execute(fn);
 }

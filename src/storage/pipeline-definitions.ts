@@ -4,6 +4,7 @@
 import { DEFAULT_CONFIG_PATH, defaultDefinitionId, defaultTriggerId } from '../domain/definition-id.ts';
 import type { Db } from './executor.ts';
 import type { PipelineDefinitionsTable, PipelineTriggersTable } from './schema.ts';
+import { oldestFirst } from './order.ts';
 
 export type PipelineDefinition = PipelineDefinitionsTable;
 export type PipelineTrigger = PipelineTriggersTable;
@@ -51,7 +52,7 @@ export async function insertDefinition(db: Db, row: PipelineDefinition): Promise
 
 /** A project's definitions, oldest first. */
 export async function listDefinitions(db: Db, projectId: string): Promise<PipelineDefinition[]> {
-  return db.selectFrom('pipeline_definitions').selectAll().where('project_id', '=', projectId).orderBy('created_at').orderBy('id').execute();
+  return db.selectFrom('pipeline_definitions').selectAll().where('project_id', '=', projectId).$call(oldestFirst).execute();
 }
 
 /** The definition, only when it belongs to the project. */
@@ -78,7 +79,7 @@ export async function insertTrigger(db: Db, row: PipelineTrigger): Promise<void>
 
 /** A definition's triggers, oldest first. */
 export async function listTriggers(db: Db, definitionId: string): Promise<PipelineTrigger[]> {
-  return db.selectFrom('pipeline_triggers').selectAll().where('definition_id', '=', definitionId).orderBy('created_at').orderBy('id').execute();
+  return db.selectFrom('pipeline_triggers').selectAll().where('definition_id', '=', definitionId).$call(oldestFirst).execute();
 }
 
 /** The trigger, only when it belongs to the project. */

@@ -4,6 +4,7 @@ import { generateToken, hashToken } from '../domain/tokens.ts';
 import type { Db } from './executor.ts';
 import { findResourceClass } from './resource-classes.ts';
 import type { RunnerTokensTable } from './schema.ts';
+import { oldestFirst } from './order.ts';
 
 export type RunnerToken = RunnerTokensTable;
 
@@ -38,7 +39,7 @@ export async function getRunnerToken(db: Db, id: string): Promise<RunnerToken | 
 }
 
 export async function runnerTokensOfClass(db: Db, resourceClass: string): Promise<RunnerToken[]> {
-  return db.selectFrom('runner_tokens').selectAll().where('resource_class', '=', resourceClass).orderBy('created_at').orderBy('id').execute();
+  return db.selectFrom('runner_tokens').selectAll().where('resource_class', '=', resourceClass).$call(oldestFirst).execute();
 }
 
 export async function deleteRunnerToken(db: Db, id: string): Promise<boolean> {

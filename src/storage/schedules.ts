@@ -1,7 +1,8 @@
 // Scheduled pipelines: a project's schedules, and the compare-and-set claim the scheduler
 // uses so each due run triggers once, however many replicas share the database.
+import type { ExpressionBuilder } from 'kysely';
 import type { Db } from './executor.ts';
-import type { ScheduleRunsTable, SchedulesTable } from './schema.ts';
+import type { Schema, ScheduleRunsTable, SchedulesTable } from './schema.ts';
 
 export type Schedule = SchedulesTable;
 
@@ -69,6 +70,15 @@ export async function claimScheduleRun(db: Db, id: string, due: string, next: st
 /** A scheduled run a replica claimed: it holds it with `claim_token` until `claimed_until`. */
 export type ScheduleRun = ScheduleRunsTable;
 
+type RunFilter = ExpressionBuilder<Schema, 'schedule_runs'>;
+
+/** A recorded run no pipeline has been triggered for yet. */
+const untriggered = (eb: RunFilter) => eb('pipeline_id', 'is', null);
+
+/** The run still as `run` holds it: the same claim, and untriggered (the compare of reclaim and trigger). */
+const stillHeld = (run: Pick<ScheduleRun, 'schedule_id' | 'due_at' | 'claim_token'>) => (eb: RunFilter) =>
+  eb.and([eb('schedule_id', '=', run.schedule_id), eb('due_at', '=', run.due_at), eb('claim_token', '=', run.claim_token), untriggered(eb)]);
+
 /**
  * Claims the run due at `due` by recording it: the row's key (schedule, due time) lets exactly
  * one scheduler insert it, and the run is on record until a pipeline is triggered for it.
@@ -88,7 +98,7 @@ export async function lapsedScheduleRuns(db: Db, nowIso: string, maxAttempts: nu
   return db
     .selectFrom('schedule_runs')
     .selectAll()
-    .where('pipeline_id', 'is', null)
+    .where(untriggered)
     .where('claimed_until', '<', nowIso)
     .where('attempts', '<', maxAttempts)
     .orderBy('due_at')
@@ -101,10 +111,7 @@ export async function reclaimScheduleRun(db: Db, run: ScheduleRun, token: string
   const res = await db
     .updateTable('schedule_runs')
     .set({ claim_token: token, claimed_until: until, attempts: run.attempts + 1 })
-    .where('schedule_id', '=', run.schedule_id)
-    .where('due_at', '=', run.due_at)
-    .where('claim_token', '=', run.claim_token)
-    .where('pipeline_id', 'is', null)
+    .where(stillHeld(run))
     .executeTakeFirst();
   return Number(res.numUpdatedRows) === 1 ? { ...run, claim_token: token, claimed_until: until, attempts: run.attempts + 1 } : undefined;
 }
@@ -117,10 +124,7 @@ export async function markScheduleRunTriggered(db: Db, run: Pick<ScheduleRun, 's
   const res = await db
     .updateTable('schedule_runs')
     .set({ pipeline_id: pipelineId })
-    .where('schedule_id', '=', run.schedule_id)
-    .where('due_at', '=', run.due_at)
-    .where('claim_token', '=', run.claim_token)
-    .where('pipeline_id', 'is', null)
+    .where(stillHeld(run))
     .executeTakeFirst();
   return Number(res.numUpdatedRows) === 1;
 }

@@ -1,7 +1,7 @@
 // Table types for Kysely. One schema serves SQLite and PostgreSQL: ids are UUID text,
 // timestamps are ISO-8601 UTC text (sortable), booleans are 0/1 integers, JSON is text.
 import type { OrgSchema } from './schema-orgs.ts';
-import type { JobStatus, PipelineState, StepRowStatus, TaskStatus, WorkflowStatus } from '../domain/statuses.ts';
+import type { DeliveryStatus, JobStatus, PipelineState, StepRowStatus, TaskStatus, WorkflowStatus } from '../domain/statuses.ts';
 
 export interface UsersTable {
   id: string;
@@ -149,7 +149,7 @@ export interface InsightsWorkflowRunsTable {
   workflow_id: string;
   project_id: string;
   name: string;
-  status: string;
+  status: WorkflowStatus;
   tag: string | null;
   branch: string | null;
   created_at: string;
@@ -167,7 +167,7 @@ export interface InsightsJobRunsTable {
   branch: string | null;
   name: string;
   type: string;
-  status: string;
+  status: JobStatus;
   created_at: string;
   started_at: string | null;
   stopped_at: string | null;
@@ -362,8 +362,7 @@ export interface WebhookDeliveriesTable {
   event_type: string;
   /** The exact body sent (and signed). */
   payload: string;
-  /** 'pending' | 'delivering' | 'delivered' | 'failed' */
-  status: string;
+  status: DeliveryStatus;
   attempts: number;
   /** When a pending delivery is due, or when a delivering one's claim lapses. */
   next_attempt_at: string | null;

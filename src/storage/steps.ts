@@ -12,13 +12,5 @@ export async function stepsOfTasks(db: Db, taskIds: string[]): Promise<Step[]> {
 
 /** Output chunks of one step in order, optionally only those after `afterSeq`. */
 export async function outputOfStep(db: Db, taskId: string, stepIndex: number, afterSeq = -1, limit = 10_000): Promise<StepOutput[]> {
-  return db
-    .selectFrom('step_output')
-    .selectAll()
-    .where('task_id', '=', taskId)
-    .where('step_index', '=', stepIndex)
-    .where('seq', '>', afterSeq)
-    .orderBy('seq')
-    .limit(limit)
-    .execute();
+  return db.selectFrom('step_output').selectAll().where('task_id', '=', taskId).where('step_index', '=', stepIndex).where('seq', '>', afterSeq).orderBy('seq').limit(limit).execute();
 }

@@ -3,11 +3,12 @@
 import { newId, nowIso } from '../domain/clock.ts';
 import type { Db } from './executor.ts';
 import type { UrlOrbAllowListTable } from './schema-orgs.ts';
+import { oldestFirst } from './order.ts';
 
 export type UrlOrbAllowEntry = UrlOrbAllowListTable;
 
 export async function listAllowEntries(db: Db, organizationId: string): Promise<UrlOrbAllowEntry[]> {
-  return db.selectFrom('url_orb_allow_list').selectAll().where('organization_id', '=', organizationId).orderBy('created_at').orderBy('id').execute();
+  return db.selectFrom('url_orb_allow_list').selectAll().where('organization_id', '=', organizationId).$call(oldestFirst).execute();
 }
 
 export async function createAllowEntry(db: Db, organizationId: string, e: { name: string; prefix: string; auth: string }): Promise<UrlOrbAllowEntry> {

@@ -2,6 +2,7 @@
 // the organizations' projects in the date range, with its project, pipeline and workflow.
 import type { Db } from './executor.ts';
 import type { UsageExportsTable } from './schema.ts';
+import { oldestFirst } from './order.ts';
 
 export type UsageExport = UsageExportsTable;
 
@@ -24,8 +25,7 @@ export async function claimUsageExport(db: Db, nowIso: string, leaseUntil: strin
       .selectFrom('usage_exports')
       .selectAll()
       .where((eb) => eb.or([eb('state', '=', 'created'), eb.and([eb('state', '=', 'processing'), eb('lease_until', '<', nowIso)])]))
-      .orderBy('created_at')
-      .orderBy('id')
+      .$call(oldestFirst)
       .limit(1)
       .executeTakeFirst();
     if (!next) return undefined;

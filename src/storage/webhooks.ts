@@ -4,6 +4,7 @@ import { newId, nowIso } from '../domain/clock.ts';
 import type { SecretBox } from '../domain/secret-box.ts';
 import { isPostgres, type Db } from './executor.ts';
 import type { WebhooksTable } from './schema.ts';
+import { oldestFirst } from './order.ts';
 
 export type WebhookRow = WebhooksTable;
 
@@ -77,7 +78,7 @@ export async function getWebhook(db: Db, secrets: SecretBox, id: string): Promis
 }
 
 export async function listWebhooks(db: Db, secrets: SecretBox, projectId: string): Promise<Webhook[]> {
-  const rows = await db.selectFrom('webhooks').selectAll().where('project_id', '=', projectId).orderBy('created_at').orderBy('id').execute();
+  const rows = await db.selectFrom('webhooks').selectAll().where('project_id', '=', projectId).$call(oldestFirst).execute();
   return rows.map((r) => openWebhook(secrets, r));
 }
 

@@ -1,6 +1,7 @@
 // Workflows: a named job graph inside a pipeline.
 import type { Db } from './executor.ts';
 import type { WorkflowsTable } from './schema.ts';
+import { oldestFirst } from './order.ts';
 
 export type Workflow = WorkflowsTable;
 
@@ -26,7 +27,7 @@ export async function updateWorkflow(db: Db, id: string, changes: Partial<Workfl
 }
 
 export async function workflowsOfPipeline(db: Db, pipelineId: string): Promise<Workflow[]> {
-  return db.selectFrom('workflows').selectAll().where('pipeline_id', '=', pipelineId).orderBy('created_at').orderBy('id').execute();
+  return db.selectFrom('workflows').selectAll().where('pipeline_id', '=', pipelineId).$call(oldestFirst).execute();
 }
 
 export async function insertWorkflows(db: Db, rows: Workflow[]): Promise<void> {

@@ -1,6 +1,7 @@
 // Workspace layers: what persist_to_workspace saved, per workflow workspace.
 import type { Db } from './executor.ts';
 import type { WorkspaceLayersTable } from './schema.ts';
+import { oldestFirst } from './order.ts';
 
 export type WorkspaceLayer = WorkspaceLayersTable;
 
@@ -11,14 +12,7 @@ export async function insertWorkspaceLayer(db: Db, row: WorkspaceLayer): Promise
 /** Layers of a workspace saved by the given jobs, oldest first (later layers win). */
 export async function layersOfJobs(db: Db, workspaceId: string, jobIds: string[]): Promise<WorkspaceLayer[]> {
   if (jobIds.length === 0) return [];
-  return db
-    .selectFrom('workspace_layers')
-    .selectAll()
-    .where('workspace_id', '=', workspaceId)
-    .where('job_id', 'in', jobIds)
-    .orderBy('created_at')
-    .orderBy('id')
-    .execute();
+  return db.selectFrom('workspace_layers').selectAll().where('workspace_id', '=', workspaceId).where('job_id', 'in', jobIds).$call(oldestFirst).execute();
 }
 
 /** The jobs among `jobNames` that saved a layer to this workspace. */

@@ -7,7 +7,7 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { silentLogger } from '../../src/agent/logger.ts';
 import { startEmbeddedAgent, type EmbeddedAgent } from '../../src/server/embedded-agent.ts';
 import { runnerTokenFor } from '../helpers/runner.ts';
-import { childEnv, getJson, killAll, ROOT, runCli, startServe } from '../cli/child.ts';
+import { capture, childEnv, getJson, killAll, ROOT, runCli, startServe } from '../cli/child.ts';
 import { databaseKinds, tempDir } from '../helpers/databases.ts';
 import { makeRepo } from '../helpers/git.ts';
 import { Harness } from './harness.ts';
@@ -26,26 +26,16 @@ const pidFiles: string[] = [];
 
 function startAgent(url: string, token: string, args: string[] = []): Promise<AgentProcess> {
   const child = spawn(process.execPath, [BIN, 'agent', '--server', url, '--token', token, ...args], { cwd: ROOT, env: childEnv(), stdio: ['ignore', 'pipe', 'pipe'] });
-  children.add(child);
-  let out = '';
-  let err = '';
-  child.stdout!.setEncoding('utf8').on('data', (c: string) => (out += c));
-  child.stderr!.setEncoding('utf8').on('data', (c: string) => (err += c));
-  const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) =>
-    child.on('exit', (code, signal) => {
-      children.delete(child);
-      resolve({ code, signal });
-    }),
-  );
+  const io = capture(child, children);
   return new Promise((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`agent did not start\n${out}\n${err}`)), 30_000);
+    const timer = setTimeout(() => reject(new Error(`agent did not start\n${io.out}\n${io.err}`)), 30_000);
     child.stdout!.on('data', () => {
-      if (out.includes('polling')) {
+      if (io.out.includes('polling')) {
         clearTimeout(timer);
-        resolve({ child, out: () => out, err: () => err, exited });
+        resolve({ child, out: () => io.out, err: () => io.err, exited: io.exited });
       }
     });
-    void exited.then((e) => reject(new Error(`agent exited early (${e.code ?? e.signal})\n${out}\n${err}`)));
+    void io.exited.then((e) => reject(new Error(`agent exited early (${e.code ?? e.signal})\n${io.out}\n${io.err}`)));
   });
 }
 

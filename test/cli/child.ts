@@ -53,53 +53,68 @@ export function killAll(): void {
   running.clear();
 }
 
+/** What a spawned child has printed so far (`out`, `err`: they grow as it prints) and its exit. */
+export interface Captured {
+  out: string;
+  err: string;
+  exited: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
+}
+
+/** Collects a spawned child's stdout, stderr and exit; the child is in `live` until it exits (for killing what is left). */
+export function capture(child: ChildProcess, live: Set<ChildProcess>): Captured {
+  live.add(child);
+  const io: Captured = {
+    out: '',
+    err: '',
+    exited: new Promise((resolve) =>
+      child.on('exit', (code, signal) => {
+        live.delete(child);
+        resolve({ code, signal });
+      }),
+    ),
+  };
+  child.stdout!.setEncoding('utf8').on('data', (c: string) => (io.out += c));
+  child.stderr!.setEncoding('utf8').on('data', (c: string) => (io.err += c));
+  return io;
+}
+
 /** Starts `circlet serve <args>` and resolves once it printed its URL line (rejects if it exits first). */
 export function startServe(args: string[], opts: { env?: Record<string, string>; cwd?: string } = {}): Promise<ServeProcess> {
   const child = spawn(process.execPath, [BIN, 'serve', ...args], { cwd: opts.cwd ?? ROOT, env: childEnv(opts.env), stdio: ['ignore', 'pipe', 'pipe'] });
-  running.add(child);
-  let out = '';
-  let err = '';
-  child.stdout!.setEncoding('utf8').on('data', (c: string) => (out += c));
-  child.stderr!.setEncoding('utf8').on('data', (c: string) => (err += c));
-  const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) =>
-    child.on('exit', (code, signal) => {
-      running.delete(child);
-      resolve({ code, signal });
-    }),
-  );
+  const io = capture(child, running);
   return new Promise((resolve, reject) => {
     const timer = setTimeout(() => {
       child.kill('SIGKILL');
-      reject(new Error(`circlet serve did not print its URL within 40 s\nstdout: ${out}\nstderr: ${err}`));
+      reject(new Error(`circlet serve did not print its URL within 40 s\nstdout: ${io.out}\nstderr: ${io.err}`));
     }, 40_000);
     const onData = () => {
-      const first = out.split('\n')[0]!;
-      if (!out.includes('\n')) return;
+      const first = io.out.split('\n')[0]!;
+      if (!io.out.includes('\n')) return;
       clearTimeout(timer);
       child.stdout!.off('data', onData);
       const m = URL_LINE.exec(first);
       if (!m) {
         child.kill('SIGKILL');
-        return reject(new Error(`unexpected first stdout line: ${JSON.stringify(first)}\nstderr: ${err}`));
+        return reject(new Error(`unexpected first stdout line: ${JSON.stringify(first)}\nstderr: ${io.err}`));
       }
       resolve({
         child,
         url: m[1]!,
         port: Number(m[2]),
-        stdout: () => out,
-        stderr: () => err,
+        stdout: () => io.out,
+        stderr: () => io.err,
         async stop(signal = 'SIGTERM') {
           const started = Date.now();
           if (child.exitCode === null && child.signalCode === null) child.kill(signal);
-          const end = await exited;
-          return { ...end, ms: Date.now() - started, stdout: out, stderr: err };
+          const end = await io.exited;
+          return { ...end, ms: Date.now() - started, stdout: io.out, stderr: io.err };
         },
       });
     };
     child.stdout!.on('data', onData);
-    void exited.then(({ code, signal }) => {
+    void io.exited.then(({ code, signal }) => {
       clearTimeout(timer);
-      reject(new Error(`circlet serve exited (${code ?? signal}) before it was ready\nstdout: ${out}\nstderr: ${err}`));
+      reject(new Error(`circlet serve exited (${code ?? signal}) before it was ready\nstdout: ${io.out}\nstderr: ${io.err}`));
     });
   });
 }

@@ -59,7 +59,8 @@ for (const kind of databaseKinds()) {
     it('asks for the token on the main port', async () => {
       const none = await fetch(`${h.server.url}/metrics`);
       expect(none.status).toBe(401);
-      expect(await none.json()).toEqual({ message: expect.stringContaining('metrics token') });
+      expect(none.headers.get('www-authenticate')).toBe('Bearer realm="metrics"');
+      expect(await none.json()).toEqual({ message: 'A metrics token is required (Authorization: Bearer <token>)' });
       const wrong = await fetch(`${h.server.url}/metrics`, { headers: { authorization: 'Bearer nope' } });
       expect(wrong.status).toBe(401);
     });

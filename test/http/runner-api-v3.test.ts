@@ -10,6 +10,7 @@ import { addMember, ensureOrganization } from '../../src/storage/organizations.t
 import { databaseKinds, tempDir } from '../helpers/databases.ts';
 import { makeRepo } from '../helpers/git.ts';
 import { startTestServer, type TestServer } from '../helpers/server.ts';
+import { waitFor } from '../helpers/wait.ts';
 
 /** Three jobs that each wait for a token file in `gate`, taking one (mv is atomic). */
 const queueConfig = (gate: string) => `
@@ -109,15 +110,7 @@ for (const kind of databaseKinds()) {
         expect(r.status).toBe(200);
         return [u.body.unclaimed_task_count, r.body.running_runs_count];
       };
-      const until = async (want: number[]) => {
-        const end = Date.now() + 20_000;
-        for (;;) {
-          const got = await counts();
-          if (got[0] === want[0] && got[1] === want[1]) return;
-          if (Date.now() > end) throw new Error(`counts ${JSON.stringify(got)}, wanted ${JSON.stringify(want)}`);
-          await new Promise((r) => setTimeout(r, 50));
-        }
-      };
+      const until = (want: number[]) => waitFor(() => counts(), (got) => got[0] === want[0] && got[1] === want[1], { timeoutMs: 20_000, what: `counts ${JSON.stringify(want)}` });
       expect(await counts()).toEqual([0, 0]);
       const trigger = await server.call('POST', '/api/v2/project/gh/acme/queue/pipeline', admin, {});
       expect(trigger.status).toBe(201);

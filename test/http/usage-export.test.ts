@@ -12,6 +12,7 @@ import { databaseKinds } from '../helpers/databases.ts';
 import { makeRepo } from '../helpers/git.ts';
 import { ScriptedAgent } from '../helpers/scripted-agent.ts';
 import { startTestServer, type TestServer } from '../helpers/server.ts';
+import { waitFor } from '../helpers/wait.ts';
 
 const CONFIG =
   'version: 2.1\njobs:\n  build:\n    docker: [{image: cimg/base:current}]\n    resource_class: large\n    steps: [{run: echo build}]\n' +
@@ -59,15 +60,15 @@ for (const kind of databaseKinds()) {
     });
     afterAll(async () => server?.close());
 
-    const waitFor = async (id: string, org = orgId) => {
-      for (let i = 0; i < 100; i++) {
+    /** The export job once it has finished (completed or failed). */
+    const finished = async (id: string, org = orgId) => {
+      const job = async () => {
         const res = await server.call('GET', `/api/v2/organizations/${org}/usage_export_job/${id}`, token);
         expect(res.status, res.text).toBe(200);
-        if (res.body.state === 'completed' || res.body.state === 'failed') return res.body;
-        expect(['created', 'processing']).toContain(res.body.state);
-        await new Promise((r) => setTimeout(r, 100));
-      }
-      throw new Error('the export did not finish');
+        expect(['created', 'processing', 'completed', 'failed']).toContain(res.body.state);
+        return res.body;
+      };
+      return waitFor(job, (body) => body.state === 'completed' || body.state === 'failed', { everyMs: 100, what: 'the export to finish' });
     };
     const download = async (urls: string[]) => {
       const rows: string[][] = [];
@@ -97,7 +98,7 @@ for (const kind of databaseKinds()) {
       const created = await server.call('POST', `/api/v2/organizations/${orgId}/usage_export_job`, token, { start, end: new Date(Date.now() + 60_000).toISOString() });
       expect(created.status, created.text).toBe(201);
       expect(created.body).toMatchObject({ state: 'created', download_urls: [] });
-      const done = await waitFor(created.body.usage_export_job_id);
+      const done = await finished(created.body.usage_export_job_id);
       expect(done.state).toBe('completed');
       expect(done.download_urls.length).toBeGreaterThan(0);
       const rows = await download(done.download_urls);
@@ -142,7 +143,7 @@ for (const kind of databaseKinds()) {
     it('a range without runs exports a header-only file', async () => {
       const created = await server.call('POST', `/api/v2/organizations/${orgId}/usage_export_job`, token, { start: '2020-01-01T00:00:00Z', end: '2020-01-10T00:00:00Z' });
       expect(created.status).toBe(201);
-      const done = await waitFor(created.body.usage_export_job_id);
+      const done = await finished(created.body.usage_export_job_id);
       expect(await download(done.download_urls)).toEqual([]);
     });
 
@@ -164,14 +165,14 @@ for (const kind of databaseKinds()) {
         created_at: at,
         updated_at: at,
       });
-      const done = await waitFor(id);
+      const done = await finished(id);
       expect(done.state).toBe('completed');
       expect(await download(done.download_urls)).toHaveLength(4);
     });
 
     it('a tampered or expired download URL is refused', async () => {
       const created = await server.call('POST', `/api/v2/organizations/${orgId}/usage_export_job`, token, { start: '2020-01-01T00:00:00Z', end: '2020-01-02T00:00:00Z' });
-      const [url] = (await waitFor(created.body.usage_export_job_id)).download_urls as string[];
+      const [url] = (await finished(created.body.usage_export_job_id)).download_urls as string[];
       const tampered = url!.replace(/sig=([0-9a-f])/, (_m, c: string) => `sig=${c === '0' ? '1' : '0'}`);
       expect((await fetch(tampered)).status).toBe(404);
       const expired = url!.replace(/expires=\d+/, 'expires=1');

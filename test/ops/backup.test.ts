@@ -7,6 +7,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { getJson, killAll, runCli, startServe, type ServeProcess } from '../cli/child.ts';
 import { tempDir } from '../helpers/databases.ts';
 import { makeRepo } from '../helpers/git.ts';
+import { waitFor } from '../helpers/wait.ts';
 
 const CONFIG = `
 version: 2.1
@@ -30,15 +31,7 @@ async function call(server: ServeProcess, token: string, method: string, p: stri
   return text ? JSON.parse(text) : undefined;
 }
 
-async function waitFor<T>(what: string, fn: () => Promise<T | undefined | false>, ms = 40_000): Promise<T> {
-  const end = Date.now() + ms;
-  while (Date.now() < end) {
-    const v = await fn();
-    if (v) return v;
-    await new Promise((r) => setTimeout(r, 150));
-  }
-  throw new Error(`timed out waiting for ${what}`);
-}
+const slowly = (what: string) => ({ timeoutMs: 40_000, everyMs: 150, what });
 
 const jobsOf = async (server: ServeProcess, token: string, pipelineId: string) => {
   const wf = (await getJson(`${server.url}/api/v2/pipeline/${pipelineId}/workflow`, token)).body.items[0];
@@ -80,10 +73,11 @@ describe('circlet backup and restore', () => {
     await call(server, token, 'PUT', `/api/v2/context/${ctx.id}/environment-variable/CTX_SECRET`, { value: 'context-secret-value' });
     const pipeline = await call(server, token, 'POST', `/api/v2/project/${SLUG}/pipeline`, {});
     // Mid-run: build has finished, slow is running.
-    const running = await waitFor('the slow job to run', async () => {
-      const jobs = await jobsOf(server, token, pipeline.id);
-      return jobs.build?.status === 'success' && jobs.slow?.status === 'running' && jobs;
-    });
+    const running = await waitFor(
+      () => jobsOf(server, token, pipeline.id),
+      (jobs) => jobs.build?.status === 'success' && jobs.slow?.status === 'running',
+      slowly('the slow job to run'),
+    );
 
     const backupDir = path.join(dir('circlet-backup-out-'), 'b1');
     const passFile = path.join(dir('circlet-pass-'), 'pass');
@@ -95,7 +89,7 @@ describe('circlet backup and restore', () => {
     const manifest = JSON.parse(fs.readFileSync(path.join(backupDir, 'manifest.json'), 'utf8'));
     expect(manifest).toMatchObject({ format: 'circlet-backup', secret_key: 'passphrase', database: { kind: 'sqlite' }, counts: { pipelines: 1 } });
     // The server kept running through it.
-    await waitFor('the pipeline to finish', async () => (await jobsOf(server, token, pipeline.id)).slow?.status === 'success');
+    await waitFor(() => jobsOf(server, token, pipeline.id), (jobs) => jobs.slow?.status === 'success', slowly('the pipeline to finish'));
     const before = {
       pipeline: await call(server, token, 'GET', `/api/v2/pipeline/${pipeline.id}`),
       output: await stepOutput(server, token, running.build!.job_number!),
@@ -132,10 +126,7 @@ describe('circlet backup and restore', () => {
       expect((await (await fetch(artifacts.items[0].url, { headers: { 'Circle-Token': token } })).text()).trim()).toBe('artifact-body-42');
       // The secrets open: a new pipeline's job sees both values (its `test` commands pass).
       const again = await call(restored, token, 'POST', `/api/v2/project/${SLUG}/pipeline`, {});
-      const build = await waitFor('the new build job', async () => {
-        const j = (await jobsOf(restored, token, again.id)).build;
-        return j && ['success', 'failed'].includes(j.status) && j;
-      });
+      const { build } = await waitFor(() => jobsOf(restored, token, again.id), (jobs) => ['success', 'failed'].includes(jobs.build?.status ?? ''), slowly('the new build job'));
       expect(build.status).toBe('success');
       expect(await stepOutput(restored, token, build.job_number!)).toContain('secrets-ok');
       const envvar = await call(restored, token, 'GET', `/api/v2/project/${SLUG}/envvar/MY_SECRET`);

@@ -56,14 +56,29 @@ async function startRun(dir: string) {
   return run;
 }
 
+/**
+ * `circlet run` in a new repository whose config is `config(pidFile)`, once its job `slow`
+ * has printed `ready`; with the pid of the job's shell (which the job writes to `pidFile`)
+ * and the run's temp dir (added to the run, whose `out` and `err` keep growing).
+ */
+async function startInRepo(config: (pidFile: string) => string) {
+  const pidFile = path.join(ownDir('circlet-run-pid-'), 'pid');
+  const repo = makeRepo();
+  onTestFinished(() => fs.rmSync(repo.dir, { recursive: true, force: true }));
+  repo.commit({ '.circleci/config.yml': config(pidFile) });
+  const run = await startRun(repo.dir);
+  const shellPid = Number(fs.readFileSync(pidFile, 'utf8').trim());
+  const workDir = /Running on the host executor \(.*\) in (\S+)/.exec(run.out)![1]!;
+  // The last one: a run inside a job of another run (circlet's own pipeline) has two.
+  const runTmp = workDir.slice(0, workDir.lastIndexOf('/data/agent-work/'));
+  return Object.assign(run, { shellPid, runTmp });
+}
+
 describe('circlet run, interrupted', () => {
   it('SIGINT mid-job cancels it, leaves no process or temp dir behind, and exits 130', async () => {
     const marker = `${4000 + (process.pid % 1000)}.25`;
-    const pidFile = path.join(ownDir('circlet-run-pid-'), 'pid');
-    const repo = makeRepo();
-    onTestFinished(() => fs.rmSync(repo.dir, { recursive: true, force: true }));
-    repo.commit({
-      '.circleci/config.yml': `
+    const run = await startInRepo(
+      (pidFile) => `
 version: 2.1
 jobs:
   slow:
@@ -73,15 +88,10 @@ jobs:
   later: {machine: true, steps: [{run: echo never}]}
 workflows: {main: {jobs: [slow, {later: {requires: [slow]}}]}}
 `,
-    });
-    const run = await startRun(repo.dir);
-    const { child, exited } = run;
-    const shellPid = Number(fs.readFileSync(pidFile, 'utf8').trim());
+    );
+    const { child, exited, shellPid, runTmp } = run;
     expect(alive(shellPid)).toBe(true);
     expect(processesWith(marker).length).toBeGreaterThan(0);
-    const workDir = /Running on the host executor \(.*\) in (\S+)/.exec(run.out)![1]!;
-    // The last one: a run inside a job of another run (circlet's own pipeline) has two.
-    const runTmp = workDir.slice(0, workDir.lastIndexOf('/data/agent-work/'));
     expect(fs.existsSync(runTmp)).toBe(true);
 
     const sent = Date.now();
@@ -100,11 +110,8 @@ workflows: {main: {jobs: [slow, {later: {requires: [slow]}}]}}
   it('a reader that goes away (| head) cancels the run like Ctrl-C: no EPIPE crash, no process or temp dir left', async () => {
     // The job keeps printing, so the run writes (and meets the closed pipe) while it runs.
     const marker = `0.2${String(process.pid % 1000).padStart(3, '0')}`;
-    const pidFile = path.join(ownDir('circlet-run-pid-'), 'pid');
-    const repo = makeRepo();
-    onTestFinished(() => fs.rmSync(repo.dir, { recursive: true, force: true }));
-    repo.commit({
-      '.circleci/config.yml': `
+    const run = await startInRepo(
+      (pidFile) => `
 version: 2.1
 jobs:
   slow:
@@ -113,13 +120,8 @@ jobs:
       - run: echo $$ > ${pidFile}; echo ready; while true; do echo tick; sleep ${marker}; done
 workflows: {main: {jobs: [slow]}}
 `,
-    });
-    const run = await startRun(repo.dir);
-    const { child, exited } = run;
-    const shellPid = Number(fs.readFileSync(pidFile, 'utf8').trim());
-    const workDir = /Running on the host executor \(.*\) in (\S+)/.exec(run.out)![1]!;
-    // The last one: a run inside a job of another run (circlet's own pipeline) has two.
-    const runTmp = workDir.slice(0, workDir.lastIndexOf('/data/agent-work/'));
+    );
+    const { child, exited, shellPid, runTmp } = run;
     // The reader closes its end; the run's next line meets EPIPE (the shell's `| head` exiting).
     child.stdout.destroy();
     const code = await exited;

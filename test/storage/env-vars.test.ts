@@ -1,27 +1,24 @@
 import crypto from 'node:crypto';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { pageOf } from '../../src/domain/paging.ts';
 import { createSecretBox } from '../../src/domain/secret-box.ts';
 import type { Database } from '../../src/storage/db.ts';
 import { deleteEnvVar, getEnvVar, listEnvVars, putEnvVar } from '../../src/storage/env-vars.ts';
 import { ensureOrganization } from '../../src/storage/organizations.ts';
-import { createProject, type Project } from '../../src/storage/projects.ts';
+import type { Project } from '../../src/storage/projects.ts';
 import { databaseKinds } from '../helpers/databases.ts';
+import { useDatabase, projectMaker } from '../helpers/fresh-database.ts';
 
 const box = createSecretBox(crypto.randomBytes(32));
 
 for (const kind of databaseKinds()) {
   describe(`env vars storage (${kind.name})`, () => {
     let d: Database;
-    let dispose: () => Promise<void>;
     let newProject: () => Promise<Project>;
-    beforeAll(async () => {
-      ({ database: d, dispose } = await kind.create());
+    useDatabase(kind, async (database) => {
+      d = database;
       const org = await ensureOrganization(d.db, 'github', 'acme');
-      newProject = () => createProject(d.db, org, { name: `p-${crypto.randomBytes(4).toString('hex')}`, vcsUrl: '/r' });
-    });
-    afterAll(async () => {
-      await dispose?.();
+      newProject = projectMaker(d, org);
     });
 
     it('values are sealed at rest: the column never holds the plaintext', async () => {

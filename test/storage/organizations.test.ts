@@ -1,4 +1,4 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import type { Database } from '../../src/storage/db.ts';
 import {
   addMember,
@@ -11,16 +11,13 @@ import {
 } from '../../src/storage/organizations.ts';
 import { ensureUser } from '../../src/storage/users.ts';
 import { databaseKinds } from '../helpers/databases.ts';
+import { useDatabase } from '../helpers/fresh-database.ts';
 
 for (const kind of databaseKinds()) {
   describe(`organizations storage (${kind.name})`, () => {
     let d: Database;
-    let dispose: () => Promise<void>;
-    beforeAll(async () => {
-      ({ database: d, dispose } = await kind.create());
-    });
-    afterAll(async () => {
-      await dispose?.();
+    useDatabase(kind, (database) => {
+      d = database;
     });
 
     it('ensureOrganization creates once per vcs and name, even when raced', async () => {

@@ -1,5 +1,5 @@
 import crypto from 'node:crypto';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { createSecretBox } from '../../src/domain/secret-box.ts';
 import { fromSegments, parseProjectSlug } from '../../src/domain/slug.ts';
 import { createCheckoutKey, listCheckoutKeys } from '../../src/storage/checkout-keys.ts';
@@ -18,6 +18,7 @@ import {
   updateProject,
 } from '../../src/storage/projects.ts';
 import { databaseKinds } from '../helpers/databases.ts';
+import { useDatabase } from '../helpers/fresh-database.ts';
 
 const box = createSecretBox(crypto.randomBytes(32));
 const uniq = (p: string) => `${p}-${crypto.randomBytes(3).toString('hex')}`;
@@ -25,16 +26,12 @@ const uniq = (p: string) => `${p}-${crypto.randomBytes(3).toString('hex')}`;
 for (const kind of databaseKinds()) {
   describe(`projects storage (${kind.name})`, () => {
     let d: Database;
-    let dispose: () => Promise<void>;
     let gh: Organization;
     let bb: Organization;
-    beforeAll(async () => {
-      ({ database: d, dispose } = await kind.create());
+    useDatabase(kind, async (database) => {
+      d = database;
       gh = await ensureOrganization(d.db, 'github', 'acme');
       bb = await ensureOrganization(d.db, 'bitbucket', 'acme');
-    });
-    afterAll(async () => {
-      await dispose?.();
     });
 
     it('creates a project with its org, main as the default branch and default settings', async () => {

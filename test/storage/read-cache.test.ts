@@ -1,7 +1,7 @@
 // The visible-project lookup kept in memory (storage/read-cache.ts): served from memory while
 // fresh, forgotten at once by the storage writes that change what it answers.
 import crypto from 'node:crypto';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { fromSegments } from '../../src/domain/slug.ts';
 import type { Database } from '../../src/storage/db.ts';
 import { inTransaction } from '../../src/storage/executor.ts';
@@ -9,18 +9,15 @@ import { addMember, deleteOrganization, ensureOrganization, removeMember } from 
 import { createProject, deleteProject, findVisibleProjectBySlug, patchProjectSettings, updateProject } from '../../src/storage/projects.ts';
 import { ensureUser } from '../../src/storage/users.ts';
 import { databaseKinds } from '../helpers/databases.ts';
+import { useDatabase } from '../helpers/fresh-database.ts';
 
 const uniq = (p: string) => `${p}-${crypto.randomBytes(3).toString('hex')}`;
 
 for (const kind of databaseKinds()) {
   describe(`cached visible-project lookups (${kind.name})`, () => {
     let d: Database;
-    let dispose: () => Promise<void>;
-    beforeAll(async () => {
-      ({ database: d, dispose } = await kind.create());
-    });
-    afterAll(async () => {
-      await dispose?.();
+    useDatabase(kind, (database) => {
+      d = database;
     });
 
     async function fixture() {

@@ -1,19 +1,16 @@
 import crypto from 'node:crypto';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { hashToken } from '../../src/domain/tokens.ts';
 import type { Database } from '../../src/storage/db.ts';
 import { createApiToken, ensureUser, findUserByLogin, getUser, userForToken } from '../../src/storage/users.ts';
 import { databaseKinds } from '../helpers/databases.ts';
+import { useDatabase } from '../helpers/fresh-database.ts';
 
 for (const kind of databaseKinds()) {
   describe(`users and tokens storage (${kind.name})`, () => {
     let d: Database;
-    let dispose: () => Promise<void>;
-    beforeAll(async () => {
-      ({ database: d, dispose } = await kind.create());
-    });
-    afterAll(async () => {
-      await dispose?.();
+    useDatabase(kind, (database) => {
+      d = database;
     });
 
     it('ensureUser creates once, even when raced', async () => {

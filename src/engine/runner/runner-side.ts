@@ -13,6 +13,7 @@ import type { OidcIssuer } from '../oidc/issuer.ts';
 import { checkoutAllowed, runningTaskWithCredential } from './checkout-credential.ts';
 import { appendOutput, claimTask, clearDockerWaitNote, completeTask, endStep, heartbeat, noteJobsWaitingForDocker, startStep, type AgentCapabilities, type TaskResult } from './claims.ts';
 import { findCache, saveArtifact, saveCache, saveTestResults, saveWorkspaceLayer, timingsFor, workspaceLayersFor, type TestCase } from './outputs.ts';
+import { recordRelease, type ReleaseCall } from './releases.ts';
 import { heldBy, newTaskCredential, type TaskHolder } from './task-credential.ts';
 import { taskPayload, taskSecrets, type TaskPayload, type TaskSecrets } from './task-payload.ts';
 
@@ -162,5 +163,10 @@ export class RunnerSide {
 
   timings(task: Task): Promise<{ file: string; classname: string; name: string; run_time: number }[]> {
     return timingsFor(this.deps, task);
+  }
+
+  /** A release the running job plans, updates or logs (the in-job helper's `releases`); throws ReleaseRefused. */
+  recordRelease(task: Task, call: ReleaseCall): Promise<string> {
+    return recordRelease(this.deps, task, call);
   }
 }

@@ -134,16 +134,56 @@ function endChild(child: ChildProcessWithoutNullStreams | undefined): Promise<vo
 }
 
 /**
+ * A long-lived helper process that answers one request at a time on its pipes (a `git
+ * cat-file --batch`, a shell): its start, its death (the pending request fails) and its end.
+ */
+abstract class HelperProcess<P extends { reject(e: Error): void }> {
+  protected child?: ChildProcessWithoutNullStreams;
+  protected pending?: P;
+
+  /** Ends the process; resolves once it has exited (so no zombie outlives a process that exits next). */
+  close(): Promise<void> {
+    const child = this.child;
+    this.child = undefined;
+    return endChild(child);
+  }
+
+  /** Starts the process; if it dies, the pending request fails with `stopped`. Call `detach` once its readers are attached. */
+  protected spawnHelper(command: string, args: string[], cwd: string | undefined, stopped: string): ChildProcessWithoutNullStreams {
+    const child = spawn(command, args, { cwd, stdio: ['pipe', 'pipe', 'pipe'] });
+    this.child = child;
+    const fail = () => {
+      if (this.child === child) this.child = undefined;
+      const p = this.pending;
+      this.pending = undefined;
+      p?.reject(new GitError(stopped));
+    };
+    child.on('error', fail);
+    child.on('exit', fail);
+    child.stdin.on('error', () => undefined);
+    child.stderr.resume();
+    return child;
+  }
+
+  /** Never keep the process alive for this. */
+  protected detach(child: ChildProcessWithoutNullStreams): ChildProcessWithoutNullStreams {
+    child.unref();
+    for (const s of [child.stdin, child.stdout, child.stderr] as unknown as { unref?: () => void }[]) s.unref?.();
+    return child;
+  }
+}
+
+/**
  * A long-lived `git cat-file --batch` on one mirror, so a trigger costs no process start
  * for reading. Objects a later fetch adds are found (git rescans packs on a miss); refs
  * are resolved by the caller, so the process never serves a stale ref.
  */
-class BatchReader {
-  private child?: ChildProcessWithoutNullStreams;
+class BatchReader extends HelperProcess<{ count: number; resolve(b: Buffer): void; reject(e: Error): void }> {
   private buf: Buffer = Buffer.alloc(0);
-  private pending?: { count: number; resolve(b: Buffer): void; reject(e: Error): void };
 
-  constructor(private readonly dir: string) {}
+  constructor(private readonly dir: string) {
+    super();
+  }
 
   read(names: string[]): Promise<Buffer> {
     if (names.some((n) => n.includes('\n'))) return Promise.reject(new GitError('invalid object name'));
@@ -157,27 +197,9 @@ class BatchReader {
     }).finally(() => stdout.unref());
   }
 
-  /** Ends the process; resolves once it has exited (so no zombie outlives a process that exits next). */
-  close(): Promise<void> {
-    const child = this.child;
-    this.child = undefined;
-    return endChild(child);
-  }
-
   private start(): ChildProcessWithoutNullStreams {
-    const child = spawn('git', ['cat-file', '--batch'], { cwd: this.dir, stdio: ['pipe', 'pipe', 'pipe'] });
-    this.child = child;
+    const child = this.spawnHelper('git', ['cat-file', '--batch'], this.dir, 'git cat-file stopped');
     this.buf = Buffer.alloc(0);
-    const fail = () => {
-      if (this.child === child) this.child = undefined;
-      const p = this.pending;
-      this.pending = undefined;
-      p?.reject(new GitError('git cat-file stopped'));
-    };
-    child.on('error', fail);
-    child.on('exit', fail);
-    child.stdin.on('error', () => undefined);
-    child.stderr.resume();
     child.stdout.on('data', (b: Buffer) => {
       this.buf = this.buf.length === 0 ? b : Buffer.concat([this.buf, b]);
       const p = this.pending;
@@ -189,10 +211,7 @@ class BatchReader {
       this.pending = undefined;
       p.resolve(out);
     });
-    // Never keep the process alive for this.
-    child.unref();
-    for (const s of [child.stdin, child.stdout, child.stderr] as unknown as { unref?: () => void }[]) s.unref?.();
-    return child;
+    return this.detach(child);
   }
 }
 
@@ -203,13 +222,13 @@ const quote = (s: string) => `'${s.replace(/'/g, `'\\''`)}'`;
  * Node process costs several ms of CPU (the fork copies its page tables); from a small shell
  * it costs next to nothing, and a trigger starts a `git fetch` every time.
  */
-class GitShell {
-  private child?: ChildProcessWithoutNullStreams;
+class GitShell extends HelperProcess<{ resolve(code: number): void; reject(e: Error): void }> {
   private out = '';
-  private pending?: { resolve(code: number): void; reject(e: Error): void };
   private readonly marker = `__circlet_${crypto.randomBytes(6).toString('hex')}__`;
 
-  constructor(private readonly dir: string) {}
+  constructor(private readonly dir: string) {
+    super();
+  }
 
   /** Runs `git <args>` in the mirror with `env` added; rejects with git's stderr on failure. */
   async git(args: string[], env: Record<string, string>): Promise<void> {
@@ -236,27 +255,9 @@ class GitShell {
     }
   }
 
-  /** Ends the process; resolves once it has exited (so no zombie outlives a process that exits next). */
-  close(): Promise<void> {
-    const child = this.child;
-    this.child = undefined;
-    return endChild(child);
-  }
-
   private start(): ChildProcessWithoutNullStreams {
-    const child = spawn('sh', [], { stdio: ['pipe', 'pipe', 'pipe'] });
-    this.child = child;
+    const child = this.spawnHelper('sh', [], undefined, 'the git shell stopped');
     this.out = '';
-    const fail = () => {
-      if (this.child === child) this.child = undefined;
-      const p = this.pending;
-      this.pending = undefined;
-      p?.reject(new GitError('the git shell stopped'));
-    };
-    child.on('error', fail);
-    child.on('exit', fail);
-    child.stdin.on('error', () => undefined);
-    child.stderr.resume();
     child.stdout.setEncoding('utf8');
     child.stdout.on('data', (chunk: string) => {
       this.out += chunk;
@@ -267,9 +268,7 @@ class GitShell {
       this.pending = undefined;
       p?.resolve(Number(m[1]));
     });
-    child.unref();
-    for (const s of [child.stdin, child.stdout, child.stderr] as unknown as { unref?: () => void }[]) s.unref?.();
-    return child;
+    return this.detach(child);
   }
 }
 

@@ -4,6 +4,7 @@
 import crypto from 'node:crypto';
 import http from 'node:http';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import { CircletError } from '../errors.ts';
 import type { CircletMetrics } from './registry.ts';
 
 export interface MetricsOptions {
@@ -27,12 +28,8 @@ export async function metricsPlugin(app: FastifyInstance, opts: MetricsOptions):
     metrics.httpDuration.observe({ method: req.method, route: req.routeOptions.url ?? 'unmatched', status_code: String(reply.statusCode) }, reply.elapsedTime / 1000);
   });
   app.get('/metrics', { schema: { hide: true } }, async (req, reply) => {
-    if (opts.token === undefined) {
-      return reply.status(404).send({ message: 'Metrics are not served on this port: start circlet serve with --metrics-token or --metrics-listen (docs/operations.md)' });
-    }
-    if (!scrapeAllowed(req.headers.authorization, opts.token)) {
-      return reply.status(401).header('www-authenticate', 'Bearer realm="metrics"').send({ message: 'A metrics token is required (Authorization: Bearer <token>)' });
-    }
+    if (opts.token === undefined) throw new CircletError('METRICS_NOT_SERVED');
+    if (!scrapeAllowed(req.headers.authorization, opts.token)) throw new CircletError('METRICS_TOKEN_REQUIRED');
     const { body, contentType } = await metrics.scrape();
     return reply.header('content-type', contentType).header('cache-control', 'no-store').send(body);
   });
@@ -42,15 +39,16 @@ export async function metricsPlugin(app: FastifyInstance, opts: MetricsOptions):
 export async function startMetricsListener(metrics: CircletMetrics, host: string, port: number, token?: string): Promise<{ url: string; close(): Promise<void> }> {
   const server = http.createServer((req, res) => {
     const path = (req.url ?? '/').split('?')[0];
-    const json = (status: number, message: string, headers: Record<string, string> = {}) => {
-      res.writeHead(status, { 'content-type': 'application/json; charset=utf-8', ...headers }).end(JSON.stringify({ message }));
+    // Not a Fastify app: the registry's errors are answered here as the app's handler would.
+    const fail = (err: CircletError) => {
+      res.writeHead(err.statusCode, { 'content-type': 'application/json; charset=utf-8', ...err.headers }).end(JSON.stringify({ message: err.message }));
     };
-    if (path !== '/metrics') return json(404, `Route not found: ${req.method ?? 'GET'} ${path}`);
-    if (req.method !== 'GET' && req.method !== 'HEAD') return json(405, 'Only GET /metrics is served here', { allow: 'GET, HEAD' });
-    if (!scrapeAllowed(req.headers.authorization, token)) return json(401, 'A metrics token is required (Authorization: Bearer <token>)', { 'www-authenticate': 'Bearer realm="metrics"' });
+    if (path !== '/metrics') return fail(new CircletError('ROUTE_NOT_FOUND', { method: req.method ?? 'GET', path }));
+    if (req.method !== 'GET' && req.method !== 'HEAD') return fail(new CircletError('METRICS_GET_ONLY'));
+    if (!scrapeAllowed(req.headers.authorization, token)) return fail(new CircletError('METRICS_TOKEN_REQUIRED'));
     metrics.scrape().then(
       ({ body, contentType }) => res.writeHead(200, { 'content-type': contentType, 'cache-control': 'no-store' }).end(req.method === 'HEAD' ? undefined : body),
-      () => json(500, 'Internal server error'),
+      () => fail(new CircletError('INTERNAL')),
     );
   });
   server.headersTimeout = 10_000;

@@ -5,13 +5,13 @@ import type { FastifyInstance } from 'fastify';
 import { UUID_RE } from '../../domain/clock.ts';
 import { getOrganization } from '../../storage/organizations.ts';
 import type { HttpDeps } from '../deps.ts';
-import { notFound } from '../errors.ts';
+import { CircletError } from '../errors.ts';
 
 const params = { type: 'object', properties: { orgId: { type: 'string' } }, required: ['orgId'] } as const;
 
 export async function oidcDiscoveryApi(app: FastifyInstance, deps: HttpDeps): Promise<void> {
   async function requireOrg(orgId: string): Promise<void> {
-    if (!UUID_RE.test(orgId) || !(await getOrganization(deps.database.db, orgId))) throw notFound('Organization not found.');
+    if (!UUID_RE.test(orgId) || !(await getOrganization(deps.database.db, orgId))) throw new CircletError('NO_SUCH_ORGANIZATION');
   }
   const opts = { schema: { hide: true, params } };
   app.get<{ Params: { orgId: string } }>('/:orgId/.well-known/openid-configuration', opts, async (req, reply) => {

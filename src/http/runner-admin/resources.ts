@@ -14,11 +14,10 @@ import {
 import { deleteRunnerToken, getRunnerToken, issueRunnerToken, runnerTokensOfClass } from '../../storage/runner-tokens.ts';
 import { audit } from '../audit.ts';
 import type { HttpDeps } from '../deps.ts';
-import { badRequest, conflict, notFound } from '../errors.ts';
+import { CircletError, isCircletError } from '../errors.ts';
 import { presentResourceClass, presentToken } from './presenters/runner.ts';
-import { className, managedClass, organizationForNamespace, organizationIdsOf, readableClass, RESOURCE_CLASS_NOT_FOUND } from './services/access.ts';
+import { className, managedClass, organizationForNamespace, organizationIdsOf, readableClass } from './services/access.ts';
 
-const TOKEN_NOT_FOUND = 'Token not found.';
 const idParams = { type: 'object', properties: { id: { type: 'string' } }, required: ['id'] } as const;
 
 export function resourceRoutes(app: FastifyInstance, deps: HttpDeps): void {
@@ -29,7 +28,7 @@ export function resourceRoutes(app: FastifyInstance, deps: HttpDeps): void {
     { schema: { hide: true, querystring: { type: 'object', properties: { namespace: { type: 'string' } } } } },
     async (req) => {
       const ns = req.query.namespace;
-      if (!ns) throw badRequest('The namespace query parameter is required.');
+      if (!ns) throw new CircletError('NAMESPACE_PARAM_REQUIRED');
       return { items: (await resourceClassesInNamespace(db, ns, await organizationIdsOf(deps, req))).map(presentResourceClass) };
     },
   );
@@ -48,17 +47,17 @@ export function resourceRoutes(app: FastifyInstance, deps: HttpDeps): void {
     },
     async (req) => {
       const { resource_class: name, description = '', org_id: orgId } = req.body;
-      if (!RESOURCE_CLASS_RE.test(name)) throw badRequest(`Invalid resource_class '${name}': expected namespace/name.`);
+      if (!RESOURCE_CLASS_RE.test(name)) throw new CircletError('RESOURCE_CLASS_NAME_INVALID', { name });
       const namespace = name.slice(0, name.indexOf('/'));
       const organizationId = await organizationForNamespace(deps, req, namespace, orgId);
       const others = await resourceClassesInNamespace(db, namespace, await organizationIdsOf(deps, req));
       const foreign = (await findResourceClass(db, name)) ?? others.find((rc) => rc.organization_id !== organizationId);
-      if (foreign && foreign.organization_id !== organizationId) throw conflict(`The namespace '${namespace}' belongs to another organization.`);
+      if (foreign && foreign.organization_id !== organizationId) throw new CircletError('NAMESPACE_OF_OTHER_ORGANIZATION', { namespace });
       let created;
       try {
         created = await createResourceClass(db, name, organizationId, description);
       } catch (err) {
-        if (err instanceof ResourceClassTaken) throw conflict(`Resource class ${name} already exists.`);
+        if (err instanceof ResourceClassTaken) throw new CircletError('RESOURCE_CLASS_EXISTS', { name });
         throw err;
       }
       await audit(deps, req, { action: 'resource_class.created', organizationId, target: { type: 'resource_class', id: created.id, name } });
@@ -70,7 +69,7 @@ export function resourceRoutes(app: FastifyInstance, deps: HttpDeps): void {
     const rc = UUID_RE.test(req.params.id) ? await getResourceClass(db, req.params.id) : undefined;
     await managedClass(deps, req, rc);
     if (!force && (await runnerTokensOfClass(db, rc!.name)).length > 0) {
-      throw badRequest(`Resource class ${rc!.name} still has runner tokens: delete them first, or delete with /force.`);
+      throw new CircletError('RESOURCE_CLASS_HAS_TOKENS', { name: rc!.name });
     }
     await deleteResourceClass(db, rc!.id);
     await audit(deps, req, { action: 'resource_class.deleted', organizationId: rc!.organization_id, target: { type: 'resource_class', id: rc!.id, name: rc!.name }, detail: { force } });
@@ -111,9 +110,9 @@ export function resourceRoutes(app: FastifyInstance, deps: HttpDeps): void {
 
   app.delete<{ Params: { id: string } }>('/token/:id', { schema: { hide: true, params: idParams } }, async (req) => {
     const token = UUID_RE.test(req.params.id) ? await getRunnerToken(db, req.params.id) : undefined;
-    if (!token || token.resource_class === '') throw notFound(TOKEN_NOT_FOUND);
+    if (!token || token.resource_class === '') throw new CircletError('RUNNER_TOKEN_NOT_FOUND');
     const rc = await managedClass(deps, req, await findResourceClass(db, token.resource_class)).catch((err: unknown) => {
-      throw err instanceof Error && err.message === RESOURCE_CLASS_NOT_FOUND ? notFound(TOKEN_NOT_FOUND) : err;
+      throw isCircletError(err, 'RESOURCE_CLASS_NOT_FOUND') ? new CircletError('RUNNER_TOKEN_NOT_FOUND') : err;
     });
     await deleteRunnerToken(db, token.id);
     await audit(deps, req, { action: 'runner_token.revoked', organizationId: rc.organization_id, target: { type: 'runner_token', id: token.id, name: token.name }, detail: { resource_class: rc.name } });

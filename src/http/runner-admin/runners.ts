@@ -3,7 +3,7 @@
 import type { FastifyInstance } from 'fastify';
 import { taskCountOfClass } from '../../storage/metrics.ts';
 import type { HttpDeps } from '../deps.ts';
-import { badRequest } from '../errors.ts';
+import { CircletError } from '../errors.ts';
 import { presentRunner } from './presenters/runner.ts';
 import { className, organizationIdsOf, readableClass } from './services/access.ts';
 import { resourceClassesInNamespace } from '../../storage/resource-classes.ts';
@@ -23,10 +23,10 @@ export function runnerRoutes(app: FastifyInstance, deps: HttpDeps): void {
     if (rcName !== undefined) {
       classes = [(await readableClass(deps, req, className(rcName))).name];
     } else if (namespace !== undefined && namespace !== '') {
-      if (!NAMESPACE_RE.test(namespace)) throw badRequest(`Invalid namespace '${namespace}'.`);
+      if (!NAMESPACE_RE.test(namespace)) throw new CircletError('NAMESPACE_INVALID', { namespace });
       classes = (await resourceClassesInNamespace(deps.database.db, namespace, await organizationIdsOf(deps, req))).map((rc) => rc.name);
     } else {
-      throw badRequest('One of the resource-class or namespace query parameters is required.');
+      throw new CircletError('RUNNER_FILTER_REQUIRED');
     }
     const wanted = new Set(classes);
     return { items: deps.engine.runner.agents.list().filter((a) => wanted.has(a.resourceClass)).map(presentRunner) };

@@ -6,10 +6,10 @@
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { UUID_RE } from '../../domain/clock.ts';
 import { ClaimsRefused } from '../../engine/oidc/issuer.ts';
-import { recordRelease, ReleaseRefused, type ReleaseCall } from '../../engine/runner/releases.ts';
+import { ReleaseRefused, type ReleaseCall } from '../../engine/runner/releases.ts';
 import type { Task } from '../../storage/jobs.ts';
 import type { HttpDeps } from '../deps.ts';
-import { ApiError, badRequest } from '../errors.ts';
+import { CircletError } from '../errors.ts';
 
 const REALM = 'Basic realm="circlet job"';
 
@@ -26,7 +26,7 @@ export async function callingTask(deps: HttpDeps, req: FastifyRequest): Promise<
       if (task) return task;
     }
   }
-  throw new ApiError(401, 'A running job’s task id and task credential are required.');
+  throw new CircletError('JOB_TASK_CREDENTIAL_REQUIRED');
 }
 
 export async function jobApi(app: FastifyInstance, deps: HttpDeps): Promise<void> {
@@ -43,7 +43,7 @@ export async function jobApi(app: FastifyInstance, deps: HttpDeps): Promise<void
       try {
         return { token: await deps.engine.oidc.tokenWithClaims(task.id, req.body?.claims ?? {}) };
       } catch (err) {
-        if (err instanceof ClaimsRefused) throw badRequest(err.message);
+        if (err instanceof ClaimsRefused) throw new CircletError('OIDC_CLAIMS_REFUSED', { reason: err.message });
         throw err;
       }
     },
@@ -65,9 +65,9 @@ export async function jobApi(app: FastifyInstance, deps: HttpDeps): Promise<void
     async (req) => {
       const task = await callingTask(deps, req);
       try {
-        return { message: await recordRelease(deps.engine.deps, task, req.body) };
+        return { message: await deps.engine.runner.recordRelease(task, req.body) };
       } catch (err) {
-        if (err instanceof ReleaseRefused) throw badRequest(err.message);
+        if (err instanceof ReleaseRefused) throw new CircletError('RELEASE_REFUSED', { reason: err.message });
         throw err;
       }
     },

@@ -5,7 +5,6 @@ import { CircletError } from '../../domain/errors.ts';
 import { taskOfJobNode } from '../../storage/jobs.ts';
 import { outputOfStep } from '../../storage/steps.ts';
 import type { HttpDeps } from '../deps.ts';
-import { badRequest } from '../errors.ts';
 import { requireJobByNumber } from '../pipeline-access.ts';
 import type { requireProject } from '../project-access.ts';
 
@@ -22,7 +21,7 @@ export function privateOutputRoutes(app: FastifyInstance, deps: HttpDeps): void 
     const { job } = await requireJobByNumber(deps, req, { ...slug(req.params), number: req.params.job_number });
     const node = parseIndexSegment(req.params.index);
     const step = parseIndexSegment(req.params.step);
-    if (node === undefined || step === undefined) throw badRequest('index and step must be integers from 0 to 2147483647');
+    if (node === undefined || step === undefined) throw new CircletError('OUTPUT_INDEX_INVALID');
     const task = await taskOfJobNode(deps.database.db, job.id, node);
     if (!task) throw new CircletError('OUTPUT_NOT_FOUND');
     const rows = await outputOfStep(deps.database.db, task.id, step, -1, 1_000_000);

@@ -6,7 +6,7 @@ import type { Pipeline } from '../../storage/pipelines.ts';
 import type { ProjectWithOrg } from '../../storage/projects.ts';
 import { triggerByUser } from '../api-trigger.ts';
 import type { HttpDeps } from '../deps.ts';
-import { badRequest } from '../errors.ts';
+import { CircletError } from '../errors.ts';
 import { strictBodyValidator } from '../schemas/validation.ts';
 import { parametersSchema } from '../schemas/common.ts';
 import { given } from '../schemas/optional.ts';
@@ -56,8 +56,8 @@ function readBody(raw: TriggerBody | null | undefined): TriggerBody {
 type Req = FastifyRequest<{ Params: V1Params; Body: TriggerBody | null | undefined }>;
 
 async function trigger(deps: HttpDeps, req: Req, project: ProjectWithOrg, body: TriggerBody): Promise<Pipeline> {
-  if (body.tag !== undefined && body.revision !== undefined) throw badRequest('Cannot specify both tag and revision');
-  if (body.tag !== undefined && body.branch !== undefined) throw badRequest('Cannot specify both tag and branch');
+  if (body.tag !== undefined && body.revision !== undefined) throw new CircletError('V1_TAG_AND_REVISION');
+  if (body.tag !== undefined && body.branch !== undefined) throw new CircletError('V1_TAG_AND_BRANCH');
   return triggerByUser(deps, req, project, body);
 }
 
@@ -117,8 +117,8 @@ export function v1ProjectRoutes(app: FastifyInstance, deps: HttpDeps): void {
       const project = await requireV1Project(deps, req, req.params);
       const body = readBody(req.body);
       const branch = decodeURIComponent(req.params['*']);
-      if (!branch) throw badRequest('A branch is required');
-      if (body.tag !== undefined || body.branch !== undefined) throw badRequest('The branch is given by the path; tag and branch are not accepted here');
+      if (!branch) throw new CircletError('V1_BRANCH_REQUIRED');
+      if (body.tag !== undefined || body.branch !== undefined) throw new CircletError('V1_BRANCH_IN_PATH');
       const pipeline = await trigger(deps, req as unknown as Req, project, { ...body, branch });
       return triggeredBuild(deps, project, pipeline, jobOf(body));
     },
@@ -139,7 +139,7 @@ export function v1ProjectRoutes(app: FastifyInstance, deps: HttpDeps): void {
     async (req) => {
       const project = await requireV1Project(deps, req, req.params);
       const body = readBody(req.body);
-      if (body.tag !== undefined && (body.branch !== undefined || body.revision !== undefined)) throw badRequest('Cannot specify tag with branch or revision');
+      if (body.tag !== undefined && (body.branch !== undefined || body.revision !== undefined)) throw new CircletError('V1_TAG_WITH_BRANCH_OR_REVISION');
       await trigger(deps, req, project, body);
       return { status: 200, body: 'Build created' };
     },

@@ -11,7 +11,6 @@ import { audit, projectEvent } from '../audit.ts';
 import type { HttpDeps } from '../deps.ts';
 import { BadPrivateKey, privateKeyFingerprints } from '../../domain/ssh-keys.ts';
 import { addSshKey, deleteSshKey } from '../../storage/additional-ssh-keys.ts';
-import { badRequest, notFound } from '../errors.ts';
 import { strictBodyValidator } from '../schemas/validation.ts';
 import { requireV1Project, v1ProjectParams, type V1Params } from './services/builds.ts';
 
@@ -73,7 +72,7 @@ export function v1SettingsRoutes(app: FastifyInstance, deps: HttpDeps): void {
 
   app.delete<{ Params: V1Params & { name: string } }>(`${base}/envvar/:name`, { schema: { params: withParam('name') } }, async (req) => {
     const project = await requireV1Project(deps, req, req.params);
-    if (!(await deleteEnvVar(deps.database.db, project.id, req.params.name))) throw notFound('Environment variable not found');
+    if (!(await deleteEnvVar(deps.database.db, project.id, req.params.name))) throw new CircletError('ENV_VAR_NOT_FOUND');
     await audit(deps, req, projectEvent(project, 'env_var.deleted', { type: 'env_var', name: req.params.name }));
     return { message: 'OK' };
   });
@@ -141,7 +140,7 @@ export function v1SettingsRoutes(app: FastifyInstance, deps: HttpDeps): void {
       try {
         fp = privateKeyFingerprints(req.body.private_key);
       } catch (err) {
-        if (err instanceof BadPrivateKey) throw badRequest(`private_key: ${err.message}`);
+        if (err instanceof BadPrivateKey) throw new CircletError('SSH_PRIVATE_KEY_INVALID', { reason: err.message });
         throw err;
       }
       await addSshKey(deps.database.db, deps.secrets, project.id, { hostname: req.body.hostname, fingerprint_md5: fp.md5, fingerprint_sha256: fp.sha256, privateKey: req.body.private_key });
@@ -166,7 +165,7 @@ export function v1SettingsRoutes(app: FastifyInstance, deps: HttpDeps): void {
     async (req, reply) => {
       const project = await requireV1Project(deps, req, req.params);
       const hostname = req.body.hostname === '' ? undefined : req.body.hostname;
-      if ((await deleteSshKey(deps.database.db, project.id, req.body.fingerprint.replace(/^MD5:/, ''), hostname)) === 0) throw notFound('SSH key not found');
+      if ((await deleteSshKey(deps.database.db, project.id, req.body.fingerprint.replace(/^MD5:/, ''), hostname)) === 0) throw new CircletError('SSH_KEY_NOT_FOUND');
       await audit(deps, req, projectEvent(project, 'ssh_key.deleted', { type: 'ssh_key', name: req.body.fingerprint }, { hostname: hostname ?? null }));
       return reply.code(200).send();
     },

@@ -7,7 +7,7 @@ import { createApiTokenRecord, deleteApiToken, listApiTokens, type ApiTokenInfo 
 import { audit } from '../audit.ts';
 import { forgetCachedTokens } from '../auth.ts';
 import type { HttpDeps } from '../deps.ts';
-import { notFound } from '../errors.ts';
+import { CircletError } from '../errors.ts';
 import { strictBodyValidator } from '../schemas/validation.ts';
 
 const tokenBody = (t: ApiTokenInfo) => ({ id: t.id, label: t.name, time: t.created_at });
@@ -32,7 +32,7 @@ export function v1TokenRoutes(app: FastifyInstance, deps: HttpDeps): void {
     '/user/token/:id',
     { schema: { params: { type: 'object', properties: { id: { type: 'string', minLength: 1, maxLength: 64 } }, required: ['id'] } } },
     async (req) => {
-      if (!(await deleteApiToken(deps.database.db, req.user.id, req.params.id))) throw notFound('Token not found');
+      if (!(await deleteApiToken(deps.database.db, req.user.id, req.params.id))) throw new CircletError('API_TOKEN_NOT_FOUND');
       forgetCachedTokens(deps, req.user.id);
       await audit(deps, req, { action: 'api_token.revoked', target: { type: 'user', id: req.user.id, name: req.user.login }, detail: { token_id: req.params.id } });
       return { message: 'OK' };

@@ -7,7 +7,7 @@ import { vcsTypeOf } from '../../domain/slug.ts';
 import { readAuditLog } from '../../engine/services/audit.ts';
 import { findOrganization, getOrganization, membershipRole, type Organization } from '../../storage/organizations.ts';
 import type { HttpDeps } from '../deps.ts';
-import { badRequest, forbidden, notFound } from '../errors.ts';
+import { CircletError } from '../errors.ts';
 import { errorResponses, messageSchema } from '../schemas/common.ts';
 
 export const AUDIT_PAGE_SIZE = 100;
@@ -44,7 +44,6 @@ const querystring = {
   properties: { 'page-token': { type: 'string' }, since: { type: 'string' } },
 } as const;
 
-const ORGANIZATION_NOT_FOUND = 'Organization not found';
 
 type Query = { 'page-token'?: string; since?: string };
 
@@ -52,7 +51,7 @@ type Query = { 'page-token'?: string; since?: string };
 function sinceOf(since: string | undefined): string | undefined {
   if (since === undefined) return undefined;
   const t = Date.parse(since);
-  if (!/^\d{4}-\d{2}-\d{2}/.test(since) || Number.isNaN(t)) throw badRequest(`Invalid query field 'since': expected an ISO-8601 date or time, got '${since.slice(0, 64)}'`);
+  if (!/^\d{4}-\d{2}-\d{2}/.test(since) || Number.isNaN(t)) throw new CircletError('AUDIT_SINCE_INVALID', { since: since.slice(0, 64) });
   return new Date(t).toISOString();
 }
 
@@ -60,8 +59,8 @@ export function auditLogRoutes(app: FastifyInstance, deps: HttpDeps): void {
   const list = async (req: FastifyRequest<{ Querystring: Query }>, org: Organization | undefined) => {
     // A non-member learns nothing (404); a member who is not an admin is told why (403).
     const role = org ? await membershipRole(deps.database.db, org.id, req.user.id) : undefined;
-    if (!org || role === undefined) throw notFound(ORGANIZATION_NOT_FOUND);
-    if (role !== 'admin') throw forbidden('Permission denied: the audit log is for organization admins.');
+    if (!org || role === undefined) throw new CircletError('ORGANIZATION_NOT_FOUND');
+    if (role !== 'admin') throw new CircletError('AUDIT_LOG_ADMIN_ONLY');
     const since = sinceOf(req.query.since);
     const token = req.query['page-token'];
     const after = token !== undefined ? (decodePageToken(token, 2) as [string, string]) : undefined;

@@ -30,7 +30,6 @@ import { getGroup } from '../../storage/org-groups.ts';
 import { getProject } from '../../storage/projects.ts';
 import { audit } from '../audit.ts';
 import type { HttpDeps } from '../deps.ts';
-import { badRequest, conflict, forbidden, notFound } from '../errors.ts';
 import { errorResponses, messageSchema } from '../schemas/common.ts';
 import { strictBodyValidator } from '../schemas/validation.ts';
 
@@ -204,17 +203,17 @@ interface OwnerRef {
  * accounts, so an `account` owner id is an organization id.
  */
 async function resolveOwner(deps: HttpDeps, req: FastifyRequest, owner: OwnerRef, where: { id: string; slug: string; type: string }): Promise<Organization> {
-  if (owner.id !== undefined && owner.slug !== undefined) throw badRequest(`Specify either ${where.id} or ${where.slug}, not both`);
-  if (owner.id === undefined && owner.slug === undefined) throw badRequest(`${where.id} or ${where.slug} is required`);
+  if (owner.id !== undefined && owner.slug !== undefined) throw new CircletError('OWNER_ID_AND_SLUG', { id: where.id, slug: where.slug });
+  if (owner.id === undefined && owner.slug === undefined) throw new CircletError('OWNER_REQUIRED', { id: where.id, slug: where.slug });
   let org: Organization | undefined;
   if (owner.id !== undefined) {
-    if (!UUID_RE.test(owner.id)) throw badRequest(`Invalid ${where.id}: must be a UUID`);
+    if (!UUID_RE.test(owner.id)) throw new CircletError('INVALID_UUID', { field: where.id });
     org = await getOrganization(deps.database.db, owner.id);
   } else {
-    if (owner.type === 'account') throw badRequest(`${where.slug} cannot be used with ${where.type} 'account'; give ${where.id}`);
+    if (owner.type === 'account') throw new CircletError('OWNER_SLUG_WITH_ACCOUNT', { slug: where.slug, type: where.type, id: where.id });
     const parts = decodeSlashes(owner.slug!).split('/');
     const vcs = parts.length === 2 && parts[1] ? vcsTypeOf(parts[0]!) : undefined;
-    if (!vcs) throw badRequest(`Invalid ${where.slug} '${owner.slug}': expected <vcs>/<org>, e.g. gh/my-org`);
+    if (!vcs) throw new CircletError('OWNER_SLUG_INVALID', { slug: where.slug, value: owner.slug! });
     if (vcs === 'circleci') {
       org = UUID_RE.test(parts[1]!) ? await getOrganization(deps.database.db, parts[1]!) : undefined;
       if (org && org.vcs_type !== 'circleci') org = undefined;
@@ -232,7 +231,7 @@ async function resolveOwner(deps: HttpDeps, req: FastifyRequest, owner: OwnerRef
  * a 404 elsewhere, where the spec declares no 400.
  */
 async function requireContext(deps: HttpDeps, req: FastifyRequest, contextId: string, malformed: 400 | 404 = 404): Promise<Context> {
-  if (!UUID_RE.test(contextId)) throw malformed === 400 ? badRequest('context_id is invalid.') : new CircletError('CONTEXT_NOT_FOUND');
+  if (!UUID_RE.test(contextId)) throw malformed === 400 ? new CircletError('CONTEXT_ID_INVALID') : new CircletError('CONTEXT_NOT_FOUND');
   const context = await getContext(deps.database.db, contextId);
   if (!context || !(await isMember(deps.database.db, context.organization_id, req.user.id))) throw new CircletError('CONTEXT_NOT_FOUND');
   return context;
@@ -240,7 +239,7 @@ async function requireContext(deps: HttpDeps, req: FastifyRequest, contextId: st
 
 async function requireAdmin(deps: HttpDeps, req: FastifyRequest, context: Context): Promise<void> {
   const role = await membershipRole(deps.database.db, context.organization_id, req.user.id);
-  if (role !== 'admin') throw forbidden('Only organization admins can add or remove context restrictions.');
+  if (role !== 'admin') throw new CircletError('CONTEXT_RESTRICTION_ADMIN_ONLY');
 }
 
 // ---- routes ----
@@ -255,12 +254,12 @@ export function contextRoutes(app: FastifyInstance, deps: HttpDeps): void {
     async (req) => {
       const { name, owner } = req.body;
       const problem = contextNameProblem(name);
-      if (problem) throw badRequest(`Invalid body field 'name': ${problem}`);
+      if (problem) throw new CircletError('INVALID_BODY_FIELD', { problem, field: 'name' });
       const org = await resolveOwner(deps, req, owner, { id: 'owner.id', slug: 'owner.slug', type: 'owner.type' });
       const created = await createContext(deps.database.db, org.id, name);
       if (!created.ok) {
-        if (created.reason === 'limit') throw badRequest(`An organization can have at most ${MAX_CONTEXTS_PER_ORGANIZATION} contexts.`);
-        throw conflict(`A context named '${name}' already exists in this organization.`);
+        if (created.reason === 'limit') throw new CircletError('CONTEXT_LIMIT', { max: MAX_CONTEXTS_PER_ORGANIZATION });
+        throw new CircletError('CONTEXT_EXISTS', { name });
       }
       await audit(deps, req, { action: 'context.created', organizationId: created.context.organization_id, target: { type: 'context', id: created.context.id, name: created.context.name } });
       return contextBody(created.context);
@@ -341,10 +340,10 @@ export function contextRoutes(app: FastifyInstance, deps: HttpDeps): void {
       const context = await requireContext(deps, req, req.params.context_id);
       const name = req.params.env_var_name;
       const problem = envVarNameProblem(name);
-      if (problem) throw badRequest(`Invalid environment variable name '${name.slice(0, 100)}': ${problem}`);
-      if (req.body.value.length > MAX_ENV_VAR_VALUE) throw badRequest(`Invalid body field 'value': must be ${MAX_ENV_VAR_VALUE} characters or fewer`);
+      if (problem) throw new CircletError('ENV_VAR_NAME_INVALID', { name: name.slice(0, 100), problem });
+      if (req.body.value.length > MAX_ENV_VAR_VALUE) throw new CircletError('FIELD_TOO_LONG', { max: MAX_ENV_VAR_VALUE, field: 'value' });
       const put = await putContextEnvVar(deps.database.db, deps.secrets, context.id, name, req.body.value);
-      if (!put.ok) throw badRequest(`A context can have at most ${MAX_ENV_VARS_PER_CONTEXT} environment variables.`);
+      if (!put.ok) throw new CircletError('CONTEXT_ENV_VAR_LIMIT', { max: MAX_ENV_VARS_PER_CONTEXT });
       await audit(deps, req, { action: 'context.env_var_set', organizationId: context.organization_id, target: { type: 'context', id: context.id, name: context.name }, detail: { env_var: name } });
       return envVarBody(put.envVar);
     },
@@ -398,19 +397,19 @@ export function contextRoutes(app: FastifyInstance, deps: HttpDeps): void {
       let name: string | null = null;
       if (type === 'group') {
         const group = UUID_RE.test(value) ? await getGroup(deps.database.db, context.organization_id, value) : undefined;
-        if (!group) throw badRequest("Invalid body field 'restriction_value': not a group of this context's organization");
+        if (!group) throw new CircletError('RESTRICTION_GROUP_UNKNOWN');
         name = group.name;
       } else if (type === 'project') {
         const project = UUID_RE.test(value) ? await getProject(deps.database.db, value) : undefined;
         if (!project || project.organization_id !== context.organization_id) throw new CircletError('PROJECT_NO_ACCESS');
         name = project.name;
       } else {
-        if (value.length > MAX_EXPRESSION_LENGTH) throw badRequest(`Invalid body field 'restriction_value': must be ${MAX_EXPRESSION_LENGTH} characters or fewer`);
+        if (value.length > MAX_EXPRESSION_LENGTH) throw new CircletError('FIELD_TOO_LONG', { max: MAX_EXPRESSION_LENGTH, field: 'restriction_value' });
         const problem = contextExpressionProblem(value);
-        if (problem) throw badRequest(`Invalid body field 'restriction_value': invalid expression: ${problem}`);
+        if (problem) throw new CircletError('RESTRICTION_EXPRESSION_INVALID', { problem });
       }
       const created = await createContextRestriction(deps.database.db, context.id, { type, value, name });
-      if (!created.ok) throw conflict("The restriction you're trying to add already exists.");
+      if (!created.ok) throw new CircletError('CONTEXT_RESTRICTION_EXISTS');
       await audit(deps, req, { action: 'context.restriction_created', organizationId: context.organization_id, target: { type: 'context', id: context.id, name: context.name }, detail: { restriction_id: created.restriction.id, restriction_type: type } });
       return reply.status(201).send(restrictionBody(created.restriction));
     },
@@ -428,9 +427,9 @@ export function contextRoutes(app: FastifyInstance, deps: HttpDeps): void {
     },
     async (req) => {
       const context = await requireContext(deps, req, req.params.context_id, 400);
-      if (!UUID_RE.test(req.params.restriction_id)) throw badRequest('restriction_id is invalid.');
+      if (!UUID_RE.test(req.params.restriction_id)) throw new CircletError('RESTRICTION_ID_INVALID');
       await requireAdmin(deps, req, context);
-      if (!(await deleteContextRestriction(deps.database.db, context.id, req.params.restriction_id))) throw notFound('Context restriction not found.');
+      if (!(await deleteContextRestriction(deps.database.db, context.id, req.params.restriction_id))) throw new CircletError('CONTEXT_RESTRICTION_NOT_FOUND');
       await audit(deps, req, { action: 'context.restriction_deleted', organizationId: context.organization_id, target: { type: 'context', id: context.id, name: context.name }, detail: { restriction_id: req.params.restriction_id } });
       return { message: 'Context restriction deleted.' };
     },

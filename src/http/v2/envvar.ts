@@ -6,7 +6,6 @@ import { decodePageToken, pageOf } from '../../domain/paging.ts';
 import { deleteEnvVar, getEnvVar, listEnvVars, putEnvVar, type EnvVar } from '../../storage/env-vars.ts';
 import { audit, projectEvent } from '../audit.ts';
 import type { HttpDeps } from '../deps.ts';
-import { badRequest, notFound } from '../errors.ts';
 import { requireProject, type SlugParams } from '../project-access.ts';
 import { errorResponses, messageSchema, pageTokenQuery, projectSlugParams } from '../schemas/common.ts';
 import { createEnvVarBody, ENV_VAR_NAME_PATTERN, envVarListSchema, envVarSchema } from './schemas/project.ts';
@@ -27,7 +26,7 @@ function envVarBody(v: EnvVar) {
 
 function checkName(name: string): void {
   if (!NAME_RE.test(name)) {
-    throw badRequest(`Invalid environment variable name '${name}': use letters, digits and underscores, not starting with a digit`);
+    throw new CircletError('ENV_VAR_NAME_CHARACTERS', { name });
   }
 }
 
@@ -105,7 +104,7 @@ export function envVarRoutes(app: FastifyInstance, deps: HttpDeps): void {
     async (req) => {
       const project = await requireProject(deps, req, req.params);
       checkName(req.params.name);
-      if (!(await deleteEnvVar(deps.database.db, project.id, req.params.name))) throw notFound('Environment variable not found');
+      if (!(await deleteEnvVar(deps.database.db, project.id, req.params.name))) throw new CircletError('ENV_VAR_NOT_FOUND');
       await audit(deps, req, projectEvent(project, 'env_var.deleted', { type: 'env_var', name: req.params.name }));
       return { message: 'Environment variable deleted.' };
     },

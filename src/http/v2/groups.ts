@@ -7,7 +7,7 @@ import { UUID_RE } from '../../domain/clock.ts';
 import { decodePageToken, pageOf } from '../../domain/paging.ts';
 import { countGroups, createGroup, deleteGroup, getGroup, listGroups, type OrgGroup } from '../../storage/org-groups.ts';
 import type { HttpDeps } from '../deps.ts';
-import { badRequest, conflict, notFound } from '../errors.ts';
+import { CircletError } from '../errors.ts';
 import { messageSchema } from '../schemas/common.ts';
 import { strictBodyValidator } from '../schemas/validation.ts';
 import { requireOrgRole } from './services/org-access.ts';
@@ -16,7 +16,6 @@ const MAX_NAME = 100;
 const MAX_DESCRIPTION = 1_000;
 const DEFAULT_LIMIT = 20;
 const MAX_LIMIT = 100;
-const GROUP_NOT_FOUND = 'Group not found.';
 
 const groupSchema = { type: 'object', properties: { id: { type: 'string' }, name: { type: 'string' }, description: { type: 'string' } }, required: ['id', 'name', 'description'] } as const;
 const responses = { 400: messageSchema, 401: messageSchema, 403: messageSchema, 404: messageSchema, 409: messageSchema } as const;
@@ -29,7 +28,7 @@ export function groupRoutes(app: FastifyInstance, deps: HttpDeps): void {
   const db = deps.database.db;
   const tags = ['Groups'];
   const orgOf = async (req: Parameters<typeof requireOrgRole>[1], orgId: string, least: 'viewer' | 'admin') => {
-    if (!UUID_RE.test(orgId)) throw notFound('Organization not found.');
+    if (!UUID_RE.test(orgId)) throw new CircletError('NO_SUCH_ORGANIZATION');
     return (await requireOrgRole(deps, req, orgId, least)).org;
   };
 
@@ -70,10 +69,10 @@ export function groupRoutes(app: FastifyInstance, deps: HttpDeps): void {
       const org = await orgOf(req, req.params.org_id, 'admin');
       const name = req.body.name.trim();
       const description = req.body.description ?? '';
-      if (name === '' || name.length > MAX_NAME) throw badRequest(`Invalid body field 'name': 1 to ${MAX_NAME} characters`);
-      if (description.length > MAX_DESCRIPTION) throw badRequest(`Invalid body field 'description': at most ${MAX_DESCRIPTION} characters`);
+      if (name === '' || name.length > MAX_NAME) throw new CircletError('NAME_LENGTH', { max: MAX_NAME });
+      if (description.length > MAX_DESCRIPTION) throw new CircletError('DESCRIPTION_TOO_LONG', { max: MAX_DESCRIPTION });
       const group = await createGroup(db, org.id, name, description);
-      if (!group) throw conflict(`A group named '${name}' already exists in this organization.`);
+      if (!group) throw new CircletError('GROUP_EXISTS', { name });
       return reply.status(201).send(present(group));
     },
   );
@@ -84,7 +83,7 @@ export function groupRoutes(app: FastifyInstance, deps: HttpDeps): void {
     async (req) => {
       const org = await orgOf(req, req.params.org_id, 'viewer');
       const group = UUID_RE.test(req.params.group_id) ? await getGroup(db, org.id, req.params.group_id) : undefined;
-      if (!group) throw notFound(GROUP_NOT_FOUND);
+      if (!group) throw new CircletError('GROUP_NOT_FOUND');
       return present(group);
     },
   );
@@ -95,7 +94,7 @@ export function groupRoutes(app: FastifyInstance, deps: HttpDeps): void {
     async (req) => {
       const org = await orgOf(req, req.params.org_id, 'admin');
       const group = UUID_RE.test(req.params.group_id) ? await getGroup(db, org.id, req.params.group_id) : undefined;
-      if (!group) throw notFound(GROUP_NOT_FOUND);
+      if (!group) throw new CircletError('GROUP_NOT_FOUND');
       await deleteGroup(db, group.id);
       return { message: 'Group deleted.' };
     },

@@ -10,7 +10,6 @@ import { findOrganization, getOrganization, isMember, type Organization } from '
 import { projectsOfOrganizations, type ProjectWithOrg } from '../../storage/projects.ts';
 import { UUID_RE } from '../../domain/clock.ts';
 import type { HttpDeps } from '../deps.ts';
-import { badRequest } from '../errors.ts';
 import { requireProject, type SlugParams } from '../project-access.ts';
 import { projectSlugParams } from '../schemas/common.ts';
 import { testMetrics } from '../../engine/insights/tests.ts';
@@ -28,7 +27,7 @@ const workflowParams = { type: 'object', properties: { ...projectSlugParams.prop
 
 /** The branch a request asks about: `branch`, all branches, or (by default) the project's default branch. */
 function branchOf(project: ProjectWithOrg, q: BranchQuery): string | undefined {
-  if (q.branch !== undefined && q['all-branches']) throw badRequest('Specify either branch or all-branches, not both');
+  if (q.branch !== undefined && q['all-branches']) throw new CircletError('INSIGHTS_BRANCH_AND_ALL_BRANCHES');
   if (q['all-branches']) return undefined;
   return q.branch ?? project.default_branch;
 }
@@ -36,7 +35,7 @@ function branchOf(project: ProjectWithOrg, q: BranchQuery): string | undefined {
 function dateParam(value: string | undefined, name: string): Date | undefined {
   if (value === undefined) return undefined;
   const ms = Date.parse(value);
-  if (!/^\d{4}-\d{2}-\d{2}/.test(value) || !Number.isFinite(ms)) throw badRequest(`Invalid ${name}: expected an ISO-8601 date-time`);
+  if (!/^\d{4}-\d{2}-\d{2}/.test(value) || !Number.isFinite(ms)) throw new CircletError('DATE_TIME_INVALID', { name });
   return new Date(ms);
 }
 
@@ -45,8 +44,8 @@ function dateRange(q: { 'start-date'?: string; 'end-date'?: string }, maxDays: n
   const now = Date.now();
   const end = dateParam(q['end-date'], 'end-date') ?? new Date(now);
   const start = dateParam(q['start-date'], 'start-date') ?? new Date(Math.min(end.getTime(), now) - maxDays * DAY);
-  if (start.getTime() > end.getTime()) throw badRequest('start-date must be before end-date');
-  if (end.getTime() - start.getTime() > maxDays * DAY) throw badRequest(`The date range may span at most ${maxDays} days`);
+  if (start.getTime() > end.getTime()) throw new CircletError('INSIGHTS_DATES_REVERSED');
+  if (end.getTime() - start.getTime() > maxDays * DAY) throw new CircletError('INSIGHTS_RANGE_TOO_LONG', { max: maxDays });
   return { from: start.toISOString(), to: new Date(end.getTime() + 1).toISOString() };
 }
 

@@ -13,7 +13,6 @@ import { requireJob, requireJobByNumber } from '../pipeline-access.ts';
 import type { SlugParams } from '../project-access.ts';
 import { isTerminalJob } from '../../engine/pipeline/status.ts';
 import { artifactUrl } from '../artifacts.ts';
-import { notFound } from '../errors.ts';
 
 const PAGE = 1000;
 /** How long a presigned artifact URL stays valid: long enough to start a download, short enough not to be a share link. */
@@ -61,7 +60,7 @@ export function jobOutputRoutes(app: FastifyInstance, deps: HttpDeps): void {
     const { job } = await requireJob(deps, req, req.params.jobId);
     const node = Number(req.params.node);
     const artifact = Number.isInteger(node) ? await getArtifact(deps.database.db, job.id, node, req.params['*']) : undefined;
-    if (!artifact) throw notFound('Artifact not found');
+    if (!artifact) throw new CircletError('ARTIFACT_NOT_FOUND');
     const type = mime.contentType(mime.lookup(artifact.path) || 'application/octet-stream') || 'application/octet-stream';
     // An object store that presigns serves the bytes itself: the replica only redirects.
     const direct = await deps.engine.blobs.downloadUrl?.(artifact.blob_key, ARTIFACT_URL_SECONDS, type);

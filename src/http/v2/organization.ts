@@ -8,7 +8,7 @@ import { formatOrgSlug } from '../../domain/slug.ts';
 import { addMember, createOrganization, deleteOrganization, type Organization } from '../../storage/organizations.ts';
 import { createAllowEntry, deleteAllowEntry, listAllowEntries } from '../../storage/url-orbs.ts';
 import type { HttpDeps } from '../deps.ts';
-import { badRequest, conflict, notFound } from '../errors.ts';
+import { CircletError } from '../errors.ts';
 import { errorResponses, messageSchema } from '../schemas/common.ts';
 import { strictBodyValidator } from '../schemas/validation.ts';
 import { requireOrgRole } from './services/org-access.ts';
@@ -62,9 +62,9 @@ export function organizationRoutes(app: FastifyInstance, deps: HttpDeps): void {
     { schema: { tags, operationId: 'createOrganization', body: createBody, response: { 201: orgSchema, ...responses } }, validatorCompiler: strictBodyValidator },
     async (req, reply) => {
       const { name, vcs_type } = req.body;
-      if (name.length > MAX_NAME || !NAME_RE.test(name)) throw badRequest(`Invalid body field 'name': letters, digits, '.', '_' and '-', at most ${MAX_NAME} characters`);
+      if (name.length > MAX_NAME || !NAME_RE.test(name)) throw new CircletError('ORGANIZATION_NAME_INVALID', { max: MAX_NAME });
       const org = await createOrganization(db, vcs_type, name);
-      if (!org) throw conflict(`An organization named '${name}' already exists.`);
+      if (!org) throw new CircletError('ORGANIZATION_EXISTS', { name });
       await addMember(db, org.id, req.user.id, 'admin');
       return reply.status(201).send({ id: org.id, name: org.name, slug: organizationSlug(org), vcs_type: org.vcs_type });
     },
@@ -91,10 +91,10 @@ export function organizationRoutes(app: FastifyInstance, deps: HttpDeps): void {
       async (req) => {
         const { org } = await requireOrgRole(deps, req, slugOf(req), 'admin');
         const { name, prefix, auth } = req.body;
-        if (name.trim() === '' || name.length > MAX_NAME * 2) throw badRequest(`Invalid body field 'name': 1 to ${MAX_NAME * 2} characters`);
-        if (!/^https?:\/\/[^/]+\//.test(prefix) || prefix.length > MAX_PREFIX) throw badRequest("Invalid body field 'prefix': an http(s) URL prefix with a host and a path, e.g. https://example.com/orbs/");
-        if (auth !== 'none') throw badRequest(`Invalid body field 'auth': circlet fetches URL orbs without forge credentials; use 'none' (not '${auth}')`);
-        if ((await listAllowEntries(db, org.id)).length >= MAX_ENTRIES) throw badRequest(`An organization can have at most ${MAX_ENTRIES} URL orb allow-list entries.`);
+        if (name.trim() === '' || name.length > MAX_NAME * 2) throw new CircletError('NAME_LENGTH', { max: MAX_NAME * 2 });
+        if (!/^https?:\/\/[^/]+\//.test(prefix) || prefix.length > MAX_PREFIX) throw new CircletError('URL_ORB_PREFIX_INVALID');
+        if (auth !== 'none') throw new CircletError('URL_ORB_AUTH_UNSUPPORTED', { auth });
+        if ((await listAllowEntries(db, org.id)).length >= MAX_ENTRIES) throw new CircletError('URL_ORB_ENTRY_LIMIT', { max: MAX_ENTRIES });
         const entry = await createAllowEntry(db, org.id, { name, prefix, auth });
         return { id: entry.id, message: 'Created.' };
       },
@@ -105,7 +105,7 @@ export function organizationRoutes(app: FastifyInstance, deps: HttpDeps): void {
     app.delete(path, { schema: { tags, ...(hidden ? { hide: true } : { operationId: 'removeURLOrbAllowListEntry' }), response: { 200: idMessage, ...responses } } }, async (req: FastifyRequest<{ Params: { vcs?: string; org?: string; id?: string; entry: string } }>) => {
       const { org } = await requireOrgRole(deps, req, slugOf(req), 'admin');
       const entry = req.params.entry;
-      if (!UUID_RE.test(entry) || !(await deleteAllowEntry(db, org.id, entry))) throw notFound('URL orb allow-list entry not found.');
+      if (!UUID_RE.test(entry) || !(await deleteAllowEntry(db, org.id, entry))) throw new CircletError('URL_ORB_ENTRY_NOT_FOUND');
       return { id: entry, message: 'Deleted.' };
     });
   }

@@ -12,7 +12,7 @@ import {
 } from '../../storage/pipeline-definitions.ts';
 import type { ProjectWithOrg } from '../../storage/projects.ts';
 import type { HttpDeps } from '../deps.ts';
-import { badRequest } from '../errors.ts';
+import { CircletError } from '../errors.ts';
 import { requireProjectById } from '../project-access.ts';
 import { messageSchema } from '../schemas/common.ts';
 import { strictBodyValidator } from '../schemas/validation.ts';
@@ -38,7 +38,7 @@ interface DefinitionBody {
 function checkRepo(project: ProjectWithOrg, source: Source | undefined, field: string): void {
   const id = source?.repo?.external_id;
   if (id !== undefined && id !== project.id) {
-    throw badRequest(`${field}.repo.external_id must be this project's id (${project.id}): circlet reads a definition's config and code from its project's repository`);
+    throw new CircletError('DEFINITION_REPO_NOT_PROJECT', { field, id: project.id });
   }
 }
 
@@ -112,7 +112,7 @@ export function pipelineDefinitionRoutes(app: FastifyInstance, deps: HttpDeps): 
       if (body.description !== undefined) changes.description = body.description;
       if (body.config_source?.file_path !== undefined) changes.config_file_path = body.config_source.file_path;
       if (body.checkout_source?.provider !== undefined) changes.checkout_provider = body.checkout_source.provider;
-      if (Object.keys(changes).length === 0) throw badRequest('No JSON fields found.');
+      if (Object.keys(changes).length === 0) throw new CircletError('NO_FIELDS');
       changes.updated_at = nowIso();
       await updateDefinition(db, d.id, changes);
       return definitionBody(project, { ...d, ...changes });

@@ -6,7 +6,7 @@ import { GitError, type ResolvedRevision } from '../../engine/services/git-mirro
 import { CONFIG_PATH } from '../../engine/pipeline/trigger.ts';
 import type { ProjectWithOrg } from '../../storage/projects.ts';
 import type { HttpDeps } from '../deps.ts';
-import { badRequest } from '../errors.ts';
+import { CircletError } from '../errors.ts';
 import { requireProject, type SlugParams } from '../project-access.ts';
 import { messageSchema, projectSlugParams } from '../schemas/common.ts';
 import { strictBodyValidator } from '../schemas/validation.ts';
@@ -54,7 +54,7 @@ const createdSchema = {
 function refOf(given_: Ref | undefined, what: string): Ref | undefined {
   const r = { branch: given(given_?.branch), tag: given(given_?.tag) };
   if (r.branch === undefined && r.tag === undefined) return undefined;
-  if (r.branch !== undefined && r.tag !== undefined) throw badRequest(`${what}.branch and ${what}.tag are mutually exclusive`);
+  if (r.branch !== undefined && r.tag !== undefined) throw new CircletError('BRANCH_AND_TAG_EXCLUSIVE', { what });
   return r.tag !== undefined ? { tag: r.tag } : { branch: r.branch };
 }
 
@@ -74,8 +74,8 @@ async function resolveAt(deps: HttpDeps, project: ProjectWithOrg, ref: Ref, conf
 /** The config file at another ref than the one checked out. */
 async function configAt(deps: HttpDeps, project: ProjectWithOrg, ref: Ref, configPath: string): Promise<string> {
   const resolved = await resolveAt(deps, project, ref, configPath);
-  if (resolved instanceof GitError) throw badRequest(`Unable to fetch config at ${describeRef(ref)}: ${resolved.message}`);
-  if (resolved.file === null) throw badRequest(`Unable to find ${configPath} at ${describeRef(ref)}`);
+  if (resolved instanceof GitError) throw new CircletError('CONFIG_FETCH_FAILED', { ref: describeRef(ref), reason: resolved.message });
+  if (resolved.file === null) throw new CircletError('CONFIG_NOT_FOUND', { path: configPath, ref: describeRef(ref) });
   return resolved.file;
 }
 

@@ -11,7 +11,6 @@ import { getUser } from '../../storage/users.ts';
 import { workflowsOfPipeline } from '../../storage/workflows.ts';
 import { triggerByUser } from '../api-trigger.ts';
 import type { HttpDeps } from '../deps.ts';
-import { badRequest } from '../errors.ts';
 import { requirePipeline } from '../pipeline-access.ts';
 import { pipelineBody, pipelineConfigBody, pipelineValuesBody, projectSlugOf } from './presenters/pipeline.ts';
 import { workflowBody } from './presenters/workflow.ts';
@@ -179,7 +178,7 @@ export function pipelineRoutes(app: FastifyInstance, deps: HttpDeps): void {
       const project = await requireProject(deps, req, req.params);
       // An empty branch or tag is not given (clients send `""` when the user named none).
       const body = { ...req.body, branch: given(req.body?.branch), tag: given(req.body?.tag) };
-      if (body.branch !== undefined && body.tag !== undefined) throw badRequest('You cannot specify both branch and tag');
+      if (body.branch !== undefined && body.tag !== undefined) throw new CircletError('PIPELINE_BRANCH_AND_TAG');
       const pipeline = await triggerByUser(deps, req, project, { branch: body.branch, tag: body.tag, parameters: body.parameters });
       return reply.status(201).send({ id: pipeline.id, state: pipeline.state, number: pipeline.number, created_at: pipeline.created_at });
     },

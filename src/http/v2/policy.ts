@@ -3,11 +3,8 @@
 // message naming the feature, so a client learns the feature is off rather than that the
 // server is broken; no decision is ever made up.
 import type { FastifyInstance } from 'fastify';
-import { ApiError } from '../errors.ts';
+import { CircletError } from '../errors.ts';
 import { errorResponses, messageSchema } from '../schemas/common.ts';
-
-export const POLICY_UNSUPPORTED =
-  'Config policies (Policy Management) are not supported by circlet: policies are Rego programs that need an OPA engine. See docs/compatibility.md#config-policies.';
 
 const base = '/owner/:ownerID/context/:context';
 
@@ -35,7 +32,7 @@ export function policyRoutes(app: FastifyInstance): void {
         response: { ...errorResponses, 501: messageSchema },
       },
       handler: async () => {
-        throw new ApiError(501, POLICY_UNSUPPORTED);
+        throw new CircletError('POLICY_UNSUPPORTED');
       },
     });
   }

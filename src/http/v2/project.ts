@@ -15,7 +15,7 @@ import {
 import { followProject } from '../../storage/follows.ts';
 import { audit, projectEvent } from '../audit.ts';
 import type { HttpDeps } from '../deps.ts';
-import { ApiError, badRequest, CircletError, conflict, forbidden } from '../errors.ts';
+import { CircletError } from '../errors.ts';
 import { requireProject, type SlugParams } from '../project-access.ts';
 import { errorResponses, messageSchema, projectSlugParams } from '../schemas/common.ts';
 import { createProject1Body, createProjectBody, orgIdParams, PROJECT_NAME_RE, orgSlugParams, projectSchema, projectSettingsSchema } from './schemas/project.ts';
@@ -35,9 +35,6 @@ export function projectBody(p: ProjectWithOrg) {
     vcs_info: { vcs_url: p.vcs_url, provider: PROVIDER_NAMES[p.vcs_type] ?? 'CircleCI', default_branch: p.default_branch },
   };
 }
-
-const CANNOT_CREATE_STANDALONE =
-  "Create projects using the API is currently supported for classic Github OAuth and Bitbucket projects only. (circlet: give the repository as 'vcs_url' in the body, or use POST /organization/{org}/project.)";
 
 /** The organization an org-slug-or-id names, if the caller belongs to it. */
 async function requireOrganization(deps: HttpDeps, req: FastifyRequest, vcs: string | undefined, orgOrId: string): Promise<Organization> {
@@ -96,7 +93,7 @@ export function projectRoutes(app: FastifyInstance, deps: HttpDeps): void {
       const project = await requireProject(deps, req, req.params);
       if ((await membershipRole(deps.database.db, project.organization_id, req.user.id)) !== 'admin') {
         await audit(deps, req, { ...projectEvent(project, 'project.deleted'), outcome: 'failure', detail: { reason: 'not an organization admin' } });
-        throw forbidden('Permission denied.');
+        throw new CircletError('PERMISSION_DENIED');
       }
       await deleteProject(deps.database.db, project.id);
       await audit(deps, req, projectEvent(project, 'project.deleted'));
@@ -109,22 +106,22 @@ export function projectRoutes(app: FastifyInstance, deps: HttpDeps): void {
     body: CreateProjectBody,
     vcs: string | undefined,
     orgOrId: string,
-    noUrl: () => ApiError = () => badRequest("Missing body field 'vcs_url': the repository URL is required for this organization"),
+    noUrl: () => CircletError = () => new CircletError('PROJECT_VCS_URL_REQUIRED'),
   ) => {
     const org = await requireOrganization(deps, req, vcs, orgOrId);
     if (body.vcs_url !== undefined && body.repo_url !== undefined && body.vcs_url !== body.repo_url) {
-      throw badRequest("Fields 'vcs_url' and 'repo_url' name the same thing; give one of them");
+      throw new CircletError('PROJECT_VCS_AND_REPO_URL');
     }
     const vcsUrl = body.vcs_url ?? body.repo_url ?? defaultVcsUrl(org, body.name);
     if (vcsUrl === undefined) throw noUrl();
-    if (await findProjectInOrganization(deps.database.db, org.id, body.name)) throw conflict('Project already exists');
+    if (await findProjectInOrganization(deps.database.db, org.id, body.name)) throw new CircletError('PROJECT_EXISTS');
     try {
       const project = await createProject(deps.database.db, org, { name: body.name, vcsUrl, defaultBranch: body.default_branch });
       await followProject(deps.database.db, req.user.id, project.id); // its creator follows it
       await audit(deps, req, projectEvent(project, 'project.created'));
       return project;
     } catch (err) {
-      if (isUniqueViolation(err)) throw conflict('Project already exists');
+      if (isUniqueViolation(err)) throw new CircletError('PROJECT_EXISTS');
       throw err;
     }
   };
@@ -163,8 +160,8 @@ export function projectRoutes(app: FastifyInstance, deps: HttpDeps): void {
     },
     async (req, reply) => {
       const { provider, organization, project: name } = req.params;
-      if (!PROJECT_NAME_RE.test(name) || name.length > 100) throw badRequest(`Invalid project name '${name}'`);
-      const project = await create(req, { ...req.body, name }, provider, organization, () => new ApiError(405, CANNOT_CREATE_STANDALONE));
+      if (!PROJECT_NAME_RE.test(name) || name.length > 100) throw new CircletError('PROJECT_NAME_INVALID', { name });
+      const project = await create(req, { ...req.body, name }, provider, organization, () => new CircletError('PROJECT_CREATE_STANDALONE', { path: '/organization/{org}/project' }));
       return reply.status(201).send(projectSettings(project));
     },
   );
@@ -192,7 +189,7 @@ export function projectRoutes(app: FastifyInstance, deps: HttpDeps): void {
     async (req) => {
       const project = await requireProject(deps, req, req.params);
       const advanced = req.body.advanced;
-      if (advanced === undefined || Object.keys(advanced).length === 0) throw badRequest('No JSON fields found.');
+      if (advanced === undefined || Object.keys(advanced).length === 0) throw new CircletError('NO_FIELDS');
       // `write_settings_requires_admin`, once on, limits changes to organization admins; only
       // admins may turn it on or off.
       const adminOnly = projectSettings(project).advanced.write_settings_requires_admin || advanced.write_settings_requires_admin !== undefined;
@@ -200,7 +197,7 @@ export function projectRoutes(app: FastifyInstance, deps: HttpDeps): void {
         throw new CircletError('PERMISSION_DENIED');
       }
       const result = await patchProjectSettings(deps.database.db, project.id, advanced);
-      if (!result) throw new ApiError(404, 'Project not found');
+      if (!result) throw new CircletError('PROJECT_NOT_FOUND');
       await audit(deps, req, projectEvent(project, 'project.settings_changed', undefined, { fields: Object.keys(advanced).sort().join(',') }));
       return result;
     },

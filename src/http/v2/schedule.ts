@@ -14,7 +14,6 @@ import { deleteSchedule, getSchedule, insertSchedule, listSchedules, updateSched
 import { getUser, type User } from '../../storage/users.ts';
 import { audit, projectEvent } from '../audit.ts';
 import type { HttpDeps } from '../deps.ts';
-import { badRequest } from '../errors.ts';
 import { projectSlugOf } from './presenters/pipeline.ts';
 import { requireProject, type SlugParams } from '../project-access.ts';
 import { errorResponses, messageSchema, projectSlugParams } from '../schemas/common.ts';
@@ -147,7 +146,7 @@ export function scheduleParametersProblem(parameters: Record<string, unknown>): 
 
 function checkTimetable(input: unknown): Timetable {
   const result = validateTimetable(input);
-  if (!result.ok) throw badRequest(result.message);
+  if (!result.ok) throw new CircletError('TIMETABLE_INVALID', { problem: result.message });
   return result.timetable;
 }
 
@@ -174,9 +173,9 @@ export function scheduleRoutes(app: FastifyInstance, deps: HttpDeps): void {
       const project = await requireProject(deps, req, req.params);
       const body = req.body;
       const nameProblem = scheduleNameProblem(body.name!);
-      if (nameProblem) throw badRequest(`Invalid body field 'name': ${nameProblem}`);
+      if (nameProblem) throw new CircletError('INVALID_BODY_FIELD', { problem: nameProblem, field: 'name' });
       const paramsProblem = scheduleParametersProblem(body.parameters!);
-      if (paramsProblem) throw badRequest(paramsProblem);
+      if (paramsProblem) throw new CircletError('SCHEDULE_PARAMETERS_INVALID', { problem: paramsProblem });
       const timetable = checkTimetable(body.timetable);
       const definitionId = body['definition-id'] ? (await requireDefinition(deps, project, body['definition-id'])).id : null;
       const at = now();
@@ -246,14 +245,14 @@ export function scheduleRoutes(app: FastifyInstance, deps: HttpDeps): void {
       const changes: ScheduleChanges = { updated_at: nowIso(at) };
       if (body.name !== undefined) {
         const problem = scheduleNameProblem(body.name);
-        if (problem) throw badRequest(`Invalid body field 'name': ${problem}`);
+        if (problem) throw new CircletError('INVALID_BODY_FIELD', { problem, field: 'name' });
         changes.name = body.name;
       }
       if (body.description !== undefined) changes.description = body.description;
       if (body['definition-id'] !== undefined) changes.definition_id = body['definition-id'] ? (await requireDefinition(deps, project, body['definition-id'])).id : null;
       if (body.parameters !== undefined) {
         const problem = scheduleParametersProblem(body.parameters);
-        if (problem) throw badRequest(problem);
+        if (problem) throw new CircletError('SCHEDULE_PARAMETERS_INVALID', { problem });
         changes.parameters = JSON.stringify(body.parameters);
       }
       if (body.timetable !== undefined) {

@@ -7,7 +7,7 @@ import { newId, nowIso } from '../../domain/clock.ts';
 import { deleteTrigger, insertTrigger, listTriggers, updateTrigger, type PipelineTrigger, type TriggerChanges } from '../../storage/pipeline-definitions.ts';
 import type { ProjectWithOrg } from '../../storage/projects.ts';
 import type { HttpDeps } from '../deps.ts';
-import { badRequest } from '../errors.ts';
+import { CircletError } from '../errors.ts';
 import { requireProjectById } from '../project-access.ts';
 import { messageSchema } from '../schemas/common.ts';
 import { strictBodyValidator } from '../schemas/validation.ts';
@@ -38,19 +38,19 @@ interface UpdateBody extends TriggerFields {
 
 function checkFields(body: TriggerFields): void {
   if (body.event_preset !== undefined && !(SUPPORTED_PRESETS as readonly string[]).includes(body.event_preset)) {
-    throw badRequest(`event_preset '${body.event_preset}' is not supported by circlet (its forge events do not carry it); supported: ${SUPPORTED_PRESETS.join(', ')}`);
+    throw new CircletError('TRIGGER_PRESET_UNSUPPORTED', { event_preset: body.event_preset, supported: SUPPORTED_PRESETS.join(', ') });
   }
-  if (body.event_name !== undefined) throw badRequest("event_name can only be set for triggers whose event_source.provider is 'webhook'");
+  if (body.event_name !== undefined) throw new CircletError('TRIGGER_EVENT_NAME_NOT_WEBHOOK');
 }
 
 function checkSource(project: ProjectWithOrg, source: CreateBody['event_source']): void {
   if (source.provider === 'webhook') {
-    throw badRequest("event_source.provider 'webhook' (custom webhooks) is not supported by circlet; use the project's forge webhook (github_oauth, github_app, bitbucket_oauth, gitlab)");
+    throw new CircletError('TRIGGER_CUSTOM_WEBHOOK_UNSUPPORTED');
   }
-  if (!FORGE_PROVIDERS.includes(source.provider)) throw badRequest(`Unknown event_source.provider '${source.provider}'; expected one of ${FORGE_PROVIDERS.join(', ')}`);
-  if (source.webhook !== undefined) throw badRequest("event_source.webhook can only be given when event_source.provider is 'webhook'");
+  if (!FORGE_PROVIDERS.includes(source.provider)) throw new CircletError('TRIGGER_PROVIDER_UNKNOWN', { provider: source.provider, expected: FORGE_PROVIDERS.join(', ') });
+  if (source.webhook !== undefined) throw new CircletError('TRIGGER_WEBHOOK_NOT_WEBHOOK');
   if (source.repo !== undefined && source.repo.external_id !== project.id) {
-    throw badRequest(`event_source.repo.external_id must be this project's id (${project.id}): a trigger listens to its project's forge webhook`);
+    throw new CircletError('TRIGGER_REPO_NOT_PROJECT', { id: project.id });
   }
 }
 
@@ -125,7 +125,7 @@ export function triggerRoutes(app: FastifyInstance, deps: HttpDeps): void {
       const t = await requireTrigger(deps, project, req.params.trigger_id);
       const body = req.body ?? {};
       checkFields(body);
-      if (body.event_source?.webhook !== undefined) throw badRequest("event_source.webhook can only be set for triggers whose event_source.provider is 'webhook'");
+      if (body.event_source?.webhook !== undefined) throw new CircletError('TRIGGER_WEBHOOK_UPDATE_NOT_WEBHOOK');
       const changes: TriggerChanges = {};
       if (body.event_preset !== undefined) changes.event_preset = body.event_preset;
       if (body.checkout_ref !== undefined) changes.checkout_ref = body.checkout_ref;
@@ -133,7 +133,7 @@ export function triggerRoutes(app: FastifyInstance, deps: HttpDeps): void {
       if (body.disabled !== undefined) changes.disabled = body.disabled ? 1 : 0;
       if (body.filters !== undefined) changes.filters = JSON.stringify(body.filters);
       if (body.parameters !== undefined) changes.parameters = JSON.stringify(body.parameters);
-      if (Object.keys(changes).length === 0) throw badRequest('No JSON fields found.');
+      if (Object.keys(changes).length === 0) throw new CircletError('NO_FIELDS');
       changes.updated_at = nowIso();
       await updateTrigger(db, t.id, changes);
       return triggerBody(project, { ...t, ...changes });

@@ -8,7 +8,7 @@ import { usageFileKey } from '../../engine/services/usage-export.ts';
 import { getOrganization, isMember, type Organization } from '../../storage/organizations.ts';
 import { getUsageExport, insertUsageExport, type UsageExport } from '../../storage/usage-exports.ts';
 import type { HttpDeps } from '../deps.ts';
-import { badRequest, forbidden, notFound } from '../errors.ts';
+import { CircletError } from '../errors.ts';
 import { messageSchema } from '../schemas/common.ts';
 import { strictBodyValidator } from '../schemas/validation.ts';
 
@@ -16,8 +16,6 @@ import { strictBodyValidator } from '../schemas/validation.ts';
 const MAX_SPAN_MS = 32 * 24 * 3600_000;
 /** How long a download URL stays valid. */
 export const DOWNLOAD_URL_TTL_MS = 60 * 60_000;
-const ORGANIZATION_NOT_FOUND = 'Organization not found';
-const EXPORT_NOT_FOUND = 'Usage export job not found';
 
 const errors = { 400: messageSchema, 401: messageSchema, 404: messageSchema } as const;
 const orgParams = { type: 'object', properties: { org_id: { type: 'string' } }, required: ['org_id'] } as const;
@@ -62,7 +60,7 @@ function downloadUrls(deps: HttpDeps, e: UsageExport, now = Date.now()): string[
 
 async function requireOrganization(deps: HttpDeps, req: FastifyRequest, id: string): Promise<Organization> {
   const org = UUID_RE.test(id) ? await getOrganization(deps.database.db, id.toLowerCase()) : undefined;
-  if (!org || !(await isMember(deps.database.db, org.id, req.user.id))) throw notFound(ORGANIZATION_NOT_FOUND);
+  if (!org || !(await isMember(deps.database.db, org.id, req.user.id))) throw new CircletError('ORGANIZATION_NOT_FOUND');
   return org;
 }
 
@@ -78,14 +76,14 @@ export function usageRoutes(app: FastifyInstance, deps: HttpDeps): void {
       const org = await requireOrganization(deps, req, req.params.org_id);
       const start = new Date(req.body.start);
       const end = new Date(req.body.end);
-      if (!(start.getTime() < end.getTime())) throw badRequest("'start' must be before 'end'");
-      if (end.getTime() - start.getTime() > MAX_SPAN_MS) throw badRequest('An export covers at most 32 days between start and end');
+      if (!(start.getTime() < end.getTime())) throw new CircletError('USAGE_START_AFTER_END');
+      if (end.getTime() - start.getTime() > MAX_SPAN_MS) throw new CircletError('USAGE_SPAN_TOO_LONG');
       const orgIds = [org.id];
       for (const shared of req.body.shared_org_ids ?? []) {
         const id = shared.toLowerCase();
         if (orgIds.includes(id)) continue;
         const other = await getOrganization(db, id);
-        if (!other || !(await isMember(db, other.id, req.user.id))) throw badRequest(`shared_org_ids: organization ${shared} not found`);
+        if (!other || !(await isMember(db, other.id, req.user.id))) throw new CircletError('USAGE_SHARED_ORG_NOT_FOUND', { shared });
         orgIds.push(id);
       }
       const now = nowIso();
@@ -117,7 +115,7 @@ export function usageRoutes(app: FastifyInstance, deps: HttpDeps): void {
       const org = await requireOrganization(deps, req, req.params.org_id);
       const id = req.params.usage_export_job_id.toLowerCase();
       const e = UUID_RE.test(id) ? await getUsageExport(db, org.id, id) : undefined;
-      if (!e) throw notFound(EXPORT_NOT_FOUND);
+      if (!e) throw new CircletError('USAGE_EXPORT_NOT_FOUND');
       return {
         usage_export_job_id: e.id,
         state: e.state,
@@ -138,11 +136,11 @@ export function usageRoutes(app: FastifyInstance, deps: HttpDeps): void {
       const sig = typeof req.query.sig === 'string' ? req.query.sig : '';
       const want = index >= 0 && Number.isSafeInteger(expires) ? sign(deps, id, index, expires) : '';
       const ok = want !== '' && sig.length === want.length && crypto.timingSafeEqual(Buffer.from(sig), Buffer.from(want));
-      if (!ok) throw notFound('Usage export file not found');
-      if (expires < Date.now()) throw forbidden( 'This download URL has expired; get the export job again for fresh URLs');
+      if (!ok) throw new CircletError('USAGE_EXPORT_FILE_NOT_FOUND');
+      if (expires < Date.now()) throw new CircletError('USAGE_DOWNLOAD_EXPIRED');
       const e = UUID_RE.test(org_id) ? await getUsageExport(db, org_id.toLowerCase(), id) : undefined;
       const blob = e && e.state === 'completed' && index < e.file_count ? await deps.engine.blobs.get(usageFileKey(id, index)) : undefined;
-      if (!blob) throw notFound('Usage export file not found');
+      if (!blob) throw new CircletError('USAGE_EXPORT_FILE_NOT_FOUND');
       return reply
         .header('content-type', 'application/gzip')
         .header('content-length', String(blob.size))

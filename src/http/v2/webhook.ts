@@ -22,7 +22,6 @@ import {
 } from '../../storage/webhooks.ts';
 import { audit, projectEvent } from '../audit.ts';
 import type { HttpDeps } from '../deps.ts';
-import { badRequest } from '../errors.ts';
 import { errorResponses, messageSchema } from '../schemas/common.ts';
 import { strictBodyValidator } from '../schemas/validation.ts';
 import { maskEnvValue } from './presenters/env-var.ts';
@@ -181,16 +180,16 @@ interface Fields {
 
 function checkFields(f: Fields): void {
   if (f.name !== undefined) {
-    if (f.name.trim() === '') throw badRequest("Invalid body field 'name': must not be empty");
-    if (f.name.length > MAX_NAME) throw badRequest(`Invalid body field 'name': must be ${MAX_NAME} characters or fewer`);
+    if (f.name.trim() === '') throw new CircletError('WEBHOOK_NAME_EMPTY');
+    if (f.name.length > MAX_NAME) throw new CircletError('FIELD_TOO_LONG', { max: MAX_NAME, field: 'name' });
   }
-  if (f.events !== undefined && f.events.length === 0) throw badRequest("Invalid body field 'events': must name at least one event");
+  if (f.events !== undefined && f.events.length === 0) throw new CircletError('WEBHOOK_EVENTS_EMPTY');
   if (f.url !== undefined) {
     const problem = webhookUrlProblem(f.url);
-    if (problem) throw badRequest(`Invalid body field 'url': ${problem}`);
+    if (problem) throw new CircletError('INVALID_BODY_FIELD', { problem, field: 'url' });
   }
   if (f['signing-secret'] !== undefined && f['signing-secret'].length > MAX_SECRET) {
-    throw badRequest(`Invalid body field 'signing-secret': must be ${MAX_SECRET} characters or fewer`);
+    throw new CircletError('FIELD_TOO_LONG', { max: MAX_SECRET, field: 'signing-secret' });
   }
 }
 
@@ -198,7 +197,7 @@ const uniqueEvents = (events: string[]) => [...new Set(events)] as WebhookEvent[
 
 /** The project a scope id names, when the caller is a member of its organization. */
 async function visibleProject(deps: HttpDeps, req: FastifyRequest, id: string, field: string): Promise<ProjectWithOrg> {
-  if (!UUID_RE.test(id)) throw badRequest(`Invalid ${field}: must be a UUID`);
+  if (!UUID_RE.test(id)) throw new CircletError('INVALID_UUID', { field });
   const project = await getProject(deps.database.db, id);
   if (!project || !(await isMember(deps.database.db, project.organization_id, req.user.id))) throw new CircletError('PROJECT_NOT_FOUND');
   return project;
@@ -240,7 +239,7 @@ export function webhookRoutes(app: FastifyInstance, deps: HttpDeps): void {
         signingSecret: b['signing-secret'],
         events: uniqueEvents(b.events),
       });
-      if (!created.ok) throw badRequest(`A project can have at most ${MAX_WEBHOOKS_PER_PROJECT} webhooks.`);
+      if (!created.ok) throw new CircletError('WEBHOOK_LIMIT', { max: MAX_WEBHOOKS_PER_PROJECT });
       await auditWebhook(deps, req, 'webhook.created', created.webhook);
       return reply.status(201).send(webhookBody(created.webhook));
     },

@@ -6,7 +6,6 @@ import { decodeOffsetToken } from '../../domain/paging.ts';
 import { jobsOfWorkflow } from '../../storage/jobs.ts';
 import { getPipeline } from '../../storage/pipelines.ts';
 import type { HttpDeps } from '../deps.ts';
-import { badRequest } from '../errors.ts';
 import { requireWorkflow } from '../pipeline-access.ts';
 import { projectSlugOf } from './presenters/pipeline.ts';
 import { workflowBody, workflowJobBody } from './presenters/workflow.ts';
@@ -50,7 +49,7 @@ export function workflowRoutes(app: FastifyInstance, deps: HttpDeps): void {
     { schema: { tags, operationId: 'approvePendingApprovalJobById' } },
     async (req, reply) => {
       const { workflow } = await requireWorkflow(deps, req, req.params.id);
-      if (!UUID_RE.test(req.params.approval_request_id)) throw badRequest('approval_request_id must be a UUID');
+      if (!UUID_RE.test(req.params.approval_request_id)) throw new CircletError('APPROVAL_REQUEST_ID_INVALID');
       await deps.engine.approve(workflow.id, req.params.approval_request_id, req.user.id);
       return reply.status(202).send({ message: 'Accepted.' });
     },

@@ -7,7 +7,6 @@ import { userForToken } from '../../storage/users.ts';
 import { createWebSession, deleteWebSession, userForWebSession } from '../../storage/web-sessions.ts';
 import { actorOf } from '../audit.ts';
 import type { HttpDeps } from '../deps.ts';
-import { ApiError, badRequest, unauthorized } from '../errors.ts';
 import { defaultWebDir, loadAssets, type Asset } from './services/assets.ts';
 import { CSRF_HEADER, SESSION_COOKIE, SESSION_TTL_MS, cookieValue, csrfOk, csrfTokenOf, sameOrigin, sessionCookie } from './services/session.ts';
 
@@ -68,12 +67,12 @@ export async function webPlugin(app: FastifyInstance, deps: HttpDeps, opts: WebO
   app.post<{ Body: { token?: unknown } | undefined }>('/auth/sign-in', { schema: { hide: true } }, async (req, reply) => {
     if (!sameOrigin(req.headers as Record<string, string>)) throw new CircletError('SIGN_IN_CROSS_ORIGIN');
     const token = req.body && typeof req.body === 'object' ? req.body.token : undefined;
-    if (typeof token !== 'string' || token.trim() === '') throw badRequest("Missing body field 'token'");
+    if (typeof token !== 'string' || token.trim() === '') throw new CircletError('SIGN_IN_TOKEN_MISSING');
     const user = await userForToken(deps.database.db, token.trim());
     const target = { type: 'dashboard_session' };
     if (!user) {
       await deps.engine.audit(actorOf(req, 'dashboard'), { action: 'dashboard.sign_in', target, outcome: 'failure', detail: { reason: 'invalid token' } });
-      throw unauthorized('Invalid token provided.');
+      throw new CircletError('INVALID_TOKEN');
     }
     const secret = await createWebSession(deps.database.db, user.id, SESSION_TTL_MS);
     await deps.engine.audit({ id: user.id, login: user.login, source: 'dashboard', ip: req.ip }, { action: 'dashboard.sign_in', target });
@@ -84,7 +83,7 @@ export async function webPlugin(app: FastifyInstance, deps: HttpDeps, opts: WebO
   app.post('/auth/sign-out', { schema: { hide: true } }, async (req, reply) => {
     const secret = cookieValue(req.headers.cookie, SESSION_COOKIE);
     if (secret) {
-      if (!csrfOk(req.method, secret, req.headers[CSRF_HEADER])) throw new ApiError(403, `Missing or wrong ${CSRF_HEADER} header`);
+      if (!csrfOk(req.method, secret, req.headers[CSRF_HEADER])) throw new CircletError('CSRF_MISMATCH', { header: CSRF_HEADER });
       const user = await userForWebSession(deps.database.db, secret);
       await deleteWebSession(deps.database.db, secret);
       if (user) await deps.engine.audit({ id: user.id, login: user.login, source: 'dashboard', ip: req.ip }, { action: 'dashboard.sign_out', target: { type: 'dashboard_session' } });

@@ -8,7 +8,7 @@ import { findResourceClass, RESOURCE_CLASS_RE, type ResourceClass } from '../../
 import { findRunnerToken, type RunnerToken } from '../../../storage/runner-tokens.ts';
 import { tokenAuth } from '../../auth.ts';
 import type { HttpDeps } from '../../deps.ts';
-import { badRequest, forbidden, notFound } from '../../errors.ts';
+import { CircletError } from '../../errors.ts';
 
 declare module 'fastify' {
   interface FastifyContextConfig {
@@ -17,7 +17,6 @@ declare module 'fastify' {
   }
 }
 
-export const RESOURCE_CLASS_NOT_FOUND = 'Resource class not found.';
 
 type Req = FastifyRequest & { runnerToken?: RunnerToken };
 
@@ -39,8 +38,8 @@ export function adminAuth(deps: HttpDeps): (req: FastifyRequest, reply: FastifyR
 
 /** A `resource-class` query value: namespace/name. */
 export function className(value: unknown, param = 'resource-class'): string {
-  if (typeof value !== 'string' || value === '') throw badRequest(`The ${param} query parameter is required.`);
-  if (!RESOURCE_CLASS_RE.test(value)) throw badRequest(`Invalid ${param} '${value}': expected namespace/name.`);
+  if (typeof value !== 'string' || value === '') throw new CircletError('QUERY_PARAM_REQUIRED', { param });
+  if (!RESOURCE_CLASS_RE.test(value)) throw new CircletError('RESOURCE_CLASS_PARAM_INVALID', { param, value });
   return value;
 }
 
@@ -49,18 +48,18 @@ export async function readableClass(deps: HttpDeps, req: FastifyRequest, name: s
   const rc = await findResourceClass(deps.database.db, name);
   const runner = (req as Req).runnerToken;
   if (runner) {
-    if (!rc || runner.resource_class !== rc.name) throw notFound(RESOURCE_CLASS_NOT_FOUND);
+    if (!rc || runner.resource_class !== rc.name) throw new CircletError('RESOURCE_CLASS_NOT_FOUND');
     return rc;
   }
-  if (!rc || !(await membershipRole(deps.database.db, rc.organization_id, req.user.id))) throw notFound(RESOURCE_CLASS_NOT_FOUND);
+  if (!rc || !(await membershipRole(deps.database.db, rc.organization_id, req.user.id))) throw new CircletError('RESOURCE_CLASS_NOT_FOUND');
   return rc;
 }
 
 /** The class, when the caller administers its organization (403 for a member, 404 for anyone else). */
 export async function managedClass(deps: HttpDeps, req: FastifyRequest, rc: ResourceClass | undefined): Promise<ResourceClass> {
   const role = rc ? await membershipRole(deps.database.db, rc.organization_id, req.user.id) : undefined;
-  if (!rc || !role) throw notFound(RESOURCE_CLASS_NOT_FOUND);
-  if (role !== 'admin') throw forbidden('Only an organization admin can manage its resource classes and runner tokens.');
+  if (!rc || !role) throw new CircletError('RESOURCE_CLASS_NOT_FOUND');
+  if (role !== 'admin') throw new CircletError('RESOURCE_CLASS_ADMIN_ONLY');
   return rc;
 }
 
@@ -79,9 +78,9 @@ export async function organizationForNamespace(deps: HttpDeps, req: FastifyReque
   const org = orgId !== undefined ? orgs.find((o) => o.id === orgId) : orgs.find((o) => o.name.toLowerCase() === namespace.toLowerCase());
   if (!org) {
     throw orgId !== undefined
-      ? notFound('Organization not found.')
-      : badRequest(`No organization of yours is named '${namespace}': pass org_id for the organization that owns the namespace.`);
+      ? new CircletError('NO_SUCH_ORGANIZATION')
+      : new CircletError('NAMESPACE_ORGANIZATION_UNKNOWN', { namespace });
   }
-  if ((await membershipRole(deps.database.db, org.id, req.user.id)) !== 'admin') throw forbidden('Only an organization admin can create resource classes.');
+  if ((await membershipRole(deps.database.db, org.id, req.user.id)) !== 'admin') throw new CircletError('RESOURCE_CLASS_CREATE_ADMIN_ONLY');
   return org.id;
 }

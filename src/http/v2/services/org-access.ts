@@ -5,9 +5,8 @@ import { UUID_RE } from '../../../domain/clock.ts';
 import { decodeSlashes, vcsTypeOf } from '../../../domain/slug.ts';
 import { findOrganization, getOrganization, membershipRole, type Organization, type Role } from '../../../storage/organizations.ts';
 import type { HttpDeps } from '../../deps.ts';
-import { forbidden, notFound } from '../../errors.ts';
+import { CircletError } from '../../errors.ts';
 
-export const ORGANIZATION_NOT_FOUND = 'Organization not found.';
 
 /** Looks up `gh/acme`, `circleci/<uuid>` or a bare UUID. */
 export async function organizationNamed(deps: HttpDeps, slugOrId: string): Promise<Organization | undefined> {
@@ -27,8 +26,8 @@ export async function organizationNamed(deps: HttpDeps, slugOrId: string): Promi
 export async function requireOrgRole(deps: HttpDeps, req: FastifyRequest, slugOrId: string, least: Role = 'viewer'): Promise<{ org: Organization; role: Role }> {
   const org = await organizationNamed(deps, slugOrId);
   const role = org ? ((await membershipRole(deps.database.db, org.id, req.user.id)) as Role | undefined) : undefined;
-  if (!org || !role) throw notFound(ORGANIZATION_NOT_FOUND);
+  if (!org || !role) throw new CircletError('NO_SUCH_ORGANIZATION');
   const rank = { viewer: 0, contributor: 1, admin: 2 } as const;
-  if (rank[role] < rank[least]) throw forbidden('Permission denied.');
+  if (rank[role] < rank[least]) throw new CircletError('PERMISSION_DENIED');
   return { org, role };
 }
