@@ -1,5 +1,6 @@
 // Builds the Fastify application: parsers, error mapping, auth, OpenAPI, and the routes.
 import type { IncomingMessage, Server, ServerResponse } from 'node:http';
+import tls from 'node:tls';
 import Fastify, { LogController, type FastifyBaseLogger, type FastifyError, type FastifyInstance, type FastifyReply, type FastifySchemaValidationError } from 'fastify';
 import { CircletError } from '../domain/errors.ts';
 import type { HttpDeps } from './deps.ts';
@@ -42,8 +43,12 @@ export interface AppOptions {
 /** HSTS on every response to a request that came over TLS (here, or to a trusted proxy): a year, as browsers expect. */
 export const HSTS = 'max-age=31536000; includeSubDomains';
 
+const PROJECT_PATH = /^\/api\/v2\/project\//i;
+
 /** `%2F`-encoded project slugs become plain paths, and bare project ids slugs, before routing. */
 export function rewriteUrl(url: string): string {
+  // Most URLs need neither rewrite: no escape to decode and no project path.
+  if (!url.includes('%') && !PROJECT_PATH.test(url)) return url;
   const q = url.indexOf('?');
   const path = q === -1 ? url : url.slice(0, q);
   const plain = rewriteBareProjectId(/%2f/i.test(path) ? path.replace(/%2f/gi, '/') : path);
@@ -156,9 +161,14 @@ export async function buildApp(deps: HttpDeps, options: AppOptions = {}): Promis
     ...(options.trustProxy && options.trustProxy.length > 0 ? { trustProxy: options.trustProxy } : {}),
   });
 
-  app.addHook('onSend', async (req, reply) => {
-    if (req.protocol === 'https') reply.header('strict-transport-security', HSTS);
-  });
+  // A request is HTTPS only on a TLS server or through a trusted proxy: elsewhere no response
+  // needs the header, and no hook runs per request for it.
+  if (options.server instanceof tls.Server || (options.trustProxy && options.trustProxy.length > 0)) {
+    app.addHook('onSend', (req, reply, payload, done) => {
+      if (req.protocol === 'https') reply.header('strict-transport-security', HSTS);
+      done(null, payload);
+    });
+  }
 
   guardConnections(app.server, limits);
   app.addHook('onReady', async () => opened());

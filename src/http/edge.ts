@@ -56,25 +56,36 @@ export const rejectInvalidText = hook(invalidText);
 export const rejectOutOfRangeNumbers = hook(outOfRangeNumbers);
 
 function invalidText(req: FastifyRequest): void {
-  if (!isValidText(req.url)) throw badRequest('Invalid text in the URL');
-  for (const part of ['params', 'query', 'body'] as const) {
-    if (part === 'body' && req.routeOptions.config?.anyBodyText === true) continue;
-    const at = invalidTextAt(req[part]);
-    if (at) throw badRequest(`Invalid ${WHERE[part]} '${at}': NUL and unpaired surrogates are not allowed in text`);
+  const url = req.url;
+  if (!isValidText(url)) throw badRequest('Invalid text in the URL');
+  // Without a percent escape, path parameters and query keys and values are pieces of the
+  // URL (a `+` read as a space), cut at ASCII characters: valid text when the URL is.
+  if (url.includes('%')) {
+    for (const part of ['params', 'query'] as const) {
+      const at = invalidTextAt(req[part]);
+      if (at) throw badRequest(`Invalid ${WHERE[part]} '${at}': NUL and unpaired surrogates are not allowed in text`);
+    }
   }
+  if (req.body === undefined || req.routeOptions.config?.anyBodyText === true) return;
+  const at = invalidTextAt(req.body);
+  if (at) throw badRequest(`Invalid ${WHERE.body} '${at}': NUL and unpaired surrogates are not allowed in text`);
 }
 
 function outOfRangeNumbers(req: FastifyRequest): void {
   for (const part of ['params', 'query'] as const) {
     const values = req[part];
     if (!values || typeof values !== 'object') continue;
-    for (const [key, v] of Object.entries(values as Record<string, unknown>)) {
-      for (const n of Array.isArray(v) ? v : [v]) {
-        if (typeof n !== 'number') continue;
-        if (!Number.isFinite(n) || (Number.isInteger(n) && (n > MAX_INT || n < MIN_INT))) {
-          throw badRequest(`Invalid ${WHERE[part]} '${key}': ${String(n)} is out of range`);
-        }
-      }
+    // for…in, not Object.entries: no array per request (params and query are plain objects).
+    for (const key in values) {
+      const v = (values as Record<string, unknown>)[key];
+      if (typeof v === 'number') checkRange(part, key, v);
+      else if (Array.isArray(v)) for (const n of v) if (typeof n === 'number') checkRange(part, key, n);
     }
+  }
+}
+
+function checkRange(part: keyof typeof WHERE, key: string, n: number): void {
+  if (!Number.isFinite(n) || (Number.isInteger(n) && (n > MAX_INT || n < MIN_INT))) {
+    throw badRequest(`Invalid ${WHERE[part]} '${key}': ${String(n)} is out of range`);
   }
 }
