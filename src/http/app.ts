@@ -9,6 +9,7 @@ import { metricsPlugin, type MetricsOptions } from './metrics/index.ts';
 import { guardConnections, LISTENER_LIMITS, serverOptions, type ListenerLimits } from './listener.ts';
 import { rewriteBareProjectId } from './project-access.ts';
 import type { RateLimitOptions } from './rate-limit.ts';
+import { lazyChildLoggers } from './request-logger.ts';
 import { apis } from './routes.ts';
 import type { WebOptions } from './web/plugin.ts';
 import { isDatabaseUnavailable } from '../storage/db.ts';
@@ -144,7 +145,8 @@ export async function buildApp(deps: HttpDeps, options: AppOptions = {}): Promis
   let opened!: () => void;
   const ready = new Promise<void>((resolve) => (opened = resolve));
   const app = Fastify({
-    ...(options.logger ? { loggerInstance: options.logger } : { logger: false }),
+    // Each request's child logger is made when the request first logs (request-logger.ts).
+    ...(options.logger ? { loggerInstance: options.logger, childLoggerFactory: lazyChildLoggers(options.logger) } : { logger: false }),
     http: serverOptions(limits),
     // Fastify applies these to the server itself (and would otherwise apply its own defaults).
     keepAliveTimeout: limits.keepAliveTimeoutMs,

@@ -2,7 +2,7 @@
 // the same observations: text format, OpenMetrics, JSON, and after a reset.
 import client from 'prom-client';
 import { describe, expect, it } from 'vitest';
-import { HttpLatencyHistogram } from '../../src/http/metrics/http-latency.ts';
+import { HttpLatencyHistogram } from '../../src/http/metrics/services/http-latency.ts';
 
 const NAME = 'circlet_http_request_duration_seconds';
 const HELP = 'HTTP request latency by method, route template and status code.';

@@ -6,7 +6,7 @@ import type { Engine } from '../../engine/engine.ts';
 import type { EngineObserver, FinishedJob, FinishedWorkflow } from '../../engine/observer.ts';
 import type { Database } from '../../storage/db.ts';
 import type { Task } from '../../storage/jobs.ts';
-import { HttpLatencyHistogram } from './http-latency.ts';
+import { HttpLatencyHistogram } from './services/http-latency.ts';
 import { blobBytes, deliveryCounts, taskCounts } from '../../storage/metrics.ts';
 
 /** Seconds: from a fraction of a second (a no-op job) to two hours. */
