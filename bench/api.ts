@@ -15,10 +15,11 @@
 // server's CPU time per request, which holds up better than req/s when other work shares the
 // machine.
 //
-// The two servers are loaded in turns (BENCH_SLICES slices each, in the order c b b c c b …),
-// not one whole run after the other, so a change in the machine's other load during the run
-// falls on both alike; a server's figure is over all its slices (req/s: requests over the
-// time; p50/p99: over every response's latency).
+// Fastify answering the same bytes from a bare route is measured too, as a second floor (what
+// the framework alone costs). The servers are loaded in turns (BENCH_SLICES slices each, in
+// the order c b f f b c c b f …), not one whole run after the other, so a change in the
+// machine's other load during the run falls on all alike; a server's figure is over all its
+// slices (req/s: requests over the time; p50/p99: over every response's latency).
 import { spawn, type ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
 import { createRequire } from 'node:module';
@@ -144,10 +145,23 @@ server.listen(0, '127.0.0.1', () => console.log('bare listening on http://127.0.
 process.on('SIGTERM', () => server.close(() => process.exit(0)));
 `;
 
+/**
+ * A second floor, for reference: Fastify itself answering the same bytes from static routes
+ * (no hooks, no logger), i.e. what any Fastify application pays per request before its own work.
+ */
+const FASTIFY_SERVER = `
+const fastify = require(process.env.BENCH_FASTIFY)({ logger: false, keepAliveTimeout: 72000 });
+const routes = JSON.parse(process.env.BENCH_ROUTES);
+for (const [p, r] of Object.entries(routes)) fastify.get(p, (req, reply) => { reply.code(r.status).type(r.type).send(r.body); });
+fastify.listen({ port: 0, host: '127.0.0.1' }).then((url) => console.log('fastify listening on ' + url));
+process.on('SIGTERM', () => fastify.close().then(() => process.exit(0)));
+`;
+
 interface Row {
   path: string;
   circlet: Measured;
   bare: Measured;
+  fastify: Measured;
 }
 
 interface Measured extends AutocannonResult {
@@ -237,26 +251,23 @@ async function main(): Promise<void> {
 
     const bare = await startChild('bare server', process.execPath, ['-e', BARE_SERVER], { ...process.env, BENCH_ROUTES: JSON.stringify(routes) });
     children.push(bare.child);
+    const fastify = await startChild('fastify server', process.execPath, ['-e', FASTIFY_SERVER], { ...process.env, BENCH_ROUTES: JSON.stringify(routes), BENCH_FASTIFY: createRequire(import.meta.url).resolve('fastify') });
+    children.push(fastify.child);
+    const servers = { circlet, bare, fastify };
 
     console.log(`${CONNECTIONS} connections, ${WARMUP_S} s warm-up + ${DURATION_S} s per target in ${SLICES} turns; circlet pid ${circlet.child.pid}, bare pid ${bare.child.pid}; load average ${os.loadavg().map((l) => l.toFixed(1)).join(' ')}\n`);
     const rows: Row[] = [];
     for (const p of paths) {
-      if (WARMUP_S > 0) {
-        await load(circlet.url + p, token, WARMUP_S);
-        await load(bare.url + p, token, WARMUP_S);
-      }
+      const names = Object.keys(servers) as (keyof typeof servers)[];
+      if (WARMUP_S > 0) for (const n of names) await load(servers[n].url + p, token, WARMUP_S);
       const slice = DURATION_S / SLICES;
-      const cs: Measured[] = [];
-      const bs: Measured[] = [];
+      const slices = { circlet: [] as Measured[], bare: [] as Measured[], fastify: [] as Measured[] };
       for (let i = 0; i < SLICES; i++) {
-        const circletTurn = () => load(circlet.url + p, token, slice, circlet.child.pid).then((r) => void cs.push(r));
-        const bareTurn = () => load(bare.url + p, token, slice, bare.child.pid).then((r) => void bs.push(r));
-        for (const turn of i % 2 === 0 ? [circletTurn, bareTurn] : [bareTurn, circletTurn]) await turn();
+        for (const n of i % 2 === 0 ? names : [...names].reverse()) slices[n].push(await load(servers[n].url + p, token, slice, servers[n].child.pid));
       }
-      const c = combine(cs, slice);
-      const b = combine(bs, slice);
-      rows.push({ path: p, circlet: c, bare: b });
-      for (const [name, r] of [['circlet', c], ['bare', b]] as const) {
+      const [c, b, f] = names.map((n) => combine(slices[n], slice)) as [Measured, Measured, Measured];
+      rows.push({ path: p, circlet: c, bare: b, fastify: f });
+      for (const [name, r] of [['circlet', c], ['bare', b], ['fastify', f]] as const) {
         if (r.errors || r.timeouts || r.non2xx) console.warn(`warning: ${name} ${p}: ${r.errors} errors, ${r.timeouts} timeouts, ${r.non2xx} non-2xx`);
       }
     }
@@ -270,6 +281,7 @@ async function main(): Promise<void> {
       ok &&= pass;
       console.log(`${r.path.padEnd(34)}circlet  ${fmt(r.circlet)}`);
       console.log(`${''.padEnd(34)}bare     ${fmt(r.bare)}`);
+      console.log(`${''.padEnd(34)}fastify  ${fmt(r.fastify)}  (${(r.fastify.requests.average / r.bare.requests.average).toFixed(2)}x bare: Fastify's own floor)`);
       const cpuRatio = r.circlet.cpuPerRequestUs && r.bare.cpuPerRequestUs ? `; CPU per request ${(r.circlet.cpuPerRequestUs / r.bare.cpuPerRequestUs).toFixed(1)}x bare's` : '';
       console.log(`${''.padEnd(34)}ratio    ${ratio.toFixed(2)} (target >= ${target}, p99 < ${TARGET_P99_MS} ms): ${pass ? 'ok' : 'MISSED'}${cpuRatio}\n`);
     }
