@@ -1,7 +1,7 @@
 // Builds the Fastify application: parsers, error mapping, auth, OpenAPI, and the routes.
 import type { IncomingMessage, Server, ServerResponse } from 'node:http';
 import tls from 'node:tls';
-import Fastify, { LogController, type FastifyBaseLogger, type FastifyError, type FastifyInstance, type FastifyReply, type FastifySchemaValidationError } from 'fastify';
+import Fastify, { type FastifyBaseLogger, type FastifyError, type FastifyInstance, type FastifyReply, type FastifySchemaValidationError } from 'fastify';
 import { CircletError } from '../domain/errors.ts';
 import type { HttpDeps } from './deps.ts';
 import { rejectInvalidText, rejectOutOfRangeNumbers } from './edge.ts';
@@ -9,7 +9,7 @@ import { metricsPlugin, type MetricsOptions } from './metrics/index.ts';
 import { guardConnections, LISTENER_LIMITS, serverOptions, type ListenerLimits } from './listener.ts';
 import { rewriteBareProjectId } from './project-access.ts';
 import type { RateLimitOptions } from './rate-limit.ts';
-import { lazyChildLoggers } from './request-logger.ts';
+import { lazyChildLoggers, RequestLines } from './request-logger.ts';
 import { apis } from './routes.ts';
 import type { WebOptions } from './web/plugin.ts';
 import { isDatabaseUnavailable } from '../storage/db.ts';
@@ -155,7 +155,7 @@ export async function buildApp(deps: HttpDeps, options: AppOptions = {}): Promis
     bodyLimit: 1024 * 1024,
     // Agents long-poll, heartbeat and stream output all the time: their requests are not
     // logged (errors still are), so an idle server's log stays quiet.
-    logController: new LogController({ disableRequestLogging: (req: { url?: string }) => (req.url ?? '').startsWith('/api/runner/') }),
+    logController: new RequestLines({ disableRequestLogging: (req: { url?: string }) => (req.url ?? '').startsWith('/api/runner/') }),
     rewriteUrl: (req) => rewriteUrl(req.url ?? '/'),
     ajv: { customOptions: { coerceTypes: 'array', removeAdditional: false, allErrors: false } },
     routerOptions: { ignoreTrailingSlash: true },

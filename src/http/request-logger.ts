@@ -2,7 +2,7 @@
 // something at an enabled level. Fastify makes a pino child per request otherwise: its
 // bindings serialised and every level method rebuilt, for the many requests that log nothing
 // (per-request lines are `info`; a server run at `warn` logs only errors).
-import type { FastifyBaseLogger } from 'fastify';
+import { LogController, type FastifyBaseLogger, type FastifyReply, type FastifyRequest } from 'fastify';
 
 type Level = 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace';
 type Bindings = Record<string, unknown>;
@@ -29,6 +29,10 @@ class LazyChildLogger {
   private log(level: Level, args: unknown[]): void {
     if (this.made === undefined && !this.parent.isLevelEnabled(level)) return;
     (this.real()[level] as (...a: unknown[]) => void)(...args);
+  }
+
+  isLevelEnabled(level: string): boolean {
+    return (this.made as LevelAware | undefined)?.isLevelEnabled(level) ?? this.parent.isLevelEnabled(level);
   }
 
   get level(): string {
@@ -75,4 +79,24 @@ export function lazyChildLoggers(logger: FastifyBaseLogger) {
     for (const _ in opts) return parent.child(bindings, opts);
     return new LazyChildLogger(parent as LevelAware, bindings) as unknown as FastifyBaseLogger;
   };
+}
+
+/** True when the request's logger would write an `info` line (any logger that cannot say: true). */
+function infoOn(request: FastifyRequest): boolean {
+  const log = request.log as Partial<LevelAware>;
+  return typeof log.isLevelEnabled !== 'function' || log.isLevelEnabled('info');
+}
+
+/**
+ * Fastify's per-request lines (`incoming request`, `request completed`, both `info`), not even
+ * built when the request's logger is above `info`; a response that failed is still logged.
+ */
+export class RequestLines extends LogController {
+  override incomingRequest(request: FastifyRequest, reply: FastifyReply, metadata?: Record<string, unknown>): void {
+    if (infoOn(request)) super.incomingRequest(request, reply, metadata);
+  }
+
+  override requestCompleted(error: Error | null | undefined, request: FastifyRequest, reply: FastifyReply, metadata?: Record<string, unknown>): void {
+    if (error || infoOn(request)) super.requestCompleted(error, request, reply, metadata);
+  }
 }

@@ -1,17 +1,18 @@
-// Request loggers made on first use write the same lines as the pino child Fastify makes for
-// every request: at `info` (the per-request lines) and at `warn` (errors only), with the
-// request's id, route log levels, and children of the request's logger.
+// Request loggers made on first use, and request lines skipped above `info`, write the same
+// lines as Fastify's own per-request pino child and log controller: at `info` (the
+// per-request lines) and at `warn` (errors only), with the request's id, route log levels,
+// and children of the request's logger.
 import Fastify, { type FastifyBaseLogger } from 'fastify';
 import pino from 'pino';
 import { describe, expect, it } from 'vitest';
-import { lazyChildLoggers } from '../../src/http/request-logger.ts';
+import { lazyChildLoggers, RequestLines } from '../../src/http/request-logger.ts';
 
 async function linesOf(level: string, lazy: boolean, requests: string[]): Promise<Record<string, unknown>[]> {
   const lines: string[] = [];
   const logger = pino({ level, base: null, timestamp: false }, { write: (s: string) => lines.push(s) }) as FastifyBaseLogger;
   const factory = lazy ? lazyChildLoggers(logger) : undefined;
   if (lazy) expect(factory).toBeDefined();
-  const app = Fastify({ loggerInstance: logger, ...(factory ? { childLoggerFactory: factory } : {}) });
+  const app = Fastify({ loggerInstance: logger, ...(factory ? { childLoggerFactory: factory, logController: new RequestLines() } : {}) });
   app.get('/ok', async () => ({ ok: true }));
   app.get('/warns', async (req) => {
     req.log.warn({ detail: 1 }, 'something odd');
@@ -26,6 +27,11 @@ async function linesOf(level: string, lazy: boolean, requests: string[]): Promis
     req.log.warn('below the route level');
     return { ok: true };
   });
+  // A route more talkative than the server: its request lines are written.
+  app.get('/chatty', { logLevel: 'debug' }, async (req) => {
+    req.log.debug('at debug');
+    return { ok: true };
+  });
   app.get('/boom', async () => {
     throw new Error('boom');
   });
@@ -38,7 +44,7 @@ async function linesOf(level: string, lazy: boolean, requests: string[]): Promis
   });
 }
 
-const REQUESTS = ['/ok', '/warns', '/child', '/quiet', '/boom', '/ok'];
+const REQUESTS = ['/ok', '/warns', '/child', '/quiet', '/chatty', '/boom', '/ok'];
 
 describe('lazy request loggers', () => {
   for (const level of ['info', 'warn', 'error', 'debug']) {
