@@ -1,7 +1,10 @@
 // A small LRU whose entries expire: for lookups that may be a few seconds stale.
 
+/** How stale the recency order may be, ms: an entry used within this time is not moved again. */
+const REORDER_MS = 1_000;
+
 export class TtlCache<T> {
-  private readonly entries = new Map<string, { value: T; expires: number }>();
+  private readonly entries = new Map<string, { value: T; expires: number; used: number }>();
 
   constructor(
     readonly ttlMs = 5_000,
@@ -12,15 +15,25 @@ export class TtlCache<T> {
   get(key: string): T | undefined {
     const hit = this.entries.get(key);
     if (!hit) return undefined;
-    this.entries.delete(key);
-    if (hit.expires <= this.now()) return undefined;
-    this.entries.set(key, hit); // most recently used last
+    const now = this.now();
+    if (hit.expires <= now) {
+      this.entries.delete(key);
+      return undefined;
+    }
+    // Most recently used last; moved at most once a second (a hot key is read thousands of
+    // times a second, and moving it costs a delete and an insert each time).
+    if (now - hit.used >= REORDER_MS) {
+      hit.used = now;
+      this.entries.delete(key);
+      this.entries.set(key, hit);
+    }
     return hit.value;
   }
 
   set(key: string, value: T): void {
+    const now = this.now();
     this.entries.delete(key);
-    this.entries.set(key, { value, expires: this.now() + this.ttlMs });
+    this.entries.set(key, { value, expires: now + this.ttlMs, used: now });
     if (this.entries.size > this.max) this.entries.delete(this.entries.keys().next().value!);
   }
 

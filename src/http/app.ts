@@ -1,6 +1,7 @@
 // Builds the Fastify application: parsers, error mapping, auth, OpenAPI, and the routes.
 import type { IncomingMessage, Server, ServerResponse } from 'node:http';
-import Fastify, { LogController, type FastifyBaseLogger, type FastifyError, type FastifyInstance, type FastifyReply, type FastifySchemaValidationError } from 'fastify';
+import tls from 'node:tls';
+import Fastify, { type FastifyBaseLogger, type FastifyError, type FastifyInstance, type FastifyReply, type FastifySchemaValidationError } from 'fastify';
 import { CircletError } from '../domain/errors.ts';
 import type { HttpDeps } from './deps.ts';
 import { rejectInvalidText, rejectOutOfRangeNumbers } from './edge.ts';
@@ -8,6 +9,7 @@ import { metricsPlugin, type MetricsOptions } from './metrics/index.ts';
 import { guardConnections, LISTENER_LIMITS, serverOptions, type ListenerLimits } from './listener.ts';
 import { rewriteBareProjectId } from './project-access.ts';
 import type { RateLimitOptions } from './rate-limit.ts';
+import { lazyChildLoggers, RequestLines } from './request-logger.ts';
 import { apis } from './routes.ts';
 import type { WebOptions } from './web/plugin.ts';
 import { isDatabaseUnavailable } from '../storage/db.ts';
@@ -42,8 +44,12 @@ export interface AppOptions {
 /** HSTS on every response to a request that came over TLS (here, or to a trusted proxy): a year, as browsers expect. */
 export const HSTS = 'max-age=31536000; includeSubDomains';
 
+const PROJECT_PATH = /^\/api\/v2\/project\//i;
+
 /** `%2F`-encoded project slugs become plain paths, and bare project ids slugs, before routing. */
 export function rewriteUrl(url: string): string {
+  // Most URLs need neither rewrite: no escape to decode and no project path.
+  if (!url.includes('%') && !PROJECT_PATH.test(url)) return url;
   const q = url.indexOf('?');
   const path = q === -1 ? url : url.slice(0, q);
   const plain = rewriteBareProjectId(/%2f/i.test(path) ? path.replace(/%2f/gi, '/') : path);
@@ -139,7 +145,8 @@ export async function buildApp(deps: HttpDeps, options: AppOptions = {}): Promis
   let opened!: () => void;
   const ready = new Promise<void>((resolve) => (opened = resolve));
   const app = Fastify({
-    ...(options.logger ? { loggerInstance: options.logger } : { logger: false }),
+    // Each request's child logger is made when the request first logs (request-logger.ts).
+    ...(options.logger ? { loggerInstance: options.logger, childLoggerFactory: lazyChildLoggers(options.logger) } : { logger: false }),
     http: serverOptions(limits),
     // Fastify applies these to the server itself (and would otherwise apply its own defaults).
     keepAliveTimeout: limits.keepAliveTimeoutMs,
@@ -148,7 +155,7 @@ export async function buildApp(deps: HttpDeps, options: AppOptions = {}): Promis
     bodyLimit: 1024 * 1024,
     // Agents long-poll, heartbeat and stream output all the time: their requests are not
     // logged (errors still are), so an idle server's log stays quiet.
-    logController: new LogController({ disableRequestLogging: (req: { url?: string }) => (req.url ?? '').startsWith('/api/runner/') }),
+    logController: new RequestLines({ disableRequestLogging: (req: { url?: string }) => (req.url ?? '').startsWith('/api/runner/') }),
     rewriteUrl: (req) => rewriteUrl(req.url ?? '/'),
     // An app that serves only some APIs (a local run) does not check its route schemas against
     // JSON Schema's meta-schema at every start (compiling that costs more than the routes):
@@ -159,9 +166,14 @@ export async function buildApp(deps: HttpDeps, options: AppOptions = {}): Promis
     ...(options.trustProxy && options.trustProxy.length > 0 ? { trustProxy: options.trustProxy } : {}),
   });
 
-  app.addHook('onSend', async (req, reply) => {
-    if (req.protocol === 'https') reply.header('strict-transport-security', HSTS);
-  });
+  // A request is HTTPS only on a TLS server or through a trusted proxy: elsewhere no response
+  // needs the header, and no hook runs per request for it.
+  if (options.server instanceof tls.Server || (options.trustProxy && options.trustProxy.length > 0)) {
+    app.addHook('onSend', (req, reply, payload, done) => {
+      if (req.protocol === 'https') reply.header('strict-transport-security', HSTS);
+      done(null, payload);
+    });
+  }
 
   guardConnections(app.server, limits);
   app.addHook('onReady', async () => opened());

@@ -56,25 +56,36 @@ export const rejectInvalidText = hook(invalidText);
 export const rejectOutOfRangeNumbers = hook(outOfRangeNumbers);
 
 function invalidText(req: FastifyRequest): void {
-  if (!isValidText(req.url)) throw new CircletError('INVALID_URL_TEXT');
-  for (const part of ['params', 'query', 'body'] as const) {
-    if (part === 'body' && req.routeOptions.config?.anyBodyText === true) continue;
-    const at = invalidTextAt(req[part]);
-    if (at) throw new CircletError('URL_TEXT_NOT_ALLOWED', { where: WHERE[part], at });
+  const url = req.url;
+  if (!isValidText(url)) throw new CircletError('INVALID_URL_TEXT');
+  // Without a percent escape, path parameters and query keys and values are pieces of the
+  // URL (a `+` read as a space), cut at ASCII characters: valid text when the URL is.
+  if (url.includes('%')) {
+    for (const part of ['params', 'query'] as const) {
+      const at = invalidTextAt(req[part]);
+      if (at) throw new CircletError('URL_TEXT_NOT_ALLOWED', { where: WHERE[part], at });
+    }
   }
+  if (req.body === undefined || req.routeOptions.config?.anyBodyText === true) return;
+  const at = invalidTextAt(req.body);
+  if (at) throw new CircletError('URL_TEXT_NOT_ALLOWED', { where: WHERE.body, at });
 }
 
 function outOfRangeNumbers(req: FastifyRequest): void {
   for (const part of ['params', 'query'] as const) {
     const values = req[part];
     if (!values || typeof values !== 'object') continue;
-    for (const [key, v] of Object.entries(values as Record<string, unknown>)) {
-      for (const n of Array.isArray(v) ? v : [v]) {
-        if (typeof n !== 'number') continue;
-        if (!Number.isFinite(n) || (Number.isInteger(n) && (n > MAX_INT || n < MIN_INT))) {
-          throw new CircletError('URL_NUMBER_OUT_OF_RANGE', { where: WHERE[part], key, value: String(n) });
-        }
-      }
+    // for…in, not Object.entries: no array per request (params and query are plain objects).
+    for (const key in values) {
+      const v = (values as Record<string, unknown>)[key];
+      if (typeof v === 'number') checkRange(part, key, v);
+      else if (Array.isArray(v)) for (const n of v) if (typeof n === 'number') checkRange(part, key, n);
     }
+  }
+}
+
+function checkRange(part: keyof typeof WHERE, key: string, n: number): void {
+  if (!Number.isFinite(n) || (Number.isInteger(n) && (n > MAX_INT || n < MIN_INT))) {
+    throw new CircletError('URL_NUMBER_OUT_OF_RANGE', { where: WHERE[part], key, value: String(n) });
   }
 }

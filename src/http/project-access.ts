@@ -5,7 +5,7 @@ import { CircletError } from '../domain/errors.ts';
 import { UUID_RE } from '../domain/clock.ts';
 import { fromSegments } from '../domain/slug.ts';
 import { isMember, membershipRole } from '../storage/organizations.ts';
-import { findVisibleProjectBySlug, getProject, type ProjectWithOrg } from '../storage/projects.ts';
+import { cachedVisibleProjectBySlug, findVisibleProjectBySlug, getProject, type ProjectWithOrg } from '../storage/projects.ts';
 import type { HttpDeps } from './deps.ts';
 
 export interface SlugParams {
@@ -26,6 +26,8 @@ const BARE_ID = /^(\/api\/v2\/project)\/([0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-
 
 /** A path naming a project by its bare id, rewritten to the slug form routes match. */
 export function rewriteBareProjectId(path: string): string {
+  // Cheaply ruled out first: a slug's second segment is not a UUID (its first dash at 24).
+  if (path.length < 52 || path.charCodeAt(24) !== 45) return path;
   return path.replace(BARE_ID, (_m, base: string, id: string) => `${base}/circleci/${ANY_ORGANIZATION}/${id}`);
 }
 
@@ -39,6 +41,16 @@ export async function requireProject(deps: HttpDeps, req: FastifyRequest, params
     throw new CircletError('VIEWER_READ_ONLY');
   }
   return project;
+}
+
+/**
+ * The project a GET names, when the read cache holds it for the caller (storage/read-cache.ts):
+ * what requireProject would answer, without a promise. Undefined: ask requireProject.
+ */
+export function cachedVisibleProject(deps: HttpDeps, req: FastifyRequest, params: SlugParams): ProjectWithOrg | undefined {
+  if (req.method !== 'GET' || (params.provider === 'circleci' && params.organization === ANY_ORGANIZATION)) return undefined;
+  const slug = fromSegments(params.provider, params.organization, params.project);
+  return slug ? cachedVisibleProjectBySlug(deps.database.db, slug, req.user.id) : undefined;
 }
 
 async function visibleProject(deps: HttpDeps, req: FastifyRequest, params: SlugParams): Promise<ProjectWithOrg> {

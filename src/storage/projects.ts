@@ -5,7 +5,7 @@ import { inTransaction, isPostgres, type Db } from './executor.ts';
 import { insertDefaultDefinition } from './pipeline-definitions.ts';
 import type { Organization } from './organizations.ts';
 import { preparedFirst } from './prepared.ts';
-import { cachedRead, invalidateCachedReads } from './read-cache.ts';
+import { cachedRead, invalidateCachedReads, peekCachedRead } from './read-cache.ts';
 import type { ProjectsTable } from './schema.ts';
 
 export type Project = ProjectsTable;
@@ -40,11 +40,25 @@ export async function findProjectBySlug(db: Db, slug: ProjectSlug): Promise<Proj
  * read-cache.ts). The row is frozen (shared between callers).
  */
 export async function findVisibleProjectBySlug(db: Db, slug: ProjectSlug, userId: string): Promise<Readonly<ProjectWithOrg> | undefined> {
-  if (slug.vcs === 'circleci') {
-    if (!UUID_RE.test(slug.org) || !UUID_RE.test(slug.project)) return undefined;
-    return cachedRead(db, `visible-project-id\n${userId}\n${slug.org}\n${slug.project}`, () => visibleProjectByIds(db, slug.project, slug.org, userId));
-  }
-  return cachedRead(db, `visible-project\n${userId}\n${slug.vcs}\n${slug.org}\n${slug.project}`, () => visibleProjectByNames(db, slug.vcs, slug.org, slug.project, userId));
+  const key = visibleKey(slug, userId);
+  if (key === undefined) return undefined;
+  if (slug.vcs === 'circleci') return cachedRead(db, key, () => visibleProjectByIds(db, slug.project, slug.org, userId));
+  return cachedRead(db, key, () => visibleProjectByNames(db, slug.vcs, slug.org, slug.project, userId));
+}
+
+/**
+ * What findVisibleProjectBySlug would answer, when the read cache holds it: without a
+ * promise (the hot path of a GET naming a project); undefined tells the caller to ask it.
+ */
+export function cachedVisibleProjectBySlug(db: Db, slug: ProjectSlug, userId: string): Readonly<ProjectWithOrg> | undefined {
+  const key = visibleKey(slug, userId);
+  return key === undefined ? undefined : peekCachedRead<ProjectWithOrg>(db, key);
+}
+
+/** The read-cache key of a visible-project lookup; undefined for a `circleci` slug that names no ids. */
+function visibleKey(slug: ProjectSlug, userId: string): string | undefined {
+  if (slug.vcs !== 'circleci') return `visible-project\n${userId}\n${slug.vcs}\n${slug.org}\n${slug.project}`;
+  return UUID_RE.test(slug.org) && UUID_RE.test(slug.project) ? `visible-project-id\n${userId}\n${slug.org}\n${slug.project}` : undefined;
 }
 
 // Every API call naming a project runs one of these: prepared once (prepared.ts).

@@ -38,6 +38,12 @@ export async function cachedRead<T extends object>(db: Db, key: string, read: ()
   return row;
 }
 
+/** The row cachedRead holds for `key`, if it holds one (none inside a transaction): no promise, no read. */
+export function peekCachedRead<T extends object>(db: Db, key: string): T | undefined {
+  if (db.isTransaction) return undefined;
+  return cacheOf(db).get(key) as T | undefined;
+}
+
 /**
  * Forgets every cached read: called by the storage functions that change projects,
  * organizations or memberships, now and once more when the caller's transaction ends.

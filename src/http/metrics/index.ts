@@ -24,8 +24,10 @@ export function scrapeAllowed(authorization: string | undefined, token: string |
 
 export async function metricsPlugin(app: FastifyInstance, opts: MetricsOptions): Promise<void> {
   const { metrics } = opts;
-  app.addHook('onResponse', async (req: FastifyRequest, reply: FastifyReply) => {
-    metrics.httpDuration.observe({ method: req.method, route: req.routeOptions.url ?? 'unmatched', status_code: String(reply.statusCode) }, reply.elapsedTime / 1000);
+  // A callback hook, not an async one: no promise per request.
+  app.addHook('onResponse', (req: FastifyRequest, reply: FastifyReply, done: () => void) => {
+    metrics.httpDuration.observe(req.method, req.routeOptions.url ?? 'unmatched', reply.statusCode, reply.elapsedTime / 1000);
+    done();
   });
   app.get('/metrics', { schema: { hide: true } }, async (req, reply) => {
     if (opts.token === undefined) throw new CircletError('METRICS_NOT_SERVED');

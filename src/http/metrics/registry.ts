@@ -6,6 +6,7 @@ import type { Engine } from '../../engine/engine.ts';
 import type { EngineObserver, FinishedJob, FinishedWorkflow } from '../../engine/observer.ts';
 import type { Database } from '../../storage/db.ts';
 import type { Task } from '../../storage/jobs.ts';
+import { HttpLatencyHistogram } from './services/http-latency.ts';
 import { blobBytes, deliveryCounts, taskCounts } from '../../storage/metrics.ts';
 
 /** Seconds: from a fraction of a second (a no-op job) to two hours. */
@@ -30,7 +31,7 @@ export class CircletMetrics implements EngineObserver {
   private readonly workflowDuration: client.Histogram<'status'>;
   private readonly firstClaim: client.Histogram;
   private readonly queueWait: client.Histogram<'resource_class'>;
-  readonly httpDuration: client.Histogram<'method' | 'route' | 'status_code'>;
+  readonly httpDuration: HttpLatencyHistogram;
 
   constructor() {
     const registers = [this.registry];
@@ -41,7 +42,8 @@ export class CircletMetrics implements EngineObserver {
     this.workflowDuration = new client.Histogram({ name: 'circlet_workflow_duration_seconds', help: 'Time from creation to end of finished workflows, by final status.', labelNames: ['status'], buckets: DURATION_BUCKETS, registers });
     this.firstClaim = new client.Histogram({ name: 'circlet_pipeline_first_claim_seconds', help: "Time from a pipeline's trigger to the claim of its first task.", buckets: LATENCY_BUCKETS, registers });
     this.queueWait = new client.Histogram({ name: 'circlet_task_queue_wait_seconds', help: 'Time claimed tasks waited in the queue, by resource class.', labelNames: ['resource_class'], buckets: LATENCY_BUCKETS, registers });
-    this.httpDuration = new client.Histogram({ name: 'circlet_http_request_duration_seconds', help: 'HTTP request latency by method, route template and status code.', labelNames: ['method', 'route', 'status_code'], buckets: HTTP_BUCKETS, registers });
+    this.httpDuration = new HttpLatencyHistogram('circlet_http_request_duration_seconds', 'HTTP request latency by method, route template and status code.', HTTP_BUCKETS);
+    this.registry.registerMetric(this.httpDuration as unknown as client.Metric);
     const gauge = <L extends string>(name: string, help: string, labelNames: L[], fill: (g: client.Gauge<L>) => void | Promise<void>) => {
       const g: client.Gauge<L> = new client.Gauge<L>({ name, help, labelNames, registers, collect: () => fill(g) });
     };

@@ -16,7 +16,7 @@ import { followProject } from '../../storage/follows.ts';
 import { audit, projectEvent } from '../audit.ts';
 import type { HttpDeps } from '../deps.ts';
 import { CircletError } from '../errors.ts';
-import { requireProject, type SlugParams } from '../project-access.ts';
+import { cachedVisibleProject, requireProject, type SlugParams } from '../project-access.ts';
 import { errorResponses, messageSchema, projectSlugParams } from '../schemas/common.ts';
 import { createProject1Body, createProjectBody, orgIdParams, PROJECT_NAME_RE, orgSlugParams, projectSchema, projectSettingsSchema } from './schemas/project.ts';
 import { strictBodyValidator } from '../schemas/validation.ts';
@@ -75,7 +75,11 @@ export function projectRoutes(app: FastifyInstance, deps: HttpDeps): void {
   app.get<{ Params: SlugParams }>(
     slugRoute,
     { schema: { tags: ['Project'], operationId: 'getProjectBySlug', params: projectSlugParams, response: { 200: projectSchema, ...errorResponses } } },
-    async (req) => projectBody(await requireProject(deps, req, req.params)),
+    // Not async: a project the read cache holds is answered without a promise.
+    (req) => {
+      const cached = cachedVisibleProject(deps, req, req.params);
+      return cached ? projectBody(cached) : requireProject(deps, req, req.params).then(projectBody);
+    },
   );
 
   app.delete<{ Params: SlugParams }>(
