@@ -1,7 +1,9 @@
 // Step output on its way to the server: secrets masked, then batched into chunks (about
 // every 100 ms or 64 KB) numbered by a per-step `seq`, so a retried request is stored once.
-// Chunks sealed while an earlier one is still on its way are sent together (up to
+// Chunks sealed while earlier ones are still on their way are sent together (up to
 // `maxSendBytes`, 4 MiB), so a step printing fast costs one request per few MiB, not per 64 KB.
+// Two chunks are in flight at most: the next one travels while the server stores the one
+// before (it stores a step's chunks in seq order, src/engine/runner/output-order.ts).
 //
 // Output stays bytes all the way (it goes out on the raw output route): no decode to a JS
 // string and encode back. A complete line without a secret in it (the common case: one
@@ -110,6 +112,11 @@ export interface StepOutputOptions {
   maxBytes?: number;
   /** Largest chunk sent when chunks queued up behind a request in flight (default 4 MiB; the server takes 8). */
   maxSendBytes?: number;
+  /**
+   * Chunks sent at once (default 2: the next is on its way while the server stores the one
+   * before; the server stores them in seq order).
+   */
+  maxInFlight?: number;
   /** How long a partial line waits for its end before it is sent anyway. */
   partialMs?: number;
   /** Called with every masked piece of text as it is queued (local logs, tests). */
@@ -155,17 +162,20 @@ export class StepOutput {
   private batch: Batch | undefined;
   /** `maxBytes` buffers of batches merged into a larger chunk, free for new batches. */
   private readonly spare: Buffer[] = [];
-  /** The buffer merged chunks are sent from, when no send holds it. */
-  private merged: Buffer | undefined;
+  /** Buffers merged chunks are sent from that no send holds. */
+  private readonly merged: Buffer[] = [];
   private batchTimer?: NodeJS.Timeout;
   /** Sealed batches waiting to be sent; `seq` is given when they are sent. */
   private readonly queue: Batch[] = [];
   private sending: Promise<void> | undefined;
+  /** Wakes a drain waiting with a free slot for the next sealed batch. */
+  private wake: (() => void) | undefined;
   private closed = false;
   private readonly flushMs: number;
   private readonly maxBytes: number;
   private readonly maxSendBytes: number;
   private readonly partialMs: number;
+  private readonly maxInFlight: number;
   /** Bytes of (masked) output queued so far. */
   bytes = 0;
 
@@ -174,6 +184,7 @@ export class StepOutput {
     this.maxBytes = opts.maxBytes ?? 64 * 1024;
     this.maxSendBytes = Math.max(this.maxBytes, opts.maxSendBytes ?? 4 * 1024 * 1024);
     this.partialMs = opts.partialMs ?? 50;
+    this.maxInFlight = Math.max(1, opts.maxInFlight ?? 2);
   }
 
   write(stream: 'out' | 'err', data: Buffer | string): void {
@@ -237,41 +248,67 @@ export class StepOutput {
     if (!this.batch || this.batch.bytes === 0) return;
     this.queue.push(this.batch);
     this.batch = undefined;
+    this.wake?.();
     this.sending ??= this.drain();
   }
 
   private async drain(): Promise<void> {
+    const inFlight = new Set<Promise<void>>();
     try {
-      for (let b = this.queue.shift(); b; b = this.queue.shift()) {
-        // What queued up behind the previous request goes in one chunk (same stream, in order),
-        // copied once into a buffer of its size; the batches' buffers are then reused.
-        let total = b.bytes;
-        let n = 0;
-        for (let next = this.queue[n]; next && next.stream === b.stream && total + next.bytes <= this.maxSendBytes; next = this.queue[++n]) total += next.bytes;
-        let data = b.buf.subarray(0, b.bytes);
-        let merged: Buffer | undefined;
-        if (n > 0) {
-          // One buffer of `maxSendBytes`, reused from send to send (the chunk is done with once send resolved).
-          merged = this.merged && this.merged.length >= total ? this.merged : Buffer.allocUnsafe(Math.max(total, this.maxSendBytes));
-          this.merged = undefined;
-          data = merged.subarray(0, total);
-          let at = 0;
-          for (const part of [b, ...this.queue.splice(0, n)]) {
-            at += part.buf.copy(data, at, 0, part.bytes);
-            if (part.buf.length === this.maxBytes && this.spare.length < SPARE_BATCHES) this.spare.push(part.buf);
-          }
+      for (;;) {
+        // The next chunk goes out while the previous one is being stored (the server stores
+        // them in seq order): the round trip of one chunk no longer idles the other side.
+        while (inFlight.size >= this.maxInFlight) await Promise.race(inFlight);
+        const c = this.nextChunk();
+        if (!c) {
+          if (inFlight.size === 0) break;
+          // A batch sealed meanwhile goes out at once (a slot is free); else when a request ends.
+          await Promise.race([...inFlight, new Promise<void>((r) => (this.wake = r))]);
+          this.wake = undefined;
+          continue;
         }
-        const c: Chunk = { seq: this.seq++, stream: b.stream, data };
-        try {
-          await this.opts.send(c);
-          if (merged) this.merged = merged;
-        } catch (err) {
-          // A failed request may still hold the buffer: the next merge takes a new one.
-          this.opts.onError?.(err);
-        }
+        const p: Promise<void> = this.sendChunk(c.chunk, c.merged).finally(() => inFlight.delete(p));
+        inFlight.add(p);
       }
     } finally {
       this.sending = undefined;
+    }
+  }
+
+  /**
+   * The next chunk to send: the first queued batch, with what queued up behind it merged in
+   * (same stream, in order), copied once into a buffer of its size; the batches' buffers are
+   * then reused.
+   */
+  private nextChunk(): { chunk: Chunk; merged: Buffer | undefined } | undefined {
+    const b = this.queue.shift();
+    if (!b) return undefined;
+    let total = b.bytes;
+    let n = 0;
+    for (let next = this.queue[n]; next && next.stream === b.stream && total + next.bytes <= this.maxSendBytes; next = this.queue[++n]) total += next.bytes;
+    let data = b.buf.subarray(0, b.bytes);
+    let merged: Buffer | undefined;
+    if (n > 0) {
+      // Buffers of `maxSendBytes`, reused from send to send (the chunk is done with once send resolved).
+      const i = this.merged.findIndex((m) => m.length >= total);
+      merged = i >= 0 ? this.merged.splice(i, 1)[0]! : Buffer.allocUnsafe(Math.max(total, this.maxSendBytes));
+      data = merged.subarray(0, total);
+      let at = 0;
+      for (const part of [b, ...this.queue.splice(0, n)]) {
+        at += part.buf.copy(data, at, 0, part.bytes);
+        if (part.buf.length === this.maxBytes && this.spare.length < SPARE_BATCHES) this.spare.push(part.buf);
+      }
+    }
+    return { chunk: { seq: this.seq++, stream: b.stream, data }, merged };
+  }
+
+  private async sendChunk(c: Chunk, merged: Buffer | undefined): Promise<void> {
+    try {
+      await this.opts.send(c);
+      if (merged && this.merged.length < this.maxInFlight) this.merged.push(merged);
+    } catch (err) {
+      // A failed request may still hold the buffer: the next merge takes a new one.
+      this.opts.onError?.(err);
     }
   }
 

@@ -154,6 +154,24 @@ export async function stepOutputSize(db: Db, taskId: string, index: number): Pro
 }
 
 /**
+ * Whether chunk `seq` of a step's output need not be waited for any more: stored, or never
+ * going to be (the step is full or was never started, or the task is no longer running).
+ */
+export async function stepOutputSettled(db: Db, taskId: string, index: number, seq: number): Promise<boolean> {
+  const row = await db
+    .selectFrom('tasks')
+    .leftJoin('steps', (join) => join.onRef('steps.task_id', '=', 'tasks.id').on('steps.step_index', '=', index))
+    .select((eb) => [
+      'tasks.status',
+      'steps.truncated',
+      eb.exists(eb.selectFrom('step_output').select('seq').where('task_id', '=', taskId).where('step_index', '=', index).where('seq', '=', seq)).as('stored'),
+    ])
+    .where('tasks.id', '=', taskId)
+    .executeTakeFirst();
+  return !row || row.status !== 'running' || row.truncated === null || Number(row.truncated) === 1 || Boolean(Number(row.stored));
+}
+
+/**
  * Stores one chunk of step output (text, or bytes known to be valid UTF-8 without NUL) and counts its bytes on the step; a chunk whose `seq` is
  * already stored (a retried request) is ignored. `truncated` marks the step full.
  */

@@ -121,6 +121,45 @@ describe('StepOutput', () => {
     ]);
   });
 
+  it('keeps a second chunk in flight while the first is being stored, never more than maxInFlight', async () => {
+    const inFlight: number[] = [];
+    let most = 0;
+    const held: (() => void)[] = [];
+    const sent: TextChunk[] = [];
+    const out = new StepOutput({
+      masker: new Masker([]),
+      flushMs: 1,
+      send: async (c) => {
+        inFlight.push(c.seq);
+        most = Math.max(most, inFlight.length);
+        sent.push(asText(c));
+        await new Promise<void>((r) => held.push(r));
+        inFlight.splice(inFlight.indexOf(c.seq), 1);
+      },
+    });
+    for (let i = 0; i < 4; i++) {
+      out.write('out', `line ${i}\n`);
+      await sleep(20);
+    }
+    // Sealed 20 ms apart: seq 0 and 1 went out on their own, the rest waits for a free slot.
+    expect(sent.map((c) => [c.seq, c.data])).toEqual([
+      [0, 'line 0\n'],
+      [1, 'line 1\n'],
+    ]);
+    const closed = out.close();
+    while (held.length > 0 || inFlight.length > 0) {
+      held.shift()?.();
+      await sleep(5);
+    }
+    await closed;
+    expect(most).toBe(2);
+    expect(sent.map((c) => [c.seq, c.data])).toEqual([
+      [0, 'line 0\n'],
+      [1, 'line 1\n'],
+      [2, 'line 2\nline 3\n'],
+    ]);
+  });
+
   it('keeps sending after a failed chunk and reports the error', async () => {
     const errors: unknown[] = [];
     const sent: number[] = [];

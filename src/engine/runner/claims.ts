@@ -24,6 +24,7 @@ import {
 } from '../../storage/tasks.ts';
 import { advanceWorkflow } from '../pipeline/advance.ts';
 import { ClaimBatcher } from './claim-batcher.ts';
+import { OutputOrder } from './output-order.ts';
 import type { EngineDeps } from '../deps.ts';
 import { recordCompletions, WEBHOOKS_EVENT } from '../services/webhooks.ts';
 
@@ -112,11 +113,25 @@ function storableBytes(data: Buffer): string | Buffer {
 /**
  * Appends a chunk of a step's output: text (the JSON route) or the raw bytes the program
  * printed (the raw route). `seq` is chosen by the agent (increasing per step), so a retried
- * request is stored once.
+ * request is stored once, and chunks are stored in its order even when an agent has two of a
+ * step's chunks in flight.
  */
 export async function appendOutput(deps: EngineDeps, taskId: string, agentId: string, chunk: { index: number; seq: number; stream: string; data: string | Buffer }): Promise<void> {
+  // In seq order (output-order.ts). Another agent's chunk is refused at once; the task is
+  // checked again just before the store (the lease may end while a chunk waits its turn).
+  await ownTask(deps.database.db, taskId, agentId);
+  let order = orders.get(deps);
+  if (!order) orders.set(deps, (order = new OutputOrder(deps.database.db)));
+  await order.run(taskId, chunk.index, chunk.seq, () => storeOutput(deps, taskId, agentId, chunk));
+}
+
+const orders = new WeakMap<EngineDeps, OutputOrder>();
+
+async function storeOutput(deps: EngineDeps, taskId: string, agentId: string, chunk: { index: number; seq: number; stream: string; data: string | Buffer }): Promise<void> {
   const db = deps.database.db;
   const task = await ownTask(db, taskId, agentId);
+  // An empty raw body stores nothing; it only takes its turn (a later chunk need not wait for it).
+  if (chunk.data.length === 0 && typeof chunk.data !== 'string') return;
   const step = await stepOutputSize(db, taskId, chunk.index);
   if (!step || step.truncated) return;
   const text = typeof chunk.data === 'string' ? storableText(chunk.data) : storableBytes(chunk.data);

@@ -166,9 +166,8 @@ export function runnerRoutes(app: FastifyInstance, deps: HttpDeps): void {
       if (!Buffer.isBuffer(body)) throw new CircletError('RAW_OUTPUT_TYPE');
       const agentId = req.headers['x-circlet-agent'];
       try {
-        if (body.length > 0) {
-          await runner.appendOutput(req.params.id, typeof agentId === 'string' ? agentId : '', { index: req.params.index, seq: req.query.seq, stream: req.query.stream ?? 'out', data: body });
-        }
+        // An empty body is still seen (stored as nothing), so that the next seq need not wait for it.
+        await runner.appendOutput(req.params.id, typeof agentId === 'string' ? agentId : '', { index: req.params.index, seq: req.query.seq, stream: req.query.stream ?? 'out', data: body });
       } finally {
         // Stored (or refused): the body's buffer is read no more.
         rawBodies.release(body);
