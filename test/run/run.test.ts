@@ -4,6 +4,7 @@ import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { tempDir } from '../helpers/databases.ts';
 import { jobLines, jsonOutput, runRepo, write } from './helpers.ts';
 
 const FAN = `
@@ -165,14 +166,15 @@ workflows:
   main:
     jobs: [{show: {context: [deploy-creds]}}]
 `);
-    const dir = repo.dir;
-    write(dir, '../env-' + path.basename(dir), '# project vars\nFILE_SECRET="file-secret-value"\nexport PLAIN_NAME=x\n');
-    write(dir, '../ctx-' + path.basename(dir), 'CTX_SECRET=context-secret-value\n');
+    // Outside the repository (not part of what the job checks out), in a dir removed after the file.
+    const secrets = tempDir('circlet-run-secrets-');
+    write(secrets, 'project.env', '# project vars\nFILE_SECRET="file-secret-value"\nexport PLAIN_NAME=x\n');
+    write(secrets, 'context.env', 'CTX_SECRET=context-secret-value\n');
     const r = await repo.run([
       '--param', 'count=41', '--param', 'greet=true', '--param', 'flavour=fancy',
       '--env', 'PROJECT_SECRET=project-secret-value',
-      '--env-file', path.join(dir, '..', 'env-' + path.basename(dir)),
-      '--context', `deploy-creds=${path.join(dir, '..', 'ctx-' + path.basename(dir))}`,
+      '--env-file', path.join(secrets, 'project.env'),
+      '--context', `deploy-creds=${path.join(secrets, 'context.env')}`,
     ]);
     expect(r.stderr).toBe('');
     expect(r.code).toBe(0);
