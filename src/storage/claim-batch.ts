@@ -6,7 +6,7 @@
 import { sql } from 'kysely';
 import { isPostgres, SERVER_PREPARED, type Db } from './executor.ts';
 import type { Task } from './jobs.ts';
-import { claimQueuedTask, OWNER_COLUMNS, OWNER_JOINS, type ClaimedTask, type ClaimFilter, type JobWithOwners, type TaskOwner } from './tasks.ts';
+import { claimQueuedTask, OWNER_COLUMNS, resourceClassCondition, OWNER_JOINS, type ClaimedTask, type ClaimFilter, type JobWithOwners, type TaskOwner } from './tasks.ts';
 
 /** Which queued tasks the claimers of a batch may take (the same for all of them). */
 export type BatchFilter = Omit<ClaimFilter, 'agentId'>;
@@ -28,12 +28,7 @@ export async function claimQueuedTasks(db: Db, filter: BatchFilter, claimers: re
     for (const c of claimers) out.push(await claimQueuedTask(db, { ...filter, agentId: c.agentId }, now, leaseUntil, c.owner));
     return out;
   }
-  const classes =
-    filter.resourceClasses === null
-      ? sql`t.resource_class not like '%/%'`
-      : filter.resourceClasses.length > 0
-        ? sql`t.resource_class = any(${[...filter.resourceClasses]})`
-        : sql`false`;
+  const classes = resourceClassCondition(filter.resourceClasses);
   // The claimers as one JSON parameter (the driver's escaping of text arrays cost more).
   const claimersJson = JSON.stringify(claimers.map((c) => [c.agentId, c.owner.runnerTokenId, c.owner.credentialHash]));
   // The picked tasks are numbered in queue order and matched to the claimers by number. As

@@ -36,6 +36,18 @@ export interface ClaimedTask {
  * The task comes with its job's row (jobWithOwners), read in the same statement on
  * PostgreSQL: as it was before the claim (a job's `status` and `started_at` may be older).
  */
+/**
+ * Which tasks' resource classes a claimer may take, as a condition on `t` (PostgreSQL): null
+ * is the cloud agent (every class without a namespace), a list is a runner's own classes.
+ */
+export function resourceClassCondition(resourceClasses: readonly string[] | null) {
+  return resourceClasses === null
+    ? sql<boolean>`t.resource_class not like '%/%'`
+    : resourceClasses.length > 0
+      ? sql<boolean>`t.resource_class = any(${[...resourceClasses]})`
+      : sql<boolean>`false`;
+}
+
 export async function claimQueuedTask(db: Db, agent: ClaimFilter, now: string, leaseUntil: string, owner: TaskOwner): Promise<ClaimedTask | undefined> {
   if (agent.executors.length === 0) return undefined;
   const executors = [...agent.executors];
@@ -44,12 +56,7 @@ export async function claimQueuedTask(db: Db, agent: ClaimFilter, now: string, l
     // data-modifying CTEs, and the job with its owners for the task payload. Raw SQL: this
     // is the hottest statement, and building it costs next to nothing this way.
     // SKIP LOCKED on the job row too: when another claimer holds it, that one starts the job.
-    const classes =
-      agent.resourceClasses === null
-        ? sql`t.resource_class not like '%/%'`
-        : agent.resourceClasses.length > 0
-          ? sql`t.resource_class = any(${[...agent.resourceClasses]})`
-          : sql`false`;
+    const classes = resourceClassCondition(agent.resourceClasses);
     // The pipeline's first claim sets `first_claim_at` (a guarded update: later claims only
     // read the row). Prepared on the server (SERVER_PREPARED): planning this statement costs
     // about three times running it.

@@ -25,7 +25,7 @@ describe('host executor', () => {
     const ws = await executor.prepare(jobSpec('7f1c9a52-8a0e-4b8e-9a4e-1d2c3b4a5f60', { machine: true }));
     const tmp = ws.baseEnv.TMPDIR!;
     expect(fs.statSync(tmp).isDirectory()).toBe(true);
-    // Chromium's singleton socket is <TMPDIR>/org.chromium.Chromium.XXXXXX/SingletonSocket.
+    // Chromium puts its singleton socket at <TMPDIR>/org.chromium.Chromium.<random suffix>/SingletonSocket.
     const script = `python3 -c 'import socket,os,tempfile; d=tempfile.mkdtemp(prefix="org.chromium.Chromium."); s=socket.socket(socket.AF_UNIX); s.bind(os.path.join(d,"SingletonSocket")); print("bound")'\n`;
     const r = await run(executor, ws, script);
     expect(r.out.trim()).toBe('bound');
