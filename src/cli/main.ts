@@ -1,5 +1,7 @@
 // The `circlet` command line. Each command's module (and whatever it imports) is loaded only
 // when that command runs, so `circlet --help` and argument errors start in a few milliseconds.
+// First: it must run before any other module takes a tick (keep-tick-shape.ts says why).
+import '../server/keep-tick-shape.ts';
 import { Command } from 'commander';
 
 interface CommandEntry {

@@ -1,6 +1,8 @@
 // The embedded agent's worker thread (see embedded-agent.ts): a regular runner agent, talking
 // to the server over loopback, whose output reading, masking and uploads run off the server's
 // event loop. Log lines go to the parent thread, which writes them with the server's logger.
+// First: before anything else takes a tick (keep-tick-shape.ts says why).
+import './keep-tick-shape.ts';
 import { parentPort, workerData } from 'node:worker_threads';
 import { Agent, agentExecutor } from '../agent/agent.ts';
 import type { Logger } from '../agent/logger.ts';
