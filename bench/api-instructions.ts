@@ -1,0 +1,112 @@
+// API cost in instructions per request, counted by valgrind's callgrind: circlet beside a bare
+// node:http server and plain Fastify answering the same bytes (the servers of bench:api).
+//
+//   npm run bench:api-instructions
+//   BENCH_ONLY=me BENCH_REQUESTS=5000 BENCH_WARMUP=30000 npm run bench:api-instructions
+//   BENCH_CIRCLET=/other/checkout/bin/circlet.js npm run bench:api-instructions   # another build
+//
+// Each server runs under callgrind with instrumentation off while it starts and while it is
+// warmed up (BENCH_WARMUP requests, so V8 has optimised the request path); instrumentation is
+// then switched on for BENCH_REQUESTS requests (16 connections) and the count read back. An
+// instruction count is the same whatever else the machine is doing (bench:api's req/s is not),
+// so it shows a change in the server's own work even on a busy machine. It leaves out the
+// kernel's part (socket reads and writes, the same for all three servers), so the ratio to bare
+// is lower than the req/s ratio bench:api measures on a quiet machine. Needs valgrind; slow
+// (each server's warm-up runs under valgrind): about 3 minutes per server and path.
+import { execFileSync, spawnSync } from 'node:child_process';
+import fs from 'node:fs';
+import { createRequire } from 'node:module';
+import os from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { BARE_SERVER, FASTIFY_SERVER, seed, startChild, stopChild } from './api-servers.ts';
+import { loadAverage } from './lib.ts';
+
+const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
+const REQUESTS = Number(process.env.BENCH_REQUESTS ?? 5000);
+const WARMUP = Number(process.env.BENCH_WARMUP ?? 30000);
+const CONNECTIONS = 16;
+
+type Autocannon = (
+  opts: { url: string; connections: number; amount: number; headers?: Record<string, string> },
+  done: (err: Error | null, result: { requests: { total: number }; non2xx: number; errors: number }) => void,
+) => unknown;
+const require = createRequire(import.meta.url);
+const autocannon = require('autocannon') as Autocannon;
+
+function fire(url: string, token: string, amount: number): Promise<{ total: number; failed: number }> {
+  return new Promise((resolve, reject) =>
+    autocannon({ url, connections: CONNECTIONS, amount, headers: { 'Circle-Token': token } }, (err, r) =>
+      err ? reject(err) : resolve({ total: r.requests.total, failed: r.non2xx + r.errors }),
+    ),
+  );
+}
+
+/** Instructions per request of one server (a node command line) on one path. */
+async function measure(name: string, nodeArgs: string[], env: NodeJS.ProcessEnv, url: (base: string) => string, token: string, outDir: string): Promise<number> {
+  const out = path.join(outDir, `${name}.callgrind`);
+  const args = ['-q', '--tool=callgrind', '--instr-atstart=no', '--smc-check=all-non-file', `--callgrind-out-file=${out}`, process.execPath, ...nodeArgs];
+  const server = await startChild(name, 'valgrind', args, env, 300_000);
+  try {
+    await fire(url(server.url), token, WARMUP);
+    const pid = String(server.child.pid);
+    execFileSync('callgrind_control', ['-i', 'on', pid], { stdio: 'ignore' });
+    const r = await fire(url(server.url), token, REQUESTS);
+    execFileSync('callgrind_control', ['-i', 'off', pid], { stdio: 'ignore' });
+    execFileSync('callgrind_control', ['-d', pid], { stdio: 'ignore' });
+    if (r.failed > 0) throw new Error(`${name}: ${r.failed} of ${r.total} requests failed`);
+    let total = 0;
+    for (const f of fs.readdirSync(outDir).filter((f) => f.startsWith(`${name}.callgrind`))) {
+      const m = /^totals: (\d+)/m.exec(fs.readFileSync(path.join(outDir, f), 'utf8'));
+      if (m) total = Math.max(total, Number(m[1]));
+    }
+    if (total === 0) throw new Error(`${name}: callgrind recorded nothing`);
+    return total / r.total;
+  } finally {
+    server.child.kill('SIGKILL');
+    await stopChild(server.child);
+  }
+}
+
+async function main(): Promise<void> {
+  if (spawnSync('valgrind', ['--version']).status !== 0) {
+    console.error('bench:api-instructions needs valgrind (apt-get install valgrind)');
+    process.exit(2);
+  }
+  const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'circlet-bench-'));
+  const outDir = fs.mkdtempSync(path.join(os.tmpdir(), 'circlet-callgrind-'));
+  try {
+    const { token, slug } = await seed(dataDir);
+    const paths = ['/api/v2/me', `/api/v2/project/${slug}`].filter((p) => !process.env.BENCH_ONLY || p.includes(process.env.BENCH_ONLY));
+    console.log(`callgrind, ${WARMUP} warm-up + ${REQUESTS} measured requests per server, ${CONNECTIONS} connections; load average ${loadAverage()} (not a factor here)\n`);
+    const bin = path.resolve(process.env.BENCH_CIRCLET ?? path.join(ROOT, 'bin/circlet.js'));
+    const circletEnv: NodeJS.ProcessEnv = { ...process.env, CIRCLET_LOG_LEVEL: 'warn' };
+    delete circletEnv.DATABASE_URL;
+    let ok = true;
+    for (const p of paths) {
+      // The floors answer circlet's own bytes for the path, recorded from a plain run of it.
+      const plain = await startChild('circlet', process.execPath, [bin, 'serve', '--port', '0', '--agents', '0', '--data-dir', dataDir], circletEnv);
+      const res = await fetch(plain.url + p, { headers: { 'Circle-Token': token } });
+      const routes = { [p]: { status: res.status, body: await res.text(), type: res.headers.get('content-type') ?? 'application/json' } };
+      await stopChild(plain.child);
+      const floorEnv = { ...process.env, BENCH_ROUTES: JSON.stringify(routes), BENCH_FASTIFY: require.resolve('fastify') };
+      const at = (base: string) => base + p;
+      const circlet = await measure('circlet', [bin, 'serve', '--port', '0', '--agents', '0', '--data-dir', dataDir], circletEnv, at, token, outDir);
+      const bare = await measure('bare', ['-e', BARE_SERVER], floorEnv, at, token, outDir);
+      const fastify = await measure('fastify', ['-e', FASTIFY_SERVER], floorEnv, at, token, outDir);
+      const k = (n: number) => `${(n / 1000).toFixed(1).padStart(6)} k instructions/req`;
+      console.log(`${p}`);
+      console.log(`  circlet  ${k(circlet)}`);
+      console.log(`  bare     ${k(bare)}   (floor)`);
+      console.log(`  fastify  ${k(fastify)}   (Fastify's own floor: ${(bare / fastify).toFixed(2)}× bare's count)`);
+      console.log(`  bare / circlet ${(bare / circlet).toFixed(2)}; circlet over plain Fastify: ${((circlet - fastify) / 1000).toFixed(1)} k/req\n`);
+      ok &&= routes[p]!.status === 200;
+    }
+    if (!ok) process.exitCode = 1;
+  } finally {
+    fs.rmSync(dataDir, { recursive: true, force: true });
+    fs.rmSync(outDir, { recursive: true, force: true });
+  }
+}
+
+await main();
