@@ -129,7 +129,6 @@ function serveOn(server: Server, limits: ListenerLimits, ready: Promise<void>) {
     server.headersTimeout = limits.headersTimeoutMs;
     server.requestTimeout = limits.requestTimeoutMs;
     server.keepAliveTimeout = limits.keepAliveTimeoutMs;
-    server.setTimeout(limits.idleTimeoutMs);
     let isReady = false;
     void ready.then(() => (isReady = true));
     server.on('request', (req: IncomingMessage, res: ServerResponse) => {
@@ -151,7 +150,8 @@ export async function buildApp(deps: HttpDeps, options: AppOptions = {}): Promis
     // Fastify applies these to the server itself (and would otherwise apply its own defaults).
     keepAliveTimeout: limits.keepAliveTimeoutMs,
     requestTimeout: limits.requestTimeoutMs,
-    connectionTimeout: limits.idleTimeoutMs,
+    // No connectionTimeout (a timer per socket, re-armed at every read and write): the idle
+    // timeout is guardConnections' sweep.
     bodyLimit: 1024 * 1024,
     // Agents long-poll, heartbeat and stream output all the time: their requests are not
     // logged (errors still are), so an idle server's log stays quiet.

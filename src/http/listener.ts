@@ -39,9 +39,17 @@ export function serverOptions(l: ListenerLimits): ServerOptions {
   };
 }
 
-/** The per-address connection cap, on a created server (the timeouts are Fastify options). */
+/**
+ * The per-address connection cap and the idle timeout, on a created server (the other timeouts
+ * are Fastify options). The idle timeout is a sweep every `checkIntervalMs` over the open
+ * connections, as Node checks its header and request timeouts: a connection whose bytes read
+ * and written have not moved for `idleTimeoutMs` is closed. (A per-socket timer, Node's
+ * `server.setTimeout`, is re-armed at every read and write: about 1,000 instructions of every
+ * request, for the rare connection that goes silent.)
+ */
 export function guardConnections(server: Server, l: ListenerLimits): void {
   const open = new Map<string, number>();
+  const seen = new Map<Socket, { bytes: number; at: number }>();
   server.on('connection', (socket: Socket) => {
     const addr = socket.remoteAddress ?? '';
     const n = (open.get(addr) ?? 0) + 1;
@@ -50,10 +58,29 @@ export function guardConnections(server: Server, l: ListenerLimits): void {
       return;
     }
     open.set(addr, n);
+    seen.set(socket, { bytes: 0, at: Date.now() });
     socket.once('close', () => {
+      seen.delete(socket);
       const left = (open.get(addr) ?? 1) - 1;
       if (left <= 0) open.delete(addr);
       else open.set(addr, left);
     });
   });
+  const sweep = setInterval(() => closeIdle(seen, l.idleTimeoutMs, Date.now()), l.checkIntervalMs);
+  sweep.unref();
+  server.once('close', () => clearInterval(sweep));
+}
+
+/** Closes the connections whose traffic has not moved for `idleMs`; notes the others' progress. */
+export function closeIdle(seen: Map<Socket, { bytes: number; at: number }>, idleMs: number, now: number): void {
+  for (const [socket, last] of seen) {
+    const bytes = socket.bytesRead + socket.bytesWritten;
+    if (bytes !== last.bytes) {
+      last.bytes = bytes;
+      last.at = now;
+    } else if (now - last.at >= idleMs) {
+      seen.delete(socket);
+      socket.destroy();
+    }
+  }
 }

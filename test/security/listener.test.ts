@@ -1,11 +1,13 @@
 // Attacks on the HTTP listener (issue 18, item 3): slowloris headers, connection floods from
 // one address, and large unauthenticated webhook bodies. Real server on loopback, SQLite.
+import http from 'node:http';
 import net from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createSecretBox } from '../../src/domain/secret-box.ts';
 import type { Engine } from '../../src/engine/engine.ts';
 import { createEngine } from '../../src/server/instance.ts';
 import { buildApp } from '../../src/http/app.ts';
+import { guardConnections, LISTENER_LIMITS } from '../../src/http/listener.ts';
 import { createProject } from '../../src/storage/projects.ts';
 import { ensureOrganization } from '../../src/storage/organizations.ts';
 import { databaseKinds, tempDir } from '../helpers/databases.ts';
@@ -135,5 +137,57 @@ describe(`listener limits (${kind.name})`, () => {
     s.write(`POST /hooks/github?project=gh/acme/demo HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nX-Hub-Signature-256: sha256=00\r\nContent-Length: ${50 * 1024 * 1024}\r\n\r\n`);
     expect(await got).toMatch(/^HTTP\/1\.1 413/);
     s.destroy();
+  });
+});
+
+describe('idle timeout (guardConnections sweep)', () => {
+  let server: http.Server;
+  let port: number;
+  const limits = { ...LISTENER_LIMITS, headersTimeoutMs: 60_000, idleTimeoutMs: 500, checkIntervalMs: 100 };
+  beforeAll(async () => {
+    // A plain node:http server with the listener's guard: only the sweep can close these.
+    server = http.createServer({ headersTimeout: 60_000, requestTimeout: 0 }, (_req, res) => res.end(Buffer.alloc(16 * 1024 * 1024)));
+    guardConnections(server, limits);
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    port = (server.address() as net.AddressInfo).port;
+  });
+  afterAll(async () => {
+    server.closeAllConnections();
+    await new Promise((resolve) => server.close(resolve));
+  });
+
+  it('closes a connection left silent, after the idle timeout', async () => {
+    const r = await closed(await connect(port), 5000);
+    expect(r).not.toBeNull();
+    expect(r!.afterMs).toBeGreaterThanOrEqual(400);
+    expect(r!.afterMs).toBeLessThan(3000);
+  });
+
+  it('closes a connection whose client stops reading the response', async () => {
+    // The server's side of the connection is watched: the paused client sees nothing until it reads.
+    const serverSide = new Promise<net.Socket>((resolve) => server.once('connection', resolve));
+    const s = await connect(port);
+    // Never read: the 16 MB answer fills the socket buffers and stops moving.
+    s.pause();
+    const t0 = performance.now();
+    s.write('GET / HTTP/1.1\r\nHost: x\r\n\r\n');
+    const side = await serverSide;
+    const afterMs = await Promise.race([
+      new Promise<number>((resolve) => side.once('close', () => resolve(performance.now() - t0))),
+      new Promise<number>((resolve) => setTimeout(() => resolve(-1), 8000)),
+    ]);
+    s.destroy();
+    expect(afterMs).toBeGreaterThanOrEqual(400);
+  });
+
+  it('keeps a connection whose traffic keeps moving, however long', async () => {
+    const s = await connect(port);
+    const r = closed(s, 1600);
+    s.write('GET / HTTP/1.1\r\nHost: x\r\n');
+    const trickle = setInterval(() => s.write(`X-Slow-${Date.now()}: 1\r\n`), 150);
+    const result = await r;
+    clearInterval(trickle);
+    s.destroy();
+    expect(result).toBeNull();
   });
 });
