@@ -15,7 +15,10 @@
 // process's, plus on PostgreSQL the CPU of the database's server processes (read from /proc),
 // which is less sensitive to other processes on the machine than wall time (client backends only;
 // on PostgreSQL each phase is measured after a VACUUM ANALYZE of the seeded tables, the state
-// autovacuum keeps a server's database in). The floor, measured
+// autovacuum keeps a server's database in). On PostgreSQL each operation also prints the shared
+// buffers its SELECTs touch (hit + read, from EXPLAIN (ANALYZE, BUFFERS) of the statements one
+// call issued, captured by a Kysely plugin): unlike time, this count does not stretch with the
+// machine's load, and it shows the work a longer history adds. The floor, measured
 // in the same run and phase, is `GET /api/v2/me` (routing, auth and serialization alone).
 // Targets: p50 ≤ 100 ms on SQLite; flat from phase 1 to phase 2 (CPU per call grows ≤ 1.2×,
 // printed per operation at the end). Exits 1 on a miss of the p50 target.
@@ -25,7 +28,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { createSecretBox } from '../src/domain/secret-box.ts';
 import type { FastifyInstance } from 'fastify';
-import { sql } from 'kysely';
+import { CompiledQuery, sql, type KyselyPlugin, type RootOperationNode } from 'kysely';
 import { createInstance } from '../src/server/instance.ts';
 import { openAndMigrate, type Database } from '../src/storage/db.ts';
 import { addMember, ensureOrganization } from '../src/storage/organizations.ts';
@@ -57,6 +60,8 @@ interface Row {
   p95: number;
   /** CPU ms per call: this process, plus the database's server processes on PostgreSQL. */
   cpu: number;
+  /** Shared buffers (hit + read) one call's SELECTs touch, on PostgreSQL. */
+  buffers?: number;
 }
 const FLOOR_OP = 'floor: GET /api/v2/me';
 const GROWTH_TARGET = 1.2;
@@ -77,6 +82,37 @@ function cpuNow(pids: number[]): number {
   return ms;
 }
 const results: Row[] = [];
+
+/** Records the operation nodes of the queries run while `on`: the statements of one call. */
+function captureQueries() {
+  const nodes: RootOperationNode[] = [];
+  const plugin: KyselyPlugin & { on: boolean; nodes: RootOperationNode[] } = {
+    on: false,
+    nodes,
+    transformQuery({ node }) {
+      if (plugin.on) nodes.push(node);
+      return node;
+    },
+    async transformResult({ result }) {
+      return result;
+    },
+  };
+  return plugin;
+}
+
+/** Shared buffers (hit + read) the captured SELECTs touch, run again under EXPLAIN (ANALYZE, BUFFERS). */
+async function buffersOf(database: Database, nodes: RootOperationNode[]): Promise<number> {
+  let total = 0;
+  const executor = database.db.getExecutor();
+  for (const node of nodes) {
+    const q = executor.compileQuery(node, { queryId: 'bench' });
+    if (!/^\s*(select|with)\b/i.test(q.sql)) continue;
+    const r = await database.db.executeQuery<{ 'QUERY PLAN': [{ Plan: Record<string, number> }] }>(CompiledQuery.raw(`explain (analyze, buffers, format json) ${q.sql}`, [...q.parameters]));
+    const plan = r.rows[0]!['QUERY PLAN'][0].Plan;
+    total += (plan['Shared Hit Blocks'] ?? 0) + (plan['Shared Read Blocks'] ?? 0);
+  }
+  return total;
+}
 
 function quantile(sorted: number[], q: number): number {
   return sorted[Math.min(sorted.length - 1, Math.max(0, Math.ceil(q * sorted.length) - 1))]!;
@@ -248,7 +284,7 @@ async function settle(database: Database): Promise<void> {
   if (database.dialect === 'postgres') await sql`vacuum analyze`.execute(database.db);
 }
 
-async function measure(name: string, phase: string, app: FastifyInstance, token: string, database: Database): Promise<void> {
+async function measure(name: string, phase: string, app: FastifyInstance, token: string, database: Database, capture: ReturnType<typeof captureQueries>): Promise<void> {
   for (const [op, url] of operations()) {
     const times: number[] = [];
     let pids: number[] = [];
@@ -266,9 +302,18 @@ async function measure(name: string, phase: string, app: FastifyInstance, token:
     }
     const cpu = (cpuNow(pids) - cpu0) / ITERATIONS;
     times.sort((a, b) => a - b);
-    const row = { db: name, phase, op, p50: quantile(times, 0.5), p95: quantile(times, 0.95), cpu };
+    let buffers: number | undefined;
+    if (database.dialect === 'postgres') {
+      capture.nodes.length = 0;
+      capture.on = true;
+      await app.inject({ method: 'GET', url, headers: { 'circle-token': token } });
+      capture.on = false;
+      buffers = await buffersOf(database, capture.nodes);
+    }
+    const row: Row = { db: name, phase, op, p50: quantile(times, 0.5), p95: quantile(times, 0.95), cpu, buffers };
     results.push(row);
-    console.log(`  ${phase.padEnd(12)} ${op.padEnd(38)} p50 ${row.p50.toFixed(1).padStart(7)} ms   p95 ${row.p95.toFixed(1).padStart(7)} ms   cpu ${row.cpu.toFixed(1).padStart(7)} ms/call`);
+    const bufs = buffers === undefined ? '' : `   buffers ${String(buffers).padStart(6)}`;
+    console.log(`  ${phase.padEnd(12)} ${op.padEnd(38)} p50 ${row.p50.toFixed(1).padStart(7)} ms   p95 ${row.p95.toFixed(1).padStart(7)} ms   cpu ${row.cpu.toFixed(1).padStart(7)} ms/call${bufs}`);
   }
 }
 
@@ -279,14 +324,16 @@ function printGrowth(name: string): void {
   if (phases.length < 2) return;
   const [p1, p2] = phases as [string, string];
   console.log(`\n  ${name}: growth from ${p1} to ${p2} (target: CPU per call ≤ ${GROWTH_TARGET}×; the floor is ${FLOOR_OP})`);
-  console.log(`  ${'operation'.padEnd(38)} ${'cpu ms'.padStart(15)} ${'cpu ×'.padStart(6)} ${'p50 ms'.padStart(15)} ${'p50 ×'.padStart(6)}`);
+  const bufs = rows.some((r) => r.buffers !== undefined);
+  console.log(`  ${'operation'.padEnd(38)} ${'cpu ms'.padStart(15)} ${'cpu ×'.padStart(6)} ${'p50 ms'.padStart(15)} ${'p50 ×'.padStart(6)}${bufs ? ` ${'buffers'.padStart(13)} ${'buf ×'.padStart(6)}` : ''}`);
   for (const a of rows.filter((r) => r.phase === p1)) {
     const b = rows.find((r) => r.phase === p2 && r.op === a.op);
     if (!b) continue;
     const g = b.cpu / a.cpu;
     const mark = a.op === FLOOR_OP ? '(floor)' : g <= GROWTH_TARGET ? '' : `> ${GROWTH_TARGET}×`;
+    const buf = a.buffers !== undefined && b.buffers !== undefined ? ` ${`${a.buffers} → ${b.buffers}`.padStart(13)} ${(a.buffers > 0 ? (b.buffers / a.buffers).toFixed(2) : '-').padStart(6)}` : '';
     console.log(
-      `  ${a.op.padEnd(38)} ${`${a.cpu.toFixed(1)} → ${b.cpu.toFixed(1)}`.padStart(15)} ${g.toFixed(2).padStart(6)} ${`${a.p50.toFixed(1)} → ${b.p50.toFixed(1)}`.padStart(15)} ${(b.p50 / a.p50).toFixed(2).padStart(6)}  ${mark}`,
+      `  ${a.op.padEnd(38)} ${`${a.cpu.toFixed(1)} → ${b.cpu.toFixed(1)}`.padStart(15)} ${g.toFixed(2).padStart(6)} ${`${a.p50.toFixed(1)} → ${b.p50.toFixed(1)}`.padStart(15)} ${(b.p50 / a.p50).toFixed(2).padStart(6)}${buf}  ${mark}`,
     );
   }
 }
@@ -295,6 +342,9 @@ async function benchDatabase(name: 'sqlite' | 'postgres', url: string): Promise<
   console.log(`\n${name}`);
   const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'circlet-bench-data-'));
   const database = await openAndMigrate(url);
+  // The app's queries pass through the plugin, which records one call's statements when asked.
+  const capture = captureQueries();
+  database.db = database.db.withPlugin(capture);
   const secrets = createSecretBox(crypto.randomBytes(32));
   const instance = await createInstance({ database, secrets, dataDir, start: false });
   const { app } = instance;
@@ -309,13 +359,13 @@ async function benchDatabase(name: 'sqlite' | 'postgres', url: string): Promise<
     await seed(database, project.id, 0, PHASE1);
     console.log(`  seeded ${PHASE1} workflow runs, ${PHASE1 * JOBS} job runs in ${((performance.now() - t0) / 1000).toFixed(1)} s`);
     await settle(database);
-    await measure(name, `${PHASE1} runs`, app, token, database);
+    await measure(name, `${PHASE1} runs`, app, token, database, capture);
 
     t0 = performance.now();
     await seed(database, project.id, PHASE1, RUNS);
     console.log(`  seeded ${RUNS - PHASE1} older workflow runs, ${(RUNS - PHASE1) * JOBS} job runs in ${((performance.now() - t0) / 1000).toFixed(1)} s`);
     await settle(database);
-    await measure(name, `${RUNS} runs`, app, token, database);
+    await measure(name, `${RUNS} runs`, app, token, database, capture);
     printGrowth(name);
   } finally {
     await instance.close();

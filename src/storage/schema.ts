@@ -173,6 +173,12 @@ export interface InsightsJobRunsTable {
   stopped_at: string | null;
 }
 
+/** A job that has test results, by its workflow (migration 0028: kept by a trigger on test_results). */
+export interface InsightsTestJobsTable {
+  job_id: string;
+  workflow_id: string;
+}
+
 export interface JobsTable {
   id: string;
   workflow_id: string;
@@ -558,6 +564,7 @@ export interface Schema extends OrgSchema {
   test_results: TestResultsTable;
   insights_workflow_runs: InsightsWorkflowRunsTable;
   insights_job_runs: InsightsJobRunsTable;
+  insights_test_jobs: InsightsTestJobsTable;
   caches: CachesTable;
   workspace_layers: WorkspaceLayersTable;
   webhooks: WebhooksTable;
