@@ -2,8 +2,9 @@
 // every 100 ms or 64 KB) numbered by a per-step `seq`, so a retried request is stored once.
 // Chunks sealed while earlier ones are still on their way are sent together (up to
 // `maxSendBytes`, 4 MiB), so a step printing fast costs one request per few MiB, not per 64 KB.
-// Two chunks are in flight at most: the next one travels while the server stores the one
-// before (it stores a step's chunks in seq order, src/engine/runner/output-order.ts).
+// Two chunks are in flight at most: the next one (when at least `minOverlapBytes`, 1 MiB, queued
+// up) travels while the server stores the one before (it stores a step's chunks in seq order,
+// src/engine/runner/output-order.ts).
 //
 // Output stays bytes all the way (it goes out on the raw output route): no decode to a JS
 // string and encode back. A complete line without a secret in it (the common case: one
@@ -117,6 +118,13 @@ export interface StepOutputOptions {
    * before; the server stores them in seq order).
    */
   maxInFlight?: number;
+  /**
+   * A chunk goes out beside one in flight only when this much is queued (default 1 MiB): a
+   * small one waits for the request in flight to end. Else, with a server that stores fast, a
+   * step printing fast sent two small chunks per round trip (three times the requests of one
+   * slot, each with its own cost on both sides) instead of one larger one.
+   */
+  minOverlapBytes?: number;
   /** How long a partial line waits for its end before it is sent anyway. */
   partialMs?: number;
   /** Called with every masked piece of text as it is queued (local logs, tests). */
@@ -176,6 +184,7 @@ export class StepOutput {
   private readonly maxSendBytes: number;
   private readonly partialMs: number;
   private readonly maxInFlight: number;
+  private readonly minOverlapBytes: number;
   /** Bytes of (masked) output queued so far. */
   bytes = 0;
 
@@ -185,6 +194,7 @@ export class StepOutput {
     this.maxSendBytes = Math.max(this.maxBytes, opts.maxSendBytes ?? 4 * 1024 * 1024);
     this.partialMs = opts.partialMs ?? 50;
     this.maxInFlight = Math.max(1, opts.maxInFlight ?? 2);
+    this.minOverlapBytes = opts.minOverlapBytes ?? 1024 * 1024;
   }
 
   write(stream: 'out' | 'err', data: Buffer | string): void {
@@ -259,6 +269,13 @@ export class StepOutput {
         // The next chunk goes out while the previous one is being stored (the server stores
         // them in seq order): the round trip of one chunk no longer idles the other side.
         while (inFlight.size >= this.maxInFlight) await Promise.race(inFlight);
+        if (inFlight.size > 0 && !this.closed && this.queuedBytes() < this.minOverlapBytes) {
+          // Too little for a request of its own beside the one in flight: it goes when that one
+          // ends, or beside it once enough queued up.
+          await Promise.race([...inFlight, new Promise<void>((r) => (this.wake = r))]);
+          this.wake = undefined;
+          continue;
+        }
         const c = this.nextChunk();
         if (!c) {
           if (inFlight.size === 0) break;
@@ -273,6 +290,12 @@ export class StepOutput {
     } finally {
       this.sending = undefined;
     }
+  }
+
+  private queuedBytes(): number {
+    let n = 0;
+    for (const b of this.queue) n += b.bytes;
+    return n;
   }
 
   /**

@@ -154,58 +154,6 @@ export async function insertRunningStep(db: Db, taskId: string, step: { index: n
     .execute();
 }
 
-/** How much output a step holds so far; undefined when the step was never started. */
-export async function stepOutputSize(db: Db, taskId: string, index: number): Promise<{ bytes: number; truncated: boolean } | undefined> {
-  const step = await db.selectFrom('steps').select(['output_bytes', 'truncated']).where('task_id', '=', taskId).where('step_index', '=', index).executeTakeFirst();
-  return step && { bytes: Number(step.output_bytes), truncated: Number(step.truncated) === 1 };
-}
-
-/**
- * Whether chunk `seq` of a step's output need not be waited for any more: stored, or never
- * going to be (the step is full or was never started, or the task is no longer running).
- */
-export async function stepOutputSettled(db: Db, taskId: string, index: number, seq: number): Promise<boolean> {
-  const row = await db
-    .selectFrom('tasks')
-    .leftJoin('steps', (join) => join.onRef('steps.task_id', '=', 'tasks.id').on('steps.step_index', '=', index))
-    .select((eb) => [
-      'tasks.status',
-      'steps.truncated',
-      eb.exists(eb.selectFrom('step_output').select('seq').where('task_id', '=', taskId).where('step_index', '=', index).where('seq', '=', seq)).as('stored'),
-    ])
-    .where('tasks.id', '=', taskId)
-    .executeTakeFirst();
-  return !row || row.status !== 'running' || row.truncated === null || Number(row.truncated) === 1 || Boolean(Number(row.stored));
-}
-
-/**
- * Stores one chunk of step output (text, or bytes known to be valid UTF-8 without NUL) and counts its bytes on the step; a chunk whose `seq` is
- * already stored (a retried request) is ignored. `truncated` marks the step full.
- */
-export async function appendStepOutput(
-  db: Db,
-  chunk: { taskId: string; index: number; seq: number; stream: 'out' | 'err'; data: string | Buffer; at: string },
-  counted: { bytes: number; truncated: boolean },
-): Promise<void> {
-  // Bytes are UTF-8 text already (the caller checked): the database takes them as text
-  // without a decode to a JS string and an encode back. PostgreSQL checks the encoding again:
-  // the driver sends a Buffer in binary format, which for a text parameter is its UTF-8 bytes
-  // (read and checked once; `convert_from` of a bytea copied them twice).
-  const data = typeof chunk.data === 'string' ? chunk.data : isPostgres(db) ? sql<string>`${chunk.data}::text` : sql<string>`cast(${chunk.data} as text)`;
-  const inserted = await db
-    .insertInto('step_output')
-    .values({ task_id: chunk.taskId, step_index: chunk.index, seq: chunk.seq, stream: chunk.stream, data, at: chunk.at })
-    .onConflict((oc) => oc.columns(['task_id', 'step_index', 'seq']).doNothing())
-    .executeTakeFirst();
-  if (Number(inserted.numInsertedOrUpdatedRows ?? 1n) === 0) return;
-  await db
-    .updateTable('steps')
-    .set((eb) => ({ output_bytes: eb('output_bytes', '+', counted.bytes), truncated: counted.truncated ? 1 : 0 }))
-    .where('task_id', '=', chunk.taskId)
-    .where('step_index', '=', chunk.index)
-    .execute();
-}
-
 export async function finishStep(db: Db, taskId: string, step: { index: number; status: StepStatus; exitCode: number | null }, now: string): Promise<void> {
   await db
     .updateTable('steps')

@@ -129,6 +129,7 @@ describe('StepOutput', () => {
     const out = new StepOutput({
       masker: new Masker([]),
       flushMs: 1,
+      minOverlapBytes: 0,
       send: async (c) => {
         inFlight.push(c.seq);
         most = Math.max(most, inFlight.length);
@@ -158,6 +159,45 @@ describe('StepOutput', () => {
       [1, 'line 1\n'],
       [2, 'line 2\nline 3\n'],
     ]);
+  });
+
+  it('sends a second chunk beside one in flight only once minOverlapBytes queued up; a smaller one waits for the first to end', async () => {
+    const held: (() => void)[] = [];
+    const sent: TextChunk[] = [];
+    const out = new StepOutput({
+      masker: new Masker([]),
+      flushMs: 1,
+      maxBytes: 10,
+      minOverlapBytes: 30,
+      send: async (c) => {
+        sent.push(asText(c));
+        await new Promise<void>((r) => held.push(r));
+      },
+    });
+    out.write('out', 'first....\n'); // seq 0, in flight
+    out.write('out', 'small....\n'); // 10 bytes queued: waits
+    await sleep(20);
+    expect(sent.map((c) => c.data)).toEqual(['first....\n']);
+    out.write('out', 'more.....\nand more.\n'); // 30 bytes queued: goes beside seq 0
+    await sleep(20);
+    expect(sent.map((c) => [c.seq, c.data])).toEqual([
+      [0, 'first....\n'],
+      [1, 'small....\nmore.....\nand more.\n'],
+    ]);
+    out.write('out', 'last.....\n'); // waits while a request is in flight
+    held.shift()!();
+    await sleep(20);
+    expect(sent).toHaveLength(2);
+    held.shift()!();
+    await sleep(20);
+    expect(sent.map((c) => [c.seq, c.data]).at(-1)).toEqual([2, 'last.....\n']);
+    const closed = out.close();
+    while (held.length > 0) {
+      held.shift()!();
+      await sleep(5);
+    }
+    await closed;
+    expect(sent).toHaveLength(3);
   });
 
   it('keeps sending after a failed chunk and reports the error', async () => {

@@ -5,8 +5,8 @@ import { nowIso } from '../../domain/clock.ts';
 import { CircletError } from '../../domain/errors.ts';
 import { inTransaction, type Db } from '../../storage/executor.ts';
 import { getJob, getTask, type Task } from '../../storage/jobs.ts';
+import { storeStepOutput } from '../../storage/step-output.ts';
 import {
-  appendStepOutput,
   claimQueuedTask,
   endLapsedTasks,
   endRunningSteps,
@@ -19,7 +19,6 @@ import {
   queuedDockerJobsWithout,
   setJobMessages,
   setJobMessagesUnlessNoted,
-  stepOutputSize,
   type ClaimedTask,
 } from '../../storage/tasks.ts';
 import { advanceWorkflow } from '../pipeline/advance.ts';
@@ -118,32 +117,31 @@ function storableBytes(data: Buffer): string | Buffer {
  */
 export async function appendOutput(deps: EngineDeps, taskId: string, agentId: string, chunk: { index: number; seq: number; stream: string; data: string | Buffer }): Promise<void> {
   // In seq order (output-order.ts). Another agent's chunk is refused at once; the task is
-  // checked again just before the store (the lease may end while a chunk waits its turn).
-  await ownTask(deps.database.db, taskId, agentId);
+  // checked again by the store itself (the lease may end while a chunk waits its turn).
+  const task = await ownTask(deps.database.db, taskId, agentId);
   let order = orders.get(deps);
   if (!order) orders.set(deps, (order = new OutputOrder(deps.database.db)));
-  await order.run(taskId, chunk.index, chunk.seq, () => storeOutput(deps, taskId, agentId, chunk));
+  await order.run(taskId, chunk.index, chunk.seq, () => storeOutput(deps, task, agentId, chunk));
 }
 
 const orders = new WeakMap<EngineDeps, OutputOrder>();
 
-async function storeOutput(deps: EngineDeps, taskId: string, agentId: string, chunk: { index: number; seq: number; stream: string; data: string | Buffer }): Promise<void> {
+const TRUNCATION_NOTE = `\n[circlet: output truncated at ${STEP_OUTPUT_CAP} bytes]\n`;
+
+async function storeOutput(deps: EngineDeps, task: Task, agentId: string, chunk: { index: number; seq: number; stream: string; data: string | Buffer }): Promise<void> {
   const db = deps.database.db;
-  const task = await ownTask(db, taskId, agentId);
   // An empty raw body stores nothing; it only takes its turn (a later chunk need not wait for it).
-  if (chunk.data.length === 0 && typeof chunk.data !== 'string') return;
-  const step = await stepOutputSize(db, taskId, chunk.index);
-  if (!step || step.truncated) return;
-  const text = typeof chunk.data === 'string' ? storableText(chunk.data) : storableBytes(chunk.data);
-  const bytes = typeof text === 'string' ? Buffer.byteLength(text) : text.length;
-  const over = step.bytes + bytes > STEP_OUTPUT_CAP;
-  const data = over ? `
-[circlet: output truncated at ${STEP_OUTPUT_CAP} bytes]
-` : text;
-  const at = nowIso(deps.now());
-  await appendStepOutput(db, { taskId, index: chunk.index, seq: chunk.seq, stream: chunk.stream === 'err' ? 'err' : 'out', data, at }, { bytes, truncated: over });
+  if (chunk.data.length === 0 && typeof chunk.data !== 'string') {
+    await ownTask(db, task.id, agentId);
+    return;
+  }
+  const data = typeof chunk.data === 'string' ? storableText(chunk.data) : storableBytes(chunk.data);
+  const bytes = typeof data === 'string' ? Buffer.byteLength(data) : data.length;
+  const stream = chunk.stream === 'err' ? 'err' : 'out';
+  const result = await storeStepOutput(db, { taskId: task.id, agentId, index: chunk.index, seq: chunk.seq, stream, data, bytes, at: nowIso(deps.now()) }, { bytes: STEP_OUTPUT_CAP, note: TRUNCATION_NOTE });
+  if (result === 'lease-lost') throw new CircletError('LEASE_LOST');
   // Live log streams of this job, on any replica, read the new output now.
-  deps.events.emit('job', task.job_id);
+  if (result !== 'skipped') deps.events.emit('job', task.job_id);
 }
 
 export async function endStep(deps: EngineDeps, taskId: string, agentId: string, step: { index: number; status: StepStatus; exitCode: number | null }): Promise<void> {

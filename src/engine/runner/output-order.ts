@@ -7,7 +7,7 @@
 // the step is full). A predecessor the agent gave up on never comes: after
 // `PREDECESSOR_WAIT_MS` the chunk is stored anyway.
 import type { Db } from '../../storage/executor.ts';
-import { stepOutputSettled } from '../../storage/tasks.ts';
+import { stepOutputSettled } from '../../storage/step-output.ts';
 
 /** How long a chunk waits for a predecessor that is neither in this process nor stored. */
 export const PREDECESSOR_WAIT_MS = 5000;
