@@ -271,15 +271,34 @@ async function testResultsOfJobs(db: Db, ids: string[]): Promise<TestResultRow[]
   return r.rows;
 }
 
-/** A project's test results recorded since `from` (jobs of any branch), oldest first. */
+/**
+ * A project's test results recorded since `from` (jobs of any branch), oldest first, with their
+ * runs: one range of insights_test_runs (migration 0029), which holds each result with its job,
+ * workflow and pipeline, not a lookup by id in each of those tables for every result.
+ */
 export async function testRunsOfProject(db: Db, projectId: string, from: string): Promise<TestRunRow[]> {
-  const tests = await db
-    .selectFrom('test_results')
-    .select([...TEST_COLUMNS])
+  const rows = await db
+    .selectFrom('insights_test_runs')
+    .select([
+      'workflow_id',
+      'workflow_name',
+      'workflow_created_at',
+      'pipeline_number',
+      'revision',
+      'job_name',
+      'job_number',
+      'name',
+      'classname',
+      'file',
+      'source',
+      'result',
+      'run_time',
+      'created_at',
+    ])
     .where('project_id', '=', projectId)
     .where('created_at', '>=', from)
     .orderBy('created_at')
-    .orderBy('id')
+    .orderBy('test_id')
     .execute();
-  return withRuns(db, tests);
+  return rows.map((r) => ({ ...r, pipeline_number: Number(r.pipeline_number), job_number: r.job_number === null ? null : Number(r.job_number), run_time: Number(r.run_time) }));
 }
