@@ -46,6 +46,8 @@ function workflowRuns(db: Db, f: WorkflowRunFilter) {
   return q;
 }
 
+const chunks = <T>(list: T[], size = 500): T[][] => Array.from({ length: Math.ceil(list.length / size) }, (_, i) => list.slice(i * size, (i + 1) * size));
+
 const WORKFLOW_RUN_COLUMNS = ['w.workflow_id as id', 'w.project_id', 'w.name', 'w.status', 'w.branch', 'w.created_at', 'w.stopped_at'] as const;
 
 /** Finished (non-setup) workflow runs created in the window, oldest first. */
@@ -63,23 +65,33 @@ export interface WorkflowRunPageRow extends WorkflowRunRow {
   approvals: number;
 }
 
-/** A page of a workflow's finished runs, newest first, before the keyset `before`; fetches `limit + 1`. */
+/**
+ * A page of a workflow's finished runs, newest first, before the keyset `before`; fetches
+ * `limit + 1`. Their approval jobs are counted in one grouped lookup of the page's ids in the
+ * partial index of approval jobs (migration 0029), not by a lookup per run in the index of every
+ * job, which deepened with the history.
+ */
 export async function workflowRunPage(db: Db, f: WorkflowRunFilter, limit: number, before?: [string, string]): Promise<WorkflowRunPageRow[]> {
-  let q = workflowRuns(db, f).select((eb) => [
-    ...WORKFLOW_RUN_COLUMNS,
-    eb
-      .selectFrom('jobs as j')
-      .select((e) => e.fn.countAll<number>().as('n'))
-      .whereRef('j.workflow_id', '=', 'w.workflow_id')
-      .where('j.type', '=', 'approval')
-      .as('approvals'),
-  ]);
+  let q = workflowRuns(db, f).select([...WORKFLOW_RUN_COLUMNS]);
   if (before) {
     const [at, id] = before;
     q = q.where((eb) => eb.or([eb('w.created_at', '<', at), eb.and([eb('w.created_at', '=', at), eb('w.workflow_id', '<', id)])]));
   }
-  const rows = await q.orderBy('w.created_at', 'desc').orderBy('w.workflow_id', 'desc').limit(limit + 1).execute();
-  return rows.map((r) => ({ ...(r as WorkflowRunRow), approvals: Number(r.approvals ?? 0) }));
+  const rows = (await q.orderBy('w.created_at', 'desc').orderBy('w.workflow_id', 'desc').limit(limit + 1).execute()) as WorkflowRunRow[];
+  if (rows.length === 0) return [];
+  const approvals = new Map<string, number>();
+  for (const ids of chunks(rows.map((r) => r.id))) {
+    const counts = await db
+      .selectFrom('jobs')
+      .select((eb) => ['workflow_id', eb.fn.countAll<number>().as('n')])
+      // A literal, so SQLite can use the partial index (its condition is type = 'approval').
+      .where('type', '=', sql.lit('approval'))
+      .where('workflow_id', 'in', ids)
+      .groupBy('workflow_id')
+      .execute();
+    for (const c of counts) approvals.set(c.workflow_id, Number(c.n));
+  }
+  return rows.map((r) => ({ ...r, approvals: approvals.get(r.id) ?? 0 }));
 }
 
 export interface JobRunRow {
@@ -162,8 +174,6 @@ export interface TestRunRow {
   run_time: number;
   created_at: string;
 }
-
-const chunks = <T>(list: T[], size = 500): T[][] => Array.from({ length: Math.ceil(list.length / size) }, (_, i) => list.slice(i * size, (i + 1) * size));
 
 /**
  * Test rows joined to their job, workflow and pipeline. Each step is its own indexed lookup
@@ -261,15 +271,34 @@ async function testResultsOfJobs(db: Db, ids: string[]): Promise<TestResultRow[]
   return r.rows;
 }
 
-/** A project's test results recorded since `from` (jobs of any branch), oldest first. */
+/**
+ * A project's test results recorded since `from` (jobs of any branch), oldest first, with their
+ * runs: one range of insights_test_runs (migration 0029), which holds each result with its job,
+ * workflow and pipeline, not a lookup by id in each of those tables for every result.
+ */
 export async function testRunsOfProject(db: Db, projectId: string, from: string): Promise<TestRunRow[]> {
-  const tests = await db
-    .selectFrom('test_results')
-    .select([...TEST_COLUMNS])
+  const rows = await db
+    .selectFrom('insights_test_runs')
+    .select([
+      'workflow_id',
+      'workflow_name',
+      'workflow_created_at',
+      'pipeline_number',
+      'revision',
+      'job_name',
+      'job_number',
+      'name',
+      'classname',
+      'file',
+      'source',
+      'result',
+      'run_time',
+      'created_at',
+    ])
     .where('project_id', '=', projectId)
     .where('created_at', '>=', from)
     .orderBy('created_at')
-    .orderBy('id')
+    .orderBy('test_id')
     .execute();
-  return withRuns(db, tests);
+  return rows.map((r) => ({ ...r, pipeline_number: Number(r.pipeline_number), job_number: r.job_number === null ? null : Number(r.job_number), run_time: Number(r.run_time) }));
 }

@@ -179,6 +179,29 @@ export interface InsightsTestJobsTable {
   workflow_id: string;
 }
 
+/**
+ * A test result with its job, workflow and pipeline, in a project's creation order (migration
+ * 0029: kept by a trigger on test_results), for flaky tests.
+ */
+export interface InsightsTestRunsTable {
+  test_id: string;
+  project_id: string;
+  created_at: string;
+  workflow_id: string;
+  workflow_name: string;
+  workflow_created_at: string;
+  pipeline_number: number;
+  revision: string | null;
+  job_name: string;
+  job_number: number | null;
+  name: string;
+  classname: string;
+  file: string;
+  source: string;
+  result: string;
+  run_time: number;
+}
+
 export interface JobsTable {
   id: string;
   workflow_id: string;
@@ -565,6 +588,7 @@ export interface Schema extends OrgSchema {
   insights_workflow_runs: InsightsWorkflowRunsTable;
   insights_job_runs: InsightsJobRunsTable;
   insights_test_jobs: InsightsTestJobsTable;
+  insights_test_runs: InsightsTestRunsTable;
   caches: CachesTable;
   workspace_layers: WorkspaceLayersTable;
   webhooks: WebhooksTable;
