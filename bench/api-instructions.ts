@@ -28,7 +28,7 @@ const WARMUP = Number(process.env.BENCH_WARMUP ?? 30000);
 const CONNECTIONS = 16;
 
 type Autocannon = (
-  opts: { url: string; connections: number; amount: number; headers?: Record<string, string> },
+  opts: { url: string; connections: number; amount: number; timeout: number; headers?: Record<string, string> },
   done: (err: Error | null, result: { requests: { total: number }; non2xx: number; errors: number }) => void,
 ) => unknown;
 const require = createRequire(import.meta.url);
@@ -36,7 +36,8 @@ const autocannon = require('autocannon') as Autocannon;
 
 function fire(url: string, token: string, amount: number): Promise<{ total: number; failed: number }> {
   return new Promise((resolve, reject) =>
-    autocannon({ url, connections: CONNECTIONS, amount, headers: { 'Circle-Token': token } }, (err, r) =>
+    // Under valgrind a request can take seconds when the machine is busy: a long timeout.
+    autocannon({ url, connections: CONNECTIONS, amount, timeout: 300, headers: { 'Circle-Token': token } }, (err, r) =>
       err ? reject(err) : resolve({ total: r.requests.total, failed: r.non2xx + r.errors }),
     ),
   );
