@@ -1,6 +1,7 @@
 // Table types for Kysely. One schema serves SQLite and PostgreSQL: ids are UUID text,
 // timestamps are ISO-8601 UTC text (sortable), booleans are 0/1 integers, JSON is text.
 import type { OrgSchema } from './schema-orgs.ts';
+import type { TestRunRow } from './insights.ts';
 import type { DeliveryStatus, JobStatus, PipelineState, StepRowStatus, TaskStatus, WorkflowStatus } from '../domain/statuses.ts';
 
 export interface UsersTable {
@@ -183,23 +184,9 @@ export interface InsightsTestJobsTable {
  * A test result with its job, workflow and pipeline, in a project's creation order (migration
  * 0029: kept by a trigger on test_results), for flaky tests.
  */
-export interface InsightsTestRunsTable {
+export interface InsightsTestRunsTable extends TestRunRow {
   test_id: string;
   project_id: string;
-  created_at: string;
-  workflow_id: string;
-  workflow_name: string;
-  workflow_created_at: string;
-  pipeline_number: number;
-  revision: string | null;
-  job_name: string;
-  job_number: number | null;
-  name: string;
-  classname: string;
-  file: string;
-  source: string;
-  result: string;
-  run_time: number;
 }
 
 export interface JobsTable {
