@@ -4,7 +4,7 @@ import tls from 'node:tls';
 import Fastify, { type FastifyBaseLogger, type FastifyError, type FastifyInstance, type FastifyReply, type FastifySchemaValidationError } from 'fastify';
 import { CircletError } from '../domain/errors.ts';
 import type { HttpDeps } from './deps.ts';
-import { rejectInvalidText, rejectOutOfRangeNumbers } from './edge.ts';
+import { addEdgeChecks, rejectInvalidText } from './edge.ts';
 import { metricsPlugin, type MetricsOptions } from './metrics/index.ts';
 import { guardConnections, LISTENER_LIMITS, serverOptions, type ListenerLimits } from './listener.ts';
 import { rewriteBareProjectId } from './project-access.ts';
@@ -205,9 +205,6 @@ export async function buildApp(deps: HttpDeps, options: AppOptions = {}): Promis
     return sendError(reply, new CircletError('INTERNAL'));
   });
 
-  app.setNotFoundHandler((req) => {
-    throw new CircletError('ROUTE_NOT_FOUND', { method: req.method, path: redactUrl(req.url).split('?')[0]! });
-  });
 
   const serves = (prefix: string) => !options.only || options.only.includes(prefix);
   // The OpenAPI document and the dashboard are loaded only by an app that serves them.
@@ -253,18 +250,22 @@ export async function buildApp(deps: HttpDeps, options: AppOptions = {}): Promis
     for (const m of methods) if (m !== 'HEAD') apiRoutes.push(`${m} ${route.url}`);
   });
 
+  // Given to each route registered below, as it is registered (route-hooks.ts): a timing of
+  // every route, and bad text and out-of-range numbers a 400 at the edge, the same on both
+  // databases. A request no route matches runs no route's hooks: the not-found handler
+  // checks its text and times it itself.
+  const timeUnmatched = options.metrics ? await metricsPlugin(app, options.metrics) : undefined;
+  addEdgeChecks(app);
+  app.setNotFoundHandler({ preValidation: rejectInvalidText(false) }, (req, reply) => {
+    timeUnmatched?.(req, reply);
+    throw new CircletError('ROUTE_NOT_FOUND', { method: req.method, path: redactUrl(req.url).split('?')[0]! });
+  });
+
   app.get('/healthz', { schema: { hide: true } }, async () => ({ status: 'ok' }));
   app.get('/readyz', { schema: { hide: true } }, async () => {
     if (await databaseAnswers(deps.database.db)) return { status: 'ok' };
     throw new CircletError('DATABASE_NOT_READY');
   });
-
-  // Hooks on the root (not a plugin scope): they time every route registered below.
-  if (options.metrics) await metricsPlugin(app, options.metrics);
-
-  // Bad text and out-of-range numbers are a 400 at the edge, the same on both databases.
-  app.addHook('preValidation', rejectInvalidText);
-  app.addHook('preHandler', rejectOutOfRangeNumbers);
 
   for (const api of apis) {
     if (!serves(api.prefix)) continue;

@@ -1,9 +1,10 @@
 // Authentication: `Circle-Token` header, HTTP Basic with the token as username, or the
 // `circle-token` query parameter; without any of them, the dashboard's session cookie.
-import type { FastifyReply, FastifyRequest } from 'fastify';
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { TtlCache } from '../domain/ttl-cache.ts';
 import { userForToken, type User } from '../storage/users.ts';
 import type { HttpDeps } from './deps.ts';
+import { addRouteHook } from './route-hooks.ts';
 import { sessionUser } from './web/services/session-auth.ts';
 import { CircletError } from '../domain/errors.ts';
 
@@ -53,10 +54,9 @@ export function forgetCachedTokens(deps: HttpDeps, userId: string): void {
 }
 
 /**
- * The token check of the APIs users call (v2, v1.1, private): an onRequest hook each API
- * plugin adds for its own routes. A route with `config: { public: true }` checks its own
- * credential instead (a continuation key, a presigned URL) or needs none. A cached token is
- * answered synchronously (no promise per request: this runs on every call).
+ * The token check of the APIs users call (v2, v1.1, private), for one route: a cached token
+ * is answered synchronously (no promise per request: this runs on every call). Each API
+ * gives it to its routes with requireTokens.
  */
 export function tokenAuth(deps: HttpDeps): (req: FastifyRequest, reply: FastifyReply, done: Done) => void {
   const tokens = tokenCacheOf(deps);
@@ -74,7 +74,6 @@ export function tokenAuth(deps: HttpDeps): (req: FastifyRequest, reply: FastifyR
     req.user = user;
   };
   return (req, _reply, done) => {
-    if (req.routeOptions.config?.public === true) return done();
     const token = tokenOf(req);
     const cached = token === undefined ? undefined : tokens.get(token);
     if (cached) {
@@ -83,4 +82,14 @@ export function tokenAuth(deps: HttpDeps): (req: FastifyRequest, reply: FastifyR
     }
     slow(req, token).then(() => done(), done);
   };
+}
+
+/**
+ * The token check on every route registered on `app` after this call, but those marked
+ * `config: { public: true }`, which check their own credential instead (a continuation
+ * key, a presigned URL) or need none.
+ */
+export function requireTokens(app: FastifyInstance, deps: HttpDeps): void {
+  const check = tokenAuth(deps);
+  addRouteHook(app, 'onRequest', (route) => (route.config?.public === true ? undefined : check));
 }

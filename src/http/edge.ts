@@ -3,10 +3,11 @@
 // a query or a JSON body, is a 400 naming where it is; so is a number in a path or query
 // that a 32-bit column cannot hold. Routes that take raw bodies (uploads, forge hooks that
 // verify a signature over the bytes) see only their path and query checked here.
-import type { FastifyReply, FastifyRequest } from 'fastify';
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { MAX_INT, MIN_INT } from '../domain/numbers.ts';
 import { isValidText } from '../domain/paging.ts';
 import { CircletError } from './errors.ts';
+import { addRouteHook } from './route-hooks.ts';
 
 /** Deep enough for any body circlet takes; deeper nesting is not walked further. */
 const MAX_DEPTH = 64;
@@ -49,13 +50,37 @@ function hook(check: (req: FastifyRequest) => void) {
   };
 }
 
-/** preValidation: invalid text anywhere in params, query or a parsed JSON body. */
-export const rejectInvalidText = hook(invalidText);
+/** preValidation: invalid text anywhere in params, query or (unless the route takes any text) a parsed JSON body. */
+export function rejectInvalidText(anyBodyText: boolean) {
+  return hook((req) => invalidText(req, anyBodyText));
+}
 
 /** preHandler (after schema coercion): numbers in params and query fit a 32-bit integer column. */
 export const rejectOutOfRangeNumbers = hook(outOfRangeNumbers);
 
-function invalidText(req: FastifyRequest): void {
+/**
+ * Whether a route's params or query can hold numbers: only a schema coerces a value to one
+ * (without, each is a string or an array of strings). A schema that refers elsewhere
+ * (`$ref`) is taken to.
+ */
+export function takesNumbers(schema: unknown): boolean {
+  const s = schema as { params?: unknown; querystring?: unknown; query?: unknown } | undefined;
+  if (!s) return false;
+  return [s.params, s.querystring, s.query].some((part) => part !== undefined && /"(integer|number)"|"\$ref"/.test(JSON.stringify(part)));
+}
+
+/**
+ * The edge checks on each route registered on `app` after this call: text on every route,
+ * numbers on the routes whose schema can make them.
+ */
+export function addEdgeChecks(app: FastifyInstance): void {
+  const text = rejectInvalidText(false);
+  const anyText = rejectInvalidText(true);
+  addRouteHook(app, 'preValidation', (route) => (route.config?.anyBodyText === true ? anyText : text));
+  addRouteHook(app, 'preHandler', (route) => (takesNumbers(route.schema) ? rejectOutOfRangeNumbers : undefined));
+}
+
+function invalidText(req: FastifyRequest, anyBodyText: boolean): void {
   const url = req.url;
   if (!isValidText(url)) throw new CircletError('INVALID_URL_TEXT');
   // Without a percent escape, path parameters and query keys and values are pieces of the
@@ -66,7 +91,7 @@ function invalidText(req: FastifyRequest): void {
       if (at) throw new CircletError('URL_TEXT_NOT_ALLOWED', { where: WHERE[part], at });
     }
   }
-  if (req.body === undefined || req.routeOptions.config?.anyBodyText === true) return;
+  if (req.body === undefined || anyBodyText) return;
   const at = invalidTextAt(req.body);
   if (at) throw new CircletError('URL_TEXT_NOT_ALLOWED', { where: WHERE.body, at });
 }

@@ -46,6 +46,13 @@ for (const kind of databaseKinds()) {
       embedded = await startEmbeddedAgent({ database: h.server.database, url: h.server.url, dataDir: h.server.dataDir, concurrency: 1, logger: silentLogger });
       const { slug } = await h.project(CONFIG);
       await h.waitDone(await h.trigger(slug));
+      // A route no request matches, a matched route refused at its token check, its HEAD
+      // twin, and the health check: each timed once (each route's own hook, or the
+      // not-found handler's).
+      expect((await fetch(`${h.server.url}/api/v2/no-such-route`)).status).toBe(404);
+      expect((await fetch(`${h.server.url}/api/v2/me`)).status).toBe(401);
+      expect((await fetch(`${h.server.url}/api/v2/me`, { method: 'HEAD' })).status).toBe(401);
+      expect((await fetch(`${h.server.url}/healthz`)).status).toBe(200);
       const r = await fetch(`${h.server.url}/metrics`, { headers: { authorization: `Bearer ${TOKEN}` } });
       expect(r.status).toBe(200);
       expect(r.headers.get('content-type')).toContain('text/plain');
@@ -72,6 +79,10 @@ for (const kind of databaseKinds()) {
       expect(sample(scrape, 'circlet_task_queue_wait_seconds_count', 'resource_class="medium"')).toBe(2);
       expect(sample(scrape, 'circlet_pipeline_first_claim_seconds_count')).toBe(1);
       expect(sample(scrape, 'circlet_http_request_duration_seconds_count', 'method="POST",route="/api/v2/project/:provider/:organization/:project/pipeline",status_code="201"')).toBe(1);
+      expect(sample(scrape, 'circlet_http_request_duration_seconds_count', 'method="GET",route="unmatched",status_code="404"')).toBe(1);
+      expect(sample(scrape, 'circlet_http_request_duration_seconds_count', 'method="GET",route="/api/v2/me",status_code="401"')).toBe(1);
+      expect(sample(scrape, 'circlet_http_request_duration_seconds_count', 'method="HEAD",route="/api/v2/me",status_code="401"')).toBe(1);
+      expect(sample(scrape, 'circlet_http_request_duration_seconds_count', 'method="GET",route="/healthz",status_code="200"')).toBe(1);
       expect(sample(scrape, 'circlet_agents_connected', 'resource_class="cloud"')).toBe(1);
       expect(scrape).toMatch(/^circlet_blob_store_bytes\{kind="artifacts"\} 0$/m);
       expect(scrape).toMatch(/^circlet_webhook_deliveries\{state="pending"\} 0$/m);

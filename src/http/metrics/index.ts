@@ -5,6 +5,7 @@ import crypto from 'node:crypto';
 import http from 'node:http';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { CircletError } from '../errors.ts';
+import { addRouteHook } from '../route-hooks.ts';
 import type { CircletMetrics } from './registry.ts';
 
 export interface MetricsOptions {
@@ -22,12 +23,20 @@ export function scrapeAllowed(authorization: string | undefined, token: string |
   return m !== null && crypto.timingSafeEqual(sha(m[1]!.trim()), sha(token));
 }
 
-export async function metricsPlugin(app: FastifyInstance, opts: MetricsOptions): Promise<void> {
+/**
+ * Times every route registered after it, by its URL template (each route's hook holds its
+ * own), and serves GET /metrics. Returns the timing of a request no route matched, for the
+ * app's not-found handler (a 404 runs no route's hooks): recorded as `unmatched`.
+ */
+export async function metricsPlugin(app: FastifyInstance, opts: MetricsOptions): Promise<(req: FastifyRequest, reply: FastifyReply) => void> {
   const { metrics } = opts;
-  // A callback hook, not an async one: no promise per request.
-  app.addHook('onResponse', (req: FastifyRequest, reply: FastifyReply, done: () => void) => {
-    metrics.httpDuration.observe(req.method, req.routeOptions.url ?? 'unmatched', reply.statusCode, reply.elapsedTime / 1000);
-    done();
+  // Callback hooks, not async ones: no promise per request.
+  addRouteHook(app, 'onResponse', (route) => {
+    const url = route.url;
+    return (req: FastifyRequest, reply: FastifyReply, done: () => void) => {
+      metrics.httpDuration.observe(req.method, url, reply.statusCode, reply.elapsedTime / 1000);
+      done();
+    };
   });
   app.get('/metrics', { schema: { hide: true } }, async (req, reply) => {
     if (opts.token === undefined) throw new CircletError('METRICS_NOT_SERVED');
@@ -35,6 +44,7 @@ export async function metricsPlugin(app: FastifyInstance, opts: MetricsOptions):
     const { body, contentType } = await metrics.scrape();
     return reply.header('content-type', contentType).header('cache-control', 'no-store').send(body);
   });
+  return (req, reply) => metrics.httpDuration.observe(req.method, 'unmatched', 404, reply.elapsedTime / 1000);
 }
 
 /** A listener that serves only GET /metrics, for a bind address of its own (e.g. 127.0.0.1:9464). */

@@ -1,7 +1,7 @@
 // API v1.1 (CircleCI's legacy API) under /api/v1.1: builds, project triggers and caches,
 // build outputs; and CircleCI's private plain-text output under /api/private.
 import type { FastifyInstance } from 'fastify';
-import { tokenAuth } from '../auth.ts';
+import { requireTokens } from '../auth.ts';
 import type { HttpDeps } from '../deps.ts';
 import type { RouteModule } from '../routes.ts';
 import { v1BuildRoutes } from './builds.ts';
@@ -15,7 +15,7 @@ import { v1UserRoutes } from './user.ts';
 
 function withTokens(routes: RouteModule[]) {
   return async (app: FastifyInstance, deps: HttpDeps): Promise<void> => {
-    app.addHook('onRequest', tokenAuth(deps));
+    requireTokens(app, deps);
     for (const r of routes) await app.register(async (scope) => r(scope, deps));
   };
 }

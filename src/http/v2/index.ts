@@ -1,6 +1,6 @@
 // API v2 (CircleCI's current API): one route file per OpenAPI tag, presenters/ and schemas/ beside them.
 import type { FastifyInstance } from 'fastify';
-import { tokenAuth } from '../auth.ts';
+import { requireTokens } from '../auth.ts';
 import type { HttpDeps } from '../deps.ts';
 import type { RouteModule } from '../routes.ts';
 import { auditLogRoutes } from './audit-log.ts';
@@ -57,7 +57,7 @@ export const v2Routes: RouteModule[] = [
 
 /** API v2 under /api/v2: every route needs a user's token unless it is marked public. */
 export async function v2Api(app: FastifyInstance, deps: HttpDeps): Promise<void> {
-  app.addHook('onRequest', tokenAuth(deps));
+  requireTokens(app, deps);
   for (const routes of v2Routes) await app.register(async (scope) => routes(scope, deps));
   app.get('/openapi.json', { schema: { hide: true }, config: { public: true } }, async () => app.swagger());
 }
