@@ -7,8 +7,9 @@
 //
 // Each server runs under callgrind with instrumentation off while it starts and while it is
 // warmed up (BENCH_WARMUP requests, so V8 has optimised the request path); instrumentation is
-// then switched on for BENCH_REQUESTS requests (16 connections) and the count read back. An
-// instruction count is the same whatever else the machine is doing (bench:api's req/s is not),
+// then switched on, first for BENCH_IDLE seconds without requests (what the server does on its
+// own per second, taken off the measured window at the same rate), then for BENCH_REQUESTS
+// requests (16 connections), and the counts read back. An instruction count is the same whatever else the machine is doing (bench:api's req/s is not),
 // so it shows a change in the server's own work even on a busy machine. It leaves out the
 // kernel's part (socket reads and writes, the same for all three servers), so the ratio to bare
 // is lower than the req/s ratio bench:api measures on a quiet machine. Needs valgrind; slow
@@ -26,6 +27,8 @@ const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const REQUESTS = Number(process.env.BENCH_REQUESTS ?? 5000);
 const WARMUP = Number(process.env.BENCH_WARMUP ?? 30000);
 const CONNECTIONS = 16;
+/** Seconds of idle counting before the measured requests (see measure). */
+const IDLE_S = Number(process.env.BENCH_IDLE ?? 5);
 
 type Autocannon = (
   opts: { url: string; connections: number; amount: number; timeout: number; headers?: Record<string, string> },
@@ -43,8 +46,25 @@ function fire(url: string, token: string, amount: number): Promise<{ total: numb
   );
 }
 
-/** Instructions per request of one server (a node command line) on one path. */
-async function measure(name: string, nodeArgs: string[], env: NodeJS.ProcessEnv, url: (base: string) => string, token: string, outDir: string): Promise<number> {
+/** The instructions callgrind counted since its last dump: dumps it (and zeroes the count), reads the new file. */
+function dump(pid: string, name: string, outDir: string): number {
+  const before = new Set(fs.readdirSync(outDir));
+  execFileSync('callgrind_control', ['-d', pid], { stdio: 'ignore' });
+  const added = fs.readdirSync(outDir).filter((f) => f.startsWith(`${name}.callgrind`) && !before.has(f));
+  if (added.length !== 1) throw new Error(`${name}: expected one new callgrind dump, found ${added.length}`);
+  const m = /^totals: (\d+)/m.exec(fs.readFileSync(path.join(outDir, added[0]!), 'utf8'));
+  if (!m) throw new Error(`${name}: callgrind recorded nothing`);
+  return Number(m[1]);
+}
+
+/**
+ * Instructions per request of one server (a node command line) on one path. What the server
+ * does on its own while it waits (timers: circlet's background services, its connection
+ * sweep) is counted first over an idle window of IDLE_S seconds and taken off at the same
+ * rate per second: under valgrind a request lasts ~50× longer, so background work would
+ * otherwise be charged to the requests ~50× over.
+ */
+async function measure(name: string, nodeArgs: string[], env: NodeJS.ProcessEnv, url: (base: string) => string, token: string, outDir: string): Promise<{ perRequest: number; idlePerSecond: number }> {
   const out = path.join(outDir, `${name}.callgrind`);
   const args = ['-q', '--tool=callgrind', '--instr-atstart=no', '--smc-check=all-non-file', `--callgrind-out-file=${out}`, process.execPath, ...nodeArgs];
   const server = await startChild(name, 'valgrind', args, env, 300_000);
@@ -52,17 +72,16 @@ async function measure(name: string, nodeArgs: string[], env: NodeJS.ProcessEnv,
     await fire(url(server.url), token, WARMUP);
     const pid = String(server.child.pid);
     execFileSync('callgrind_control', ['-i', 'on', pid], { stdio: 'ignore' });
+    let t = performance.now();
+    await new Promise((resolve) => setTimeout(resolve, IDLE_S * 1000));
+    const idlePerMs = dump(pid, name, outDir) / (performance.now() - t);
+    t = performance.now();
     const r = await fire(url(server.url), token, REQUESTS);
+    const loadedMs = performance.now() - t;
     execFileSync('callgrind_control', ['-i', 'off', pid], { stdio: 'ignore' });
-    execFileSync('callgrind_control', ['-d', pid], { stdio: 'ignore' });
+    const total = dump(pid, name, outDir);
     if (r.failed > 0) throw new Error(`${name}: ${r.failed} of ${r.total} requests failed`);
-    let total = 0;
-    for (const f of fs.readdirSync(outDir).filter((f) => f.startsWith(`${name}.callgrind`))) {
-      const m = /^totals: (\d+)/m.exec(fs.readFileSync(path.join(outDir, f), 'utf8'));
-      if (m) total = Math.max(total, Number(m[1]));
-    }
-    if (total === 0) throw new Error(`${name}: callgrind recorded nothing`);
-    return total / r.total;
+    return { perRequest: Math.max(0, total - idlePerMs * loadedMs) / r.total, idlePerSecond: idlePerMs * 1000 };
   } finally {
     server.child.kill('SIGKILL');
     await stopChild(server.child);
@@ -95,12 +114,12 @@ async function main(): Promise<void> {
       const circlet = await measure('circlet', [bin, 'serve', '--port', '0', '--agents', '0', '--data-dir', dataDir], circletEnv, at, token, outDir);
       const bare = await measure('bare', ['-e', BARE_SERVER], floorEnv, at, token, outDir);
       const fastify = await measure('fastify', ['-e', FASTIFY_SERVER], floorEnv, at, token, outDir);
-      const k = (n: number) => `${(n / 1000).toFixed(1).padStart(6)} k instructions/req`;
+      const k = (m: { perRequest: number; idlePerSecond: number }) => `${(m.perRequest / 1000).toFixed(1).padStart(6)} k instructions/req  (idle: ${(m.idlePerSecond / 1e6).toFixed(1)} M/s under valgrind, taken off)`;
       console.log(`${p}`);
       console.log(`  circlet  ${k(circlet)}`);
       console.log(`  bare     ${k(bare)}   (floor)`);
-      console.log(`  fastify  ${k(fastify)}   (Fastify's own floor: ${(bare / fastify).toFixed(2)}× bare's count)`);
-      console.log(`  bare / circlet ${(bare / circlet).toFixed(2)}; circlet over plain Fastify: ${((circlet - fastify) / 1000).toFixed(1)} k/req\n`);
+      console.log(`  fastify  ${k(fastify)}   (Fastify's own floor: ${(bare.perRequest / fastify.perRequest).toFixed(2)}× bare's count)`);
+      console.log(`  bare / circlet ${(bare.perRequest / circlet.perRequest).toFixed(2)}; circlet over plain Fastify: ${((circlet.perRequest - fastify.perRequest) / 1000).toFixed(1)} k/req\n`);
       ok &&= routes[p]!.status === 200;
     }
     if (!ok) process.exitCode = 1;
