@@ -3,6 +3,7 @@
 //   npm run bench:insights
 //   CIRCLET_BENCH_DATABASE_URL=postgres://postgres@127.0.0.1:5432/postgres npm run bench:insights
 //   BENCH_INSIGHTS_RUNS=20000 BENCH_ITERATIONS=20 npm run bench:insights     (a smaller history)
+//   BENCH_ONLY=TestMetrics BENCH_SKIP_SQLITE=1 npm run bench:insights   (operations whose name holds it, and the floor)
 //
 // History: BENCH_INSIGHTS_RUNS workflow runs (default 100,000), each in a pipeline of its own,
 // with BENCH_INSIGHTS_JOBS jobs each (default 10: 1,000,000 job runs) and two test results
@@ -244,7 +245,13 @@ async function seed(database: Database, projectId: string, from: number, to: num
   }
 }
 
+/** The operations measured: all, or those whose name contains BENCH_ONLY (case-insensitive), beside the floor. */
 function operations(): [string, string][] {
+  const only = process.env.BENCH_ONLY?.toLowerCase();
+  return allOperations().filter(([op]) => !only || op === FLOOR_OP || op.toLowerCase().includes(only));
+}
+
+function allOperations(): [string, string][] {
   const slug = 'gh/bench/app';
   const week = new Date(NOW - 7 * DAY).toISOString();
   return [

@@ -5,7 +5,7 @@
 // contiguous index range, so its cost follows the window asked for, not the history kept.
 // Rows come back narrow; metrics are computed by src/engine/insights*.
 import { sql } from 'kysely';
-import { isPostgres, type Db } from './executor.ts';
+import type { Db } from './executor.ts';
 
 /** Workflow statuses Insights reports: finished runs (a run that never ran, `not_run`, is left out). */
 export const FINISHED_WORKFLOW_STATUSES = ['success', 'failed', 'error', 'canceled', 'unauthorized'] as const;
@@ -175,58 +175,39 @@ export interface TestRunRow {
   created_at: string;
 }
 
-/**
- * Test rows joined to their job, workflow and pipeline. Each step is its own indexed lookup
- * by ids (in chunks), so the plan cannot turn into a scan of all test results, whatever
- * statistics the database keeps.
- */
-async function withRuns(
-  db: Db,
-  tests: { job_id: string; name: string; classname: string; file: string; source: string; result: string; run_time: number; created_at: string }[],
-): Promise<TestRunRow[]> {
-  const jobIds = [...new Set(tests.map((t) => t.job_id))];
-  const jobs = new Map<string, { name: string; number: number | null; workflow_id: string }>();
-  for (const ids of chunks(jobIds)) for (const j of await db.selectFrom('jobs').select(['id', 'name', 'number', 'workflow_id']).where('id', 'in', ids).execute()) jobs.set(j.id, j);
-  const workflowIds = [...new Set([...jobs.values()].map((j) => j.workflow_id))];
-  const workflows = new Map<string, { name: string; created_at: string; pipeline_id: string }>();
-  for (const ids of chunks(workflowIds))
-    for (const w of await db.selectFrom('workflows').select(['id', 'name', 'created_at', 'pipeline_id']).where('id', 'in', ids).execute()) workflows.set(w.id, w);
-  const pipelineIds = [...new Set([...workflows.values()].map((w) => w.pipeline_id))];
-  const pipelines = new Map<string, { number: number; revision: string | null }>();
-  for (const ids of chunks(pipelineIds))
-    for (const p of await db.selectFrom('pipelines').select(['id', 'number', 'revision']).where('id', 'in', ids).execute()) pipelines.set(p.id, { number: Number(p.number), revision: p.revision });
-  const out: TestRunRow[] = [];
-  for (const t of tests) {
-    const j = jobs.get(t.job_id);
-    const w = j && workflows.get(j.workflow_id);
-    const p = w && pipelines.get(w.pipeline_id);
-    if (!j || !w || !p) continue;
-    out.push({
-      workflow_id: j.workflow_id,
-      workflow_name: w.name,
-      workflow_created_at: w.created_at,
-      pipeline_number: p.number,
-      revision: p.revision,
-      job_name: j.name,
-      job_number: j.number === null ? null : Number(j.number),
-      name: t.name,
-      classname: t.classname,
-      file: t.file,
-      source: t.source,
-      result: t.result,
-      run_time: Number(t.run_time),
-      created_at: t.created_at,
-    });
-  }
-  return out;
-}
+const TEST_RUN_COLUMNS = [
+  'workflow_id',
+  'workflow_name',
+  'workflow_created_at',
+  'pipeline_number',
+  'revision',
+  'job_name',
+  'job_number',
+  'name',
+  'classname',
+  'file',
+  'source',
+  'result',
+  'run_time',
+  'created_at',
+] as const;
 
-const TEST_COLUMNS = ['job_id', 'name', 'classname', 'file', 'source', 'result', 'run_time', 'created_at'] as const;
+/** insights_test_runs' integers and reals as numbers (PostgreSQL's driver returns some as strings). */
+const testRunRow = (r: TestRunRow): TestRunRow => ({
+  ...r,
+  pipeline_number: Number(r.pipeline_number),
+  job_number: r.job_number === null ? null : Number(r.job_number),
+  run_time: Number(r.run_time),
+});
 
 /**
  * Test results of the newest `limit` finished runs of a workflow (on a branch, or all), newest
  * run first. The runs come without workflowRunPage's approval counts, which test metrics do not
- * use: each count is a lookup in the jobs index, which deepens with the history.
+ * use. Their results, with what they report of job, workflow and pipeline, are read from
+ * insights_test_runs (migration 0030): the runs of one branch are one range of its index by
+ * (project, workflow name, branch, workflow creation), from the oldest run to the newest, so
+ * the call costs one descent, not a lookup by id per run, job and result in indexes that deepen
+ * with the history. Without a branch, each branch of the runs is a range.
  */
 export async function testRunsOfRecentWorkflows(db: Db, f: Omit<WorkflowRunFilter, 'projectIds'> & { projectId: string }, limit = 10): Promise<{ runs: WorkflowRunRow[]; tests: TestRunRow[] }> {
   const runs = (await workflowRuns(db, { ...f, projectIds: [f.projectId] })
@@ -236,39 +217,33 @@ export async function testRunsOfRecentWorkflows(db: Db, f: Omit<WorkflowRunFilte
     .limit(limit)
     .execute()) as WorkflowRunRow[];
   if (runs.length === 0) return { runs, tests: [] };
-  // Only the runs' jobs that have test results (migration 0028): most jobs store none.
-  const jobIds = (
-    await db
-      .selectFrom('insights_test_jobs')
-      .select('job_id')
+  const groups = new Map<string, WorkflowRunRow[]>();
+  for (const r of runs) {
+    const key = JSON.stringify([r.name, r.branch]);
+    groups.set(key, [...(groups.get(key) ?? []), r]);
+  }
+  const tests: (TestRunRow & { test_id: string })[] = [];
+  for (const group of groups.values()) {
+    const branch = group[0]!.branch;
+    const rows = await db
+      .selectFrom('insights_test_runs')
+      .select([...TEST_RUN_COLUMNS, 'test_id'])
+      .where('project_id', '=', f.projectId)
+      .where('workflow_name', '=', group[0]!.name)
+      .where('branch', branch === null ? 'is' : '=', branch)
+      // Newest first: the group's last run is its oldest.
+      .where('workflow_created_at', '>=', group[group.length - 1]!.created_at)
+      .where('workflow_created_at', '<=', group[0]!.created_at)
       .where(
         'workflow_id',
         'in',
-        runs.map((r) => r.id),
+        group.map((r) => r.id),
       )
-      .execute()
-  ).map((j) => j.job_id);
-  const tests = [];
-  for (const ids of chunks(jobIds)) tests.push(...(await testResultsOfJobs(db, ids)));
-  tests.sort((a, b) => (a.created_at < b.created_at ? -1 : a.created_at > b.created_at ? 1 : a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
-  return { runs, tests: await withRuns(db, tests) };
-}
-
-type TestResultRow = { [K in (typeof TEST_COLUMNS)[number] | 'id']: K extends 'run_time' ? number : string };
-
-/**
- * The test results of these jobs. On PostgreSQL, one index lookup per job (a lateral join over
- * the ids; `offset 0` keeps the planner from turning it into a join). With `job_id IN (…)` of
- * a hundred ids, or the lateral join flattened, a table whose statistics lag behind its growth
- * (a bulk of results just written) was read by a sequential scan (a hash join), so the call's
- * cost grew with every test result ever kept (31 ms at 200k results, 3.7× the cost at 20k).
- */
-async function testResultsOfJobs(db: Db, ids: string[]): Promise<TestResultRow[]> {
-  if (!isPostgres(db)) return db.selectFrom('test_results').select([...TEST_COLUMNS, 'id']).where('job_id', 'in', ids).execute();
-  const r = await sql<TestResultRow>`select t.job_id, t.name, t.classname, t.file, t.source, t.result, t.run_time, t.created_at, t.id
-    from unnest(${ids}::text[]) as k(job_id)
-    cross join lateral (select * from test_results r where r.job_id = k.job_id offset 0) t`.execute(db);
-  return r.rows;
+      .execute();
+    tests.push(...rows);
+  }
+  tests.sort((a, b) => (a.created_at < b.created_at ? -1 : a.created_at > b.created_at ? 1 : a.test_id < b.test_id ? -1 : a.test_id > b.test_id ? 1 : 0));
+  return { runs, tests: tests.map(({ test_id: _, ...t }) => testRunRow(t)) };
 }
 
 /**
@@ -279,26 +254,11 @@ async function testResultsOfJobs(db: Db, ids: string[]): Promise<TestResultRow[]
 export async function testRunsOfProject(db: Db, projectId: string, from: string): Promise<TestRunRow[]> {
   const rows = await db
     .selectFrom('insights_test_runs')
-    .select([
-      'workflow_id',
-      'workflow_name',
-      'workflow_created_at',
-      'pipeline_number',
-      'revision',
-      'job_name',
-      'job_number',
-      'name',
-      'classname',
-      'file',
-      'source',
-      'result',
-      'run_time',
-      'created_at',
-    ])
+    .select([...TEST_RUN_COLUMNS])
     .where('project_id', '=', projectId)
     .where('created_at', '>=', from)
     .orderBy('created_at')
     .orderBy('test_id')
     .execute();
-  return rows.map((r) => ({ ...r, pipeline_number: Number(r.pipeline_number), job_number: r.job_number === null ? null : Number(r.job_number), run_time: Number(r.run_time) }));
+  return rows.map(testRunRow);
 }

@@ -182,11 +182,14 @@ export interface InsightsTestJobsTable {
 
 /**
  * A test result with its job, workflow and pipeline, in a project's creation order (migration
- * 0029: kept by a trigger on test_results), for flaky tests.
+ * 0029: kept by a trigger on test_results), for flaky tests; and by workflow name, branch and
+ * run (migration 0030), for test metrics.
  */
 export interface InsightsTestRunsTable extends TestRunRow {
   test_id: string;
   project_id: string;
+  /** The pipeline's branch (it follows the pipeline's). */
+  branch: string | null;
 }
 
 export interface JobsTable {
