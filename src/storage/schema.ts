@@ -174,12 +174,6 @@ export interface InsightsJobRunsTable {
   stopped_at: string | null;
 }
 
-/** A job that has test results, by its workflow (migration 0028: kept by a trigger on test_results). */
-export interface InsightsTestJobsTable {
-  job_id: string;
-  workflow_id: string;
-}
-
 /**
  * A test result with its job, workflow and pipeline, in a project's creation order (migration
  * 0029: kept by a trigger on test_results), for flaky tests; and by workflow name, branch and
@@ -577,7 +571,6 @@ export interface Schema extends OrgSchema {
   test_results: TestResultsTable;
   insights_workflow_runs: InsightsWorkflowRunsTable;
   insights_job_runs: InsightsJobRunsTable;
-  insights_test_jobs: InsightsTestJobsTable;
   insights_test_runs: InsightsTestRunsTable;
   caches: CachesTable;
   workspace_layers: WorkspaceLayersTable;

@@ -1,4 +1,4 @@
-// Shared by the insights migration tests (insights-test-jobs, insights-test-runs): the databases
+// Shared by the insights migration tests (insights-test-jobs-dropped, insights-test-runs): the databases
 // they run on, opened unmigrated, and a project's history of finished `build` workflow runs.
 import crypto from 'node:crypto';
 import path from 'node:path';

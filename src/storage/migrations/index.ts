@@ -26,6 +26,7 @@ import * as m0026 from './0026_step_output_lz4.ts';
 import * as m0028 from './0028_insights_test_jobs.ts';
 import * as m0029 from './0029_insights_approvals_test_runs.ts';
 import * as m0030 from './0030_insights_test_runs_branch.ts';
+import * as m0031 from './0031_drop_insights_test_jobs.ts';
 
 export const migrations: Record<string, Migration> = {
   '0001_foundation': m0001,
@@ -54,4 +55,5 @@ export const migrations: Record<string, Migration> = {
   '0028_insights_test_jobs': m0028,
   '0029_insights_approvals_test_runs': m0029,
   '0030_insights_test_runs_branch': m0030,
+  '0031_drop_insights_test_jobs': m0031,
 };
