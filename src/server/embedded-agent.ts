@@ -49,19 +49,19 @@ export async function startEmbeddedAgent(opts: {
   outputStore?: OutputStore;
 }): Promise<EmbeddedAgent> {
   const token = await embeddedToken(opts.database, opts.dataDir);
+  const agentId = `embedded-${os.hostname()}-${process.pid}`;
+  const tokenRow = opts.outputStore ? await findRunnerToken(opts.database.db, token) : undefined;
+  const sink = opts.outputStore && tokenRow ? storingSink(opts.outputStore, { runnerTokenId: tokenRow.id, agentId }) : undefined;
   const config: EmbeddedAgentConfig = {
     url: opts.url,
     token,
-    agentId: `embedded-${os.hostname()}-${process.pid}`,
+    agentId,
     concurrency: opts.concurrency,
     workDir: path.join(opts.dataDir, 'agent-work'),
     dockerOnHost: opts.dockerOnHost,
     checkoutFromOrigin: opts.checkoutFromOrigin,
-    outputOverPort: opts.outputStore !== undefined,
+    outputOverPort: sink !== undefined,
   };
-  const tokenRow = opts.outputStore ? await findRunnerToken(opts.database.db, token) : undefined;
-  const sink = opts.outputStore && tokenRow ? storingSink(opts.outputStore, { runnerTokenId: tokenRow.id, agentId: config.agentId }) : undefined;
-  if (!sink) config.outputOverPort = false;
   if (opts.inProcess) return startOnThisThread(config, opts.logger, sink);
   const worker = startWorkerThread(import.meta.url, 'embedded-agent-worker', { data: config });
   const exited = new Promise<void>((resolve) => worker.once('exit', () => resolve()));
@@ -70,8 +70,9 @@ export async function startEmbeddedAgent(opts: {
   await new Promise<void>((resolve, reject) => {
     worker.on('message', (msg: FromAgentWorker) => {
       if (msg.t === 'log') opts.logger[msg.level](msg.obj, msg.msg);
-      else if (msg.t === 'output') serveOutput(worker, sink!, msg);
-      else if (msg.t === 'started') resolve();
+      else if (msg.t === 'output') {
+        if (sink) serveOutput(worker, sink, msg);
+      } else if (msg.t === 'started') resolve();
       else if (msg.t === 'stopped') stopped();
       else reject(new Error(`the embedded agent did not start: ${msg.message}`));
     });
