@@ -6,7 +6,8 @@
 //   BENCH_REPS=9 BENCH_LOG_REPS=3 BENCH_LOG_BYTES=100000000 npm run bench:run
 //
 // BENCH_ONLY=steps,workflow,log runs only those parts; BENCH_PROFILE=<dir> writes a CPU profile
-// of each part; CIRCLET_LOG_LEVEL=info shows the server's request log on stderr.
+// of each part; BENCH_THREADS=1 prints each thread's CPU per log run; CIRCLET_LOG_LEVEL=info shows
+// the server's request log on stderr.
 //
 // SQLite always; PostgreSQL too when CIRCLET_BENCH_DATABASE_URL (else DATABASE_URL) is set:
 // a fresh database is created next to it and dropped afterwards. BENCH_DB=sqlite or postgres
@@ -25,7 +26,8 @@
 //   against `steps.output_bytes` and the stored chunks) ÷ time from the step's start to the
 //   job's end. Beside the same command spawned from this process with its stdout read and
 //   dropped, just before each run. Target ≥ 0.5× that raw pipe read (median of the runs'
-//   ratios). CPU per MB by thread (server's main thread, the embedded agent's worker) and,
+//   ratios). CPU per MB by thread (server's main thread, the embedded agent's worker, the rest:
+//   V8's GC and compiler threads in a perf profile, as Node 20 leaves threads unnamed) and,
 //   when PostgreSQL runs on this machine, its backends'.
 // CPU time is this process (server + agent + their HTTP) plus its waited-for children (the
 // jobs' shells, git); the machine is shared, so the load average is printed too. Exits 1 on
@@ -340,6 +342,10 @@ async function benchLog(name: string, ctx: Ctx, pgUrl: string | undefined): Prom
     cpuLog.push(cpuMs() - c0);
     cpuSelf.push(cpuSplit().self - s0);
     threads.push(threadSplit(t0));
+    if (process.env.BENCH_THREADS) {
+      const t1 = threadCpuMs();
+      console.log(`    threads, CPU ms by tid: ${[...t1].map(([tid, t]) => [tid, t - (t0.get(tid) ?? 0)] as const).filter(([, d]) => d >= 10).map(([tid, d]) => `${tid} ${d}`).join(', ')}`);
+    }
     const pgMs = await meter?.stop();
     if (pgMs !== undefined) cpuPg.push(pgMs);
     const step = (await stepRows(ctx, run.pipelineId)).find((s) => s.name === 'print');

@@ -12,7 +12,7 @@ import { fileURLToPath } from 'node:url';
 import { chooseExecutor, CONTAINER_NODE } from '../executor/choose.ts';
 import { HostExecutor } from '../executor/host.ts';
 import type { Executor } from '../executor/types.ts';
-import { ProtocolError, RunnerClient } from './client.ts';
+import { ProtocolError, RunnerClient, type OutputSink } from './client.ts';
 import { silentLogger, type Logger } from './logger.ts';
 import { TaskRun, type TaskRunnerDeps } from './task-runner.ts';
 
@@ -36,6 +36,8 @@ export interface AgentOptions {
   output?: TaskRunnerDeps['output'];
   /** `checkout` fetches from the project's origin (with its checkout key) instead of the server. */
   checkoutFromOrigin?: boolean;
+  /** Step output goes here instead of the raw output route (the embedded agent: client.ts). */
+  outputSink?: OutputSink;
 }
 
 const HELPER = path.join(path.dirname(fileURLToPath(import.meta.url)), 'tools', 'circleci.mjs');
@@ -95,7 +97,7 @@ export class Agent {
   constructor(private readonly opts: AgentOptions) {
     this.agentId = opts.agentId ?? `${os.hostname()}-${crypto.randomBytes(4).toString('hex')}`;
     this.logger = opts.logger ?? silentLogger;
-    this.client = new RunnerClient({ url: opts.url, token: opts.token, agentId: this.agentId });
+    this.client = new RunnerClient({ url: opts.url, token: opts.token, agentId: this.agentId, outputSink: opts.outputSink });
     let workDir = opts.workDir;
     if (!opts.executor && !workDir) workDir = defaultWorkDir();
     this.executor = opts.executor ?? new HostExecutor({ workDir: workDir!, dockerOnHost: opts.dockerOnHost });

@@ -29,7 +29,15 @@ export interface ClientOptions {
   attempts?: number;
   /** First retry delay; doubles per attempt (default 200 ms). */
   retryDelayMs?: number;
+  /**
+   * Where step output goes instead of the raw output route: the embedded agent hands its
+   * chunks to the server it lives in (server/embedded-output.ts). Same contract as output().
+   */
+  outputSink?: OutputSink;
 }
+
+/** Stores one chunk of step output for a claimed task (its credential given); rejects as output() does. */
+export type OutputSink = (chunk: { taskId: string; credential: string; index: number; seq: number; stream: 'out' | 'err'; data: Buffer }) => Promise<void>;
 
 function sleep(ms: number, signal?: AbortSignal): Promise<void> {
   return new Promise((resolve) => {
@@ -153,6 +161,8 @@ export class RunnerClient {
    * a server without that route (404) gets it, and every later chunk, as JSON.
    */
   async output(taskId: string, index: number, seq: number, stream: 'out' | 'err', data: Buffer): Promise<void> {
+    const sink = this.opts.outputSink;
+    if (sink) return this.toSink(sink, { taskId, credential: this.credentials.get(taskId) ?? '', index, seq, stream, data });
     if (this.rawOutput) {
       try {
         const headers = { 'content-type': 'application/octet-stream', 'x-circlet-agent': this.opts.agentId };
@@ -164,6 +174,21 @@ export class RunnerClient {
       }
     }
     await this.post(`/tasks/${taskId}/steps/${index}/output`, { seq, stream, data: data.toString('utf8') });
+  }
+
+  /** A chunk handed to the sink, retried as a request answered 5xx would be. */
+  private async toSink(sink: OutputSink, chunk: Parameters<OutputSink>[0]): Promise<void> {
+    let delay = this.opts.retryDelayMs ?? 200;
+    const attempts = this.opts.attempts ?? 6;
+    for (let i = 1; ; i++) {
+      try {
+        return await sink(chunk);
+      } catch (err) {
+        if (!(err instanceof ProtocolError && err.status >= 500) || i >= attempts) throw err;
+      }
+      await sleep(delay);
+      delay = Math.min(delay * 2, 5_000);
+    }
   }
 
   async endStep(taskId: string, index: number, status: StepStatus, exitCode: number | null): Promise<void> {

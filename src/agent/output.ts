@@ -129,6 +129,11 @@ export interface StepOutputOptions {
   partialMs?: number;
   /** Called with every masked piece of text as it is queued (local logs, tests). */
   tee?(stream: 'out' | 'err', text: string): void;
+  /**
+   * Makes the buffers chunks are sent from (default Buffer.allocUnsafe; the embedded agent's
+   * are shared with the server's thread: server/embedded-output.ts).
+   */
+  alloc?(size: number): Buffer;
 }
 
 /** Bytes at the end of `b` that begin a UTF-8 character not yet complete (0–3). */
@@ -185,6 +190,7 @@ export class StepOutput {
   private readonly partialMs: number;
   private readonly maxInFlight: number;
   private readonly minOverlapBytes: number;
+  private readonly alloc: (size: number) => Buffer;
   /** Bytes of (masked) output queued so far. */
   bytes = 0;
 
@@ -195,6 +201,7 @@ export class StepOutput {
     this.partialMs = opts.partialMs ?? 50;
     this.maxInFlight = Math.max(1, opts.maxInFlight ?? 2);
     this.minOverlapBytes = opts.minOverlapBytes ?? 1024 * 1024;
+    this.alloc = opts.alloc ?? ((size) => Buffer.allocUnsafe(size));
   }
 
   write(stream: 'out' | 'err', data: Buffer | string): void {
@@ -245,7 +252,7 @@ export class StepOutput {
     // A batch is one buffer of `maxBytes` (or one emit, when larger), never grown: what does
     // not fit starts the next batch. Growing by doubling copied each batch several times over.
     if (this.batch && (this.batch.stream !== stream || this.batch.bytes + bytes.length > this.batch.buf.length)) this.seal();
-    this.batch ??= { stream, buf: bytes.length <= this.maxBytes ? (this.spare.pop() ?? Buffer.allocUnsafe(this.maxBytes)) : Buffer.allocUnsafe(bytes.length), bytes: 0 };
+    this.batch ??= { stream, buf: bytes.length <= this.maxBytes ? (this.spare.pop() ?? this.alloc(this.maxBytes)) : this.alloc(bytes.length), bytes: 0 };
     bytes.copy(this.batch.buf, this.batch.bytes);
     this.batch.bytes += bytes.length;
     if (this.batch.bytes >= this.maxBytes) this.seal();
@@ -314,7 +321,7 @@ export class StepOutput {
     if (n > 0) {
       // Buffers of `maxSendBytes`, reused from send to send (the chunk is done with once send resolved).
       const i = this.merged.findIndex((m) => m.length >= total);
-      merged = i >= 0 ? this.merged.splice(i, 1)[0]! : Buffer.allocUnsafe(Math.max(total, this.maxSendBytes));
+      merged = i >= 0 ? this.merged.splice(i, 1)[0]! : this.alloc(Math.max(total, this.maxSendBytes));
       data = merged.subarray(0, total);
       let at = 0;
       for (const part of [b, ...this.queue.splice(0, n)]) {

@@ -19,7 +19,7 @@ export interface TaskRunnerDeps {
   tools: Record<string, string>;
   logger: Logger;
   /** Output batching (tests shorten these). */
-  output?: { flushMs?: number; maxBytes?: number; partialMs?: number };
+  output?: { flushMs?: number; maxBytes?: number; partialMs?: number; alloc?: (size: number) => Buffer };
   /** Where `checkout` fetches from: the server's mirror (default) or the project's origin. */
   checkoutFrom?: 'server' | 'origin';
 }

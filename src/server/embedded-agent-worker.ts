@@ -7,6 +7,7 @@ import { parentPort, workerData } from 'node:worker_threads';
 import { Agent, agentExecutor } from '../agent/agent.ts';
 import type { Logger } from '../agent/logger.ts';
 import type { EmbeddedAgentConfig, FromAgentWorker, ToAgentWorker } from './embedded-agent-protocol.ts';
+import { portSink, sharedAlloc } from './embedded-output.ts';
 
 const port = parentPort;
 if (!port) throw new Error('embedded-agent-worker runs only as a worker thread');
@@ -30,10 +31,22 @@ const logger: Logger = { info: log('info'), warn: log('warn'), error: log('error
 async function main(): Promise<void> {
   const { executor, reason } = await agentExecutor({ workDir: config.workDir, dockerOnHost: config.dockerOnHost });
   logger.info({ executors: executor.kinds }, reason);
-  const agent = new Agent({ url: config.url, token: config.token, agentId: config.agentId, concurrency: config.concurrency, executor, logger, checkoutFromOrigin: config.checkoutFromOrigin });
+  // Step output over the port, from buffers the server's thread reads where they are.
+  const output = config.outputOverPort ? portSink(port!) : undefined;
+  const agent = new Agent({
+    url: config.url,
+    token: config.token,
+    agentId: config.agentId,
+    concurrency: config.concurrency,
+    executor,
+    logger,
+    checkoutFromOrigin: config.checkoutFromOrigin,
+    outputSink: output?.sink,
+    output: output ? { alloc: sharedAlloc } : undefined,
+  });
   const running = agent.start().catch((err: unknown) => logger.error({ err: String(err) }, 'the embedded agent stopped'));
   port!.on('message', (msg: ToAgentWorker) => {
-    if (msg.t !== 'stop') return;
+    if (msg.t === 'output-done') return output?.answer(msg);
     void (async () => {
       await agent.stop({ drainMs: msg.drainMs, message: msg.message }).catch(() => undefined);
       await running;

@@ -1,17 +1,21 @@
 // The agent `circlet serve` starts by default: a regular runner agent with a runner token
 // of its own, talking to this server over loopback (the same protocol as `circlet agent`),
 // in a worker thread of its own (embedded-agent-worker.ts), so a job printing fast costs the
-// server's event loop only the requests that store its output, not the reading and masking.
+// server's event loop only the storing of its output, not the reading and masking. Given the
+// server's engine (`outputStore`), step output skips HTTP: chunks reach the engine over the
+// worker's port, checked and stored as the raw output route does (embedded-output.ts).
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import type { Worker } from 'node:worker_threads';
+import type { OutputSink } from '../agent/client.ts';
 import type { Logger } from '../agent/logger.ts';
 import { startWorkerThread } from '../engine/services/worker-thread.ts';
 import type { Database } from '../storage/db.ts';
 import { recordAudit } from '../engine/services/audit.ts';
 import { createRunnerToken, findRunnerToken } from '../storage/runner-tokens.ts';
 import type { EmbeddedAgentConfig, FromAgentWorker, ToAgentWorker } from './embedded-agent-protocol.ts';
+import { serveOutput, storingSink, type OutputStore } from './embedded-output.ts';
 
 export const EMBEDDED_TOKEN_NAME = 'embedded agent (circlet serve)';
 
@@ -38,18 +42,27 @@ export async function startEmbeddedAgent(opts: {
    * the host, whose project URL is a repository on this machine.
    */
   checkoutFromOrigin?: boolean;
+  /**
+   * This server's engine: step output then reaches it without HTTP (embedded-output.ts).
+   * Without it, output goes over loopback like every other call.
+   */
+  outputStore?: OutputStore;
 }): Promise<EmbeddedAgent> {
   const token = await embeddedToken(opts.database, opts.dataDir);
+  const agentId = `embedded-${os.hostname()}-${process.pid}`;
+  const tokenRow = opts.outputStore ? await findRunnerToken(opts.database.db, token) : undefined;
+  const sink = opts.outputStore && tokenRow ? storingSink(opts.outputStore, { runnerTokenId: tokenRow.id, agentId }) : undefined;
   const config: EmbeddedAgentConfig = {
     url: opts.url,
     token,
-    agentId: `embedded-${os.hostname()}-${process.pid}`,
+    agentId,
     concurrency: opts.concurrency,
     workDir: path.join(opts.dataDir, 'agent-work'),
     dockerOnHost: opts.dockerOnHost,
     checkoutFromOrigin: opts.checkoutFromOrigin,
+    outputOverPort: sink !== undefined,
   };
-  if (opts.inProcess) return startOnThisThread(config, opts.logger);
+  if (opts.inProcess) return startOnThisThread(config, opts.logger, sink);
   const worker = startWorkerThread(import.meta.url, 'embedded-agent-worker', { data: config });
   const exited = new Promise<void>((resolve) => worker.once('exit', () => resolve()));
   let stopped: () => void = () => undefined;
@@ -57,7 +70,9 @@ export async function startEmbeddedAgent(opts: {
   await new Promise<void>((resolve, reject) => {
     worker.on('message', (msg: FromAgentWorker) => {
       if (msg.t === 'log') opts.logger[msg.level](msg.obj, msg.msg);
-      else if (msg.t === 'started') resolve();
+      else if (msg.t === 'output') {
+        if (sink) serveOutput(worker, sink, msg);
+      } else if (msg.t === 'started') resolve();
       else if (msg.t === 'stopped') stopped();
       else reject(new Error(`the embedded agent did not start: ${msg.message}`));
     });
@@ -81,11 +96,11 @@ export async function startEmbeddedAgent(opts: {
   };
 }
 
-async function startOnThisThread(config: EmbeddedAgentConfig, logger: Logger): Promise<EmbeddedAgent> {
+async function startOnThisThread(config: EmbeddedAgentConfig, logger: Logger, outputSink: OutputSink | undefined): Promise<EmbeddedAgent> {
   const { Agent, agentExecutor } = await import('../agent/agent.ts');
   const { executor, reason } = await agentExecutor({ workDir: config.workDir, dockerOnHost: config.dockerOnHost });
   logger.info({ executors: executor.kinds }, reason);
-  const agent = new Agent({ url: config.url, token: config.token, agentId: config.agentId, concurrency: config.concurrency, executor, logger, checkoutFromOrigin: config.checkoutFromOrigin });
+  const agent = new Agent({ url: config.url, token: config.token, agentId: config.agentId, concurrency: config.concurrency, executor, logger, checkoutFromOrigin: config.checkoutFromOrigin, outputSink });
   const running = agent.start().catch((err: unknown) => logger.error({ err: String(err) }, 'the embedded agent stopped'));
   return {
     agentId: config.agentId,

@@ -221,7 +221,7 @@ export async function startServing(config: ServingConfig): Promise<ServingInstan
     const instance = await createInstance(config);
     try {
       await config.beforeAgent?.();
-      const agent = config.agent && config.agent.concurrency > 0 ? await startEmbeddedAgent({ database, url: instance.url, dataDir: config.dataDir, ...config.agent }) : undefined;
+      const agent = config.agent && config.agent.concurrency > 0 ? await startEmbeddedAgent({ database, url: instance.url, dataDir: config.dataDir, outputStore: instance.engine.runner, ...config.agent }) : undefined;
       return {
         ...instance,
         agent,
