@@ -34,6 +34,10 @@ export async function compileConfig(source: string, options: CompileOptions = {}
   let structural: RawDiagnostic[] = [];
   const finish = (compiled: Record<string, unknown> | null, setup: boolean, orbs: { ref: string; resolved: string }[]): CompileResult => {
     mergeStructural(diags, structural);
+    // Errors are located through the Document path; where it rejects a text the fast path read,
+    // the answer is the Document path's (its located syntax errors), as if it had read it first.
+    const reference = diags.errorCount > 0 ? parsed.reference?.() : undefined;
+    if (reference && reference.diagnostics.length > 0) return result(reference.diagnostics, false, [], null);
     return result(diags.toDiagnostics(parsed.locate), setup, orbs, compiled);
   };
   if (!isObj(doc)) {

@@ -42,6 +42,12 @@ export interface ParsedYaml {
   value: unknown;
   diagnostics: Diagnostic[];
   locate: Locator;
+  /**
+   * Set when the fast path read the text: the Document path's reading of it (made on first
+   * call, shared with `locate`). The two parsers can disagree at the edges of the YAML spec
+   * (js-yaml reads a flow list whose lines are indented less than its key; `yaml` rejects it).
+   */
+  reference?: () => ParsedYaml;
 }
 
 export type Locator = (path: Path) => { line: number; column: number } | undefined;
@@ -56,8 +62,9 @@ const noLocator: Locator = () => undefined;
 export function parseYaml(source: string): ParsedYaml {
   const fast = fastParseYaml(source);
   if (fast === undefined) return parseYamlDocument(source);
-  let locate: Locator | undefined;
-  return { value: fast.value, diagnostics: [], locate: (path) => (locate ??= parseYamlDocument(source).locate)(path) };
+  let doc: ParsedYaml | undefined;
+  const reference = () => (doc ??= parseYamlDocument(source));
+  return { value: fast.value, diagnostics: [], locate: (path) => reference().locate(path), reference };
 }
 
 /** Parses YAML text through `yaml`'s Document (positions kept for the locator). */

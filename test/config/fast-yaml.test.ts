@@ -6,6 +6,7 @@ import { readdirSync } from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { fastParseYaml } from '../../src/config/fast-yaml.ts';
+import { compileConfig } from '../../src/config/index.ts';
 import { parseYaml, parseYamlDocument } from '../../src/config/parse.ts';
 import { CONFIGS_DIR, ORBS_DIR } from '../fixtures/index.ts';
 
@@ -80,6 +81,23 @@ describe('fast YAML path', () => {
   it('locates paths lazily through the Document when a diagnostic needs a position', () => {
     const r = parseYaml('jobs:\n  build:\n    steps: [checkout]\n');
     expect(r.locate(['jobs', 'build', 'steps'])).toEqual({ line: 3, column: 12 });
+  });
+
+  it('answers with the Document path’s located syntax errors when a config it read has errors the Document path cannot locate', async () => {
+    // A flow list with a line indented less than its key: js-yaml reads it, `yaml` rejects it.
+    const flow = (job: string) => `version: 2.1\njobs:\n  build:\n    docker: [{image: cimg/base:current}]\n    steps: [\n    checkout,\ncheckout\n    ]\nworkflows:\n  main:\n    jobs: [${job}]\n`;
+    expect(fastParseYaml(flow('build'))).not.toBeUndefined();
+    expect(parseYamlDocument(flow('build')).diagnostics.length).toBeGreaterThan(0);
+    // Without errors the fast path's reading stands (the Document path is never asked).
+    expect((await compileConfig(flow('build'))).compiled).not.toBeNull();
+    // With one (a job that does not exist), the answer is the Document path's: located syntax errors.
+    const r = await compileConfig(flow('nope'));
+    expect(r.compiled).toBeNull();
+    expect(r.diagnostics.length).toBeGreaterThan(0);
+    for (const d of r.diagnostics) {
+      expect(d.message).toMatch(/^YAML syntax error/);
+      expect(d.line).toBeGreaterThan(0);
+    }
   });
 
   it('agrees with the Document path on every fixture config and orb it answers for', () => {
