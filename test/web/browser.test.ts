@@ -4,9 +4,8 @@
 // tab with its secret masked, read a failed test,
 // download an artifact, approve a hold, rerun from failed, add and delete an env var, a webhook, a
 // deploy key, a schedule and a context variable, trigger a pipeline, see the
-// insights chart, sign out. Screenshots go to a folder named for this run (printed).
+// insights chart, sign out. Screenshots go to a folder removed afterwards (kept and printed with CIRCLET_KEEP_SCREENSHOTS=1).
 import fs from 'node:fs';
-import os from 'node:os';
 import path from 'node:path';
 import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -14,7 +13,7 @@ import { silentLogger } from '../../src/agent/logger.ts';
 import { startEmbeddedAgent, type EmbeddedAgent } from '../../src/server/embedded-agent.ts';
 import { Harness } from '../agent/harness.ts';
 import { databaseKinds } from '../helpers/databases.ts';
-import { CHROMIUM, launchBrowser } from './chromium.ts';
+import { CHROMIUM, launchBrowser, screenshotDir } from './chromium.ts';
 
 const CONFIG = `
 version: 2.1
@@ -62,17 +61,19 @@ describe.skipIf(!haveChromium)('dashboard in chromium', () => {
   let h: Harness;
   let agent: EmbeddedAgent;
   let browser: Awaited<ReturnType<typeof launchBrowser>>;
-  const shots = path.join(os.tmpdir(), `circlet-screenshots-${new Date().toISOString().replace(/[:.]/g, '-')}`);
+  let shots = '';
+  let screenshots: ReturnType<typeof screenshotDir> | undefined;
   const shot = (page: Page, name: string) => page.screenshot({ path: path.join(shots, `${name}.png`), fullPage: true });
 
   beforeAll(async () => {
-    fs.mkdirSync(shots, { recursive: true });
-    console.log(`dashboard screenshots: ${shots}`);
+    screenshots = screenshotDir('dashboard');
+    shots = screenshots.dir;
     h = await Harness.start(kind);
     agent = await startEmbeddedAgent({ database: h.server.database, url: h.server.url, dataDir: h.server.dataDir, concurrency: 3, logger: silentLogger });
     browser = await launchBrowser();
   });
   afterAll(async () => {
+    screenshots?.done();
     await browser?.close();
     await agent?.stop(0);
     await h?.close();

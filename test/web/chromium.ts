@@ -1,6 +1,8 @@
 // Debian's chromium driven by playwright-core, with the flags this machine needs (no
 // background networking: the network is closed) and an empty profile per launch.
 import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
 import { chromium, type BrowserContext } from 'playwright-core';
 import { tempDir } from '../helpers/databases.ts';
 
@@ -16,6 +18,22 @@ export async function launchBrowser(): Promise<{ context: BrowserContext; close:
     close: async () => {
       await context.close();
       fs.rmSync(profile, { recursive: true, force: true });
+    },
+  };
+}
+
+/**
+ * A folder for a test's screenshots: removed once the test is done (tests leave the machine as
+ * they found it), kept and printed with CIRCLET_KEEP_SCREENSHOTS=1 to look at them.
+ */
+export function screenshotDir(name: string): { dir: string; done(): void } {
+  const dir = path.join(os.tmpdir(), `circlet-screenshots-${name}-${new Date().toISOString().replace(/[:.]/g, '-')}`);
+  fs.mkdirSync(dir, { recursive: true });
+  return {
+    dir,
+    done() {
+      if (process.env.CIRCLET_KEEP_SCREENSHOTS) console.log(`${name} screenshots: ${dir}`);
+      else fs.rmSync(dir, { recursive: true, force: true });
     },
   };
 }

@@ -2,9 +2,8 @@
 // pipeline list pages with Older/Newer, a 100,000-line step log opens fast and keeps only
 // what is on screen in the page, a token is made and revoked on the tokens page, the system's
 // dark preference is honoured, and a phone-width
-// window needs no sideways scrolling. Screenshots go to a folder named for this run.
+// window needs no sideways scrolling. Screenshots go to a folder removed afterwards (kept and printed with CIRCLET_KEEP_SCREENSHOTS=1).
 import fs from 'node:fs';
-import os from 'node:os';
 import path from 'node:path';
 import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -12,7 +11,7 @@ import { silentLogger } from '../../src/agent/logger.ts';
 import { startEmbeddedAgent, type EmbeddedAgent } from '../../src/server/embedded-agent.ts';
 import { Harness } from '../agent/harness.ts';
 import { databaseKinds } from '../helpers/databases.ts';
-import { CHROMIUM, launchBrowser } from './chromium.ts';
+import { CHROMIUM, launchBrowser, screenshotDir } from './chromium.ts';
 
 const LINES = 100_000;
 
@@ -42,12 +41,13 @@ describe.skipIf(!haveChromium)('dashboard layout and scale in chromium', () => {
   let agent: EmbeddedAgent;
   let browser: Awaited<ReturnType<typeof launchBrowser>>;
   let page: Page;
-  const shots = path.join(os.tmpdir(), `circlet-screenshots-layout-${new Date().toISOString().replace(/[:.]/g, '-')}`);
+  let shots = '';
+  let screenshots: ReturnType<typeof screenshotDir> | undefined;
   const shot = (name: string) => page.screenshot({ path: path.join(shots, `${name}.png`) });
 
   beforeAll(async () => {
-    fs.mkdirSync(shots, { recursive: true });
-    console.log(`dashboard layout screenshots: ${shots}`);
+    screenshots = screenshotDir('layout');
+    shots = screenshots.dir;
     h = await Harness.start(kind);
     agent = await startEmbeddedAgent({ database: h.server.database, url: h.server.url, dataDir: h.server.dataDir, concurrency: 2, logger: silentLogger });
     browser = await launchBrowser();
@@ -58,6 +58,7 @@ describe.skipIf(!haveChromium)('dashboard layout and scale in chromium', () => {
     await page.waitForURL(`${h.server.url}/`);
   }, 60_000);
   afterAll(async () => {
+    screenshots?.done();
     await browser?.close();
     await agent?.stop(0);
     await h?.close();
