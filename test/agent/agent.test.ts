@@ -10,7 +10,7 @@ import { Agent } from '../../src/agent/agent.ts';
 import { createCheckoutKey } from '../../src/storage/checkout-keys.ts';
 import { runnerTokenFor } from '../helpers/runner.ts';
 import { makeRepo } from '../helpers/git.ts';
-import { databaseKinds } from '../helpers/databases.ts';
+import { databaseKinds, tempDir } from '../helpers/databases.ts';
 import { Harness } from './harness.ts';
 
 const EVERYTHING = `
@@ -285,7 +285,7 @@ workflows: {main: {jobs: [build]}}
         const project = await h.server.project(slug, `git@fakehost:${repo.dir}`);
         await createCheckoutKey(h.server.database.db, h.server.secrets, project.id, 'deploy-key');
         const token = await runnerTokenFor(h.server.database.db, 'from origin', 'acme/from-origin');
-        const agent = new Agent({ url: h.server.url, token, resourceClasses: ['acme/from-origin'], checkoutFromOrigin: true, logger: silentLogger, claimWaitMs: 1_000 });
+        const agent = new Agent({ url: h.server.url, token, resourceClasses: ['acme/from-origin'], checkoutFromOrigin: true, logger: silentLogger, claimWaitMs: 1_000, workDir: tempDir('circlet-agent-work-') });
         const running = agent.start();
         const id = await h.trigger(slug);
         try {
