@@ -1,7 +1,9 @@
-// Shared by the insights migration tests (insights-test-jobs-dropped, insights-test-runs): the databases
-// they run on, opened unmigrated, and a project's history of finished `build` workflow runs.
+// Shared by the insights storage tests (insights-test-jobs-dropped, insights-test-runs,
+// insights-test-metrics): the databases they run on, opened unmigrated and closed and dropped
+// after each test, and a project's history of finished `build` workflow runs.
 import crypto from 'node:crypto';
 import path from 'node:path';
+import { afterEach } from 'vitest';
 import { openDatabase, type Database } from '../../src/storage/db.ts';
 import type { Db } from '../../src/storage/executor.ts';
 import { ensureOrganization } from '../../src/storage/organizations.ts';
@@ -22,6 +24,23 @@ export const kinds: { name: string; open(): Promise<{ database: Database; drop()
       ]
     : []),
 ];
+
+/** Opens a database of `kind` for the current test (call inside a describe): closed and dropped after it. */
+export function opener(kind: (typeof kinds)[number]): () => Promise<Database> {
+  let cleanup: (() => Promise<void>) | undefined;
+  afterEach(async () => {
+    await cleanup?.();
+    cleanup = undefined;
+  });
+  return async () => {
+    const { database, drop } = await kind.open();
+    cleanup = async () => {
+      await database.close();
+      await drop();
+    };
+    return database;
+  };
+}
 
 export const NOW = Date.parse('2026-03-10T12:00:00.000Z');
 export const at = (minutesAgo: number) => new Date(NOW - minutesAgo * 60_000).toISOString();

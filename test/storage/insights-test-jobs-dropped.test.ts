@@ -4,12 +4,12 @@
 // insights_test_runs (migration 0030: test/storage/insights-test-metrics.test.ts), 0031 drops
 // the table and its trigger, and test results are inserted as before.
 import type { Kysely } from 'kysely';
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { migrate, migrateOnly } from '../../src/storage/db.ts';
 import type { Db } from '../../src/storage/executor.ts';
 import { migrations } from '../../src/storage/migrations/index.ts';
 import { insertTestResults } from '../../src/storage/test-results.ts';
-import { kinds, result, seed } from '../helpers/insights-history.ts';
+import { kinds, opener, result, seed } from '../helpers/insights-history.ts';
 
 /** Every migration before `name`. */
 const before = (name: string) => Object.keys(migrations).filter((n) => n < name);
@@ -23,19 +23,7 @@ async function marked(db: Db): Promise<string[][]> {
 
 for (const kind of kinds) {
   describe(`insights test jobs (${kind.name})`, () => {
-    let cleanup: (() => Promise<void>) | undefined;
-    afterEach(async () => {
-      await cleanup?.();
-      cleanup = undefined;
-    });
-    const open = async () => {
-      const { database, drop } = await kind.open();
-      cleanup = async () => {
-        await database.close();
-        await drop();
-      };
-      return database;
-    };
+    const open = opener(kind);
 
     it('the trigger marked the jobs that have test results, whoever inserts them (before 0031)', async () => {
       const database = await open();

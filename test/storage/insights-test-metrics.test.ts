@@ -4,15 +4,15 @@
 // The branch is copied with each result, backfilled for the results before the migration, and
 // follows its pipeline's.
 import type { KyselyPlugin, RootOperationNode } from 'kysely';
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { testMetrics } from '../../src/engine/insights/tests.ts';
-import { migrate, migrateOnly, type Database } from '../../src/storage/db.ts';
+import { migrate, migrateOnly } from '../../src/storage/db.ts';
 import type { Db } from '../../src/storage/executor.ts';
 import { testRunsOfRecentWorkflows } from '../../src/storage/insights.ts';
 import { migrations } from '../../src/storage/migrations/index.ts';
 import { updatePipeline } from '../../src/storage/pipelines.ts';
 import { insertTestResults } from '../../src/storage/test-results.ts';
-import { at, kinds, result, seed } from '../helpers/insights-history.ts';
+import { at, kinds, opener, result, seed } from '../helpers/insights-history.ts';
 
 /** Records the statements run through the returned db (their SQL). */
 function recording(db: Db): { db: Db; statements(): string[] } {
@@ -34,19 +34,7 @@ const seen = (tests: { workflow_id: string; job_name: string; name: string; resu
 
 for (const kind of kinds) {
   describe(`insights test metrics (${kind.name})`, () => {
-    let cleanup: (() => Promise<void>) | undefined;
-    afterEach(async () => {
-      await cleanup?.();
-      cleanup = undefined;
-    });
-    const open = async (): Promise<Database> => {
-      const { database, drop } = await kind.open();
-      cleanup = async () => {
-        await database.close();
-        await drop();
-      };
-      return database;
-    };
+    const open = opener(kind);
 
     it('read the runs of a branch from insights_test_runs in one statement, and each branch of the runs without one', async () => {
       const database = await open();

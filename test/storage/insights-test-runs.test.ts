@@ -1,28 +1,20 @@
 // Migration 0029 on both databases: flaky tests read test results with their runs from
 // insights_test_runs, kept by a trigger on test_results whoever inserts them; the results that
 // existed before the migration are backfilled, and a row goes with its result (and its job).
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { flakyTests } from '../../src/engine/insights/insights.ts';
 import { migrate, migrateOnly } from '../../src/storage/db.ts';
 import { testRunsOfProject } from '../../src/storage/insights.ts';
 import { migrations } from '../../src/storage/migrations/index.ts';
 import { insertTestResults } from '../../src/storage/test-results.ts';
-import { at, kinds, NOW, result, seed } from '../helpers/insights-history.ts';
+import { at, kinds, NOW, opener, result, seed } from '../helpers/insights-history.ts';
 
 for (const kind of kinds) {
   describe(`insights test runs (${kind.name})`, () => {
-    let cleanup: (() => Promise<void>) | undefined;
-    afterEach(async () => {
-      await cleanup?.();
-      cleanup = undefined;
-    });
+    const open = opener(kind);
 
     it('migration 0029 copies the test results before it with their runs; the trigger copies later ones; a row goes with its job', async () => {
-      const { database, drop } = await kind.open();
-      cleanup = async () => {
-        await database.close();
-        await drop();
-      };
+      const database = await open();
       await migrateOnly(
         database,
         Object.keys(migrations).filter((n) => n < '0029'),
