@@ -9,7 +9,7 @@ import { metricsPlugin, type MetricsOptions } from './metrics/index.ts';
 import { guardConnections, LISTENER_LIMITS, serverOptions, type ListenerLimits } from './listener.ts';
 import { rewriteBareProjectId } from './project-access.ts';
 import type { RateLimitOptions } from './rate-limit.ts';
-import { lazyChildLoggers, RequestLines } from './request-logger.ts';
+import { lazyRequestLoggers, RequestLines } from './request-logger.ts';
 import { apis } from './routes.ts';
 import type { WebOptions } from './web/plugin.ts';
 import { isDatabaseUnavailable } from '../storage/db.ts';
@@ -145,7 +145,7 @@ export async function buildApp(deps: HttpDeps, options: AppOptions = {}): Promis
   const ready = new Promise<void>((resolve) => (opened = resolve));
   const app = Fastify({
     // Each request's child logger is made when the request first logs (request-logger.ts).
-    ...(options.logger ? { loggerInstance: options.logger, childLoggerFactory: lazyChildLoggers(options.logger) } : { logger: false }),
+    ...(options.logger ? { loggerInstance: lazyRequestLoggers(options.logger) } : { logger: false }),
     http: serverOptions(limits),
     // Fastify applies these to the server itself (and would otherwise apply its own defaults).
     keepAliveTimeout: limits.keepAliveTimeoutMs,

@@ -3,6 +3,7 @@
 // bindings serialised and every level method rebuilt, for the many requests that log nothing
 // (per-request lines are `info`; a server run at `warn` logs only errors).
 import { LogController, type FastifyBaseLogger, type FastifyReply, type FastifyRequest } from 'fastify';
+import pino from 'pino';
 
 type Level = 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace';
 type Bindings = Record<string, unknown>;
@@ -69,16 +70,62 @@ class LazyChildLogger {
 }
 
 /**
- * Fastify's `childLoggerFactory` for a pino logger; undefined for another kind of logger
- * (Fastify's default then). A route with a log level or serializers of its own gets its child
- * at once, as Fastify would make it.
+ * A pino logger as Fastify's `loggerInstance`: the same logger, whose children made without
+ * options (each request's) are lazy. Not a `childLoggerFactory`: Fastify checks every child a
+ * factory of its own makes (an array of seven method names filtered per request); its default
+ * factory's children it takes as they are. A child with options (a route's log level or
+ * serializers, Fastify's root logger) is made at once, as pino would, and is lazy in turn
+ * for its own children. A logger that cannot say which levels are on is returned as it is.
  */
-export function lazyChildLoggers(logger: FastifyBaseLogger) {
-  if (typeof (logger as Partial<LevelAware>).isLevelEnabled !== 'function') return undefined;
-  return (parent: FastifyBaseLogger, bindings: Bindings, opts: ChildOptions & object): FastifyBaseLogger => {
-    for (const _ in opts) return parent.child(bindings, opts);
-    return new LazyChildLogger(parent as LevelAware, bindings) as unknown as FastifyBaseLogger;
-  };
+export function lazyRequestLoggers(logger: FastifyBaseLogger): FastifyBaseLogger {
+  if (typeof (logger as Partial<LevelAware>).isLevelEnabled !== 'function') return logger;
+  return new LazyParent(logger as LevelAware) as unknown as FastifyBaseLogger;
+}
+
+class LazyParent {
+  constructor(private readonly inner: LevelAware) {}
+
+  /** pino's serializers, which Fastify reads (through pino's symbol) to merge with its own. */
+  get [pino.symbols.serializersSym](): unknown {
+    return (this.inner as unknown as Record<symbol, unknown>)[pino.symbols.serializersSym];
+  }
+
+  get level(): string {
+    return this.inner.level;
+  }
+
+  set level(level: string) {
+    this.inner.level = level;
+  }
+
+  isLevelEnabled(level: string): boolean {
+    return this.inner.isLevelEnabled(level);
+  }
+
+  fatal(...args: unknown[]): void {
+    (this.inner.fatal as (...a: unknown[]) => void)(...args);
+  }
+  error(...args: unknown[]): void {
+    (this.inner.error as (...a: unknown[]) => void)(...args);
+  }
+  warn(...args: unknown[]): void {
+    (this.inner.warn as (...a: unknown[]) => void)(...args);
+  }
+  info(...args: unknown[]): void {
+    (this.inner.info as (...a: unknown[]) => void)(...args);
+  }
+  debug(...args: unknown[]): void {
+    (this.inner.debug as (...a: unknown[]) => void)(...args);
+  }
+  trace(...args: unknown[]): void {
+    (this.inner.trace as (...a: unknown[]) => void)(...args);
+  }
+  silent(): void {}
+
+  child(bindings: Bindings, options?: ChildOptions): FastifyBaseLogger {
+    if (options) for (const _ in options) return new LazyParent(this.inner.child(bindings, options) as LevelAware) as unknown as FastifyBaseLogger;
+    return new LazyChildLogger(this.inner, bindings) as unknown as FastifyBaseLogger;
+  }
 }
 
 /** True when the request's logger would write an `info` line (any logger that cannot say: true). */

@@ -5,14 +5,14 @@
 import Fastify, { type FastifyBaseLogger } from 'fastify';
 import pino from 'pino';
 import { describe, expect, it } from 'vitest';
-import { lazyChildLoggers, RequestLines } from '../../src/http/request-logger.ts';
+import { lazyRequestLoggers, RequestLines } from '../../src/http/request-logger.ts';
 
-async function linesOf(level: string, lazy: boolean, requests: string[]): Promise<Record<string, unknown>[]> {
+async function linesOf(level: string, lazy: boolean, requests: string[], serializers?: pino.LoggerOptions['serializers']): Promise<Record<string, unknown>[]> {
   const lines: string[] = [];
-  const logger = pino({ level, base: null, timestamp: false }, { write: (s: string) => lines.push(s) }) as FastifyBaseLogger;
-  const factory = lazy ? lazyChildLoggers(logger) : undefined;
-  if (lazy) expect(factory).toBeDefined();
-  const app = Fastify({ loggerInstance: logger, ...(factory ? { childLoggerFactory: factory, logController: new RequestLines() } : {}) });
+  const logger = pino({ level, base: null, timestamp: false, ...(serializers ? { serializers } : {}) }, { write: (s: string) => lines.push(s) }) as FastifyBaseLogger;
+  const instance = lazy ? lazyRequestLoggers(logger) : logger;
+  if (lazy) expect(instance).not.toBe(logger);
+  const app = Fastify({ loggerInstance: instance, ...(lazy ? { logController: new RequestLines() } : {}) });
   app.get('/ok', async () => ({ ok: true }));
   app.get('/warns', async (req) => {
     req.log.warn({ detail: 1 }, 'something odd');
@@ -61,8 +61,17 @@ describe('lazy request loggers', () => {
     expect(lines).toEqual([{ level: 40, reqId: 'req-2', detail: 1, msg: 'something odd' }]);
   });
 
+  it("keep the logger's own serializers, as Fastify merges them over its own", async () => {
+    // circlet's server logger writes a request as its method and redacted URL only.
+    const serializers = { req: (req: { method: string; url: string }) => ({ method: req.method, path: req.url.split('?')[0] }) };
+    const theirs = await linesOf('info', false, ['/ok?circle-token=x'], serializers);
+    const ours = await linesOf('info', true, ['/ok?circle-token=x'], serializers);
+    expect(ours).toEqual(theirs);
+    expect(ours[0]).toMatchObject({ req: { method: 'GET', path: '/ok' }, msg: 'incoming request' });
+  });
+
   it('are not used for a logger that cannot say which levels are on', () => {
     const plain = { level: 'info', info() {}, error() {}, debug() {}, fatal() {}, warn() {}, trace() {}, silent() {}, child: () => plain } as unknown as FastifyBaseLogger;
-    expect(lazyChildLoggers(plain)).toBeUndefined();
+    expect(lazyRequestLoggers(plain)).toBe(plain);
   });
 });
