@@ -53,10 +53,14 @@ export async function seed(dataDir: string): Promise<{ token: string; slug: stri
   return { token: tokens[500]!.token, slug: 'gh/org-0/repo-5000' };
 }
 
-/** Starts a child process and resolves with the URL from its first `listening on <url>` stdout line. */
-export function startChild(name: string, command: string, args: string[], env: NodeJS.ProcessEnv, timeoutMs = 30_000): Promise<{ child: ChildProcess; url: string }> {
+/**
+ * Starts a child process and resolves with the URL from its first `listening on <url>` stdout
+ * line; with `cpus` (a taskset list, `1` or `1-3`), the process runs on those CPUs only.
+ */
+export function startChild(name: string, command: string, args: string[], env: NodeJS.ProcessEnv, timeoutMs = 30_000, cpus?: string): Promise<{ child: ChildProcess; url: string }> {
   return new Promise((resolve, reject) => {
-    const child = spawn(command, args, { cwd: ROOT, env, stdio: ['ignore', 'pipe', 'inherit'] });
+    const [cmd, argv] = cpus === undefined ? [command, args] : ['taskset', ['-c', cpus, command, ...args]];
+    const child = spawn(cmd, argv, { cwd: ROOT, env, stdio: ['ignore', 'pipe', 'inherit'] });
     let out = '';
     const timer = setTimeout(() => reject(new Error(`${name} did not start within ${timeoutMs / 1000} s; stdout: ${out}`)), timeoutMs);
     child.stdout!.setEncoding('utf8');

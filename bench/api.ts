@@ -20,7 +20,7 @@
 // the order c b f f b c c b f …), not one whole run after the other, so a change in the
 // machine's other load during the run falls on all alike; a server's figure is over all its
 // slices (req/s: requests over the time; p50/p99: over every response's latency).
-import type { ChildProcess } from 'node:child_process';
+import { execFileSync, type ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
 import { createRequire } from 'node:module';
 import os from 'node:os';
@@ -33,6 +33,15 @@ const DURATION_S = Number(process.env.BENCH_DURATION ?? 10);
 const WARMUP_S = Number(process.env.BENCH_WARMUP ?? 2);
 const CONNECTIONS = Number(process.env.BENCH_CONNECTIONS ?? 64);
 const SLICES = Math.max(1, Number(process.env.BENCH_SLICES ?? 4));
+/** Processes started per server; each server's figure is its median process's (see median). */
+const PROCESSES = Math.max(1, Number(process.env.BENCH_PROCESSES ?? 1));
+const NAMES = ['circlet', 'bare', 'fastify'] as const;
+type Name = (typeof NAMES)[number];
+/**
+ * BENCH_PIN=1 (with 2 CPUs or more): the load generator (this process) on CPU 0 and every
+ * server on the others, so a server never waits for the CPU autocannon holds, nor the other way.
+ */
+const PIN = process.env.BENCH_PIN === '1' && os.cpus().length >= 2 ? { client: '0', server: os.cpus().length === 2 ? '1' : `1-${os.cpus().length - 1}` } : undefined;
 /** Least ratio of circlet's req/s to the bare server's, per path (issue 17). */
 const targetRatio = (p: string) => (p === '/api/v2/me' ? 0.8 : 0.6);
 const TARGET_P99_MS = 10;
@@ -56,9 +65,9 @@ const autocannon = createRequire(import.meta.url)('autocannon') as Autocannon;
 
 interface Row {
   path: string;
-  circlet: Measured;
-  bare: Measured;
-  fastify: Measured;
+  circlet: Measured & { perProcess: number[] };
+  bare: Measured & { perProcess: number[] };
+  fastify: Measured & { perProcess: number[] };
 }
 
 interface Measured extends AutocannonResult {
@@ -89,6 +98,17 @@ async function load(url: string, token: string, duration: number, pid?: number):
   const after = pid === undefined ? undefined : cpuSeconds(pid);
   if (before !== undefined && after !== undefined && r.requests.total > 0) r.cpuPerRequestUs = ((after - before) * 1e6) / r.requests.total;
   return r;
+}
+
+/**
+ * A server's figure over its processes: the one with the median req/s (the lower of the two
+ * middle ones for an even count). Two processes of the same build on this kind of machine
+ * differ by up to a third in CPU per request for their whole life (where their code and heap
+ * fall in memory), so one process per server can decide a ratio by chance.
+ */
+function median(perProcess: Measured[]): Measured & { perProcess: number[] } {
+  const sorted = [...perProcess].sort((a, b) => a.requests.average - b.requests.average);
+  return { ...sorted[Math.floor((sorted.length - 1) / 2)]!, perProcess: perProcess.map((r) => r.requests.average) };
 }
 
 /** The q-quantile of sorted values (nearest rank). */
@@ -124,6 +144,8 @@ function fmt(r: Measured): string {
 }
 
 async function main(): Promise<void> {
+  // Every thread of this process (autocannon runs on the main one).
+  if (PIN) execFileSync('taskset', ['-a', '-cp', PIN.client, String(process.pid)], { stdio: 'ignore' });
   const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'circlet-bench-'));
   const children: ChildProcess[] = [];
   try {
@@ -133,36 +155,48 @@ async function main(): Promise<void> {
     const env: NodeJS.ProcessEnv = { ...process.env, CIRCLET_LOG_LEVEL: 'warn' };
     delete env.DATABASE_URL;
     const profile = process.env.BENCH_PROFILE ? ['--cpu-prof', `--cpu-prof-dir=${path.resolve(process.env.BENCH_PROFILE)}`] : [];
+    const nodeFlags = process.env.BENCH_NODE_FLAGS?.split(' ').filter(Boolean) ?? [];
     const bin = path.resolve(process.env.BENCH_CIRCLET ?? path.join(ROOT, 'bin/circlet.js'));
-    const circlet = await startChild('circlet', process.execPath, [...profile, bin, 'serve', '--port', '0', '--agents', '0', '--data-dir', dataDir], env);
-    children.push(circlet.child);
+    const startCirclet = () => startChild('circlet', process.execPath, [...profile, ...nodeFlags, bin, 'serve', '--port', '0', '--agents', '0', '--data-dir', dataDir], env, undefined, PIN?.server);
+    const circlets = [await startCirclet()];
+    children.push(circlets[0]!.child);
 
     // Record circlet's answers; the bare server replays them byte for byte.
     const routes: Record<string, { status: number; body: string; type: string }> = {};
     for (const p of paths) {
-      const res = await fetch(circlet.url + p, { headers: { 'Circle-Token': token } });
+      const res = await fetch(circlets[0]!.url + p, { headers: { 'Circle-Token': token } });
       const body = await res.text();
       routes[p] = { status: res.status, body, type: res.headers.get('content-type') ?? 'application/json' };
       if (res.status !== 200) console.warn(`warning: circlet answers ${res.status} to GET ${p}: ${body}`);
     }
 
-    const bare = await startChild('bare server', process.execPath, ['-e', BARE_SERVER], { ...process.env, BENCH_ROUTES: JSON.stringify(routes) });
-    children.push(bare.child);
-    const fastify = await startChild('fastify server', process.execPath, ['-e', FASTIFY_SERVER], { ...process.env, BENCH_ROUTES: JSON.stringify(routes), BENCH_FASTIFY: createRequire(import.meta.url).resolve('fastify') });
-    children.push(fastify.child);
-    const servers = { circlet, bare, fastify };
+    const floorEnv = { ...process.env, BENCH_ROUTES: JSON.stringify(routes) };
+    const fastifyEnv = { ...floorEnv, BENCH_FASTIFY: createRequire(import.meta.url).resolve('fastify') };
+    const servers: Record<Name, { child: ChildProcess; url: string }[]> = { circlet: circlets, bare: [], fastify: [] };
+    for (let i = 0; i < PROCESSES; i++) {
+      if (i > 0) circlets.push(await startCirclet());
+      servers.bare.push(await startChild('bare server', process.execPath, ['-e', BARE_SERVER], floorEnv, undefined, PIN?.server));
+      servers.fastify.push(await startChild('fastify server', process.execPath, ['-e', FASTIFY_SERVER], fastifyEnv, undefined, PIN?.server));
+    }
+    for (const n of NAMES) for (const s of servers[n]) if (!children.includes(s.child)) children.push(s.child);
 
-    console.log(`${CONNECTIONS} connections, ${WARMUP_S} s warm-up + ${DURATION_S} s per target in ${SLICES} turns; circlet pid ${circlet.child.pid}, bare pid ${bare.child.pid}; load average ${os.loadavg().map((l) => l.toFixed(1)).join(' ')}\n`);
+    const pins = PIN ? `; servers on CPU ${PIN.server}, load generator on CPU ${PIN.client}` : '';
+    console.log(`${CONNECTIONS} connections, ${WARMUP_S} s warm-up + ${DURATION_S} s per target in ${SLICES} turns, ${PROCESSES} process(es) per server${pins}; load average ${os.loadavg().map((l) => l.toFixed(1)).join(' ')}\n`);
     const rows: Row[] = [];
     for (const p of paths) {
-      const names = Object.keys(servers) as (keyof typeof servers)[];
-      if (WARMUP_S > 0) for (const n of names) await load(servers[n].url + p, token, WARMUP_S);
+      if (WARMUP_S > 0) for (const n of NAMES) for (const s of servers[n]) await load(s.url + p, token, WARMUP_S);
       const slice = DURATION_S / SLICES;
-      const slices = { circlet: [] as Measured[], bare: [] as Measured[], fastify: [] as Measured[] };
+      // slices[name][process]: that process's turns.
+      const slices = Object.fromEntries(NAMES.map((n) => [n, servers[n].map(() => [] as Measured[])])) as Record<Name, Measured[][]>;
       for (let i = 0; i < SLICES; i++) {
-        for (const n of i % 2 === 0 ? names : [...names].reverse()) slices[n].push(await load(servers[n].url + p, token, slice, servers[n].child.pid));
+        for (let k = 0; k < PROCESSES; k++) {
+          for (const n of (i + k) % 2 === 0 ? NAMES : [...NAMES].reverse()) {
+            const s = servers[n][k]!;
+            slices[n][k]!.push(await load(s.url + p, token, slice, s.child.pid));
+          }
+        }
       }
-      const [c, b, f] = names.map((n) => combine(slices[n], slice)) as [Measured, Measured, Measured];
+      const [c, b, f] = NAMES.map((n) => median(slices[n].map((turns) => combine(turns, slice)))) as [Row['circlet'], Row['bare'], Row['fastify']];
       rows.push({ path: p, circlet: c, bare: b, fastify: f });
       for (const [name, r] of [['circlet', c], ['bare', b], ['fastify', f]] as const) {
         if (r.errors || r.timeouts || r.non2xx) console.warn(`warning: ${name} ${p}: ${r.errors} errors, ${r.timeouts} timeouts, ${r.non2xx} non-2xx`);
@@ -179,6 +213,10 @@ async function main(): Promise<void> {
       console.log(`${r.path.padEnd(34)}circlet  ${fmt(r.circlet)}`);
       console.log(`${''.padEnd(34)}bare     ${fmt(r.bare)}`);
       console.log(`${''.padEnd(34)}fastify  ${fmt(r.fastify)}  (${(r.fastify.requests.average / r.bare.requests.average).toFixed(2)}x bare: Fastify's own floor)`);
+      if (PROCESSES > 1) {
+        const list = (n: Name) => `${n} ${r[n].perProcess.map((v) => v.toFixed(0)).join(', ')}`;
+        console.log(`${''.padEnd(34)}req/s per process (the median one above): ${NAMES.map(list).join('; ')}`);
+      }
       const cpuRatio = r.circlet.cpuPerRequestUs && r.bare.cpuPerRequestUs ? `; CPU per request ${(r.circlet.cpuPerRequestUs / r.bare.cpuPerRequestUs).toFixed(1)}x bare's` : '';
       console.log(`${''.padEnd(34)}ratio    ${ratio.toFixed(2)} (target >= ${target}, p99 < ${TARGET_P99_MS} ms): ${pass ? 'ok' : 'MISSED'}${cpuRatio}\n`);
     }
