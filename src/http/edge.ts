@@ -3,7 +3,7 @@
 // a query or a JSON body, is a 400 naming where it is; so is a number in a path or query
 // that a 32-bit column cannot hold. Routes that take raw bodies (uploads, forge hooks that
 // verify a signature over the bytes) see only their path and query checked here.
-import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import type { FastifyInstance, FastifyReply, FastifyRequest, RouteOptions } from 'fastify';
 import { MAX_INT, MIN_INT } from '../domain/numbers.ts';
 import { isValidText } from '../domain/paging.ts';
 import { CircletError } from './errors.ts';
@@ -69,14 +69,23 @@ export function takesNumbers(schema: unknown): boolean {
   return [s.params, s.querystring, s.query].some((part) => part !== undefined && /"(integer|number)"|"\$ref"/.test(JSON.stringify(part)));
 }
 
+/** Whether Fastify parses a body for any of a route's methods (it parses none for GET and HEAD). */
+export function takesBody(method: RouteOptions['method']): boolean {
+  return (Array.isArray(method) ? method : [method]).some((m) => m !== 'GET' && m !== 'HEAD');
+}
+
 /**
  * The edge checks on each route registered on `app` after this call: text on every route,
- * numbers on the routes whose schema can make them.
+ * numbers on the routes whose schema can make them. A route without a body has its text
+ * (path and query, known once it is routed) checked at onRequest, after the token check an
+ * API adds there (registered later, it goes first): its requests skip the preValidation
+ * phase altogether.
  */
 export function addEdgeChecks(app: FastifyInstance): void {
   const text = rejectInvalidText(false);
   const anyText = rejectInvalidText(true);
-  addRouteHook(app, 'preValidation', (route) => (route.config?.anyBodyText === true ? anyText : text));
+  addRouteHook(app, 'onRequest', (route) => (takesBody(route.method) ? undefined : text));
+  addRouteHook(app, 'preValidation', (route) => (!takesBody(route.method) ? undefined : route.config?.anyBodyText === true ? anyText : text));
   addRouteHook(app, 'preHandler', (route) => (takesNumbers(route.schema) ? rejectOutOfRangeNumbers : undefined));
 }
 

@@ -43,6 +43,19 @@ for (const kind of databaseKinds()) {
       await expect400('GET', '/api/v1.1/project/gh/acme/app?filter=%00');
     });
 
+    it('the token is checked before the text: without one, bad text is a 401 (GET and POST alike); HEAD is checked as GET', async () => {
+      for (const [method, path, body] of [
+        ['GET', '/api/v2/project/gh/%00/demo', undefined],
+        ['GET', '/api/v2/me?x=%00', undefined],
+        ['POST', '/api/v2/project/gh/acme/app/pipeline', { branch: 'ma\u0000in' }],
+      ] as const) {
+        expect((await server.call(method, path, undefined, body)).status, `${method} ${path}`).toBe(401);
+      }
+      expect((await server.call('HEAD', '/api/v2/me?x=%00', token)).status).toBe(400);
+      // A public route (no token hook) checks its text all the same.
+      expect((await server.call('GET', '/api/v2/openapi.json?x=%00')).status).toBe(400);
+    });
+
     it('unpaired surrogates are refused alike (item 6)', async () => {
       await expect400('POST', '/api/v2/project/gh/acme/app/pipeline', '{"branch":"\\ud800x"}', /body field 'branch'/);
       // Invalid UTF-8 in a URL decodes to U+FFFD, which both databases store alike.
