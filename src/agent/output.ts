@@ -1,5 +1,6 @@
-// Step output on its way to the server: secrets masked, then batched into chunks (about
-// every 100 ms or 64 KB) numbered by a per-step `seq`, so a retried request is stored once.
+// Step output on its way to the server: secrets masked (by agent/masker.ts), then batched into
+// chunks (about every 100 ms or 64 KB) numbered by a per-step `seq`, so a retried request is
+// stored once.
 // Chunks sealed while earlier ones are still on their way are sent together (up to
 // `maxSendBytes`, 4 MiB), so a step printing fast costs one request per few MiB, not per 64 KB.
 // Two chunks are in flight at most: the next one (when at least `minOverlapBytes`, 1 MiB, queued
@@ -18,80 +19,9 @@
 // whether it is one. So a secret split across reads, or across chunk boundaries, is masked
 // all the same.
 
-export const MASK = '********';
-
-/** CircleCI leaves short values and booleans unmasked (they would mask too much). */
-export function maskable(value: string): boolean {
-  return value.length >= 4 && !['true', 'True', 'false', 'False'].includes(value);
-}
+import type { Masker } from './masker.ts';
 
 const NEWLINE = 0x0a;
-
-export class Masker {
-  private readonly re: RegExp | undefined;
-  private readonly secrets: string[];
-  private readonly secretBytes: Buffer[];
-  /** True when a secret spans lines (output holding it must be masked across its newlines). */
-  readonly multiLine: boolean;
-
-  constructor(values: Iterable<string>) {
-    const set = new Set<string>();
-    for (const v of values) {
-      if (maskable(v)) set.add(v);
-      // A multi-line secret is also masked line by line (output is masked per line).
-      if (v.includes('\n')) for (const line of v.split(/\r?\n/)) if (maskable(line.trim())) set.add(line.trim());
-    }
-    this.secrets = [...set].sort((a, b) => b.length - a.length);
-    this.secretBytes = this.secrets.map((x) => Buffer.from(x));
-    this.multiLine = this.secrets.some((x) => x.includes('\n'));
-    this.re = this.secrets.length > 0 ? new RegExp(this.secrets.map((s) => s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')).join('|'), 'g') : undefined;
-  }
-
-
-  get empty(): boolean {
-    return this.re === undefined;
-  }
-
-  mask(text: string): string {
-    return this.re ? text.replace(this.re, MASK) : text;
-  }
-
-  /** `bytes` (UTF-8) masked: the same bytes when they hold no secret, else decoded, masked and encoded. */
-  maskBytes(bytes: Buffer): Buffer {
-    if (!this.re || !this.secretBytes.some((s) => bytes.includes(s))) return bytes;
-    return Buffer.from(this.mask(bytes.toString('utf8')));
-  }
-
-  /** How many trailing bytes of `bytes` could begin a secret (and must wait for more). */
-  heldBytes(bytes: Buffer): number {
-    let best = 0;
-    for (const s of this.secretBytes) {
-      const max = Math.min(s.length - 1, bytes.length);
-      for (let k = max; k > best; k--) {
-        if (bytes.compare(s, 0, k, bytes.length - k) === 0) {
-          best = k;
-          break;
-        }
-      }
-    }
-    return best;
-  }
-
-  /** How many trailing characters of `text` could begin a secret (and must wait for more). */
-  heldSuffix(text: string): number {
-    let best = 0;
-    for (const s of this.secrets) {
-      const max = Math.min(s.length - 1, text.length);
-      for (let k = max; k > best; k--) {
-        if (text.endsWith(s.slice(0, k))) {
-          best = k;
-          break;
-        }
-      }
-    }
-    return best;
-  }
-}
 
 export interface Chunk {
   seq: number;

@@ -1,16 +1,17 @@
 // Runs one claimed task: secrets, a fresh workspace, the job's steps in order (with
 // `when`, `background` and `circleci-agent step halt`), output streamed and masked, a
 // cancellation watcher that also keeps the lease alive, and the final report.
-import os from 'node:os';
 import { stepType } from '../config/compiled.ts';
-import type { Executor, RunningCommand, Workspace } from '../executor/types.ts';
-import { isLeaseLost, type RunnerClient, type StepStatus, type TaskPayload, type TaskResult, type TaskSecrets } from './client.ts';
+import type { Executor, Workspace } from '../executor/types.ts';
+import { isLeaseLost, type RunnerClient, type TaskPayload, type TaskResult, type TaskSecrets } from './client.ts';
+import { runCommand } from './command.ts';
 import { composeEnv } from './env.ts';
 import type { Logger } from './logger.ts';
-import { Masker, StepOutput } from './output.ts';
+import { Masker } from './masker.ts';
+import { StepOutput } from './output.ts';
 import { installTimings } from './outputs-client.ts';
 import { runStep, stepTitle } from './steps/index.ts';
-import { formatDuration, splitShell, type CommandOptions, type StepContext, type StepOutcome } from './steps/types.ts';
+import { splitShell, type StepContext, type StepOutcome } from './steps/types.ts';
 
 export interface TaskRunnerDeps {
   client: RunnerClient;
@@ -30,12 +31,6 @@ type StopReason = 'cancel' | 'lease' | 'shutdown';
 export const HALT_FILE = 'halt';
 /** Where the in-job `circleci` helper finds the server and this task's credential (below CIRCLE_INTERNAL_TASK_DATA). */
 export const JOB_API_FILE = 'job-api.json';
-
-function signalNumber(signal: string | null): number | null {
-  if (!signal) return null;
-  const n = (os.constants.signals as Record<string, number>)[signal];
-  return n ? 128 + n : null;
-}
 
 export class TaskRun {
   private readonly stopper = new AbortController();
@@ -282,51 +277,7 @@ export class TaskRun {
       signal,
       log: (text) => out.write('out', text),
       logError: (text) => out.write('err', text),
-      runCommand: (opts) => this.runCommand(ws, env, workingDirectory, shell, out, opts),
+      runCommand: (opts) => runCommand({ executor, ws, env, cwd: workingDirectory, shell, out, signal }, opts),
     };
-  }
-
-  private async runCommand(ws: Workspace, jobEnv: Record<string, string>, wd: string, shell: string[], out: StepOutput, o: CommandOptions): Promise<StepOutcome> {
-    const signal = this.stopper.signal;
-    if (signal.aborted) return { status: 'canceled', exitCode: null };
-    let last = Date.now();
-    const cmd: RunningCommand = this.deps.executor.exec(ws, {
-      script: o.script,
-      shell: o.shell ?? shell,
-      cwd: o.cwd ?? wd,
-      env: o.env ? { ...jobEnv, ...o.env } : jobEnv,
-      onOutput: (stream, data) => {
-        last = Date.now();
-        out.write(stream, data);
-      },
-    });
-    let timedOut = false;
-    let timer: NodeJS.Timeout | undefined;
-    const limit = o.noOutputTimeoutMs ?? 0;
-    const arm = (ms: number) => {
-      timer = setTimeout(() => {
-        const idle = Date.now() - last;
-        if (idle < limit) return arm(limit - idle);
-        timedOut = true;
-        out.write('err', `\nToo long with no output (exceeded ${formatDuration(limit)}): context deadline exceeded\n`);
-        cmd.kill('SIGTERM');
-        setTimeout(() => cmd.kill('SIGKILL'), 500).unref();
-      }, ms);
-    };
-    if (limit > 0) arm(limit);
-    const onAbort = () => {
-      cmd.kill('SIGTERM');
-      setTimeout(() => cmd.kill('SIGKILL'), 300).unref();
-    };
-    signal.addEventListener('abort', onAbort, { once: true });
-    const st = await cmd.exited;
-    if (timer) clearTimeout(timer);
-    signal.removeEventListener('abort', onAbort);
-    const exitCode = st.code ?? signalNumber(st.signal);
-    let status: StepStatus = st.code === 0 ? 'success' : 'failed';
-    if (timedOut) status = 'timedout';
-    if (signal.aborted) status = 'canceled';
-    if (status === 'failed') out.write('err', `\nExited with code ${exitCode ?? 'unknown'}${st.signal ? ` (${st.signal})` : ''}\n`);
-    return { status, exitCode };
   }
 }

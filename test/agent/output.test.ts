@@ -1,6 +1,7 @@
 // Output on its way to the server: masking (also across chunk boundaries), batching, seq.
 import { describe, expect, it } from 'vitest';
-import { Masker, StepOutput, type Chunk } from '../../src/agent/output.ts';
+import { Masker } from '../../src/agent/masker.ts';
+import { StepOutput, type Chunk } from '../../src/agent/output.ts';
 import { composeEnv } from '../../src/agent/env.ts';
 import { readEnvironment } from '../../src/config/read-compiled.ts';
 import { parseDuration, splitShell } from '../../src/agent/steps/types.ts';
