@@ -87,11 +87,12 @@ function countsOf(file: string): Count {
 }
 
 /** The instructions callgrind counted since its last dump: dumps it (and zeroes the count), reads the new file. */
-function dump(pid: string, name: string, outDir: string): Count {
+function dump(pid: string, out: string): Count {
+  const [outDir, prefix] = [path.dirname(out), path.basename(out)];
   const before = new Set(fs.readdirSync(outDir));
   execFileSync('callgrind_control', ['-d', pid], { stdio: 'ignore' });
-  const added = fs.readdirSync(outDir).filter((f) => f.startsWith(`${name}.callgrind`) && !before.has(f));
-  if (added.length !== 1) throw new Error(`${name}: expected one new callgrind dump, found ${added.length}`);
+  const added = fs.readdirSync(outDir).filter((f) => f.startsWith(prefix) && !before.has(f));
+  if (added.length !== 1) throw new Error(`${prefix}: expected one new callgrind dump, found ${added.length}`);
   return countsOf(path.join(outDir, added[0]!));
 }
 
@@ -102,6 +103,8 @@ function dump(pid: string, name: string, outDir: string): Count {
  * rate per second: under valgrind a request lasts ~50× longer, so background work would
  * otherwise be charged to the requests ~50× over.
  */
+let measurements = 0;
+
 interface Measured {
   /** Instructions per request, the idle rate taken off. */
   perRequest: number;
@@ -111,7 +114,9 @@ interface Measured {
 }
 
 async function measure(name: string, nodeArgs: string[], env: NodeJS.ProcessEnv, url: (base: string) => string, token: string, outDir: string): Promise<Measured> {
-  const out = path.join(outDir, `${name}.callgrind`);
+  // A file name of its own per measurement: the dumps of a server measured again (the next
+  // path) would otherwise bear the names of the last one's and not be told apart.
+  const out = path.join(outDir, `${name}-${++measurements}.callgrind`);
   const args = ['-q', '--tool=callgrind', '--instr-atstart=no', '--smc-check=all-non-file', `--callgrind-out-file=${out}`, process.execPath, ...nodeArgs];
   const server = await startChild(name, 'valgrind', args, env, 300_000);
   try {
@@ -120,13 +125,13 @@ async function measure(name: string, nodeArgs: string[], env: NodeJS.ProcessEnv,
     execFileSync('callgrind_control', ['-i', 'on', pid], { stdio: 'ignore' });
     let t = performance.now();
     await new Promise((resolve) => setTimeout(resolve, IDLE_S * 1000));
-    const idle = dump(pid, name, outDir);
+    const idle = dump(pid, out);
     const idleMs = performance.now() - t;
     t = performance.now();
     const r = await fire(url(server.url), token, REQUESTS);
     const loadedMs = performance.now() - t;
     execFileSync('callgrind_control', ['-i', 'off', pid], { stdio: 'ignore' });
-    const loaded = dump(pid, name, outDir);
+    const loaded = dump(pid, out);
     if (r.failed > 0) throw new Error(`${name}: ${r.failed} of ${r.total} requests failed`);
     const perRequest = (count: (c: Count) => number) => Math.max(0, count(loaded) - (count(idle) / idleMs) * loadedMs) / r.total;
     return { perRequest: perRequest((c) => c.total), perRequestRun: perRequest((c) => c.total - c.compiler), idlePerSecond: (idle.total / idleMs) * 1000 };
