@@ -1,11 +1,10 @@
 // Context tag: contexts of an organization, their environment variables (values sealed,
 // never returned) and their restrictions. Only members of the owning organization see a
 // context; to anyone else it answers exactly like one that does not exist (404).
-import type { FastifyInstance, FastifyRequest } from 'fastify';
+import type { FastifyInstance } from 'fastify';
 import { CircletError } from '../../domain/errors.ts';
 import { UUID_RE } from '../../domain/clock.ts';
 import { decodePageToken, pageOf } from '../../domain/paging.ts';
-import { decodeSlashes, vcsTypeOf } from '../../domain/slug.ts';
 import { contextExpressionProblem, MAX_EXPRESSION_LENGTH } from '../../config/context-expression.ts';
 import {
   createContext,
@@ -13,234 +12,40 @@ import {
   deleteContext,
   deleteContextEnvVar,
   deleteContextRestriction,
-  getContext,
   listContextEnvVars,
   listContextRestrictions,
   listContexts,
   MAX_CONTEXTS_PER_ORGANIZATION,
   MAX_ENV_VARS_PER_CONTEXT,
-  membershipRole,
   putContextEnvVar,
-  type Context,
-  type ContextEnvVar,
-  type ContextRestriction,
 } from '../../storage/contexts.ts';
-import { findOrganization, getOrganization, isMember, type Organization } from '../../storage/organizations.ts';
 import { getGroup } from '../../storage/org-groups.ts';
 import { getProject } from '../../storage/projects.ts';
 import { audit } from '../audit.ts';
 import type { HttpDeps } from '../deps.ts';
-import { errorResponses, messageSchema } from '../schemas/common.ts';
+import { messageSchema } from '../schemas/common.ts';
 import { strictBodyValidator } from '../schemas/validation.ts';
+import { contextBody, envVarBody, restrictionBody } from './presenters/context.ts';
+import {
+  contextIdParams,
+  contextListSchema,
+  contextSchema,
+  createContextBody,
+  createRestrictionBody,
+  envVarListSchema,
+  envVarParams,
+  envVarSchema,
+  listContextsQuery,
+  putEnvVarBody,
+  responses,
+  restrictionCreatedSchema,
+  restrictionListSchema,
+  restrictionParams,
+} from './schemas/context.ts';
+import { contextNameProblem, envVarNameProblem, requireAdmin, requireContext, resolveOwner, type OwnerRef } from './services/context-access.ts';
 
 const PAGE_SIZE = 20;
-const MAX_CONTEXT_NAME = 200;
-const MAX_ENV_VAR_NAME = 300;
 const MAX_ENV_VAR_VALUE = 32 * 1024;
-const ENV_VAR_NAME_RE = /^[A-Za-z_][A-Za-z0-9_]*$/;
-
-// ---- schemas (the shapes of CircleCI's spec, tag Context) ----
-
-const contextSchema = {
-  type: 'object',
-  properties: {
-    id: { type: 'string', format: 'uuid' },
-    name: { type: 'string' },
-    created_at: { type: 'string', format: 'date-time' },
-  },
-  required: ['id', 'name', 'created_at'],
-} as const;
-
-const contextListSchema = {
-  type: 'object',
-  properties: { items: { type: 'array', items: contextSchema }, next_page_token: { type: 'string', nullable: true } },
-  required: ['items', 'next_page_token'],
-} as const;
-
-const envVarSchema = {
-  type: 'object',
-  properties: {
-    variable: { type: 'string' },
-    created_at: { type: 'string', format: 'date-time' },
-    updated_at: { type: 'string', format: 'date-time' },
-    context_id: { type: 'string', format: 'uuid' },
-  },
-  required: ['variable', 'created_at', 'updated_at', 'context_id'],
-} as const;
-
-const envVarListSchema = {
-  type: 'object',
-  properties: { items: { type: 'array', items: envVarSchema }, next_page_token: { type: 'string', nullable: true } },
-  required: ['items', 'next_page_token'],
-} as const;
-
-const restrictionProperties = {
-  id: { type: 'string', format: 'uuid' },
-  project_id: { type: 'string', format: 'uuid' },
-  name: { type: 'string' },
-  restriction_type: { type: 'string', enum: ['project', 'expression', 'group'] },
-  restriction_value: { type: 'string' },
-} as const;
-
-const restrictionCreatedSchema = { type: 'object', properties: restrictionProperties } as const;
-
-const restrictionListSchema = {
-  type: 'object',
-  properties: {
-    items: { type: 'array', items: { type: 'object', properties: { context_id: { type: 'string', format: 'uuid' }, ...restrictionProperties } } },
-    next_page_token: { type: 'string', nullable: true },
-  },
-  required: ['items', 'next_page_token'],
-} as const;
-
-const createContextBody = {
-  type: 'object',
-  properties: {
-    name: { type: 'string' },
-    owner: {
-      type: 'object',
-      properties: {
-        id: { type: 'string' },
-        slug: { type: 'string' },
-        type: { type: 'string', enum: ['account', 'organization'] },
-      },
-      additionalProperties: false,
-    },
-  },
-  required: ['name', 'owner'],
-  additionalProperties: false,
-} as const;
-
-const putEnvVarBody = {
-  type: 'object',
-  properties: { value: { type: 'string' } },
-  required: ['value'],
-  additionalProperties: false,
-} as const;
-
-const createRestrictionBody = {
-  type: 'object',
-  properties: {
-    restriction_type: { type: 'string', enum: ['project', 'expression', 'group'] },
-    restriction_value: { type: 'string' },
-  },
-  required: ['restriction_type', 'restriction_value'],
-  additionalProperties: false,
-} as const;
-
-const listContextsQuery = {
-  type: 'object',
-  properties: {
-    'owner-id': { type: 'string' },
-    'owner-slug': { type: 'string' },
-    'owner-type': { type: 'string', enum: ['account', 'organization'] },
-    'page-token': { type: 'string' },
-  },
-} as const;
-
-const contextIdParams = { type: 'object', properties: { context_id: { type: 'string' } }, required: ['context_id'] } as const;
-const envVarParams = {
-  type: 'object',
-  properties: { context_id: { type: 'string' }, env_var_name: { type: 'string' } },
-  required: ['context_id', 'env_var_name'],
-} as const;
-const restrictionParams = {
-  type: 'object',
-  properties: { context_id: { type: 'string' }, restriction_id: { type: 'string' } },
-  required: ['context_id', 'restriction_id'],
-} as const;
-
-const responses = { ...errorResponses, 403: messageSchema, 409: messageSchema } as const;
-
-// ---- bodies ----
-
-function contextBody(c: Context) {
-  return { id: c.id, name: c.name, created_at: c.created_at };
-}
-
-function envVarBody(v: ContextEnvVar) {
-  return { variable: v.name, created_at: v.created_at, updated_at: v.updated_at, context_id: v.context_id };
-}
-
-function restrictionBody(r: ContextRestriction) {
-  return {
-    id: r.id,
-    ...(r.restriction_type === 'project' ? { project_id: r.restriction_value } : {}),
-    name: r.name ?? '',
-    restriction_type: r.restriction_type,
-    restriction_value: r.restriction_value,
-  };
-}
-
-// ---- validation and access ----
-
-/** Why a context name is not acceptable (CircleCI's documented constraints), or undefined. */
-export function contextNameProblem(name: string): string | undefined {
-  if (name.trim() === '') return 'must contain at least one non-whitespace character';
-  if (name.length > MAX_CONTEXT_NAME) return `must be ${MAX_CONTEXT_NAME} characters or fewer`;
-  if (name !== name.trim()) return 'must not have leading or trailing whitespace';
-  if (/[\n\r\v\f\u0085\u2028\u2029]/.test(name)) return 'must not contain vertical whitespace';
-  return undefined;
-}
-
-/** Why an environment variable name is not acceptable, or undefined. */
-export function envVarNameProblem(name: string): string | undefined {
-  if (name.length === 0) return 'must not be empty';
-  if (name.length > MAX_ENV_VAR_NAME) return `must be ${MAX_ENV_VAR_NAME} characters or fewer`;
-  if (!ENV_VAR_NAME_RE.test(name)) return 'must start with a letter or underscore and contain only letters, digits and underscores';
-  return undefined;
-}
-
-interface OwnerRef {
-  id?: string;
-  slug?: string;
-  type?: string;
-}
-
-/**
- * The organization an owner reference names, when the caller is a member of it. Owners are
- * given by id or by slug (`gh/acme`, `bb/acme`, `circleci/<org-id>`); circlet has no separate
- * accounts, so an `account` owner id is an organization id.
- */
-async function resolveOwner(deps: HttpDeps, req: FastifyRequest, owner: OwnerRef, where: { id: string; slug: string; type: string }): Promise<Organization> {
-  if (owner.id !== undefined && owner.slug !== undefined) throw new CircletError('OWNER_ID_AND_SLUG', { id: where.id, slug: where.slug });
-  if (owner.id === undefined && owner.slug === undefined) throw new CircletError('OWNER_REQUIRED', { id: where.id, slug: where.slug });
-  let org: Organization | undefined;
-  if (owner.id !== undefined) {
-    if (!UUID_RE.test(owner.id)) throw new CircletError('INVALID_UUID', { field: where.id });
-    org = await getOrganization(deps.database.db, owner.id);
-  } else {
-    if (owner.type === 'account') throw new CircletError('OWNER_SLUG_WITH_ACCOUNT', { slug: where.slug, type: where.type, id: where.id });
-    const parts = decodeSlashes(owner.slug!).split('/');
-    const vcs = parts.length === 2 && parts[1] ? vcsTypeOf(parts[0]!) : undefined;
-    if (!vcs) throw new CircletError('OWNER_SLUG_INVALID', { slug: where.slug, value: owner.slug! });
-    if (vcs === 'circleci') {
-      org = UUID_RE.test(parts[1]!) ? await getOrganization(deps.database.db, parts[1]!) : undefined;
-      if (org && org.vcs_type !== 'circleci') org = undefined;
-    } else {
-      org = await findOrganization(deps.database.db, vcs, parts[1]!);
-    }
-  }
-  if (!org || !(await isMember(deps.database.db, org.id, req.user.id))) throw new CircletError('ORGANIZATION_DOES_NOT_EXIST');
-  return org;
-}
-
-/**
- * The context a path names, when the caller is a member of its organization. A malformed id
- * is a 400 on the restriction routes (the spec declares `context_id is invalid.` there) and
- * a 404 elsewhere, where the spec declares no 400.
- */
-async function requireContext(deps: HttpDeps, req: FastifyRequest, contextId: string, malformed: 400 | 404 = 404): Promise<Context> {
-  if (!UUID_RE.test(contextId)) throw malformed === 400 ? new CircletError('CONTEXT_ID_INVALID') : new CircletError('CONTEXT_NOT_FOUND');
-  const context = await getContext(deps.database.db, contextId);
-  if (!context || !(await isMember(deps.database.db, context.organization_id, req.user.id))) throw new CircletError('CONTEXT_NOT_FOUND');
-  return context;
-}
-
-async function requireAdmin(deps: HttpDeps, req: FastifyRequest, context: Context): Promise<void> {
-  const role = await membershipRole(deps.database.db, context.organization_id, req.user.id);
-  if (role !== 'admin') throw new CircletError('CONTEXT_RESTRICTION_ADMIN_ONLY');
-}
 
 // ---- routes ----
 
