@@ -14,17 +14,26 @@ interface LevelAware extends FastifyBaseLogger {
   isLevelEnabled(level: string): boolean;
 }
 
-class LazyChildLogger {
-  private made: FastifyBaseLogger | undefined;
-
-  constructor(
+/**
+ * A pino logger made when first written to at an enabled level: each request's (its parent's
+ * child with the request's bindings), or one already made (the root logger, a child with
+ * options), whose own children made without options are lazy in turn.
+ */
+class LazyLogger {
+  private constructor(
+    private made: LevelAware | undefined,
     private readonly parent: LevelAware,
     private readonly bindings: Bindings,
   ) {}
 
-  /** The real child: what Fastify's own factory would have made for this request. */
-  private real(): FastifyBaseLogger {
-    return (this.made ??= this.parent.child(this.bindings, {}));
+  /** A logger already made. */
+  static of(logger: LevelAware): LazyLogger {
+    return new LazyLogger(logger, logger, {});
+  }
+
+  /** The real logger: for a request's, what Fastify's own factory would have made. */
+  private real(): LevelAware {
+    return (this.made ??= this.parent.child(this.bindings, {}) as LevelAware);
   }
 
   private log(level: Level, args: unknown[]): void {
@@ -32,12 +41,17 @@ class LazyChildLogger {
     (this.real()[level] as (...a: unknown[]) => void)(...args);
   }
 
+  /** pino's serializers, which Fastify reads (through pino's symbol) to merge with its own; a child without options has its parent's. */
+  get [pino.symbols.serializersSym](): unknown {
+    return ((this.made ?? this.parent) as unknown as Record<symbol, unknown>)[pino.symbols.serializersSym];
+  }
+
   isLevelEnabled(level: string): boolean {
-    return (this.made as LevelAware | undefined)?.isLevelEnabled(level) ?? this.parent.isLevelEnabled(level);
+    return (this.made ?? this.parent).isLevelEnabled(level);
   }
 
   get level(): string {
-    return this.made?.level ?? this.parent.level;
+    return (this.made ?? this.parent).level;
   }
 
   set level(level: string) {
@@ -65,7 +79,8 @@ class LazyChildLogger {
   silent(): void {}
 
   child(bindings: Bindings, options?: ChildOptions): FastifyBaseLogger {
-    return this.real().child(bindings, options);
+    if (options) for (const _ in options) return LazyLogger.of(this.real().child(bindings, options) as LevelAware) as unknown as FastifyBaseLogger;
+    return new LazyLogger(undefined, this.real(), bindings) as unknown as FastifyBaseLogger;
   }
 }
 
@@ -74,58 +89,12 @@ class LazyChildLogger {
  * options (each request's) are lazy. Not a `childLoggerFactory`: Fastify checks every child a
  * factory of its own makes (an array of seven method names filtered per request); its default
  * factory's children it takes as they are. A child with options (a route's log level or
- * serializers, Fastify's root logger) is made at once, as pino would, and is lazy in turn
- * for its own children. A logger that cannot say which levels are on is returned as it is.
+ * serializers, Fastify's root logger) is made at once, as pino would. A logger that cannot
+ * say which levels are on is returned as it is.
  */
 export function lazyRequestLoggers(logger: FastifyBaseLogger): FastifyBaseLogger {
   if (typeof (logger as Partial<LevelAware>).isLevelEnabled !== 'function') return logger;
-  return new LazyParent(logger as LevelAware) as unknown as FastifyBaseLogger;
-}
-
-class LazyParent {
-  constructor(private readonly inner: LevelAware) {}
-
-  /** pino's serializers, which Fastify reads (through pino's symbol) to merge with its own. */
-  get [pino.symbols.serializersSym](): unknown {
-    return (this.inner as unknown as Record<symbol, unknown>)[pino.symbols.serializersSym];
-  }
-
-  get level(): string {
-    return this.inner.level;
-  }
-
-  set level(level: string) {
-    this.inner.level = level;
-  }
-
-  isLevelEnabled(level: string): boolean {
-    return this.inner.isLevelEnabled(level);
-  }
-
-  fatal(...args: unknown[]): void {
-    (this.inner.fatal as (...a: unknown[]) => void)(...args);
-  }
-  error(...args: unknown[]): void {
-    (this.inner.error as (...a: unknown[]) => void)(...args);
-  }
-  warn(...args: unknown[]): void {
-    (this.inner.warn as (...a: unknown[]) => void)(...args);
-  }
-  info(...args: unknown[]): void {
-    (this.inner.info as (...a: unknown[]) => void)(...args);
-  }
-  debug(...args: unknown[]): void {
-    (this.inner.debug as (...a: unknown[]) => void)(...args);
-  }
-  trace(...args: unknown[]): void {
-    (this.inner.trace as (...a: unknown[]) => void)(...args);
-  }
-  silent(): void {}
-
-  child(bindings: Bindings, options?: ChildOptions): FastifyBaseLogger {
-    if (options) for (const _ in options) return new LazyParent(this.inner.child(bindings, options) as LevelAware) as unknown as FastifyBaseLogger;
-    return new LazyChildLogger(this.inner, bindings) as unknown as FastifyBaseLogger;
-  }
+  return LazyLogger.of(logger as LevelAware) as unknown as FastifyBaseLogger;
 }
 
 /** True when the request's logger would write an `info` line (any logger that cannot say: true). */
