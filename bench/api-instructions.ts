@@ -17,9 +17,9 @@
 // server's own work even on a busy machine. Each count is printed twice: all instructions,
 // and without V8's compilers (COMPILER below), which under valgrind are still optimising
 // code in the measured window, a share that differs by several thousand instructions per
-// request from one run of the same build to the next; the second count is the one to compare. It leaves out the
-// kernel's part (socket reads and writes, the same for all three servers), so the ratio to bare
-// is lower than the req/s ratio bench:api measures on a quiet machine. Needs valgrind; slow
+// request from one run of the same build to the next; the second count is the one to compare.
+// It leaves out the kernel's part (socket reads and writes, the same for all three servers),
+// so the ratio to bare is lower than the req/s ratio bench:api measures on a quiet machine. Needs valgrind; slow
 // (each server's warm-up runs under valgrind): about 3 minutes per server and path.
 import { execFileSync, spawnSync } from 'node:child_process';
 import fs from 'node:fs';
@@ -27,7 +27,7 @@ import { createRequire } from 'node:module';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { BARE_SERVER, FASTIFY_SERVER, seed, startChild, stopChild } from './api-servers.ts';
+import { BARE_SERVER, FASTIFY_SERVER, nodeFlags, seed, startChild, stopChild } from './api-servers.ts';
 import { loadAverage } from './lib.ts';
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
@@ -39,7 +39,7 @@ const IDLE_S = Number(process.env.BENCH_IDLE ?? 5);
 /** Measure circlet alone (the floors' counts do not change with circlet's code): comparing builds. */
 const ONLY_CIRCLET = process.env.BENCH_FLOORS === '0';
 /** Node flags for every server (`--perf-basic-prof` to name JIT code in a kept dump, say). */
-const NODE_FLAGS = process.env.BENCH_NODE_FLAGS?.split(' ').filter(Boolean) ?? [];
+const NODE_FLAGS = nodeFlags();
 
 type Autocannon = (
   opts: { url: string; connections: number; amount: number; timeout: number; headers?: Record<string, string> },

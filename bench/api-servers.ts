@@ -53,6 +53,11 @@ export async function seed(dataDir: string): Promise<{ token: string; slug: stri
   return { token: tokens[500]!.token, slug: 'gh/org-0/repo-5000' };
 }
 
+/** BENCH_NODE_FLAGS, space-separated: node flags for the servers a bench starts. */
+export function nodeFlags(): string[] {
+  return process.env.BENCH_NODE_FLAGS?.split(' ').filter(Boolean) ?? [];
+}
+
 /**
  * Starts a child process and resolves with the URL from its first `listening on <url>` stdout
  * line; with `cpus` (a taskset list, `1` or `1-3`), the process runs on those CPUs only.

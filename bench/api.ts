@@ -26,7 +26,7 @@ import { createRequire } from 'node:module';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { BARE_SERVER, FASTIFY_SERVER, seed, startChild, stopChild } from './api-servers.ts';
+import { BARE_SERVER, FASTIFY_SERVER, nodeFlags, seed, startChild, stopChild } from './api-servers.ts';
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const DURATION_S = Number(process.env.BENCH_DURATION ?? 10);
@@ -155,9 +155,8 @@ async function main(): Promise<void> {
     const env: NodeJS.ProcessEnv = { ...process.env, CIRCLET_LOG_LEVEL: 'warn' };
     delete env.DATABASE_URL;
     const profile = process.env.BENCH_PROFILE ? ['--cpu-prof', `--cpu-prof-dir=${path.resolve(process.env.BENCH_PROFILE)}`] : [];
-    const nodeFlags = process.env.BENCH_NODE_FLAGS?.split(' ').filter(Boolean) ?? [];
     const bin = path.resolve(process.env.BENCH_CIRCLET ?? path.join(ROOT, 'bin/circlet.js'));
-    const startCirclet = () => startChild('circlet', process.execPath, [...profile, ...nodeFlags, bin, 'serve', '--port', '0', '--agents', '0', '--data-dir', dataDir], env, undefined, PIN?.server);
+    const startCirclet = () => startChild('circlet', process.execPath, [...profile, ...nodeFlags(), bin, 'serve', '--port', '0', '--agents', '0', '--data-dir', dataDir], env, undefined, PIN?.server);
     const circlets = [await startCirclet()];
     children.push(circlets[0]!.child);
 

@@ -85,7 +85,7 @@ export function addEdgeChecks(app: FastifyInstance): void {
   const text = rejectInvalidText(false);
   const anyText = rejectInvalidText(true);
   addRouteHook(app, 'onRequest', (route) => (takesBody(route.method) ? undefined : text));
-  addRouteHook(app, 'preValidation', (route) => (!takesBody(route.method) ? undefined : route.config?.anyBodyText === true ? anyText : text));
+  addRouteHook(app, 'preValidation', (route) => (takesBody(route.method) ? (route.config?.anyBodyText === true ? anyText : text) : undefined));
   addRouteHook(app, 'preHandler', (route) => (takesNumbers(route.schema) ? rejectOutOfRangeNumbers : undefined));
 }
 
